@@ -1,0 +1,119 @@
+-- The database catalog in one query: every user schema's tables, views, columns, keys,
+-- foreign keys, enums and functions, as one JSON document. See NOTES.md for the quirks.
+WITH
+  nsp AS (
+    SELECT n.oid, n.nspname
+      FROM pg_catalog.pg_namespace n
+     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'hdb_catalog', 'hdb_views')
+       AND n.nspname NOT LIKE 'pg\_toast%'
+       AND n.nspname NOT LIKE 'pg\_temp\_%'
+  ),
+  rels AS (
+    SELECT c.oid, nsp.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
+           obj_description(c.oid, 'pg_class') AS description
+      FROM pg_catalog.pg_class c
+      JOIN nsp ON nsp.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p')
+  ),
+  cols AS (
+    SELECT a.attrelid, a.attnum, a.attname,
+           json_build_object(
+             'name', a.attname,
+             'position', a.attnum,
+             'type', t.typname,
+             'type_schema', tn.nspname,
+             'type_kind', t.typtype::text,
+             'type_category', t.typcategory::text,
+             'elem_type', et.typname,
+             'elem_schema', etn.nspname,
+             'display_type', pg_catalog.format_type(a.atttypid, a.atttypmod),
+             'nullable', NOT a.attnotnull,
+             'has_default', a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '',
+             'is_identity', a.attidentity <> '',
+             'is_generated', a.attgenerated <> '',
+             'description', col_description(a.attrelid, a.attnum)
+           ) AS doc
+      FROM pg_catalog.pg_attribute a
+      JOIN rels r ON r.oid = a.attrelid
+      JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+      JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+      LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
+      LEFT JOIN pg_catalog.pg_namespace etn ON etn.oid = et.typnamespace
+     WHERE a.attnum > 0 AND NOT a.attisdropped
+  ),
+  cons AS (
+    SELECT con.conrelid, con.contype, con.conname,
+           (SELECT json_agg(a.attname ORDER BY k.ord)
+              FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS columns,
+           fr.schema AS ref_schema, fr.name AS ref_name,
+           (SELECT json_agg(a.attname ORDER BY k.ord)
+              FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum) AS ref_columns
+      FROM pg_catalog.pg_constraint con
+      JOIN rels r ON r.oid = con.conrelid
+      LEFT JOIN rels fr ON fr.oid = con.confrelid
+     WHERE con.contype IN ('p', 'u', 'f')
+  ),
+  tables AS (
+    SELECT json_build_object(
+             'schema', r.schema,
+             'name', r.name,
+             'kind', r.kind,
+             'description', r.description,
+             'insertable', r.kind IN ('r', 'p') OR (pg_catalog.pg_relation_is_updatable(r.oid::regclass, false) & 8) = 8,
+             'updatable', r.kind IN ('r', 'p') OR (pg_catalog.pg_relation_is_updatable(r.oid::regclass, false) & 4) = 4,
+             'deletable', r.kind IN ('r', 'p') OR (pg_catalog.pg_relation_is_updatable(r.oid::regclass, false) & 16) = 16,
+             'columns', coalesce((SELECT json_agg(c.doc ORDER BY c.attnum) FROM cols c WHERE c.attrelid = r.oid), '[]'),
+             'primary_key', (SELECT json_build_object('name', k.conname, 'columns', k.columns)
+                               FROM cons k WHERE k.conrelid = r.oid AND k.contype = 'p'),
+             'unique_constraints', coalesce((SELECT json_agg(json_build_object('name', k.conname, 'columns', k.columns) ORDER BY k.conname)
+                               FROM cons k WHERE k.conrelid = r.oid AND k.contype = 'u'), '[]'),
+             'foreign_keys', coalesce((SELECT json_agg(json_build_object(
+                                 'name', k.conname, 'columns', k.columns,
+                                 'ref_table', json_build_object('schema', k.ref_schema, 'name', k.ref_name),
+                                 'ref_columns', k.ref_columns) ORDER BY k.conname)
+                               FROM cons k WHERE k.conrelid = r.oid AND k.contype = 'f' AND k.ref_name IS NOT NULL), '[]')
+           ) AS doc
+      FROM rels r
+  ),
+  enums AS (
+    SELECT json_build_object(
+             'schema', nsp.nspname,
+             'name', t.typname,
+             'values', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid)
+           ) AS doc
+      FROM pg_catalog.pg_type t
+      JOIN nsp ON nsp.oid = t.typnamespace
+     WHERE t.typtype = 'e'
+  ),
+  functions AS (
+    SELECT json_build_object(
+             'schema', nsp.nspname,
+             'name', p.proname,
+             'oid', p.oid::int8,
+             'argument_names', coalesce(to_json(p.proargnames), '[]'),
+             'argument_types', coalesce((SELECT json_agg(json_build_object('schema', tn.nspname, 'name', t.typname) ORDER BY k.ord)
+                                 FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS k(typ, ord)
+                                 JOIN pg_catalog.pg_type t ON t.oid = k.typ
+                                 JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace), '[]'),
+             'argument_modes', to_json(p.proargmodes::text[]),
+             'default_count', p.pronargdefaults,
+             'return_type', json_build_object('schema', rtn.nspname, 'name', rt.typname, 'kind', rt.typtype::text),
+             'returns_set', p.proretset,
+             'volatility', p.provolatile::text,
+             'description', obj_description(p.oid, 'pg_proc')
+           ) AS doc
+      FROM pg_catalog.pg_proc p
+      JOIN nsp ON nsp.oid = p.pronamespace
+      JOIN pg_catalog.pg_type rt ON rt.oid = p.prorettype
+      JOIN pg_catalog.pg_namespace rtn ON rtn.oid = rt.typnamespace
+     WHERE p.prokind = 'f'
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+  )
+SELECT json_build_object(
+  'tables', coalesce((SELECT json_agg(doc) FROM tables), '[]'),
+  'enums', coalesce((SELECT json_agg(doc) FROM enums), '[]'),
+  'functions', coalesce((SELECT json_agg(doc) FROM functions), '[]'),
+  'server_version', current_setting('server_version_num')::int
+)::text AS catalog

@@ -1,0 +1,190 @@
+//! The PostgreSQL catalog as typed data, loaded by one query (`catalog.sql`); knows nothing of GraphQL.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use thiserror::Error;
+
+/// The introspection query: one JSON document describing the database.
+pub const CATALOG_SQL: &str = include_str!("catalog.sql");
+
+/// Failure to read the catalog.
+#[derive(Debug, Error)]
+pub enum CatalogError {
+    #[error("catalog query failed: {0}")]
+    Query(#[from] tokio_postgres::Error),
+    #[error("catalog document did not decode: {0}")]
+    Decode(#[from] serde_json::Error),
+}
+
+/// A schema-qualified name as the catalog reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+pub struct Name {
+    pub schema: String,
+    pub name: String,
+}
+
+/// Everything the engine needs to know of the database.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Catalog {
+    pub tables: Vec<Table>,
+    pub enums: Vec<Enum>,
+    pub functions: Vec<Function>,
+    pub server_version: i32,
+    #[serde(skip)]
+    index: HashMap<(String, String), usize>,
+}
+
+/// A table, view, materialized view or foreign table.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Table {
+    pub schema: String,
+    pub name: String,
+    /// `pg_class.relkind`: `r`, `p`, `v`, `m`, `f`.
+    pub kind: String,
+    pub description: Option<String>,
+    pub insertable: bool,
+    pub updatable: bool,
+    pub deletable: bool,
+    pub columns: Vec<Column>,
+    pub primary_key: Option<Constraint>,
+    pub unique_constraints: Vec<Constraint>,
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+/// A column with its type.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Column {
+    pub name: String,
+    pub position: i32,
+    /// `pg_type.typname`, e.g. `int4`, `text`, `_text`.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub type_schema: String,
+    /// `pg_type.typtype`: `b` base, `c` composite, `d` domain, `e` enum, `r` range, `m` multirange, `p` pseudo.
+    pub type_kind: String,
+    /// `pg_type.typcategory`: `A` array, `N` numeric, `S` string, ...
+    pub type_category: String,
+    pub elem_type: Option<String>,
+    pub elem_schema: Option<String>,
+    /// `format_type`, e.g. `character varying(3)`.
+    pub display_type: String,
+    pub nullable: bool,
+    pub has_default: bool,
+    pub is_identity: bool,
+    pub is_generated: bool,
+    pub description: Option<String>,
+}
+
+impl Column {
+    pub fn is_array(&self) -> bool {
+        self.type_category == "A"
+    }
+}
+
+/// A primary key or unique constraint.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Constraint {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+/// A foreign key from this table's `columns` to `ref_table`'s `ref_columns`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub ref_table: Name,
+    pub ref_columns: Vec<String>,
+}
+
+/// A Postgres enum type.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Enum {
+    pub schema: String,
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+/// A function (not a procedure, not from an extension).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Function {
+    pub schema: String,
+    pub name: String,
+    pub oid: i64,
+    pub argument_names: Vec<String>,
+    pub argument_types: Vec<Name>,
+    pub argument_modes: Option<Vec<String>>,
+    pub default_count: i32,
+    pub return_type: ReturnType,
+    pub returns_set: bool,
+    /// `i` immutable, `s` stable, `v` volatile.
+    pub volatility: String,
+    pub description: Option<String>,
+}
+
+/// A function's return type.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReturnType {
+    pub schema: String,
+    pub name: String,
+    pub kind: String,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn is_view(&self) -> bool {
+        matches!(self.kind.as_str(), "v" | "m")
+    }
+}
+
+impl Catalog {
+    /// Decodes the document `catalog.sql` returns.
+    pub fn from_json(text: &str) -> Result<Catalog, CatalogError> {
+        let mut c: Catalog = serde_json::from_str(text)?;
+        c.build_index();
+        Ok(c)
+    }
+
+    fn build_index(&mut self) {
+        self.index = self
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ((t.schema.clone(), t.name.clone()), i))
+            .collect();
+    }
+
+    pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
+        self.index
+            .get(&(schema.to_string(), name.to_string()))
+            .map(|&i| &self.tables[i])
+    }
+
+    /// Functions named `schema.name` (overloads included).
+    pub fn functions_named<'a>(
+        &'a self,
+        schema: &'a str,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Function> {
+        self.functions
+            .iter()
+            .filter(move |f| f.schema == schema && f.name == name)
+    }
+
+    pub fn enum_type(&self, schema: &str, name: &str) -> Option<&Enum> {
+        self.enums
+            .iter()
+            .find(|e| e.schema == schema && e.name == name)
+    }
+}
+
+/// Runs `catalog.sql` on `client` (inside whatever transaction it is in).
+pub async fn load(client: &impl tokio_postgres::GenericClient) -> Result<Catalog, CatalogError> {
+    let row = client.query_one(CATALOG_SQL, &[]).await?;
+    let text: String = row.get(0);
+    Catalog::from_json(&text)
+}

@@ -1,0 +1,45 @@
+//! Errors of editing a metadata document; each carries the Hasura code it maps to.
+
+use thiserror::Error;
+
+/// A metadata edit that cannot be applied to the document as it is.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum MetadataError {
+    #[error("view/table already tracked: {0}")]
+    AlreadyTracked(String),
+    #[error("table {0} is not tracked")]
+    NotTracked(String),
+    #[error("view/table already untracked: {0}")]
+    AlreadyUntracked(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    AlreadyExists(String),
+    #[error("{0}")]
+    NotExists(String),
+    #[error("source with name {0:?} does not exist")]
+    SourceNotFound(String),
+    #[error("{0}")]
+    InvalidConfiguration(String),
+    #[error("{0}")]
+    DependencyError(String),
+    #[error("{0}")]
+    Parse(String),
+}
+
+impl MetadataError {
+    /// Hasura's wire code for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            MetadataError::AlreadyTracked(_) => "already-tracked",
+            MetadataError::AlreadyUntracked(_) => "already-untracked",
+            MetadataError::BadRequest(_) => "bad-request",
+            MetadataError::NotTracked(_) | MetadataError::NotExists(_) => "not-exists",
+            MetadataError::SourceNotFound(_) => "not-exists",
+            MetadataError::AlreadyExists(_) => "already-exists",
+            MetadataError::InvalidConfiguration(_) => "invalid-configuration",
+            MetadataError::DependencyError(_) => "dependency-error",
+            MetadataError::Parse(_) => "parse-failed",
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Errors of the database layer, with the SQLSTATE kept for mapping to Hasura's codes.
+
+use thiserror::Error;
+
+/// A database failure.
+#[derive(Debug, Error)]
+pub enum PgError {
+    /// Could not get a connection (bad URL, server down, pool exhausted).
+    #[error("connection error: {0}")]
+    Connection(String),
+    /// The server rejected a statement.
+    #[error("{message}")]
+    Statement {
+        sqlstate: String,
+        message: String,
+        detail: Option<String>,
+        hint: Option<String>,
+        statement: Option<String>,
+    },
+    /// `resource_version` did not match the stored one.
+    #[error("metadata resource version referenced ({expected}) did not match current version")]
+    Conflict { expected: i64 },
+    #[error("stored metadata is not valid: {0}")]
+    BadMetadata(String),
+}
+
+impl PgError {
+    /// Wraps a driver error; a server-side error keeps its SQLSTATE and texts.
+    pub fn from_db(e: tokio_postgres::Error, statement: Option<&str>) -> PgError {
+        match e.as_db_error() {
+            Some(db) => PgError::Statement {
+                sqlstate: db.code().code().to_string(),
+                message: db.message().to_string(),
+                detail: db.detail().map(str::to_string),
+                hint: db.hint().map(str::to_string),
+                statement: statement.map(str::to_string),
+            },
+            None => PgError::Connection(e.to_string()),
+        }
+    }
+
+    pub fn sqlstate(&self) -> Option<&str> {
+        match self {
+            PgError::Statement { sqlstate, .. } => Some(sqlstate),
+            _ => None,
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for PgError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => PgError::from_db(e, None),
+            other => PgError::Connection(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The engine's own schema, `hdb_catalog`, laid out as Hasura lays it out, and the metadata store.
+
+use rasura_metadata::Metadata;
+use tokio_postgres::GenericClient;
+
+use crate::error::PgError;
+
+/// The `hdb_catalog` objects the engine needs; idempotent.
+pub const CATALOG_DDL: &str = include_str!("hdb_catalog.sql");
+
+/// The catalog version recorded in `hdb_catalog.hdb_version`.
+pub const CATALOG_VERSION: &str = "48";
+
+/// The id of the single row of `hdb_catalog.hdb_metadata`.
+const METADATA_ROW_ID: i32 = 1;
+
+/// Creates `hdb_catalog` if needed (serialised across engine instances by an advisory lock).
+pub async fn ensure(client: &mut deadpool_postgres::Object) -> Result<(), PgError> {
+    let tx = client
+        .transaction()
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    tx.batch_execute("SELECT pg_advisory_xact_lock(7358237801)")
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    tx.batch_execute(CATALOG_DDL)
+        .await
+        .map_err(|e| PgError::from_db(e, Some(CATALOG_DDL)))?;
+    tx.execute(
+        "INSERT INTO hdb_catalog.hdb_version (version, upgraded_on) \
+         SELECT $1, now() WHERE NOT EXISTS (SELECT 1 FROM hdb_catalog.hdb_version)",
+        &[&CATALOG_VERSION],
+    )
+    .await
+    .map_err(|e| PgError::from_db(e, None))?;
+    tx.commit().await.map_err(|e| PgError::from_db(e, None))
+}
+
+/// The stored metadata and its resource version (empty metadata and 0 when nothing is stored).
+pub async fn load_metadata(client: &impl GenericClient) -> Result<(Metadata, i64), PgError> {
+    let row = client
+        .query_opt(
+            "SELECT metadata::text, resource_version::int8 FROM hdb_catalog.hdb_metadata WHERE id = $1",
+            &[&METADATA_ROW_ID],
+        )
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    let Some(row) = row else {
+        return Ok((Metadata::empty(), 0));
+    };
+    let text: String = row.get(0);
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| PgError::BadMetadata(e.to_string()))?;
+    let md = Metadata::from_json(value).map_err(|e| PgError::BadMetadata(e.to_string()))?;
+    Ok((md, row.get(1)))
+}
+
+/// Stores `md` if the stored resource version is still `expected`; returns the new version.
+pub async fn save_metadata(
+    client: &impl GenericClient,
+    md: &Metadata,
+    expected: i64,
+) -> Result<i64, PgError> {
+    let text = md.to_json().to_string();
+    let updated = client
+        .query_opt(
+            "UPDATE hdb_catalog.hdb_metadata SET metadata = $2::text::json, resource_version = resource_version + 1 \
+             WHERE id = $1 AND resource_version = $3::int8 RETURNING resource_version::int8",
+            &[&METADATA_ROW_ID, &text, &expected],
+        )
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    if let Some(row) = updated {
+        return Ok(row.get(0));
+    }
+    if expected == 0 {
+        let inserted = client
+            .query_opt(
+                "INSERT INTO hdb_catalog.hdb_metadata (id, metadata, resource_version) \
+                 VALUES ($1, $2::text::json, 1) ON CONFLICT (id) DO NOTHING RETURNING resource_version::int8",
+                &[&METADATA_ROW_ID, &text],
+            )
+            .await
+            .map_err(|e| PgError::from_db(e, None))?;
+        if let Some(row) = inserted {
+            return Ok(row.get(0));
+        }
+    }
+    Err(PgError::Conflict { expected })
+}

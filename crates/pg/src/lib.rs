@@ -1,0 +1,10 @@
+//! PostgreSQL access: the connection pool, the engine's own `hdb_catalog` schema, the metadata
+//! store, `run_sql`, and the classification of database errors.
+
+pub mod error;
+pub mod hdb_catalog;
+pub mod pool;
+pub mod run_sql;
+
+pub use error::PgError;
+pub use pool::{connect_pool, Pool};

@@ -1,0 +1,104 @@
+//! Command-line flags; each has a `RASURA_*` environment variable and Hasura's name as an alias.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rasura",
+    version,
+    about = "A Hasura-compatible GraphQL engine for PostgreSQL"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the GraphQL and metadata APIs.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to listen on [env: RASURA_PORT, HASURA_GRAPHQL_SERVER_PORT] [default: 8080]
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Address to bind [env: RASURA_HOST, HASURA_GRAPHQL_SERVER_HOST] [default: 127.0.0.1]
+    #[arg(long)]
+    pub host: Option<String>,
+    /// PostgreSQL URL to serve; without it an embedded cluster in the data dir is used
+    /// [env: RASURA_DATABASE_URL, HASURA_GRAPHQL_DATABASE_URL]
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Secret that grants admin access [env: RASURA_ADMIN_SECRET, HASURA_GRAPHQL_ADMIN_SECRET]
+    #[arg(long)]
+    pub admin_secret: Option<String>,
+    /// Where the embedded cluster lives [env: RASURA_DATA_DIR] [default: ./.rasura]
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Database connections in the pool [env: RASURA_PG_CONNECTIONS, HASURA_GRAPHQL_PG_CONNECTIONS] [default: 50]
+    #[arg(long)]
+    pub pg_connections: Option<usize>,
+}
+
+/// Serve settings after flags, `RASURA_*` and `HASURA_GRAPHQL_*` variables and defaults.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub port: u16,
+    pub host: String,
+    pub database_url: Option<String>,
+    pub admin_secret: Option<String>,
+    pub data_dir: PathBuf,
+    pub pg_connections: usize,
+}
+
+/// The first set, non-empty variable among `names`.
+fn env(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+}
+
+fn parsed<T: std::str::FromStr>(names: &[&str]) -> Option<T> {
+    let v = env(names)?;
+    match v.parse() {
+        Ok(x) => Some(x),
+        Err(_) => {
+            eprintln!("rasura: ignoring {}={v:?}: not a valid value", names[0]);
+            None
+        }
+    }
+}
+
+impl ServeArgs {
+    pub fn resolve(self) -> ServeConfig {
+        ServeConfig {
+            port: self
+                .port
+                .or_else(|| parsed(&["RASURA_PORT", "HASURA_GRAPHQL_SERVER_PORT"]))
+                .unwrap_or(8080),
+            host: self
+                .host
+                .or_else(|| env(&["RASURA_HOST", "HASURA_GRAPHQL_SERVER_HOST"]))
+                .map(|h| if h == "*" { "0.0.0.0".to_string() } else { h })
+                .unwrap_or_else(|| "127.0.0.1".to_string()),
+            database_url: self
+                .database_url
+                .or_else(|| env(&["RASURA_DATABASE_URL", "HASURA_GRAPHQL_DATABASE_URL"])),
+            admin_secret: self
+                .admin_secret
+                .or_else(|| env(&["RASURA_ADMIN_SECRET", "HASURA_GRAPHQL_ADMIN_SECRET"])),
+            data_dir: self
+                .data_dir
+                .or_else(|| env(&["RASURA_DATA_DIR"]).map(PathBuf::from))
+                .unwrap_or_else(|| PathBuf::from(".rasura")),
+            pg_connections: self
+                .pg_connections
+                .or_else(|| parsed(&["RASURA_PG_CONNECTIONS", "HASURA_GRAPHQL_PG_CONNECTIONS"]))
+                .unwrap_or(50),
+        }
+    }
+}

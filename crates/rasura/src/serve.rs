@@ -1,0 +1,128 @@
+//! `rasura serve`: the database (given, or an embedded cluster), the server, and a clean shutdown.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use rasura_cluster::Cluster;
+use rasura_server::{AppState, ServerConfig};
+
+use crate::cli::ServeConfig;
+
+/// Name of the database created in the embedded cluster.
+const EMBEDDED_DB: &str = "rasura";
+
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let (url, cluster) = match &config.database_url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let cluster = start_embedded(&config).await?;
+            (cluster.url(EMBEDDED_DB), Some(cluster))
+        }
+    };
+    let result = run_server(&config, &url, cluster.is_some()).await;
+    if let Some(cluster) = cluster {
+        tracing::info!("stopping the embedded PostgreSQL cluster");
+        if let Err(e) = cluster.stop().await {
+            tracing::error!("could not stop the embedded cluster: {e}");
+        }
+    }
+    result
+}
+
+async fn start_embedded(config: &ServeConfig) -> anyhow::Result<Cluster> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create the data dir {}", config.data_dir.display()))?;
+    let port = rasura_cluster::free_port()?;
+    let mut cluster = Cluster::new(&config.data_dir.join("pg"), port)?;
+    if !cluster.is_initialised() {
+        tracing::info!(dir = %cluster.data_dir.display(), "creating the embedded PostgreSQL cluster");
+        cluster.init().await?;
+    }
+    cluster.start().await?;
+    cluster.create_database(EMBEDDED_DB).await?;
+    Ok(cluster)
+}
+
+async fn run_server(config: &ServeConfig, url: &str, embedded: bool) -> anyhow::Result<()> {
+    let pool = rasura_pg::connect_pool(url, config.pg_connections)
+        .await
+        .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
+    let state = AppState::load(
+        pool,
+        ServerConfig {
+            admin_secret: config.admin_secret.clone(),
+        },
+    )
+    .await
+    .context("cannot load the metadata")?;
+    let engine = state.engine();
+    for i in &engine.resolved.inconsistencies {
+        tracing::warn!(name = %i.name, reason = %i.reason, "inconsistent metadata object left out");
+    }
+    let addr: SocketAddr = format!("{}:{}", config.host, config.port)
+        .parse()
+        .with_context(|| format!("invalid address {}:{}", config.host, config.port))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let origin = if embedded {
+        "embedded cluster"
+    } else {
+        "--database-url"
+    };
+    tracing::info!(
+        "serving database {} ({origin}); GraphQL API at http://{addr}/v1/graphql, metadata API at http://{addr}/v1/metadata",
+        redact(url)
+    );
+    axum::serve(listener, rasura_server::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server error")?;
+    tracing::info!("shut down");
+    Ok(())
+}
+
+/// The URL without its password.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..s + 3], &creds[..colon], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown signal received");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h:5/db"),
+            "postgres://u:***@h:5/db"
+        );
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}

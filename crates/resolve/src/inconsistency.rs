@@ -1,0 +1,60 @@
+//! An object of the metadata that does not fit the database, reported as Hasura reports it.
+
+use rasura_metadata::QualifiedName;
+use serde::Serialize;
+use serde_json::Value;
+
+/// One entry of `get_inconsistent_metadata`'s `inconsistent_objects`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Inconsistency {
+    /// `table`, `object_relation`, `array_relation`, `select_permission`, `computed_field`, `function`, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// e.g. `table author in source default`.
+    pub name: String,
+    /// The metadata object as it was written.
+    pub definition: Value,
+    /// Why it does not fit, e.g. `Inconsistent object: no such table/view exists in source: "author"`.
+    pub reason: String,
+    /// Which metadata object this is, for `drop_inconsistent_metadata`.
+    #[serde(skip)]
+    pub object: ObjectRef,
+}
+
+/// Where an inconsistent object sits in the metadata document.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ObjectRef {
+    #[default]
+    Unknown,
+    Table(QualifiedName),
+    Relationship(QualifiedName, String),
+    ComputedField(QualifiedName, String),
+    /// Table, kind (`select`, ...), role.
+    Permission(QualifiedName, String, String),
+    Function(QualifiedName),
+}
+
+impl Inconsistency {
+    pub fn new(
+        kind: &str,
+        name: String,
+        definition: Value,
+        reason: impl AsRef<str>,
+        object: ObjectRef,
+    ) -> Self {
+        Inconsistency {
+            kind: kind.to_string(),
+            name,
+            definition,
+            reason: format!("Inconsistent object: {}", reason.as_ref()),
+            object,
+        }
+    }
+
+    /// The reason without Hasura's `Inconsistent object: ` prefix.
+    pub fn bare_reason(&self) -> &str {
+        self.reason
+            .strip_prefix("Inconsistent object: ")
+            .unwrap_or(&self.reason)
+    }
+}

@@ -1,0 +1,13 @@
+//! Metadata + catalog → resolved metadata, in named stages; what does not fit the database is
+//! collected as an inconsistency and left out, never an error that stops the server.
+
+pub mod inconsistency;
+pub mod stages;
+pub mod types;
+
+pub use inconsistency::{Inconsistency, ObjectRef};
+pub use stages::resolve;
+pub use types::{
+    RelKind, ResolvedComputedField, ResolvedFunction, ResolvedMetadata, ResolvedRelationship,
+    ResolvedTable,
+};

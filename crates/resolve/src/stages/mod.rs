@@ -1,0 +1,44 @@
+//! Resolution as named stages, each taking the previous stage's output:
+//! tables, then relationships, computed fields, permissions, functions.
+
+mod computed_fields;
+mod functions;
+mod permissions;
+mod relationships;
+mod tables;
+
+use std::sync::Arc;
+
+use rasura_catalog::Catalog;
+use rasura_metadata::document::DEFAULT_SOURCE;
+use rasura_metadata::Metadata;
+
+use crate::inconsistency::Inconsistency;
+use crate::types::ResolvedMetadata;
+
+/// Resolves `md` against `catalog`. Never fails: what does not fit is reported and left out.
+pub fn resolve(md: &Metadata, catalog: Arc<Catalog>) -> ResolvedMetadata {
+    let mut report: Vec<Inconsistency> = vec![];
+    let Ok(source) = md.source(DEFAULT_SOURCE) else {
+        return ResolvedMetadata::new(vec![], vec![], report, catalog);
+    };
+    // 1. tracked tables that exist, with their catalog entries
+    let mut tables = tables::resolve_tables(source, &catalog, &mut report);
+    // 2. relationships whose foreign keys or mapped columns exist and whose targets are tracked
+    relationships::resolve_relationships(source, &catalog, &mut tables, &mut report);
+    // 3. computed fields whose functions exist and take the table's row
+    computed_fields::resolve_computed_fields(source, &catalog, &mut tables, &mut report);
+    // 4. permissions whose columns exist
+    permissions::resolve_permissions(source, &mut tables, &mut report);
+    // 5. tracked functions
+    let functions = functions::resolve_functions(source, &catalog, &tables, &mut report);
+    ResolvedMetadata::new(tables, functions, report, catalog)
+}
+
+/// `<kind> <name> in table <table> in source default`-style names, as Hasura writes them.
+pub(crate) fn in_table(kind: &str, name: &str, table: &rasura_metadata::QualifiedName) -> String {
+    format!("{kind} {name} in table {table} in source {DEFAULT_SOURCE}")
+}
+
+#[cfg(test)]
+mod tests;

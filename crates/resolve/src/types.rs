@@ -1,0 +1,138 @@
+//! The output of resolution: tables, relationships, computed fields and functions that fit.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rasura_catalog::{Catalog, Function, Table};
+use rasura_metadata::{
+    DeletePermission, InsertPermission, QualifiedName, SelectPermission, TableConfig,
+    UpdatePermission,
+};
+
+use crate::inconsistency::Inconsistency;
+
+/// Everything of the metadata that fits the database, plus the report of what does not.
+#[derive(Debug, Clone, Default)]
+pub struct ResolvedMetadata {
+    pub tables: Vec<ResolvedTable>,
+    pub functions: Vec<ResolvedFunction>,
+    pub inconsistencies: Vec<Inconsistency>,
+    pub catalog: Arc<Catalog>,
+    index: HashMap<QualifiedName, usize>,
+}
+
+impl ResolvedMetadata {
+    pub(crate) fn new(
+        tables: Vec<ResolvedTable>,
+        functions: Vec<ResolvedFunction>,
+        inconsistencies: Vec<Inconsistency>,
+        catalog: Arc<Catalog>,
+    ) -> Self {
+        let index = tables
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), i))
+            .collect();
+        ResolvedMetadata {
+            tables,
+            functions,
+            inconsistencies,
+            catalog,
+            index,
+        }
+    }
+
+    pub fn table(&self, name: &QualifiedName) -> Option<&ResolvedTable> {
+        self.index.get(name).map(|&i| &self.tables[i])
+    }
+
+    /// Every role named in any permission.
+    pub fn roles(&self) -> Vec<String> {
+        let mut roles: Vec<String> = self
+            .tables
+            .iter()
+            .flat_map(|t| {
+                t.select_permissions
+                    .keys()
+                    .chain(t.insert_permissions.keys())
+                    .chain(t.update_permissions.keys())
+                    .chain(t.delete_permissions.keys())
+                    .cloned()
+            })
+            .collect();
+        roles.sort();
+        roles.dedup();
+        roles
+    }
+}
+
+/// A tracked table that exists, with its catalog entry.
+#[derive(Debug, Clone)]
+pub struct ResolvedTable {
+    pub name: QualifiedName,
+    pub info: Table,
+    pub config: TableConfig,
+    pub is_enum: bool,
+    pub object_relationships: Vec<ResolvedRelationship>,
+    pub array_relationships: Vec<ResolvedRelationship>,
+    pub computed_fields: Vec<ResolvedComputedField>,
+    pub select_permissions: HashMap<String, SelectPermission>,
+    pub insert_permissions: HashMap<String, InsertPermission>,
+    pub update_permissions: HashMap<String, UpdatePermission>,
+    pub delete_permissions: HashMap<String, DeletePermission>,
+}
+
+impl ResolvedTable {
+    pub fn relationship(&self, name: &str) -> Option<&ResolvedRelationship> {
+        self.object_relationships
+            .iter()
+            .chain(&self.array_relationships)
+            .find(|r| r.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelKind {
+    Object,
+    Array,
+}
+
+/// A relationship whose columns and target exist.
+#[derive(Debug, Clone)]
+pub struct ResolvedRelationship {
+    pub name: String,
+    pub kind: RelKind,
+    pub target: QualifiedName,
+    /// (column of this table, column of the target), in order.
+    pub mapping: Vec<(String, String)>,
+    /// For object relationships: whether the related row may be missing.
+    pub nullable: bool,
+    /// Object relationships: the related row is inserted after the parent.
+    pub insert_after_parent: bool,
+    pub comment: Option<String>,
+}
+
+/// A computed field whose function exists and fits the table.
+#[derive(Debug, Clone)]
+pub struct ResolvedComputedField {
+    pub name: String,
+    pub function: Function,
+    /// Position of the table-row argument among the function's arguments.
+    pub table_argument: usize,
+    /// Position of the session argument (a json argument given the session variables).
+    pub session_argument: Option<usize>,
+    /// When the function returns rows of a tracked table, that table.
+    pub returns_table: Option<QualifiedName>,
+    pub comment: Option<String>,
+}
+
+/// A tracked function that exists.
+#[derive(Debug, Clone)]
+pub struct ResolvedFunction {
+    pub name: QualifiedName,
+    pub function: Function,
+    pub returns_table: Option<QualifiedName>,
+    pub exposed_as_mutation: bool,
+    pub session_argument: Option<String>,
+    pub custom_name: Option<String>,
+}

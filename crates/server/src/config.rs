@@ -1,0 +1,8 @@
+//! What the server is told at startup.
+
+/// Server settings that the request handlers need.
+#[derive(Debug, Clone, Default)]
+pub struct ServerConfig {
+    /// `--admin-secret`: when set, the control plane and admin access need it.
+    pub admin_secret: Option<String>,
+}

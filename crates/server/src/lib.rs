@@ -1,0 +1,12 @@
+//! The HTTP server: routes, the control plane (metadata and query APIs), and the one mapping of
+//! every layer's errors to Hasura's wire format.
+
+pub mod config;
+pub mod control;
+pub mod routes;
+pub mod state;
+pub mod wire_error;
+
+pub use config::ServerConfig;
+pub use routes::router;
+pub use state::AppState;

@@ -1,0 +1,38 @@
+//! `/healthz`, `/v1/version` and the answer for unknown paths.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::state::AppState;
+use crate::wire_error::ApiError;
+
+/// The Hasura version this engine answers as (clients such as the CLI parse it).
+pub const COMPAT_VERSION: &str = "v2.48.0";
+
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    if state.pool.get().await.is_err() {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "ERROR").into_response();
+    }
+    if state.engine().resolved.inconsistencies.is_empty() {
+        (StatusCode::OK, "OK").into_response()
+    } else {
+        (StatusCode::OK, "WARN: inconsistent objects in schema").into_response()
+    }
+}
+
+pub async fn version() -> Json<serde_json::Value> {
+    Json(
+        json!({"version": COMPAT_VERSION, "server_type": "ce", "rasura_version": env!("CARGO_PKG_VERSION")}),
+    )
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "resource does not exist",
+    )
+}

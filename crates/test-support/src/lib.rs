@@ -1,0 +1,210 @@
+//! Test support: throwaway PostgreSQL clusters (initdb + pg_ctl on a free port in a temp dir)
+//! and a running `rasura` binary to talk to over real HTTP.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rasura_cluster::Cluster;
+use serde_json::Value;
+
+/// A PostgreSQL cluster that lives as long as this value; stopped and deleted on drop.
+pub struct TestCluster {
+    pub cluster: Cluster,
+    _dir: tempfile::TempDir,
+}
+
+impl TestCluster {
+    /// Creates and starts a cluster, with database `db` created in it.
+    pub async fn start(db: &str) -> TestCluster {
+        let dir = tempfile::Builder::new()
+            .prefix("rasura-test-pg-")
+            .tempdir()
+            .expect("temp dir");
+        // The cluster may run as `postgres`: let it into the temp dir.
+        allow_traverse(dir.path());
+        let port = rasura_cluster::free_port().expect("free port");
+        let mut cluster =
+            Cluster::new(&dir.path().join("data"), port).expect("PostgreSQL binaries");
+        cluster.init().await.expect("initdb");
+        cluster.start().await.expect("pg_ctl start");
+        cluster.create_database(db).await.expect("create database");
+        TestCluster { cluster, _dir: dir }
+    }
+
+    pub fn url(&self, db: &str) -> String {
+        self.cluster.url(db)
+    }
+
+    /// A plain connection to database `db`, for arranging and checking data.
+    pub async fn client(&self, db: &str) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(&self.url(db), tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(conn);
+        client
+    }
+}
+
+impl Drop for TestCluster {
+    fn drop(&mut self) {
+        self.cluster.stop_blocking();
+    }
+}
+
+fn allow_traverse(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
+}
+
+/// A running `rasura serve`; killed on drop.
+pub struct TestServer {
+    pub child: Child,
+    pub port: u16,
+    pub http: reqwest::Client,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts `bin serve` with `args` and `env`, on a free port, and waits for `/healthz`.
+    pub async fn start(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> TestServer {
+        let dir = tempfile::Builder::new()
+            .prefix("rasura-test-srv-")
+            .tempdir()
+            .expect("temp dir");
+        allow_traverse(dir.path());
+        let port = rasura_cluster::free_port().expect("free port");
+        Self::start_in(bin, args, env, port, dir).await
+    }
+
+    /// As [`TestServer::start`], in a given working directory and port.
+    pub async fn start_in(
+        bin: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        port: u16,
+        dir: tempfile::TempDir,
+    ) -> TestServer {
+        let log = dir.path().join(format!("rasura-{port}.log"));
+        let out = std::fs::File::create(&log).expect("log file");
+        let mut cmd = Command::new(bin);
+        cmd.arg("serve")
+            .arg("--port")
+            .arg(port.to_string())
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("RASURA_DATABASE_URL")
+            .env_remove("HASURA_GRAPHQL_DATABASE_URL")
+            .env_remove("RASURA_ADMIN_SECRET")
+            .env_remove("HASURA_GRAPHQL_ADMIN_SECRET")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("log"))
+            .stderr(out);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("spawn rasura");
+        let mut server = TestServer {
+            child,
+            port,
+            http: reqwest::Client::new(),
+            log,
+            _dir: dir,
+        };
+        server.wait_healthy(Duration::from_secs(60)).await;
+        server
+    }
+
+    async fn wait_healthy(&mut self, timeout: Duration) {
+        let start = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("rasura exited with {status}; log:\n{}", self.log_text());
+            }
+            if let Ok(r) = self.http.get(self.url("/healthz")).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            if start.elapsed() > timeout {
+                panic!(
+                    "rasura did not answer /healthz in {timeout:?}; log:\n{}",
+                    self.log_text()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{}", self.port, path)
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// POSTs JSON to `path` with `headers`; returns the status and the JSON body.
+    pub async fn post(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> (u16, Value) {
+        let mut req = self.http.post(self.url(path)).json(body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    /// POSTs raw bytes to `path`.
+    pub async fn post_raw(&self, path: &str, body: &str) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(self.url(path))
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// Sends SIGTERM and waits for the process to exit; returns whether it exited cleanly.
+    pub fn terminate(&mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(30) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        false
+    }
+
+    /// Gives the working directory back (to restart a server in the same place).
+    pub fn into_dir(mut self) -> tempfile::TempDir {
+        if let Ok(None) = self.child.try_wait() {
+            self.terminate();
+        }
+        let dir = tempfile::Builder::new().tempdir().expect("temp dir");
+        std::mem::replace(&mut self._dir, dir)
+    }
+}
+
+impl Drop for TestServer {
+    /// A polite stop, so that an embedded cluster is shut down with the server.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.terminate();
+        }
+    }
+}
