@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// Database connections in the pool [env: RASURA_PG_CONNECTIONS, HASURA_GRAPHQL_PG_CONNECTIONS] [default: 50]
     #[arg(long)]
     pub pg_connections: Option<usize>,
+    /// Emit bigint, numeric, float8 and money values as JSON strings
+    /// [env: RASURA_STRINGIFY_NUMERIC_TYPES, HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES]
+    #[arg(long)]
+    pub stringify_numeric_types: bool,
 }
 
 /// Serve settings after flags, `RASURA_*` and `HASURA_GRAPHQL_*` variables and defaults.
@@ -53,6 +57,7 @@ pub struct ServeConfig {
     pub admin_secret: Option<String>,
     pub data_dir: PathBuf,
     pub pg_connections: usize,
+    pub stringify_numeric_types: bool,
 }
 
 /// The first set, non-empty variable among `names`.
@@ -99,6 +104,12 @@ impl ServeArgs {
                 .pg_connections
                 .or_else(|| parsed(&["RASURA_PG_CONNECTIONS", "HASURA_GRAPHQL_PG_CONNECTIONS"]))
                 .unwrap_or(50),
+            stringify_numeric_types: self.stringify_numeric_types
+                || parsed(&[
+                    "RASURA_STRINGIFY_NUMERIC_TYPES",
+                    "HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES",
+                ])
+                .unwrap_or(false),
         }
     }
 }

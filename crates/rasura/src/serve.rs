@@ -51,6 +51,7 @@ async fn run_server(config: &ServeConfig, url: &str, embedded: bool) -> anyhow::
         pool,
         ServerConfig {
             admin_secret: config.admin_secret.clone(),
+            stringify_numeric: config.stringify_numeric_types,
         },
     )
     .await

@@ -5,4 +5,6 @@
 pub struct ServerConfig {
     /// `--admin-secret`: when set, the control plane and admin access need it.
     pub admin_secret: Option<String>,
+    /// `--stringify-numeric-types`: bigint, numeric, float8 and money as JSON strings.
+    pub stringify_numeric: bool,
 }

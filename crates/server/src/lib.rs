@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod control;
+pub mod graphql;
 pub mod routes;
 pub mod state;
 pub mod wire_error;

@@ -6,6 +6,7 @@ use rasura_catalog::Catalog;
 use rasura_metadata::Metadata;
 use rasura_pg::{hdb_catalog, PgError, Pool};
 use rasura_resolve::{resolve, ResolvedMetadata};
+use rasura_schema::RoleSchema;
 
 use crate::config::ServerConfig;
 
@@ -16,16 +17,42 @@ pub struct EngineState {
     pub resource_version: i64,
     pub catalog: Arc<Catalog>,
     pub resolved: Arc<ResolvedMetadata>,
+    /// The admin role's schema (every tracked table).
+    pub admin_schema: Arc<RoleSchema>,
+    /// The schema of roles without permissions (until permissions are enforced: every other role).
+    pub empty_schema: Arc<RoleSchema>,
 }
 
 impl EngineState {
     pub fn build(metadata: Metadata, resource_version: i64, catalog: Arc<Catalog>) -> EngineState {
         let resolved = Arc::new(resolve(&metadata, catalog.clone()));
+        let empty_schema = Arc::new(
+            rasura_schema::build_schema(&ResolvedMetadata::default(), "anonymous")
+                .expect("the empty schema builds"),
+        );
+        let admin_schema = match rasura_schema::build_schema(&resolved, "admin") {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                tracing::error!("could not build the GraphQL schema: {e}");
+                empty_schema.clone()
+            }
+        };
         EngineState {
             metadata,
             resource_version,
             catalog,
             resolved,
+            admin_schema,
+            empty_schema,
+        }
+    }
+
+    /// The schema `role` queries against.
+    pub fn schema_for(&self, role: &str) -> Arc<RoleSchema> {
+        if role == "admin" {
+            self.admin_schema.clone()
+        } else {
+            self.empty_schema.clone()
         }
     }
 }

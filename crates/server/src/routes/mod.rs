@@ -3,6 +3,8 @@
 mod control;
 mod health;
 
+pub use control::constant_time_eq;
+
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -14,6 +16,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/hasura/healthz", get(health::healthz))
         .route("/v1/version", get(health::version))
+        .route("/v1/graphql", post(crate::graphql::v1))
+        .route("/v1alpha1/graphql", post(crate::graphql::v1alpha1))
         .route("/v1/metadata", post(control::metadata))
         .route("/v1/query", post(control::query))
         .route("/v2/query", post(control::query))

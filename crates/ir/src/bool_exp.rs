@@ -1,0 +1,180 @@
+//! `where` arguments (`<t>_bool_exp`) → [`BoolExp`].
+
+use rasura_schema::{RoleSchema, TableField};
+use serde_json::Value;
+
+use crate::error::IrError;
+use crate::types::{BoolExp, ColumnRef, CompareOp};
+use crate::value::as_list;
+
+/// Parses a boolean expression over table `table` (an index into the role's tables).
+pub fn parse_bool_exp(
+    schema: &RoleSchema,
+    table: usize,
+    v: &Value,
+    path: &str,
+) -> Result<BoolExp, IrError> {
+    let Value::Object(m) = v else {
+        if v.is_null() {
+            return Ok(BoolExp::True);
+        }
+        return Err(IrError::new(
+            path,
+            "expected an object for a boolean expression",
+        ));
+    };
+    let info = &schema.tables[table];
+    let mut parts = vec![];
+    for (key, value) in m {
+        let here = format!("{path}.{key}");
+        match key.as_str() {
+            "_and" => parts.push(BoolExp::And(list(schema, table, value, &here)?)),
+            "_or" => parts.push(BoolExp::Or(list(schema, table, value, &here)?)),
+            "_not" => parts.push(BoolExp::Not(Box::new(parse_bool_exp(
+                schema, table, value, &here,
+            )?))),
+            field => match info.fields.get(field) {
+                Some(TableField::Column(c)) => {
+                    let col = &info.columns[c];
+                    let column = ColumnRef {
+                        name: col.name.clone(),
+                        type_schema: col.type_schema.clone(),
+                        type_name: col.type_name.clone(),
+                    };
+                    parts.extend(comparisons(column, false, value, &here)?);
+                }
+                Some(TableField::ObjectRel(r) | TableField::ArrayRel(r)) => {
+                    parts.push(BoolExp::Related {
+                        table: schema.tables[r.target].name.clone(),
+                        mapping: r.mapping.clone(),
+                        exp: Box::new(parse_bool_exp(schema, r.target, value, &here)?),
+                    })
+                }
+                Some(TableField::ArrayAggregate(r)) => {
+                    let count = value
+                        .get("count")
+                        .ok_or_else(|| IrError::new(&here, "expected \"count\""))?;
+                    let columns = match count.get("arguments") {
+                        Some(a) => as_list(a)
+                            .into_iter()
+                            .filter_map(Value::as_str)
+                            .filter_map(|f| {
+                                schema.tables[r.target]
+                                    .column_by_field(f)
+                                    .map(|c| c.name.clone())
+                            })
+                            .collect(),
+                        None => vec![],
+                    };
+                    let filter = match count.get("filter") {
+                        Some(f) => {
+                            parse_bool_exp(schema, r.target, f, &format!("{here}.count.filter"))?
+                        }
+                        None => BoolExp::True,
+                    };
+                    let count_col = ColumnRef {
+                        name: String::new(),
+                        type_schema: "pg_catalog".into(),
+                        type_name: "int8".into(),
+                    };
+                    let predicate = count
+                        .get("predicate")
+                        .map(|p| {
+                            comparisons(count_col, false, p, &format!("{here}.count.predicate"))
+                        })
+                        .transpose()?
+                        .unwrap_or_default();
+                    parts.push(BoolExp::AggregateCount {
+                        table: schema.tables[r.target].name.clone(),
+                        mapping: r.mapping.clone(),
+                        columns,
+                        distinct: count
+                            .get("distinct")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false),
+                        filter: Box::new(filter),
+                        predicate: Box::new(BoolExp::And(predicate)),
+                    });
+                }
+                None => {
+                    return Err(IrError::new(
+                        &here,
+                        format!(
+                            "field '{field}' not found in type: '{}_bool_exp'",
+                            info.type_name
+                        ),
+                    ))
+                }
+            },
+        }
+    }
+    Ok(match parts.len() {
+        0 => BoolExp::True,
+        1 => parts.pop().expect("one"),
+        _ => BoolExp::And(parts),
+    })
+}
+
+fn list(schema: &RoleSchema, table: usize, v: &Value, path: &str) -> Result<Vec<BoolExp>, IrError> {
+    as_list(v)
+        .into_iter()
+        .enumerate()
+        .map(|(i, x)| parse_bool_exp(schema, table, x, &format!("{path}[{i}]")))
+        .collect()
+}
+
+/// The operators of one `<S>_comparison_exp` object, ANDed.
+fn comparisons(
+    column: ColumnRef,
+    cast_text: bool,
+    v: &Value,
+    path: &str,
+) -> Result<Vec<BoolExp>, IrError> {
+    let Value::Object(ops) = v else {
+        return Err(IrError::new(
+            path,
+            "expected an object of comparison operators",
+        ));
+    };
+    let mut out = vec![];
+    for (op, value) in ops {
+        let here = format!("{path}.{op}");
+        if op == "_is_null" {
+            match value {
+                Value::Bool(b) => out.push(BoolExp::IsNull {
+                    column: column.clone(),
+                    is_null: *b,
+                }),
+                _ => return Err(IrError::new(&here, "expected a boolean for type 'Boolean'")),
+            }
+            continue;
+        }
+        if op == "_cast" {
+            if let Some(inner) = value.get("String") {
+                let text = ColumnRef {
+                    type_schema: "pg_catalog".into(),
+                    type_name: "text".into(),
+                    ..column.clone()
+                };
+                out.extend(comparisons(text, true, inner, &format!("{here}.String"))?);
+            }
+            continue;
+        }
+        let Some(cmp) = CompareOp::parse(op) else {
+            return Err(IrError::new(&here, format!("unexpected operator \"{op}\"")));
+        };
+        if value.is_null() {
+            return Err(IrError::new(
+                &here,
+                "unexpected null value for type 'comparison operator'",
+            ));
+        }
+        out.push(BoolExp::Compare {
+            column: column.clone(),
+            cast_text,
+            op: cmp,
+            value: value.clone(),
+        });
+    }
+    Ok(out)
+}

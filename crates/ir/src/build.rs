@@ -1,0 +1,446 @@
+//! Builds the IR of an operation: root fields, selection sets, arguments.
+
+use apollo_compiler::executable::{Field as GqlField, Operation as GqlOperation, SelectionSet};
+use apollo_compiler::{ExecutableDocument, Node};
+use rasura_schema::{RoleSchema, RootField, TableField};
+use serde_json::{Map, Value};
+
+use crate::bool_exp::parse_bool_exp;
+use crate::collect::collect_fields;
+use crate::error::IrError;
+use crate::order_by::{parse_distinct_on, parse_order_by};
+use crate::types::*;
+use crate::value::resolve;
+
+/// Builds the IR of `op` (a query) for the role whose schema is `schema`.
+pub fn build_ir(
+    schema: &RoleSchema,
+    doc: &ExecutableDocument,
+    op: &GqlOperation,
+    vars: &Map<String, Value>,
+) -> Result<Operation, IrError> {
+    let cx = Cx { schema, doc, vars };
+    let root_type = op.object_type().to_string();
+    let mut roots = vec![];
+    for (key, fields) in collect_fields(doc, &[&op.selection_set], &root_type, vars) {
+        let f = fields[0];
+        let path = format!("$.selectionSet.{key}");
+        let root = match f.name.as_str() {
+            "__typename" => Root::Typename(root_type.clone()),
+            "__schema" | "__type" => Root::Introspection,
+            name => {
+                let Some(&root) = schema.query_roots.get(name) else {
+                    return Err(IrError::new(
+                        &path,
+                        format!("field '{name}' not found in type: '{root_type}'"),
+                    ));
+                };
+                let sets: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+                Root::Select(match root {
+                    RootField::Select(t) => cx.select(t, f, &sets, &path, ShapeKind::Rows)?,
+                    RootField::SelectAggregate(t) => {
+                        cx.select(t, f, &sets, &path, ShapeKind::Aggregate)?
+                    }
+                    RootField::SelectByPk(t) => cx.by_pk(t, f, &sets, &path)?,
+                })
+            }
+        };
+        roots.push((key, root));
+    }
+    Ok(Operation { roots })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ShapeKind {
+    Rows,
+    Single,
+    Aggregate,
+}
+
+struct Cx<'a> {
+    schema: &'a RoleSchema,
+    doc: &'a ExecutableDocument,
+    vars: &'a Map<String, Value>,
+}
+
+impl Cx<'_> {
+    fn arg(&self, f: &GqlField, name: &str) -> Option<Value> {
+        f.specified_argument_by_name(name)
+            .and_then(|v| resolve(v, self.vars))
+    }
+
+    fn select(
+        &self,
+        table: usize,
+        f: &Node<GqlField>,
+        sets: &[&SelectionSet],
+        path: &str,
+        kind: ShapeKind,
+    ) -> Result<Select, IrError> {
+        let args = format!("{path}.args");
+        let filter = match self.arg(f, "where") {
+            Some(w) => parse_bool_exp(self.schema, table, &w, &format!("{args}.where"))?,
+            None => BoolExp::True,
+        };
+        let order_by = match self.arg(f, "order_by") {
+            Some(o) => parse_order_by(self.schema, table, &o, &format!("{args}.order_by"))?,
+            None => vec![],
+        };
+        let distinct_on = match self.arg(f, "distinct_on") {
+            Some(d) => parse_distinct_on(self.schema, table, &d, &format!("{args}.distinct_on"))?,
+            None => vec![],
+        };
+        if !distinct_on.is_empty() && !order_by.is_empty() {
+            let leading: Vec<&str> = order_by
+                .iter()
+                .take(distinct_on.len())
+                .filter_map(|o| match &o.target {
+                    OrderTarget::Column(c) => Some(c.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let mut a = leading.clone();
+            let mut b: Vec<&str> = distinct_on.iter().map(String::as_str).collect();
+            a.sort_unstable();
+            b.sort_unstable();
+            if a != b {
+                return Err(IrError::new(
+                    &args,
+                    "\"distinct_on\" columns must match initial \"order_by\" columns",
+                ));
+            }
+        }
+        let limit = self.count_arg(f, "limit", &args)?;
+        let offset = self.count_arg(f, "offset", &args)?;
+        let shape = self.shape(table, sets, path, kind)?;
+        Ok(Select {
+            table: self.schema.tables[table].name.clone(),
+            filter,
+            order_by,
+            distinct_on,
+            limit,
+            offset,
+            shape,
+        })
+    }
+
+    fn count_arg(&self, f: &GqlField, name: &str, args: &str) -> Result<Option<u64>, IrError> {
+        match self.arg(f, name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64()),
+            Some(other) => Err(IrError::new(
+                &format!("{args}.{name}"),
+                format!(
+                    "expected a non-negative 32-bit integer for type 'Int', but found {}",
+                    describe(&other)
+                ),
+            )),
+        }
+    }
+
+    fn by_pk(
+        &self,
+        table: usize,
+        f: &Node<GqlField>,
+        sets: &[&SelectionSet],
+        path: &str,
+    ) -> Result<Select, IrError> {
+        let info = &self.schema.tables[table];
+        let mut parts = vec![];
+        for pk in &info.primary_key {
+            let col = &info.columns[pk];
+            let value = self
+                .arg(f, &col.field)
+                .filter(|v| !v.is_null())
+                .ok_or_else(|| {
+                    IrError::new(
+                        &format!("{path}.args"),
+                        format!("missing required field '{}'", col.field),
+                    )
+                })?;
+            parts.push(BoolExp::Compare {
+                column: column_ref(col),
+                cast_text: false,
+                op: CompareOp::Eq,
+                value,
+            });
+        }
+        Ok(Select {
+            table: info.name.clone(),
+            filter: BoolExp::And(parts),
+            order_by: vec![],
+            distinct_on: vec![],
+            limit: None,
+            offset: None,
+            shape: self.shape(table, sets, path, ShapeKind::Single)?,
+        })
+    }
+
+    fn shape(
+        &self,
+        table: usize,
+        sets: &[&SelectionSet],
+        path: &str,
+        kind: ShapeKind,
+    ) -> Result<Shape, IrError> {
+        Ok(match kind {
+            ShapeKind::Rows => Shape::Rows(self.row_fields(table, sets, path)?),
+            ShapeKind::Single => Shape::Single(self.row_fields(table, sets, path)?),
+            ShapeKind::Aggregate => Shape::Aggregate(self.aggregate_fields(table, sets, path)?),
+        })
+    }
+
+    fn row_fields(
+        &self,
+        table: usize,
+        sets: &[&SelectionSet],
+        path: &str,
+    ) -> Result<Vec<(String, Field)>, IrError> {
+        let info = &self.schema.tables[table];
+        let mut out = vec![];
+        for (key, fields) in collect_fields(self.doc, sets, &info.type_name, self.vars) {
+            let f = fields[0];
+            let here = format!("{path}.selectionSet.{key}");
+            let sub: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+            let field = match f.name.as_str() {
+                "__typename" => Field::Typename(info.type_name.clone()),
+                name => match info.fields.get(name) {
+                    Some(TableField::Column(c)) => {
+                        let path_arg = match self.arg(f, "path") {
+                            Some(Value::String(p)) => {
+                                Some(parse_json_path(&p).map_err(|e| IrError::new(&here, e))?)
+                            }
+                            _ => None,
+                        };
+                        Field::Column {
+                            column: column_ref(&info.columns[c]),
+                            path: path_arg,
+                        }
+                    }
+                    Some(TableField::ObjectRel(r)) => Field::Relationship {
+                        mapping: r.mapping.clone(),
+                        select: Box::new(Select {
+                            table: self.schema.tables[r.target].name.clone(),
+                            filter: BoolExp::True,
+                            order_by: vec![],
+                            distinct_on: vec![],
+                            limit: None,
+                            offset: None,
+                            shape: self.shape(r.target, &sub, &here, ShapeKind::Single)?,
+                        }),
+                    },
+                    Some(TableField::ArrayRel(r)) => Field::Relationship {
+                        mapping: r.mapping.clone(),
+                        select: Box::new(self.select(r.target, f, &sub, &here, ShapeKind::Rows)?),
+                    },
+                    Some(TableField::ArrayAggregate(r)) => Field::Relationship {
+                        mapping: r.mapping.clone(),
+                        select: Box::new(self.select(
+                            r.target,
+                            f,
+                            &sub,
+                            &here,
+                            ShapeKind::Aggregate,
+                        )?),
+                    },
+                    None => {
+                        return Err(IrError::new(
+                            &here,
+                            format!("field '{name}' not found in type: '{}'", info.type_name),
+                        ))
+                    }
+                },
+            };
+            out.push((key, field));
+        }
+        Ok(out)
+    }
+
+    fn aggregate_fields(
+        &self,
+        table: usize,
+        sets: &[&SelectionSet],
+        path: &str,
+    ) -> Result<Vec<(String, AggField)>, IrError> {
+        let info = &self.schema.tables[table];
+        let agg_type = format!("{}_aggregate", info.type_name);
+        let mut out = vec![];
+        for (key, fields) in collect_fields(self.doc, sets, &agg_type, self.vars) {
+            let here = format!("{path}.selectionSet.{key}");
+            let sub: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+            let field = match fields[0].name.as_str() {
+                "__typename" => AggField::Typename(agg_type.clone()),
+                "nodes" => AggField::Nodes(self.row_fields(table, &sub, &here)?),
+                "aggregate" => AggField::Aggregate(self.aggregate_ops(table, &sub, &here)?),
+                other => {
+                    return Err(IrError::new(
+                        &here,
+                        format!("field '{other}' not found in type: '{agg_type}'"),
+                    ))
+                }
+            };
+            out.push((key, field));
+        }
+        Ok(out)
+    }
+
+    fn aggregate_ops(
+        &self,
+        table: usize,
+        sets: &[&SelectionSet],
+        path: &str,
+    ) -> Result<Vec<(String, AggOp)>, IrError> {
+        let info = &self.schema.tables[table];
+        let type_name = format!("{}_aggregate_fields", info.type_name);
+        let mut out = vec![];
+        for (key, fields) in collect_fields(self.doc, sets, &type_name, self.vars) {
+            let f = fields[0];
+            let here = format!("{path}.selectionSet.{key}");
+            let op = match f.name.as_str() {
+                "__typename" => AggOp::Typename(type_name.clone()),
+                "count" => {
+                    let columns = match self.arg(f, "columns") {
+                        Some(c) => parse_distinct_on(
+                            self.schema,
+                            table,
+                            &c,
+                            &format!("{here}.args.columns"),
+                        )?,
+                        None => vec![],
+                    };
+                    let distinct = self
+                        .arg(f, "distinct")
+                        .and_then(|d| d.as_bool())
+                        .unwrap_or(false);
+                    AggOp::Count { columns, distinct }
+                }
+                op => {
+                    let op_type = format!("{}_{op}_fields", info.type_name);
+                    let sub: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+                    let mut cols = vec![];
+                    for (k, fs) in collect_fields(self.doc, &sub, &op_type, self.vars) {
+                        let field = match fs[0].name.as_str() {
+                            "__typename" => OpField::Typename(op_type.clone()),
+                            name => OpField::Column(column_ref(
+                                info.column_by_field(name).ok_or_else(|| {
+                                    IrError::new(
+                                        &here,
+                                        format!("field '{name}' not found in type: '{op_type}'"),
+                                    )
+                                })?,
+                            )),
+                        };
+                        cols.push((k, field));
+                    }
+                    AggOp::Op {
+                        op: op.to_string(),
+                        fields: cols,
+                    }
+                }
+            };
+            out.push((key, op));
+        }
+        Ok(out)
+    }
+}
+
+fn column_ref(c: &rasura_schema::ColumnInfo) -> ColumnRef {
+    ColumnRef {
+        name: c.name.clone(),
+        type_schema: c.type_schema.clone(),
+        type_name: c.type_name.clone(),
+    }
+}
+
+fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "a negative integer",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Parses a JSON path argument (`$.a.b[0]`, `a`, `["key"]`, `['key']`) into its elements.
+pub fn parse_json_path(p: &str) -> Result<Vec<String>, String> {
+    let mut s = p.trim();
+    s = s.strip_prefix('$').unwrap_or(s);
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = vec![];
+    let mut i = 0;
+    let mut first = true;
+    while i < chars.len() {
+        match chars[i] {
+            '.' => {
+                i += 1;
+                let start = i;
+                while i < chars.len() && chars[i] != '.' && chars[i] != '[' {
+                    i += 1;
+                }
+                if start == i {
+                    return Err(format!("parse json path error: empty key in {p:?}"));
+                }
+                out.push(chars[start..i].iter().collect());
+            }
+            '[' => {
+                i += 1;
+                if i < chars.len() && (chars[i] == '"' || chars[i] == '\'') {
+                    let quote = chars[i];
+                    i += 1;
+                    let start = i;
+                    while i < chars.len() && chars[i] != quote {
+                        i += 1;
+                    }
+                    out.push(chars[start..i].iter().collect());
+                    i += 1;
+                } else {
+                    let start = i;
+                    while i < chars.len() && chars[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    if start == i {
+                        return Err(format!("parse json path error: expected an index in {p:?}"));
+                    }
+                    out.push(chars[start..i].iter().collect());
+                }
+                if i >= chars.len() || chars[i] != ']' {
+                    return Err(format!("parse json path error: expected ']' in {p:?}"));
+                }
+                i += 1;
+            }
+            _ if first => {
+                let start = i;
+                while i < chars.len() && chars[i] != '.' && chars[i] != '[' {
+                    i += 1;
+                }
+                out.push(chars[start..i].iter().collect());
+            }
+            c => return Err(format!("parse json path error: unexpected {c:?} in {p:?}")),
+        }
+        first = false;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_json_path;
+
+    #[test]
+    fn json_paths() {
+        assert_eq!(parse_json_path("$.a.b[0]").unwrap(), vec!["a", "b", "0"]);
+        assert_eq!(parse_json_path("a").unwrap(), vec!["a"]);
+        assert_eq!(
+            parse_json_path("$['hello world!']").unwrap(),
+            vec!["hello world!"]
+        );
+        assert_eq!(
+            parse_json_path("$.objs[0][\"你好\"]").unwrap(),
+            vec!["objs", "0", "你好"]
+        );
+        assert!(parse_json_path("$.a[x]").is_err());
+    }
+}

@@ -1,0 +1,14 @@
+//! A validated GraphQL operation → IR: one tree per root field, naming tables, columns and
+//! relationships instead of GraphQL names, with argument values resolved.
+
+pub mod bool_exp;
+pub mod build;
+pub mod collect;
+pub mod error;
+pub mod order_by;
+pub mod types;
+pub mod value;
+
+pub use build::build_ir;
+pub use error::IrError;
+pub use types::*;

@@ -1,0 +1,220 @@
+//! The IR: what to read, filtered, ordered and shaped, in database terms.
+
+use rasura_metadata::QualifiedName;
+use serde_json::Value;
+
+/// The root fields of one operation, in response order.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub roots: Vec<(String, Root)>,
+}
+
+/// One root field.
+#[derive(Debug, Clone)]
+pub enum Root {
+    /// Reads rows and returns JSON.
+    Select(Select),
+    /// `__typename` at the root.
+    Typename(String),
+    /// `__schema` / `__type`, answered from the schema.
+    Introspection,
+}
+
+/// A column with the type its values are cast to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnRef {
+    pub name: String,
+    pub type_schema: String,
+    pub type_name: String,
+}
+
+/// A read of one table.
+#[derive(Debug, Clone)]
+pub struct Select {
+    pub table: QualifiedName,
+    pub filter: BoolExp,
+    pub order_by: Vec<OrderBy>,
+    pub distinct_on: Vec<String>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+    pub shape: Shape,
+}
+
+/// What a select returns.
+#[derive(Debug, Clone)]
+pub enum Shape {
+    /// A JSON array of objects.
+    Rows(Vec<(String, Field)>),
+    /// One object or null (`_by_pk`, object relationships).
+    Single(Vec<(String, Field)>),
+    /// An `_aggregate` object.
+    Aggregate(Vec<(String, AggField)>),
+}
+
+/// A field of a row object.
+#[derive(Debug, Clone)]
+pub enum Field {
+    Column {
+        column: ColumnRef,
+        /// `path` argument of json/jsonb columns, as path elements.
+        path: Option<Vec<String>>,
+    },
+    Typename(String),
+    /// An object or array relationship, or an array aggregate: a nested select joined on `mapping`.
+    Relationship {
+        mapping: Vec<(String, String)>,
+        select: Box<Select>,
+    },
+}
+
+/// A field of an `_aggregate` object.
+#[derive(Debug, Clone)]
+pub enum AggField {
+    Aggregate(Vec<(String, AggOp)>),
+    Nodes(Vec<(String, Field)>),
+    Typename(String),
+}
+
+/// A field of `<t>_aggregate_fields`.
+#[derive(Debug, Clone)]
+pub enum AggOp {
+    Count {
+        columns: Vec<String>,
+        distinct: bool,
+    },
+    /// `sum`, `avg`, `max`, ... over columns.
+    Op {
+        op: String,
+        fields: Vec<(String, OpField)>,
+    },
+    Typename(String),
+}
+
+/// A field of `<t>_<op>_fields`.
+#[derive(Debug, Clone)]
+pub enum OpField {
+    Column(ColumnRef),
+    Typename(String),
+}
+
+/// A boolean expression over a table's rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BoolExp {
+    True,
+    And(Vec<BoolExp>),
+    Or(Vec<BoolExp>),
+    Not(Box<BoolExp>),
+    /// `column op value`; `value` is bound as a parameter cast to `cast`.
+    Compare {
+        column: ColumnRef,
+        cast_text: bool,
+        op: CompareOp,
+        value: Value,
+    },
+    IsNull {
+        column: ColumnRef,
+        is_null: bool,
+    },
+    /// Some related row of `table` (joined on `mapping`) satisfies `exp`.
+    Related {
+        table: QualifiedName,
+        mapping: Vec<(String, String)>,
+        exp: Box<BoolExp>,
+    },
+    /// `count` of related rows (filtered by `filter`) compared by `predicate`.
+    AggregateCount {
+        table: QualifiedName,
+        mapping: Vec<(String, String)>,
+        columns: Vec<String>,
+        distinct: bool,
+        filter: Box<BoolExp>,
+        predicate: Box<BoolExp>,
+    },
+}
+
+/// Comparison operators of `<S>_comparison_exp`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    Eq,
+    Neq,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    In,
+    Nin,
+    Like,
+    Nlike,
+    Ilike,
+    Nilike,
+    Similar,
+    Nsimilar,
+    Regex,
+    Nregex,
+    Iregex,
+    Niregex,
+    Contains,
+    ContainedIn,
+    HasKey,
+    HasKeysAny,
+    HasKeysAll,
+}
+
+impl CompareOp {
+    pub fn parse(name: &str) -> Option<CompareOp> {
+        use CompareOp::*;
+        Some(match name {
+            "_eq" => Eq,
+            "_neq" => Neq,
+            "_gt" => Gt,
+            "_gte" => Gte,
+            "_lt" => Lt,
+            "_lte" => Lte,
+            "_in" => In,
+            "_nin" => Nin,
+            "_like" => Like,
+            "_nlike" => Nlike,
+            "_ilike" => Ilike,
+            "_nilike" => Nilike,
+            "_similar" => Similar,
+            "_nsimilar" => Nsimilar,
+            "_regex" => Regex,
+            "_nregex" => Nregex,
+            "_iregex" => Iregex,
+            "_niregex" => Niregex,
+            "_contains" => Contains,
+            "_contained_in" => ContainedIn,
+            "_has_key" => HasKey,
+            "_has_keys_any" => HasKeysAny,
+            "_has_keys_all" => HasKeysAll,
+            _ => return None,
+        })
+    }
+}
+
+/// One `order_by` entry.
+#[derive(Debug, Clone)]
+pub struct OrderBy {
+    pub target: OrderTarget,
+    pub desc: bool,
+    pub nulls_first: bool,
+}
+
+/// What is ordered by.
+#[derive(Debug, Clone)]
+pub enum OrderTarget {
+    Column(String),
+    /// A column (or deeper target) of the row an object relationship points at.
+    Related {
+        table: QualifiedName,
+        mapping: Vec<(String, String)>,
+        inner: Box<OrderTarget>,
+    },
+    /// An aggregate over an array relationship's rows: `count`, or `op` of `column`.
+    Aggregate {
+        table: QualifiedName,
+        mapping: Vec<(String, String)>,
+        op: String,
+        column: Option<String>,
+    },
+}

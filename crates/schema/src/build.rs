@@ -1,0 +1,531 @@
+//! Builds a role's schema: SDL text generated from the resolved metadata, parsed and validated by
+//! apollo-compiler, plus the annotations the IR builder reads.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write;
+
+use apollo_compiler::Schema;
+use rasura_resolve::{RelKind, ResolvedMetadata, ResolvedTable};
+
+use crate::naming::{self, RootKind, TypeNames};
+use crate::scalars;
+use crate::types::{ColumnInfo, RelInfo, RoleSchema, RootField, TableField, TableInfo};
+
+const SHARED_SDL: &str = r#"
+schema { query: query_root subscription: subscription_root }
+
+"""whether this query should be cached (Hasura Cloud only)"""
+directive @cached(ttl: Int! = 60, refresh: Boolean! = false) on QUERY
+
+"""column ordering options"""
+enum order_by {
+  """in ascending order, nulls last"""
+  asc
+  """in ascending order, nulls first"""
+  asc_nulls_first
+  """in ascending order, nulls last"""
+  asc_nulls_last
+  """in descending order, nulls first"""
+  desc
+  """in descending order, nulls first"""
+  desc_nulls_first
+  """in descending order, nulls last"""
+  desc_nulls_last
+}
+"#;
+
+/// Builds the schema `role` sees (today every role sees everything, as admin does).
+pub fn build_schema(resolved: &ResolvedMetadata, role: &str) -> Result<RoleSchema, String> {
+    let mut tables = vec![];
+    let mut table_index = HashMap::new();
+    for t in &resolved.tables {
+        let base = naming::table_base(&t.name, &t.config);
+        if !naming::is_valid_name(&base) {
+            continue;
+        }
+        table_index.insert(t.name.clone(), tables.len());
+        tables.push(table_info(t));
+    }
+    // Relationships, now that every table has an index.
+    for t in &resolved.tables {
+        let Some(&i) = table_index.get(&t.name) else {
+            continue;
+        };
+        for r in t.object_relationships.iter().chain(&t.array_relationships) {
+            let Some(&target) = table_index.get(&r.target) else {
+                continue;
+            };
+            if !naming::is_valid_name(&r.name) {
+                continue;
+            }
+            let info = RelInfo {
+                target,
+                mapping: r.mapping.clone(),
+            };
+            let fields = &mut tables[i].fields;
+            match r.kind {
+                RelKind::Object => {
+                    fields.insert(r.name.clone(), TableField::ObjectRel(info));
+                }
+                RelKind::Array => {
+                    fields.insert(
+                        format!("{}_aggregate", r.name),
+                        TableField::ArrayAggregate(info.clone()),
+                    );
+                    fields.insert(r.name.clone(), TableField::ArrayRel(info));
+                }
+            }
+        }
+    }
+    let mut w = SdlWriter::default();
+    let mut query_roots = HashMap::new();
+    for (i, t) in resolved.tables.iter().enumerate() {
+        let Some(&idx) = table_index.get(&t.name) else {
+            continue;
+        };
+        let _ = i;
+        w.table(t, &tables, idx, &mut query_roots);
+    }
+    let sdl = w.finish();
+    let schema =
+        Schema::parse_and_validate(sdl, "schema.graphql").map_err(|e| e.errors.to_string())?;
+    let implementers = schema.implementers_map();
+    Ok(RoleSchema {
+        role: role.to_string(),
+        schema,
+        implementers,
+        query_roots,
+        tables,
+        table_index,
+    })
+}
+
+fn table_info(t: &ResolvedTable) -> TableInfo {
+    let base = naming::table_base(&t.name, &t.config);
+    let mut fields = HashMap::new();
+    let mut columns = HashMap::new();
+    for c in &t.info.columns {
+        let field = naming::column_field(&c.name, &t.config);
+        if !naming::is_valid_name(&field) {
+            continue;
+        }
+        fields.insert(field.clone(), TableField::Column(c.name.clone()));
+        columns.insert(
+            c.name.clone(),
+            ColumnInfo {
+                name: c.name.clone(),
+                field,
+                type_schema: c.type_schema.clone(),
+                type_name: c.type_name.clone(),
+                scalar: scalars::scalar_for(c),
+                is_array: c.is_array(),
+                nullable: c.nullable,
+            },
+        );
+    }
+    TableInfo {
+        name: t.name.clone(),
+        type_name: base,
+        fields,
+        columns,
+        primary_key: t
+            .info
+            .primary_key
+            .as_ref()
+            .map(|p| p.columns.clone())
+            .unwrap_or_default(),
+    }
+}
+
+/// Accumulates SDL text; types shared by several tables are written once.
+#[derive(Default)]
+struct SdlWriter {
+    types: String,
+    query_fields: String,
+    scalars: BTreeSet<String>,
+    comparison_types: BTreeMap<String, bool>,
+    needs_jsonb_cast: bool,
+}
+
+fn select_args(t: &TypeNames) -> String {
+    format!(
+        "(\"distinct select on columns\" distinct_on: [{sc}!], \"limit the number of rows returned\" limit: Int, \
+         \"skip the first n rows. Use only with order_by\" offset: Int, \"sort the rows by one or more columns\" \
+         order_by: [{ob}!], \"filter the rows returned\" where: {be})",
+        sc = t.select_column,
+        ob = t.order_by,
+        be = t.bool_exp
+    )
+}
+
+impl SdlWriter {
+    fn scalar(&mut self, s: &str) {
+        if !scalars::is_builtin(s) {
+            self.scalars.insert(s.to_string());
+        }
+    }
+
+    fn table(
+        &mut self,
+        t: &ResolvedTable,
+        tables: &[TableInfo],
+        idx: usize,
+        roots: &mut HashMap<String, RootField>,
+    ) {
+        let info = &tables[idx];
+        let names = TypeNames::new(&info.type_name);
+        let qualified = if t.name.schema == "public" {
+            t.name.name.clone()
+        } else {
+            format!("{}.{}", t.name.schema, t.name.name)
+        };
+        let mut cols: Vec<&ColumnInfo> = t
+            .info
+            .columns
+            .iter()
+            .filter_map(|c| info.columns.get(&c.name))
+            .collect();
+        cols.sort_by_key(|c| c.field.clone());
+        let catalog_col = |name: &str| t.info.column(name).expect("column of this table");
+
+        // Root fields.
+        let select = naming::root_field(&info.type_name, &t.config, RootKind::Select);
+        let agg = naming::root_field(&info.type_name, &t.config, RootKind::SelectAggregate);
+        let _ = writeln!(
+            self.query_fields,
+            "  \"fetch data from the table: \\\"{qualified}\\\"\"\n  {select}{}: [{}!]!",
+            select_args(&names),
+            names.object
+        );
+        let _ = writeln!(
+            self.query_fields,
+            "  \"fetch aggregated fields from the table: \\\"{qualified}\\\"\"\n  {agg}{}: {}!",
+            select_args(&names),
+            names.aggregate
+        );
+        roots.insert(select, RootField::Select(idx));
+        roots.insert(agg, RootField::SelectAggregate(idx));
+        let pk: Vec<&ColumnInfo> = info
+            .primary_key
+            .iter()
+            .filter_map(|c| info.columns.get(c))
+            .collect();
+        if !pk.is_empty() && pk.len() == info.primary_key.len() {
+            let by_pk = naming::root_field(&info.type_name, &t.config, RootKind::SelectByPk);
+            let args: Vec<String> = pk
+                .iter()
+                .map(|c| format!("{}: {}!", c.field, c.scalar))
+                .collect();
+            let _ = writeln!(
+                self.query_fields,
+                "  \"fetch data from the table: \\\"{qualified}\\\" using primary key columns\"\n  {by_pk}({}): {}",
+                args.join(", "),
+                names.object
+            );
+            roots.insert(by_pk, RootField::SelectByPk(idx));
+        }
+
+        // The object type.
+        let _ = writeln!(
+            self.types,
+            "\"columns and relationships of \\\"{qualified}\\\"\"\ntype {} {{",
+            names.object
+        );
+        for c in &cols {
+            self.scalar(&c.scalar);
+            let bang = if c.nullable { "" } else { "!" };
+            let args = if scalars::is_json_like(catalog_col(&c.name)) {
+                "(\"JSON select path\" path: String)"
+            } else {
+                ""
+            };
+            let _ = writeln!(self.types, "  {}{args}: {}{bang}", c.field, c.scalar);
+        }
+        let mut rels: Vec<(&String, &TableField)> = info
+            .fields
+            .iter()
+            .filter(|(_, f)| !matches!(f, TableField::Column(_)))
+            .collect();
+        rels.sort_by_key(|(n, _)| n.as_str());
+        for (name, f) in &rels {
+            match f {
+                TableField::ObjectRel(r) => {
+                    let target = TypeNames::new(&tables[r.target].type_name);
+                    let nullable = t
+                        .object_relationships
+                        .iter()
+                        .find(|x| &&x.name == name)
+                        .is_none_or(|x| x.nullable);
+                    let bang = if nullable { "" } else { "!" };
+                    let _ = writeln!(
+                        self.types,
+                        "  \"An object relationship\"\n  {name}: {}{bang}",
+                        target.object
+                    );
+                }
+                TableField::ArrayRel(r) => {
+                    let target = TypeNames::new(&tables[r.target].type_name);
+                    let _ = writeln!(
+                        self.types,
+                        "  \"An array relationship\"\n  {name}{}: [{}!]!",
+                        select_args(&target),
+                        target.object
+                    );
+                }
+                TableField::ArrayAggregate(r) => {
+                    let target = TypeNames::new(&tables[r.target].type_name);
+                    let _ = writeln!(
+                        self.types,
+                        "  \"An aggregate relationship\"\n  {name}{}: {}!",
+                        select_args(&target),
+                        target.aggregate
+                    );
+                }
+                TableField::Column(_) => {}
+            }
+        }
+        self.types.push_str("}\n");
+
+        // select_column enum.
+        if !cols.is_empty() {
+            let _ = writeln!(
+                self.types,
+                "\"select columns of table \\\"{qualified}\\\"\"\nenum {} {{",
+                names.select_column
+            );
+            for c in &cols {
+                let _ = writeln!(self.types, "  \"column name\"\n  {}", c.field);
+            }
+            self.types.push_str("}\n");
+        } else {
+            let _ = writeln!(
+                self.types,
+                "enum {} {{ _PLACEHOLDER }}",
+                names.select_column
+            );
+        }
+
+        // bool_exp.
+        let _ = writeln!(
+            self.types,
+            "\"Boolean expression to filter rows from the table \\\"{qualified}\\\". All fields are combined with a logical 'AND'.\"\n\
+             input {be} {{\n  _and: [{be}!]\n  _not: {be}\n  _or: [{be}!]",
+            be = names.bool_exp
+        );
+        for c in &cols {
+            let jsonb = scalars::is_jsonb(catalog_col(&c.name));
+            self.comparison_types.insert(c.scalar.clone(), jsonb);
+            if jsonb {
+                self.needs_jsonb_cast = true;
+            }
+            let _ = writeln!(
+                self.types,
+                "  {}: {}",
+                c.field,
+                naming::comparison_exp(&c.scalar)
+            );
+        }
+        for (name, f) in &rels {
+            match f {
+                TableField::ObjectRel(r) | TableField::ArrayRel(r) => {
+                    let _ = writeln!(
+                        self.types,
+                        "  {name}: {}_bool_exp",
+                        tables[r.target].type_name
+                    );
+                }
+                TableField::ArrayAggregate(r) => {
+                    let _ = writeln!(
+                        self.types,
+                        "  {name}: {}_aggregate_bool_exp",
+                        tables[r.target].type_name
+                    );
+                }
+                TableField::Column(_) => {}
+            }
+        }
+        self.types.push_str("}\n");
+
+        // order_by.
+        let _ = writeln!(
+            self.types,
+            "\"Ordering options when selecting data from \\\"{qualified}\\\".\"\ninput {} {{",
+            names.order_by
+        );
+        for c in &cols {
+            let _ = writeln!(self.types, "  {}: order_by", c.field);
+        }
+        for (name, f) in &rels {
+            match f {
+                TableField::ObjectRel(r) => {
+                    let _ = writeln!(
+                        self.types,
+                        "  {name}: {}_order_by",
+                        tables[r.target].type_name
+                    );
+                }
+                TableField::ArrayAggregate(r) => {
+                    let _ = writeln!(
+                        self.types,
+                        "  {name}: {}_aggregate_order_by",
+                        tables[r.target].type_name
+                    );
+                }
+                _ => {}
+            }
+        }
+        if cols.is_empty() && rels.is_empty() {
+            self.types.push_str("  _PLACEHOLDER: order_by\n");
+        }
+        self.types.push_str("}\n");
+
+        self.aggregate_types(&names, &qualified, &cols, &catalog_col);
+    }
+
+    fn aggregate_types<'a>(
+        &mut self,
+        names: &TypeNames,
+        qualified: &str,
+        cols: &[&ColumnInfo],
+        catalog_col: &dyn Fn(&str) -> &'a rasura_catalog::Column,
+    ) {
+        let numeric: Vec<&ColumnInfo> = cols
+            .iter()
+            .copied()
+            .filter(|c| scalars::is_numeric(catalog_col(&c.name)))
+            .collect();
+        let comparable: Vec<&ColumnInfo> = cols
+            .iter()
+            .copied()
+            .filter(|c| scalars::is_comparable(catalog_col(&c.name)))
+            .collect();
+        let _ = writeln!(
+            self.types,
+            "\"aggregated selection of \\\"{qualified}\\\"\"\ntype {} {{\n  aggregate: {}\n  nodes: [{}!]!\n}}",
+            names.aggregate, names.aggregate_fields, names.object
+        );
+        let _ = writeln!(
+            self.types,
+            "\"aggregate fields of \\\"{qualified}\\\"\"\ntype {} {{\n  count(columns: [{}!], distinct: Boolean): Int!",
+            names.aggregate_fields, names.select_column
+        );
+        let mut order_by = format!("input {} {{\n  count: order_by\n", names.aggregate_order_by);
+        if !numeric.is_empty() {
+            for op in scalars::FLOAT_AGGREGATES.iter().chain(["sum"].iter()) {
+                let _ = writeln!(self.types, "  {op}: {}", names.op_fields(op));
+                let _ = writeln!(order_by, "  {op}: {}", names.op_order_by(op));
+            }
+        }
+        if !comparable.is_empty() {
+            for op in ["max", "min"] {
+                let _ = writeln!(self.types, "  {op}: {}", names.op_fields(op));
+                let _ = writeln!(order_by, "  {op}: {}", names.op_order_by(op));
+            }
+        }
+        self.types.push_str("}\n");
+        order_by.push_str("}\n");
+        self.types.push_str(&order_by);
+        if !numeric.is_empty() {
+            for op in scalars::FLOAT_AGGREGATES {
+                self.op_types(names, op, &numeric, |_| "Float".to_string());
+            }
+            self.op_types(names, "sum", &numeric, |c| c.scalar.clone());
+        }
+        if !comparable.is_empty() {
+            for op in ["max", "min"] {
+                self.op_types(names, op, &comparable, |c| c.scalar.clone());
+            }
+        }
+        let _ = writeln!(
+            self.types,
+            "input {} {{\n  count: {}\n}}\ninput {} {{\n  arguments: [{}!]\n  distinct: Boolean\n  filter: {}\n  predicate: Int_comparison_exp!\n}}",
+            names.aggregate_bool_exp,
+            names.aggregate_bool_exp_count,
+            names.aggregate_bool_exp_count,
+            names.select_column,
+            names.bool_exp
+        );
+        self.comparison_types.entry("Int".into()).or_insert(false);
+    }
+
+    fn op_types(
+        &mut self,
+        names: &TypeNames,
+        op: &str,
+        cols: &[&ColumnInfo],
+        ty: impl Fn(&ColumnInfo) -> String,
+    ) {
+        let _ = writeln!(self.types, "type {} {{", names.op_fields(op));
+        for c in cols {
+            let _ = writeln!(self.types, "  {}: {}", c.field, ty(c));
+        }
+        self.types.push_str("}\n");
+        let _ = writeln!(self.types, "input {} {{", names.op_order_by(op));
+        for c in cols {
+            let _ = writeln!(self.types, "  {}: order_by", c.field);
+        }
+        self.types.push_str("}\n");
+    }
+
+    fn finish(mut self) -> String {
+        let mut out = String::from(SHARED_SDL);
+        if self.needs_jsonb_cast {
+            self.comparison_types
+                .entry("String".into())
+                .or_insert(false);
+            out.push_str("input jsonb_cast_exp {\n  String: String_comparison_exp\n}\n");
+        }
+        for (scalar, jsonb) in &self.comparison_types {
+            let _ = writeln!(
+                out,
+                "\"Boolean expression to compare columns of type \\\"{scalar}\\\". All fields are combined with logical 'AND'.\"\ninput {} {{",
+                naming::comparison_exp(scalar)
+            );
+            if *jsonb {
+                out.push_str("  _cast: jsonb_cast_exp\n  \"is the column contained in the given json value\"\n  _contained_in: jsonb\n  \"does the column contain the given json value at the top level\"\n  _contains: jsonb\n");
+            }
+            let _ = writeln!(out, "  _eq: {scalar}\n  _gt: {scalar}\n  _gte: {scalar}");
+            if *jsonb {
+                out.push_str("  \"does the string exist as a top-level key in the column\"\n  _has_key: String\n  \"do all of these strings exist as top-level keys in the column\"\n  _has_keys_all: [String!]\n  \"do any of these strings exist as top-level keys in the column\"\n  _has_keys_any: [String!]\n");
+            }
+            let string_like = scalars::is_string_like(scalar);
+            if string_like {
+                out.push_str("  \"does the column match the given case-insensitive pattern\"\n  _ilike: String\n");
+            }
+            let _ = writeln!(out, "  _in: [{scalar}!]");
+            if string_like {
+                out.push_str("  \"does the column match the given POSIX regular expression, case insensitive\"\n  _iregex: String\n");
+            }
+            out.push_str("  _is_null: Boolean\n");
+            if string_like {
+                out.push_str("  \"does the column match the given pattern\"\n  _like: String\n");
+            }
+            let _ = writeln!(out, "  _lt: {scalar}\n  _lte: {scalar}\n  _neq: {scalar}");
+            if string_like {
+                out.push_str("  \"does the column NOT match the given case-insensitive pattern\"\n  _nilike: String\n");
+            }
+            let _ = writeln!(out, "  _nin: [{scalar}!]");
+            if string_like {
+                out.push_str("  \"does the column NOT match the given POSIX regular expression, case insensitive\"\n  _niregex: String\n  \"does the column NOT match the given pattern\"\n  _nlike: String\n  \"does the column NOT match the given POSIX regular expression, case sensitive\"\n  _nregex: String\n  \"does the column NOT match the given SQL regular expression\"\n  _nsimilar: String\n  \"does the column match the given POSIX regular expression, case sensitive\"\n  _regex: String\n  \"does the column match the given SQL regular expression\"\n  _similar: String\n");
+            }
+            out.push_str("}\n");
+            if !scalars::is_builtin(scalar) {
+                self.scalars.insert(scalar.clone());
+            }
+        }
+        for s in &self.scalars {
+            let _ = writeln!(out, "scalar {s}");
+        }
+        out.push_str(&self.types);
+        if self.query_fields.is_empty() {
+            self.query_fields
+                .push_str("  no_queries_available: String!\n");
+        }
+        let _ = write!(
+            out,
+            "type query_root {{\n{}}}\ntype subscription_root {{\n{}}}\n",
+            self.query_fields, self.query_fields
+        );
+        out
+    }
+}

@@ -1,0 +1,10 @@
+//! Resolved metadata → the GraphQL schema of a role, with the annotations that tie every
+//! generated field back to the table, column or relationship it stands for.
+
+pub mod build;
+pub mod naming;
+pub mod scalars;
+pub mod types;
+
+pub use build::build_schema;
+pub use types::{ColumnInfo, RelInfo, RoleSchema, RootField, TableField, TableInfo};

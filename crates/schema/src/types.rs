@@ -1,0 +1,89 @@
+//! The schema of one role with its annotations.
+
+use std::collections::HashMap;
+
+use apollo_compiler::schema::Implementers;
+use apollo_compiler::validation::Valid;
+use apollo_compiler::{Name, Schema};
+use rasura_metadata::QualifiedName;
+
+/// A role's GraphQL schema and what each generated name stands for.
+#[derive(Debug)]
+pub struct RoleSchema {
+    pub role: String,
+    pub schema: Valid<Schema>,
+    pub implementers: apollo_compiler::collections::HashMap<Name, Implementers>,
+    /// `query_root` fields.
+    pub query_roots: HashMap<String, RootField>,
+    pub tables: Vec<TableInfo>,
+    pub table_index: HashMap<QualifiedName, usize>,
+}
+
+/// What a root field of `query_root` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootField {
+    Select(usize),
+    SelectByPk(usize),
+    SelectAggregate(usize),
+}
+
+/// One table as this role sees it.
+#[derive(Debug, Clone)]
+pub struct TableInfo {
+    pub name: QualifiedName,
+    pub type_name: String,
+    /// GraphQL field name of the object type → what it is.
+    pub fields: HashMap<String, TableField>,
+    /// Postgres column name → column facts.
+    pub columns: HashMap<String, ColumnInfo>,
+    /// Primary-key columns (Postgres names).
+    pub primary_key: Vec<String>,
+}
+
+impl TableInfo {
+    /// The column behind a GraphQL field name, if the field is a column.
+    pub fn column_by_field(&self, field: &str) -> Option<&ColumnInfo> {
+        match self.fields.get(field)? {
+            TableField::Column(c) => self.columns.get(c),
+            _ => None,
+        }
+    }
+}
+
+/// A field of a table's object type.
+#[derive(Debug, Clone)]
+pub enum TableField {
+    /// A column, by its Postgres name.
+    Column(String),
+    ObjectRel(RelInfo),
+    ArrayRel(RelInfo),
+    /// `<rel>_aggregate`.
+    ArrayAggregate(RelInfo),
+}
+
+/// A relationship's target (index into `RoleSchema::tables`) and column mapping.
+#[derive(Debug, Clone)]
+pub struct RelInfo {
+    pub target: usize,
+    /// (this table's column, target's column).
+    pub mapping: Vec<(String, String)>,
+}
+
+/// A column's facts needed to compile queries.
+#[derive(Debug, Clone)]
+pub struct ColumnInfo {
+    pub name: String,
+    pub field: String,
+    pub type_schema: String,
+    pub type_name: String,
+    pub scalar: String,
+    pub is_array: bool,
+    pub nullable: bool,
+}
+
+impl ColumnInfo {
+    /// The SQL type to cast a text parameter to, e.g. `"pg_catalog"."int4"`.
+    pub fn sql_type(&self) -> (String, String) {
+        (self.type_schema.clone(), self.type_name.clone())
+    }
+}

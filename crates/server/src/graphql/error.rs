@@ -1,0 +1,120 @@
+//! GraphQL-side errors in Hasura's shape: `{"errors":[{"message", "extensions":{"path","code"}}]}`.
+
+use apollo_compiler::validation::DiagnosticList;
+use axum::http::StatusCode;
+use rasura_pg::PgError;
+use serde_json::{json, Value};
+
+/// An error answered on the GraphQL endpoint.
+#[derive(Debug, Clone)]
+pub struct GqlError {
+    pub code: &'static str,
+    pub path: String,
+    pub message: String,
+    pub internal: Option<Value>,
+}
+
+impl GqlError {
+    pub fn new(code: &'static str, path: &str, message: impl Into<String>) -> GqlError {
+        GqlError {
+            code,
+            path: path.to_string(),
+            message: message.into(),
+            internal: None,
+        }
+    }
+
+    pub fn validation(path: &str, message: impl Into<String>) -> GqlError {
+        GqlError::new("validation-failed", path, message)
+    }
+
+    pub fn access_denied(message: &str) -> GqlError {
+        GqlError::new("access-denied", "$", message)
+    }
+
+    pub fn body(&self) -> Value {
+        let mut ext = json!({"path": self.path, "code": self.code});
+        if let Some(i) = &self.internal {
+            ext["internal"] = i.clone();
+        }
+        json!({"errors": [{"extensions": ext, "message": self.message}]})
+    }
+
+    /// The pre-v1 shape, used by `/v1alpha1/graphql`.
+    pub fn legacy_body(&self) -> Value {
+        json!({"path": self.path, "error": self.message, "code": self.code})
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self.code {
+            "access-denied" | "invalid-jwt" => StatusCode::UNAUTHORIZED,
+            "unexpected" | "postgres-error" => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// A database error while executing: SQLSTATE class 22 is the client's data, class 23 a
+    /// constraint; anything else is unexpected.
+    pub fn from_pg(e: &PgError, statement: &str) -> GqlError {
+        match e {
+            PgError::Statement {
+                sqlstate,
+                message,
+                detail,
+                hint,
+                ..
+            } => {
+                let internal = json!({
+                    "statement": statement,
+                    "prepared": true,
+                    "error": {"exec_status": "FatalError", "message": message, "status_code": sqlstate,
+                              "description": detail, "hint": hint}
+                });
+                let (code, msg) = if sqlstate.starts_with("22") {
+                    ("data-exception", message.clone())
+                } else if sqlstate.starts_with("23") {
+                    ("constraint-violation", message.clone())
+                } else if sqlstate == "42501" {
+                    ("permission-error", message.clone())
+                } else {
+                    ("unexpected", "database query error".to_string())
+                };
+                GqlError {
+                    code,
+                    path: "$".into(),
+                    message: msg,
+                    internal: Some(internal),
+                }
+            }
+            PgError::Connection(_) => GqlError::new("postgres-error", "$", "connection error"),
+            other => GqlError::new("unexpected", "$", other.to_string()),
+        }
+    }
+}
+
+/// The first diagnostic of a failed parse/validation, in Hasura's words where they differ.
+pub fn from_diagnostics(list: &DiagnosticList) -> GqlError {
+    let Some(first) = list.iter().next() else {
+        return GqlError::validation("$", "invalid query");
+    };
+    let text = first.error.to_string();
+    if text.starts_with("syntax error") || text.contains("parser limit") {
+        return GqlError::validation("$.query", "not a valid graphql query");
+    }
+    GqlError::validation("$", translate_message(&text))
+}
+
+/// Rewrites apollo-compiler's wording of the common cases into Hasura's.
+fn translate_message(text: &str) -> String {
+    // "type `query_root` does not have a field `x`" → "field 'x' not found in type: 'query_root'"
+    let ticks: Vec<&str> = text.split('`').collect();
+    if text.contains("does not have a field") && ticks.len() >= 4 {
+        return format!("field '{}' not found in type: '{}'", ticks[3], ticks[1]);
+    }
+    text.to_string()
+}
+
+/// Variable coercion errors, in Hasura's words where they differ.
+pub fn request_error_message(text: &str) -> String {
+    text.to_string()
+}

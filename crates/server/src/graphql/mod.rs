@@ -1,0 +1,237 @@
+//! `POST /v1/graphql`: the request path, each step a named function with its own tracing span:
+//! parse → validate → build IR → plan (translate) → execute → assemble.
+
+mod error;
+mod execute;
+mod request;
+
+use std::sync::Arc;
+
+use apollo_compiler::executable::{Operation, OperationType};
+use apollo_compiler::validation::Valid;
+use apollo_compiler::ExecutableDocument;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use rasura_schema::RoleSchema;
+use serde_json::{Map, Value};
+use tracing::Instrument;
+
+pub use error::GqlError;
+use request::{GqlRequest, RequestBody};
+
+use crate::state::AppState;
+
+/// Which GraphQL endpoint: `/v1alpha1` answers errors with HTTP status codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    V1,
+    V1Alpha1,
+}
+
+pub async fn v1(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    handle(&state, &headers, &body, Endpoint::V1).await
+}
+
+pub async fn v1alpha1(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    handle(&state, &headers, &body, Endpoint::V1Alpha1).await
+}
+
+async fn handle(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    endpoint: Endpoint,
+) -> Response {
+    let body = match request::parse_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(&e, endpoint),
+    };
+    match body {
+        RequestBody::Single(req) => match run(state, headers, req).await {
+            Ok(bytes) => json_bytes(StatusCode::OK, bytes),
+            Err(e) => error_response(&e, endpoint),
+        },
+        RequestBody::Batch(reqs) => {
+            let mut out = Vec::from(&b"["[..]);
+            for (i, req) in reqs.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                match run(state, headers, req).await {
+                    Ok(bytes) => out.extend_from_slice(&bytes),
+                    Err(e) => out.extend_from_slice(e.body().to_string().as_bytes()),
+                }
+            }
+            out.push(b']');
+            json_bytes(StatusCode::OK, out)
+        }
+    }
+}
+
+fn json_bytes(status: StatusCode, bytes: Vec<u8>) -> Response {
+    (
+        status,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )],
+        bytes,
+    )
+        .into_response()
+}
+
+fn error_response(e: &GqlError, endpoint: Endpoint) -> Response {
+    match endpoint {
+        Endpoint::V1 => json_bytes(StatusCode::OK, e.body().to_string().into_bytes()),
+        Endpoint::V1Alpha1 => json_bytes(e.status(), e.legacy_body().to_string().into_bytes()),
+    }
+}
+
+/// One GraphQL request through the whole pipeline; returns the response body.
+async fn run(state: &AppState, headers: &HeaderMap, req: GqlRequest) -> Result<Vec<u8>, GqlError> {
+    let role = resolve_role(state, headers)?;
+    let engine = state.engine();
+    let schema = engine.schema_for(&role);
+    let doc = parse_and_validate(&schema, &req.query)?;
+    let op = select_operation(&doc, req.operation_name.as_deref())?;
+    let vars = coerce_variables(&schema, op, &req.variables)?;
+    let ir = build_ir(&schema, &doc, op, &vars)?;
+    let plan = plan(&ir, state.config.stringify_numeric);
+    execute::execute(state, &schema, &doc, op, &vars, plan)
+        .instrument(tracing::info_span!("execute"))
+        .await
+}
+
+/// The role of the request. Until auth lands: the admin secret (when set) gives any role in
+/// `X-Hasura-Role`, default `admin`; without a secret the header is trusted.
+fn resolve_role(state: &AppState, headers: &HeaderMap) -> Result<String, GqlError> {
+    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+    if let Some(secret) = &state.config.admin_secret {
+        match header("x-hasura-admin-secret").or_else(|| header("x-hasura-access-key")) {
+            None => {
+                return Err(GqlError::access_denied(
+                    "x-hasura-admin-secret/x-hasura-access-key required, but not found",
+                ))
+            }
+            Some(given)
+                if !crate::routes::constant_time_eq(given.as_bytes(), secret.as_bytes()) =>
+            {
+                return Err(GqlError::access_denied(
+                    "invalid x-hasura-admin-secret/x-hasura-access-key",
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(header("x-hasura-role").unwrap_or("admin").to_string())
+}
+
+/// Parses and validates the query against the role's schema.
+fn parse_and_validate(
+    schema: &RoleSchema,
+    query: &str,
+) -> Result<Valid<ExecutableDocument>, GqlError> {
+    let _span = tracing::info_span!("parse_validate").entered();
+    ExecutableDocument::parse_and_validate(&schema.schema, query, "query.graphql")
+        .map_err(|e| error::from_diagnostics(&e.errors))
+}
+
+/// Picks the operation to run.
+fn select_operation<'a>(
+    doc: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Result<&'a Operation, GqlError> {
+    let op = match name {
+        Some(n) => doc
+            .operations
+            .get(Some(n))
+            .map_err(|_| GqlError::validation("$", format!("no such operation found in the document: {n:?}")))?,
+        None => doc.operations.get(None).map_err(|_| {
+            GqlError::validation(
+                "$",
+                "exactly one operation has to be present in the document when operationName is not specified",
+            )
+        })?,
+    };
+    match op.operation_type {
+        OperationType::Query => Ok(op),
+        OperationType::Subscription => Err(GqlError::new(
+            "unexpected-payload",
+            "$",
+            "subscriptions are not supported over HTTP, use websockets instead",
+        )),
+        OperationType::Mutation => Err(GqlError::new(
+            "not-supported",
+            "$",
+            "mutations are not supported yet",
+        )),
+    }
+}
+
+/// Applies defaults and checks the variables against their declared types.
+fn coerce_variables(
+    schema: &RoleSchema,
+    op: &Operation,
+    vars: &Map<String, Value>,
+) -> Result<Map<String, Value>, GqlError> {
+    let given: apollo_compiler::response::JsonMap =
+        serde_json::from_value(Value::Object(vars.clone()))
+            .map_err(|e| GqlError::validation("$", e.to_string()))?;
+    let coerced = apollo_compiler::request::coerce_variable_values(&schema.schema, op, &given)
+        .map_err(|e| {
+            GqlError::validation("$", error::request_error_message(&e.message().to_string()))
+        })?;
+    match serde_json::to_value(coerced.into_inner()) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Ok(Map::new()),
+    }
+}
+
+/// Builds the IR of the operation.
+fn build_ir(
+    schema: &RoleSchema,
+    doc: &ExecutableDocument,
+    op: &Operation,
+    vars: &Map<String, Value>,
+) -> Result<rasura_ir::Operation, GqlError> {
+    let _span = tracing::info_span!("build_ir").entered();
+    rasura_ir::build_ir(schema, doc, op, vars).map_err(|e| GqlError::validation(&e.path, e.message))
+}
+
+/// What each root field needs to run.
+pub(crate) enum RootPlan {
+    Sql {
+        sql: String,
+        params: Vec<Option<String>>,
+    },
+    Typename(String),
+    Introspection,
+}
+
+/// Translates every root field to its SQL statement.
+fn plan(ir: &rasura_ir::Operation, stringify_numeric: bool) -> Vec<(String, RootPlan)> {
+    let _span = tracing::info_span!("plan").entered();
+    let options = rasura_translate::Options { stringify_numeric };
+    ir.roots
+        .iter()
+        .map(|(key, root)| {
+            let p = match root {
+                rasura_ir::Root::Select(select) => {
+                    let t = rasura_translate::translate_select(select, options);
+                    RootPlan::Sql {
+                        sql: rasura_sql::print(&t.select).sql,
+                        params: t.params.0,
+                    }
+                }
+                rasura_ir::Root::Typename(t) => RootPlan::Typename(t.clone()),
+                rasura_ir::Root::Introspection => RootPlan::Introspection,
+            };
+            (key.clone(), p)
+        })
+        .collect()
+}
+
+/// Keeps `Arc<RoleSchema>` type visible to submodules.
+pub(crate) type SharedSchema = Arc<RoleSchema>;

@@ -1,0 +1,165 @@
+//! The SQL AST: only what the translation needs.
+
+/// A table or subquery alias, e.g. `_0`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alias(pub String);
+
+/// A schema-qualified type, e.g. `pg_catalog.int4`; `array` appends `[]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeName {
+    pub schema: String,
+    pub name: String,
+    pub array: bool,
+}
+
+/// A value expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// `"alias"."column"`
+    Column(Alias, String),
+    /// `"alias".*` as a whole-row value, e.g. for computed fields.
+    Row(Alias),
+    /// A bind parameter, sent as text and cast to `cast`: `$n::text::type`.
+    Param {
+        index: usize,
+        cast: Option<TypeName>,
+    },
+    /// A string literal `'…'` (quotes doubled); used for JSON keys and fixed engine values.
+    Str(String),
+    /// An integer literal.
+    Int(i64),
+    /// `true`, `false`, `NULL`.
+    Bool(bool),
+    Null,
+    /// `name(args)`.
+    Func(String, Vec<Expr>),
+    /// `count(*)`, `count(DISTINCT a)`, `count((a, b))`.
+    Count {
+        distinct: bool,
+        args: Vec<Expr>,
+    },
+    /// `json_agg(expr ORDER BY …)`.
+    JsonAgg {
+        expr: Box<Expr>,
+        order_by: Vec<OrderItem>,
+    },
+    /// `left op right`.
+    BinOp(Box<Expr>, &'static str, Box<Expr>),
+    /// `left op ANY (right)` / `left op ALL (right)`.
+    AnyAll {
+        left: Box<Expr>,
+        op: &'static str,
+        all: bool,
+        right: Box<Expr>,
+    },
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    IsNull(Box<Expr>, bool),
+    Exists(Box<Select>),
+    /// `(SELECT …)` as a scalar value.
+    Subquery(Box<Select>),
+    /// `expr::type`.
+    Cast(Box<Expr>, TypeName),
+    /// `coalesce(a, b)`.
+    Coalesce(Vec<Expr>),
+    /// `json_build_object('k', v, …)`.
+    JsonObject(Vec<(String, Expr)>),
+    /// `row_to_json((SELECT "_e" FROM (SELECT v AS "k", …) AS "_e"))`: any number of keys, in order.
+    RowToJson(Vec<(String, Expr)>),
+}
+
+/// An ORDER BY item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderItem {
+    pub expr: Expr,
+    pub desc: bool,
+    pub nulls_first: bool,
+}
+
+/// What a SELECT reads from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum From {
+    Table {
+        schema: String,
+        name: String,
+        alias: Alias,
+    },
+    Subquery {
+        select: Box<Select>,
+        alias: Alias,
+    },
+}
+
+/// A SELECT statement or subquery.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Select {
+    pub distinct_on: Vec<Expr>,
+    /// Items with optional output names; `alias.*` is written as `Expr::Row` with name `*`.
+    pub items: Vec<SelectItem>,
+    pub from: Option<From>,
+    pub where_: Option<Expr>,
+    pub order_by: Vec<OrderItem>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+/// One item of the select list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SelectItem {
+    Expr(Expr, Option<String>),
+    /// `"alias".*`
+    Star(Alias),
+}
+
+impl Expr {
+    pub fn col(alias: &Alias, column: &str) -> Expr {
+        Expr::Column(alias.clone(), column.to_string())
+    }
+
+    pub fn func(name: &str, args: Vec<Expr>) -> Expr {
+        Expr::Func(name.to_string(), args)
+    }
+
+    pub fn eq(a: Expr, b: Expr) -> Expr {
+        Expr::BinOp(Box::new(a), "=", Box::new(b))
+    }
+
+    /// `a AND b AND …`, simplified: empty is `true`, one is itself.
+    pub fn and(mut exprs: Vec<Expr>) -> Expr {
+        exprs.retain(|e| e != &Expr::Bool(true));
+        match exprs.len() {
+            0 => Expr::Bool(true),
+            1 => exprs.pop().expect("one"),
+            _ => Expr::And(exprs),
+        }
+    }
+
+    /// `a OR b OR …`: empty is `false`.
+    pub fn or(mut exprs: Vec<Expr>) -> Expr {
+        match exprs.len() {
+            0 => Expr::Bool(false),
+            1 => exprs.pop().expect("one"),
+            _ => Expr::Or(exprs),
+        }
+    }
+}
+
+impl TypeName {
+    pub fn new(schema: &str, name: &str) -> TypeName {
+        TypeName {
+            schema: schema.to_string(),
+            name: name.to_string(),
+            array: false,
+        }
+    }
+
+    pub fn pg(name: &str) -> TypeName {
+        TypeName::new("pg_catalog", name)
+    }
+
+    pub fn array_of(mut self) -> TypeName {
+        self.array = true;
+        self
+    }
+}

@@ -1,0 +1,186 @@
+//! Boolean expressions → SQL conditions over a table alias.
+
+use rasura_ir::{BoolExp, ColumnRef, CompareOp};
+use rasura_sql::{Alias, Expr, From, Select, SelectItem, TypeName};
+use serde_json::Value;
+
+use crate::params::{array_literal, value_text, Params};
+use crate::query::Cx;
+
+impl Cx<'_> {
+    /// The condition `exp` over rows of `alias`.
+    pub(crate) fn bool_exp(&mut self, exp: &BoolExp, alias: &Alias) -> Expr {
+        match exp {
+            BoolExp::True => Expr::Bool(true),
+            BoolExp::And(items) => {
+                Expr::and(items.iter().map(|e| self.bool_exp(e, alias)).collect())
+            }
+            BoolExp::Or(items) => Expr::or(items.iter().map(|e| self.bool_exp(e, alias)).collect()),
+            BoolExp::Not(inner) => Expr::Not(Box::new(self.bool_exp(inner, alias))),
+            BoolExp::IsNull { column, is_null } => {
+                Expr::IsNull(Box::new(Expr::col(alias, &column.name)), !is_null)
+            }
+            BoolExp::Compare {
+                column,
+                cast_text,
+                op,
+                value,
+            } => {
+                let mut left = Expr::col(alias, &column.name);
+                if *cast_text {
+                    left = Expr::Cast(Box::new(left), TypeName::pg("text"));
+                }
+                compare(self.params, left, column, *op, value)
+            }
+            BoolExp::Related {
+                table,
+                mapping,
+                exp,
+            } => {
+                let inner = self.alias();
+                let mut conds = join_condition(mapping, alias, &inner);
+                conds.push(self.bool_exp(exp, &inner));
+                Expr::Exists(Box::new(Select {
+                    items: vec![SelectItem::Expr(Expr::Int(1), None)],
+                    from: Some(From::Table {
+                        schema: table.schema.clone(),
+                        name: table.name.clone(),
+                        alias: inner,
+                    }),
+                    where_: Some(Expr::and(conds)),
+                    ..Default::default()
+                }))
+            }
+            BoolExp::AggregateCount {
+                table,
+                mapping,
+                columns,
+                distinct,
+                filter,
+                predicate,
+            } => {
+                let inner = self.alias();
+                let mut conds = join_condition(mapping, alias, &inner);
+                conds.push(self.bool_exp(filter, &inner));
+                let count = Expr::Subquery(Box::new(Select {
+                    items: vec![SelectItem::Expr(
+                        Expr::Count {
+                            distinct: *distinct,
+                            args: columns.iter().map(|c| Expr::col(&inner, c)).collect(),
+                        },
+                        None,
+                    )],
+                    from: Some(From::Table {
+                        schema: table.schema.clone(),
+                        name: table.name.clone(),
+                        alias: inner,
+                    }),
+                    where_: Some(Expr::and(conds)),
+                    ..Default::default()
+                }));
+                self.predicate(predicate, &count)
+            }
+        }
+    }
+
+    /// A predicate over a computed value (the IR gives it with an empty column name).
+    fn predicate(&mut self, exp: &BoolExp, subject: &Expr) -> Expr {
+        match exp {
+            BoolExp::And(items) => {
+                Expr::and(items.iter().map(|e| self.predicate(e, subject)).collect())
+            }
+            BoolExp::Compare {
+                column, op, value, ..
+            } => compare(self.params, subject.clone(), column, *op, value),
+            BoolExp::IsNull { is_null, .. } => Expr::IsNull(Box::new(subject.clone()), !is_null),
+            _ => Expr::Bool(true),
+        }
+    }
+}
+
+/// `child.col = parent.col` for each mapped pair (parent column, child column).
+pub(crate) fn join_condition(
+    mapping: &[(String, String)],
+    parent: &Alias,
+    child: &Alias,
+) -> Vec<Expr> {
+    mapping
+        .iter()
+        .map(|(p, c)| Expr::eq(Expr::col(child, c), Expr::col(parent, p)))
+        .collect()
+}
+
+fn column_type(c: &ColumnRef) -> TypeName {
+    TypeName::new(&c.type_schema, &c.type_name)
+}
+
+fn compare(
+    params: &mut Params,
+    left: Expr,
+    column: &ColumnRef,
+    op: CompareOp,
+    value: &Value,
+) -> Expr {
+    use CompareOp::*;
+    let ty = column_type(column);
+    let bin = |params: &mut Params, sym: &'static str, cast: TypeName| {
+        let right = params.push(value_text(value, &column.type_name), Some(cast));
+        Expr::BinOp(Box::new(left.clone()), sym, Box::new(right))
+    };
+    match op {
+        Eq => bin(params, "=", ty),
+        Neq => bin(params, "<>", ty),
+        Gt => bin(params, ">", ty),
+        Gte => bin(params, ">=", ty),
+        Lt => bin(params, "<", ty),
+        Lte => bin(params, "<=", ty),
+        Like => bin(params, "LIKE", ty),
+        Nlike => bin(params, "NOT LIKE", ty),
+        Ilike => bin(params, "ILIKE", ty),
+        Nilike => bin(params, "NOT ILIKE", ty),
+        Similar => bin(params, "SIMILAR TO", ty),
+        Nsimilar => bin(params, "NOT SIMILAR TO", ty),
+        Regex => bin(params, "~", ty),
+        Nregex => bin(params, "!~", ty),
+        Iregex => bin(params, "~*", ty),
+        Niregex => bin(params, "!~*", ty),
+        Contains => bin(params, "@>", TypeName::pg("jsonb")),
+        ContainedIn => bin(params, "<@", TypeName::pg("jsonb")),
+        HasKey => bin(params, "?", TypeName::pg("text")),
+        HasKeysAny | HasKeysAll => {
+            let items = list(value);
+            let right = params.push(
+                Some(array_literal(&items)),
+                Some(TypeName::pg("text").array_of()),
+            );
+            let sym = if op == HasKeysAny { "?|" } else { "?&" };
+            Expr::BinOp(Box::new(left), sym, Box::new(right))
+        }
+        In | Nin => {
+            let texts: Vec<Value> = list(value)
+                .iter()
+                .map(|v| value_text(v, &column.type_name).map_or(Value::Null, Value::String))
+                .collect();
+            let right = params.push(Some(array_literal(&texts)), Some(ty.array_of()));
+            let any = Expr::AnyAll {
+                left: Box::new(left),
+                op: "=",
+                all: false,
+                right: Box::new(right),
+            };
+            if op == In {
+                any
+            } else {
+                Expr::Not(Box::new(any))
+            }
+        }
+    }
+}
+
+fn list(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(items) => items.clone(),
+        Value::Null => vec![],
+        other => vec![other.clone()],
+    }
+}

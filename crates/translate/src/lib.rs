@@ -1,0 +1,12 @@
+//! IR → SQL AST, a pure function: one statement per root field that returns the finished JSON.
+//! User values only become bind parameters (sent as text, cast in SQL).
+
+mod filter;
+mod params;
+mod query;
+
+#[cfg(test)]
+mod tests;
+
+pub use params::Params;
+pub use query::{translate_select, Options, Translated};

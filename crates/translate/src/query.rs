@@ -1,0 +1,343 @@
+//! Selects → SQL: rows, single objects and aggregates, nested through relationships.
+
+use rasura_ir::{AggField, AggOp, Field, OpField, OrderBy, OrderTarget, Select, Shape};
+use rasura_sql::{Alias, Expr, From, OrderItem, Select as SqlSelect, SelectItem, TypeName};
+
+use crate::filter::join_condition;
+use crate::params::{array_literal, Params};
+
+/// Translation settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Emit bigint, numeric, float8 and money values as JSON strings.
+    pub stringify_numeric: bool,
+}
+
+/// A statement that returns one row with one text column: the root field's JSON.
+#[derive(Debug, Clone)]
+pub struct Translated {
+    pub select: SqlSelect,
+    pub params: Params,
+}
+
+/// Translates one root field's select.
+pub fn translate_select(select: &Select, options: Options) -> Translated {
+    let mut params = Params::default();
+    let mut cx = Cx {
+        params: &mut params,
+        next_alias: 0,
+        options,
+    };
+    let json = cx.select_json(select, None);
+    Translated {
+        select: SqlSelect {
+            items: vec![SelectItem::Expr(
+                Expr::Cast(Box::new(json), TypeName::pg("text")),
+                Some("root".into()),
+            )],
+            ..Default::default()
+        },
+        params,
+    }
+}
+
+/// Translation state: parameters and fresh aliases.
+pub(crate) struct Cx<'a> {
+    pub(crate) params: &'a mut Params,
+    next_alias: usize,
+    options: Options,
+}
+
+/// The row set a nested select is joined to: (parent alias, mapping).
+type Parent<'a> = Option<(&'a Alias, &'a [(String, String)])>;
+
+impl Cx<'_> {
+    pub(crate) fn alias(&mut self) -> Alias {
+        let a = Alias(format!("_{}", self.next_alias));
+        self.next_alias += 1;
+        a
+    }
+
+    /// A scalar subquery yielding the select's JSON.
+    fn select_json(&mut self, select: &Select, parent: Parent<'_>) -> Expr {
+        match &select.shape {
+            Shape::Single(fields) => {
+                let base = self.alias();
+                let where_ = self.base_where(select, &base, parent);
+                let row = self.row_json(fields, &base);
+                Expr::Subquery(Box::new(SqlSelect {
+                    items: vec![SelectItem::Expr(row, None)],
+                    from: Some(table_from(select, base)),
+                    where_: Some(where_),
+                    limit: parent.map(|_| 1),
+                    ..Default::default()
+                }))
+            }
+            Shape::Rows(fields) => {
+                let (from, order, row_alias) = self.base(select, parent);
+                let row = self.row_json(fields, &row_alias);
+                let agg = Expr::JsonAgg {
+                    expr: Box::new(row),
+                    order_by: order,
+                };
+                Expr::Subquery(Box::new(SqlSelect {
+                    items: vec![SelectItem::Expr(
+                        Expr::Coalesce(vec![agg, empty_array()]),
+                        None,
+                    )],
+                    from: Some(from),
+                    ..Default::default()
+                }))
+            }
+            Shape::Aggregate(fields) => {
+                let (from, order, row_alias) = self.base(select, parent);
+                let mut pairs = vec![];
+                for (key, f) in fields {
+                    let v = match f {
+                        AggField::Typename(t) => Expr::Str(t.clone()),
+                        AggField::Nodes(nodes) => {
+                            let row = self.row_json(nodes, &row_alias);
+                            Expr::Coalesce(vec![
+                                Expr::JsonAgg {
+                                    expr: Box::new(row),
+                                    order_by: order.clone(),
+                                },
+                                empty_array(),
+                            ])
+                        }
+                        AggField::Aggregate(ops) => self.aggregate_ops(ops, &row_alias),
+                    };
+                    pairs.push((key.clone(), v));
+                }
+                Expr::Subquery(Box::new(SqlSelect {
+                    items: vec![SelectItem::Expr(json_object(pairs), None)],
+                    from: Some(from),
+                    ..Default::default()
+                }))
+            }
+        }
+    }
+
+    fn base_where(&mut self, select: &Select, base: &Alias, parent: Parent<'_>) -> Expr {
+        let mut conds = match parent {
+            Some((p, mapping)) => join_condition(mapping, p, base),
+            None => vec![],
+        };
+        conds.push(self.bool_exp(&select.filter, base));
+        Expr::and(conds)
+    }
+
+    /// The filtered, ordered, limited rows as a subquery `FROM (...) AS row_alias`, with the
+    /// order-by values as extra columns so the JSON aggregate can keep the order.
+    fn base(&mut self, select: &Select, parent: Parent<'_>) -> (From, Vec<OrderItem>, Alias) {
+        let base = self.alias();
+        let row_alias = self.alias();
+        let where_ = self.base_where(select, &base, parent);
+        let mut items = vec![SelectItem::Star(base.clone())];
+        let mut base_order = vec![];
+        let mut outer_order = vec![];
+        let mut distinct_on = vec![];
+        for d in &select.distinct_on {
+            distinct_on.push(Expr::col(&base, d));
+        }
+        // DISTINCT ON needs its columns to lead the ORDER BY.
+        if !distinct_on.is_empty() && select.order_by.is_empty() {
+            for d in &distinct_on {
+                base_order.push(OrderItem {
+                    expr: d.clone(),
+                    desc: false,
+                    nulls_first: false,
+                });
+            }
+        }
+        for (i, ob) in select.order_by.iter().enumerate() {
+            let expr = self.order_expr(&ob.target, &base);
+            let name = format!("__order_{i}");
+            items.push(SelectItem::Expr(expr.clone(), Some(name.clone())));
+            base_order.push(order_item(expr, ob));
+            outer_order.push(order_item(Expr::col(&row_alias, &name), ob));
+        }
+        let inner = SqlSelect {
+            distinct_on,
+            items,
+            from: Some(table_from(select, base)),
+            where_: Some(where_),
+            order_by: base_order,
+            limit: select.limit,
+            offset: select.offset,
+        };
+        (
+            From::Subquery {
+                select: Box::new(inner),
+                alias: row_alias.clone(),
+            },
+            outer_order,
+            row_alias,
+        )
+    }
+
+    fn order_expr(&mut self, target: &OrderTarget, alias: &Alias) -> Expr {
+        match target {
+            OrderTarget::Column(c) => Expr::col(alias, c),
+            OrderTarget::Related {
+                table,
+                mapping,
+                inner,
+            } => {
+                let a = self.alias();
+                let value = self.order_expr(inner, &a);
+                Expr::Subquery(Box::new(SqlSelect {
+                    items: vec![SelectItem::Expr(value, None)],
+                    from: Some(From::Table {
+                        schema: table.schema.clone(),
+                        name: table.name.clone(),
+                        alias: a.clone(),
+                    }),
+                    where_: Some(Expr::and(join_condition(mapping, alias, &a))),
+                    limit: Some(1),
+                    ..Default::default()
+                }))
+            }
+            OrderTarget::Aggregate {
+                table,
+                mapping,
+                op,
+                column,
+            } => {
+                let a = self.alias();
+                let value = match (op.as_str(), column) {
+                    ("count", _) | (_, None) => Expr::Count {
+                        distinct: false,
+                        args: vec![],
+                    },
+                    (op, Some(c)) => Expr::func(op, vec![Expr::col(&a, c)]),
+                };
+                Expr::Subquery(Box::new(SqlSelect {
+                    items: vec![SelectItem::Expr(value, None)],
+                    from: Some(From::Table {
+                        schema: table.schema.clone(),
+                        name: table.name.clone(),
+                        alias: a.clone(),
+                    }),
+                    where_: Some(Expr::and(join_condition(mapping, alias, &a))),
+                    ..Default::default()
+                }))
+            }
+        }
+    }
+
+    /// The JSON object of one row of `alias`.
+    fn row_json(&mut self, fields: &[(String, Field)], alias: &Alias) -> Expr {
+        let mut pairs = vec![];
+        for (key, f) in fields {
+            let v = match f {
+                Field::Typename(t) => Expr::Str(t.clone()),
+                Field::Column { column, path } => {
+                    let mut v = Expr::col(alias, &column.name);
+                    if let Some(path) = path {
+                        let items: Vec<serde_json::Value> = path
+                            .iter()
+                            .map(|p| serde_json::Value::String(p.clone()))
+                            .collect();
+                        let p = self.params.push(
+                            Some(array_literal(&items)),
+                            Some(TypeName::pg("text").array_of()),
+                        );
+                        v = Expr::BinOp(Box::new(v), "#>", Box::new(p));
+                    } else if self.options.stringify_numeric && stringified(&column.type_name) {
+                        v = Expr::Cast(Box::new(v), TypeName::pg("text"));
+                    }
+                    v
+                }
+                Field::Relationship { mapping, select } => {
+                    self.select_json(select, Some((alias, mapping)))
+                }
+            };
+            pairs.push((key.clone(), v));
+        }
+        json_object(pairs)
+    }
+
+    fn aggregate_ops(&mut self, ops: &[(String, AggOp)], alias: &Alias) -> Expr {
+        let mut pairs = vec![];
+        for (key, op) in ops {
+            let v = match op {
+                AggOp::Typename(t) => Expr::Str(t.clone()),
+                AggOp::Count { columns, distinct } => Expr::Count {
+                    distinct: *distinct,
+                    args: columns.iter().map(|c| Expr::col(alias, c)).collect(),
+                },
+                AggOp::Op { op, fields } => {
+                    let inner = fields
+                        .iter()
+                        .map(|(k, f)| {
+                            let v = match f {
+                                OpField::Typename(t) => Expr::Str(t.clone()),
+                                OpField::Column(c) => {
+                                    let v = Expr::func(op, vec![Expr::col(alias, &c.name)]);
+                                    if self.options.stringify_numeric
+                                        && aggregate_is_stringified(op, &c.type_name)
+                                    {
+                                        Expr::Cast(Box::new(v), TypeName::pg("text"))
+                                    } else {
+                                        v
+                                    }
+                                }
+                            };
+                            (k.clone(), v)
+                        })
+                        .collect();
+                    json_object(inner)
+                }
+            };
+            pairs.push((key.clone(), v));
+        }
+        json_object(pairs)
+    }
+}
+
+fn order_item(expr: Expr, ob: &OrderBy) -> OrderItem {
+    OrderItem {
+        expr,
+        desc: ob.desc,
+        nulls_first: ob.nulls_first,
+    }
+}
+
+fn table_from(select: &Select, alias: Alias) -> From {
+    From::Table {
+        schema: select.table.schema.clone(),
+        name: select.table.name.clone(),
+        alias,
+    }
+}
+
+fn empty_array() -> Expr {
+    Expr::Cast(Box::new(Expr::Str("[]".into())), TypeName::pg("json"))
+}
+
+/// `json_build_object` takes at most 100 arguments; wider objects are built in chunks... by a
+/// row constructor instead, which keeps key order.
+fn json_object(pairs: Vec<(String, Expr)>) -> Expr {
+    if pairs.len() <= 50 {
+        Expr::JsonObject(pairs)
+    } else {
+        Expr::RowToJson(pairs)
+    }
+}
+
+fn stringified(type_name: &str) -> bool {
+    matches!(type_name, "int8" | "numeric" | "float8" | "money")
+}
+
+/// Whether an aggregate of a column of `type_name` yields a stringified type.
+fn aggregate_is_stringified(op: &str, type_name: &str) -> bool {
+    match op {
+        "sum" => matches!(
+            type_name,
+            "int8" | "numeric" | "float8" | "money" | "int4" | "int2"
+        ),
+        "max" | "min" => stringified(type_name),
+        _ => true,
+    }
+}
