@@ -5,8 +5,5 @@ mod filter;
 mod params;
 mod query;
 
-#[cfg(test)]
-mod tests;
-
 pub use params::Params;
 pub use query::{translate_select, Options, Translated};

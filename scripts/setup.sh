@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what the engine and its tests need, if missing (idempotent):
+# PostgreSQL server binaries, and PostGIS for the conformance corpus.
+set -euo pipefail
+
+have_pg() {
+  command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1 && return 0
+  ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1
+}
+
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing $*; install them (Debian: apt-get install $*) or run this script as root" >&2
+    return 1
+  fi
+  if [ -z "${APT_UPDATED:-}" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! have_pg; then
+  echo "setup: installing PostgreSQL"
+  apt_install postgresql
+fi
+
+major=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n 1)
+if [ -n "$major" ] && [ ! -f "/usr/share/postgresql/$major/extension/postgis.control" ]; then
+  echo "setup: installing PostGIS for PostgreSQL $major"
+  apt_install "postgresql-$major-postgis-3" || echo "setup: PostGIS not installed; the conformance cases that need it will fail" >&2
+fi
