@@ -374,6 +374,7 @@ pub fn parse_json_path(p: &str) -> Result<Vec<String>, String> {
     let mut first = true;
     while i < chars.len() {
         match chars[i] {
+            '.' if chars.get(i + 1) == Some(&'[') => i += 1,
             '.' => {
                 i += 1;
                 let start = i;
@@ -439,6 +440,10 @@ mod tests {
         );
         assert_eq!(
             parse_json_path("$.objs[0][\"你好\"]").unwrap(),
+            vec!["objs", "0", "你好"]
+        );
+        assert_eq!(
+            parse_json_path("objs[0].[\"你好\"]").unwrap(),
             vec!["objs", "0", "你好"]
         );
         assert!(parse_json_path("$.a[x]").is_err());

@@ -124,7 +124,13 @@ fn compare(
     use CompareOp::*;
     let ty = column_type(column);
     let bin = |params: &mut Params, sym: &'static str, cast: TypeName| {
-        let right = params.push(value_text(value, &column.type_name), Some(cast));
+        // The value's text form follows the type it is cast to (a `_has_key` key is plain text).
+        let as_type = if cast.name == "text" {
+            "text"
+        } else {
+            column.type_name.as_str()
+        };
+        let right = params.push(value_text(value, as_type), Some(cast));
         Expr::BinOp(Box::new(left.clone()), sym, Box::new(right))
     };
     match op {

@@ -275,12 +275,11 @@ impl Cx<'_> {
                                 OpField::Typename(t) => Expr::Str(t.clone()),
                                 OpField::Column(c) => {
                                     let v = Expr::func(op, vec![Expr::col(alias, &c.name)]);
-                                    if self.options.stringify_numeric
-                                        && aggregate_is_stringified(op, &c.type_name)
-                                    {
-                                        Expr::Cast(Box::new(v), TypeName::pg("text"))
-                                    } else {
+                                    // avg, stddev, variance... are typed Float.
+                                    if matches!(op.as_str(), "sum" | "max" | "min") {
                                         v
+                                    } else {
+                                        Expr::Cast(Box::new(v), TypeName::pg("float8"))
                                     }
                                 }
                             };
@@ -328,16 +327,4 @@ fn json_object(pairs: Vec<(String, Expr)>) -> Expr {
 
 fn stringified(type_name: &str) -> bool {
     matches!(type_name, "int8" | "numeric" | "float8" | "money")
-}
-
-/// Whether an aggregate of a column of `type_name` yields a stringified type.
-fn aggregate_is_stringified(op: &str, type_name: &str) -> bool {
-    match op {
-        "sum" => matches!(
-            type_name,
-            "int8" | "numeric" | "float8" | "money" | "int4" | "int2"
-        ),
-        "max" | "min" => stringified(type_name),
-        _ => true,
-    }
 }

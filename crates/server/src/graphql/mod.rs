@@ -134,8 +134,18 @@ fn parse_and_validate(
     query: &str,
 ) -> Result<Valid<ExecutableDocument>, GqlError> {
     let _span = tracing::info_span!("parse_validate").entered();
-    ExecutableDocument::parse_and_validate(&schema.schema, query, "query.graphql")
-        .map_err(|e| error::from_diagnostics(&e.errors))
+    match ExecutableDocument::parse_and_validate(&schema.schema, query, "query.graphql") {
+        Ok(doc) => Ok(doc),
+        // Hasura accepts operations that declare variables they do not use.
+        Err(e)
+            if e.errors
+                .iter()
+                .all(|d| d.error.unstable_error_name() == Some("UnusedVariable")) =>
+        {
+            Ok(Valid::assume_valid(e.partial))
+        }
+        Err(e) => Err(error::from_diagnostics(&e.errors)),
+    }
 }
 
 /// Picks the operation to run.
