@@ -178,3 +178,90 @@ fn comparisons(
     }
     Ok(out)
 }
+
+/// Rewrites the legacy spellings of boolean expressions (`$and`, `$eq`, `$cast: {text: …}`,
+/// and the shorthand `{"col": value}` for `_eq`) into the `_`-prefixed form.
+pub fn normalize_legacy(v: &Value) -> Value {
+    let Value::Object(m) = v else {
+        return v.clone();
+    };
+    let mut out = serde_json::Map::new();
+    for (key, value) in m {
+        let key = key
+            .strip_prefix('$')
+            .map_or_else(|| key.clone(), |k| format!("_{k}"));
+        let value = match key.as_str() {
+            "_and" | "_or" => {
+                Value::Array(as_list(value).into_iter().map(normalize_legacy).collect())
+            }
+            "_not" | "_exists" => normalize_legacy(value),
+            k if k.starts_with('_') => value.clone(),
+            _ => normalize_column(value),
+        };
+        out.insert(key, value);
+    }
+    Value::Object(out)
+}
+
+/// A column's comparison object; a non-object value means `_eq`.
+fn normalize_column(v: &Value) -> Value {
+    match v {
+        Value::Object(ops) if ops.keys().all(|k| k.starts_with('$') || k.starts_with('_')) => {
+            let mut out = serde_json::Map::new();
+            for (op, value) in ops {
+                let op = op
+                    .strip_prefix('$')
+                    .map_or_else(|| op.clone(), |o| format!("_{o}"));
+                let op = match op.as_str() {
+                    "_ne" => "_neq".to_string(),
+                    _ => op,
+                };
+                let value = if op == "_cast" {
+                    match value {
+                        Value::Object(casts) => Value::Object(
+                            casts
+                                .iter()
+                                .map(|(t, inner)| {
+                                    let t = if t == "text" {
+                                        "String".to_string()
+                                    } else {
+                                        t.clone()
+                                    };
+                                    (t, normalize_column(inner))
+                                })
+                                .collect(),
+                        ),
+                        other => other.clone(),
+                    }
+                } else {
+                    value.clone()
+                };
+                out.insert(op, value);
+            }
+            Value::Object(out)
+        }
+        Value::Object(_) => normalize_legacy(v),
+        other => serde_json::json!({"_eq": other}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::normalize_legacy;
+
+    #[test]
+    fn legacy_spellings() {
+        assert_eq!(
+            normalize_legacy(
+                &json!({"$or": [{"id": 1}, {"name": {"$ne": "x"}}], "tags": {"$cast": {"text": {"$like": "%a%"}}}})
+            ),
+            json!({"_or": [{"id": {"_eq": 1}}, {"name": {"_neq": "x"}}], "tags": {"_cast": {"String": {"_like": "%a%"}}}})
+        );
+        assert_eq!(
+            normalize_legacy(&json!({"author": {"id": {"_eq": 1}}})),
+            json!({"author": {"id": {"_eq": 1}}})
+        );
+    }
+}

@@ -128,6 +128,14 @@ impl Cx<'_> {
         match self.arg(f, name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64()),
+            // Hasura takes a string of digits for `offset` (not for `limit`).
+            Some(Value::String(s)) if name == "offset" && s.parse::<u64>().is_ok() => {
+                Ok(s.parse().ok())
+            }
+            Some(Value::Number(n)) if n.as_i64().is_some_and(|i| i < 0) => Err(IrError::new(
+                &format!("{args}.{name}"),
+                "unexpected negative value",
+            )),
             Some(other) => Err(IrError::new(
                 &format!("{args}.{name}"),
                 format!(

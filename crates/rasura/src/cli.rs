@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use rasura_server::graphql::limits::QueryLimits;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,6 +47,15 @@ pub struct ServeArgs {
     /// [env: RASURA_STRINGIFY_NUMERIC_TYPES, HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES]
     #[arg(long)]
     pub stringify_numeric_types: bool,
+    /// Deepest selection nesting a query may have [env: RASURA_MAX_QUERY_DEPTH] [default: 32]
+    #[arg(long)]
+    pub max_query_depth: Option<usize>,
+    /// Most fields a query may select, fragments expanded [env: RASURA_MAX_QUERY_NODES] [default: 20000]
+    #[arg(long)]
+    pub max_query_nodes: Option<usize>,
+    /// Largest query text in bytes [env: RASURA_MAX_QUERY_BYTES] [default: 1048576]
+    #[arg(long)]
+    pub max_query_bytes: Option<usize>,
 }
 
 /// Serve settings after flags, `RASURA_*` and `HASURA_GRAPHQL_*` variables and defaults.
@@ -58,6 +68,7 @@ pub struct ServeConfig {
     pub data_dir: PathBuf,
     pub pg_connections: usize,
     pub stringify_numeric_types: bool,
+    pub limits: QueryLimits,
 }
 
 /// The first set, non-empty variable among `names`.
@@ -80,6 +91,7 @@ fn parsed<T: std::str::FromStr>(names: &[&str]) -> Option<T> {
 
 impl ServeArgs {
     pub fn resolve(self) -> ServeConfig {
+        let limits = self.limits();
         ServeConfig {
             port: self
                 .port
@@ -110,6 +122,25 @@ impl ServeArgs {
                     "HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES",
                 ])
                 .unwrap_or(false),
+            limits,
+        }
+    }
+
+    fn limits(&self) -> QueryLimits {
+        let d = QueryLimits::default();
+        QueryLimits {
+            max_depth: self
+                .max_query_depth
+                .or_else(|| parsed(&["RASURA_MAX_QUERY_DEPTH"]))
+                .unwrap_or(d.max_depth),
+            max_nodes: self
+                .max_query_nodes
+                .or_else(|| parsed(&["RASURA_MAX_QUERY_NODES"]))
+                .unwrap_or(d.max_nodes),
+            max_bytes: self
+                .max_query_bytes
+                .or_else(|| parsed(&["RASURA_MAX_QUERY_BYTES"]))
+                .unwrap_or(d.max_bytes),
         }
     }
 }

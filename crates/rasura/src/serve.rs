@@ -52,6 +52,7 @@ async fn run_server(config: &ServeConfig, url: &str, embedded: bool) -> anyhow::
         ServerConfig {
             admin_secret: config.admin_secret.clone(),
             stringify_numeric: config.stringify_numeric_types,
+            limits: config.limits,
         },
     )
     .await

@@ -7,4 +7,6 @@ pub struct ServerConfig {
     pub admin_secret: Option<String>,
     /// `--stringify-numeric-types`: bigint, numeric, float8 and money as JSON strings.
     pub stringify_numeric: bool,
+    /// Depth, size and field-count limits of GraphQL queries.
+    pub limits: crate::graphql::limits::QueryLimits,
 }

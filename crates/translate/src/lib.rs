@@ -5,5 +5,5 @@ mod filter;
 mod params;
 mod query;
 
-pub use params::Params;
+pub use params::{array_literal, value_text, Params};
 pub use query::{translate_select, Options, Translated};

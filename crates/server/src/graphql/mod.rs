@@ -3,6 +3,7 @@
 
 mod error;
 mod execute;
+pub mod limits;
 mod request;
 
 use std::sync::Arc;
@@ -94,8 +95,10 @@ async fn run(state: &AppState, headers: &HeaderMap, req: GqlRequest) -> Result<V
     let role = resolve_role(state, headers)?;
     let engine = state.engine();
     let schema = engine.schema_for(&role);
+    limits::check_size(&req.query, &state.config.limits)?;
     let doc = parse_and_validate(&schema, &req.query)?;
     let op = select_operation(&doc, req.operation_name.as_deref())?;
+    limits::check_shape(&doc, &op.selection_set, &state.config.limits)?;
     let vars = coerce_variables(&schema, op, &req.variables)?;
     let ir = build_ir(&schema, &doc, op, &vars)?;
     let plan = plan(&ir, state.config.stringify_numeric);
@@ -136,16 +139,29 @@ fn parse_and_validate(
     let _span = tracing::info_span!("parse_validate").entered();
     match ExecutableDocument::parse_and_validate(&schema.schema, query, "query.graphql") {
         Ok(doc) => Ok(doc),
-        // Hasura accepts operations that declare variables they do not use.
-        Err(e)
-            if e.errors
-                .iter()
-                .all(|d| d.error.unstable_error_name() == Some("UnusedVariable")) =>
-        {
-            Ok(Valid::assume_valid(e.partial))
-        }
+        Err(e) if tolerated(&e.partial, &e.errors) => Ok(Valid::assume_valid(e.partial)),
         Err(e) => Err(error::from_diagnostics(&e.errors)),
     }
+}
+
+/// Validation errors Hasura does not raise: variables declared but not used, and `offset`
+/// given as a string of digits.
+fn tolerated(
+    doc: &ExecutableDocument,
+    errors: &apollo_compiler::validation::DiagnosticList,
+) -> bool {
+    let mut string_offsets = limits::string_offsets(doc);
+    errors.iter().all(|d| {
+        if d.error.unstable_error_name() == Some("UnusedVariable") {
+            return true;
+        }
+        if string_offsets > 0 && d.error.to_string() == "expected value of type Int, found a string"
+        {
+            string_offsets -= 1;
+            return true;
+        }
+        false
+    })
 }
 
 /// Picks the operation to run.

@@ -1,0 +1,136 @@
+//! Limits checked before anything reaches the database: query text size, selection depth and
+//! the number of fields (fragments expanded), so a deeply nested or huge query is refused early.
+
+use apollo_compiler::executable::{Selection, SelectionSet};
+use apollo_compiler::ExecutableDocument;
+
+use super::GqlError;
+
+/// Configured limits (`--max-query-depth`, `--max-query-nodes`, `--max-query-bytes`).
+#[derive(Debug, Clone, Copy)]
+pub struct QueryLimits {
+    pub max_depth: usize,
+    pub max_nodes: usize,
+    pub max_bytes: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        QueryLimits {
+            max_depth: 32,
+            max_nodes: 20_000,
+            max_bytes: 1 << 20,
+        }
+    }
+}
+
+/// Refuses a query text over the size limit.
+pub fn check_size(query: &str, limits: &QueryLimits) -> Result<(), GqlError> {
+    if query.len() > limits.max_bytes {
+        return Err(GqlError::validation(
+            "$.query",
+            format!(
+                "the query is {} bytes, over the limit of {} bytes",
+                query.len(),
+                limits.max_bytes
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses an operation nested deeper or with more fields than allowed.
+pub fn check_shape(
+    doc: &ExecutableDocument,
+    set: &SelectionSet,
+    limits: &QueryLimits,
+) -> Result<(), GqlError> {
+    let mut nodes = 0usize;
+    let depth = walk(doc, set, 1, limits, &mut nodes)?;
+    if depth > limits.max_depth {
+        return Err(GqlError::validation(
+            "$",
+            format!(
+                "the query is nested {depth} levels deep, over the limit of {}",
+                limits.max_depth
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn walk(
+    doc: &ExecutableDocument,
+    set: &SelectionSet,
+    depth: usize,
+    limits: &QueryLimits,
+    nodes: &mut usize,
+) -> Result<usize, GqlError> {
+    if depth > limits.max_depth {
+        return Ok(depth);
+    }
+    let mut deepest = depth;
+    for s in &set.selections {
+        let d = match s {
+            Selection::Field(f) => {
+                *nodes += 1;
+                if *nodes > limits.max_nodes {
+                    return Err(GqlError::validation(
+                        "$",
+                        format!("the query selects more than {} fields", limits.max_nodes),
+                    ));
+                }
+                if f.selection_set.selections.is_empty() {
+                    depth
+                } else {
+                    walk(doc, &f.selection_set, depth + 1, limits, nodes)?
+                }
+            }
+            Selection::FragmentSpread(spread) => match doc.fragments.get(&spread.fragment_name) {
+                Some(fragment) => walk(doc, &fragment.selection_set, depth, limits, nodes)?,
+                None => depth,
+            },
+            Selection::InlineFragment(inline) => {
+                walk(doc, &inline.selection_set, depth, limits, nodes)?
+            }
+        };
+        deepest = deepest.max(d);
+    }
+    Ok(deepest)
+}
+
+/// `offset` arguments given as strings of digits: Hasura accepts them, GraphQL validation does
+/// not. Counts them so that exactly those validation errors can be let through.
+pub fn string_offsets(doc: &ExecutableDocument) -> usize {
+    fn count(set: &SelectionSet) -> usize {
+        set.selections
+            .iter()
+            .map(|s| match s {
+                Selection::Field(f) => {
+                    let here = f
+                        .arguments
+                        .iter()
+                        .filter(|a| a.name == "offset")
+                        .filter(|a| {
+                            a.value.as_str().is_some_and(|s| {
+                                !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+                            })
+                        })
+                        .count();
+                    here + count(&f.selection_set)
+                }
+                Selection::InlineFragment(i) => count(&i.selection_set),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    doc.operations
+        .iter()
+        .map(|o| count(&o.selection_set))
+        .sum::<usize>()
+        + doc
+            .fragments
+            .values()
+            .map(|f| count(&f.selection_set))
+            .sum::<usize>()
+}
