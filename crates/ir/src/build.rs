@@ -36,13 +36,13 @@ pub fn build_ir(
                     ));
                 };
                 let sets: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
-                Root::Select(match root {
+                Root::Select(Box::new(match root {
                     RootField::Select(t) => cx.select(t, f, &sets, &path, ShapeKind::Rows)?,
                     RootField::SelectAggregate(t) => {
                         cx.select(t, f, &sets, &path, ShapeKind::Aggregate)?
                     }
                     RootField::SelectByPk(t) => cx.by_pk(t, f, &sets, &path)?,
-                })
+                }))
             }
         };
         roots.push((key, root));

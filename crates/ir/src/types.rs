@@ -13,7 +13,7 @@ pub struct Operation {
 #[derive(Debug, Clone)]
 pub enum Root {
     /// Reads rows and returns JSON.
-    Select(Select),
+    Select(Box<Select>),
     /// `__typename` at the root.
     Typename(String),
     /// `__schema` / `__type`, answered from the schema.

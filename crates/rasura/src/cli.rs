@@ -43,6 +43,10 @@ pub struct ServeArgs {
     /// Database connections in the pool [env: RASURA_PG_CONNECTIONS, HASURA_GRAPHQL_PG_CONNECTIONS] [default: 50]
     #[arg(long)]
     pub pg_connections: Option<usize>,
+    /// Threads serving HTTP, each with its own event loop and connections
+    /// [env: RASURA_SERVER_THREADS] [default: the number of cores]
+    #[arg(long)]
+    pub server_threads: Option<usize>,
     /// Emit bigint, numeric, float8 and money values as JSON strings
     /// [env: RASURA_STRINGIFY_NUMERIC_TYPES, HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES]
     #[arg(long)]
@@ -69,6 +73,7 @@ pub struct ServeConfig {
     pub pg_connections: usize,
     pub stringify_numeric_types: bool,
     pub limits: QueryLimits,
+    pub server_threads: usize,
 }
 
 /// The first set, non-empty variable among `names`.
@@ -123,6 +128,11 @@ impl ServeArgs {
                 ])
                 .unwrap_or(false),
             limits,
+            server_threads: self
+                .server_threads
+                .or_else(|| parsed(&["RASURA_SERVER_THREADS"]))
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+                .max(1),
         }
     }
 

@@ -2,6 +2,7 @@
 
 mod cli;
 mod serve;
+mod workers;
 
 use clap::Parser;
 

@@ -44,7 +44,7 @@ async fn start_embedded(config: &ServeConfig) -> anyhow::Result<Cluster> {
 }
 
 async fn run_server(config: &ServeConfig, url: &str, embedded: bool) -> anyhow::Result<()> {
-    let pool = rasura_pg::connect_pool(url, config.pg_connections)
+    let pool = rasura_pg::connect_pool(url, 2)
         .await
         .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
     let state = AppState::load(
@@ -64,9 +64,6 @@ async fn run_server(config: &ServeConfig, url: &str, embedded: bool) -> anyhow::
     let addr: SocketAddr = format!("{}:{}", config.host, config.port)
         .parse()
         .with_context(|| format!("invalid address {}:{}", config.host, config.port))?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
     let origin = if embedded {
         "embedded cluster"
     } else {
@@ -76,10 +73,24 @@ async fn run_server(config: &ServeConfig, url: &str, embedded: bool) -> anyhow::
         "serving database {} ({origin}); GraphQL API at http://{addr}/v1/graphql, metadata API at http://{addr}/v1/metadata",
         redact(url)
     );
-    axum::serve(listener, rasura_server::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = crate::workers::start(
+        &state,
+        addr,
+        url,
+        config.server_threads,
+        config.pg_connections,
+        stop_rx,
+    )?;
+    shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    for w in workers {
+        match w.join() {
+            Ok(Err(e)) => tracing::error!("worker: {e:#}"),
+            Err(_) => tracing::error!("a worker thread panicked"),
+            Ok(Ok(())) => {}
+        }
+    }
     tracing::info!("shut down");
     Ok(())
 }

@@ -11,7 +11,7 @@ use rasura_schema::RoleSchema;
 use crate::config::ServerConfig;
 
 /// One consistent view of the engine: a metadata version resolved against a catalog.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct EngineState {
     pub metadata: Metadata,
     pub resource_version: i64,
@@ -21,6 +21,10 @@ pub struct EngineState {
     pub admin_schema: Arc<RoleSchema>,
     /// The schema of roles without permissions (until permissions are enforced: every other role).
     pub empty_schema: Arc<RoleSchema>,
+    /// Validated GraphQL documents of this metadata version.
+    pub documents: crate::graphql::cache::DocumentCache,
+    /// Compiled plans of this metadata version.
+    pub plans: crate::graphql::plan_cache::PlanCache,
 }
 
 impl EngineState {
@@ -44,6 +48,8 @@ impl EngineState {
             resolved,
             admin_schema,
             empty_schema,
+            documents: Default::default(),
+            plans: Default::default(),
         }
     }
 
@@ -77,6 +83,14 @@ impl AppState {
             engine: Arc::new(RwLock::new(Arc::new(engine))),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
         })
+    }
+
+    /// The same state with another connection pool (each serving thread has its own).
+    pub fn with_pool(&self, pool: Pool) -> AppState {
+        AppState {
+            pool,
+            ..self.clone()
+        }
     }
 
     /// The current engine state (cheap: one Arc clone).

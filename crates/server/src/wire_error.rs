@@ -16,7 +16,7 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub path: String,
-    pub internal: Option<Value>,
+    pub internal: Option<Box<Value>>,
 }
 
 impl ApiError {
@@ -56,7 +56,7 @@ impl ApiError {
     pub fn control_body(&self) -> Value {
         let mut body = json!({"path": self.path, "error": self.message, "code": self.code});
         if let Some(i) = &self.internal {
-            body["internal"] = i.clone();
+            body["internal"] = (**i).clone();
         }
         body
     }
@@ -90,7 +90,7 @@ impl From<PgError> for ApiError {
                 statement,
             } => {
                 let mut err = ApiError::bad_request("postgres-error", "query execution failed");
-                err.internal = Some(json!({
+                err.internal = Some(Box::new(json!({
                     "statement": statement,
                     "prepared": false,
                     "arguments": [],
@@ -101,7 +101,7 @@ impl From<PgError> for ApiError {
                         "status_code": sqlstate,
                         "description": detail,
                     }
-                }));
+                })));
                 err
             }
             PgError::Conflict { .. } => {
@@ -124,7 +124,7 @@ impl From<PgError> for ApiError {
 
 impl ApiError {
     pub fn with_internal(mut self, internal: Value) -> ApiError {
-        self.internal = Some(internal);
+        self.internal = Some(Box::new(internal));
         self
     }
 }

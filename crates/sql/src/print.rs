@@ -49,7 +49,7 @@ fn select_sql(out: &mut String, s: &Select) {
         out.push_str(") ");
     }
     if s.items.is_empty() {
-        out.push_str("1");
+        out.push('1');
     }
     for (i, item) in s.items.iter().enumerate() {
         if i > 0 {

@@ -11,7 +11,7 @@ pub struct GqlError {
     pub code: &'static str,
     pub path: String,
     pub message: String,
-    pub internal: Option<Value>,
+    pub internal: Option<Box<Value>>,
 }
 
 impl GqlError {
@@ -35,7 +35,7 @@ impl GqlError {
     pub fn body(&self) -> Value {
         let mut ext = json!({"path": self.path, "code": self.code});
         if let Some(i) = &self.internal {
-            ext["internal"] = i.clone();
+            ext["internal"] = (**i).clone();
         }
         json!({"errors": [{"extensions": ext, "message": self.message}]})
     }
@@ -83,7 +83,7 @@ impl GqlError {
                     code,
                     path: "$".into(),
                     message: msg,
-                    internal: Some(internal),
+                    internal: Some(Box::new(internal)),
                 }
             }
             PgError::Connection(_) => GqlError::new("postgres-error", "$", "connection error"),

@@ -1,9 +1,11 @@
 //! `POST /v1/graphql`: the request path, each step a named function with its own tracing span:
 //! parse → validate → build IR → plan (translate) → execute → assemble.
 
+pub mod cache;
 mod error;
 mod execute;
 pub mod limits;
+pub mod plan_cache;
 mod request;
 
 use std::sync::Arc;
@@ -96,12 +98,38 @@ async fn run(state: &AppState, headers: &HeaderMap, req: GqlRequest) -> Result<V
     let engine = state.engine();
     let schema = engine.schema_for(&role);
     limits::check_size(&req.query, &state.config.limits)?;
-    let doc = parse_and_validate(&schema, &req.query)?;
+    let doc = match engine.documents.get(&role, &req.query) {
+        Some(doc) => doc,
+        None => {
+            let doc = Arc::new(parse_and_validate(&schema, &req.query)?);
+            engine.documents.insert(&role, &req.query, doc.clone());
+            doc
+        }
+    };
     let op = select_operation(&doc, req.operation_name.as_deref())?;
-    limits::check_shape(&doc, &op.selection_set, &state.config.limits)?;
     let vars = coerce_variables(&schema, op, &req.variables)?;
-    let ir = build_ir(&schema, &doc, op, &vars)?;
-    let plan = plan(&ir, state.config.stringify_numeric);
+    let key = plan_cache::PlanKey::new(&role, &req.query, req.operation_name.as_deref(), &vars);
+    let cached = engine.plans.get(&key);
+    let plan = match cached.as_ref().and_then(|c| c.instantiate(&vars)) {
+        Some(plan) => plan,
+        None => {
+            limits::check_shape(&doc, &op.selection_set, &state.config.limits)?;
+            let ir = build_ir(&schema, &doc, op, &vars)?;
+            let plan = plan(&ir, state.config.stringify_numeric);
+            if cached.is_none() {
+                let marked = plan_cache::marked_variables(&vars);
+                let template = match rasura_ir::build_ir(&schema, &doc, op, &marked) {
+                    Ok(ir) => plan_cache::template(
+                        &plan,
+                        &self::plan(&ir, state.config.stringify_numeric),
+                    ),
+                    Err(_) => plan_cache::Cached::NotCacheable,
+                };
+                engine.plans.insert(key, template);
+            }
+            plan
+        }
+    };
     execute::execute(state, &schema, &doc, op, &vars, plan)
         .instrument(tracing::info_span!("execute"))
         .await
@@ -227,7 +255,7 @@ fn build_ir(
 }
 
 /// What each root field needs to run.
-pub(crate) enum RootPlan {
+pub enum RootPlan {
     Sql {
         sql: String,
         params: Vec<Option<String>>,

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark in one run: Rasura vs PostGraphile v5 vs the raw SQL floor, on the
+# dataset and harness of ../shared/bench. Arguments go to its run-matrix.sh, e.g.
+#   bench/run.sh                      # full matrix: 4 queries x c=16,64, 15 s each
+#   bench/run.sh -d 5 -w 2 -c 16      # a short smoke run
+#   bench/run.sh -t "rasura sql"      # without the peer
+# The markdown table is printed at the end and saved under ../shared/bench/results/.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SHARED="$ROOT/../shared/bench"
+if [ ! -d "$SHARED" ]; then
+  echo "bench: ../shared/bench not found; nothing to run" >&2
+  exit 1
+fi
+"$ROOT/scripts/setup.sh"
+if ! command -v wrk >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+cargo build --release --locked -p rasura --manifest-path "$ROOT/Cargo.toml"
+
+PG_PORT="${PG_PORT:-55432}"
+RASURA_PORT="${RASURA_PORT:-18181}"
+pg_line="$("$SHARED/pg-start.sh" "$PG_PORT" | grep '^PG_URL=')"
+PG_URL="$(echo "$pg_line" | sed -E 's/^PG_URL=([^ ]+).*/\1/')"
+
+log="$(mktemp -t rasura-bench-XXXXXX.log)"
+"$ROOT/target/release/rasura" serve --database-url "$PG_URL" --port "$RASURA_PORT" >"$log" 2>&1 &
+RASURA_PID=$!
+cleanup() {
+  kill -TERM "$RASURA_PID" 2>/dev/null || true
+  wait "$RASURA_PID" 2>/dev/null || true
+  [ "${KEEP:-0}" = 1 ] || "$SHARED/pg-stop.sh" "$PG_PORT" >&2 || true
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$RASURA_PORT/healthz" >/dev/null && break
+  sleep 0.1
+done
+idle_rss=$(awk '/VmRSS/{print $2}' "/proc/$RASURA_PID/status")
+echo "bench: rasura pid $RASURA_PID, idle RSS $((idle_rss / 1024)) MB"
+
+# Track the dataset as Hasura's console would (errors for what is already tracked are fine).
+meta() { curl -s "http://127.0.0.1:$RASURA_PORT/v1/metadata" -d "$1" >/dev/null; }
+for t in author article comment; do meta "{\"type\":\"pg_track_table\",\"args\":{\"table\":\"$t\"}}"; done
+meta '{"type":"pg_create_object_relationship","args":{"table":"article","name":"author","using":{"foreign_key_constraint_on":"author_id"}}}'
+meta '{"type":"pg_create_array_relationship","args":{"table":"author","name":"articles","using":{"foreign_key_constraint_on":{"table":"article","column":"author_id"}}}}'
+meta '{"type":"pg_create_object_relationship","args":{"table":"comment","name":"article","using":{"foreign_key_constraint_on":"article_id"}}}'
+meta '{"type":"pg_create_array_relationship","args":{"table":"article","name":"comments","using":{"foreign_key_constraint_on":{"table":"comment","column":"article_id"}}}}'
+
+KEEP=1 RASURA_URL="http://127.0.0.1:$RASURA_PORT/v1/graphql" RASURA_PID="$RASURA_PID" PG_PORT="$PG_PORT" \
+  "$SHARED/run-matrix.sh" "$@"
+echo "bench: rasura peak RSS $(awk '/VmHWM/{print $2/1024 " MB"}' "/proc/$RASURA_PID/status")"
