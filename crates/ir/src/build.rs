@@ -28,6 +28,15 @@ pub fn build_ir(
         let root = match f.name.as_str() {
             "__typename" => Root::Typename(root_type.clone()),
             "__schema" | "__type" => Root::Introspection,
+            name if root_type == "mutation_root" => match schema.mutation_roots.get(name) {
+                Some(&root) => cx.mutation(root, f, &fields, &path)?,
+                None => {
+                    return Err(IrError::new(
+                        &path,
+                        format!("field '{name}' not found in type: '{root_type}'"),
+                    ))
+                }
+            },
             name => {
                 let Some(&root) = schema.query_roots.get(name) else {
                     return Err(IrError::new(
@@ -57,14 +66,14 @@ enum ShapeKind {
     Aggregate,
 }
 
-struct Cx<'a> {
-    schema: &'a RoleSchema,
-    doc: &'a ExecutableDocument,
-    vars: &'a Map<String, Value>,
+pub(crate) struct Cx<'a> {
+    pub(crate) schema: &'a RoleSchema,
+    pub(crate) doc: &'a ExecutableDocument,
+    pub(crate) vars: &'a Map<String, Value>,
 }
 
 impl Cx<'_> {
-    fn arg(&self, f: &GqlField, name: &str) -> Option<Value> {
+    pub(crate) fn arg(&self, f: &GqlField, name: &str) -> Option<Value> {
         f.specified_argument_by_name(name)
             .and_then(|v| resolve(v, self.vars))
     }
@@ -198,7 +207,7 @@ impl Cx<'_> {
         })
     }
 
-    fn row_fields(
+    pub(crate) fn row_fields(
         &self,
         table: usize,
         sets: &[&SelectionSet],
@@ -352,7 +361,7 @@ impl Cx<'_> {
     }
 }
 
-fn column_ref(c: &rasura_schema::ColumnInfo) -> ColumnRef {
+pub(crate) fn column_ref(c: &rasura_schema::ColumnInfo) -> ColumnRef {
     ColumnRef {
         name: c.name.clone(),
         type_schema: c.type_schema.clone(),

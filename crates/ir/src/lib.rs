@@ -5,6 +5,7 @@ pub mod bool_exp;
 pub mod build;
 pub mod collect;
 pub mod error;
+mod mutation;
 pub mod order_by;
 pub mod types;
 pub mod value;

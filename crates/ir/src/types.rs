@@ -18,6 +18,97 @@ pub enum Root {
     Typename(String),
     /// `__schema` / `__type`, answered from the schema.
     Introspection,
+    /// An insert, update or delete.
+    Mutation(Box<Mutation>),
+    /// `update_<t>_many`: updates run in order, one response each.
+    UpdateMany(Vec<Mutation>),
+}
+
+/// A write to one table and what to answer.
+#[derive(Debug, Clone)]
+pub struct Mutation {
+    pub table: QualifiedName,
+    pub kind: MutationKind,
+    pub output: MutationOutput,
+}
+
+/// The write itself.
+#[derive(Debug, Clone)]
+pub enum MutationKind {
+    Insert {
+        rows: Vec<InsertRow>,
+        on_conflict: Option<OnConflict>,
+    },
+    Update {
+        filter: BoolExp,
+        set: Vec<(ColumnRef, UpdateOp, Value)>,
+    },
+    Delete {
+        filter: BoolExp,
+    },
+}
+
+/// One row to insert, with rows of related tables to insert with it.
+#[derive(Debug, Clone)]
+pub struct InsertRow {
+    pub columns: Vec<(ColumnRef, Value)>,
+    /// Object relationships: inserted before this row (or after, for `after_parent`).
+    pub object_rels: Vec<NestedInsert>,
+    /// Array relationships: inserted after this row.
+    pub array_rels: Vec<NestedInsert>,
+}
+
+impl InsertRow {
+    pub fn is_nested(&self) -> bool {
+        !self.object_rels.is_empty() || !self.array_rels.is_empty()
+    }
+}
+
+/// Rows of a related table inserted through a relationship.
+#[derive(Debug, Clone)]
+pub struct NestedInsert {
+    pub table: QualifiedName,
+    /// (column of the parent, column of the related table).
+    pub mapping: Vec<(ColumnRef, ColumnRef)>,
+    pub rows: Vec<InsertRow>,
+    pub on_conflict: Option<OnConflict>,
+}
+
+/// `on_conflict`: the constraint, the columns to update (none: do nothing), a filter.
+#[derive(Debug, Clone)]
+pub struct OnConflict {
+    pub constraint: String,
+    pub update_columns: Vec<String>,
+    pub filter: Option<BoolExp>,
+}
+
+/// Update operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateOp {
+    Set,
+    Inc,
+    Append,
+    Prepend,
+    DeleteKey,
+    DeleteElem,
+    DeleteAtPath,
+}
+
+/// What a mutation answers.
+#[derive(Debug, Clone)]
+pub enum MutationOutput {
+    /// `<t>_mutation_response`: `affected_rows`, `returning`.
+    Response(Vec<(String, ResponseField)>),
+    /// `insert_<t>_one`, `*_by_pk`: the row or null.
+    Single(Vec<(String, Field)>),
+}
+
+/// A field of `<t>_mutation_response`.
+#[derive(Debug, Clone)]
+pub enum ResponseField {
+    AffectedRows,
+    Returning(Vec<(String, Field)>),
+    Typename(String),
 }
 
 /// A column with the type its values are cast to.

@@ -9,10 +9,11 @@ use rasura_resolve::{RelKind, ResolvedMetadata, ResolvedTable};
 
 use crate::naming::{self, RootKind, TypeNames};
 use crate::scalars;
-use crate::types::{ColumnInfo, RelInfo, RoleSchema, RootField, TableField, TableInfo};
+use crate::types::{
+    ColumnInfo, MutationRoot, RelInfo, RoleSchema, RootField, TableField, TableInfo,
+};
 
 const SHARED_SDL: &str = r#"
-schema { query: query_root subscription: subscription_root }
 
 """whether this query should be cached (Hasura Cloud only)"""
 directive @cached(ttl: Int! = 60, refresh: Boolean! = false) on QUERY
@@ -79,12 +80,13 @@ pub fn build_schema(resolved: &ResolvedMetadata, role: &str) -> Result<RoleSchem
     }
     let mut w = SdlWriter::default();
     let mut query_roots = HashMap::new();
+    let mut mutation_roots = HashMap::new();
     for (i, t) in resolved.tables.iter().enumerate() {
         let Some(&idx) = table_index.get(&t.name) else {
             continue;
         };
         let _ = i;
-        w.table(t, &tables, idx, &mut query_roots);
+        w.table(t, &tables, idx, &mut query_roots, &mut mutation_roots);
     }
     let sdl = w.finish();
     let schema =
@@ -95,6 +97,7 @@ pub fn build_schema(resolved: &ResolvedMetadata, role: &str) -> Result<RoleSchem
         schema,
         implementers,
         query_roots,
+        mutation_roots,
         tables,
         table_index,
     })
@@ -120,6 +123,7 @@ fn table_info(t: &ResolvedTable) -> TableInfo {
                 scalar: scalars::scalar_for(c),
                 is_array: c.is_array(),
                 nullable: c.nullable,
+                writable: !c.is_generated,
             },
         );
     }
@@ -134,14 +138,26 @@ fn table_info(t: &ResolvedTable) -> TableInfo {
             .as_ref()
             .map(|p| p.columns.clone())
             .unwrap_or_default(),
+        constraints: t
+            .info
+            .primary_key
+            .iter()
+            .chain(&t.info.unique_constraints)
+            .map(|c| c.name.clone())
+            .filter(|n| naming::is_valid_name(n))
+            .collect(),
+        insertable: t.info.insertable,
+        updatable: t.info.updatable,
+        deletable: t.info.deletable,
     }
 }
 
 /// Accumulates SDL text; types shared by several tables are written once.
 #[derive(Default)]
-struct SdlWriter {
-    types: String,
+pub(crate) struct SdlWriter {
+    pub(crate) types: String,
     query_fields: String,
+    pub(crate) mutation_fields: String,
     scalars: BTreeSet<String>,
     comparison_types: BTreeMap<String, bool>,
     needs_jsonb_cast: bool,
@@ -171,6 +187,7 @@ impl SdlWriter {
         tables: &[TableInfo],
         idx: usize,
         roots: &mut HashMap<String, RootField>,
+        mutation_roots: &mut HashMap<String, MutationRoot>,
     ) {
         let info = &tables[idx];
         let names = TypeNames::new(&info.type_name);
@@ -380,6 +397,7 @@ impl SdlWriter {
         self.types.push_str("}\n");
 
         self.aggregate_types(&names, &qualified, &cols, &catalog_col);
+        self.mutations(t, tables, idx, &qualified, mutation_roots);
     }
 
     fn aggregate_types<'a>(
@@ -468,7 +486,12 @@ impl SdlWriter {
     }
 
     fn finish(mut self) -> String {
-        let mut out = String::from(SHARED_SDL);
+        let mut out = if self.mutation_fields.is_empty() {
+            String::from("schema { query: query_root subscription: subscription_root }\n")
+        } else {
+            String::from("schema { query: query_root mutation: mutation_root subscription: subscription_root }\n")
+        };
+        out.push_str(SHARED_SDL);
         if self.needs_jsonb_cast {
             self.comparison_types
                 .entry("String".into())
@@ -526,6 +549,9 @@ impl SdlWriter {
             "type query_root {{\n{}}}\ntype subscription_root {{\n{}}}\n",
             self.query_fields, self.query_fields
         );
+        if !self.mutation_fields.is_empty() {
+            let _ = write!(out, "type mutation_root {{\n{}}}\n", self.mutation_fields);
+        }
         out
     }
 }

@@ -2,9 +2,10 @@
 //! generated field back to the table, column or relationship it stands for.
 
 pub mod build;
+mod mutation;
 pub mod naming;
 pub mod scalars;
 pub mod types;
 
 pub use build::build_schema;
-pub use types::{ColumnInfo, RelInfo, RoleSchema, RootField, TableField, TableInfo};
+pub use types::{ColumnInfo, MutationRoot, RelInfo, RoleSchema, RootField, TableField, TableInfo};

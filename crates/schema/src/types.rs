@@ -15,6 +15,8 @@ pub struct RoleSchema {
     pub implementers: apollo_compiler::collections::HashMap<Name, Implementers>,
     /// `query_root` fields.
     pub query_roots: HashMap<String, RootField>,
+    /// `mutation_root` fields.
+    pub mutation_roots: HashMap<String, MutationRoot>,
     pub tables: Vec<TableInfo>,
     pub table_index: HashMap<QualifiedName, usize>,
 }
@@ -25,6 +27,18 @@ pub enum RootField {
     Select(usize),
     SelectByPk(usize),
     SelectAggregate(usize),
+}
+
+/// What a root field of `mutation_root` does (the index of its table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MutationRoot {
+    Insert(usize),
+    InsertOne(usize),
+    Update(usize),
+    UpdateByPk(usize),
+    UpdateMany(usize),
+    Delete(usize),
+    DeleteByPk(usize),
 }
 
 /// One table as this role sees it.
@@ -38,6 +52,12 @@ pub struct TableInfo {
     pub columns: HashMap<String, ColumnInfo>,
     /// Primary-key columns (Postgres names).
     pub primary_key: Vec<String>,
+    /// Primary-key and unique constraint names (the `<t>_constraint` enum values).
+    pub constraints: Vec<String>,
+    /// Whether the table (or view) takes inserts, updates, deletes.
+    pub insertable: bool,
+    pub updatable: bool,
+    pub deletable: bool,
 }
 
 impl TableInfo {
@@ -79,6 +99,8 @@ pub struct ColumnInfo {
     pub scalar: String,
     pub is_array: bool,
     pub nullable: bool,
+    /// Whether inserts and updates may set it (not a generated column).
+    pub writable: bool,
 }
 
 impl ColumnInfo {

@@ -89,6 +89,61 @@ pub enum From {
         select: Box<Select>,
         alias: Alias,
     },
+    /// A common table expression of the enclosing statement.
+    Cte {
+        name: Alias,
+        alias: Alias,
+    },
+}
+
+/// A data-modifying statement, always `RETURNING *` (and `ctid` when asked).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dml {
+    Insert {
+        schema: String,
+        name: String,
+        alias: Alias,
+        columns: Vec<String>,
+        /// One list per row; `None` is `DEFAULT`.
+        rows: Vec<Vec<Option<Expr>>>,
+        on_conflict: Option<OnConflict>,
+    },
+    Update {
+        schema: String,
+        name: String,
+        alias: Alias,
+        set: Vec<(String, Expr)>,
+        where_: Expr,
+    },
+    Delete {
+        schema: String,
+        name: String,
+        alias: Alias,
+        where_: Expr,
+    },
+}
+
+/// `ON CONFLICT ON CONSTRAINT c DO NOTHING | DO UPDATE SET … [WHERE …]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnConflict {
+    pub constraint: String,
+    /// Empty: `DO NOTHING`.
+    pub set: Vec<(String, Expr)>,
+    pub where_: Option<Expr>,
+}
+
+/// `WITH name AS (dml RETURNING *[, ctid AS "__ctid"]) body`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct With {
+    pub name: Alias,
+    pub dml: Dml,
+    pub returning_ctid: bool,
+    pub body: Select,
+}
+
+/// `EXCLUDED."col"` in an upsert.
+pub fn excluded(column: &str) -> Expr {
+    Expr::Column(Alias("excluded".into()), column.to_string())
 }
 
 /// A SELECT statement or subquery.

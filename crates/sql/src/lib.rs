@@ -4,4 +4,4 @@ pub mod ast;
 pub mod print;
 
 pub use ast::*;
-pub use print::{print, Printed};
+pub use print::{print, print_with, Printed};

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::ast::{Alias, Expr, From, OrderItem, Select, SelectItem, TypeName};
+use crate::ast::{Alias, Dml, Expr, From, OrderItem, Select, SelectItem, TypeName, With};
 
 /// A printed statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +16,119 @@ pub fn print(select: &Select) -> Printed {
     let mut out = String::new();
     select_sql(&mut out, select);
     Printed { sql: out }
+}
+
+/// Prints a data-modifying statement with its result query.
+pub fn print_with(with: &With) -> Printed {
+    let mut out = String::from("WITH ");
+    alias_sql(&mut out, &with.name);
+    out.push_str(" AS (");
+    dml_sql(&mut out, &with.dml);
+    out.push_str(" RETURNING *");
+    if with.returning_ctid {
+        out.push_str(", ctid AS \"__ctid\"");
+    }
+    out.push_str(") ");
+    select_sql(&mut out, &with.body);
+    Printed { sql: out }
+}
+
+fn table_alias(out: &mut String, schema: &str, name: &str, alias: &Alias) {
+    let _ = write!(out, "{}.{} AS ", quote_ident(schema), quote_ident(name));
+    alias_sql(out, alias);
+}
+
+fn assignments(out: &mut String, set: &[(String, Expr)]) {
+    for (i, (c, e)) in set.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&quote_ident(c));
+        out.push_str(" = ");
+        expr_sql(out, e);
+    }
+}
+
+fn dml_sql(out: &mut String, dml: &Dml) {
+    match dml {
+        Dml::Insert {
+            schema,
+            name,
+            alias,
+            columns,
+            rows,
+            on_conflict,
+        } => {
+            out.push_str("INSERT INTO ");
+            table_alias(out, schema, name, alias);
+            if columns.is_empty() {
+                out.push_str(" DEFAULT VALUES");
+            } else {
+                out.push_str(" (");
+                let cols: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
+                out.push_str(&cols.join(", "));
+                out.push_str(") VALUES ");
+                for (i, row) in rows.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push('(');
+                    for (j, v) in row.iter().enumerate() {
+                        if j > 0 {
+                            out.push_str(", ");
+                        }
+                        match v {
+                            Some(e) => expr_sql(out, e),
+                            None => out.push_str("DEFAULT"),
+                        }
+                    }
+                    out.push(')');
+                }
+            }
+            if let Some(oc) = on_conflict {
+                let _ = write!(
+                    out,
+                    " ON CONFLICT ON CONSTRAINT {} ",
+                    quote_ident(&oc.constraint)
+                );
+                if oc.set.is_empty() {
+                    out.push_str("DO NOTHING");
+                } else {
+                    out.push_str("DO UPDATE SET ");
+                    assignments(out, &oc.set);
+                    if let Some(w) = &oc.where_ {
+                        out.push_str(" WHERE ");
+                        expr_sql(out, w);
+                    }
+                }
+            }
+        }
+        Dml::Update {
+            schema,
+            name,
+            alias,
+            set,
+            where_,
+        } => {
+            out.push_str("UPDATE ");
+            table_alias(out, schema, name, alias);
+            out.push_str(" SET ");
+            assignments(out, set);
+            out.push_str(" WHERE ");
+            expr_sql(out, where_);
+        }
+        Dml::Delete {
+            schema,
+            name,
+            alias,
+            where_,
+        } => {
+            out.push_str("DELETE FROM ");
+            table_alias(out, schema, name, alias);
+            out.push_str(" WHERE ");
+            expr_sql(out, where_);
+        }
+    }
 }
 
 /// `"ident"` with inner quotes doubled.
@@ -84,6 +197,11 @@ fn select_sql(out: &mut String, s: &Select) {
                 out.push('(');
                 select_sql(out, select);
                 out.push_str(") AS ");
+                alias_sql(out, alias);
+            }
+            From::Cte { name, alias } => {
+                alias_sql(out, name);
+                out.push_str(" AS ");
                 alias_sql(out, alias);
             }
         }

@@ -2,8 +2,10 @@
 //! User values only become bind parameters (sent as text, cast in SQL).
 
 mod filter;
+mod mutation;
 mod params;
 mod query;
 
+pub use mutation::{insert_row, rows_by_ctid, translate_mutation, Statement, TranslatedStatement};
 pub use params::{array_literal, value_text, Params};
 pub use query::{translate_select, Options, Translated};

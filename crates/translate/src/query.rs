@@ -51,6 +51,16 @@ pub(crate) struct Cx<'a> {
 /// The row set a nested select is joined to: (parent alias, mapping).
 type Parent<'a> = Option<(&'a Alias, &'a [(String, String)])>;
 
+impl<'a> Cx<'a> {
+    pub(crate) fn new(params: &'a mut Params, options: Options) -> Cx<'a> {
+        Cx {
+            params,
+            next_alias: 0,
+            options,
+        }
+    }
+}
+
 impl Cx<'_> {
     pub(crate) fn alias(&mut self) -> Alias {
         let a = Alias(format!("_{}", self.next_alias));
@@ -227,7 +237,7 @@ impl Cx<'_> {
     }
 
     /// The JSON object of one row of `alias`.
-    fn row_json(&mut self, fields: &[(String, Field)], alias: &Alias) -> Expr {
+    pub(crate) fn row_json(&mut self, fields: &[(String, Field)], alias: &Alias) -> Expr {
         let mut pairs = vec![];
         for (key, f) in fields {
             let v = match f {
@@ -311,13 +321,13 @@ fn table_from(select: &Select, alias: Alias) -> From {
     }
 }
 
-fn empty_array() -> Expr {
+pub(crate) fn empty_array() -> Expr {
     Expr::Cast(Box::new(Expr::Str("[]".into())), TypeName::pg("json"))
 }
 
 /// `json_build_object` takes at most 100 arguments; wider objects are built in chunks... by a
 /// row constructor instead, which keeps key order.
-fn json_object(pairs: Vec<(String, Expr)>) -> Expr {
+pub(crate) fn json_object(pairs: Vec<(String, Expr)>) -> Expr {
     if pairs.len() <= 50 {
         Expr::JsonObject(pairs)
     } else {

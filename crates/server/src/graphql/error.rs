@@ -72,8 +72,23 @@ impl GqlError {
                 });
                 let (code, msg) = if sqlstate.starts_with("22") {
                     ("data-exception", message.clone())
+                } else if sqlstate == "23514" {
+                    (
+                        "permission-error",
+                        format!("Check constraint violation. {message}"),
+                    )
                 } else if sqlstate.starts_with("23") {
-                    ("constraint-violation", message.clone())
+                    let prefix = match sqlstate.as_str() {
+                        "23505" => "Uniqueness violation. ",
+                        "23503" if message.contains("update or delete") => {
+                            "Can not delete or update due to data being referred. "
+                        }
+                        "23503" => "Foreign key violation. ",
+                        "23502" => "Not-NULL violation. ",
+                        "23P01" => "Exclusion violation. ",
+                        _ => "",
+                    };
+                    ("constraint-violation", format!("{prefix}{message}"))
                 } else if sqlstate == "42501" {
                     ("permission-error", message.clone())
                 } else {

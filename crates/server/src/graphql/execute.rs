@@ -1,8 +1,10 @@
-//! Runs the plan: one prepared statement per root field on one connection; Postgres returns the
-//! finished JSON and its bytes are spliced into the response unparsed.
+//! Runs the plan: one prepared statement per root field; Postgres returns the finished JSON and
+//! its bytes are spliced into the response unparsed. A mutation's root fields run in order in
+//! one transaction: all or nothing.
 
-use apollo_compiler::executable::Operation;
+use apollo_compiler::executable::{Operation, OperationType};
 use apollo_compiler::ExecutableDocument;
+use deadpool_postgres::GenericClient;
 use serde_json::{Map, Value};
 use tracing::Instrument;
 
@@ -25,19 +27,77 @@ pub(crate) async fn execute(
     } else {
         None
     };
-    let needs_db = plan.iter().any(|(_, p)| matches!(p, RootPlan::Sql { .. }));
-    let client = if needs_db {
-        Some(
-            state
-                .pool
-                .get()
-                .await
-                .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from(e), ""))?,
-        )
-    } else {
-        None
-    };
+    let needs_db = plan
+        .iter()
+        .any(|(_, p)| !matches!(p, RootPlan::Introspection | RootPlan::Typename(_)));
     let mut out = Vec::with_capacity(256);
+    if !needs_db {
+        write_roots(&mut out, &plan, introspection.as_ref(), &[]);
+        return Ok(out);
+    }
+    let mut client = state
+        .pool
+        .get()
+        .await
+        .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from(e), ""))?;
+    let results = if op.operation_type == OperationType::Mutation {
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
+        let results = run_roots(&tx, &plan, state.config.stringify_numeric).await?;
+        tx.commit()
+            .await
+            .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
+        results
+    } else {
+        run_roots(&client, &plan, state.config.stringify_numeric).await?
+    };
+    write_roots(&mut out, &plan, introspection.as_ref(), &results);
+    Ok(out)
+}
+
+/// Runs every database root field; one JSON text (or null) per plan entry.
+async fn run_roots(
+    client: &impl GenericClient,
+    plan: &[(String, RootPlan)],
+    stringify: bool,
+) -> Result<Vec<Option<String>>, GqlError> {
+    let mut results = Vec::with_capacity(plan.len());
+    for (_, p) in plan {
+        let json = match p {
+            RootPlan::Typename(_) | RootPlan::Introspection => None,
+            RootPlan::Sql { sql, params } => {
+                run_statement(client, sql, params)
+                    .instrument(tracing::debug_span!("statement", sql = %sql))
+                    .await?
+            }
+            RootPlan::Many(statements) => {
+                let mut parts = vec![];
+                for (sql, params) in statements {
+                    parts.push(
+                        run_statement(client, sql, params)
+                            .await?
+                            .unwrap_or_else(|| "null".into()),
+                    );
+                }
+                Some(format!("[{}]", parts.join(",")))
+            }
+            RootPlan::NestedInsert(m) => {
+                Some(super::mutate::nested_insert(client, m, stringify).await?)
+            }
+        };
+        results.push(json);
+    }
+    Ok(results)
+}
+
+fn write_roots(
+    out: &mut Vec<u8>,
+    plan: &[(String, RootPlan)],
+    introspection: Option<&Map<String, Value>>,
+    results: &[Option<String>],
+) {
     out.extend_from_slice(b"{\"data\":{");
     for (i, (key, p)) in plan.iter().enumerate() {
         if i > 0 {
@@ -51,27 +111,23 @@ pub(crate) async fn execute(
             }
             RootPlan::Introspection => {
                 let v = introspection
-                    .as_ref()
                     .and_then(|m| m.get(key))
                     .cloned()
                     .unwrap_or(Value::Null);
                 out.extend_from_slice(v.to_string().as_bytes());
             }
-            RootPlan::Sql { sql, params } => {
-                let client = client.as_ref().expect("connection taken for SQL roots");
-                let json = run_statement(client, sql, params)
-                    .instrument(tracing::debug_span!("statement", sql = %sql))
-                    .await?;
-                out.extend_from_slice(json.as_deref().unwrap_or("null").as_bytes());
+            _ => {
+                let json = results.get(i).and_then(|r| r.as_deref()).unwrap_or("null");
+                out.extend_from_slice(json.as_bytes());
             }
         }
     }
     out.extend_from_slice(b"}}");
-    Ok(out)
 }
 
-async fn run_statement(
-    client: &deadpool_postgres::Object,
+/// Prepares (once per connection) and runs one statement returning one text value.
+pub(crate) async fn run_statement(
+    client: &impl GenericClient,
     sql: &str,
     params: &[Option<String>],
 ) -> Result<Option<String>, GqlError> {

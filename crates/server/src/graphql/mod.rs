@@ -5,6 +5,7 @@ pub mod cache;
 mod error;
 mod execute;
 pub mod limits;
+mod mutate;
 pub mod plan_cache;
 mod request;
 
@@ -210,16 +211,11 @@ fn select_operation<'a>(
         })?,
     };
     match op.operation_type {
-        OperationType::Query => Ok(op),
+        OperationType::Query | OperationType::Mutation => Ok(op),
         OperationType::Subscription => Err(GqlError::new(
             "unexpected-payload",
             "$",
             "subscriptions are not supported over HTTP, use websockets instead",
-        )),
-        OperationType::Mutation => Err(GqlError::new(
-            "not-supported",
-            "$",
-            "mutations are not supported yet",
         )),
     }
 }
@@ -262,6 +258,10 @@ pub enum RootPlan {
     },
     Typename(String),
     Introspection,
+    /// `update_<t>_many`: statements run in order, answered as a JSON array.
+    Many(Vec<(String, Vec<Option<String>>)>),
+    /// An insert with related rows: run row by row.
+    NestedInsert(Box<rasura_ir::Mutation>),
 }
 
 /// Translates every root field to its SQL statement.
@@ -281,6 +281,23 @@ fn plan(ir: &rasura_ir::Operation, stringify_numeric: bool) -> Vec<(String, Root
                 }
                 rasura_ir::Root::Typename(t) => RootPlan::Typename(t.clone()),
                 rasura_ir::Root::Introspection => RootPlan::Introspection,
+                rasura_ir::Root::Mutation(m) => {
+                    let nested = matches!(&m.kind, rasura_ir::MutationKind::Insert { rows, .. } if rows.iter().any(|r| r.is_nested()));
+                    if nested {
+                        RootPlan::NestedInsert(m.clone())
+                    } else {
+                        let t = rasura_translate::translate_mutation(m, options);
+                        RootPlan::Sql { sql: t.sql(), params: t.params.0 }
+                    }
+                }
+                rasura_ir::Root::UpdateMany(ms) => RootPlan::Many(
+                    ms.iter()
+                        .map(|m| {
+                            let t = rasura_translate::translate_mutation(m, options);
+                            (t.sql(), t.params.0)
+                        })
+                        .collect(),
+                ),
             };
             (key.clone(), p)
         })

@@ -1,0 +1,310 @@
+//! Mutation root fields → IR: inserts (nested through relationships, with `on_conflict`),
+//! updates with every operator, deletes, and their responses.
+
+use apollo_compiler::executable::{Field as GqlField, SelectionSet};
+use apollo_compiler::Node;
+use rasura_schema::{MutationRoot, TableField};
+use serde_json::{Map, Value};
+
+use crate::bool_exp::parse_bool_exp;
+use crate::build::{column_ref, Cx};
+use crate::collect::collect_fields;
+use crate::error::IrError;
+use crate::types::*;
+use crate::value::as_list;
+
+impl Cx<'_> {
+    pub(crate) fn mutation(
+        &self,
+        root: MutationRoot,
+        f: &Node<GqlField>,
+        fields: &[&Node<GqlField>],
+        path: &str,
+    ) -> Result<Root, IrError> {
+        let sets: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+        let args = format!("{path}.args");
+        let m = |table: usize, kind: MutationKind, single: bool| -> Result<Mutation, IrError> {
+            let output = if single {
+                MutationOutput::Single(self.row_fields(table, &sets, path)?)
+            } else {
+                MutationOutput::Response(self.response_fields(table, &sets, path)?)
+            };
+            Ok(Mutation {
+                table: self.schema.tables[table].name.clone(),
+                kind,
+                output,
+            })
+        };
+        Ok(match root {
+            MutationRoot::Insert(t) | MutationRoot::InsertOne(t) => {
+                let one = matches!(root, MutationRoot::InsertOne(_));
+                let objects = if one {
+                    self.arg(f, "object")
+                } else {
+                    self.arg(f, "objects")
+                }
+                .unwrap_or(Value::Null);
+                let rows = as_list(&objects)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, o)| self.insert_row(t, o, &format!("{args}.objects[{i}]")))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let on_conflict = match self.arg(f, "on_conflict") {
+                    Some(v) if !v.is_null() => {
+                        Some(self.on_conflict(t, &v, &format!("{args}.on_conflict"))?)
+                    }
+                    _ => None,
+                };
+                Root::Mutation(Box::new(m(
+                    t,
+                    MutationKind::Insert { rows, on_conflict },
+                    one,
+                )?))
+            }
+            MutationRoot::Update(t) => {
+                let filter = self.required_where(t, f, &args)?;
+                let set = self.update_ops(t, |n| self.arg(f, n), &args)?;
+                Root::Mutation(Box::new(m(t, MutationKind::Update { filter, set }, false)?))
+            }
+            MutationRoot::UpdateByPk(t) => {
+                let pk = self.arg(f, "pk_columns").unwrap_or(Value::Null);
+                let filter = self.pk_filter(t, &pk, &format!("{args}.pk_columns"))?;
+                let set = self.update_ops(t, |n| self.arg(f, n), &args)?;
+                Root::Mutation(Box::new(m(t, MutationKind::Update { filter, set }, true)?))
+            }
+            MutationRoot::UpdateMany(t) => {
+                let updates = self.arg(f, "updates").unwrap_or(Value::Null);
+                let mut out = vec![];
+                for (i, u) in as_list(&updates).into_iter().enumerate() {
+                    let here = format!("{args}.updates[{i}]");
+                    let filter = parse_bool_exp(
+                        self.schema,
+                        t,
+                        u.get("where").unwrap_or(&Value::Null),
+                        &format!("{here}.where"),
+                    )?;
+                    let set = self.update_ops(t, |n| u.get(n).cloned(), &here)?;
+                    out.push(m(t, MutationKind::Update { filter, set }, false)?);
+                }
+                Root::UpdateMany(out)
+            }
+            MutationRoot::Delete(t) => {
+                let filter = self.required_where(t, f, &args)?;
+                Root::Mutation(Box::new(m(t, MutationKind::Delete { filter }, false)?))
+            }
+            MutationRoot::DeleteByPk(t) => {
+                let info = &self.schema.tables[t];
+                let mut pk = Map::new();
+                for c in &info.primary_key {
+                    let field = &info.columns[c].field;
+                    if let Some(v) = self.arg(f, field) {
+                        pk.insert(field.clone(), v);
+                    }
+                }
+                let filter = self.pk_filter(t, &Value::Object(pk), &args)?;
+                Root::Mutation(Box::new(m(t, MutationKind::Delete { filter }, true)?))
+            }
+        })
+    }
+
+    fn required_where(&self, t: usize, f: &GqlField, args: &str) -> Result<BoolExp, IrError> {
+        let w = self
+            .arg(f, "where")
+            .ok_or_else(|| IrError::new(args, "missing required field 'where'"))?;
+        parse_bool_exp(self.schema, t, &w, &format!("{args}.where"))
+    }
+
+    fn pk_filter(&self, t: usize, pk: &Value, path: &str) -> Result<BoolExp, IrError> {
+        let info = &self.schema.tables[t];
+        let mut parts = vec![];
+        for c in &info.primary_key {
+            let col = &info.columns[c];
+            let value = pk
+                .get(&col.field)
+                .filter(|v| !v.is_null())
+                .cloned()
+                .ok_or_else(|| {
+                    IrError::new(path, format!("missing required field '{}'", col.field))
+                })?;
+            parts.push(BoolExp::Compare {
+                column: column_ref(col),
+                cast_text: false,
+                op: CompareOp::Eq,
+                value,
+            });
+        }
+        Ok(BoolExp::And(parts))
+    }
+
+    fn insert_row(&self, t: usize, object: &Value, path: &str) -> Result<InsertRow, IrError> {
+        let Value::Object(fields) = object else {
+            return Err(IrError::new(path, "expected an object"));
+        };
+        let info = &self.schema.tables[t];
+        let mut row = InsertRow {
+            columns: vec![],
+            object_rels: vec![],
+            array_rels: vec![],
+        };
+        for (name, value) in fields {
+            let here = format!("{path}.{name}");
+            match info.fields.get(name) {
+                Some(TableField::Column(c)) => row
+                    .columns
+                    .push((column_ref(&info.columns[c]), value.clone())),
+                Some(TableField::ObjectRel(r)) | Some(TableField::ArrayRel(r)) => {
+                    let is_object = matches!(info.fields.get(name), Some(TableField::ObjectRel(_)));
+                    let data = value
+                        .get("data")
+                        .ok_or_else(|| IrError::new(&here, "missing required field 'data'"))?;
+                    let rows = as_list(data)
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, o)| self.insert_row(r.target, o, &format!("{here}.data[{i}]")))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let on_conflict = match value.get("on_conflict") {
+                        Some(v) if !v.is_null() => {
+                            Some(self.on_conflict(r.target, v, &format!("{here}.on_conflict"))?)
+                        }
+                        _ => None,
+                    };
+                    let target = &self.schema.tables[r.target];
+                    let mapping = r
+                        .mapping
+                        .iter()
+                        .map(|(p, c)| {
+                            (column_ref(&info.columns[p]), column_ref(&target.columns[c]))
+                        })
+                        .collect();
+                    let nested = NestedInsert {
+                        table: target.name.clone(),
+                        mapping,
+                        rows,
+                        on_conflict,
+                    };
+                    if is_object {
+                        row.object_rels.push(nested);
+                    } else {
+                        row.array_rels.push(nested);
+                    }
+                }
+                _ => {
+                    return Err(IrError::new(
+                        &here,
+                        format!(
+                            "field '{name}' not found in type: '{}_insert_input'",
+                            info.type_name
+                        ),
+                    ))
+                }
+            }
+        }
+        Ok(row)
+    }
+
+    fn on_conflict(&self, t: usize, v: &Value, path: &str) -> Result<OnConflict, IrError> {
+        let info = &self.schema.tables[t];
+        let constraint = v
+            .get("constraint")
+            .and_then(Value::as_str)
+            .ok_or_else(|| IrError::new(path, "missing required field 'constraint'"))?
+            .to_string();
+        let update_columns = match v.get("update_columns") {
+            Some(cols) => as_list(cols)
+                .into_iter()
+                .filter_map(Value::as_str)
+                .map(|f| {
+                    info.column_by_field(f)
+                        .map(|c| c.name.clone())
+                        .ok_or_else(|| IrError::new(path, format!("unexpected column \"{f}\"")))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None => vec![],
+        };
+        let filter = match v.get("where") {
+            Some(w) if !w.is_null() => {
+                Some(parse_bool_exp(self.schema, t, w, &format!("{path}.where"))?)
+            }
+            _ => None,
+        };
+        Ok(OnConflict {
+            constraint,
+            update_columns,
+            filter,
+        })
+    }
+
+    fn update_ops(
+        &self,
+        t: usize,
+        arg: impl Fn(&str) -> Option<Value>,
+        path: &str,
+    ) -> Result<Vec<(ColumnRef, UpdateOp, Value)>, IrError> {
+        let info = &self.schema.tables[t];
+        let mut out = vec![];
+        for (name, op) in [
+            ("_set", UpdateOp::Set),
+            ("_inc", UpdateOp::Inc),
+            ("_append", UpdateOp::Append),
+            ("_prepend", UpdateOp::Prepend),
+            ("_delete_key", UpdateOp::DeleteKey),
+            ("_delete_elem", UpdateOp::DeleteElem),
+            ("_delete_at_path", UpdateOp::DeleteAtPath),
+        ] {
+            let Some(Value::Object(cols)) = arg(name) else {
+                continue;
+            };
+            for (field, value) in cols {
+                let col = info.column_by_field(&field).ok_or_else(|| {
+                    IrError::new(
+                        &format!("{path}.{name}"),
+                        format!("unexpected column \"{field}\""),
+                    )
+                })?;
+                if out
+                    .iter()
+                    .any(|(c, _, _): &(ColumnRef, UpdateOp, Value)| c.name == col.name)
+                {
+                    return Err(IrError::new(
+                        path,
+                        format!(
+                            "column found in multiple operators; \"{}\" in {name}",
+                            col.field
+                        ),
+                    ));
+                }
+                out.push((column_ref(col), op, value));
+            }
+        }
+        Ok(out)
+    }
+
+    fn response_fields(
+        &self,
+        t: usize,
+        sets: &[&SelectionSet],
+        path: &str,
+    ) -> Result<Vec<(String, ResponseField)>, IrError> {
+        let type_name = format!("{}_mutation_response", self.schema.tables[t].type_name);
+        let mut out = vec![];
+        for (key, fields) in collect_fields(self.doc, sets, &type_name, self.vars) {
+            let here = format!("{path}.selectionSet.{key}");
+            let field = match fields[0].name.as_str() {
+                "__typename" => ResponseField::Typename(type_name.clone()),
+                "affected_rows" => ResponseField::AffectedRows,
+                "returning" => {
+                    let sub: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+                    ResponseField::Returning(self.row_fields(t, &sub, &here)?)
+                }
+                other => {
+                    return Err(IrError::new(
+                        &here,
+                        format!("field '{other}' not found in type: '{type_name}'"),
+                    ))
+                }
+            };
+            out.push((key, field));
+        }
+        Ok(out)
+    }
+}

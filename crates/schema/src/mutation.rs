@@ -1,0 +1,235 @@
+//! The mutation part of a table's schema: insert, update and delete root fields and their
+//! input types, named as Hasura names them.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use rasura_resolve::ResolvedTable;
+
+use crate::build::SdlWriter;
+use crate::scalars;
+use crate::types::{ColumnInfo, MutationRoot, TableField, TableInfo};
+
+impl SdlWriter {
+    pub(crate) fn mutations(
+        &mut self,
+        t: &ResolvedTable,
+        tables: &[TableInfo],
+        idx: usize,
+        qualified: &str,
+        roots: &mut HashMap<String, MutationRoot>,
+    ) {
+        let info = &tables[idx];
+        let base = info.type_name.clone();
+        let mut cols: Vec<&ColumnInfo> = info.columns.values().filter(|c| c.writable).collect();
+        cols.sort_by_key(|c| c.field.clone());
+        let catalog = |c: &ColumnInfo| t.info.column(&c.name).expect("column of this table");
+        let numeric: Vec<&ColumnInfo> = cols
+            .iter()
+            .copied()
+            .filter(|c| scalars::is_numeric(catalog(c)))
+            .collect();
+        let jsonb: Vec<&ColumnInfo> = cols
+            .iter()
+            .copied()
+            .filter(|c| scalars::is_jsonb(catalog(c)))
+            .collect();
+        let has_constraints = !info.constraints.is_empty();
+        let w = &mut self.types;
+
+        // Shared output type.
+        let _ = writeln!(
+            w,
+            "\"response of any mutation on the table \\\"{qualified}\\\"\"\ntype {base}_mutation_response {{\n  \
+             \"number of rows affected by the mutation\"\n  affected_rows: Int!\n  \
+             \"data from the rows affected by the mutation\"\n  returning: [{base}!]!\n}}"
+        );
+
+        // Constraint and update-column enums, on_conflict.
+        if has_constraints {
+            let _ = writeln!(w, "\"unique or primary key constraints on table \\\"{qualified}\\\"\"\nenum {base}_constraint {{");
+            for c in &info.constraints {
+                let _ = writeln!(w, "  {c}");
+            }
+            w.push_str("}\n");
+            let _ = writeln!(
+                w,
+                "\"on_conflict condition type for table \\\"{qualified}\\\"\"\ninput {base}_on_conflict {{\n  \
+                 constraint: {base}_constraint!\n  update_columns: [{base}_update_column!]! = []\n  where: {base}_bool_exp\n}}"
+            );
+        }
+        let _ = writeln!(
+            w,
+            "\"update columns of table \\\"{qualified}\\\"\"\nenum {base}_update_column {{"
+        );
+        if cols.is_empty() {
+            w.push_str("  _PLACEHOLDER\n");
+        }
+        for c in &cols {
+            let _ = writeln!(w, "  \"column name\"\n  {}", c.field);
+        }
+        w.push_str("}\n");
+
+        // Insert input, with nested relationship inputs.
+        let _ = writeln!(w, "\"input type for inserting data into table \\\"{qualified}\\\"\"\ninput {base}_insert_input {{");
+        for c in &cols {
+            let _ = writeln!(w, "  {}: {}", c.field, c.scalar);
+        }
+        let mut rels: Vec<(&String, &TableField)> = info.fields.iter().collect();
+        rels.sort_by_key(|(n, _)| n.as_str());
+        for (name, f) in &rels {
+            match f {
+                TableField::ObjectRel(r) => {
+                    let _ = writeln!(
+                        w,
+                        "  {name}: {}_obj_rel_insert_input",
+                        tables[r.target].type_name
+                    );
+                }
+                TableField::ArrayRel(r) => {
+                    let _ = writeln!(
+                        w,
+                        "  {name}: {}_arr_rel_insert_input",
+                        tables[r.target].type_name
+                    );
+                }
+                _ => {}
+            }
+        }
+        if cols.is_empty()
+            && !rels
+                .iter()
+                .any(|(_, f)| matches!(f, TableField::ObjectRel(_) | TableField::ArrayRel(_)))
+        {
+            w.push_str("  _PLACEHOLDER: String\n");
+        }
+        w.push_str("}\n");
+        let conflict = if has_constraints {
+            format!("\n  on_conflict: {base}_on_conflict")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            w,
+            "\"input type for inserting object relation for remote table \\\"{qualified}\\\"\"\ninput {base}_obj_rel_insert_input {{\n  data: {base}_insert_input!{conflict}\n}}\n\
+             \"input type for inserting array relation for remote table \\\"{qualified}\\\"\"\ninput {base}_arr_rel_insert_input {{\n  data: [{base}_insert_input!]!{conflict}\n}}"
+        );
+
+        // Update inputs.
+        let mut ops: Vec<String> = vec![];
+        if !cols.is_empty() {
+            let _ = writeln!(w, "\"input type for updating data in table \\\"{qualified}\\\"\"\ninput {base}_set_input {{");
+            for c in &cols {
+                let _ = writeln!(w, "  {}: {}", c.field, c.scalar);
+            }
+            w.push_str("}\n");
+            ops.push(format!("\"sets the columns of the filtered rows to the given values\" _set: {base}_set_input"));
+        }
+        if !numeric.is_empty() {
+            let _ = writeln!(w, "\"input type for incrementing numeric columns in table \\\"{qualified}\\\"\"\ninput {base}_inc_input {{");
+            for c in &numeric {
+                let _ = writeln!(w, "  {}: {}", c.field, c.scalar);
+            }
+            w.push_str("}\n");
+            ops.push(format!("\"increments the numeric columns with given value of the filtered values\" _inc: {base}_inc_input"));
+        }
+        if !jsonb.is_empty() {
+            for (op, suffix, ty, doc) in [
+                ("_append", "append_input", "jsonb", "append existing jsonb value of filtered columns with new jsonb value"),
+                ("_prepend", "prepend_input", "jsonb", "prepend existing jsonb value of filtered columns with new jsonb value"),
+                ("_delete_key", "delete_key_input", "String", "delete key/value pair or string element. key/value pairs are matched based on their key value"),
+                ("_delete_elem", "delete_elem_input", "Int", "delete the array element with specified index (negative integers count from the end). throws an error if top level container is not an array"),
+                ("_delete_at_path", "delete_at_path_input", "[String!]", "delete the field or element with specified path (for JSON arrays, negative integers count from the end)"),
+            ] {
+                let _ = writeln!(w, "input {base}_{suffix} {{");
+                for c in &jsonb {
+                    let _ = writeln!(w, "  {}: {ty}", c.field);
+                }
+                w.push_str("}\n");
+                ops.push(format!("\"{doc}\" {op}: {base}_{suffix}"));
+            }
+        }
+        let pk: Vec<&ColumnInfo> = info
+            .primary_key
+            .iter()
+            .filter_map(|c| info.columns.get(c))
+            .collect();
+        let has_pk = !pk.is_empty() && pk.len() == info.primary_key.len();
+        if has_pk {
+            let _ = writeln!(w, "\"primary key columns input for table: {qualified}\"\ninput {base}_pk_columns_input {{");
+            for c in &pk {
+                let _ = writeln!(w, "  {}: {}!", c.field, c.scalar);
+            }
+            w.push_str("}\n");
+        }
+        if !ops.is_empty() {
+            let _ = writeln!(w, "input {base}_updates {{");
+            for part in &ops {
+                let _ = writeln!(w, "  {part}");
+            }
+            let _ = writeln!(
+                w,
+                "  \"filter the rows which have to be updated\"\n  where: {base}_bool_exp!\n}}"
+            );
+        }
+
+        // Root fields.
+        let f = &mut self.mutation_fields;
+        let ops: String = ops.iter().map(|o| format!("{o}, ")).collect();
+        let on_conflict = if has_constraints {
+            format!(", \"upsert condition\" on_conflict: {base}_on_conflict")
+        } else {
+            String::new()
+        };
+        let pk_args: Vec<String> = pk
+            .iter()
+            .map(|c| format!("{}: {}!", c.field, c.scalar))
+            .collect();
+        if info.insertable {
+            let _ = writeln!(
+                f,
+                "  \"insert data into the table: \\\"{qualified}\\\"\"\n  insert_{base}(\"the rows to be inserted\" objects: [{base}_insert_input!]!{on_conflict}): {base}_mutation_response\n  \
+                 \"insert a single row into the table: \\\"{qualified}\\\"\"\n  insert_{base}_one(\"the row to be inserted\" object: {base}_insert_input!{on_conflict}): {base}"
+            );
+            roots.insert(format!("insert_{base}"), MutationRoot::Insert(idx));
+            roots.insert(format!("insert_{base}_one"), MutationRoot::InsertOne(idx));
+        }
+        if info.updatable && !ops.is_empty() {
+            let _ = writeln!(
+                f,
+                "  \"update data of the table: \\\"{qualified}\\\"\"\n  update_{base}({ops}\"filter the rows which have to be updated\" where: {base}_bool_exp!): {base}_mutation_response\n  \
+                 \"update multiples rows of table: \\\"{qualified}\\\"\"\n  update_{base}_many(\"updates to execute, in order\" updates: [{base}_updates!]!): [{base}_mutation_response]"
+            );
+            roots.insert(format!("update_{base}"), MutationRoot::Update(idx));
+            roots.insert(format!("update_{base}_many"), MutationRoot::UpdateMany(idx));
+            if has_pk {
+                let _ = writeln!(
+                    f,
+                    "  \"update single row of the table: \\\"{qualified}\\\"\"\n  update_{base}_by_pk({ops}pk_columns: {base}_pk_columns_input!): {base}"
+                );
+                roots.insert(
+                    format!("update_{base}_by_pk"),
+                    MutationRoot::UpdateByPk(idx),
+                );
+            }
+        }
+        if info.deletable {
+            let _ = writeln!(
+                f,
+                "  \"delete data from the table: \\\"{qualified}\\\"\"\n  delete_{base}(\"filter the rows which have to be deleted\" where: {base}_bool_exp!): {base}_mutation_response"
+            );
+            roots.insert(format!("delete_{base}"), MutationRoot::Delete(idx));
+            if has_pk {
+                let _ = writeln!(
+                    f,
+                    "  \"delete single row from the table: \\\"{qualified}\\\"\"\n  delete_{base}_by_pk({}): {base}",
+                    pk_args.join(", ")
+                );
+                roots.insert(
+                    format!("delete_{base}_by_pk"),
+                    MutationRoot::DeleteByPk(idx),
+                );
+            }
+        }
+    }
+}
