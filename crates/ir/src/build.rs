@@ -18,8 +18,14 @@ pub fn build_ir(
     doc: &ExecutableDocument,
     op: &GqlOperation,
     vars: &Map<String, Value>,
+    session: &Session,
 ) -> Result<Operation, IrError> {
-    let cx = Cx { schema, doc, vars };
+    let cx = Cx {
+        schema,
+        doc,
+        vars,
+        session,
+    };
     let root_type = op.object_type().to_string();
     let mut roots = vec![];
     for (key, fields) in collect_fields(doc, &[&op.selection_set], &root_type, vars) {
@@ -70,6 +76,7 @@ pub(crate) struct Cx<'a> {
     pub(crate) schema: &'a RoleSchema,
     pub(crate) doc: &'a ExecutableDocument,
     pub(crate) vars: &'a Map<String, Value>,
+    pub(crate) session: &'a Session,
 }
 
 impl Cx<'_> {
@@ -119,7 +126,12 @@ impl Cx<'_> {
                 ));
             }
         }
-        let limit = self.count_arg(f, "limit", &args)?;
+        let filter = self.and_filter(self.select_filter(table)?, self.with_target_perms(filter)?);
+        let order_by = self.order_with_perms(order_by)?;
+        let limit = match (self.count_arg(f, "limit", &args)?, self.select_limit(table)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let offset = self.count_arg(f, "offset", &args)?;
         let shape = self.shape(table, sets, path, kind)?;
         Ok(Select {
@@ -184,7 +196,7 @@ impl Cx<'_> {
         }
         Ok(Select {
             table: info.name.clone(),
-            filter: BoolExp::And(parts),
+            filter: self.and_filter(self.select_filter(table)?, BoolExp::And(parts)),
             order_by: vec![],
             distinct_on: vec![],
             limit: None,
@@ -238,7 +250,7 @@ impl Cx<'_> {
                         mapping: r.mapping.clone(),
                         select: Box::new(Select {
                             table: self.schema.tables[r.target].name.clone(),
-                            filter: BoolExp::True,
+                            filter: self.select_filter(r.target)?,
                             order_by: vec![],
                             distinct_on: vec![],
                             limit: None,

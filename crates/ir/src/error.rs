@@ -1,4 +1,5 @@
-//! Errors of building the IR: the user's request does not fit (a bad argument value).
+//! Errors of building the IR: the user's request does not fit (a bad argument value, a session
+//! variable a permission needs but the session lacks).
 
 use thiserror::Error;
 
@@ -9,6 +10,8 @@ pub struct IrError {
     pub message: String,
     /// Hasura-style path, e.g. `$.selectionSet.author.args.where`.
     pub path: String,
+    /// Hasura's error code.
+    pub code: &'static str,
 }
 
 impl IrError {
@@ -16,6 +19,12 @@ impl IrError {
         IrError {
             message: message.into(),
             path: path.to_string(),
+            code: "validation-failed",
         }
+    }
+
+    pub fn with_code(mut self, code: &'static str) -> IrError {
+        self.code = code;
+        self
     }
 }

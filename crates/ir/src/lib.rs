@@ -7,6 +7,7 @@ pub mod collect;
 pub mod error;
 mod mutation;
 pub mod order_by;
+pub mod permission;
 pub mod types;
 pub mod value;
 

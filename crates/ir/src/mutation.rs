@@ -33,6 +33,7 @@ impl Cx<'_> {
                 table: self.schema.tables[table].name.clone(),
                 kind,
                 output,
+                returning_filter: self.select_filter(table)?,
             })
         };
         Ok(match root {
@@ -55,22 +56,38 @@ impl Cx<'_> {
                     }
                     _ => None,
                 };
+                let check = self.insert_check(t)?;
                 Root::Mutation(Box::new(m(
                     t,
-                    MutationKind::Insert { rows, on_conflict },
+                    MutationKind::Insert {
+                        rows,
+                        on_conflict,
+                        check,
+                    },
                     one,
                 )?))
             }
             MutationRoot::Update(t) => {
-                let filter = self.required_where(t, f, &args)?;
+                let filter = self.update_filter(t, self.required_where(t, f, &args)?)?;
                 let set = self.update_ops(t, |n| self.arg(f, n), &args)?;
-                Root::Mutation(Box::new(m(t, MutationKind::Update { filter, set }, false)?))
+                let check = self.update_check(t)?;
+                Root::Mutation(Box::new(m(
+                    t,
+                    MutationKind::Update { filter, set, check },
+                    false,
+                )?))
             }
             MutationRoot::UpdateByPk(t) => {
                 let pk = self.arg(f, "pk_columns").unwrap_or(Value::Null);
-                let filter = self.pk_filter(t, &pk, &format!("{args}.pk_columns"))?;
+                let filter =
+                    self.update_filter(t, self.pk_filter(t, &pk, &format!("{args}.pk_columns"))?)?;
                 let set = self.update_ops(t, |n| self.arg(f, n), &args)?;
-                Root::Mutation(Box::new(m(t, MutationKind::Update { filter, set }, true)?))
+                let check = self.update_check(t)?;
+                Root::Mutation(Box::new(m(
+                    t,
+                    MutationKind::Update { filter, set, check },
+                    true,
+                )?))
             }
             MutationRoot::UpdateMany(t) => {
                 let updates = self.arg(f, "updates").unwrap_or(Value::Null);
@@ -83,13 +100,15 @@ impl Cx<'_> {
                         u.get("where").unwrap_or(&Value::Null),
                         &format!("{here}.where"),
                     )?;
+                    let filter = self.update_filter(t, filter)?;
                     let set = self.update_ops(t, |n| u.get(n).cloned(), &here)?;
-                    out.push(m(t, MutationKind::Update { filter, set }, false)?);
+                    let check = self.update_check(t)?;
+                    out.push(m(t, MutationKind::Update { filter, set, check }, false)?);
                 }
                 Root::UpdateMany(out)
             }
             MutationRoot::Delete(t) => {
-                let filter = self.required_where(t, f, &args)?;
+                let filter = self.delete_filter(t, self.required_where(t, f, &args)?)?;
                 Root::Mutation(Box::new(m(t, MutationKind::Delete { filter }, false)?))
             }
             MutationRoot::DeleteByPk(t) => {
@@ -101,7 +120,8 @@ impl Cx<'_> {
                         pk.insert(field.clone(), v);
                     }
                 }
-                let filter = self.pk_filter(t, &Value::Object(pk), &args)?;
+                let filter =
+                    self.delete_filter(t, self.pk_filter(t, &Value::Object(pk), &args)?)?;
                 Root::Mutation(Box::new(m(t, MutationKind::Delete { filter }, true)?))
             }
         })
@@ -111,7 +131,8 @@ impl Cx<'_> {
         let w = self
             .arg(f, "where")
             .ok_or_else(|| IrError::new(args, "missing required field 'where'"))?;
-        parse_bool_exp(self.schema, t, &w, &format!("{args}.where"))
+        let exp = parse_bool_exp(self.schema, t, &w, &format!("{args}.where"))?;
+        self.with_target_perms(exp)
     }
 
     fn pk_filter(&self, t: usize, pk: &Value, path: &str) -> Result<BoolExp, IrError> {
@@ -148,10 +169,11 @@ impl Cx<'_> {
         };
         for (name, value) in fields {
             let here = format!("{path}.{name}");
+            if let Some(col) = info.column_by_any_field(name) {
+                row.columns.push((column_ref(col), value.clone()));
+                continue;
+            }
             match info.fields.get(name) {
-                Some(TableField::Column(c)) => row
-                    .columns
-                    .push((column_ref(&info.columns[c]), value.clone())),
                 Some(TableField::ObjectRel(r)) | Some(TableField::ArrayRel(r)) => {
                     let is_object = matches!(info.fields.get(name), Some(TableField::ObjectRel(_)));
                     let data = value
@@ -181,6 +203,7 @@ impl Cx<'_> {
                         mapping,
                         rows,
                         on_conflict,
+                        check: self.insert_check(r.target)?,
                     };
                     if is_object {
                         row.object_rels.push(nested);
@@ -199,6 +222,10 @@ impl Cx<'_> {
                 }
             }
         }
+        for (col, value) in self.insert_presets(t)? {
+            row.columns.retain(|(c, _)| c.name != col.name);
+            row.columns.push((col, value));
+        }
         Ok(row)
     }
 
@@ -214,7 +241,7 @@ impl Cx<'_> {
                 .into_iter()
                 .filter_map(Value::as_str)
                 .map(|f| {
-                    info.column_by_field(f)
+                    info.column_by_any_field(f)
                         .map(|c| c.name.clone())
                         .ok_or_else(|| IrError::new(path, format!("unexpected column \"{f}\"")))
                 })
@@ -226,6 +253,11 @@ impl Cx<'_> {
                 Some(parse_bool_exp(self.schema, t, w, &format!("{path}.where"))?)
             }
             _ => None,
+        };
+        let filter = match (self.update_perm_filter(t)?, filter) {
+            (BoolExp::True, f) => f,
+            (p, None) => Some(p),
+            (p, Some(f)) => Some(BoolExp::And(vec![p, f])),
         };
         Ok(OnConflict {
             constraint,
@@ -255,7 +287,7 @@ impl Cx<'_> {
                 continue;
             };
             for (field, value) in cols {
-                let col = info.column_by_field(&field).ok_or_else(|| {
+                let col = info.column_by_any_field(&field).ok_or_else(|| {
                     IrError::new(
                         &format!("{path}.{name}"),
                         format!("unexpected column \"{field}\""),
@@ -275,6 +307,10 @@ impl Cx<'_> {
                 }
                 out.push((column_ref(col), op, value));
             }
+        }
+        for (col, value) in self.update_presets(t)? {
+            out.retain(|(c, _, _)| c.name != col.name);
+            out.push((col, UpdateOp::Set, value));
         }
         Ok(out)
     }

@@ -4,7 +4,7 @@ use rasura_schema::{RoleSchema, TableField};
 use serde_json::Value;
 
 use crate::error::IrError;
-use crate::types::{OrderBy, OrderTarget};
+use crate::types::{BoolExp, OrderBy, OrderTarget};
 use crate::value::as_list;
 
 /// Parses `order_by` (one object or a list of them; keys in the order written).
@@ -77,6 +77,7 @@ fn entries(
                 let inner_wrap = move |t: OrderTarget| OrderTarget::Related {
                     table: target.clone(),
                     mapping: mapping.clone(),
+                    filter: Box::new(BoolExp::True),
                     inner: Box::new(t),
                 };
                 if !value.is_null() {
@@ -101,6 +102,7 @@ fn entries(
                                 target: wrap(OrderTarget::Aggregate {
                                     table: target.name.clone(),
                                     mapping: r.mapping.clone(),
+                                    filter: Box::new(BoolExp::True),
                                     op: "count".into(),
                                     column: None,
                                 }),
@@ -121,6 +123,7 @@ fn entries(
                                 target: wrap(OrderTarget::Aggregate {
                                     table: target.name.clone(),
                                     mapping: r.mapping.clone(),
+                                    filter: Box::new(BoolExp::True),
                                     op: op.clone(),
                                     column: Some(col.name.clone()),
                                 }),

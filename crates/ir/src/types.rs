@@ -30,6 +30,8 @@ pub struct Mutation {
     pub table: QualifiedName,
     pub kind: MutationKind,
     pub output: MutationOutput,
+    /// Rows of the response: only those the role may select.
+    pub returning_filter: BoolExp,
 }
 
 /// The write itself.
@@ -38,10 +40,14 @@ pub enum MutationKind {
     Insert {
         rows: Vec<InsertRow>,
         on_conflict: Option<OnConflict>,
+        /// The insert permission's check: every written row must satisfy it.
+        check: Option<BoolExp>,
     },
     Update {
         filter: BoolExp,
         set: Vec<(ColumnRef, UpdateOp, Value)>,
+        /// The update permission's check on the new row values.
+        check: Option<BoolExp>,
     },
     Delete {
         filter: BoolExp,
@@ -72,6 +78,8 @@ pub struct NestedInsert {
     pub mapping: Vec<(ColumnRef, ColumnRef)>,
     pub rows: Vec<InsertRow>,
     pub on_conflict: Option<OnConflict>,
+    /// The related table's insert check.
+    pub check: Option<BoolExp>,
 }
 
 /// `on_conflict`: the constraint, the columns to update (none: do nothing), a filter.
@@ -109,6 +117,28 @@ pub enum ResponseField {
     AffectedRows,
     Returning(Vec<(String, Field)>),
     Typename(String),
+}
+
+/// Who is asking: the role and the session variables (names in lower case).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Session {
+    pub role: String,
+    pub vars: std::collections::BTreeMap<String, String>,
+}
+
+impl Session {
+    pub fn admin() -> Session {
+        Session {
+            role: "admin".into(),
+            vars: Default::default(),
+        }
+    }
+
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
 }
 
 /// A column with the type its values are cast to.
@@ -212,6 +242,19 @@ pub enum BoolExp {
         mapping: Vec<(String, String)>,
         exp: Box<BoolExp>,
     },
+    /// Some row of an unrelated table satisfies `exp` (`_exists` in permissions).
+    Exists {
+        table: QualifiedName,
+        exp: Box<BoolExp>,
+    },
+    /// `column op other` where `other` is a column of this row, or of the permission's root
+    /// row (`["$", "col"]`) when `root` is set.
+    CompareColumns {
+        column: ColumnRef,
+        op: CompareOp,
+        other: String,
+        root: bool,
+    },
     /// `count` of related rows (filtered by `filter`) compared by `predicate`.
     AggregateCount {
         table: QualifiedName,
@@ -299,12 +342,14 @@ pub enum OrderTarget {
     Related {
         table: QualifiedName,
         mapping: Vec<(String, String)>,
+        filter: Box<BoolExp>,
         inner: Box<OrderTarget>,
     },
     /// An aggregate over an array relationship's rows: `count`, or `op` of `column`.
     Aggregate {
         table: QualifiedName,
         mapping: Vec<(String, String)>,
+        filter: Box<BoolExp>,
         op: String,
         column: Option<String>,
     },

@@ -18,6 +18,14 @@ CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_metadata (
   resource_version INTEGER NOT NULL DEFAULT 1 UNIQUE
 );
 
+-- Raised inside a mutation's statement when a row breaks a permission's check.
+CREATE OR REPLACE FUNCTION hdb_catalog.check_violation(msg text) RETURNS boolean AS
+$$
+  BEGIN
+    RAISE check_violation USING message = msg;
+  END;
+$$ LANGUAGE plpgsql;
+
 CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_schema_notifications (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   notification JSON NOT NULL,

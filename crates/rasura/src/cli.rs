@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// Secret that grants admin access [env: RASURA_ADMIN_SECRET, HASURA_GRAPHQL_ADMIN_SECRET]
     #[arg(long)]
     pub admin_secret: Option<String>,
+    /// Role of requests that carry no credentials (needs an admin secret)
+    /// [env: RASURA_UNAUTHORIZED_ROLE, HASURA_GRAPHQL_UNAUTHORIZED_ROLE]
+    #[arg(long)]
+    pub unauthorized_role: Option<String>,
     /// Where the embedded cluster lives [env: RASURA_DATA_DIR] [default: ./.rasura]
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
@@ -69,6 +73,7 @@ pub struct ServeConfig {
     pub host: String,
     pub database_url: Option<String>,
     pub admin_secret: Option<String>,
+    pub unauthorized_role: Option<String>,
     pub data_dir: PathBuf,
     pub pg_connections: usize,
     pub stringify_numeric_types: bool,
@@ -113,6 +118,12 @@ impl ServeArgs {
             admin_secret: self
                 .admin_secret
                 .or_else(|| env(&["RASURA_ADMIN_SECRET", "HASURA_GRAPHQL_ADMIN_SECRET"])),
+            unauthorized_role: self.unauthorized_role.or_else(|| {
+                env(&[
+                    "RASURA_UNAUTHORIZED_ROLE",
+                    "HASURA_GRAPHQL_UNAUTHORIZED_ROLE",
+                ])
+            }),
             data_dir: self
                 .data_dir
                 .or_else(|| env(&["RASURA_DATA_DIR"]).map(PathBuf::from))

@@ -12,6 +12,9 @@ use crate::cli::ServeConfig;
 const EMBEDDED_DB: &str = "rasura";
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    if config.unauthorized_role.is_some() && config.admin_secret.is_none() {
+        anyhow::bail!("--unauthorized-role (HASURA_GRAPHQL_UNAUTHORIZED_ROLE) needs an admin secret to be set");
+    }
     let (url, cluster) = match &config.database_url {
         Some(url) => (url.clone(), None),
         None => {
@@ -51,6 +54,7 @@ async fn run_server(config: &ServeConfig, url: &str, embedded: bool) -> anyhow::
         pool,
         ServerConfig {
             admin_secret: config.admin_secret.clone(),
+            unauthorized_role: config.unauthorized_role.clone(),
             stringify_numeric: config.stringify_numeric_types,
             limits: config.limits,
         },

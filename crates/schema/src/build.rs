@@ -8,6 +8,7 @@ use apollo_compiler::Schema;
 use rasura_resolve::{RelKind, ResolvedMetadata, ResolvedTable};
 
 use crate::naming::{self, RootKind, TypeNames};
+use crate::perms::allows_root;
 use crate::scalars;
 use crate::types::{
     ColumnInfo, MutationRoot, RelInfo, RoleSchema, RootField, TableField, TableInfo,
@@ -78,6 +79,11 @@ pub fn build_schema(resolved: &ResolvedMetadata, role: &str) -> Result<RoleSchem
             }
         }
     }
+    let all = crate::perms::all_relationships(&tables);
+    for (t, rels) in tables.iter_mut().zip(all) {
+        t.relationships = rels;
+    }
+    crate::perms::apply_role(&mut tables, resolved, role);
     let mut w = SdlWriter::default();
     let mut query_roots = HashMap::new();
     let mut mutation_roots = HashMap::new();
@@ -86,6 +92,9 @@ pub fn build_schema(resolved: &ResolvedMetadata, role: &str) -> Result<RoleSchem
             continue;
         };
         let _ = i;
+        if !tables[idx].visible {
+            continue;
+        }
         w.table(t, &tables, idx, &mut query_roots, &mut mutation_roots);
     }
     let sdl = w.finish();
@@ -149,6 +158,12 @@ fn table_info(t: &ResolvedTable) -> TableInfo {
         insertable: t.info.insertable,
         updatable: t.info.updatable,
         deletable: t.info.deletable,
+        relationships: HashMap::new(),
+        visible: false,
+        allow_aggregations: false,
+        insert_columns: vec![],
+        update_columns: vec![],
+        perms: None,
     }
 }
 
@@ -201,6 +216,7 @@ impl SdlWriter {
             .columns
             .iter()
             .filter_map(|c| info.columns.get(&c.name))
+            .filter(|c| matches!(info.fields.get(&c.field), Some(TableField::Column(_))))
             .collect();
         cols.sort_by_key(|c| c.field.clone());
         let catalog_col = |name: &str| t.info.column(name).expect("column of this table");
@@ -208,26 +224,34 @@ impl SdlWriter {
         // Root fields.
         let select = naming::root_field(&info.type_name, &t.config, RootKind::Select);
         let agg = naming::root_field(&info.type_name, &t.config, RootKind::SelectAggregate);
-        let _ = writeln!(
-            self.query_fields,
-            "  \"fetch data from the table: \\\"{qualified}\\\"\"\n  {select}{}: [{}!]!",
-            select_args(&names),
-            names.object
-        );
-        let _ = writeln!(
-            self.query_fields,
-            "  \"fetch aggregated fields from the table: \\\"{qualified}\\\"\"\n  {agg}{}: {}!",
-            select_args(&names),
-            names.aggregate
-        );
-        roots.insert(select, RootField::Select(idx));
-        roots.insert(agg, RootField::SelectAggregate(idx));
+        if allows_root(&info.perms, "select") {
+            let _ = writeln!(
+                self.query_fields,
+                "  \"fetch data from the table: \\\"{qualified}\\\"\"\n  {select}{}: [{}!]!",
+                select_args(&names),
+                names.object
+            );
+            roots.insert(select, RootField::Select(idx));
+        }
+        if info.allow_aggregations && allows_root(&info.perms, "select_aggregate") {
+            let _ = writeln!(
+                self.query_fields,
+                "  \"fetch aggregated fields from the table: \\\"{qualified}\\\"\"\n  {agg}{}: {}!",
+                select_args(&names),
+                names.aggregate
+            );
+            roots.insert(agg, RootField::SelectAggregate(idx));
+        }
         let pk: Vec<&ColumnInfo> = info
             .primary_key
             .iter()
             .filter_map(|c| info.columns.get(c))
+            .filter(|c| matches!(info.fields.get(&c.field), Some(TableField::Column(_))))
             .collect();
-        if !pk.is_empty() && pk.len() == info.primary_key.len() {
+        if !pk.is_empty()
+            && pk.len() == info.primary_key.len()
+            && allows_root(&info.perms, "select_by_pk")
+        {
             let by_pk = naming::root_field(&info.type_name, &t.config, RootKind::SelectByPk);
             let args: Vec<String> = pk
                 .iter()

@@ -4,8 +4,10 @@
 pub mod build;
 mod mutation;
 pub mod naming;
+pub mod perms;
 pub mod scalars;
 pub mod types;
 
 pub use build::build_schema;
+pub use perms::RolePerms;
 pub use types::{ColumnInfo, MutationRoot, RelInfo, RoleSchema, RootField, TableField, TableInfo};

@@ -21,8 +21,18 @@ impl SdlWriter {
     ) {
         let info = &tables[idx];
         let base = info.type_name.clone();
-        let mut cols: Vec<&ColumnInfo> = info.columns.values().filter(|c| c.writable).collect();
-        cols.sort_by_key(|c| c.field.clone());
+        let pick = |names: &[String]| {
+            let mut v: Vec<&ColumnInfo> =
+                names.iter().filter_map(|n| info.columns.get(n)).collect();
+            v.sort_by_key(|c| c.field.clone());
+            v
+        };
+        let insert_cols = pick(&info.insert_columns);
+        let cols = pick(&info.update_columns);
+        let perms = info.perms.as_ref();
+        let can_insert = info.insertable && perms.is_none_or(|p| p.insert.is_some());
+        let can_update = info.updatable && perms.is_none_or(|p| p.update.is_some());
+        let can_delete = info.deletable && perms.is_none_or(|p| p.delete.is_some());
         let catalog = |c: &ColumnInfo| t.info.column(&c.name).expect("column of this table");
         let numeric: Vec<&ColumnInfo> = cols
             .iter()
@@ -34,7 +44,8 @@ impl SdlWriter {
             .copied()
             .filter(|c| scalars::is_jsonb(catalog(c)))
             .collect();
-        let has_constraints = !info.constraints.is_empty();
+        // Upserts need the update permission too.
+        let has_constraints = !info.constraints.is_empty() && can_update;
         let w = &mut self.types;
 
         // Shared output type.
@@ -72,7 +83,7 @@ impl SdlWriter {
 
         // Insert input, with nested relationship inputs.
         let _ = writeln!(w, "\"input type for inserting data into table \\\"{qualified}\\\"\"\ninput {base}_insert_input {{");
-        for c in &cols {
+        for c in &insert_cols {
             let _ = writeln!(w, "  {}: {}", c.field, c.scalar);
         }
         let mut rels: Vec<(&String, &TableField)> = info.fields.iter().collect();
@@ -96,7 +107,7 @@ impl SdlWriter {
                 _ => {}
             }
         }
-        if cols.is_empty()
+        if insert_cols.is_empty()
             && !rels
                 .iter()
                 .any(|(_, f)| matches!(f, TableField::ObjectRel(_) | TableField::ArrayRel(_)))
@@ -185,7 +196,7 @@ impl SdlWriter {
             .iter()
             .map(|c| format!("{}: {}!", c.field, c.scalar))
             .collect();
-        if info.insertable {
+        if can_insert {
             let _ = writeln!(
                 f,
                 "  \"insert data into the table: \\\"{qualified}\\\"\"\n  insert_{base}(\"the rows to be inserted\" objects: [{base}_insert_input!]!{on_conflict}): {base}_mutation_response\n  \
@@ -194,7 +205,7 @@ impl SdlWriter {
             roots.insert(format!("insert_{base}"), MutationRoot::Insert(idx));
             roots.insert(format!("insert_{base}_one"), MutationRoot::InsertOne(idx));
         }
-        if info.updatable && !ops.is_empty() {
+        if can_update && !ops.is_empty() {
             let _ = writeln!(
                 f,
                 "  \"update data of the table: \\\"{qualified}\\\"\"\n  update_{base}({ops}\"filter the rows which have to be updated\" where: {base}_bool_exp!): {base}_mutation_response\n  \
@@ -213,7 +224,7 @@ impl SdlWriter {
                 );
             }
         }
-        if info.deletable {
+        if can_delete {
             let _ = writeln!(
                 f,
                 "  \"delete data from the table: \\\"{qualified}\\\"\"\n  delete_{base}(\"filter the rows which have to be deleted\" where: {base}_bool_exp!): {base}_mutation_response"

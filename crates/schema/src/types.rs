@@ -58,9 +58,25 @@ pub struct TableInfo {
     pub insertable: bool,
     pub updatable: bool,
     pub deletable: bool,
+    /// Every relationship by name, visible or not (permission rules may traverse any).
+    pub relationships: HashMap<String, RelInfo>,
+    /// Whether the role can select from it (its types are in the schema).
+    pub visible: bool,
+    pub allow_aggregations: bool,
+    /// Columns the role may give in inserts and updates (Postgres names, presets excluded).
+    pub insert_columns: Vec<String>,
+    pub update_columns: Vec<String>,
+    /// The role's permissions; `None` for admin.
+    pub perms: Option<crate::RolePerms>,
 }
 
 impl TableInfo {
+    /// The column with GraphQL name `field`, selectable or not (for insert and update inputs,
+    /// which validation has already restricted to the role's columns).
+    pub fn column_by_any_field(&self, field: &str) -> Option<&ColumnInfo> {
+        self.columns.values().find(|c| c.field == field)
+    }
+
     /// The column behind a GraphQL field name, if the field is a column.
     pub fn column_by_field(&self, field: &str) -> Option<&ColumnInfo> {
         match self.fields.get(field)? {

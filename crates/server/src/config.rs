@@ -5,6 +5,8 @@
 pub struct ServerConfig {
     /// `--admin-secret`: when set, the control plane and admin access need it.
     pub admin_secret: Option<String>,
+    /// `--unauthorized-role`: the role of requests without credentials (needs an admin secret).
+    pub unauthorized_role: Option<String>,
     /// `--stringify-numeric-types`: bigint, numeric, float8 and money as JSON strings.
     pub stringify_numeric: bool,
     /// Depth, size and field-count limits of GraphQL queries.

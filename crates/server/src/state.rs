@@ -25,6 +25,8 @@ pub struct EngineState {
     pub documents: crate::graphql::cache::DocumentCache,
     /// Compiled plans of this metadata version.
     pub plans: crate::graphql::plan_cache::PlanCache,
+    /// Schemas of the other roles, built on first use.
+    role_schemas: std::sync::Mutex<std::collections::HashMap<String, Arc<RoleSchema>>>,
 }
 
 impl EngineState {
@@ -50,16 +52,28 @@ impl EngineState {
             empty_schema,
             documents: Default::default(),
             plans: Default::default(),
+            role_schemas: Default::default(),
         }
     }
 
     /// The schema `role` queries against.
     pub fn schema_for(&self, role: &str) -> Arc<RoleSchema> {
         if role == "admin" {
-            self.admin_schema.clone()
-        } else {
-            self.empty_schema.clone()
+            return self.admin_schema.clone();
         }
+        let mut cache = self.role_schemas.lock().expect("schema cache lock");
+        if let Some(s) = cache.get(role) {
+            return s.clone();
+        }
+        let schema = match rasura_schema::build_schema(&self.resolved, role) {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                tracing::error!(role, "could not build the role's GraphQL schema: {e}");
+                self.empty_schema.clone()
+            }
+        };
+        cache.insert(role.to_string(), schema.clone());
+        schema
     }
 }
 

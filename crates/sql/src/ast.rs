@@ -63,6 +63,12 @@ pub enum Expr {
     Cast(Box<Expr>, TypeName),
     /// `coalesce(a, b)`.
     Coalesce(Vec<Expr>),
+    /// `CASE WHEN cond THEN a ELSE b END`.
+    Case {
+        when: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
     /// `json_build_object('k', v, …)`.
     JsonObject(Vec<(String, Expr)>),
     /// `row_to_json((SELECT "_e" FROM (SELECT v AS "k", …) AS "_e"))`: any number of keys, in order.

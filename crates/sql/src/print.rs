@@ -364,6 +364,19 @@ fn expr_sql(out: &mut String, e: &Expr) {
             out.push_str("coalesce");
             joined(out, items, ", ");
         }
+        Expr::Case {
+            when,
+            then,
+            otherwise,
+        } => {
+            out.push_str("CASE WHEN ");
+            expr_sql(out, when);
+            out.push_str(" THEN ");
+            expr_sql(out, then);
+            out.push_str(" ELSE ");
+            expr_sql(out, otherwise);
+            out.push_str(" END");
+        }
         Expr::RowToJson(pairs) => {
             out.push_str("row_to_json((SELECT \"_e\" FROM (SELECT ");
             for (i, (k, v)) in pairs.iter().enumerate() {

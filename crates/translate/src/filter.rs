@@ -10,13 +10,58 @@ use crate::query::Cx;
 impl Cx<'_> {
     /// The condition `exp` over rows of `alias`.
     pub(crate) fn bool_exp(&mut self, exp: &BoolExp, alias: &Alias) -> Expr {
+        self.bool_exp_rooted(exp, alias, alias)
+    }
+
+    /// As [`Cx::bool_exp`], with `root` the row a permission rule starts from (`["$", col]`).
+    fn bool_exp_rooted(&mut self, exp: &BoolExp, alias: &Alias, root: &Alias) -> Expr {
         match exp {
-            BoolExp::True => Expr::Bool(true),
-            BoolExp::And(items) => {
-                Expr::and(items.iter().map(|e| self.bool_exp(e, alias)).collect())
+            BoolExp::Exists { table, exp } => {
+                let inner = self.alias();
+                let cond = self.bool_exp_rooted(exp, &inner, root);
+                Expr::Exists(Box::new(Select {
+                    items: vec![SelectItem::Expr(Expr::Int(1), None)],
+                    from: Some(From::Table {
+                        schema: table.schema.clone(),
+                        name: table.name.clone(),
+                        alias: inner,
+                    }),
+                    where_: Some(cond),
+                    ..Default::default()
+                }))
             }
-            BoolExp::Or(items) => Expr::or(items.iter().map(|e| self.bool_exp(e, alias)).collect()),
-            BoolExp::Not(inner) => Expr::Not(Box::new(self.bool_exp(inner, alias))),
+            BoolExp::CompareColumns {
+                column,
+                op,
+                other,
+                root: from_root,
+            } => {
+                let left = Expr::col(alias, &column.name);
+                let right = Expr::col(if *from_root { root } else { alias }, other);
+                let sym = match op {
+                    CompareOp::Eq => "=",
+                    CompareOp::Neq => "<>",
+                    CompareOp::Gt => ">",
+                    CompareOp::Gte => ">=",
+                    CompareOp::Lt => "<",
+                    _ => "<=",
+                };
+                Expr::BinOp(Box::new(left), sym, Box::new(right))
+            }
+            BoolExp::True => Expr::Bool(true),
+            BoolExp::And(items) => Expr::and(
+                items
+                    .iter()
+                    .map(|e| self.bool_exp_rooted(e, alias, root))
+                    .collect(),
+            ),
+            BoolExp::Or(items) => Expr::or(
+                items
+                    .iter()
+                    .map(|e| self.bool_exp_rooted(e, alias, root))
+                    .collect(),
+            ),
+            BoolExp::Not(inner) => Expr::Not(Box::new(self.bool_exp_rooted(inner, alias, root))),
             BoolExp::IsNull { column, is_null } => {
                 Expr::IsNull(Box::new(Expr::col(alias, &column.name)), !is_null)
             }
@@ -39,7 +84,7 @@ impl Cx<'_> {
             } => {
                 let inner = self.alias();
                 let mut conds = join_condition(mapping, alias, &inner);
-                conds.push(self.bool_exp(exp, &inner));
+                conds.push(self.bool_exp_rooted(exp, &inner, root));
                 Expr::Exists(Box::new(Select {
                     items: vec![SelectItem::Expr(Expr::Int(1), None)],
                     from: Some(From::Table {

@@ -3,8 +3,8 @@
 //! ([`insert_row`]) and answer with [`rows_by_ctid`].
 
 use rasura_ir::{
-    ColumnRef, InsertRow, Mutation, MutationKind, MutationOutput, OnConflict, ResponseField,
-    UpdateOp,
+    BoolExp, ColumnRef, InsertRow, Mutation, MutationKind, MutationOutput, OnConflict,
+    ResponseField, UpdateOp,
 };
 use rasura_metadata::QualifiedName;
 use rasura_sql::{
@@ -66,7 +66,9 @@ pub fn translate_mutation(m: &Mutation, options: Options) -> TranslatedStatement
     let mut cx = Cx::new(&mut params, options);
     let target = cx.alias();
     let dml = match &m.kind {
-        MutationKind::Insert { rows, on_conflict } if !rows.is_empty() => Some(insert_dml(
+        MutationKind::Insert {
+            rows, on_conflict, ..
+        } if !rows.is_empty() => Some(insert_dml(
             &mut cx,
             &m.table,
             &target,
@@ -74,7 +76,7 @@ pub fn translate_mutation(m: &Mutation, options: Options) -> TranslatedStatement
             &[],
             on_conflict.as_ref(),
         )),
-        MutationKind::Update { filter, set } if !set.is_empty() => {
+        MutationKind::Update { filter, set, .. } if !set.is_empty() => {
             let set = set
                 .iter()
                 .map(|(c, op, v)| (c.name.clone(), update_expr(cx.params, &target, c, *op, v)))
@@ -102,7 +104,14 @@ pub fn translate_mutation(m: &Mutation, options: Options) -> TranslatedStatement
     };
     let statement = match dml {
         Some(dml) => {
-            let body = text_select(response(&mut cx, &m.output, Source::Cte));
+            let json = response(&mut cx, &m.output, Source::Cte, &m.returning_filter);
+            let check = match &m.kind {
+                MutationKind::Insert { check, .. } | MutationKind::Update { check, .. } => {
+                    check.as_ref()
+                }
+                MutationKind::Delete { .. } => None,
+            };
+            let body = checked_select(&mut cx, json, check);
             Statement::With(Box::new(With {
                 name: cte(),
                 dml,
@@ -110,7 +119,12 @@ pub fn translate_mutation(m: &Mutation, options: Options) -> TranslatedStatement
                 body,
             }))
         }
-        None => Statement::Select(text_select(response(&mut cx, &m.output, Source::Nothing))),
+        None => Statement::Select(text_select(response(
+            &mut cx,
+            &m.output,
+            Source::Nothing,
+            &m.returning_filter,
+        ))),
     };
     TranslatedStatement { statement, params }
 }
@@ -130,20 +144,25 @@ enum Source<'a> {
 }
 
 /// The JSON answering `output` from `source`.
-fn response(cx: &mut Cx<'_>, output: &MutationOutput, source: Source<'_>) -> Expr {
+fn response(
+    cx: &mut Cx<'_>,
+    output: &MutationOutput,
+    source: Source<'_>,
+    visible: &BoolExp,
+) -> Expr {
     let rows_from =
         |cx: &mut Cx<'_>, row: Alias| -> (From, Option<Expr>, Vec<rasura_sql::OrderItem>) {
+            let only_visible = cx.bool_exp(visible, &row);
             match &source {
                 Source::Cte | Source::Nothing => (
                     From::Cte {
                         name: cte(),
                         alias: row,
                     },
-                    None,
+                    Some(only_visible),
                     vec![],
                 ),
                 Source::Ctids { table, ctids, .. } => {
-                    let _ = cx;
                     let ctid = Expr::col(&row, "ctid");
                     let cond = Expr::AnyAll {
                         left: Box::new(ctid.clone()),
@@ -162,7 +181,7 @@ fn response(cx: &mut Cx<'_>, output: &MutationOutput, source: Source<'_>) -> Exp
                             name: table.name.clone(),
                             alias: row,
                         },
-                        Some(cond),
+                        Some(Expr::and(vec![cond, only_visible])),
                         vec![order],
                     )
                 }
@@ -234,6 +253,43 @@ fn response(cx: &mut Cx<'_>, output: &MutationOutput, source: Source<'_>) -> Exp
             }
             json_object(pairs)
         }
+    }
+}
+
+/// The message of a failed insert or update check.
+const CHECK_FAILED: &str = "check constraint of an insert/update permission has failed";
+
+/// The result query, failing the statement when a written row breaks `check`.
+fn checked_select(cx: &mut Cx<'_>, json: Expr, check: Option<&BoolExp>) -> Select {
+    let Some(check) = check else {
+        return text_select(json);
+    };
+    let k = cx.alias();
+    let holds = Expr::Coalesce(vec![cx.bool_exp(check, &k), Expr::Bool(false)]);
+    let violated = Expr::Exists(Box::new(Select {
+        items: vec![SelectItem::Expr(Expr::Int(1), None)],
+        from: Some(From::Cte {
+            name: cte(),
+            alias: k,
+        }),
+        where_: Some(Expr::Not(Box::new(holds))),
+        ..Default::default()
+    }));
+    let fail = Expr::func(
+        "hdb_catalog.check_violation",
+        vec![Expr::Str(CHECK_FAILED.into())],
+    );
+    let text = TypeName::pg("text");
+    Select {
+        items: vec![SelectItem::Expr(
+            Expr::Case {
+                when: Box::new(violated),
+                then: Box::new(Expr::Cast(Box::new(fail), text.clone())),
+                otherwise: Box::new(Expr::Cast(Box::new(json), text)),
+            },
+            Some("root".into()),
+        )],
+        ..Default::default()
     }
 }
 
@@ -354,6 +410,7 @@ pub fn insert_row(
     row: &InsertRow,
     extra: &[(ColumnRef, Value)],
     on_conflict: Option<&OnConflict>,
+    check: Option<&BoolExp>,
 ) -> TranslatedStatement {
     let mut params = Params::default();
     let mut cx = Cx::new(&mut params, Options::default());
@@ -381,6 +438,17 @@ pub fn insert_row(
                 None,
             ),
         ],
+        where_: check.map(|c| {
+            let holds = Expr::Coalesce(vec![cx.bool_exp(c, &r), Expr::Bool(false)]);
+            Expr::Case {
+                when: Box::new(Expr::Not(Box::new(holds))),
+                then: Box::new(Expr::func(
+                    "hdb_catalog.check_violation",
+                    vec![Expr::Str(CHECK_FAILED.into())],
+                )),
+                otherwise: Box::new(Expr::Bool(true)),
+            }
+        }),
         from: Some(From::Cte {
             name: cte(),
             alias: r,
@@ -404,6 +472,7 @@ pub fn rows_by_ctid(
     output: &MutationOutput,
     ctids: &[String],
     affected: u64,
+    visible: &BoolExp,
     options: Options,
 ) -> TranslatedStatement {
     let mut params = Params::default();
@@ -422,6 +491,7 @@ pub fn rows_by_ctid(
             ctids,
             affected,
         },
+        visible,
     );
     TranslatedStatement {
         statement: Statement::Select(text_select(json)),

@@ -192,10 +192,13 @@ impl Cx<'_> {
             OrderTarget::Related {
                 table,
                 mapping,
+                filter,
                 inner,
             } => {
                 let a = self.alias();
                 let value = self.order_expr(inner, &a);
+                let mut conds = join_condition(mapping, alias, &a);
+                conds.push(self.bool_exp(filter, &a));
                 Expr::Subquery(Box::new(SqlSelect {
                     items: vec![SelectItem::Expr(value, None)],
                     from: Some(From::Table {
@@ -203,7 +206,7 @@ impl Cx<'_> {
                         name: table.name.clone(),
                         alias: a.clone(),
                     }),
-                    where_: Some(Expr::and(join_condition(mapping, alias, &a))),
+                    where_: Some(Expr::and(conds)),
                     limit: Some(1),
                     ..Default::default()
                 }))
@@ -211,10 +214,13 @@ impl Cx<'_> {
             OrderTarget::Aggregate {
                 table,
                 mapping,
+                filter,
                 op,
                 column,
             } => {
                 let a = self.alias();
+                let mut conds = join_condition(mapping, alias, &a);
+                conds.push(self.bool_exp(filter, &a));
                 let value = match (op.as_str(), column) {
                     ("count", _) | (_, None) => Expr::Count {
                         distinct: false,
@@ -229,7 +235,7 @@ impl Cx<'_> {
                         name: table.name.clone(),
                         alias: a.clone(),
                     }),
-                    where_: Some(Expr::and(join_condition(mapping, alias, &a))),
+                    where_: Some(Expr::and(conds)),
                     ..Default::default()
                 }))
             }

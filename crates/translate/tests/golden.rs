@@ -65,7 +65,7 @@ fn render(query: &str, variables: Value) -> String {
     let doc = ExecutableDocument::parse_and_validate(&schema.schema, query, "q.graphql").unwrap();
     let op = doc.operations.get(None).unwrap();
     let vars: Map<String, Value> = variables.as_object().cloned().unwrap_or_default();
-    let ir = rasura_ir::build_ir(&schema, &doc, op, &vars).unwrap();
+    let ir = rasura_ir::build_ir(&schema, &doc, op, &vars, &rasura_ir::Session::admin()).unwrap();
     let mut out = String::new();
     for (key, root) in &ir.roots {
         if let rasura_ir::Root::Select(s) = root {

@@ -95,7 +95,9 @@ fn error_response(e: &GqlError, endpoint: Endpoint) -> Response {
 
 /// One GraphQL request through the whole pipeline; returns the response body.
 async fn run(state: &AppState, headers: &HeaderMap, req: GqlRequest) -> Result<Vec<u8>, GqlError> {
-    let role = resolve_role(state, headers)?;
+    let session = crate::auth::resolve_session(&state.config, headers)
+        .map_err(|e| GqlError::new(e.code, "$", e.message))?;
+    let role = session.role.clone();
     let engine = state.engine();
     let schema = engine.schema_for(&role);
     limits::check_size(&req.query, &state.config.limits)?;
@@ -109,17 +111,17 @@ async fn run(state: &AppState, headers: &HeaderMap, req: GqlRequest) -> Result<V
     };
     let op = select_operation(&doc, req.operation_name.as_deref())?;
     let vars = coerce_variables(&schema, op, &req.variables)?;
-    let key = plan_cache::PlanKey::new(&role, &req.query, req.operation_name.as_deref(), &vars);
+    let key = plan_cache::PlanKey::new(&session, &req.query, req.operation_name.as_deref(), &vars);
     let cached = engine.plans.get(&key);
     let plan = match cached.as_ref().and_then(|c| c.instantiate(&vars)) {
         Some(plan) => plan,
         None => {
             limits::check_shape(&doc, &op.selection_set, &state.config.limits)?;
-            let ir = build_ir(&schema, &doc, op, &vars)?;
+            let ir = build_ir(&schema, &doc, op, &vars, &session)?;
             let plan = plan(&ir, state.config.stringify_numeric);
             if cached.is_none() {
                 let marked = plan_cache::marked_variables(&vars);
-                let template = match rasura_ir::build_ir(&schema, &doc, op, &marked) {
+                let template = match rasura_ir::build_ir(&schema, &doc, op, &marked, &session) {
                     Ok(ir) => plan_cache::template(
                         &plan,
                         &self::plan(&ir, state.config.stringify_numeric),
@@ -134,30 +136,6 @@ async fn run(state: &AppState, headers: &HeaderMap, req: GqlRequest) -> Result<V
     execute::execute(state, &schema, &doc, op, &vars, plan)
         .instrument(tracing::info_span!("execute"))
         .await
-}
-
-/// The role of the request. Until auth lands: the admin secret (when set) gives any role in
-/// `X-Hasura-Role`, default `admin`; without a secret the header is trusted.
-fn resolve_role(state: &AppState, headers: &HeaderMap) -> Result<String, GqlError> {
-    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-    if let Some(secret) = &state.config.admin_secret {
-        match header("x-hasura-admin-secret").or_else(|| header("x-hasura-access-key")) {
-            None => {
-                return Err(GqlError::access_denied(
-                    "x-hasura-admin-secret/x-hasura-access-key required, but not found",
-                ))
-            }
-            Some(given)
-                if !crate::routes::constant_time_eq(given.as_bytes(), secret.as_bytes()) =>
-            {
-                return Err(GqlError::access_denied(
-                    "invalid x-hasura-admin-secret/x-hasura-access-key",
-                ))
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(header("x-hasura-role").unwrap_or("admin").to_string())
 }
 
 /// Parses and validates the query against the role's schema.
@@ -245,9 +223,11 @@ fn build_ir(
     doc: &ExecutableDocument,
     op: &Operation,
     vars: &Map<String, Value>,
+    session: &rasura_ir::Session,
 ) -> Result<rasura_ir::Operation, GqlError> {
     let _span = tracing::info_span!("build_ir").entered();
-    rasura_ir::build_ir(schema, doc, op, vars).map_err(|e| GqlError::validation(&e.path, e.message))
+    rasura_ir::build_ir(schema, doc, op, vars, session)
+        .map_err(|e| GqlError::new(e.code, &e.path, e.message))
 }
 
 /// What each root field needs to run.

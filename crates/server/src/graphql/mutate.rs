@@ -16,7 +16,12 @@ pub(crate) async fn nested_insert(
     m: &Mutation,
     stringify: bool,
 ) -> Result<String, GqlError> {
-    let MutationKind::Insert { rows, on_conflict } = &m.kind else {
+    let MutationKind::Insert {
+        rows,
+        on_conflict,
+        check,
+    } = &m.kind
+    else {
         return Err(GqlError::new(
             "unexpected",
             "$",
@@ -32,6 +37,7 @@ pub(crate) async fn nested_insert(
             row,
             &[],
             on_conflict.as_ref(),
+            check.as_ref(),
             &mut affected,
         )
         .await?
@@ -42,7 +48,14 @@ pub(crate) async fn nested_insert(
     let options = rasura_translate::Options {
         stringify_numeric: stringify,
     };
-    let t = rasura_translate::rows_by_ctid(&m.table, &m.output, &ctids, affected, options);
+    let t = rasura_translate::rows_by_ctid(
+        &m.table,
+        &m.output,
+        &ctids,
+        affected,
+        &m.returning_filter,
+        options,
+    );
     Ok(run_statement(client, &t.sql(), &t.params.0)
         .await?
         .unwrap_or_else(|| "null".into()))
@@ -56,6 +69,7 @@ fn insert_one<'a, C: GenericClient>(
     row: &'a InsertRow,
     inherited: &'a [(ColumnRef, Value)],
     on_conflict: Option<&'a OnConflict>,
+    check: Option<&'a rasura_ir::BoolExp>,
     affected: &'a mut u64,
 ) -> std::pin::Pin<
     Box<dyn std::future::Future<Output = Result<Option<(String, Value)>, GqlError>> + Send + 'a>,
@@ -77,7 +91,7 @@ fn insert_one<'a, C: GenericClient>(
                 ));
             }
         }
-        let t = rasura_translate::insert_row(table, row, &extra, on_conflict);
+        let t = rasura_translate::insert_row(table, row, &extra, on_conflict, check);
         let sql = t.sql();
         let stmt = client
             .prepare_cached(&sql)
@@ -130,6 +144,7 @@ async fn insert_related<C: GenericClient>(
             row,
             keys,
             rel.on_conflict.as_ref(),
+            rel.check.as_ref(),
             affected,
         )
         .await?

@@ -23,7 +23,8 @@ const MARK: char = '\u{1}';
 /// The key of a cached plan.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlanKey {
-    role: String,
+    /// The role and the session variables: permission rules bake session values into plans.
+    session: String,
     query: String,
     operation: Option<String>,
     booleans: String,
@@ -31,7 +32,7 @@ pub struct PlanKey {
 
 impl PlanKey {
     pub fn new(
-        role: &str,
+        session: &rasura_ir::Session,
         query: &str,
         operation: Option<&str>,
         vars: &Map<String, Value>,
@@ -43,8 +44,15 @@ impl PlanKey {
                 booleans.push(if *b { '+' } else { '-' });
             }
         }
+        let mut who = session.role.clone();
+        for (k, v) in &session.vars {
+            who.push('\u{0}');
+            who.push_str(k);
+            who.push('=');
+            who.push_str(v);
+        }
         PlanKey {
-            role: role.to_string(),
+            session: who,
             query: query.to_string(),
             operation: operation.map(str::to_string),
             booleans,
@@ -247,8 +255,8 @@ mod tests {
         let t = json!({"s": true}).as_object().unwrap().clone();
         let f = json!({"s": false}).as_object().unwrap().clone();
         assert_ne!(
-            PlanKey::new("admin", "q", None, &t),
-            PlanKey::new("admin", "q", None, &f)
+            PlanKey::new(&rasura_ir::Session::admin(), "q", None, &t),
+            PlanKey::new(&rasura_ir::Session::admin(), "q", None, &f)
         );
     }
 }

@@ -1,0 +1,251 @@
+//! Role isolation end to end: two tenants, three roles, every root field kind queried as each
+//! role; no row or column outside the role's rules ever comes back, and a write that breaks a
+//! check changes nothing.
+
+use std::path::Path;
+
+use rasura_test_support::{TestCluster, TestServer};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rasura");
+
+async fn setup() -> (TestCluster, TestServer) {
+    let pg = TestCluster::start("app").await;
+    let server = TestServer::start(
+        Path::new(BIN),
+        &["--database-url", &pg.url("app"), "--admin-secret", "adm"],
+        &[],
+    )
+    .await;
+    let perm = |kind: &str, table: &str, role: &str, permission: Value| json!({"type": format!("create_{kind}_permission"), "args": {"table": table, "role": role, "permission": permission}});
+    let setup = json!({"type": "bulk", "args": [
+        {"type": "run_sql", "args": {"sql": "
+            create table account (id serial primary key, tenant_id int not null, owner_id int not null, email text, secret text, balance int not null default 0);
+            create table note (id serial primary key, account_id int not null references account(id), body text, private boolean not null default false);
+            insert into account (tenant_id, owner_id, email, secret, balance) values
+              (1, 10, 'a@t1', 's1', 100), (1, 11, 'b@t1', 's2', 50), (2, 20, 'c@t2', 's3', 75);
+            insert into note (account_id, body, private) values
+              (1, 'n1', false), (1, 'n1-private', true), (2, 'n2', false), (3, 'n3', false);"}},
+        {"type": "track_table", "args": "account"},
+        {"type": "track_table", "args": "note"},
+        {"type": "create_object_relationship", "args": {"table": "note", "name": "account", "using": {"foreign_key_constraint_on": "account_id"}}},
+        {"type": "create_array_relationship", "args": {"table": "account", "name": "notes", "using": {"foreign_key_constraint_on": {"table": "note", "column": "account_id"}}}},
+        perm("select", "account", "member", json!({"columns": ["id", "tenant_id", "owner_id", "email"], "filter": {"tenant_id": {"_eq": "X-Hasura-Tenant-Id"}}, "allow_aggregations": true})),
+        perm("select", "note", "member", json!({"columns": ["id", "account_id", "body"], "filter": {"_and": [{"account": {"tenant_id": {"_eq": "X-Hasura-Tenant-Id"}}}, {"private": {"_eq": false}}]}, "allow_aggregations": true})),
+        perm("insert", "note", "member", json!({"columns": ["account_id", "body"], "check": {"account": {"tenant_id": {"_eq": "X-Hasura-Tenant-Id"}}}})),
+        perm("select", "account", "owner", json!({"columns": "*", "filter": {"owner_id": {"_eq": "X-Hasura-User-Id"}}})),
+        perm("select", "note", "owner", json!({"columns": "*", "filter": {"account": {"owner_id": {"_eq": "X-Hasura-User-Id"}}}})),
+        perm("update", "account", "owner", json!({"columns": ["balance", "email"], "filter": {"owner_id": {"_eq": "X-Hasura-User-Id"}}, "check": {"balance": {"_gte": 0}}})),
+        perm("delete", "note", "owner", json!({"filter": {"account": {"owner_id": {"_eq": "X-Hasura-User-Id"}}}})),
+        perm("select", "account", "auditor", json!({"columns": ["id", "tenant_id"], "filter": {}, "limit": 2})),
+    ]});
+    let (status, body) = server
+        .post("/v1/query", &setup, &[("x-hasura-admin-secret", "adm")])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    (pg, server)
+}
+
+async fn as_role(s: &TestServer, role: &str, vars: &[(&str, &str)], query: &str) -> Value {
+    let mut headers = vec![("x-hasura-admin-secret", "adm"), ("x-hasura-role", role)];
+    headers.extend_from_slice(vars);
+    let (status, body) = s
+        .post("/v1/graphql", &json!({"query": query}), &headers)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+fn code(v: &Value) -> &str {
+    v["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("none")
+}
+
+#[tokio::test]
+async fn each_role_sees_only_its_rows_and_columns() {
+    let (_pg, s) = setup().await;
+    let t1 = [("x-hasura-tenant-id", "1")];
+    let body = as_role(
+        &s,
+        "member",
+        &t1,
+        "{ account(order_by: {id: asc}) { id email notes(order_by: {id: asc}) { body } } }",
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"data": {"account": [
+            {"id": 1, "email": "a@t1", "notes": [{"body": "n1"}]},
+            {"id": 2, "email": "b@t1", "notes": [{"body": "n2"}]}
+        ]}})
+    );
+    // Columns outside the rule do not exist for the role.
+    assert_eq!(
+        code(&as_role(&s, "member", &t1, "{ account { secret } }").await),
+        "validation-failed"
+    );
+    assert_eq!(
+        code(&as_role(&s, "member", &t1, "{ account { balance } }").await),
+        "validation-failed"
+    );
+    // by_pk and aggregates obey the filter too.
+    let body = as_role(&s, "member", &t1, "{ account_by_pk(id: 3) { id } account_aggregate { aggregate { count } } note_aggregate { aggregate { count } } }").await;
+    assert_eq!(
+        body,
+        json!({"data": {"account_by_pk": null, "account_aggregate": {"aggregate": {"count": 2}}, "note_aggregate": {"aggregate": {"count": 2}}}})
+    );
+    // A relationship filter cannot see through to hidden rows.
+    let body = as_role(
+        &s,
+        "member",
+        &t1,
+        r#"{ account(where: {notes: {body: {_eq: "n1-private"}}}) { id } }"#,
+    )
+    .await;
+    assert_eq!(body, json!({"data": {"account": []}}));
+    // Another tenant's view.
+    let body = as_role(
+        &s,
+        "member",
+        &[("x-hasura-tenant-id", "2")],
+        "{ note { body account { email } } }",
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"data": {"note": [{"body": "n3", "account": {"email": "c@t2"}}]}})
+    );
+    // A missing session variable is an error, not an unfiltered read.
+    assert_eq!(
+        code(&as_role(&s, "member", &[], "{ account { id } }").await),
+        "not-found"
+    );
+
+    let u10 = [("x-hasura-user-id", "10")];
+    let body = as_role(
+        &s,
+        "owner",
+        &u10,
+        "{ account { id secret balance } note(order_by: {id: asc}) { body } }",
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"data": {"account": [{"id": 1, "secret": "s1", "balance": 100}], "note": [{"body": "n1"}, {"body": "n1-private"}]}})
+    );
+    // No aggregations for owner.
+    assert_eq!(
+        code(
+            &as_role(
+                &s,
+                "owner",
+                &u10,
+                "{ account_aggregate { aggregate { count } } }"
+            )
+            .await
+        ),
+        "validation-failed"
+    );
+
+    let body = as_role(
+        &s,
+        "auditor",
+        &[],
+        "{ account(order_by: {id: asc}) { id tenant_id } }",
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"data": {"account": [{"id": 1, "tenant_id": 1}, {"id": 2, "tenant_id": 1}]}})
+    );
+    assert_eq!(
+        code(&as_role(&s, "auditor", &[], "{ account { email } }").await),
+        "validation-failed"
+    );
+    assert_eq!(
+        code(&as_role(&s, "auditor", &[], "{ note { id } }").await),
+        "validation-failed"
+    );
+    // A role with no permissions sees nothing.
+    assert_eq!(
+        code(&as_role(&s, "stranger", &[], "{ account { id } }").await),
+        "validation-failed"
+    );
+}
+
+#[tokio::test]
+async fn writes_follow_filters_checks_and_select_rules() {
+    let (_pg, s) = setup().await;
+    let t1 = [("x-hasura-tenant-id", "1")];
+    // Insert into another tenant's account: the check fails and nothing is written.
+    let body = as_role(
+        &s,
+        "member",
+        &t1,
+        r#"mutation { insert_note(objects: [{account_id: 3, body: "sneaky"}]) { affected_rows } }"#,
+    )
+    .await;
+    assert_eq!(code(&body), "permission-error", "{body}");
+    // Allowed insert; returning shows only what the role may select.
+    let body = as_role(&s, "member", &t1, r#"mutation { insert_note_one(object: {account_id: 2, body: "ok"}) { body account { email } } }"#).await;
+    assert_eq!(
+        body,
+        json!({"data": {"insert_note_one": {"body": "ok", "account": {"email": "b@t1"}}}})
+    );
+    // Columns outside the insert permission cannot be given.
+    assert_eq!(code(&as_role(&s, "member", &t1, r#"mutation { insert_note(objects: [{account_id: 2, body: "x", private: true}]) { affected_rows } }"#).await), "validation-failed");
+    // member has no update or delete at all.
+    assert_eq!(
+        code(
+            &as_role(
+                &s,
+                "member",
+                &t1,
+                "mutation { delete_note(where: {}) { affected_rows } }"
+            )
+            .await
+        ),
+        "validation-failed"
+    );
+
+    let u10 = [("x-hasura-user-id", "10")];
+    // Update outside the filter touches nothing; a negative balance breaks the check.
+    let body = as_role(
+        &s,
+        "owner",
+        &u10,
+        "mutation { update_account(where: {id: {_eq: 3}}, _set: {balance: 1}) { affected_rows } }",
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"data": {"update_account": {"affected_rows": 0}}})
+    );
+    let body = as_role(
+        &s,
+        "owner",
+        &u10,
+        "mutation { update_account(where: {}, _inc: {balance: -500}) { affected_rows } }",
+    )
+    .await;
+    assert_eq!(code(&body), "permission-error", "{body}");
+    let body = as_role(
+        &s,
+        "owner",
+        &u10,
+        "mutation { d: delete_note(where: {}) { affected_rows } }",
+    )
+    .await;
+    assert_eq!(body, json!({"data": {"d": {"affected_rows": 2}}}));
+
+    // The database as the admin sees it: every rule held.
+    let (_, rows) = s
+        .post("/v2/query", &json!({"type": "run_sql", "args": {"sql": "select string_agg(body, ',' order by id) from note; select balance from account where id = 1"}}), &[("x-hasura-admin-secret", "adm")])
+        .await;
+    assert_eq!(rows["result"][1][0], "100", "{rows}");
+    let (_, notes) = s
+        .post("/v2/query", &json!({"type": "run_sql", "args": {"sql": "select string_agg(body, ',' order by id) from note"}}), &[("x-hasura-admin-secret", "adm")])
+        .await;
+    assert_eq!(notes["result"][1][0], "n2,n3,ok", "{notes}");
+}

@@ -1,0 +1,120 @@
+//! A role's view of the tables: which are visible, which columns and relationships each
+//! permission exposes, and the permission rules the IR builder applies.
+
+use std::collections::HashMap;
+
+use rasura_metadata::{
+    Columns, DeletePermission, InsertPermission, SelectPermission, UpdatePermission,
+};
+use rasura_resolve::ResolvedMetadata;
+
+use crate::types::{TableField, TableInfo};
+
+/// The permissions of one role on one table (absent for the admin role, which may do anything).
+#[derive(Debug, Clone, Default)]
+pub struct RolePerms {
+    pub select: Option<SelectPermission>,
+    pub insert: Option<InsertPermission>,
+    pub update: Option<UpdatePermission>,
+    pub delete: Option<DeletePermission>,
+}
+
+/// Narrows every table to what `role` may see and do.
+pub(crate) fn apply_role(tables: &mut [TableInfo], resolved: &ResolvedMetadata, role: &str) {
+    let admin = role == "admin";
+    for t in tables.iter_mut() {
+        let writable: Vec<String> = {
+            let mut cols: Vec<&crate::ColumnInfo> =
+                t.columns.values().filter(|c| c.writable).collect();
+            cols.sort_by_key(|c| c.name.clone());
+            cols.into_iter().map(|c| c.name.clone()).collect()
+        };
+        if admin {
+            t.visible = true;
+            t.allow_aggregations = true;
+            t.insert_columns = writable.clone();
+            t.update_columns = writable;
+            continue;
+        }
+        let Some(r) = resolved.table(&t.name) else {
+            continue;
+        };
+        let perms = RolePerms {
+            select: r.select_permissions.get(role).cloned(),
+            insert: r.insert_permissions.get(role).cloned(),
+            update: r.update_permissions.get(role).cloned(),
+            delete: r.delete_permissions.get(role).cloned(),
+        };
+        t.visible = perms.select.is_some();
+        t.allow_aggregations = perms.select.as_ref().is_some_and(|s| s.allow_aggregations);
+        let select_cols = perms
+            .select
+            .as_ref()
+            .map(|s| s.columns.clone())
+            .unwrap_or_default();
+        t.fields.retain(|_, f| match f {
+            TableField::Column(c) => select_cols.allows(c),
+            _ => true,
+        });
+        let allowed =
+            |cols: &Columns, preset: &serde_json::Map<String, serde_json::Value>| -> Vec<String> {
+                writable
+                    .iter()
+                    .filter(|c| cols.allows(c) && !preset.contains_key(*c))
+                    .cloned()
+                    .collect()
+            };
+        t.insert_columns = perms
+            .insert
+            .as_ref()
+            .map(|p| allowed(&p.columns, &p.set))
+            .unwrap_or_default();
+        t.update_columns = perms
+            .update
+            .as_ref()
+            .map(|p| allowed(&p.columns, &p.set))
+            .unwrap_or_default();
+        t.perms = Some(perms);
+    }
+    // Relationships only to tables the role can see; aggregates only where allowed.
+    let visible: Vec<bool> = tables.iter().map(|t| t.visible).collect();
+    let aggregates: Vec<bool> = tables.iter().map(|t| t.allow_aggregations).collect();
+    for t in tables.iter_mut() {
+        t.fields.retain(|_, f| match f {
+            TableField::Column(_) => true,
+            TableField::ObjectRel(r) | TableField::ArrayRel(r) => visible[r.target],
+            TableField::ArrayAggregate(r) => visible[r.target] && aggregates[r.target],
+        });
+    }
+}
+
+/// The kinds of query root fields the select permission allows (`None`: all).
+pub(crate) fn allows_root(perms: &Option<RolePerms>, kind: &str) -> bool {
+    match perms
+        .as_ref()
+        .and_then(|p| p.select.as_ref())
+        .and_then(|s| s.query_root_fields.as_ref())
+    {
+        Some(list) => list.iter().any(|k| k == kind),
+        None => true,
+    }
+}
+
+/// Relationships of every table by name, whatever the role sees (permission rules may
+/// traverse relationships the role cannot select).
+pub(crate) fn all_relationships(tables: &[TableInfo]) -> Vec<HashMap<String, crate::RelInfo>> {
+    tables
+        .iter()
+        .map(|t| {
+            t.fields
+                .iter()
+                .filter_map(|(name, f)| match f {
+                    TableField::ObjectRel(r) | TableField::ArrayRel(r) => {
+                        Some((name.clone(), r.clone()))
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect()
+}

@@ -1,0 +1,137 @@
+//! Who is asking: the request's headers → a [`Session`] (role and session variables), by the
+//! rules of Hasura's auth modes. Today: the admin secret (with `X-Hasura-Role` and
+//! `X-Hasura-*` headers for its holder), the unauthorized role, or no secret at all.
+
+use axum::http::HeaderMap;
+use rasura_ir::Session;
+
+use crate::config::ServerConfig;
+
+/// A request that may not proceed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl AuthError {
+    fn denied(message: &str) -> AuthError {
+        AuthError {
+            code: "access-denied",
+            message: message.to_string(),
+        }
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The `x-hasura-*` headers as session variables (names in lower case), secrets left out.
+fn session_from_headers(headers: &HeaderMap, default_role: &str) -> Session {
+    let mut vars = std::collections::BTreeMap::new();
+    for (name, value) in headers {
+        let name = name.as_str().to_ascii_lowercase();
+        if !name.starts_with("x-hasura-")
+            || name == "x-hasura-admin-secret"
+            || name == "x-hasura-access-key"
+        {
+            continue;
+        }
+        if let Ok(v) = value.to_str() {
+            vars.insert(name, v.to_string());
+        }
+    }
+    let role = vars
+        .get("x-hasura-role")
+        .cloned()
+        .unwrap_or_else(|| default_role.to_string());
+    vars.insert("x-hasura-role".into(), role.clone());
+    Session { role, vars }
+}
+
+/// Resolves the session of a request.
+pub fn resolve_session(config: &ServerConfig, headers: &HeaderMap) -> Result<Session, AuthError> {
+    let Some(secret) = &config.admin_secret else {
+        return Ok(session_from_headers(headers, "admin"));
+    };
+    match header(headers, "x-hasura-admin-secret")
+        .or_else(|| header(headers, "x-hasura-access-key"))
+    {
+        Some(given) if crate::routes::constant_time_eq(given.as_bytes(), secret.as_bytes()) => {
+            Ok(session_from_headers(headers, "admin"))
+        }
+        Some(_) => Err(AuthError::denied(
+            "invalid x-hasura-admin-secret/x-hasura-access-key",
+        )),
+        None => match &config.unauthorized_role {
+            Some(role) => {
+                let mut s = session_from_headers(headers, role);
+                s.role = role.clone();
+                s.vars.insert("x-hasura-role".into(), role.clone());
+                Ok(s)
+            }
+            None => Err(AuthError::denied(
+                "x-hasura-admin-secret/x-hasura-access-key required, but not found",
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderName, HeaderValue};
+
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn modes() {
+        let open = ServerConfig::default();
+        let s = resolve_session(
+            &open,
+            &headers(&[("X-Hasura-Role", "user"), ("X-HASURA-USER-ID", "7")]),
+        )
+        .unwrap();
+        assert_eq!(
+            (s.role.as_str(), s.var("x-hasura-user-id")),
+            ("user", Some("7"))
+        );
+        assert_eq!(resolve_session(&open, &headers(&[])).unwrap().role, "admin");
+
+        let guarded = ServerConfig {
+            admin_secret: Some("s".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve_session(&guarded, &headers(&[])).unwrap_err().code,
+            "access-denied"
+        );
+        assert!(resolve_session(&guarded, &headers(&[("x-hasura-admin-secret", "x")])).is_err());
+        let s = resolve_session(
+            &guarded,
+            &headers(&[("x-hasura-admin-secret", "s"), ("x-hasura-role", "editor")]),
+        )
+        .unwrap();
+        assert_eq!(s.role, "editor");
+        assert!(s.var("x-hasura-admin-secret").is_none());
+
+        let anon = ServerConfig {
+            admin_secret: Some("s".into()),
+            unauthorized_role: Some("anonymous".into()),
+            ..Default::default()
+        };
+        let s = resolve_session(&anon, &headers(&[("x-hasura-role", "admin")])).unwrap();
+        assert_eq!(s.role, "anonymous");
+    }
+}
