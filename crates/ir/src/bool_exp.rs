@@ -194,7 +194,22 @@ pub fn normalize_legacy(v: &Value) -> Value {
             "_and" | "_or" => {
                 Value::Array(as_list(value).into_iter().map(normalize_legacy).collect())
             }
-            "_not" | "_exists" => normalize_legacy(value),
+            "_not" => normalize_legacy(value),
+            "_exists" => match value {
+                Value::Object(e) => Value::Object(
+                    e.iter()
+                        .map(|(k, v)| {
+                            let v = if k == "_where" || k == "$where" {
+                                normalize_legacy(v)
+                            } else {
+                                v.clone()
+                            };
+                            (k.replacen('$', "_", 1), v)
+                        })
+                        .collect(),
+                ),
+                other => other.clone(),
+            },
             k if k.starts_with('_') => value.clone(),
             _ => normalize_column(value),
         };

@@ -248,7 +248,14 @@ fn comparisons(
     path: &str,
 ) -> Result<Vec<BoolExp>, IrError> {
     let Value::Object(ops) = v else {
-        return Ok(vec![]);
+        // `{"col": value}` is shorthand for `_eq` (normally rewritten already).
+        let value = session_value(session, v, false, path)?;
+        return Ok(vec![BoolExp::Compare {
+            column,
+            cast_text: false,
+            op: CompareOp::Eq,
+            value,
+        }]);
     };
     let mut out = vec![];
     for (op, value) in ops {
@@ -410,6 +417,17 @@ mod tests {
         assert_eq!(parse_pg_array("{\"a b\",\"c,d\"}"), vec!["a b", "c,d"]);
         assert_eq!(parse_pg_array("{}"), Vec::<String>::new());
         assert_eq!(parse_pg_array("[\"x\", 2]"), vec!["x", "2"]);
+    }
+
+    #[test]
+    fn exists_where_is_normalised() {
+        let v = crate::bool_exp::normalize_legacy(
+            &serde_json::json!({"_exists": {"_table": "user", "_where": {"id": "X-Hasura-User-Id"}}}),
+        );
+        assert_eq!(
+            v["_exists"]["_where"]["id"],
+            serde_json::json!({"_eq": "X-Hasura-User-Id"})
+        );
     }
 }
 

@@ -73,6 +73,23 @@ async fn queries_filter_order_nest_and_aggregate() {
             "author_by_pk": {"__typename": "author", "name": "Cid"}
         }})
     );
+    // The same query text with other variable values: cached plans must not keep old values.
+    let q = "query($ids: [Int!], $name: String) { author(where: {_or: [{id: {_in: $ids}}, {name: {_eq: $name}}]}, order_by: {id: asc}) { id } }";
+    for (vars, ids) in [
+        (json!({"ids": [1], "name": "nobody"}), json!([{"id": 1}])),
+        (
+            json!({"ids": [2, 3], "name": "nobody"}),
+            json!([{"id": 2}, {"id": 3}]),
+        ),
+        (json!({"ids": [], "name": "Ann"}), json!([{"id": 1}])),
+        (json!({"ids": [], "name": "Bob"}), json!([{"id": 2}])),
+    ] {
+        assert_eq!(
+            gql(&s, q, vars.clone()).await,
+            json!({"data": {"author": ids}}),
+            "{vars}"
+        );
+    }
     // Fragments, directives, batching.
     let (_, body) = s
         .post(

@@ -190,7 +190,7 @@ fn select_args(t: &TypeNames) -> String {
 }
 
 impl SdlWriter {
-    fn scalar(&mut self, s: &str) {
+    pub(crate) fn scalar(&mut self, s: &str) {
         if !scalars::is_builtin(s) {
             self.scalars.insert(s.to_string());
         }

@@ -46,6 +46,9 @@ impl SdlWriter {
             .collect();
         // Upserts need the update permission too.
         let has_constraints = !info.constraints.is_empty() && can_update;
+        for c in insert_cols.iter().chain(&cols) {
+            self.scalar(&c.scalar);
+        }
         let w = &mut self.types;
 
         // Shared output type.

@@ -7,8 +7,9 @@
 //! every string or number variable replaced by a marker; the template is kept only if the SQL
 //! is identical and every marker stands alone as a whole parameter (a variable used for a
 //! limit, an ordering, a JSON path or a list changes the SQL or hides inside a parameter, and
-//! such a query is simply not cached). Boolean variables can steer `@skip`/`@include`, so
-//! their values are part of the key.
+//! such a query is simply not cached). Variables of other kinds (booleans steering
+//! `@skip`/`@include`, lists, objects, nulls) are baked into the plan, so their values are
+//! part of the key.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -27,7 +28,7 @@ pub struct PlanKey {
     session: String,
     query: String,
     operation: Option<String>,
-    booleans: String,
+    fixed: String,
 }
 
 impl PlanKey {
@@ -37,11 +38,15 @@ impl PlanKey {
         operation: Option<&str>,
         vars: &Map<String, Value>,
     ) -> PlanKey {
-        let mut booleans = String::new();
+        // Variables that are not strings or numbers are never slots: their values are baked
+        // into the plan, so they belong to the key.
+        let mut fixed = String::new();
         for (k, v) in vars {
-            if let Value::Bool(b) = v {
-                booleans.push_str(k);
-                booleans.push(if *b { '+' } else { '-' });
+            if !matches!(v, Value::String(_) | Value::Number(_)) {
+                fixed.push_str(k);
+                fixed.push('=');
+                fixed.push_str(&v.to_string());
+                fixed.push('\u{0}');
             }
         }
         let mut who = session.role.clone();
@@ -55,7 +60,7 @@ impl PlanKey {
             session: who,
             query: query.to_string(),
             operation: operation.map(str::to_string),
-            booleans,
+            fixed,
         }
     }
 }
@@ -248,6 +253,23 @@ mod tests {
             )],
         );
         assert!(matches!(other_sql, Cached::NotCacheable));
+    }
+
+    #[test]
+    fn baked_variables_are_part_of_the_key() {
+        let a = json!({"tags": ["x"]}).as_object().unwrap().clone();
+        let b = json!({"tags": ["y"]}).as_object().unwrap().clone();
+        let admin = rasura_ir::Session::admin();
+        assert_ne!(
+            PlanKey::new(&admin, "q", None, &a),
+            PlanKey::new(&admin, "q", None, &b)
+        );
+        let n1 = json!({"id": 1}).as_object().unwrap().clone();
+        let n2 = json!({"id": 2}).as_object().unwrap().clone();
+        assert_eq!(
+            PlanKey::new(&admin, "q", None, &n1),
+            PlanKey::new(&admin, "q", None, &n2)
+        );
     }
 
     #[test]
