@@ -40,6 +40,7 @@ pub fn parse_bool_exp(
                         name: col.name.clone(),
                         type_schema: col.type_schema.clone(),
                         type_name: col.type_name.clone(),
+                        computed: None,
                     };
                     parts.extend(comparisons(column, false, value, &here)?);
                 }
@@ -76,6 +77,7 @@ pub fn parse_bool_exp(
                         name: String::new(),
                         type_schema: "pg_catalog".into(),
                         type_name: "int8".into(),
+                        computed: None,
                     };
                     let predicate = count
                         .get("predicate")
@@ -96,7 +98,7 @@ pub fn parse_bool_exp(
                         predicate: Box::new(BoolExp::And(predicate)),
                     });
                 }
-                None => {
+                Some(TableField::Computed(_)) | None => {
                     return Err(IrError::new(
                         &here,
                         format!(

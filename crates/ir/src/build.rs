@@ -57,6 +57,17 @@ pub fn build_ir(
                         cx.select(t, f, &sets, &path, ShapeKind::Aggregate)?
                     }
                     RootField::SelectByPk(t) => cx.by_pk(t, f, &sets, &path)?,
+                    RootField::Function(i) | RootField::FunctionAggregate(i) => {
+                        let func = &schema.functions[i];
+                        let kind = if matches!(root, RootField::Function(_)) {
+                            ShapeKind::Rows
+                        } else {
+                            ShapeKind::Aggregate
+                        };
+                        let mut select = cx.select(func.table, f, &sets, &path, kind)?;
+                        select.from_function = Some(cx.function_call(func, f, &path)?);
+                        select
+                    }
                 }))
             }
         };
@@ -135,6 +146,7 @@ impl Cx<'_> {
         let offset = self.count_arg(f, "offset", &args)?;
         let shape = self.shape(table, sets, path, kind)?;
         Ok(Select {
+            from_function: None,
             table: self.schema.tables[table].name.clone(),
             filter,
             order_by,
@@ -142,6 +154,33 @@ impl Cx<'_> {
             limit,
             offset,
             shape,
+        })
+    }
+
+    fn function_call(
+        &self,
+        func: &rasura_schema::FunctionInfo,
+        f: &GqlField,
+        path: &str,
+    ) -> Result<FunctionCall, IrError> {
+        let given = self.arg(f, "args").unwrap_or(Value::Null);
+        let required = func.args.len() - func.defaults.min(func.args.len());
+        let mut args = vec![];
+        for (i, (name, schema, ty)) in func.args.iter().enumerate() {
+            match given.get(name) {
+                Some(v) => args.push((schema.clone(), ty.clone(), v.clone())),
+                None if i >= required => break,
+                None => {
+                    return Err(IrError::new(
+                        &format!("{path}.args.args"),
+                        format!("missing required field '{name}'"),
+                    ))
+                }
+            }
+        }
+        Ok(FunctionCall {
+            function: func.name.clone(),
+            args,
         })
     }
 
@@ -195,6 +234,7 @@ impl Cx<'_> {
             });
         }
         Ok(Select {
+            from_function: None,
             table: info.name.clone(),
             filter: self.and_filter(self.select_filter(table)?, BoolExp::And(parts)),
             order_by: vec![],
@@ -246,9 +286,14 @@ impl Cx<'_> {
                             path: path_arg,
                         }
                     }
+                    Some(TableField::Computed(n)) => Field::Column {
+                        column: computed_ref(&info.computed[n], self.session),
+                        path: None,
+                    },
                     Some(TableField::ObjectRel(r)) => Field::Relationship {
                         mapping: r.mapping.clone(),
                         select: Box::new(Select {
+                            from_function: None,
                             table: self.schema.tables[r.target].name.clone(),
                             filter: self.select_filter(r.target)?,
                             order_by: vec![],
@@ -373,11 +418,33 @@ impl Cx<'_> {
     }
 }
 
+/// A computed field as a value of the row: its function called on the row (and session).
+pub(crate) fn computed_ref(c: &rasura_schema::ComputedInfo, session: &Session) -> ColumnRef {
+    let (_, type_schema, type_name) = c.scalar.clone().unwrap_or_default();
+    ColumnRef {
+        name: String::new(),
+        type_schema,
+        type_name,
+        computed: Some(Box::new(computed_call(c, session))),
+    }
+}
+
+pub(crate) fn computed_call(c: &rasura_schema::ComputedInfo, session: &Session) -> ComputedCall {
+    ComputedCall {
+        function: c.function.clone(),
+        arity: c.arity,
+        table_argument: c.table_argument,
+        session_argument: c.session_argument,
+        session: serde_json::to_string(&session.vars).unwrap_or_default(),
+    }
+}
+
 pub(crate) fn column_ref(c: &rasura_schema::ColumnInfo) -> ColumnRef {
     ColumnRef {
         name: c.name.clone(),
         type_schema: c.type_schema.clone(),
         type_name: c.type_name.clone(),
+        computed: None,
     }
 }
 

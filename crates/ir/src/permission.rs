@@ -222,6 +222,20 @@ fn parse(
                         mapping: r.mapping.clone(),
                         exp: Box::new(parse(schema, session, r.target, value, &here)?),
                     });
+                } else if let Some(c) = info.computed.get(name) {
+                    match (c.scalar.is_some(), c.returns_table) {
+                        (true, _) => parts.extend(comparisons(
+                            session,
+                            crate::build::computed_ref(c, session),
+                            value,
+                            &here,
+                        )?),
+                        (false, Some(t)) => parts.push(BoolExp::ComputedRelated {
+                            call: crate::build::computed_call(c, session),
+                            exp: Box::new(parse(schema, session, t, value, &here)?),
+                        }),
+                        _ => {}
+                    }
                 } else {
                     return Err(IrError::new(
                         &here,
@@ -407,30 +421,6 @@ pub fn parse_pg_array(text: &str) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::parse_pg_array;
-
-    #[test]
-    fn array_literals() {
-        assert_eq!(parse_pg_array("{Camilla,DSP}"), vec!["Camilla", "DSP"]);
-        assert_eq!(parse_pg_array("{\"a b\",\"c,d\"}"), vec!["a b", "c,d"]);
-        assert_eq!(parse_pg_array("{}"), Vec::<String>::new());
-        assert_eq!(parse_pg_array("[\"x\", 2]"), vec!["x", "2"]);
-    }
-
-    #[test]
-    fn exists_where_is_normalised() {
-        let v = crate::bool_exp::normalize_legacy(
-            &serde_json::json!({"_exists": {"_table": "user", "_where": {"id": "X-Hasura-User-Id"}}}),
-        );
-        assert_eq!(
-            v["_exists"]["_where"]["id"],
-            serde_json::json!({"_eq": "X-Hasura-User-Id"})
-        );
-    }
-}
-
 /// Mutation permissions: checks, filters and presets.
 impl Cx<'_> {
     fn rule(&self, table: usize, rule: Option<&Value>) -> Result<Option<BoolExp>, IrError> {
@@ -512,5 +502,29 @@ impl Cx<'_> {
                 .and_then(|p| p.update.as_ref())
                 .map(|u| &u.set),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_pg_array;
+
+    #[test]
+    fn array_literals() {
+        assert_eq!(parse_pg_array("{Camilla,DSP}"), vec!["Camilla", "DSP"]);
+        assert_eq!(parse_pg_array("{\"a b\",\"c,d\"}"), vec!["a b", "c,d"]);
+        assert_eq!(parse_pg_array("{}"), Vec::<String>::new());
+        assert_eq!(parse_pg_array("[\"x\", 2]"), vec!["x", "2"]);
+    }
+
+    #[test]
+    fn exists_where_is_normalised() {
+        let v = crate::bool_exp::normalize_legacy(
+            &serde_json::json!({"_exists": {"_table": "user", "_where": {"id": "X-Hasura-User-Id"}}}),
+        );
+        assert_eq!(
+            v["_exists"]["_where"]["id"],
+            serde_json::json!({"_eq": "X-Hasura-User-Id"})
+        );
     }
 }

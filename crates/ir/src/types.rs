@@ -147,12 +147,35 @@ pub struct ColumnRef {
     pub name: String,
     pub type_schema: String,
     pub type_name: String,
+    /// Set for a computed field: the value is a function of the row, not a column.
+    pub computed: Option<Box<ComputedCall>>,
+}
+
+/// A call of a computed field's function on a row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComputedCall {
+    pub function: QualifiedName,
+    pub arity: usize,
+    pub table_argument: usize,
+    /// Where the session variables go (as JSON), if the function takes them.
+    pub session_argument: Option<usize>,
+    pub session: String,
+}
+
+/// A tracked function a select reads from instead of a table.
+#[derive(Debug, Clone)]
+pub struct FunctionCall {
+    pub function: QualifiedName,
+    /// Positional arguments: (type schema, type name, value).
+    pub args: Vec<(String, String, Value)>,
 }
 
 /// A read of one table.
 #[derive(Debug, Clone)]
 pub struct Select {
     pub table: QualifiedName,
+    /// Read the rows from this function call instead of the table.
+    pub from_function: Option<FunctionCall>,
     pub filter: BoolExp,
     pub order_by: Vec<OrderBy>,
     pub distinct_on: Vec<String>,
@@ -240,6 +263,11 @@ pub enum BoolExp {
     Related {
         table: QualifiedName,
         mapping: Vec<(String, String)>,
+        exp: Box<BoolExp>,
+    },
+    /// Some row returned by a set-returning computed field satisfies `exp`.
+    ComputedRelated {
+        call: ComputedCall,
         exp: Box<BoolExp>,
     },
     /// Some row of an unrelated table satisfies `exp` (`_exists` in permissions).

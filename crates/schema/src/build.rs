@@ -79,6 +79,75 @@ pub fn build_schema(resolved: &ResolvedMetadata, role: &str) -> Result<RoleSchem
             }
         }
     }
+    // Computed fields, now that every table has an index.
+    for t in &resolved.tables {
+        let Some(&i) = table_index.get(&t.name) else {
+            continue;
+        };
+        for cf in &t.computed_fields {
+            let f = &cf.function;
+            let scalar = (!f.returns_set && f.return_type.kind != "c").then(|| {
+                (
+                    scalars::scalar_for_type(&f.return_type.name),
+                    f.return_type.schema.clone(),
+                    f.return_type.name.clone(),
+                )
+            });
+            let returns_table = cf
+                .returns_table
+                .as_ref()
+                .and_then(|rt| table_index.get(rt).copied());
+            if scalar.is_none() && returns_table.is_none() {
+                continue;
+            }
+            tables[i].computed.insert(
+                cf.name.clone(),
+                crate::types::ComputedInfo {
+                    function: rasura_metadata::QualifiedName::new(&f.schema, &f.name),
+                    table_argument: cf.table_argument,
+                    session_argument: cf.session_argument,
+                    arity: f.argument_types.len(),
+                    scalar,
+                    returns_table,
+                },
+            );
+            if naming::is_valid_name(&cf.name) && tables[i].computed[&cf.name].scalar.is_some() {
+                tables[i]
+                    .fields
+                    .insert(cf.name.clone(), TableField::Computed(cf.name.clone()));
+            }
+        }
+    }
+    let functions: Vec<crate::types::FunctionInfo> = resolved
+        .functions
+        .iter()
+        .filter_map(|f| {
+            let table = *table_index.get(f.returns_table.as_ref()?)?;
+            let names = &f.function.argument_names;
+            let args = f
+                .function
+                .argument_types
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    (
+                        names
+                            .get(i)
+                            .cloned()
+                            .unwrap_or_else(|| format!("arg_{}", i + 1)),
+                        t.schema.clone(),
+                        t.name.clone(),
+                    )
+                })
+                .collect();
+            Some(crate::types::FunctionInfo {
+                name: f.name.clone(),
+                args,
+                defaults: f.function.default_count.max(0) as usize,
+                table,
+            })
+        })
+        .collect();
     let all = crate::perms::all_relationships(&tables);
     for (t, rels) in tables.iter_mut().zip(all) {
         t.relationships = rels;
@@ -97,6 +166,11 @@ pub fn build_schema(resolved: &ResolvedMetadata, role: &str) -> Result<RoleSchem
         }
         w.table(t, &tables, idx, &mut query_roots, &mut mutation_roots);
     }
+    for (i, f) in functions.iter().enumerate() {
+        if tables[f.table].visible {
+            w.function(f, i, &tables, &mut query_roots);
+        }
+    }
     let sdl = w.finish();
     let schema =
         Schema::parse_and_validate(sdl, "schema.graphql").map_err(|e| e.errors.to_string())?;
@@ -109,6 +183,7 @@ pub fn build_schema(resolved: &ResolvedMetadata, role: &str) -> Result<RoleSchem
         mutation_roots,
         tables,
         table_index,
+        functions,
     })
 }
 
@@ -164,6 +239,7 @@ fn table_info(t: &ResolvedTable) -> TableInfo {
         insert_columns: vec![],
         update_columns: vec![],
         perms: None,
+        computed: HashMap::new(),
     }
 }
 
@@ -322,6 +398,14 @@ impl SdlWriter {
                         target.aggregate
                     );
                 }
+                TableField::Computed(n) => {
+                    if let Some((scalar, _, _)) =
+                        info.computed.get(n).and_then(|c| c.scalar.clone())
+                    {
+                        self.scalar(&scalar);
+                        let _ = writeln!(self.types, "  \"A computed field, executes function \\\"{}\\\"\"\n  {name}: {scalar}", info.computed[n].function);
+                    }
+                }
                 TableField::Column(_) => {}
             }
         }
@@ -382,7 +466,7 @@ impl SdlWriter {
                         tables[r.target].type_name
                     );
                 }
-                TableField::Column(_) => {}
+                TableField::Column(_) | TableField::Computed(_) => {}
             }
         }
         self.types.push_str("}\n");
@@ -577,5 +661,60 @@ impl SdlWriter {
             let _ = write!(out, "type mutation_root {{\n{}}}\n", self.mutation_fields);
         }
         out
+    }
+}
+
+impl SdlWriter {
+    /// A tracked function's root fields: `<f>(args: <f>_args!, ...)` and `<f>_aggregate`.
+    fn function(
+        &mut self,
+        f: &crate::types::FunctionInfo,
+        idx: usize,
+        tables: &[TableInfo],
+        roots: &mut HashMap<String, RootField>,
+    ) {
+        let base = if f.name.schema == "public" {
+            f.name.name.clone()
+        } else {
+            format!("{}_{}", f.name.schema, f.name.name)
+        };
+        if !naming::is_valid_name(&base) {
+            return;
+        }
+        let table = &tables[f.table];
+        let names = TypeNames::new(&table.type_name);
+        let args_arg = if f.args.is_empty() {
+            String::new()
+        } else {
+            let _ = writeln!(self.types, "input {base}_args {{");
+            let required = f.args.len() - f.defaults.min(f.args.len());
+            for (i, (name, _, ty)) in f.args.iter().enumerate() {
+                let scalar = scalars::scalar_for_type(ty);
+                self.scalar(&scalar);
+                let _ = writeln!(self.types, "  {name}: {scalar}");
+                let _ = i < required;
+            }
+            self.types.push_str("}\n");
+            format!("\"input parameters for function \\\"{base}\\\"\" args: {base}_args!, ")
+        };
+        let select = select_args(&names);
+        let inner = &select[1..select.len() - 1];
+        let _ = writeln!(
+            self.query_fields,
+            "  \"execute function \\\"{base}\\\" which returns \\\"{}\\\"\"\n  {base}({args_arg}{inner}): [{}!]!",
+            table.name, names.object
+        );
+        roots.insert(base.clone(), RootField::Function(idx));
+        if table.allow_aggregations {
+            let _ = writeln!(
+                self.query_fields,
+                "  \"execute function \\\"{base}\\\" and query aggregates on result of table type \\\"{}\\\"\"\n  {base}_aggregate({args_arg}{inner}): {}!",
+                table.name, names.aggregate
+            );
+            roots.insert(
+                format!("{base}_aggregate"),
+                RootField::FunctionAggregate(idx),
+            );
+        }
     }
 }

@@ -10,4 +10,7 @@ pub mod types;
 
 pub use build::build_schema;
 pub use perms::RolePerms;
-pub use types::{ColumnInfo, MutationRoot, RelInfo, RoleSchema, RootField, TableField, TableInfo};
+pub use types::{
+    ColumnInfo, ComputedInfo, FunctionInfo, MutationRoot, RelInfo, RoleSchema, RootField,
+    TableField, TableInfo,
+};

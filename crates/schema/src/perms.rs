@@ -54,6 +54,10 @@ pub(crate) fn apply_role(tables: &mut [TableInfo], resolved: &ResolvedMetadata, 
             .unwrap_or_default();
         t.fields.retain(|_, f| match f {
             TableField::Column(c) => select_cols.allows(c),
+            TableField::Computed(n) => perms
+                .select
+                .as_ref()
+                .is_some_and(|s| s.computed_fields.contains(n)),
             _ => true,
         });
         let allowed =
@@ -81,7 +85,7 @@ pub(crate) fn apply_role(tables: &mut [TableInfo], resolved: &ResolvedMetadata, 
     let aggregates: Vec<bool> = tables.iter().map(|t| t.allow_aggregations).collect();
     for t in tables.iter_mut() {
         t.fields.retain(|_, f| match f {
-            TableField::Column(_) => true,
+            TableField::Column(_) | TableField::Computed(_) => true,
             TableField::ObjectRel(r) | TableField::ArrayRel(r) => visible[r.target],
             TableField::ArrayAggregate(r) => visible[r.target] && aggregates[r.target],
         });

@@ -13,6 +13,11 @@ pub fn scalar_for(column: &Column) -> String {
     base_scalar(&column.type_name)
 }
 
+/// The GraphQL scalar for a type by name (`int4` → `Int`, `_text` → `_text`).
+pub fn scalar_for_type(type_name: &str) -> String {
+    base_scalar(type_name)
+}
+
 fn base_scalar(type_name: &str) -> String {
     match type_name {
         "int4" | "serial" => "Int",

@@ -19,6 +19,7 @@ pub struct RoleSchema {
     pub mutation_roots: HashMap<String, MutationRoot>,
     pub tables: Vec<TableInfo>,
     pub table_index: HashMap<QualifiedName, usize>,
+    pub functions: Vec<FunctionInfo>,
 }
 
 /// What a root field of `query_root` does.
@@ -27,6 +28,33 @@ pub enum RootField {
     Select(usize),
     SelectByPk(usize),
     SelectAggregate(usize),
+    /// A tracked function (index into `RoleSchema::functions`).
+    Function(usize),
+    FunctionAggregate(usize),
+}
+
+/// A tracked function returning rows of a table.
+#[derive(Debug, Clone)]
+pub struct FunctionInfo {
+    pub name: QualifiedName,
+    /// Input arguments: (name, type schema, type name).
+    pub args: Vec<(String, String, String)>,
+    /// How many trailing arguments have defaults.
+    pub defaults: usize,
+    /// The table whose rows it returns (index into `RoleSchema::tables`).
+    pub table: usize,
+}
+
+/// A computed field: a function of the row.
+#[derive(Debug, Clone)]
+pub struct ComputedInfo {
+    pub function: QualifiedName,
+    pub table_argument: usize,
+    pub session_argument: Option<usize>,
+    pub arity: usize,
+    /// The scalar it returns, or `None` for a set of rows of `returns_table`.
+    pub scalar: Option<(String, String, String)>,
+    pub returns_table: Option<usize>,
 }
 
 /// What a root field of `mutation_root` does (the index of its table).
@@ -68,6 +96,8 @@ pub struct TableInfo {
     pub update_columns: Vec<String>,
     /// The role's permissions; `None` for admin.
     pub perms: Option<crate::RolePerms>,
+    /// Computed fields by name, visible or not.
+    pub computed: HashMap<String, ComputedInfo>,
 }
 
 impl TableInfo {
@@ -95,6 +125,8 @@ pub enum TableField {
     ArrayRel(RelInfo),
     /// `<rel>_aggregate`.
     ArrayAggregate(RelInfo),
+    /// A scalar computed field, by name.
+    Computed(String),
 }
 
 /// A relationship's target (index into `RoleSchema::tables`) and column mapping.

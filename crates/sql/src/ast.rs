@@ -33,6 +33,12 @@ pub enum Expr {
     Null,
     /// `name(args)`.
     Func(String, Vec<Expr>),
+    /// `"schema"."name"(args)`: a user function, quoted.
+    Call {
+        schema: String,
+        name: String,
+        args: Vec<Expr>,
+    },
     /// `count(*)`, `count(DISTINCT a)`, `count((a, b))`.
     Count {
         distinct: bool,
@@ -98,6 +104,13 @@ pub enum From {
     /// A common table expression of the enclosing statement.
     Cte {
         name: Alias,
+        alias: Alias,
+    },
+    /// A set-returning function: `"schema"."name"(args) AS alias`.
+    Function {
+        schema: String,
+        name: String,
+        args: Vec<Expr>,
         alias: Alias,
     },
 }

@@ -204,6 +204,17 @@ fn select_sql(out: &mut String, s: &Select) {
                 out.push_str(" AS ");
                 alias_sql(out, alias);
             }
+            From::Function {
+                schema,
+                name,
+                args,
+                alias,
+            } => {
+                let _ = write!(out, "{}.{}(", quote_ident(schema), quote_ident(name));
+                list(out, args, expr_sql);
+                out.push_str(") AS ");
+                alias_sql(out, alias);
+            }
         }
     }
     if let Some(w) = &s.where_ {
@@ -278,6 +289,11 @@ fn expr_sql(out: &mut String, e: &Expr) {
         }
         Expr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Expr::Null => out.push_str("NULL"),
+        Expr::Call { schema, name, args } => {
+            let _ = write!(out, "{}.{}(", quote_ident(schema), quote_ident(name));
+            list(out, args, expr_sql);
+            out.push(')');
+        }
         Expr::Func(name, args) => {
             out.push_str(name);
             out.push('(');

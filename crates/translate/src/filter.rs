@@ -16,6 +16,25 @@ impl Cx<'_> {
     /// As [`Cx::bool_exp`], with `root` the row a permission rule starts from (`["$", col]`).
     fn bool_exp_rooted(&mut self, exp: &BoolExp, alias: &Alias, root: &Alias) -> Expr {
         match exp {
+            BoolExp::ComputedRelated { call, exp } => {
+                let inner = self.alias();
+                let source = self.call(call, &Expr::Row(alias.clone()));
+                let cond = self.bool_exp_rooted(exp, &inner, root);
+                let Expr::Call { schema, name, args } = source else {
+                    unreachable!("call builds a Call")
+                };
+                Expr::Exists(Box::new(Select {
+                    items: vec![SelectItem::Expr(Expr::Int(1), None)],
+                    from: Some(From::Function {
+                        schema,
+                        name,
+                        args,
+                        alias: inner,
+                    }),
+                    where_: Some(cond),
+                    ..Default::default()
+                }))
+            }
             BoolExp::Exists { table, exp } => {
                 let inner = self.alias();
                 let cond = self.bool_exp_rooted(exp, &inner, root);
@@ -62,16 +81,17 @@ impl Cx<'_> {
                     .collect(),
             ),
             BoolExp::Not(inner) => Expr::Not(Box::new(self.bool_exp_rooted(inner, alias, root))),
-            BoolExp::IsNull { column, is_null } => {
-                Expr::IsNull(Box::new(Expr::col(alias, &column.name)), !is_null)
-            }
+            BoolExp::IsNull { column, is_null } => Expr::IsNull(
+                Box::new(self.column_value(column, alias, &Expr::Row(alias.clone()))),
+                !is_null,
+            ),
             BoolExp::Compare {
                 column,
                 cast_text,
                 op,
                 value,
             } => {
-                let mut left = Expr::col(alias, &column.name);
+                let mut left = self.column_value(column, alias, &Expr::Row(alias.clone()));
                 if *cast_text {
                     left = Expr::Cast(Box::new(left), TypeName::pg("text"));
                 }
@@ -233,5 +253,36 @@ fn list(v: &Value) -> Vec<Value> {
         Value::Array(items) => items.clone(),
         Value::Null => vec![],
         other => vec![other.clone()],
+    }
+}
+
+impl Cx<'_> {
+    /// The value of a column, or of a computed field called on `row` (the whole row).
+    pub(crate) fn column_value(&mut self, c: &ColumnRef, alias: &Alias, row: &Expr) -> Expr {
+        match &c.computed {
+            None => Expr::col(alias, &c.name),
+            Some(call) => self.call(call, row),
+        }
+    }
+
+    /// `"schema"."f"(…row…, session)`.
+    pub(crate) fn call(&mut self, call: &rasura_ir::ComputedCall, row: &Expr) -> Expr {
+        let args = (0..call.arity)
+            .map(|i| {
+                if i == call.table_argument {
+                    row.clone()
+                } else if Some(i) == call.session_argument {
+                    self.params
+                        .push(Some(call.session.clone()), Some(TypeName::pg("json")))
+                } else {
+                    Expr::Null
+                }
+            })
+            .collect();
+        Expr::Call {
+            schema: call.function.schema.clone(),
+            name: call.function.name.clone(),
+            args,
+        }
     }
 }

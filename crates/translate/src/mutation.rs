@@ -19,7 +19,7 @@ use crate::query::{empty_array, json_object, Cx, Options};
 /// A translated statement: a plain query, or a write with its result query.
 #[derive(Debug, Clone)]
 pub enum Statement {
-    Select(Select),
+    Select(Box<Select>),
     With(Box<With>),
 }
 
@@ -119,12 +119,12 @@ pub fn translate_mutation(m: &Mutation, options: Options) -> TranslatedStatement
                 body,
             }))
         }
-        None => Statement::Select(text_select(response(
+        None => Statement::Select(Box::new(text_select(response(
             &mut cx,
             &m.output,
             Source::Nothing,
             &m.returning_filter,
-        ))),
+        )))),
     };
     TranslatedStatement { statement, params }
 }
@@ -494,7 +494,7 @@ pub fn rows_by_ctid(
         visible,
     );
     TranslatedStatement {
-        statement: Statement::Select(text_select(json)),
+        statement: Statement::Select(Box::new(text_select(json))),
         params,
     }
 }

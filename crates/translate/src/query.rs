@@ -4,7 +4,7 @@ use rasura_ir::{AggField, AggOp, Field, OpField, OrderBy, OrderTarget, Select, S
 use rasura_sql::{Alias, Expr, From, OrderItem, Select as SqlSelect, SelectItem, TypeName};
 
 use crate::filter::join_condition;
-use crate::params::{array_literal, Params};
+use crate::params::{array_literal, value_text, Params};
 
 /// Translation settings.
 #[derive(Debug, Clone, Copy, Default)]
@@ -26,6 +26,7 @@ pub fn translate_select(select: &Select, options: Options) -> Translated {
     let mut cx = Cx {
         params: &mut params,
         next_alias: 0,
+        whole_rows: vec![],
         options,
     };
     let json = cx.select_json(select, None);
@@ -45,6 +46,8 @@ pub fn translate_select(select: &Select, options: Options) -> Translated {
 pub(crate) struct Cx<'a> {
     pub(crate) params: &'a mut Params,
     next_alias: usize,
+    /// Row aliases that carry the table row as `__row` (for computed fields).
+    whole_rows: Vec<Alias>,
     options: Options,
 }
 
@@ -56,6 +59,7 @@ impl<'a> Cx<'a> {
         Cx {
             params,
             next_alias: 0,
+            whole_rows: vec![],
             options,
         }
     }
@@ -77,7 +81,7 @@ impl Cx<'_> {
                 let row = self.row_json(fields, &base);
                 Expr::Subquery(Box::new(SqlSelect {
                     items: vec![SelectItem::Expr(row, None)],
-                    from: Some(table_from(select, base)),
+                    from: Some(self.table_from(select, base)),
                     where_: Some(where_),
                     limit: parent.map(|_| 1),
                     ..Default::default()
@@ -144,6 +148,13 @@ impl Cx<'_> {
         let row_alias = self.alias();
         let where_ = self.base_where(select, &base, parent);
         let mut items = vec![SelectItem::Star(base.clone())];
+        if needs_whole_row(&select.shape) {
+            items.push(SelectItem::Expr(
+                Expr::Row(base.clone()),
+                Some("__row".into()),
+            ));
+            self.whole_rows.push(row_alias.clone());
+        }
         let mut base_order = vec![];
         let mut outer_order = vec![];
         let mut distinct_on = vec![];
@@ -170,7 +181,7 @@ impl Cx<'_> {
         let inner = SqlSelect {
             distinct_on,
             items,
-            from: Some(table_from(select, base)),
+            from: Some(self.table_from(select, base)),
             where_: Some(where_),
             order_by: base_order,
             limit: select.limit,
@@ -249,7 +260,12 @@ impl Cx<'_> {
             let v = match f {
                 Field::Typename(t) => Expr::Str(t.clone()),
                 Field::Column { column, path } => {
-                    let mut v = Expr::col(alias, &column.name);
+                    let row = if self.whole_rows.contains(alias) {
+                        Expr::col(alias, "__row")
+                    } else {
+                        Expr::Row(alias.clone())
+                    };
+                    let mut v = self.column_value(column, alias, &row);
                     if let Some(path) = path {
                         let items: Vec<serde_json::Value> = path
                             .iter()
@@ -319,11 +335,44 @@ fn order_item(expr: Expr, ob: &OrderBy) -> OrderItem {
     }
 }
 
-fn table_from(select: &Select, alias: Alias) -> From {
-    From::Table {
-        schema: select.table.schema.clone(),
-        name: select.table.name.clone(),
-        alias,
+impl Cx<'_> {
+    /// The table, or the tracked function whose rows a select reads.
+    fn table_from(&mut self, select: &Select, alias: Alias) -> From {
+        match &select.from_function {
+            None => From::Table {
+                schema: select.table.schema.clone(),
+                name: select.table.name.clone(),
+                alias,
+            },
+            Some(f) => From::Function {
+                schema: f.function.schema.clone(),
+                name: f.function.name.clone(),
+                args: f
+                    .args
+                    .iter()
+                    .map(|(schema, ty, v)| {
+                        self.params
+                            .push(value_text(v, ty), Some(TypeName::new(schema, ty)))
+                    })
+                    .collect(),
+                alias,
+            },
+        }
+    }
+}
+
+/// Whether row fields call computed fields (which need the whole row).
+fn needs_whole_row(shape: &Shape) -> bool {
+    let calls = |fields: &[(String, Field)]| {
+        fields
+            .iter()
+            .any(|(_, f)| matches!(f, Field::Column { column, .. } if column.computed.is_some()))
+    };
+    match shape {
+        Shape::Rows(f) | Shape::Single(f) => calls(f),
+        Shape::Aggregate(a) => a
+            .iter()
+            .any(|(_, f)| matches!(f, AggField::Nodes(n) if calls(n))),
     }
 }
 

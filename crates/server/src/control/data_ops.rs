@@ -136,6 +136,7 @@ async fn select(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError>
         None => vec![],
     };
     let select = Select {
+        from_function: None,
         table: args.table.clone(),
         filter: where_exp(&schema, t, args.where_.as_ref())?,
         order_by,
@@ -180,6 +181,7 @@ async fn count(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> 
     let schema = working_schema(ctx).await?;
     let t = table_index(&schema, &args.table)?;
     let select = Select {
+        from_function: None,
         table: args.table.clone(),
         filter: where_exp(&schema, t, args.where_.as_ref())?,
         order_by: vec![],
@@ -206,6 +208,7 @@ fn column_ref(c: &rasura_schema::ColumnInfo) -> ColumnRef {
         name: c.name.clone(),
         type_schema: c.type_schema.clone(),
         type_name: c.type_name.clone(),
+        computed: None,
     }
 }
 

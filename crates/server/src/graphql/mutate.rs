@@ -61,6 +61,11 @@ pub(crate) async fn nested_insert(
         .unwrap_or_else(|| "null".into()))
 }
 
+/// The future of one row's insert: its ctid and JSON, or `None` when skipped.
+type BoxedInsert<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Option<(String, Value)>, GqlError>> + Send + 'a>,
+>;
+
 /// Inserts one row with everything nested in it; returns its ctid and JSON, or `None` when
 /// `on_conflict` skipped it.
 fn insert_one<'a, C: GenericClient>(
@@ -71,9 +76,7 @@ fn insert_one<'a, C: GenericClient>(
     on_conflict: Option<&'a OnConflict>,
     check: Option<&'a rasura_ir::BoolExp>,
     affected: &'a mut u64,
-) -> std::pin::Pin<
-    Box<dyn std::future::Future<Output = Result<Option<(String, Value)>, GqlError>> + Send + 'a>,
-> {
+) -> BoxedInsert<'a> {
     Box::pin(async move {
         let mut extra: Vec<(ColumnRef, Value)> = inherited.to_vec();
         for rel in &row.object_rels {
