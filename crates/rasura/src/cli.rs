@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// Secret that grants admin access [env: RASURA_ADMIN_SECRET, HASURA_GRAPHQL_ADMIN_SECRET]
     #[arg(long)]
     pub admin_secret: Option<String>,
+    /// JWT mode: Hasura's JSON config (type, key, claims_namespace, audience, issuer, ...)
+    /// [env: RASURA_JWT_SECRET, HASURA_GRAPHQL_JWT_SECRET]
+    #[arg(long)]
+    pub jwt_secret: Option<String>,
     /// Role of requests that carry no credentials (needs an admin secret)
     /// [env: RASURA_UNAUTHORIZED_ROLE, HASURA_GRAPHQL_UNAUTHORIZED_ROLE]
     #[arg(long)]
@@ -74,6 +78,7 @@ pub struct ServeConfig {
     pub database_url: Option<String>,
     pub admin_secret: Option<String>,
     pub unauthorized_role: Option<String>,
+    pub jwt_secret: Option<String>,
     pub data_dir: PathBuf,
     pub pg_connections: usize,
     pub stringify_numeric_types: bool,
@@ -124,6 +129,9 @@ impl ServeArgs {
                     "HASURA_GRAPHQL_UNAUTHORIZED_ROLE",
                 ])
             }),
+            jwt_secret: self
+                .jwt_secret
+                .or_else(|| env(&["RASURA_JWT_SECRET", "HASURA_GRAPHQL_JWT_SECRET"])),
             data_dir: self
                 .data_dir
                 .or_else(|| env(&["RASURA_DATA_DIR"]).map(PathBuf::from))

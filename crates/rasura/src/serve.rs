@@ -12,6 +12,15 @@ use crate::cli::ServeConfig;
 const EMBEDDED_DB: &str = "rasura";
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let jwt = match &config.jwt_secret {
+        Some(text) => Some(rasura_server::jwt::parse_config(text).map_err(|e| anyhow::anyhow!(e))?),
+        None => None,
+    };
+    if jwt.is_some() && config.admin_secret.is_none() {
+        anyhow::bail!(
+            "JWT mode (--jwt-secret, HASURA_GRAPHQL_JWT_SECRET) needs an admin secret to be set"
+        );
+    }
     if config.unauthorized_role.is_some() && config.admin_secret.is_none() {
         anyhow::bail!("--unauthorized-role (HASURA_GRAPHQL_UNAUTHORIZED_ROLE) needs an admin secret to be set");
     }
@@ -22,7 +31,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             (cluster.url(EMBEDDED_DB), Some(cluster))
         }
     };
-    let result = run_server(&config, &url, cluster.is_some()).await;
+    let result = run_server(&config, jwt, &url, cluster.is_some()).await;
     if let Some(cluster) = cluster {
         tracing::info!("stopping the embedded PostgreSQL cluster");
         if let Err(e) = cluster.stop().await {
@@ -46,7 +55,12 @@ async fn start_embedded(config: &ServeConfig) -> anyhow::Result<Cluster> {
     Ok(cluster)
 }
 
-async fn run_server(config: &ServeConfig, url: &str, embedded: bool) -> anyhow::Result<()> {
+async fn run_server(
+    config: &ServeConfig,
+    jwt: Option<rasura_server::jwt::JwtConfig>,
+    url: &str,
+    embedded: bool,
+) -> anyhow::Result<()> {
     let pool = rasura_pg::connect_pool(url, 2)
         .await
         .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
@@ -55,6 +69,7 @@ async fn run_server(config: &ServeConfig, url: &str, embedded: bool) -> anyhow::
         ServerConfig {
             admin_secret: config.admin_secret.clone(),
             unauthorized_role: config.unauthorized_role.clone(),
+            jwt,
             stringify_numeric: config.stringify_numeric_types,
             limits: config.limits,
         },

@@ -10,13 +10,17 @@ use serde_json::{json, Value};
 const BIN: &str = env!("CARGO_BIN_EXE_rasura");
 
 async fn setup() -> (TestCluster, TestServer) {
+    setup_with(&[]).await
+}
+
+const JWT_KEY: &str = "a-test-hmac-key-with-32-or-more-characters";
+
+async fn setup_with(extra: &[&str]) -> (TestCluster, TestServer) {
     let pg = TestCluster::start("app").await;
-    let server = TestServer::start(
-        Path::new(BIN),
-        &["--database-url", &pg.url("app"), "--admin-secret", "adm"],
-        &[],
-    )
-    .await;
+    let url = pg.url("app");
+    let mut args = vec!["--database-url", url.as_str(), "--admin-secret", "adm"];
+    args.extend_from_slice(extra);
+    let server = TestServer::start(Path::new(BIN), &args, &[]).await;
     let perm = |kind: &str, table: &str, role: &str, permission: Value| json!({"type": format!("create_{kind}_permission"), "args": {"table": table, "role": role, "permission": permission}});
     let setup = json!({"type": "bulk", "args": [
         {"type": "run_sql", "args": {"sql": "
@@ -248,4 +252,123 @@ async fn writes_follow_filters_checks_and_select_rules() {
         .post("/v2/query", &json!({"type": "run_sql", "args": {"sql": "select string_agg(body, ',' order by id) from note"}}), &[("x-hasura-admin-secret", "adm")])
         .await;
     assert_eq!(notes["result"][1][0], "n2,n3,ok", "{notes}");
+}
+
+/// An HS256 token with Hasura's claims, signed without any JWT library (header.claims.HMAC).
+fn hs256(claims: &Value) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let b64 = |b: &[u8]| {
+        let mut c = Command::new("base64")
+            .args(["-w", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(b).unwrap();
+        let out = String::from_utf8(c.wait_with_output().unwrap().stdout).unwrap();
+        out.trim()
+            .trim_end_matches('=')
+            .replace('+', "-")
+            .replace('/', "_")
+    };
+    let signing_input = format!(
+        "{}.{}",
+        b64(br#"{"alg":"HS256","typ":"JWT"}"#),
+        b64(claims.to_string().as_bytes())
+    );
+    let mut c = Command::new("openssl")
+        .args([
+            "dgst",
+            "-sha256",
+            "-mac",
+            "HMAC",
+            "-macopt",
+            &format!("key:{JWT_KEY}"),
+            "-binary",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin
+        .take()
+        .unwrap()
+        .write_all(signing_input.as_bytes())
+        .unwrap();
+    let sig = c.wait_with_output().unwrap().stdout;
+    format!("{signing_input}.{}", b64(&sig))
+}
+
+#[tokio::test]
+async fn jwt_sessions_apply_the_role_rules() {
+    let config = json!({"type": "HS256", "key": JWT_KEY}).to_string();
+    let (_pg, s) = setup_with(&["--jwt-secret", &config]).await;
+    let claims = json!({"sub": "x", "exp": 4_102_444_800u64, "https://hasura.io/jwt/claims": {
+        "x-hasura-allowed-roles": ["member"], "x-hasura-default-role": "member", "x-hasura-tenant-id": "2"}});
+    let token = hs256(&claims);
+    let auth = format!("Bearer {token}");
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ account { email } }"}),
+            &[("authorization", auth.as_str())],
+        )
+        .await;
+    assert_eq!(body, json!({"data": {"account": [{"email": "c@t2"}]}}));
+    // Headers cannot widen a JWT session.
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ account { email } }"}),
+            &[("authorization", auth.as_str()), ("x-hasura-role", "owner")],
+        )
+        .await;
+    assert_eq!(code(&body), "access-denied");
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ account { email } }"}),
+            &[
+                ("authorization", auth.as_str()),
+                ("x-hasura-tenant-id", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(body, json!({"data": {"account": [{"email": "c@t2"}]}}));
+    // A tampered token, or none at all.
+    let tampered = format!("Bearer {}x", &token[..token.len() - 1]);
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ account { email } }"}),
+            &[("authorization", tampered.as_str())],
+        )
+        .await;
+    assert_eq!(code(&body), "invalid-jwt");
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ account { email } }"}),
+            &[],
+        )
+        .await;
+    assert_eq!(code(&body), "invalid-headers");
+    // The admin secret still wins.
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ account_aggregate { aggregate { count } } }"}),
+            &[("x-hasura-admin-secret", "adm")],
+        )
+        .await;
+    assert_eq!(
+        body,
+        json!({"data": {"account_aggregate": {"aggregate": {"count": 3}}}})
+    );
+    let log = s.log_text();
+    assert!(
+        !log.contains(JWT_KEY) && !log.contains(&token),
+        "a secret reached the log"
+    );
 }

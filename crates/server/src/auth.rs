@@ -1,6 +1,7 @@
 //! Who is asking: the request's headers → a [`Session`] (role and session variables), by the
-//! rules of Hasura's auth modes. Today: the admin secret (with `X-Hasura-Role` and
-//! `X-Hasura-*` headers for its holder), the unauthorized role, or no secret at all.
+//! rules of Hasura's auth modes: the admin secret (checked first; its holder may act as any
+//! role through `X-Hasura-Role` and `X-Hasura-*` headers), then a JWT when JWT mode is on,
+//! then the unauthorized role; with no secret set every request is trusted.
 
 use axum::http::HeaderMap;
 use rasura_ir::Session;
@@ -15,7 +16,7 @@ pub struct AuthError {
 }
 
 impl AuthError {
-    fn denied(message: &str) -> AuthError {
+    pub(crate) fn denied(message: &str) -> AuthError {
         AuthError {
             code: "access-denied",
             message: message.to_string(),
@@ -64,6 +65,26 @@ pub fn resolve_session(config: &ServerConfig, headers: &HeaderMap) -> Result<Ses
         Some(_) => Err(AuthError::denied(
             "invalid x-hasura-admin-secret/x-hasura-access-key",
         )),
+        None if config.jwt.is_some() => {
+            let jwt = config.jwt.as_ref().expect("checked");
+            match crate::jwt::token(jwt, headers)? {
+                Some(t) => crate::jwt::session(jwt, &t, header(headers, "x-hasura-role")),
+                None => match &config.unauthorized_role {
+                    Some(role) => Ok(Session {
+                        role: role.clone(),
+                        vars: [("x-hasura-role".to_string(), role.clone())]
+                            .into_iter()
+                            .collect(),
+                    }),
+                    None => Err(AuthError {
+                        code: "invalid-headers",
+                        message:
+                            "Missing 'Authorization' or 'Cookie' header in JWT authentication mode"
+                                .into(),
+                    }),
+                },
+            }
+        }
         None => match &config.unauthorized_role {
             Some(role) => {
                 let mut s = session_from_headers(headers, role);

@@ -7,6 +7,8 @@ pub struct ServerConfig {
     pub admin_secret: Option<String>,
     /// `--unauthorized-role`: the role of requests without credentials (needs an admin secret).
     pub unauthorized_role: Option<String>,
+    /// `--jwt-secret`: JWT mode (needs an admin secret).
+    pub jwt: Option<crate::jwt::JwtConfig>,
     /// `--stringify-numeric-types`: bigint, numeric, float8 and money as JSON strings.
     pub stringify_numeric: bool,
     /// Depth, size and field-count limits of GraphQL queries.

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod control;
 pub mod graphql;
+pub mod jwt;
 pub mod routes;
 pub mod state;
 pub mod wire_error;

@@ -82,7 +82,7 @@ impl Cx<'_> {
                 Expr::Subquery(Box::new(SqlSelect {
                     items: vec![SelectItem::Expr(row, None)],
                     from: Some(self.table_from(select, base)),
-                    where_: Some(where_),
+                    where_: (where_ != Expr::Bool(true)).then_some(where_),
                     limit: parent.map(|_| 1),
                     ..Default::default()
                 }))
@@ -147,7 +147,11 @@ impl Cx<'_> {
         let base = self.alias();
         let row_alias = self.alias();
         let where_ = self.base_where(select, &base, parent);
-        let mut items = vec![SelectItem::Star(base.clone())];
+        // Only the columns the response needs leave the base query.
+        let mut items: Vec<SelectItem> = needed_columns(&select.shape)
+            .into_iter()
+            .map(|c| SelectItem::Expr(Expr::col(&base, &c), Some(c)))
+            .collect();
         if needs_whole_row(&select.shape) {
             items.push(SelectItem::Expr(
                 Expr::Row(base.clone()),
@@ -182,7 +186,7 @@ impl Cx<'_> {
             distinct_on,
             items,
             from: Some(self.table_from(select, base)),
-            where_: Some(where_),
+            where_: (where_ != Expr::Bool(true)).then_some(where_),
             order_by: base_order,
             limit: select.limit,
             offset: select.offset,
@@ -359,6 +363,52 @@ impl Cx<'_> {
             },
         }
     }
+}
+
+/// The columns a shape reads from its rows (fields, relationship keys, aggregated columns).
+fn needed_columns(shape: &Shape) -> Vec<String> {
+    fn fields(out: &mut Vec<String>, fields: &[(String, Field)]) {
+        for (_, f) in fields {
+            match f {
+                Field::Column { column, .. } if column.computed.is_none() => {
+                    out.push(column.name.clone())
+                }
+                Field::Relationship { mapping, .. } => {
+                    out.extend(mapping.iter().map(|(p, _)| p.clone()))
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = vec![];
+    match shape {
+        Shape::Rows(f) | Shape::Single(f) => fields(&mut out, f),
+        Shape::Aggregate(items) => {
+            for (_, item) in items {
+                match item {
+                    AggField::Nodes(n) => fields(&mut out, n),
+                    AggField::Aggregate(ops) => {
+                        for (_, op) in ops {
+                            match op {
+                                AggOp::Count { columns, .. } => out.extend(columns.iter().cloned()),
+                                AggOp::Op { fields, .. } => {
+                                    out.extend(fields.iter().filter_map(|(_, f)| match f {
+                                        OpField::Column(c) => Some(c.name.clone()),
+                                        OpField::Typename(_) => None,
+                                    }))
+                                }
+                                AggOp::Typename(_) => {}
+                            }
+                        }
+                    }
+                    AggField::Typename(_) => {}
+                }
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|c| seen.insert(c.clone()));
+    out
 }
 
 /// Whether row fields call computed fields (which need the whole row).
