@@ -12,6 +12,8 @@ pub struct Totals {
     pub failed: usize,
     /// Passed files whose error bodies differ in message or code (included in `passed`).
     pub soft: usize,
+    /// Test files upstream expects to fail that did fail (in neither count).
+    pub xfail: usize,
 }
 
 impl Totals {
@@ -35,6 +37,7 @@ pub fn folder_totals(r: &FolderResult) -> Totals {
                 t.passed += 1;
                 t.soft += 1;
             }
+            Verdict::Fail(_) if f.expected_failure => t.xfail += 1,
             Verdict::Fail(_) => t.failed += 1,
         }
     }
@@ -49,6 +52,7 @@ pub fn totals(results: &[FolderResult]) -> Totals {
             passed: a.passed + b.passed,
             failed: a.failed + b.failed,
             soft: a.soft + b.soft,
+            xfail: a.xfail + b.xfail,
         })
 }
 
@@ -63,6 +67,9 @@ pub fn folder_lines(r: &FolderResult, run: Run, verbose: bool) -> Vec<String> {
     });
     if t.soft > 0 {
         state += &format!(", {} soft", t.soft);
+    }
+    if t.xfail > 0 {
+        state += &format!(", {} expected failure", t.xfail);
     }
     if !r.warnings.is_empty() {
         state += &format!(", {} warnings", r.warnings.len());
@@ -163,6 +170,8 @@ fn section(
             if let Some(why) = pick(&f.verdict) {
                 let known = if f.known_broken {
                     " (known broken)"
+                } else if f.expected_failure {
+                    " (expected failure upstream; not counted)"
                 } else {
                     ""
                 };

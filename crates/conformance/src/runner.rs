@@ -31,6 +31,8 @@ pub struct FileResult {
     pub verdict: Verdict,
     /// A setup/teardown file that the corpus README expects to be refused.
     pub known_broken: bool,
+    /// A test file upstream expects to fail.
+    pub expected_failure: bool,
 }
 
 pub struct FolderResult {
@@ -96,6 +98,7 @@ pub async fn run_folder(env: &Env, db: &str, folder: &Folder, run: Run) -> Folde
                     name,
                     verdict: Verdict::Fail(e.clone()),
                     known_broken: false,
+                    expected_failure: false,
                 })
                 .collect();
             return result;
@@ -180,6 +183,7 @@ async fn run_class(
             name,
             verdict,
             known_broken: false,
+            expected_failure: folder.is_expected_failure(&test.file),
         });
     }
     if let Err(e) = &setup {
@@ -216,6 +220,7 @@ async fn run_fixtures_only(
             name: file_name(folder, class, file),
             verdict,
             known_broken: folder.is_known_broken(file),
+            expected_failure: false,
         });
     }
 }

@@ -223,6 +223,41 @@ async fn introspection_answers_what_clients_ask() {
     );
 }
 
+#[tokio::test]
+async fn custom_names_and_other_schemas() {
+    let (_pg, s) = blog(&[]).await;
+    let setup = json!({"type": "bulk", "args": [
+        {"type": "run_sql", "args": {"sql": "create schema library; create table library.book (isbn text primary key, title text); insert into library.book values ('1', 'Dune')"}},
+        {"type": "pg_track_table", "args": {"table": {"schema": "library", "name": "book"}}},
+        {"type": "pg_set_table_customization", "args": {"table": "author", "configuration": {
+            "custom_name": "writer",
+            "custom_root_fields": {"select": "writers", "select_by_pk": "writer_by_id"},
+            "column_config": {"name": {"custom_name": "full_name"}}}}}
+    ]});
+    let (status, body) = s.post("/v1/metadata", &setup, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let body = gql(
+        &s,
+        r#"{ writers(where: {full_name: {_eq: "Ann"}}) { id full_name } writer_by_id(id: 2) { full_name __typename } writer_aggregate { aggregate { count } } library_book { title } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"data": {
+            "writers": [{"id": 1, "full_name": "Ann"}],
+            "writer_by_id": {"full_name": "Bob", "__typename": "writer"},
+            "writer_aggregate": {"aggregate": {"count": 3}},
+            "library_book": [{"title": "Dune"}]
+        }})
+    );
+    // The default names are gone.
+    assert_eq!(
+        gql(&s, "{ author { id } }", json!({})).await["errors"][0]["extensions"]["code"],
+        "validation-failed"
+    );
+}
+
 fn shared_bench() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench");
     p.exists().then_some(p)
