@@ -29,7 +29,10 @@ RASURA_PID=$!
 cleanup() {
   kill -TERM "$RASURA_PID" 2>/dev/null || true
   wait "$RASURA_PID" 2>/dev/null || true
-  [ "${KEEP:-0}" = 1 ] || "$SHARED/pg-stop.sh" "$PG_PORT" >&2 || true
+  if [ "${KEEP:-0}" != 1 ]; then
+    "$SHARED/pg-stop.sh" "$PG_PORT" >&2 || true
+    "$SHARED/peer-postgraphile.sh" stop >&2 2>/dev/null || true
+  fi
 }
 trap cleanup EXIT
 for _ in $(seq 1 100); do
