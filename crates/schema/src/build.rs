@@ -256,9 +256,7 @@ pub(crate) struct SdlWriter {
 
 fn select_args(t: &TypeNames) -> String {
     format!(
-        "(\"distinct select on columns\" distinct_on: [{sc}!], \"limit the number of rows returned\" limit: Int, \
-         \"skip the first n rows. Use only with order_by\" offset: Int, \"sort the rows by one or more columns\" \
-         order_by: [{ob}!], \"filter the rows returned\" where: {be})",
+        "(distinct_on: [{sc}!], limit: Int, offset: Int, order_by: [{ob}!], where: {be})",
         sc = t.select_column,
         ob = t.order_by,
         be = t.bool_exp
@@ -595,9 +593,9 @@ impl SdlWriter {
 
     fn finish(mut self) -> String {
         let mut out = if self.mutation_fields.is_empty() {
-            String::from("schema { query: query_root subscription: subscription_root }\n")
+            String::from("schema { query: query_root }\n")
         } else {
-            String::from("schema { query: query_root mutation: mutation_root subscription: subscription_root }\n")
+            String::from("schema { query: query_root mutation: mutation_root }\n")
         };
         out.push_str(SHARED_SDL);
         if self.needs_jsonb_cast {
@@ -652,11 +650,7 @@ impl SdlWriter {
             self.query_fields
                 .push_str("  no_queries_available: String!\n");
         }
-        let _ = write!(
-            out,
-            "type query_root {{\n{}}}\ntype subscription_root {{\n{}}}\n",
-            self.query_fields, self.query_fields
-        );
+        let _ = write!(out, "type query_root {{\n{}}}\n", self.query_fields);
         if !self.mutation_fields.is_empty() {
             let _ = write!(out, "type mutation_root {{\n{}}}\n", self.mutation_fields);
         }
