@@ -41,6 +41,12 @@ pub struct ServeArgs {
     /// [env: RASURA_JWT_SECRET, HASURA_GRAPHQL_JWT_SECRET]
     #[arg(long)]
     pub jwt_secret: Option<String>,
+    /// Auth webhook URL [env: RASURA_AUTH_HOOK, HASURA_GRAPHQL_AUTH_HOOK]
+    #[arg(long)]
+    pub auth_hook: Option<String>,
+    /// GET or POST [env: RASURA_AUTH_HOOK_MODE, HASURA_GRAPHQL_AUTH_HOOK_MODE] [default: GET]
+    #[arg(long)]
+    pub auth_hook_mode: Option<String>,
     /// Role of requests that carry no credentials (needs an admin secret)
     /// [env: RASURA_UNAUTHORIZED_ROLE, HASURA_GRAPHQL_UNAUTHORIZED_ROLE]
     #[arg(long)]
@@ -79,6 +85,8 @@ pub struct ServeConfig {
     pub admin_secret: Option<String>,
     pub unauthorized_role: Option<String>,
     pub jwt_secret: Option<String>,
+    pub auth_hook: Option<String>,
+    pub auth_hook_mode: Option<String>,
     pub data_dir: PathBuf,
     pub pg_connections: usize,
     pub stringify_numeric_types: bool,
@@ -132,6 +140,12 @@ impl ServeArgs {
             jwt_secret: self
                 .jwt_secret
                 .or_else(|| env(&["RASURA_JWT_SECRET", "HASURA_GRAPHQL_JWT_SECRET"])),
+            auth_hook: self
+                .auth_hook
+                .or_else(|| env(&["RASURA_AUTH_HOOK", "HASURA_GRAPHQL_AUTH_HOOK"])),
+            auth_hook_mode: self
+                .auth_hook_mode
+                .or_else(|| env(&["RASURA_AUTH_HOOK_MODE", "HASURA_GRAPHQL_AUTH_HOOK_MODE"])),
             data_dir: self
                 .data_dir
                 .or_else(|| env(&["RASURA_DATA_DIR"]).map(PathBuf::from))

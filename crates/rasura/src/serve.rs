@@ -16,6 +16,19 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         Some(text) => Some(rasura_server::jwt::parse_config(text).map_err(|e| anyhow::anyhow!(e))?),
         None => None,
     };
+    let hook = match &config.auth_hook {
+        Some(url) => Some(
+            rasura_server::webhook::AuthHook::new(url, config.auth_hook_mode.as_deref())
+                .map_err(|e| anyhow::anyhow!(e))?,
+        ),
+        None => None,
+    };
+    if hook.is_some() && (jwt.is_some() || config.unauthorized_role.is_some()) {
+        anyhow::bail!("the auth webhook cannot be combined with JWT mode or an unauthorized role");
+    }
+    if hook.is_some() && config.admin_secret.is_none() {
+        anyhow::bail!("the auth webhook (--auth-hook, HASURA_GRAPHQL_AUTH_HOOK) needs an admin secret to be set");
+    }
     if jwt.is_some() && config.admin_secret.is_none() {
         anyhow::bail!(
             "JWT mode (--jwt-secret, HASURA_GRAPHQL_JWT_SECRET) needs an admin secret to be set"
@@ -31,7 +44,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             (cluster.url(EMBEDDED_DB), Some(cluster))
         }
     };
-    let result = run_server(&config, jwt, &url, cluster.is_some()).await;
+    let result = run_server(&config, jwt, hook, &url, cluster.is_some()).await;
     if let Some(cluster) = cluster {
         tracing::info!("stopping the embedded PostgreSQL cluster");
         if let Err(e) = cluster.stop().await {
@@ -58,6 +71,7 @@ async fn start_embedded(config: &ServeConfig) -> anyhow::Result<Cluster> {
 async fn run_server(
     config: &ServeConfig,
     jwt: Option<rasura_server::jwt::JwtConfig>,
+    auth_hook: Option<rasura_server::webhook::AuthHook>,
     url: &str,
     embedded: bool,
 ) -> anyhow::Result<()> {
@@ -70,6 +84,7 @@ async fn run_server(
             admin_secret: config.admin_secret.clone(),
             unauthorized_role: config.unauthorized_role.clone(),
             jwt,
+            auth_hook,
             stringify_numeric: config.stringify_numeric_types,
             limits: config.limits,
         },

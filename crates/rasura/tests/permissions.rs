@@ -372,3 +372,91 @@ async fn jwt_sessions_apply_the_role_rules() {
         "a secret reached the log"
     );
 }
+
+/// A tiny auth webhook over real HTTP: `Authorization: Bearer member-1` is a member of tenant 1,
+/// anything else is refused with 401. POST requests must carry the GraphQL request.
+async fn start_hook() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let n = sock.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let head = text[..end].to_ascii_lowercase();
+                        let len = head
+                            .lines()
+                            .find_map(|l| {
+                                l.strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + len {
+                            break;
+                        }
+                    }
+                }
+                let text = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+                let member = text.contains("bearer member-1");
+                let post_ok = !text.starts_with("post") || text.contains("\"query\"");
+                let (status, body) = if member && post_ok {
+                    (
+                        "200 OK",
+                        r#"{"X-Hasura-Role": "member", "X-Hasura-Tenant-Id": "1"}"#,
+                    )
+                } else {
+                    ("401 Unauthorized", "{}")
+                };
+                let resp = format!("HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+                let _ = sock.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}/auth")
+}
+
+#[tokio::test]
+async fn webhook_sessions_in_both_modes() {
+    let hook = start_hook().await;
+    for mode in ["GET", "POST"] {
+        let (_pg, s) = setup_with(&["--auth-hook", &hook, "--auth-hook-mode", mode]).await;
+        let q = json!({"query": "{ account(order_by: {id: asc}) { id } }"});
+        let (_, body) = s
+            .post("/v1/graphql", &q, &[("authorization", "Bearer member-1")])
+            .await;
+        assert_eq!(
+            body,
+            json!({"data": {"account": [{"id": 1}, {"id": 2}]}}),
+            "{mode}"
+        );
+        let (_, body) = s
+            .post("/v1/graphql", &q, &[("authorization", "Bearer nobody")])
+            .await;
+        assert_eq!(code(&body), "access-denied", "{mode}");
+        // The admin secret is checked first.
+        let (_, body) = s
+            .post(
+                "/v1/graphql",
+                &json!({"query": "{ account_aggregate { aggregate { count } } }"}),
+                &[("x-hasura-admin-secret", "adm")],
+            )
+            .await;
+        assert_eq!(
+            body,
+            json!({"data": {"account_aggregate": {"aggregate": {"count": 3}}}}),
+            "{mode}"
+        );
+    }
+}

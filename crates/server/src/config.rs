@@ -9,6 +9,8 @@ pub struct ServerConfig {
     pub unauthorized_role: Option<String>,
     /// `--jwt-secret`: JWT mode (needs an admin secret).
     pub jwt: Option<crate::jwt::JwtConfig>,
+    /// `--auth-hook`: webhook mode (needs an admin secret).
+    pub auth_hook: Option<crate::webhook::AuthHook>,
     /// `--stringify-numeric-types`: bigint, numeric, float8 and money as JSON strings.
     pub stringify_numeric: bool,
     /// Depth, size and field-count limits of GraphQL queries.

@@ -8,6 +8,7 @@ pub mod graphql;
 pub mod jwt;
 pub mod routes;
 pub mod state;
+pub mod webhook;
 pub mod wire_error;
 
 pub use config::ServerConfig;

@@ -95,7 +95,9 @@ fn error_response(e: &GqlError, endpoint: Endpoint) -> Response {
 
 /// One GraphQL request through the whole pipeline; returns the response body.
 async fn run(state: &AppState, headers: &HeaderMap, req: GqlRequest) -> Result<Vec<u8>, GqlError> {
-    let session = crate::auth::resolve_session(&state.config, headers)
+    let request = serde_json::json!({"query": req.query, "variables": req.variables, "operationName": req.operation_name});
+    let session = crate::auth::authenticate(&state.config, headers, &request)
+        .await
         .map_err(|e| GqlError::new(e.code, "$", e.message))?;
     let role = session.role.clone();
     let engine = state.engine();
