@@ -13,7 +13,11 @@ const EMBEDDED_DB: &str = "rasura";
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let jwt = match &config.jwt_secret {
-        Some(text) => Some(rasura_server::jwt::parse_config(text).map_err(|e| anyhow::anyhow!(e))?),
+        Some(text) => {
+            let jwt = rasura_server::jwt::parse_config(text).map_err(|e| anyhow::anyhow!(e))?;
+            jwt.start_refresh().await.map_err(|e| anyhow::anyhow!(e))?;
+            Some(jwt)
+        }
         None => None,
     };
     let hook = match &config.auth_hook {

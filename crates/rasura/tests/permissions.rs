@@ -460,3 +460,67 @@ async fn webhook_sessions_in_both_modes() {
         );
     }
 }
+
+/// Serves one JSON document over HTTP (with a cache lifetime), e.g. a JWK set.
+async fn serve_json(body: String) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncache-control: max-age=300\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}/jwks.json")
+}
+
+#[tokio::test]
+async fn jwt_keys_from_a_jwk_url() {
+    let k = {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let mut c = Command::new("base64")
+            .args(["-w", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin
+            .take()
+            .unwrap()
+            .write_all(JWT_KEY.as_bytes())
+            .unwrap();
+        let out = String::from_utf8(c.wait_with_output().unwrap().stdout).unwrap();
+        out.trim()
+            .trim_end_matches('=')
+            .replace('+', "-")
+            .replace('/', "_")
+    };
+    let jwks = json!({"keys": [{"kty": "oct", "kid": "k1", "alg": "HS256", "k": k}]}).to_string();
+    let url = serve_json(jwks).await;
+    let config = json!({"type": "HS256", "jwk_url": url}).to_string();
+    let (_pg, s) = setup_with(&["--jwt-secret", &config]).await;
+    let claims = json!({"exp": 4_102_444_800u64, "https://hasura.io/jwt/claims": {
+        "x-hasura-allowed-roles": ["member"], "x-hasura-default-role": "member", "x-hasura-tenant-id": "1"}});
+    let auth = format!("Bearer {}", hs256(&claims));
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ account(order_by: {id: asc}) { id } }"}),
+            &[("authorization", auth.as_str())],
+        )
+        .await;
+    assert_eq!(body, json!({"data": {"account": [{"id": 1}, {"id": 2}]}}));
+}

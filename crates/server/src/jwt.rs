@@ -12,11 +12,26 @@ use serde_json::Value;
 
 use crate::auth::AuthError;
 
+/// Where verification keys come from.
+#[derive(Clone)]
+enum Keys {
+    Static(DecodingKey),
+    /// A JWK set fetched from `jwk_url`, refreshed as its `Cache-Control`/`Expires` say.
+    Remote(std::sync::Arc<JwkStore>),
+}
+
+/// The fetched JWK set.
+pub struct JwkStore {
+    url: String,
+    set: std::sync::RwLock<jsonwebtoken::jwk::JwkSet>,
+}
+
 /// The JWT configuration, parsed once at startup.
 #[derive(Clone)]
 pub struct JwtConfig {
     algorithm: Algorithm,
-    key: DecodingKey,
+    keys: Keys,
+    claims_map: Option<serde_json::Map<String, Value>>,
     claims_namespace: String,
     claims_namespace_path: Option<String>,
     stringified: bool,
@@ -56,12 +71,11 @@ struct RawConfig {
 pub fn parse_config(text: &str) -> Result<JwtConfig, String> {
     let raw: RawConfig =
         serde_json::from_str(text).map_err(|e| format!("invalid JWT config: {e}"))?;
-    if raw.jwk_url.is_some() {
-        return Err("JWT config: jwk_url is not supported yet; give the key with \"key\"".into());
-    }
-    if raw.claims_map.is_some() {
-        return Err("JWT config: claims_map is not supported yet".into());
-    }
+    let claims_map = match raw.claims_map {
+        None => None,
+        Some(Value::Object(m)) => Some(m),
+        Some(_) => return Err("JWT config: claims_map must be an object".into()),
+    };
     // Hasura spells Ed25519 as the key type; the algorithm is EdDSA.
     let kind = if raw.kind == "Ed25519" {
         "EdDSA"
@@ -71,7 +85,29 @@ pub fn parse_config(text: &str) -> Result<JwtConfig, String> {
     let algorithm: Algorithm = kind
         .parse()
         .map_err(|_| format!("JWT config: unsupported type {:?}", raw.kind))?;
-    let key_text = raw.key.ok_or("JWT config: \"key\" is required")?;
+    if let Some(url) = raw.jwk_url {
+        let store = JwkStore {
+            url,
+            set: std::sync::RwLock::new(jsonwebtoken::jwk::JwkSet { keys: vec![] }),
+        };
+        return finish(
+            raw_rest(
+                raw.claims_namespace,
+                raw.claims_namespace_path,
+                raw.claims_format,
+                raw.audience,
+                raw.issuer,
+                raw.allowed_skew,
+                raw.header,
+            )?,
+            algorithm,
+            Keys::Remote(std::sync::Arc::new(store)),
+            claims_map,
+        );
+    }
+    let key_text = raw
+        .key
+        .ok_or("JWT config: \"key\" or \"jwk_url\" is required")?;
     let key = match algorithm {
         Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
             if key_text.len() < 32 {
@@ -92,7 +128,39 @@ pub fn parse_config(text: &str) -> Result<JwtConfig, String> {
             .map_err(|e| format!("JWT config: bad Ed25519 key: {e}"))?,
         other => return Err(format!("JWT config: unsupported type {other:?}")),
     };
-    let audience = match raw.audience {
+    let rest = raw_rest(
+        raw.claims_namespace,
+        raw.claims_namespace_path,
+        raw.claims_format,
+        raw.audience,
+        raw.issuer,
+        raw.allowed_skew,
+        raw.header,
+    )?;
+    finish(rest, algorithm, Keys::Static(key), claims_map)
+}
+
+/// The settings other than keys.
+struct Rest {
+    claims_namespace: String,
+    claims_namespace_path: Option<String>,
+    stringified: bool,
+    audience: Option<Vec<String>>,
+    issuer: Option<String>,
+    allowed_skew: u64,
+    cookie: Option<String>,
+}
+
+fn raw_rest(
+    claims_namespace: Option<String>,
+    claims_namespace_path: Option<String>,
+    claims_format: Option<String>,
+    audience: Option<Value>,
+    issuer: Option<String>,
+    allowed_skew: Option<u64>,
+    header: Option<Value>,
+) -> Result<Rest, String> {
+    let audience = match audience {
         None => None,
         Some(Value::String(a)) => Some(vec![a]),
         Some(Value::Array(items)) => Some(
@@ -104,7 +172,7 @@ pub fn parse_config(text: &str) -> Result<JwtConfig, String> {
         ),
         Some(_) => return Err("JWT config: audience must be a string or a list of strings".into()),
     };
-    let cookie = match raw.header {
+    let cookie = match header {
         None => None,
         Some(h) => match h.get("type").and_then(Value::as_str) {
             Some("Authorization") => None,
@@ -117,19 +185,96 @@ pub fn parse_config(text: &str) -> Result<JwtConfig, String> {
             _ => return Err("JWT config: header.type must be Authorization or Cookie".into()),
         },
     };
-    Ok(JwtConfig {
-        algorithm,
-        key,
-        claims_namespace: raw
-            .claims_namespace
-            .unwrap_or_else(|| "https://hasura.io/jwt/claims".into()),
-        claims_namespace_path: raw.claims_namespace_path,
-        stringified: raw.claims_format.as_deref() == Some("stringified_json"),
+    Ok(Rest {
+        claims_namespace: claims_namespace.unwrap_or_else(|| "https://hasura.io/jwt/claims".into()),
+        claims_namespace_path,
+        stringified: claims_format.as_deref() == Some("stringified_json"),
         audience,
-        issuer: raw.issuer,
-        allowed_skew: raw.allowed_skew.unwrap_or(0),
+        issuer,
+        allowed_skew: allowed_skew.unwrap_or(0),
         cookie,
     })
+}
+
+fn finish(
+    r: Rest,
+    algorithm: Algorithm,
+    keys: Keys,
+    claims_map: Option<serde_json::Map<String, Value>>,
+) -> Result<JwtConfig, String> {
+    Ok(JwtConfig {
+        algorithm,
+        keys,
+        claims_map,
+        claims_namespace: r.claims_namespace,
+        claims_namespace_path: r.claims_namespace_path,
+        stringified: r.stringified,
+        audience: r.audience,
+        issuer: r.issuer,
+        allowed_skew: r.allowed_skew,
+        cookie: r.cookie,
+    })
+}
+
+impl JwtConfig {
+    /// For `jwk_url`: fetches the key set now, then keeps refreshing it in the background as
+    /// the response's `Cache-Control: max-age` (or `Expires`) says.
+    pub async fn start_refresh(&self) -> Result<(), String> {
+        let Keys::Remote(store) = &self.keys else {
+            return Ok(());
+        };
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let first = fetch_jwks(&client, store).await?;
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut wait = first;
+            loop {
+                let Some(secs) = wait else { return };
+                tokio::time::sleep(std::time::Duration::from_secs(secs.max(1))).await;
+                wait = match fetch_jwks(&client, &store).await {
+                    Ok(next) => next,
+                    Err(e) => {
+                        tracing::warn!("could not refresh the JWK set: {e}");
+                        Some(60)
+                    }
+                };
+            }
+        });
+        Ok(())
+    }
+}
+
+/// Fetches the JWK set; returns how long it may be cached (seconds), if the server said.
+async fn fetch_jwks(client: &reqwest::Client, store: &JwkStore) -> Result<Option<u64>, String> {
+    let resp = client
+        .get(&store.url)
+        .send()
+        .await
+        .map_err(|e| format!("JWK set at {}: {e}", store.url))?;
+    if !resp.status().is_success() {
+        return Err(format!("JWK set at {}: HTTP {}", store.url, resp.status()));
+    }
+    let max_age = resp
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|cc| {
+            cc.split(',').find_map(|d| {
+                let d = d.trim();
+                d.strip_prefix("s-maxage=")
+                    .or_else(|| d.strip_prefix("max-age="))
+                    .and_then(|n| n.parse().ok())
+            })
+        });
+    let set: jsonwebtoken::jwk::JwkSet = resp
+        .json()
+        .await
+        .map_err(|e| format!("JWK set at {}: {e}", store.url))?;
+    *store.set.write().expect("jwk lock") = set;
+    Ok(max_age)
 }
 
 fn err(code: &'static str, message: impl Into<String>) -> AuthError {
@@ -179,7 +324,41 @@ pub fn session(
         Some(a) => v.set_audience(a),
         None => v.validate_aud = false,
     }
-    let data = jsonwebtoken::decode::<Value>(token, &cfg.key, &v).map_err(|e| {
+    let key = match &cfg.keys {
+        Keys::Static(k) => k.clone(),
+        Keys::Remote(store) => {
+            let header = jsonwebtoken::decode_header(token)
+                .map_err(|_| err("invalid-jwt", "Could not verify JWT: malformed token"))?;
+            let set = store.set.read().expect("jwk lock");
+            let jwk = match &header.kid {
+                Some(kid) => set.find(kid),
+                None => set.keys.first(),
+            }
+            .ok_or_else(|| {
+                err(
+                    "invalid-jwt",
+                    "Could not verify JWT: no matching key in the JWK set",
+                )
+            })?;
+            // The key's own algorithm, when the set names one, is the only one accepted.
+            if let Some(alg) = jwk.common.key_algorithm {
+                if alg.to_string() != format!("{:?}", header.alg) {
+                    return Err(err(
+                        "invalid-jwt",
+                        "Could not verify JWT: algorithm not allowed",
+                    ));
+                }
+            }
+            v.algorithms = vec![header.alg];
+            DecodingKey::from_jwk(jwk).map_err(|_| {
+                err(
+                    "invalid-jwt",
+                    "Could not verify JWT: unusable key in the JWK set",
+                )
+            })?
+        }
+    };
+    let data = jsonwebtoken::decode::<Value>(token, &key, &v).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind::*;
         let what = match e.kind() {
             ExpiredSignature => "JWTExpired".to_string(),
@@ -198,9 +377,10 @@ pub fn session(
             return Err(err("invalid-jwt", "Could not verify JWT: JWTNotInIssuer"));
         }
     }
-    let hasura = match &cfg.claims_namespace_path {
-        Some(path) => json_path(&claims, path),
-        None => claims.get(&cfg.claims_namespace).cloned(),
+    let hasura = match (&cfg.claims_map, &cfg.claims_namespace_path) {
+        (Some(map), _) => Some(mapped_claims(map, &claims)?),
+        (None, Some(path)) => json_path(&claims, path),
+        (None, None) => claims.get(&cfg.claims_namespace).cloned(),
     }
     .ok_or_else(|| {
         err(
@@ -294,6 +474,32 @@ pub fn session(
     Ok(Session { role, vars })
 }
 
+/// The Hasura claims built from `claims_map`: each entry a literal, or `{path, default?}` into
+/// the token's claims.
+fn mapped_claims(map: &serde_json::Map<String, Value>, claims: &Value) -> Result<Value, AuthError> {
+    let mut out = serde_json::Map::new();
+    for (name, spec) in map {
+        let value = match spec {
+            Value::Object(o) if o.contains_key("path") => {
+                let path = o["path"].as_str().unwrap_or("$");
+                match (json_path(claims, path), o.get("default")) {
+                    (Some(v), _) => v,
+                    (None, Some(d)) => d.clone(),
+                    (None, None) => {
+                        return Err(err(
+                            "jwt-invalid-claims",
+                            format!("JWT claim from claims_map, {name} not found"),
+                        ));
+                    }
+                }
+            }
+            literal => literal.clone(),
+        };
+        out.insert(name.clone(), value);
+    }
+    Ok(Value::Object(out))
+}
+
 /// `$.a.b` (or `$` for the root) in a JSON value.
 fn json_path(v: &Value, path: &str) -> Option<Value> {
     let mut cur = v;
@@ -341,6 +547,31 @@ mod tests {
         json!({"sub": "42", "exp": now() + 600, "https://hasura.io/jwt/claims": {
             "x-hasura-allowed-roles": roles, "x-hasura-default-role": default,
             "X-Hasura-User-Id": "42", "x-hasura-org-ids": ["1", "2"]}})
+    }
+
+    #[test]
+    fn claims_map_builds_the_claims() {
+        let c = cfg(json!({"claims_map": {
+            "x-hasura-allowed-roles": {"path": "$.roles"},
+            "x-hasura-default-role": {"path": "$.main_role", "default": "user"},
+            "x-hasura-user-id": {"path": "$.sub"},
+            "x-hasura-org": "acme"
+        }}));
+        let t = sign(json!({"sub": "7", "exp": now() + 60, "roles": ["user", "editor"]}));
+        let s = session(&c, &t, None).unwrap();
+        assert_eq!(
+            (
+                s.role.as_str(),
+                s.var("x-hasura-user-id"),
+                s.var("x-hasura-org")
+            ),
+            ("user", Some("7"), Some("acme"))
+        );
+        let missing = sign(json!({"exp": now() + 60}));
+        assert_eq!(
+            session(&c, &missing, None).unwrap_err().code,
+            "jwt-invalid-claims"
+        );
     }
 
     #[test]
