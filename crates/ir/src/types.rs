@@ -124,6 +124,8 @@ pub enum ResponseField {
 pub struct Session {
     pub role: String,
     pub vars: std::collections::BTreeMap<String, String>,
+    /// The admin secret's holder asked for `backend_only` permissions.
+    pub backend_only: bool,
 }
 
 impl Session {
@@ -131,6 +133,7 @@ impl Session {
         Session {
             role: "admin".into(),
             vars: Default::default(),
+            backend_only: false,
         }
     }
 

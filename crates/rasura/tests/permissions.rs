@@ -41,6 +41,7 @@ async fn setup_with(extra: &[&str]) -> (TestCluster, TestServer) {
         perm("select", "note", "owner", json!({"columns": "*", "filter": {"account": {"owner_id": {"_eq": "X-Hasura-User-Id"}}}})),
         perm("update", "account", "owner", json!({"columns": ["balance", "email"], "filter": {"owner_id": {"_eq": "X-Hasura-User-Id"}}, "check": {"balance": {"_gte": 0}}})),
         perm("delete", "note", "owner", json!({"filter": {"account": {"owner_id": {"_eq": "X-Hasura-User-Id"}}}})),
+        perm("insert", "account", "owner", json!({"columns": ["tenant_id", "owner_id", "email"], "check": {}, "set": {"owner_id": "X-Hasura-User-Id"}, "backend_only": true})),
         perm("select", "account", "auditor", json!({"columns": ["id", "tenant_id"], "filter": {}, "limit": 2})),
     ]});
     let (status, body) = server
@@ -243,6 +244,27 @@ async fn writes_follow_filters_checks_and_select_rules() {
     .await;
     assert_eq!(body, json!({"data": {"d": {"affected_rows": 2}}}));
 
+    // A backend-only insert needs the admin secret and the header; presets fill owner_id.
+    let insert = r#"mutation { insert_account_one(object: {tenant_id: 9, email: "new@t9"}) { owner_id email } }"#;
+    assert_eq!(
+        code(&as_role(&s, "owner", &u10, insert).await),
+        "validation-failed"
+    );
+    let body = as_role(
+        &s,
+        "owner",
+        &[
+            ("x-hasura-user-id", "10"),
+            ("x-hasura-use-backend-only-permissions", "true"),
+        ],
+        insert,
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"data": {"insert_account_one": {"owner_id": 10, "email": "new@t9"}}}),
+        "{body}"
+    );
     // The database as the admin sees it: every rule held.
     let (_, rows) = s
         .post("/v2/query", &json!({"type": "run_sql", "args": {"sql": "select string_agg(body, ',' order by id) from note; select balance from account where id = 1"}}), &[("x-hasura-admin-secret", "adm")])

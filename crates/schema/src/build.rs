@@ -38,6 +38,15 @@ enum order_by {
 
 /// Builds the schema `role` sees (today every role sees everything, as admin does).
 pub fn build_schema(resolved: &ResolvedMetadata, role: &str) -> Result<RoleSchema, String> {
+    build_schema_for(resolved, role, false)
+}
+
+/// As [`build_schema`]; `backend` includes the role's `backend_only` mutation permissions.
+pub fn build_schema_for(
+    resolved: &ResolvedMetadata,
+    role: &str,
+    backend: bool,
+) -> Result<RoleSchema, String> {
     let mut tables = vec![];
     let mut table_index = HashMap::new();
     for t in &resolved.tables {
@@ -152,7 +161,7 @@ pub fn build_schema(resolved: &ResolvedMetadata, role: &str) -> Result<RoleSchem
     for (t, rels) in tables.iter_mut().zip(all) {
         t.relationships = rels;
     }
-    crate::perms::apply_role(&mut tables, resolved, role);
+    crate::perms::apply_role(&mut tables, resolved, role, backend);
     let mut w = SdlWriter::default();
     let mut query_roots = HashMap::new();
     let mut mutation_roots = HashMap::new();

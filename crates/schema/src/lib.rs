@@ -8,7 +8,7 @@ pub mod perms;
 pub mod scalars;
 pub mod types;
 
-pub use build::build_schema;
+pub use build::{build_schema, build_schema_for};
 pub use perms::RolePerms;
 pub use types::{
     ColumnInfo, ComputedInfo, FunctionInfo, MutationRoot, RelInfo, RoleSchema, RootField,

@@ -20,7 +20,14 @@ pub struct RolePerms {
 }
 
 /// Narrows every table to what `role` may see and do.
-pub(crate) fn apply_role(tables: &mut [TableInfo], resolved: &ResolvedMetadata, role: &str) {
+/// Mutation permissions marked `backend_only` count only when `backend` is set (a request with
+/// the admin secret and `x-hasura-use-backend-only-permissions: true`).
+pub(crate) fn apply_role(
+    tables: &mut [TableInfo],
+    resolved: &ResolvedMetadata,
+    role: &str,
+    backend: bool,
+) {
     let admin = role == "admin";
     for t in tables.iter_mut() {
         let writable: Vec<String> = {
@@ -41,9 +48,21 @@ pub(crate) fn apply_role(tables: &mut [TableInfo], resolved: &ResolvedMetadata, 
         };
         let perms = RolePerms {
             select: r.select_permissions.get(role).cloned(),
-            insert: r.insert_permissions.get(role).cloned(),
-            update: r.update_permissions.get(role).cloned(),
-            delete: r.delete_permissions.get(role).cloned(),
+            insert: r
+                .insert_permissions
+                .get(role)
+                .filter(|p| backend || !p.backend_only)
+                .cloned(),
+            update: r
+                .update_permissions
+                .get(role)
+                .filter(|p| backend || !p.backend_only)
+                .cloned(),
+            delete: r
+                .delete_permissions
+                .get(role)
+                .filter(|p| backend || !p.backend_only)
+                .cloned(),
         };
         t.visible = perms.select.is_some();
         t.allow_aggregations = perms.select.as_ref().is_some_and(|s| s.allow_aggregations);

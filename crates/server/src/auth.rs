@@ -48,7 +48,14 @@ fn session_from_headers(headers: &HeaderMap, default_role: &str) -> Session {
         .cloned()
         .unwrap_or_else(|| default_role.to_string());
     vars.insert("x-hasura-role".into(), role.clone());
-    Session { role, vars }
+    let backend_only = vars
+        .get("x-hasura-use-backend-only-permissions")
+        .is_some_and(|v| v == "true");
+    Session {
+        role,
+        vars,
+        backend_only,
+    }
 }
 
 /// Resolves the session of a request, calling the auth webhook when that mode is on.
@@ -102,6 +109,7 @@ pub fn resolve_session(config: &ServerConfig, headers: &HeaderMap) -> Result<Ses
                         vars: [("x-hasura-role".to_string(), role.clone())]
                             .into_iter()
                             .collect(),
+                        backend_only: false,
                     }),
                     None => Err(AuthError {
                         code: "invalid-headers",
@@ -116,6 +124,7 @@ pub fn resolve_session(config: &ServerConfig, headers: &HeaderMap) -> Result<Ses
             Some(role) => {
                 let mut s = session_from_headers(headers, role);
                 s.role = role.clone();
+                s.backend_only = false;
                 s.vars.insert("x-hasura-role".into(), role.clone());
                 Ok(s)
             }

@@ -471,7 +471,11 @@ pub fn session(
         vars.insert(k, text);
     }
     vars.insert("x-hasura-role".into(), role.clone());
-    Ok(Session { role, vars })
+    Ok(Session {
+        role,
+        vars,
+        backend_only: false,
+    })
 }
 
 /// The Hasura claims built from `claims_map`: each entry a literal, or `{path, default?}` into

@@ -57,22 +57,23 @@ impl EngineState {
     }
 
     /// The schema `role` queries against.
-    pub fn schema_for(&self, role: &str) -> Arc<RoleSchema> {
+    pub fn schema_for(&self, role: &str, backend_only: bool) -> Arc<RoleSchema> {
         if role == "admin" {
             return self.admin_schema.clone();
         }
+        let key = format!("{role}\u{0}{backend_only}");
         let mut cache = self.role_schemas.lock().expect("schema cache lock");
-        if let Some(s) = cache.get(role) {
+        if let Some(s) = cache.get(&key) {
             return s.clone();
         }
-        let schema = match rasura_schema::build_schema(&self.resolved, role) {
+        let schema = match rasura_schema::build_schema_for(&self.resolved, role, backend_only) {
             Ok(s) => Arc::new(s),
             Err(e) => {
                 tracing::error!(role, "could not build the role's GraphQL schema: {e}");
                 self.empty_schema.clone()
             }
         };
-        cache.insert(role.to_string(), schema.clone());
+        cache.insert(key, schema.clone());
         schema
     }
 }

@@ -136,5 +136,9 @@ pub async fn session(
             code: "access-denied",
             message: "the authorization hook did not give x-hasura-role".into(),
         })?;
-    Ok(Session { role, vars })
+    Ok(Session {
+        role,
+        vars,
+        backend_only: false,
+    })
 }

@@ -101,7 +101,13 @@ async fn run(state: &AppState, headers: &HeaderMap, req: GqlRequest) -> Result<V
         .map_err(|e| GqlError::new(e.code, "$", e.message))?;
     let role = session.role.clone();
     let engine = state.engine();
-    let schema = engine.schema_for(&role);
+    let schema = engine.schema_for(&role, session.backend_only);
+    // Documents are validated against a schema: backend-only sessions have their own.
+    let role = if session.backend_only {
+        format!("{role}\u{0}backend")
+    } else {
+        role
+    };
     limits::check_size(&req.query, &state.config.limits)?;
     let doc = match engine.documents.get(&role, &req.query) {
         Some(doc) => doc,
