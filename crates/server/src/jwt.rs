@@ -269,6 +269,14 @@ async fn fetch_jwks(client: &reqwest::Client, store: &JwkStore) -> Result<Option
                     .and_then(|n| n.parse().ok())
             })
         });
+    let expires = resp
+        .headers()
+        .get("expires")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|e| httpdate::parse_http_date(e).ok())
+        .and_then(|t| t.duration_since(std::time::SystemTime::now()).ok())
+        .map(|d| d.as_secs());
+    let max_age = max_age.or(expires);
     let set: jsonwebtoken::jwk::JwkSet = resp
         .json()
         .await
