@@ -2,7 +2,7 @@
 
 use apollo_compiler::executable::{Field as GqlField, Operation as GqlOperation, SelectionSet};
 use apollo_compiler::{ExecutableDocument, Node};
-use rasura_schema::{RoleSchema, RootField, TableField};
+use rasura_schema::{MutationRoot, RoleSchema, RootField, TableField};
 use serde_json::{Map, Value};
 
 use crate::bool_exp::parse_bool_exp;
@@ -35,6 +35,7 @@ pub fn build_ir(
             "__typename" => Root::Typename(root_type.clone()),
             "__schema" | "__type" => Root::Introspection,
             name if root_type == "mutation_root" => match schema.mutation_roots.get(name) {
+                Some(&MutationRoot::Action(i)) => cx.action(i, f, &fields, &path)?,
                 Some(&root) => cx.mutation(root, f, &fields, &path)?,
                 None => {
                     return Err(IrError::new(
@@ -57,6 +58,10 @@ pub fn build_ir(
                         cx.select(t, f, &sets, &path, ShapeKind::Aggregate)?
                     }
                     RootField::SelectByPk(t) => cx.by_pk(t, f, &sets, &path)?,
+                    RootField::Action(i) => {
+                        roots.push((key, cx.action(i, f, &fields, &path)?));
+                        continue;
+                    }
                     RootField::Function(i) | RootField::FunctionAggregate(i) => {
                         let func = &schema.functions[i];
                         let kind = if matches!(root, RootField::Function(_)) {

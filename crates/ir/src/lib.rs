@@ -1,6 +1,7 @@
 //! A validated GraphQL operation → IR: one tree per root field, naming tables, columns and
 //! relationships instead of GraphQL names, with argument values resolved.
 
+mod action;
 pub mod bool_exp;
 pub mod build;
 pub mod collect;

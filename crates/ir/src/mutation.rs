@@ -111,6 +111,7 @@ impl Cx<'_> {
                 let filter = self.delete_filter(t, self.required_where(t, f, &args)?)?;
                 Root::Mutation(Box::new(m(t, MutationKind::Delete { filter }, false)?))
             }
+            MutationRoot::Action(i) => self.action(i, f, fields, path)?,
             MutationRoot::DeleteByPk(t) => {
                 let info = &self.schema.tables[t];
                 let mut pk = Map::new();

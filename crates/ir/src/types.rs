@@ -22,6 +22,37 @@ pub enum Root {
     Mutation(Box<Mutation>),
     /// `update_<t>_many`: updates run in order, one response each.
     UpdateMany(Vec<Mutation>),
+    /// An action: a call of its HTTP handler.
+    Action(Box<ActionCall>),
+}
+
+/// A call of an action's handler.
+#[derive(Debug, Clone)]
+pub struct ActionCall {
+    /// Index into the role schema's actions.
+    pub index: usize,
+    /// The arguments given, by name.
+    pub input: Value,
+    /// What to pick from the answer (`None` for asynchronous actions: they answer an id).
+    pub selection: Option<ActionSelection>,
+}
+
+/// The selection applied to an action's JSON answer.
+#[derive(Debug, Clone)]
+pub struct ActionSelection {
+    pub type_name: String,
+    pub fields: Vec<(String, SelectedField)>,
+}
+
+/// One selected field of an action's output.
+#[derive(Debug, Clone)]
+pub enum SelectedField {
+    Typename(String),
+    Field {
+        name: String,
+        type_name: String,
+        nested: Option<ActionSelection>,
+    },
 }
 
 /// A write to one table and what to answer.

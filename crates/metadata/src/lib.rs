@@ -1,5 +1,6 @@
 //! Hasura metadata (format version 3) as typed data, and the pure edits the metadata API makes to it.
 
+pub mod actions;
 pub mod document;
 pub mod error;
 pub mod ops;

@@ -43,6 +43,16 @@ pub fn apply(md: &mut Metadata, op: &str, args: Value) -> Result<Option<Applied>
         "add_computed_field" => add_computed_field(md, parse(args)?),
         "drop_computed_field" => drop_computed_field(md, parse(args)?),
         "track_function" => track_function(md, parse_function_args(args)?),
+        "set_custom_types" => crate::actions::set_custom_types(md, args).map(|()| Applied::Changed),
+        "create_action" => crate::actions::create_action(md, args).map(|()| Applied::Changed),
+        "update_action" => crate::actions::update_action(md, args).map(|()| Applied::Changed),
+        "drop_action" => crate::actions::drop_action(md, args).map(|()| Applied::Changed),
+        "create_action_permission" => {
+            crate::actions::create_action_permission(md, args).map(|()| Applied::Changed)
+        }
+        "drop_action_permission" => {
+            crate::actions::drop_action_permission(md, args).map(|()| Applied::Changed)
+        }
         "untrack_function" => untrack_function(md, parse_function_args(args)?),
         _ => {
             if let Some((action, kind)) = permission_op(op) {

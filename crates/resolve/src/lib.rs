@@ -8,6 +8,6 @@ pub mod types;
 pub use inconsistency::{Inconsistency, ObjectRef};
 pub use stages::resolve;
 pub use types::{
-    RelKind, ResolvedComputedField, ResolvedFunction, ResolvedMetadata, ResolvedRelationship,
-    ResolvedTable,
+    RelKind, ResolvedAction, ResolvedComputedField, ResolvedFunction, ResolvedMetadata,
+    ResolvedRelationship, ResolvedTable,
 };

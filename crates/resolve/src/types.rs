@@ -16,6 +16,9 @@ use crate::inconsistency::Inconsistency;
 pub struct ResolvedMetadata {
     pub tables: Vec<ResolvedTable>,
     pub functions: Vec<ResolvedFunction>,
+    pub actions: Vec<ResolvedAction>,
+    /// `custom_types` as the metadata gives them.
+    pub custom_types: serde_json::Value,
     pub inconsistencies: Vec<Inconsistency>,
     pub catalog: Arc<Catalog>,
     index: HashMap<QualifiedName, usize>,
@@ -36,6 +39,8 @@ impl ResolvedMetadata {
         ResolvedMetadata {
             tables,
             functions,
+            actions: vec![],
+            custom_types: serde_json::Value::Null,
             inconsistencies,
             catalog,
             index,
@@ -124,6 +129,26 @@ pub struct ResolvedComputedField {
     /// When the function returns rows of a tracked table, that table.
     pub returns_table: Option<QualifiedName>,
     pub comment: Option<String>,
+}
+
+/// An action: a root field answered by an HTTP handler.
+#[derive(Debug, Clone)]
+pub struct ResolvedAction {
+    pub name: String,
+    /// A mutation (default) or a query.
+    pub mutation: bool,
+    pub asynchronous: bool,
+    /// (name, GraphQL type) in declared order.
+    pub arguments: Vec<(String, String)>,
+    pub output_type: String,
+    /// The handler URL with `{{VAR}}` resolved.
+    pub handler: String,
+    /// Configured headers with `value_from_env` resolved.
+    pub headers: Vec<(String, String)>,
+    pub forward_client_headers: bool,
+    pub timeout_secs: u64,
+    /// Roles other than admin that may call it.
+    pub roles: Vec<String>,
 }
 
 /// A tracked function that exists.

@@ -175,6 +175,13 @@ pub fn build_schema_for(
         }
         w.table(t, &tables, idx, &mut query_roots, &mut mutation_roots);
     }
+    w.custom_types(&resolved.custom_types, &resolved.actions);
+    w.actions(
+        &resolved.actions,
+        role,
+        &mut query_roots,
+        &mut mutation_roots,
+    );
     for (i, f) in functions.iter().enumerate() {
         if tables[f.table].visible {
             w.function(f, i, &tables, &mut query_roots);
@@ -193,6 +200,7 @@ pub fn build_schema_for(
         tables,
         table_index,
         functions,
+        actions: resolved.actions.clone(),
     })
 }
 
@@ -256,7 +264,7 @@ fn table_info(t: &ResolvedTable) -> TableInfo {
 #[derive(Default)]
 pub(crate) struct SdlWriter {
     pub(crate) types: String,
-    query_fields: String,
+    pub(crate) query_fields: String,
     pub(crate) mutation_fields: String,
     scalars: BTreeSet<String>,
     comparison_types: BTreeMap<String, bool>,
@@ -273,6 +281,15 @@ fn select_args(t: &TypeNames) -> String {
 }
 
 impl SdlWriter {
+    /// Whether the generated schema already defines type `name` (a table type or a scalar).
+    pub(crate) fn defines_type(&self, name: &str) -> bool {
+        scalars::is_builtin(name)
+            || self.scalars.contains(name)
+            || self.types.contains(&format!("type {name} {{"))
+            || self.types.contains(&format!("input {name} {{"))
+            || self.types.contains(&format!("enum {name} {{"))
+    }
+
     pub(crate) fn scalar(&mut self, s: &str) {
         if !scalars::is_builtin(s) {
             self.scalars.insert(s.to_string());

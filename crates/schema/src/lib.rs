@@ -1,6 +1,7 @@
 //! Resolved metadata → the GraphQL schema of a role, with the annotations that tie every
 //! generated field back to the table, column or relationship it stands for.
 
+mod actions;
 pub mod build;
 mod mutation;
 pub mod naming;

@@ -20,6 +20,7 @@ pub struct RoleSchema {
     pub tables: Vec<TableInfo>,
     pub table_index: HashMap<QualifiedName, usize>,
     pub functions: Vec<FunctionInfo>,
+    pub actions: Vec<rasura_resolve::ResolvedAction>,
 }
 
 /// What a root field of `query_root` does.
@@ -30,6 +31,8 @@ pub enum RootField {
     SelectAggregate(usize),
     /// A tracked function (index into `RoleSchema::functions`).
     Function(usize),
+    /// A query action (index into `RoleSchema::actions`).
+    Action(usize),
     FunctionAggregate(usize),
 }
 
@@ -67,6 +70,8 @@ pub enum MutationRoot {
     UpdateMany(usize),
     Delete(usize),
     DeleteByPk(usize),
+    /// A mutation action (index into `RoleSchema::actions`).
+    Action(usize),
 }
 
 /// One table as this role sees it.

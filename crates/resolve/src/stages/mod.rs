@@ -1,6 +1,7 @@
 //! Resolution as named stages, each taking the previous stage's output:
 //! tables, then relationships, computed fields, permissions, functions.
 
+pub mod actions;
 mod computed_fields;
 mod functions;
 mod permissions;
@@ -32,7 +33,12 @@ pub fn resolve(md: &Metadata, catalog: Arc<Catalog>) -> ResolvedMetadata {
     permissions::resolve_permissions(source, &mut tables, &mut report);
     // 5. tracked functions
     let functions = functions::resolve_functions(source, &catalog, &tables, &mut report);
-    ResolvedMetadata::new(tables, functions, report, catalog)
+    // 6. actions, their handlers and headers resolved from the environment
+    let actions = actions::resolve_actions(md, &mut report);
+    let mut resolved = ResolvedMetadata::new(tables, functions, report, catalog);
+    resolved.actions = actions;
+    resolved.custom_types = md.extra.get("custom_types").cloned().unwrap_or_default();
+    resolved
 }
 
 /// `<kind> <name> in table <table> in source default`-style names, as Hasura writes them.

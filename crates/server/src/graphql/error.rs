@@ -12,6 +12,8 @@ pub struct GqlError {
     pub path: String,
     pub message: String,
     pub internal: Option<Box<Value>>,
+    /// Extensions given by an action handler: they replace Hasura's `{path, code}` verbatim.
+    pub extensions: Option<Box<Value>>,
 }
 
 impl GqlError {
@@ -21,6 +23,7 @@ impl GqlError {
             path: path.to_string(),
             message: message.into(),
             internal: None,
+            extensions: None,
         }
     }
 
@@ -33,6 +36,9 @@ impl GqlError {
     }
 
     pub fn body(&self) -> Value {
+        if let Some(ext) = &self.extensions {
+            return json!({"errors": [{"extensions": ext, "message": self.message}]});
+        }
         let mut ext = json!({"path": self.path, "code": self.code});
         if let Some(i) = &self.internal {
             ext["internal"] = (**i).clone();
@@ -99,6 +105,7 @@ impl GqlError {
                     path: "$".into(),
                     message: msg,
                     internal: Some(Box::new(internal)),
+                    extensions: None,
                 }
             }
             PgError::Connection(_) => GqlError::new("postgres-error", "$", "connection error"),

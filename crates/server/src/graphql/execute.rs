@@ -86,6 +86,7 @@ async fn run_roots(
             RootPlan::NestedInsert(m) => {
                 Some(super::mutate::nested_insert(client, m, stringify).await?)
             }
+            RootPlan::Action(a) => Some(super::action::run(a).await?),
         };
         results.push(json);
     }

@@ -1,6 +1,7 @@
 //! `POST /v1/graphql`: the request path, each step a named function with its own tracing span:
 //! parse → validate → build IR → plan (translate) → execute → assemble.
 
+mod action;
 pub mod cache;
 mod error;
 mod execute;
@@ -126,13 +127,19 @@ async fn run(state: &AppState, headers: &HeaderMap, req: GqlRequest) -> Result<V
         None => {
             limits::check_shape(&doc, &op.selection_set, &state.config.limits)?;
             let ir = build_ir(&schema, &doc, op, &vars, &session)?;
-            let plan = plan(&ir, state.config.stringify_numeric);
+            let rcx = RequestContext {
+                schema: &schema,
+                session: &session,
+                query: &req.query,
+                headers,
+            };
+            let plan = plan(&ir, state.config.stringify_numeric, &rcx);
             if cached.is_none() {
                 let marked = plan_cache::marked_variables(&vars);
                 let template = match rasura_ir::build_ir(&schema, &doc, op, &marked, &session) {
                     Ok(ir) => plan_cache::template(
                         &plan,
-                        &self::plan(&ir, state.config.stringify_numeric),
+                        &self::plan(&ir, state.config.stringify_numeric, &rcx),
                     ),
                     Err(_) => plan_cache::Cached::NotCacheable,
                 };
@@ -250,10 +257,24 @@ pub enum RootPlan {
     Many(Vec<(String, Vec<Option<String>>)>),
     /// An insert with related rows: run row by row.
     NestedInsert(Box<rasura_ir::Mutation>),
+    /// A call of an action's handler.
+    Action(Box<action::ActionPlan>),
+}
+
+/// What action calls need from the request.
+pub(crate) struct RequestContext<'a> {
+    pub schema: &'a Arc<RoleSchema>,
+    pub session: &'a rasura_ir::Session,
+    pub query: &'a str,
+    pub headers: &'a HeaderMap,
 }
 
 /// Translates every root field to its SQL statement.
-fn plan(ir: &rasura_ir::Operation, stringify_numeric: bool) -> Vec<(String, RootPlan)> {
+fn plan(
+    ir: &rasura_ir::Operation,
+    stringify_numeric: bool,
+    cx: &RequestContext<'_>,
+) -> Vec<(String, RootPlan)> {
     let _span = tracing::info_span!("plan").entered();
     let options = rasura_translate::Options { stringify_numeric };
     ir.roots
@@ -278,6 +299,19 @@ fn plan(ir: &rasura_ir::Operation, stringify_numeric: bool) -> Vec<(String, Root
                         RootPlan::Sql { sql: t.sql(), params: t.params.0 }
                     }
                 }
+                rasura_ir::Root::Action(call) => RootPlan::Action(Box::new(action::ActionPlan {
+                    action: cx.schema.actions[call.index].clone(),
+                    input: call.input.clone(),
+                    selection: call.selection.clone(),
+                    session: cx.session.vars.clone(),
+                    request_query: cx.query.to_string(),
+                    client_headers: cx
+                        .headers
+                        .iter()
+                        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+                        .collect(),
+                    schema: cx.schema.clone(),
+                })),
                 rasura_ir::Root::UpdateMany(ms) => RootPlan::Many(
                     ms.iter()
                         .map(|m| {

@@ -1,0 +1,82 @@
+//! Action root fields → IR: the input arguments and the selection to apply to the handler's
+//! answer (aliases, `__typename`, nested objects).
+
+use apollo_compiler::executable::{Field as GqlField, SelectionSet};
+use apollo_compiler::Node;
+use serde_json::{Map, Value};
+
+use crate::build::Cx;
+use crate::collect::collect_fields;
+use crate::error::IrError;
+use crate::types::{ActionCall, ActionSelection, Root, SelectedField};
+use crate::value::resolve;
+
+impl Cx<'_> {
+    pub(crate) fn action(
+        &self,
+        index: usize,
+        f: &Node<GqlField>,
+        fields: &[&Node<GqlField>],
+        path: &str,
+    ) -> Result<Root, IrError> {
+        let a = &self.schema.actions[index];
+        let mut input = Map::new();
+        for (name, _) in &a.arguments {
+            if let Some(v) = f
+                .specified_argument_by_name(name)
+                .and_then(|v| resolve(v, self.vars))
+            {
+                input.insert(name.clone(), v);
+            }
+        }
+        let sets: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+        let type_name = f.definition.ty.inner_named_type().to_string();
+        let selection = if a.asynchronous {
+            None
+        } else {
+            Some(self.action_selection(&sets, &type_name, path)?)
+        };
+        Ok(Root::Action(Box::new(ActionCall {
+            index,
+            input: Value::Object(input),
+            selection,
+        })))
+    }
+
+    fn action_selection(
+        &self,
+        sets: &[&SelectionSet],
+        type_name: &str,
+        path: &str,
+    ) -> Result<ActionSelection, IrError> {
+        let mut out = vec![];
+        for (key, fields) in collect_fields(self.doc, sets, type_name, self.vars) {
+            let f = fields[0];
+            let field = if f.name == "__typename" {
+                SelectedField::Typename(type_name.to_string())
+            } else {
+                let sub: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+                let nested = if f.selection_set.selections.is_empty() {
+                    None
+                } else {
+                    let inner = f.definition.ty.inner_named_type().to_string();
+                    Some(self.action_selection(
+                        &sub,
+                        &inner,
+                        &format!("{path}.selectionSet.{key}"),
+                    )?)
+                };
+                SelectedField::Field {
+                    name: f.name.to_string(),
+                    type_name: f.definition.ty.inner_named_type().to_string(),
+                    nested,
+                }
+            };
+            out.push((key, field));
+        }
+        Ok(ActionSelection {
+            type_name: type_name.to_string(),
+            fields: out,
+        })
+    }
+}

@@ -1,0 +1,246 @@
+//! Actions end to end: the tutorial's handler over real HTTP, and every failure mode of a
+//! handler against a real local HTTP server.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rasura_test_support::{TestCluster, TestServer};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rasura");
+
+/// A handler that answers by action name (read from the body Rasura sends).
+async fn start_handler() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                let body = loop {
+                    let n = sock.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let len = text[..end]
+                            .to_ascii_lowercase()
+                            .lines()
+                            .find_map(|l| {
+                                l.strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + len {
+                            break text[end + 4..].to_string();
+                        }
+                    }
+                };
+                let payload: Value = serde_json::from_str(&body).unwrap_or_default();
+                let name = payload["action"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let (status, reply) = match name.as_str() {
+                    // Echoes what it was sent, so the test can check Hasura's payload.
+                    "echo" => ("200 OK", json!({"input": payload["input"].to_string(), "role": payload["session_variables"]["x-hasura-role"], "has_query": payload["request_query"].is_string()}).to_string()),
+                    "declined" => ("400 Bad Request", json!({"message": "card declined", "extensions": {"code": "PAYMENT", "retry": false}}).to_string()),
+                    "plain_4xx" => ("400 Bad Request", json!({"message": "nope", "code": "my-code"}).to_string()),
+                    "no_message" => ("400 Bad Request", json!({"oops": 1}).to_string()),
+                    "server_error" => ("500 Internal Server Error", json!({"message": "boom"}).to_string()),
+                    "not_json" => ("200 OK", "<html>hi</html>".to_string()),
+                    "missing_field" => ("200 OK", json!({"role": "x"}).to_string()),
+                    "extra_field" => ("200 OK", json!({"input": "a", "role": "b", "has_query": true, "secret": 1}).to_string()),
+                    "array" => ("200 OK", json!([{"input": "a", "role": "b", "has_query": true}]).to_string()),
+                    "slow" => {
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                        ("200 OK", json!({"input": "a", "role": "b", "has_query": true}).to_string())
+                    }
+                    _ => ("404 Not Found", "{}".to_string()),
+                };
+                let resp = format!("HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}", reply.len());
+                let _ = sock.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+async fn server() -> (TestCluster, TestServer) {
+    let pg = TestCluster::start("app").await;
+    let server = TestServer::start(Path::new(BIN), &["--database-url", &pg.url("app")], &[]).await;
+    (pg, server)
+}
+
+async fn define(s: &TestServer, actions: &[(&str, String, u64)]) {
+    let mut ops = vec![json!({"type": "set_custom_types", "args": {
+        "objects": [{"name": "EchoOut", "fields": [{"name": "input", "type": "String!"}, {"name": "role", "type": "String"}, {"name": "has_query", "type": "Boolean!"}]}],
+        "input_objects": [{"name": "Item", "fields": [{"name": "sku", "type": "String!"}, {"name": "qty", "type": "Int"}]}]
+    }})];
+    for (name, handler, timeout) in actions {
+        ops.push(json!({"type": "create_action", "args": {"name": name, "definition": {
+            "kind": "synchronous", "type": "mutation", "output_type": "EchoOut", "handler": handler, "timeout": timeout,
+            "arguments": [{"name": "items", "type": "[Item!]"}, {"name": "note", "type": "String"}]}}}));
+    }
+    let (status, body) = s
+        .post("/v1/metadata", &json!({"type": "bulk", "args": ops}), &[])
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn handler_failures_are_clear_graphql_errors() {
+    let (_pg, s) = server().await;
+    let h = start_handler().await;
+    let names = [
+        "echo",
+        "declined",
+        "plain_4xx",
+        "no_message",
+        "server_error",
+        "not_json",
+        "missing_field",
+        "extra_field",
+        "array",
+        "slow",
+    ];
+    let mut actions: Vec<(&str, String, u64)> =
+        names.iter().map(|n| (*n, format!("{h}/{n}"), 1)).collect();
+    actions.push(("refused", "http://127.0.0.1:9/nothing".to_string(), 1));
+    define(&s, &actions).await;
+    let call = |name: &str| json!({"query": format!("mutation($i: [Item!]) {{ {name}(items: $i, note: \"n\") {{ input role has_query }} }}"), "variables": {"i": [{"sku": "A", "qty": 2}]}});
+
+    let (_, body) = s.post("/v1/graphql", &call("echo"), &[]).await;
+    assert_eq!(body["data"]["echo"]["role"], "admin", "{body}");
+    assert_eq!(body["data"]["echo"]["has_query"], true);
+    assert_eq!(
+        serde_json::from_str::<Value>(body["data"]["echo"]["input"].as_str().unwrap()).unwrap(),
+        json!({"items": [{"sku": "A", "qty": 2}], "note": "n"})
+    );
+
+    let (_, body) = s.post("/v1/graphql", &call("declined"), &[]).await;
+    assert_eq!(
+        body,
+        json!({"errors": [{"message": "card declined", "extensions": {"code": "PAYMENT", "retry": false}}]})
+    );
+    let (_, body) = s.post("/v1/graphql", &call("plain_4xx"), &[]).await;
+    assert_eq!(
+        body,
+        json!({"errors": [{"message": "nope", "extensions": {"path": "$", "code": "my-code"}}]})
+    );
+
+    let expect = [
+        ("no_message", "parse-failed", ""),
+        ("server_error", "unexpected", "internal error"),
+        (
+            "not_json",
+            "unexpected",
+            "not a valid json response from webhook",
+        ),
+        (
+            "missing_field",
+            "unexpected",
+            "field \"input\" expected in webhook response, but not found",
+        ),
+        (
+            "extra_field",
+            "unexpected",
+            "unexpected fields in webhook response: secret",
+        ),
+        (
+            "array",
+            "unexpected",
+            "expecting object for action webhook response but got array",
+        ),
+        ("slow", "unexpected", "http exception when calling webhook"),
+        (
+            "refused",
+            "unexpected",
+            "http exception when calling webhook",
+        ),
+    ];
+    for (name, code, message) in expect {
+        let started = std::time::Instant::now();
+        let (status, body) = s.post("/v1/graphql", &call(name), &[]).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], code,
+            "{name}: {body}"
+        );
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(message),
+            "{name}: {body}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{name} took {:?}",
+            started.elapsed()
+        );
+    }
+    // The server is fine afterwards.
+    let (_, body) = s.post("/v1/graphql", &call("echo"), &[]).await;
+    assert!(body.get("data").is_some(), "{body}");
+}
+
+fn python_backend() -> Option<PathBuf> {
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/interop/seed-python-backend");
+    p.join("run.sh").exists().then_some(p)
+}
+
+#[tokio::test]
+async fn the_tutorial_login_action_through_the_python_backend() {
+    let Some(dir) = python_backend() else {
+        eprintln!("skipped: ../shared/interop/seed-python-backend not found");
+        return;
+    };
+    let port = rasura_cluster::free_port().unwrap();
+    let mut backend = std::process::Command::new("bash")
+        .arg(dir.join("run.sh"))
+        .env("PORT", port.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (_pg, s) = server().await;
+    let http = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    while http
+        .get(format!("http://127.0.0.1:{port}/docs"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "the Python backend did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let setup = json!({"type": "bulk", "args": [
+        {"type": "set_custom_types", "args": {"objects": [{"name": "LoginResponse", "fields": [{"name": "AccessToken", "type": "String!"}]}]}},
+        {"type": "create_action", "args": {"name": "login", "definition": {"kind": "synchronous", "type": "mutation",
+            "arguments": [{"name": "username", "type": "String!"}, {"name": "password", "type": "String!"}],
+            "output_type": "LoginResponse", "handler": format!("http://127.0.0.1:{port}/login")}}}
+    ]});
+    assert_eq!(s.post("/v1/metadata", &setup, &[]).await.0, 200);
+    let (_, body) = s
+        .post("/v1/graphql", &json!({"query": "mutation { login(username: \"username\", password: \"password\") { AccessToken } }"}), &[])
+        .await;
+    let _ = backend.kill();
+    let _ = backend.wait();
+    assert_eq!(
+        body,
+        json!({"data": {"login": {"AccessToken": "<sample value>"}}})
+    );
+}

@@ -1,0 +1,232 @@
+//! Synchronous actions: the handler is POSTed Hasura's payload; its answer is checked against
+//! the output type and the client's selection is applied; failures map to Hasura's errors.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use apollo_compiler::schema::ExtendedType;
+use rasura_ir::{ActionSelection, SelectedField};
+use rasura_resolve::ResolvedAction;
+use rasura_schema::RoleSchema;
+use serde_json::{json, Map, Value};
+
+use super::GqlError;
+
+/// Everything one action call needs.
+pub struct ActionPlan {
+    pub action: ResolvedAction,
+    pub input: Value,
+    pub selection: Option<ActionSelection>,
+    pub session: BTreeMap<String, String>,
+    pub request_query: String,
+    pub client_headers: Vec<(String, String)>,
+    pub schema: Arc<RoleSchema>,
+}
+
+fn client() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT.get_or_init(reqwest::Client::new)
+}
+
+/// Client headers an action handler never receives.
+const DROPPED: &[&str] = &[
+    "content-length",
+    "content-md5",
+    "user-agent",
+    "host",
+    "origin",
+    "referer",
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "accept-datetime",
+    "cache-control",
+    "connection",
+    "dnt",
+    "content-type",
+];
+
+fn unexpected(message: &str) -> GqlError {
+    GqlError::new("unexpected", "$", message)
+}
+
+/// Calls the handler and returns the answer shaped by the selection, as JSON text.
+pub async fn run(plan: &ActionPlan) -> Result<String, GqlError> {
+    let a = &plan.action;
+    let body = json!({
+        "action": {"name": a.name},
+        "input": plan.input,
+        "session_variables": plan.session,
+        "request_query": plan.request_query,
+    });
+    let mut req = client()
+        .post(&a.handler)
+        .timeout(Duration::from_secs(a.timeout_secs.max(1)))
+        .json(&body);
+    if a.forward_client_headers {
+        for (k, v) in &plan.client_headers {
+            let lower = k.to_ascii_lowercase();
+            if DROPPED.contains(&lower.as_str())
+                || lower.starts_with("x-hasura-")
+                || a.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(k))
+            {
+                continue;
+            }
+            req = req.header(k, v);
+        }
+    }
+    for (k, v) in &a.headers {
+        req = req.header(k, v);
+    }
+    let resp = req.send().await.map_err(|e| {
+        tracing::warn!(action = %a.name, "action handler call failed: {e}");
+        unexpected("http exception when calling webhook")
+    })?;
+    let status = resp.status().as_u16();
+    let text = resp
+        .text()
+        .await
+        .map_err(|_| unexpected("http exception when calling webhook"))?;
+    if (400..500).contains(&status) {
+        return Err(handler_error(&text));
+    }
+    if !(200..300).contains(&status) {
+        return Err(unexpected("internal error"));
+    }
+    let answer: Value = serde_json::from_str(&text)
+        .map_err(|_| unexpected("not a valid json response from webhook"))?;
+    let checked = check_output(&plan.schema, &a.output_type, &answer)?;
+    let shaped = match (&plan.selection, checked) {
+        (Some(sel), v) => apply(sel, v),
+        (None, v) => v.clone(),
+    };
+    Ok(shaped.to_string())
+}
+
+/// A 4xx answer: `message` passes through; the handler's `extensions` replace Hasura's.
+fn handler_error(text: &str) -> GqlError {
+    let Ok(Value::Object(body)) = serde_json::from_str::<Value>(text) else {
+        return GqlError::new(
+            "parse-failed",
+            "$",
+            "the action handler answered 4xx without a JSON object",
+        );
+    };
+    let Some(message) = body.get("message").and_then(Value::as_str) else {
+        return GqlError::new(
+            "parse-failed",
+            "$",
+            "key \"message\" not found in the action handler's error",
+        );
+    };
+    let mut err = GqlError::new("unexpected", "$", message);
+    match body.get("extensions") {
+        Some(ext @ Value::Object(_)) => err.extensions = Some(Box::new(ext.clone())),
+        _ => {
+            let code = body
+                .get("code")
+                .and_then(Value::as_str)
+                .unwrap_or("unexpected")
+                .to_string();
+            err.extensions = Some(Box::new(json!({"path": "$", "code": code})));
+        }
+    }
+    err
+}
+
+/// Checks the answer against the output type: object or list, required fields present and not
+/// null, no undeclared fields.
+fn check_output<'a>(
+    schema: &RoleSchema,
+    output_type: &str,
+    answer: &'a Value,
+) -> Result<&'a Value, GqlError> {
+    let list = output_type.trim_end_matches('!').starts_with('[');
+    let name = output_type.trim_matches(|c| c == '[' || c == ']' || c == '!');
+    match (list, answer) {
+        (_, Value::Null) => return Ok(answer),
+        (true, Value::Array(items)) => {
+            for item in items {
+                check_object(schema, name, item)?;
+            }
+        }
+        (false, Value::Object(_)) => check_object(schema, name, answer)?,
+        (true, _) => {
+            return Err(unexpected(
+                "expecting array for action webhook response but got object",
+            ))
+        }
+        (false, _) => {
+            return Err(unexpected(
+                "expecting object for action webhook response but got array",
+            ))
+        }
+    }
+    Ok(answer)
+}
+
+fn check_object(schema: &RoleSchema, type_name: &str, v: &Value) -> Result<(), GqlError> {
+    let Some(ExtendedType::Object(obj)) = schema.schema.types.get(type_name) else {
+        return Ok(());
+    };
+    let Value::Object(map) = v else {
+        return Err(unexpected(
+            "expecting object for action webhook response but got array",
+        ));
+    };
+    let unexpected_fields: Vec<&str> = map
+        .keys()
+        .filter(|k| !obj.fields.contains_key(k.as_str()))
+        .map(String::as_str)
+        .collect();
+    if !unexpected_fields.is_empty() {
+        return Err(unexpected(&format!(
+            "unexpected fields in webhook response: {}",
+            unexpected_fields.join(", ")
+        )));
+    }
+    for (name, field) in &obj.fields {
+        if field.ty.is_non_null() {
+            match map.get(name.as_str()) {
+                None => {
+                    return Err(unexpected(&format!(
+                        "field \"{name}\" expected in webhook response, but not found"
+                    )))
+                }
+                Some(Value::Null) => {
+                    return Err(unexpected(&format!(
+                        "expecting not null value for field \"{name}\""
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The client's selection applied to a value (objects field by field, lists item by item).
+fn apply(sel: &ActionSelection, v: &Value) -> Value {
+    match v {
+        Value::Array(items) => Value::Array(items.iter().map(|i| apply(sel, i)).collect()),
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (key, f) in &sel.fields {
+                let value = match f {
+                    SelectedField::Typename(t) => Value::String(t.clone()),
+                    SelectedField::Field { name, nested, .. } => {
+                        let raw = map.get(name).cloned().unwrap_or(Value::Null);
+                        match nested {
+                            Some(inner) => apply(inner, &raw),
+                            None => raw,
+                        }
+                    }
+                };
+                out.insert(key.clone(), value);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
