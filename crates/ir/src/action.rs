@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::build::Cx;
 use crate::collect::collect_fields;
 use crate::error::IrError;
-use crate::types::{ActionCall, ActionSelection, Root, SelectedField};
+use crate::types::{ActionCall, ActionResultRead, ActionSelection, Root, SelectedField};
 use crate::value::resolve;
 
 impl Cx<'_> {
@@ -39,6 +39,27 @@ impl Cx<'_> {
         Ok(Root::Action(Box::new(ActionCall {
             index,
             input: Value::Object(input),
+            selection,
+        })))
+    }
+
+    pub(crate) fn action_result(
+        &self,
+        index: usize,
+        f: &Node<GqlField>,
+        fields: &[&Node<GqlField>],
+        path: &str,
+    ) -> Result<Root, IrError> {
+        let id = f
+            .specified_argument_by_name("id")
+            .and_then(|v| resolve(v, self.vars))
+            .unwrap_or(Value::Null);
+        let sets: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+        let type_name = f.definition.ty.inner_named_type().to_string();
+        let selection = self.action_selection(&sets, &type_name, path)?;
+        Ok(Root::ActionResult(Box::new(ActionResultRead {
+            index,
+            id,
             selection,
         })))
     }

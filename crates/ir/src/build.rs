@@ -58,6 +58,10 @@ pub fn build_ir(
                         cx.select(t, f, &sets, &path, ShapeKind::Aggregate)?
                     }
                     RootField::SelectByPk(t) => cx.by_pk(t, f, &sets, &path)?,
+                    RootField::ActionResult(i) => {
+                        roots.push((key, cx.action_result(i, f, &fields, &path)?));
+                        continue;
+                    }
                     RootField::Action(i) => {
                         roots.push((key, cx.action(i, f, &fields, &path)?));
                         continue;

@@ -24,6 +24,8 @@ pub enum Root {
     UpdateMany(Vec<Mutation>),
     /// An action: a call of its HTTP handler.
     Action(Box<ActionCall>),
+    /// The stored result of an asynchronous action call, by id.
+    ActionResult(Box<ActionResultRead>),
 }
 
 /// A call of an action's handler.
@@ -35,6 +37,15 @@ pub struct ActionCall {
     pub input: Value,
     /// What to pick from the answer (`None` for asynchronous actions: they answer an id).
     pub selection: Option<ActionSelection>,
+}
+
+/// A read of an asynchronous action's stored call.
+#[derive(Debug, Clone)]
+pub struct ActionResultRead {
+    pub index: usize,
+    pub id: Value,
+    /// The selection on `{id, created_at, errors, output}`.
+    pub selection: ActionSelection,
 }
 
 /// The selection applied to an action's JSON answer.

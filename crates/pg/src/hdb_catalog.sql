@@ -18,6 +18,21 @@ CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_metadata (
   resource_version INTEGER NOT NULL DEFAULT 1 UNIQUE
 );
 
+-- Asynchronous action calls and their results.
+CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_action_log (
+  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+  action_name TEXT,
+  input_payload JSONB NOT NULL,
+  request_headers JSONB NOT NULL,
+  session_variables JSONB NOT NULL,
+  response_payload JSONB NULL,
+  errors JSONB NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  response_received_at timestamptz NULL,
+  status text NOT NULL,
+  CHECK (status IN ('created', 'processing', 'completed', 'error'))
+);
+
 -- Raised inside a mutation's statement when a row breaks a permission's check.
 CREATE OR REPLACE FUNCTION hdb_catalog.check_violation(msg text) RETURNS boolean AS
 $$

@@ -95,6 +95,7 @@ async fn run_server(
     )
     .await
     .context("cannot load the metadata")?;
+    rasura_server::async_actions::spawn(state.clone());
     let engine = state.engine();
     for i in &engine.resolved.inconsistencies {
         tracing::warn!(name = %i.name, reason = %i.reason, "inconsistent metadata object left out");

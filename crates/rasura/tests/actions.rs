@@ -244,3 +244,51 @@ async fn the_tutorial_login_action_through_the_python_backend() {
         json!({"data": {"login": {"AccessToken": "<sample value>"}}})
     );
 }
+
+#[tokio::test]
+async fn asynchronous_actions_store_their_results() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", &url], &[]).await;
+    let h = start_handler().await;
+    define(&s, &[]).await;
+    let create = json!({"type": "create_action", "args": {"name": "echo", "definition": {
+        "kind": "asynchronous", "type": "mutation", "output_type": "EchoOut", "handler": format!("{h}/echo"),
+        "arguments": [{"name": "note", "type": "String"}]}}});
+    assert_eq!(s.post("/v1/metadata", &create, &[]).await.0, 200);
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "mutation { echo(note: \"later\") }"}),
+            &[],
+        )
+        .await;
+    let id = body["data"]["echo"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    let read = json!({"query": "query($id: uuid!) { echo(id: $id) { id errors output { input role has_query } } }", "variables": {"id": id}});
+    let mut result = Value::Null;
+    for _ in 0..100 {
+        let (_, body) = s.post("/v1/graphql", &read, &[]).await;
+        if !body["data"]["echo"]["output"].is_null() {
+            result = body;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let output = &result["data"]["echo"]["output"];
+    assert_eq!(output["role"], "admin", "{result}");
+    // Asynchronous calls carry no request_query.
+    assert_eq!(output["has_query"], false, "{result}");
+    assert_eq!(
+        serde_json::from_str::<Value>(output["input"].as_str().unwrap()).unwrap(),
+        json!({"note": "later"})
+    );
+    // The stored result outlives the engine.
+    let port = s.port;
+    let dir = s.into_dir();
+    let s = TestServer::start_in(Path::new(BIN), &["--database-url", &url], &[], port, dir).await;
+    let (_, again) = s.post("/v1/graphql", &read, &[]).await;
+    assert_eq!(again, result);
+}

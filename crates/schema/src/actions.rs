@@ -119,6 +119,20 @@ impl SdlWriter {
             if a.asynchronous {
                 self.scalar("uuid");
             }
+            if a.asynchronous {
+                // The result is read back with a query field named after the action.
+                for sc in ["uuid", "timestamptz", "json"] {
+                    self.scalar(sc);
+                }
+                let _ = writeln!(
+                    self.types,
+                    "type {name} {{\n  id: uuid!\n  created_at: timestamptz!\n  errors: json\n  output: {out}\n}}",
+                    name = a.name,
+                    out = a.output_type.trim_end_matches('!')
+                );
+                let _ = writeln!(self.query_fields, "  {}(id: uuid!): {}", a.name, a.name);
+                query_roots.insert(a.name.clone(), RootField::ActionResult(i));
+            }
             let line = format!("  {}{args}: {output}\n", a.name);
             if a.mutation {
                 self.mutation_fields.push_str(&line);

@@ -33,6 +33,8 @@ pub enum RootField {
     Function(usize),
     /// A query action (index into `RoleSchema::actions`).
     Action(usize),
+    /// The stored result of an asynchronous action call.
+    ActionResult(usize),
     FunctionAggregate(usize),
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP server: routes, the control plane (metadata and query APIs), and the one mapping of
 //! every layer's errors to Hasura's wire format.
 
+pub mod async_actions;
 pub mod auth;
 pub mod config;
 pub mod control;

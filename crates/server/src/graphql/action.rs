@@ -13,13 +13,46 @@ use serde_json::{json, Map, Value};
 
 use super::GqlError;
 
+/// Stores an asynchronous call; answers its id (a JSON string).
+pub const INSERT_ASYNC_CALL: &str = "INSERT INTO hdb_catalog.hdb_action_log \
+     (action_name, input_payload, request_headers, session_variables, status) \
+     VALUES ($1::text, $2::text::jsonb, $3::text::jsonb, $4::text::jsonb, 'created') RETURNING (to_json(id))::text";
+
+/// Reads a stored call: `{id, created_at, errors, output, session_variables}`.
+pub const READ_ASYNC_CALL: &str =
+    "SELECT (SELECT (row_to_json(l))::text FROM (SELECT id, created_at, errors, \
+     response_payload AS output, session_variables FROM hdb_catalog.hdb_action_log \
+     WHERE id = $1::text::uuid AND action_name = $2::text) AS l)";
+
+/// Shapes a stored call for the client: the caller's selection over `{id, created_at, errors,
+/// output}`; a non-admin caller only sees calls made with the same session variables.
+pub fn shape_result(
+    row: Option<&str>,
+    selection: &ActionSelection,
+    session: &BTreeMap<String, String>,
+    admin: bool,
+) -> String {
+    let Some(row) = row.and_then(|r| serde_json::from_str::<Value>(r).ok()) else {
+        return "null".into();
+    };
+    if !admin {
+        let stored: BTreeMap<String, String> =
+            serde_json::from_value(row["session_variables"].clone()).unwrap_or_default();
+        if &stored != session {
+            return "null".into();
+        }
+    }
+    apply(selection, &row).to_string()
+}
+
 /// Everything one action call needs.
 pub struct ActionPlan {
     pub action: ResolvedAction,
     pub input: Value,
     pub selection: Option<ActionSelection>,
     pub session: BTreeMap<String, String>,
-    pub request_query: String,
+    /// The client's document (`None` for asynchronous calls, as Hasura sends null).
+    pub request_query: Option<String>,
     pub client_headers: Vec<(String, String)>,
     pub schema: Arc<RoleSchema>,
 }

@@ -87,6 +87,30 @@ async fn run_roots(
                 Some(super::mutate::nested_insert(client, m, stringify).await?)
             }
             RootPlan::Action(a) => Some(super::action::run(a).await?),
+            RootPlan::ActionResult(r) => {
+                let row = match &r.id {
+                    Some(id) => run_statement(
+                        client,
+                        super::action::READ_ASYNC_CALL,
+                        &[Some(id.clone()), Some(r.action.clone())],
+                    )
+                    .await
+                    .or_else(|e| {
+                        if e.code == "data-exception" {
+                            Ok(None)
+                        } else {
+                            Err(e)
+                        }
+                    })?,
+                    None => None,
+                };
+                Some(super::action::shape_result(
+                    row.as_deref(),
+                    &r.selection,
+                    &r.session,
+                    r.admin,
+                ))
+            }
         };
         results.push(json);
     }

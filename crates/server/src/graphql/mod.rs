@@ -1,7 +1,7 @@
 //! `POST /v1/graphql`: the request path, each step a named function with its own tracing span:
 //! parse → validate → build IR → plan (translate) → execute → assemble.
 
-mod action;
+pub mod action;
 pub mod cache;
 mod error;
 mod execute;
@@ -259,6 +259,17 @@ pub enum RootPlan {
     NestedInsert(Box<rasura_ir::Mutation>),
     /// A call of an action's handler.
     Action(Box<action::ActionPlan>),
+    /// A read of an asynchronous action's stored call.
+    ActionResult(Box<ActionResultPlan>),
+}
+
+/// A read of a stored asynchronous call.
+pub struct ActionResultPlan {
+    pub id: Option<String>,
+    pub action: String,
+    pub selection: rasura_ir::ActionSelection,
+    pub session: std::collections::BTreeMap<String, String>,
+    pub admin: bool,
 }
 
 /// What action calls need from the request.
@@ -299,12 +310,38 @@ fn plan(
                         RootPlan::Sql { sql: t.sql(), params: t.params.0 }
                     }
                 }
+                rasura_ir::Root::Action(call) if cx.schema.actions[call.index].asynchronous => {
+                    let headers: serde_json::Map<String, serde_json::Value> = cx
+                        .headers
+                        .iter()
+                        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), serde_json::Value::String(v.to_string()))))
+                        .collect();
+                    RootPlan::Sql {
+                        sql: action::INSERT_ASYNC_CALL.to_string(),
+                        params: vec![
+                            Some(cx.schema.actions[call.index].name.clone()),
+                            Some(call.input.to_string()),
+                            Some(serde_json::Value::Object(headers).to_string()),
+                            Some(serde_json::to_string(&cx.session.vars).unwrap_or_default()),
+                        ],
+                    }
+                }
+                rasura_ir::Root::ActionResult(read) => RootPlan::ActionResult(Box::new(ActionResultPlan {
+                    id: match &read.id {
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        _ => None,
+                    },
+                    action: cx.schema.actions[read.index].name.clone(),
+                    selection: read.selection.clone(),
+                    session: cx.session.vars.clone(),
+                    admin: cx.session.role == "admin",
+                })),
                 rasura_ir::Root::Action(call) => RootPlan::Action(Box::new(action::ActionPlan {
                     action: cx.schema.actions[call.index].clone(),
                     input: call.input.clone(),
                     selection: call.selection.clone(),
                     session: cx.session.vars.clone(),
-                    request_query: cx.query.to_string(),
+                    request_query: Some(cx.query.to_string()),
                     client_headers: cx
                         .headers
                         .iter()
