@@ -20,6 +20,33 @@ pub struct Cli {
 pub enum Command {
     /// Serve the GraphQL and metadata APIs.
     Serve(ServeArgs),
+    /// Generate code from the metadata.
+    #[command(subcommand)]
+    Codegen(CodegenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodegenCommand {
+    /// A handler scaffold with the action's types.
+    Action(CodegenActionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CodegenActionArgs {
+    /// The action's name.
+    pub name: String,
+    /// python-fast-api, typescript-express or rust-axum.
+    #[arg(long, default_value = "python-fast-api")]
+    pub framework: String,
+    /// Read the metadata from this file (an export) instead of the engine.
+    #[arg(long)]
+    pub metadata: Option<PathBuf>,
+    /// The running engine.
+    #[arg(long, env = "RASURA_ENDPOINT", default_value = "http://127.0.0.1:8080")]
+    pub endpoint: String,
+    /// Admin secret of the running engine.
+    #[arg(long, env = "RASURA_ADMIN_SECRET")]
+    pub admin_secret: Option<String>,
 }
 
 #[derive(Debug, Args)]

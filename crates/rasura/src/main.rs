@@ -1,6 +1,7 @@
 //! The `rasura` binary: command line, startup, graceful shutdown.
 
 mod cli;
+mod codegen;
 mod serve;
 mod workers;
 
@@ -16,6 +17,7 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             cli::Command::Serve(args) => serve::serve(args.resolve()).await,
+            cli::Command::Codegen(cli::CodegenCommand::Action(args)) => codegen_action(args).await,
         }
     });
     match result {
@@ -25,6 +27,29 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Prints a handler scaffold for an action, from a metadata file or a running engine.
+async fn codegen_action(args: cli::CodegenActionArgs) -> anyhow::Result<()> {
+    let md: serde_json::Value = match &args.metadata {
+        Some(path) => serde_json::from_str(&std::fs::read_to_string(path)?)?,
+        None => {
+            let mut req = reqwest::Client::new()
+                .post(format!(
+                    "{}/v1/metadata",
+                    args.endpoint.trim_end_matches('/')
+                ))
+                .json(&serde_json::json!({"type": "export_metadata", "args": {}}));
+            if let Some(secret) = &args.admin_secret {
+                req = req.header("x-hasura-admin-secret", secret);
+            }
+            req.send().await?.error_for_status()?.json().await?
+        }
+    };
+    let code =
+        codegen::generate(&md, &args.name, &args.framework).map_err(|e| anyhow::anyhow!(e))?;
+    print!("{code}");
+    Ok(())
 }
 
 fn init_tracing() {
