@@ -11,66 +11,29 @@ const BIN: &str = env!("CARGO_BIN_EXE_rasura");
 
 /// A handler that answers by action name (read from the body Rasura sends).
 async fn start_handler() -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 8192];
-                let body = loop {
-                    let n = sock.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    let text = String::from_utf8_lossy(&buf).to_string();
-                    if let Some(end) = text.find("\r\n\r\n") {
-                        let len = text[..end]
-                            .to_ascii_lowercase()
-                            .lines()
-                            .find_map(|l| {
-                                l.strip_prefix("content-length:")
-                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                            })
-                            .unwrap_or(0);
-                        if buf.len() >= end + 4 + len {
-                            break text[end + 4..].to_string();
-                        }
-                    }
-                };
-                let payload: Value = serde_json::from_str(&body).unwrap_or_default();
-                let name = payload["action"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                let (status, reply) = match name.as_str() {
-                    // Echoes what it was sent, so the test can check Hasura's payload.
-                    "echo" => ("200 OK", json!({"input": payload["input"].to_string(), "role": payload["session_variables"]["x-hasura-role"], "has_query": payload["request_query"].is_string()}).to_string()),
-                    "declined" => ("400 Bad Request", json!({"message": "card declined", "extensions": {"code": "PAYMENT", "retry": false}}).to_string()),
-                    "plain_4xx" => ("400 Bad Request", json!({"message": "nope", "code": "my-code"}).to_string()),
-                    "no_message" => ("400 Bad Request", json!({"oops": 1}).to_string()),
-                    "server_error" => ("500 Internal Server Error", json!({"message": "boom"}).to_string()),
-                    "not_json" => ("200 OK", "<html>hi</html>".to_string()),
-                    "missing_field" => ("200 OK", json!({"role": "x"}).to_string()),
-                    "extra_field" => ("200 OK", json!({"input": "a", "role": "b", "has_query": true, "secret": 1}).to_string()),
-                    "array" => ("200 OK", json!([{"input": "a", "role": "b", "has_query": true}]).to_string()),
-                    "slow" => {
-                        tokio::time::sleep(Duration::from_secs(5)).await;
-                        ("200 OK", json!({"input": "a", "role": "b", "has_query": true}).to_string())
-                    }
-                    _ => ("404 Not Found", "{}".to_string()),
-                };
-                let resp = format!("HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}", reply.len());
-                let _ = sock.write_all(resp.as_bytes()).await;
-            });
+    rasura_test_support::http_stub(|req| async move {
+        let payload: Value = serde_json::from_str(&req.body).unwrap_or_default();
+        let name = payload["action"]["name"].as_str().unwrap_or_default().to_string();
+        let ok = |v: Value| (200, vec![], v.to_string());
+        match name.as_str() {
+            // Echoes what it was sent, so the test can check Hasura's payload.
+            "echo" => ok(json!({"input": payload["input"].to_string(), "role": payload["session_variables"]["x-hasura-role"], "has_query": payload["request_query"].is_string()})),
+            "declined" => (400, vec![], json!({"message": "card declined", "extensions": {"code": "PAYMENT", "retry": false}}).to_string()),
+            "plain_4xx" => (400, vec![], json!({"message": "nope", "code": "my-code"}).to_string()),
+            "no_message" => (400, vec![], json!({"oops": 1}).to_string()),
+            "server_error" => (500, vec![], json!({"message": "boom"}).to_string()),
+            "not_json" => (200, vec![], "<html>hi</html>".to_string()),
+            "missing_field" => ok(json!({"role": "x"})),
+            "extra_field" => ok(json!({"input": "a", "role": "b", "has_query": true, "secret": 1})),
+            "array" => ok(json!([{"input": "a", "role": "b", "has_query": true}])),
+            "slow" => {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                ok(json!({"input": "a", "role": "b", "has_query": true}))
+            }
+            _ => (404, vec![], "{}".to_string()),
         }
-    });
-    format!("http://{addr}")
+    })
+    .await
 }
 
 async fn server() -> (TestCluster, TestServer) {

@@ -398,55 +398,22 @@ async fn jwt_sessions_apply_the_role_rules() {
 /// A tiny auth webhook over real HTTP: `Authorization: Bearer member-1` is a member of tenant 1,
 /// anything else is refused with 401. POST requests must carry the GraphQL request.
 async fn start_hook() -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                loop {
-                    let n = sock.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    let text = String::from_utf8_lossy(&buf).to_string();
-                    if let Some(end) = text.find("\r\n\r\n") {
-                        let head = text[..end].to_ascii_lowercase();
-                        let len = head
-                            .lines()
-                            .find_map(|l| {
-                                l.strip_prefix("content-length:")
-                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                            })
-                            .unwrap_or(0);
-                        if buf.len() >= end + 4 + len {
-                            break;
-                        }
-                    }
-                }
-                let text = String::from_utf8_lossy(&buf).to_ascii_lowercase();
-                let member = text.contains("bearer member-1");
-                let post_ok = !text.starts_with("post") || text.contains("\"query\"");
-                let (status, body) = if member && post_ok {
-                    (
-                        "200 OK",
-                        r#"{"X-Hasura-Role": "member", "X-Hasura-Tenant-Id": "1"}"#,
-                    )
-                } else {
-                    ("401 Unauthorized", "{}")
-                };
-                let resp = format!("HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
-                let _ = sock.write_all(resp.as_bytes()).await;
-            });
+    let base = rasura_test_support::http_stub(|req| async move {
+        let member = req.header("authorization") == Some("Bearer member-1")
+            || (req.method == "POST" && req.body.contains("Bearer member-1"));
+        let post_ok = req.method != "POST" || req.body.contains("\"query\"");
+        if member && post_ok {
+            (
+                200,
+                vec![],
+                r#"{"X-Hasura-Role": "member", "X-Hasura-Tenant-Id": "1"}"#.to_string(),
+            )
+        } else {
+            (401, vec![], "{}".to_string())
         }
-    });
-    format!("http://{addr}/auth")
+    })
+    .await;
+    format!("{base}/auth")
 }
 
 #[tokio::test]
@@ -485,27 +452,18 @@ async fn webhook_sessions_in_both_modes() {
 
 /// Serves one JSON document over HTTP (with a cache lifetime), e.g. a JWK set.
 async fn serve_json(body: String) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let body = body.clone();
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = sock.read(&mut buf).await;
-                let resp = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncache-control: max-age=300\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(resp.as_bytes()).await;
-            });
+    let base = rasura_test_support::http_stub(move |_| {
+        let body = body.clone();
+        async move {
+            (
+                200,
+                vec![("cache-control".to_string(), "max-age=300".to_string())],
+                body,
+            )
         }
-    });
-    format!("http://{addr}/jwks.json")
+    })
+    .await;
+    format!("{base}/jwks.json")
 }
 
 #[tokio::test]
