@@ -255,3 +255,39 @@ async fn asynchronous_actions_store_their_results() {
     let (_, again) = s.post("/v1/graphql", &read, &[]).await;
     assert_eq!(again, result);
 }
+
+#[tokio::test]
+async fn only_permitted_roles_see_an_action() {
+    let (_pg, s) = server().await;
+    let h = start_handler().await;
+    define(&s, &[("echo", format!("{h}/echo"), 5)]).await;
+    let grant =
+        json!({"type": "create_action_permission", "args": {"action": "echo", "role": "user"}});
+    assert_eq!(s.post("/v1/metadata", &grant, &[]).await.0, 200);
+    let q = json!({"query": "mutation { echo(note: \"x\") { role } }"});
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &q,
+            &[("x-hasura-role", "user"), ("x-hasura-user-id", "5")],
+        )
+        .await;
+    assert_eq!(body, json!({"data": {"echo": {"role": "user"}}}));
+    let (_, body) = s
+        .post("/v1/graphql", &q, &[("x-hasura-role", "guest")])
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "validation-failed",
+        "{body}"
+    );
+    let drop =
+        json!({"type": "drop_action_permission", "args": {"action": "echo", "role": "user"}});
+    assert_eq!(s.post("/v1/metadata", &drop, &[]).await.0, 200);
+    let (_, body) = s
+        .post("/v1/graphql", &q, &[("x-hasura-role", "user")])
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "validation-failed",
+        "{body}"
+    );
+}
