@@ -395,21 +395,29 @@ async fn jwt_sessions_apply_the_role_rules() {
     );
 }
 
-/// A tiny auth webhook over real HTTP: `Authorization: Bearer member-1` is a member of tenant 1,
-/// anything else is refused with 401. POST requests must carry the GraphQL request.
-async fn start_hook() -> String {
-    let base = rasura_test_support::http_stub(|req| async move {
-        let member = req.header("authorization") == Some("Bearer member-1")
-            || (req.method == "POST" && req.body.contains("Bearer member-1"));
-        let post_ok = req.method != "POST" || req.body.contains("\"query\"");
-        if member && post_ok {
-            (
-                200,
-                vec![],
-                r#"{"X-Hasura-Role": "member", "X-Hasura-Tenant-Id": "1"}"#.to_string(),
-            )
-        } else {
-            (401, vec![], "{}".to_string())
+/// A tiny auth webhook over real HTTP: `Authorization: Bearer member-1` is a member of tenant 1
+/// (an answer that may be cached for a minute, with a cookie), anything else is refused with
+/// 401. POST requests must carry the GraphQL request. Counts the calls it gets.
+async fn start_hook(calls: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> String {
+    let base = rasura_test_support::http_stub(move |req| {
+        calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async move {
+            let member = req.header("authorization") == Some("Bearer member-1")
+                || (req.method == "POST" && req.body.contains("Bearer member-1"));
+            let post_ok = req.method != "POST" || req.body.contains("\"query\"");
+            if member && post_ok {
+                let headers = vec![
+                    ("cache-control".to_string(), "max-age=60".to_string()),
+                    ("set-cookie".to_string(), "seen=1; Path=/".to_string()),
+                ];
+                (
+                    200,
+                    headers,
+                    r#"{"X-Hasura-Role": "member", "X-Hasura-Tenant-Id": "1"}"#.to_string(),
+                )
+            } else {
+                (401, vec![], "{}".to_string())
+            }
         }
     })
     .await;
@@ -418,17 +426,43 @@ async fn start_hook() -> String {
 
 #[tokio::test]
 async fn webhook_sessions_in_both_modes() {
-    let hook = start_hook().await;
     for mode in ["GET", "POST"] {
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let hook = start_hook(calls.clone()).await;
         let (_pg, s) = setup_with(&["--auth-hook", &hook, "--auth-hook-mode", mode]).await;
         let q = json!({"query": "{ account(order_by: {id: asc}) { id } }"});
-        let (_, body) = s
-            .post("/v1/graphql", &q, &[("authorization", "Bearer member-1")])
-            .await;
+        let first = s
+            .http
+            .post(s.url("/v1/graphql"))
+            .header("authorization", "Bearer member-1")
+            .json(&q)
+            .send()
+            .await
+            .unwrap();
+        // The hook's cookie reaches the client.
+        assert_eq!(
+            first
+                .headers()
+                .get("set-cookie")
+                .map(|v| v.to_str().unwrap()),
+            Some("seen=1; Path=/"),
+            "{mode}"
+        );
+        let body: Value = first.json().await.unwrap();
         assert_eq!(
             body,
             json!({"data": {"account": [{"id": 1}, {"id": 2}]}}),
             "{mode}"
+        );
+        // The same request again is answered from the cached session (max-age=60).
+        let (_, again) = s
+            .post("/v1/graphql", &q, &[("authorization", "Bearer member-1")])
+            .await;
+        assert_eq!(again, body);
+        assert_eq!(
+            calls.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "{mode}: the hook was not cached"
         );
         let (_, body) = s
             .post("/v1/graphql", &q, &[("authorization", "Bearer nobody")])

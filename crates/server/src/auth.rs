@@ -63,6 +63,7 @@ pub async fn authenticate(
     config: &ServerConfig,
     headers: &HeaderMap,
     request: &serde_json::Value,
+    set_cookies: &mut Vec<String>,
 ) -> Result<Session, AuthError> {
     let Some(hook) = &config.auth_hook else {
         return resolve_session(config, headers);
@@ -82,7 +83,9 @@ pub async fn authenticate(
             None => {}
         }
     }
-    crate::webhook::session(hook, headers, request).await
+    let answer = crate::webhook::session(hook, headers, request).await?;
+    set_cookies.extend(answer.set_cookies);
+    Ok(answer.session)
 }
 
 /// Resolves the session of a request.

@@ -16,6 +16,16 @@ pub struct AuthHook {
     pub url: String,
     pub post: bool,
     client: reqwest::Client,
+    /// Answers the hook allowed to be cached (`Cache-Control: max-age`, `Expires`), by request.
+    cache: std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<u64, (Session, std::time::Instant)>>,
+    >,
+}
+
+/// A session from the hook, with the cookies it asked to set on the client.
+pub struct HookAnswer {
+    pub session: Session,
+    pub set_cookies: Vec<String>,
 }
 
 impl AuthHook {
@@ -35,6 +45,7 @@ impl AuthHook {
             url: url.to_string(),
             post,
             client,
+            cache: Default::default(),
         })
     }
 }
@@ -64,12 +75,62 @@ fn unexpected() -> AuthError {
     }
 }
 
-/// Asks the hook who is making `request`.
+/// The cache key of a request: what the hook would be sent.
+fn cache_key(hook: &AuthHook, headers: &HeaderMap, request: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut pairs: Vec<(&str, &[u8])> = headers
+        .iter()
+        .filter(|(k, _)| hook.post || !NOT_FORWARDED.contains(&k.as_str()))
+        .map(|(k, v)| (k.as_str(), v.as_bytes()))
+        .collect();
+    pairs.sort();
+    pairs.hash(&mut h);
+    if hook.post {
+        request.to_string().hash(&mut h);
+    }
+    h.finish()
+}
+
+/// How long the hook's answer may be reused: `Cache-Control: max-age` (or `s-maxage`), else
+/// `Expires`.
+fn cache_for(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let max_age = headers
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|cc| {
+            cc.split(',').find_map(|d| {
+                let d = d.trim();
+                d.strip_prefix("s-maxage=")
+                    .or_else(|| d.strip_prefix("max-age="))
+                    .and_then(|n| n.parse().ok())
+            })
+        });
+    if let Some(secs) = max_age {
+        return Some(Duration::from_secs(secs));
+    }
+    let expires = headers.get("expires").and_then(|v| v.to_str().ok())?;
+    httpdate::parse_http_date(expires)
+        .ok()?
+        .duration_since(std::time::SystemTime::now())
+        .ok()
+}
+
+/// Asks the hook who is making `request` (or reuses a cached answer).
 pub async fn session(
     hook: &AuthHook,
     headers: &HeaderMap,
     request: &Value,
-) -> Result<Session, AuthError> {
+) -> Result<HookAnswer, AuthError> {
+    let key = cache_key(hook, headers, request);
+    if let Some((s, until)) = hook.cache.lock().expect("hook cache").get(&key) {
+        if *until > std::time::Instant::now() {
+            return Ok(HookAnswer {
+                session: s.clone(),
+                set_cookies: vec![],
+            });
+        }
+    }
     let response = if hook.post {
         let all: Map<String, Value> = headers
             .iter()
@@ -113,6 +174,13 @@ pub async fn session(
             return Err(unexpected());
         }
     }
+    let set_cookies: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
+    let keep = cache_for(response.headers());
     let body: Value = response.json().await.map_err(|_| unexpected())?;
     let Value::Object(map) = body else {
         return Err(unexpected());
@@ -136,9 +204,20 @@ pub async fn session(
             code: "access-denied",
             message: "the authorization hook did not give x-hasura-role".into(),
         })?;
-    Ok(Session {
+    let session = Session {
         role,
         vars,
         backend_only: false,
+    };
+    if let Some(d) = keep.filter(|d| !d.is_zero()) {
+        let mut cache = hook.cache.lock().expect("hook cache");
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(key, (session.clone(), std::time::Instant::now() + d));
+    }
+    Ok(HookAnswer {
+        session,
+        set_cookies,
     })
 }

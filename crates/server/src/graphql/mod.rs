@@ -53,8 +53,9 @@ async fn handle(
         Ok(b) => b,
         Err(e) => return error_response(&e, endpoint),
     };
-    match body {
-        RequestBody::Single(req) => match run(state, headers, req).await {
+    let mut cookies = vec![];
+    let mut response = match body {
+        RequestBody::Single(req) => match run(state, headers, req, &mut cookies).await {
             Ok(bytes) => json_bytes(StatusCode::OK, bytes),
             Err(e) => error_response(&e, endpoint),
         },
@@ -64,7 +65,7 @@ async fn handle(
                 if i > 0 {
                     out.push(b',');
                 }
-                match run(state, headers, req).await {
+                match run(state, headers, req, &mut cookies).await {
                     Ok(bytes) => out.extend_from_slice(&bytes),
                     Err(e) => out.extend_from_slice(e.body().to_string().as_bytes()),
                 }
@@ -72,7 +73,16 @@ async fn handle(
             out.push(b']');
             json_bytes(StatusCode::OK, out)
         }
+    };
+    // Cookies the auth webhook asked to set reach the client.
+    for c in cookies {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&c) {
+            response
+                .headers_mut()
+                .append(axum::http::header::SET_COOKIE, v);
+        }
     }
+    response
 }
 
 fn json_bytes(status: StatusCode, bytes: Vec<u8>) -> Response {
@@ -95,9 +105,14 @@ fn error_response(e: &GqlError, endpoint: Endpoint) -> Response {
 }
 
 /// One GraphQL request through the whole pipeline; returns the response body.
-async fn run(state: &AppState, headers: &HeaderMap, req: GqlRequest) -> Result<Vec<u8>, GqlError> {
+async fn run(
+    state: &AppState,
+    headers: &HeaderMap,
+    req: GqlRequest,
+    set_cookies: &mut Vec<String>,
+) -> Result<Vec<u8>, GqlError> {
     let request = serde_json::json!({"query": req.query, "variables": req.variables, "operationName": req.operation_name});
-    let session = crate::auth::authenticate(&state.config, headers, &request)
+    let session = crate::auth::authenticate(&state.config, headers, &request, set_cookies)
         .await
         .map_err(|e| GqlError::new(e.code, "$", e.message))?;
     let role = session.role.clone();
