@@ -5,10 +5,10 @@ use apollo_compiler::executable::{Field as GqlField, SelectionSet};
 use apollo_compiler::Node;
 use serde_json::{Map, Value};
 
-use crate::build::Cx;
+use crate::build::{column_ref, Cx, ShapeKind};
 use crate::collect::collect_fields;
 use crate::error::IrError;
-use crate::types::{ActionCall, ActionResultRead, ActionSelection, Root, SelectedField};
+use crate::types::{ActionCall, ActionResultRead, ActionSelection, Root, Select, SelectedField};
 use crate::value::resolve;
 
 impl Cx<'_> {
@@ -73,8 +73,44 @@ impl Cx<'_> {
         let mut out = vec![];
         for (key, fields) in collect_fields(self.doc, sets, type_name, self.vars) {
             let f = fields[0];
+            let rel = self
+                .schema
+                .action_relationships
+                .get(&(type_name.to_string(), f.name.to_string()));
             let field = if f.name == "__typename" {
                 SelectedField::Typename(type_name.to_string())
+            } else if let Some(rel) = rel {
+                let sub: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+                let here = format!("{path}.selectionSet.{key}");
+                let target = &self.schema.tables[rel.target];
+                let select = if rel.array {
+                    self.select(rel.target, f, &sub, &here, ShapeKind::Rows)?
+                } else {
+                    Select {
+                        table: target.name.clone(),
+                        from_function: None,
+                        filter: self.select_filter(rel.target)?,
+                        order_by: vec![],
+                        distinct_on: vec![],
+                        limit: None,
+                        offset: None,
+                        shape: self.shape(rel.target, &sub, &here, ShapeKind::Single)?,
+                    }
+                };
+                let mapping = rel
+                    .mapping
+                    .iter()
+                    .filter_map(|(field, col)| {
+                        target
+                            .columns
+                            .get(col)
+                            .map(|c| (field.clone(), column_ref(c)))
+                    })
+                    .collect();
+                SelectedField::Relationship {
+                    mapping,
+                    select: Box::new(select),
+                }
             } else {
                 let sub: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
                 let nested = if f.selection_set.selections.is_empty() {

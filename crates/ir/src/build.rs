@@ -86,7 +86,7 @@ pub fn build_ir(
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum ShapeKind {
+pub(crate) enum ShapeKind {
     Rows,
     Single,
     Aggregate,
@@ -105,7 +105,7 @@ impl Cx<'_> {
             .and_then(|v| resolve(v, self.vars))
     }
 
-    fn select(
+    pub(crate) fn select(
         &self,
         table: usize,
         f: &Node<GqlField>,
@@ -254,7 +254,7 @@ impl Cx<'_> {
         })
     }
 
-    fn shape(
+    pub(crate) fn shape(
         &self,
         table: usize,
         sets: &[&SelectionSet],

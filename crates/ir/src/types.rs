@@ -64,6 +64,11 @@ pub enum SelectedField {
         type_name: String,
         nested: Option<ActionSelection>,
     },
+    /// A relationship to a table: rows whose `mapping` columns equal the output's fields.
+    Relationship {
+        mapping: Vec<(String, ColumnRef)>,
+        select: Box<Select>,
+    },
 }
 
 /// A write to one table and what to answer.

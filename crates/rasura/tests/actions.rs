@@ -291,3 +291,31 @@ async fn only_permitted_roles_see_an_action() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn action_outputs_join_tables_through_relationships() {
+    let (_pg, s) = server().await;
+    let h = rasura_test_support::http_stub(|_| async {
+        (200, vec![], json!({"id": 7, "account_id": 2}).to_string())
+    })
+    .await;
+    let setup = json!({"type": "bulk", "args": [
+        {"type": "run_sql", "args": {"sql": "create table account (id int primary key, email text, owner int); insert into account values (1, 'a@x', 7), (2, 'b@x', 7), (3, 'c@x', 8)"}},
+        {"type": "pg_track_table", "args": {"table": "account"}},
+        {"type": "set_custom_types", "args": {"objects": [{"name": "Who", "fields": [{"name": "id", "type": "Int!"}, {"name": "account_id", "type": "Int"}],
+            "relationships": [
+                {"name": "account", "type": "object", "remote_table": "account", "field_mapping": {"account_id": "id"}},
+                {"name": "owned", "type": "array", "remote_table": {"schema": "public", "name": "account"}, "field_mapping": {"id": "owner"}}
+            ]}]}},
+        {"type": "create_action", "args": {"name": "who", "definition": {"type": "query", "output_type": "Who", "handler": format!("{h}/who")}}}
+    ]});
+    let (status, body) = s.post("/v1/metadata", &setup, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = s
+        .post("/v1/graphql", &json!({"query": "{ who { id account { email } owned(order_by: {id: desc}) { id } } }"}), &[])
+        .await;
+    assert_eq!(
+        body,
+        json!({"data": {"who": {"id": 7, "account": {"email": "b@x"}, "owned": [{"id": 2}, {"id": 1}]}}})
+    );
+}

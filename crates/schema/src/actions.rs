@@ -16,7 +16,14 @@ fn base_name(ty: &str) -> &str {
 
 impl SdlWriter {
     /// Custom types as SDL; scalars they name that nothing defines are declared.
-    pub(crate) fn custom_types(&mut self, custom: &Value, actions: &[ResolvedAction]) {
+    pub(crate) fn custom_types(
+        &mut self,
+        custom: &Value,
+        actions: &[ResolvedAction],
+        tables: &[crate::TableInfo],
+        table_index: &HashMap<rasura_metadata::QualifiedName, usize>,
+        relationships: &mut HashMap<(String, String), crate::ActionRelationship>,
+    ) {
         let list = |key: &str| {
             custom
                 .get(key)
@@ -71,6 +78,53 @@ impl SdlWriter {
                     };
                     referenced.insert(base_name(ty).to_string());
                     let _ = writeln!(self.types, "  {fname}: {ty}");
+                }
+                for r in o
+                    .get("relationships")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let Some(rname) = r.get("name").and_then(Value::as_str) else {
+                        continue;
+                    };
+                    let Ok(table) = serde_json::from_value::<rasura_metadata::QualifiedName>(
+                        r.get("remote_table").cloned().unwrap_or_default(),
+                    ) else {
+                        continue;
+                    };
+                    let Some(&target) = table_index.get(&table) else {
+                        continue;
+                    };
+                    if !tables[target].visible {
+                        continue;
+                    }
+                    let array = r.get("type").and_then(Value::as_str) == Some("array");
+                    let mapping = r
+                        .get("field_mapping")
+                        .and_then(Value::as_object)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|(f, c)| c.as_str().map(|c| (f.clone(), c.to_string())))
+                        .collect();
+                    let t = &tables[target].type_name;
+                    let _ = if array {
+                        writeln!(
+                            self.types,
+                            "  {rname}{}: [{t}!]!",
+                            crate::build::select_args(&crate::naming::TypeNames::new(t))
+                        )
+                    } else {
+                        writeln!(self.types, "  {rname}: {t}")
+                    };
+                    relationships.insert(
+                        (n.to_string(), rname.to_string()),
+                        crate::ActionRelationship {
+                            target,
+                            array,
+                            mapping,
+                        },
+                    );
                 }
                 self.types.push_str("}\n");
             }

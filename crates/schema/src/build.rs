@@ -175,7 +175,14 @@ pub fn build_schema_for(
         }
         w.table(t, &tables, idx, &mut query_roots, &mut mutation_roots);
     }
-    w.custom_types(&resolved.custom_types, &resolved.actions);
+    let mut action_relationships = HashMap::new();
+    w.custom_types(
+        &resolved.custom_types,
+        &resolved.actions,
+        &tables,
+        &table_index,
+        &mut action_relationships,
+    );
     w.actions(
         &resolved.actions,
         role,
@@ -201,6 +208,7 @@ pub fn build_schema_for(
         table_index,
         functions,
         actions: resolved.actions.clone(),
+        action_relationships,
     })
 }
 
@@ -271,7 +279,7 @@ pub(crate) struct SdlWriter {
     needs_jsonb_cast: bool,
 }
 
-fn select_args(t: &TypeNames) -> String {
+pub(crate) fn select_args(t: &TypeNames) -> String {
     format!(
         "(distinct_on: [{sc}!], limit: Int, offset: Int, order_by: [{ob}!], where: {be})",
         sc = t.select_column,

@@ -21,6 +21,17 @@ pub struct RoleSchema {
     pub table_index: HashMap<QualifiedName, usize>,
     pub functions: Vec<FunctionInfo>,
     pub actions: Vec<rasura_resolve::ResolvedAction>,
+    /// Relationships of action output types to tables: (type, field) → relationship.
+    pub action_relationships: HashMap<(String, String), ActionRelationship>,
+}
+
+/// A relationship from a custom object type (an action's output) to a table.
+#[derive(Debug, Clone)]
+pub struct ActionRelationship {
+    pub target: usize,
+    pub array: bool,
+    /// (field of the custom object, column of the table).
+    pub mapping: Vec<(String, String)>,
 }
 
 /// What a root field of `query_root` does.

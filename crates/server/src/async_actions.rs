@@ -84,6 +84,7 @@ async fn tick(state: &AppState) -> Result<usize, String> {
                 };
                 action::run(&plan)
                     .await
+                    .map(|v| v.to_string())
                     .map_err(|e| json!({"path": e.path, "error": e.message, "code": e.code}))
             }
         };

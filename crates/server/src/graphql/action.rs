@@ -84,8 +84,8 @@ fn unexpected(message: &str) -> GqlError {
     GqlError::new("unexpected", "$", message)
 }
 
-/// Calls the handler and returns the answer shaped by the selection, as JSON text.
-pub async fn run(plan: &ActionPlan) -> Result<String, GqlError> {
+/// Calls the handler and returns its checked answer.
+pub async fn run(plan: &ActionPlan) -> Result<Value, GqlError> {
     let a = &plan.action;
     let body = json!({
         "action": {"name": a.name},
@@ -129,12 +129,21 @@ pub async fn run(plan: &ActionPlan) -> Result<String, GqlError> {
     }
     let answer: Value = serde_json::from_str(&text)
         .map_err(|_| unexpected("not a valid json response from webhook"))?;
-    let checked = check_output(&plan.schema, &a.output_type, &answer)?;
-    let shaped = match (&plan.selection, checked) {
-        (Some(sel), v) => apply(sel, v),
-        (None, v) => v.clone(),
-    };
-    Ok(shaped.to_string())
+    Ok(check_output(&plan.schema, &a.output_type, &answer)?.clone())
+}
+
+/// Calls the handler and shapes its answer by the client's selection; relationships to tables
+/// are read with `client`.
+pub async fn run_and_shape(
+    plan: &ActionPlan,
+    client: &impl deadpool_postgres::GenericClient,
+    stringify: bool,
+) -> Result<String, GqlError> {
+    let answer = run(plan).await?;
+    Ok(match &plan.selection {
+        Some(sel) => shape(client, sel, &answer, stringify).await?.to_string(),
+        None => answer.to_string(),
+    })
 }
 
 /// A 4xx answer: `message` passes through; the handler's `extensions` replace Hasura's.
@@ -220,6 +229,13 @@ fn check_object(schema: &RoleSchema, type_name: &str, v: &Value) -> Result<(), G
         )));
     }
     for (name, field) in &obj.fields {
+        // Relationship fields are filled from the tables, not by the handler.
+        if schema
+            .action_relationships
+            .contains_key(&(type_name.to_string(), name.to_string()))
+        {
+            continue;
+        }
         if field.ty.is_non_null() {
             match map.get(name.as_str()) {
                 None => {
@@ -239,6 +255,102 @@ fn check_object(schema: &RoleSchema, type_name: &str, v: &Value) -> Result<(), G
     Ok(())
 }
 
+/// The selection applied to an answer, with relationships read from the database.
+fn shape<'a, C: deadpool_postgres::GenericClient>(
+    client: &'a C,
+    sel: &'a ActionSelection,
+    v: &'a Value,
+    stringify: bool,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, GqlError>> + Send + 'a>> {
+    Box::pin(async move {
+        match v {
+            Value::Array(items) => {
+                let mut out = vec![];
+                for i in items {
+                    out.push(shape(client, sel, i, stringify).await?);
+                }
+                Ok(Value::Array(out))
+            }
+            Value::Object(map) => {
+                let mut out = Map::new();
+                for (key, f) in &sel.fields {
+                    let value = match f {
+                        SelectedField::Relationship { mapping, select } => {
+                            related(client, mapping, select, map, stringify).await?
+                        }
+                        SelectedField::Field {
+                            name,
+                            nested: Some(inner),
+                            ..
+                        } => {
+                            shape(
+                                client,
+                                inner,
+                                map.get(name).unwrap_or(&Value::Null),
+                                stringify,
+                            )
+                            .await?
+                        }
+                        other => apply_one(other, map),
+                    };
+                    out.insert(key.clone(), value);
+                }
+                Ok(Value::Object(out))
+            }
+            other => Ok(other.clone()),
+        }
+    })
+}
+
+/// Rows of the related table whose mapped columns equal the answer's fields.
+async fn related<C: deadpool_postgres::GenericClient>(
+    client: &C,
+    mapping: &[(String, rasura_ir::ColumnRef)],
+    select: &rasura_ir::Select,
+    answer: &Map<String, Value>,
+    stringify: bool,
+) -> Result<Value, GqlError> {
+    let mut select = select.clone();
+    let mut conds = vec![select.filter.clone()];
+    for (field, column) in mapping {
+        match answer.get(field) {
+            None | Some(Value::Null) => {
+                return Ok(if matches!(select.shape, rasura_ir::Shape::Rows(_)) {
+                    json!([])
+                } else {
+                    Value::Null
+                })
+            }
+            Some(v) => conds.push(rasura_ir::BoolExp::Compare {
+                column: column.clone(),
+                cast_text: false,
+                op: rasura_ir::CompareOp::Eq,
+                value: v.clone(),
+            }),
+        }
+    }
+    select.filter = rasura_ir::BoolExp::And(conds);
+    let t = rasura_translate::translate_select(
+        &select,
+        rasura_translate::Options {
+            stringify_numeric: stringify,
+        },
+    );
+    let sql = rasura_sql::print(&t.select).sql;
+    let text = super::execute::run_statement(client, &sql, &t.params.0).await?;
+    Ok(text
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null))
+}
+
+fn apply_one(f: &SelectedField, map: &Map<String, Value>) -> Value {
+    match f {
+        SelectedField::Typename(t) => Value::String(t.clone()),
+        SelectedField::Field { name, .. } => map.get(name).cloned().unwrap_or(Value::Null),
+        SelectedField::Relationship { .. } => Value::Null,
+    }
+}
+
 /// The client's selection applied to a value (objects field by field, lists item by item).
 fn apply(sel: &ActionSelection, v: &Value) -> Value {
     match v {
@@ -255,6 +367,7 @@ fn apply(sel: &ActionSelection, v: &Value) -> Value {
                             None => raw,
                         }
                     }
+                    SelectedField::Relationship { .. } => Value::Null,
                 };
                 out.insert(key.clone(), value);
             }

@@ -86,7 +86,7 @@ async fn run_roots(
             RootPlan::NestedInsert(m) => {
                 Some(super::mutate::nested_insert(client, m, stringify).await?)
             }
-            RootPlan::Action(a) => Some(super::action::run(a).await?),
+            RootPlan::Action(a) => Some(super::action::run_and_shape(a, client, stringify).await?),
             RootPlan::ActionResult(r) => {
                 let row = match &r.id {
                     Some(id) => run_statement(
