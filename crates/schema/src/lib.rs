@@ -2,6 +2,7 @@
 //! generated field back to the table, column or relationship it stands for.
 
 mod actions;
+mod aggregates;
 pub mod build;
 mod mutation;
 pub mod naming;

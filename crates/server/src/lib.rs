@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod control;
 pub mod graphql;
+pub mod http_util;
 pub mod jwt;
 pub mod routes;
 pub mod state;

@@ -50,24 +50,6 @@ impl AuthHook {
     }
 }
 
-/// Headers a GET hook does not receive (hop-by-hop and content headers).
-const NOT_FORWARDED: &[&str] = &[
-    "content-length",
-    "content-type",
-    "content-md5",
-    "user-agent",
-    "host",
-    "origin",
-    "referer",
-    "accept",
-    "accept-encoding",
-    "accept-language",
-    "accept-datetime",
-    "cache-control",
-    "connection",
-    "dnt",
-];
-
 fn unexpected() -> AuthError {
     AuthError {
         code: "unexpected",
@@ -81,7 +63,7 @@ fn cache_key(hook: &AuthHook, headers: &HeaderMap, request: &Value) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     let mut pairs: Vec<(&str, &[u8])> = headers
         .iter()
-        .filter(|(k, _)| hook.post || !NOT_FORWARDED.contains(&k.as_str()))
+        .filter(|(k, _)| hook.post || !crate::http_util::NOT_FORWARDED.contains(&k.as_str()))
         .map(|(k, v)| (k.as_str(), v.as_bytes()))
         .collect();
     pairs.sort();
@@ -90,30 +72,6 @@ fn cache_key(hook: &AuthHook, headers: &HeaderMap, request: &Value) -> u64 {
         request.to_string().hash(&mut h);
     }
     h.finish()
-}
-
-/// How long the hook's answer may be reused: `Cache-Control: max-age` (or `s-maxage`), else
-/// `Expires`.
-fn cache_for(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let max_age = headers
-        .get("cache-control")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|cc| {
-            cc.split(',').find_map(|d| {
-                let d = d.trim();
-                d.strip_prefix("s-maxage=")
-                    .or_else(|| d.strip_prefix("max-age="))
-                    .and_then(|n| n.parse().ok())
-            })
-        });
-    if let Some(secs) = max_age {
-        return Some(Duration::from_secs(secs));
-    }
-    let expires = headers.get("expires").and_then(|v| v.to_str().ok())?;
-    httpdate::parse_http_date(expires)
-        .ok()?
-        .duration_since(std::time::SystemTime::now())
-        .ok()
 }
 
 /// Asks the hook who is making `request` (or reuses a cached answer).
@@ -148,7 +106,7 @@ pub async fn session(
     } else {
         let mut req = hook.client.get(&hook.url);
         for (k, v) in headers {
-            if !NOT_FORWARDED.contains(&k.as_str()) {
+            if !crate::http_util::NOT_FORWARDED.contains(&k.as_str()) {
                 req = req.header(k, v);
             }
         }
@@ -180,7 +138,7 @@ pub async fn session(
         .iter()
         .filter_map(|v| v.to_str().ok().map(str::to_string))
         .collect();
-    let keep = cache_for(response.headers());
+    let keep = crate::http_util::cache_lifetime(response.headers());
     let body: Value = response.json().await.map_err(|_| unexpected())?;
     let Value::Object(map) = body else {
         return Err(unexpected());

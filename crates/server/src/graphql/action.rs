@@ -62,24 +62,6 @@ fn client() -> &'static reqwest::Client {
     CLIENT.get_or_init(reqwest::Client::new)
 }
 
-/// Client headers an action handler never receives.
-const DROPPED: &[&str] = &[
-    "content-length",
-    "content-md5",
-    "user-agent",
-    "host",
-    "origin",
-    "referer",
-    "accept",
-    "accept-encoding",
-    "accept-language",
-    "accept-datetime",
-    "cache-control",
-    "connection",
-    "dnt",
-    "content-type",
-];
-
 fn unexpected(message: &str) -> GqlError {
     GqlError::new("unexpected", "$", message)
 }
@@ -100,7 +82,7 @@ pub async fn run(plan: &ActionPlan) -> Result<Value, GqlError> {
     if a.forward_client_headers {
         for (k, v) in &plan.client_headers {
             let lower = k.to_ascii_lowercase();
-            if DROPPED.contains(&lower.as_str())
+            if crate::http_util::NOT_FORWARDED.contains(&lower.as_str())
                 || lower.starts_with("x-hasura-")
                 || a.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(k))
             {

@@ -1,0 +1,96 @@
+//! The aggregate types of a table: `<t>_aggregate`, `<t>_aggregate_fields`, the per-operation
+//! field types (`<t>_avg_fields`, ...) and their order-by and bool-exp inputs.
+
+use std::fmt::Write;
+
+use crate::build::SdlWriter;
+use crate::naming::TypeNames;
+use crate::scalars;
+use crate::types::ColumnInfo;
+
+impl SdlWriter {
+    pub(crate) fn aggregate_types<'a>(
+        &mut self,
+        names: &TypeNames,
+        qualified: &str,
+        cols: &[&ColumnInfo],
+        catalog_col: &dyn Fn(&str) -> &'a rasura_catalog::Column,
+    ) {
+        let numeric: Vec<&ColumnInfo> = cols
+            .iter()
+            .copied()
+            .filter(|c| scalars::is_numeric(catalog_col(&c.name)))
+            .collect();
+        let comparable: Vec<&ColumnInfo> = cols
+            .iter()
+            .copied()
+            .filter(|c| scalars::is_comparable(catalog_col(&c.name)))
+            .collect();
+        let _ = writeln!(
+            self.types,
+            "\"aggregated selection of \\\"{qualified}\\\"\"\ntype {} {{\n  aggregate: {}\n  nodes: [{}!]!\n}}",
+            names.aggregate, names.aggregate_fields, names.object
+        );
+        let _ = writeln!(
+            self.types,
+            "\"aggregate fields of \\\"{qualified}\\\"\"\ntype {} {{\n  count(columns: [{}!], distinct: Boolean): Int!",
+            names.aggregate_fields, names.select_column
+        );
+        let mut order_by = format!("input {} {{\n  count: order_by\n", names.aggregate_order_by);
+        if !numeric.is_empty() {
+            for op in scalars::FLOAT_AGGREGATES.iter().chain(["sum"].iter()) {
+                let _ = writeln!(self.types, "  {op}: {}", names.op_fields(op));
+                let _ = writeln!(order_by, "  {op}: {}", names.op_order_by(op));
+            }
+        }
+        if !comparable.is_empty() {
+            for op in ["max", "min"] {
+                let _ = writeln!(self.types, "  {op}: {}", names.op_fields(op));
+                let _ = writeln!(order_by, "  {op}: {}", names.op_order_by(op));
+            }
+        }
+        self.types.push_str("}\n");
+        order_by.push_str("}\n");
+        self.types.push_str(&order_by);
+        if !numeric.is_empty() {
+            for op in scalars::FLOAT_AGGREGATES {
+                self.op_types(names, op, &numeric, |_| "Float".to_string());
+            }
+            self.op_types(names, "sum", &numeric, |c| c.scalar.clone());
+        }
+        if !comparable.is_empty() {
+            for op in ["max", "min"] {
+                self.op_types(names, op, &comparable, |c| c.scalar.clone());
+            }
+        }
+        let _ = writeln!(
+            self.types,
+            "input {} {{\n  count: {}\n}}\ninput {} {{\n  arguments: [{}!]\n  distinct: Boolean\n  filter: {}\n  predicate: Int_comparison_exp!\n}}",
+            names.aggregate_bool_exp,
+            names.aggregate_bool_exp_count,
+            names.aggregate_bool_exp_count,
+            names.select_column,
+            names.bool_exp
+        );
+        self.comparison_types.entry("Int".into()).or_insert(false);
+    }
+
+    fn op_types(
+        &mut self,
+        names: &TypeNames,
+        op: &str,
+        cols: &[&ColumnInfo],
+        ty: impl Fn(&ColumnInfo) -> String,
+    ) {
+        let _ = writeln!(self.types, "type {} {{", names.op_fields(op));
+        for c in cols {
+            let _ = writeln!(self.types, "  {}: {}", c.field, ty(c));
+        }
+        self.types.push_str("}\n");
+        let _ = writeln!(self.types, "input {} {{", names.op_order_by(op));
+        for c in cols {
+            let _ = writeln!(self.types, "  {}: order_by", c.field);
+        }
+        self.types.push_str("}\n");
+    }
+}
