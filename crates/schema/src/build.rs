@@ -535,8 +535,12 @@ impl SdlWriter {
             self.types.push_str("  _PLACEHOLDER: order_by\n");
         }
         self.types.push_str("}\n");
+        // Roles without aggregations get no aggregate types (nothing could refer to them).
 
-        self.aggregate_types(&names, &qualified, &cols, &catalog_col);
+        // Without aggregations nothing can refer to the aggregate types: leave them out.
+        if info.allow_aggregations {
+            self.aggregate_types(&names, &qualified, &cols, &catalog_col);
+        }
         self.mutations(t, tables, idx, &qualified, mutation_roots);
     }
 
