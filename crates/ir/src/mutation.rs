@@ -275,6 +275,8 @@ impl Cx<'_> {
     ) -> Result<Vec<(ColumnRef, UpdateOp, Value)>, IrError> {
         let info = &self.schema.tables[t];
         let mut out = vec![];
+        // Every column's operators, in order of first use, to report all conflicts at once.
+        let mut uses: Vec<(String, Vec<&str>)> = vec![];
         for (name, op) in [
             ("_set", UpdateOp::Set),
             ("_inc", UpdateOp::Inc),
@@ -294,20 +296,26 @@ impl Cx<'_> {
                         format!("unexpected column \"{field}\""),
                     )
                 })?;
-                if out
-                    .iter()
-                    .any(|(c, _, _): &(ColumnRef, UpdateOp, Value)| c.name == col.name)
-                {
-                    return Err(IrError::new(
-                        path,
-                        format!(
-                            "column found in multiple operators; \"{}\" in {name}",
-                            col.field
-                        ),
-                    ));
+                match uses.iter_mut().find(|(c, _)| *c == col.field) {
+                    Some((_, ops)) => ops.push(name),
+                    None => uses.push((col.field.clone(), vec![name])),
                 }
                 out.push((column_ref(col), op, value));
             }
+        }
+        let conflicts: Vec<String> = uses
+            .iter()
+            .filter(|(_, ops)| ops.len() > 1)
+            .map(|(c, ops)| format!("\"{c}\" in {}", ops.join(", ")))
+            .collect();
+        if !conflicts.is_empty() {
+            return Err(IrError::new(
+                "$",
+                format!(
+                    "column found in multiple operators; {}",
+                    conflicts.join(". ")
+                ),
+            ));
         }
         for (col, value) in self.update_presets(t)? {
             out.retain(|(c, _, _)| c.name != col.name);

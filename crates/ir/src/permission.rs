@@ -263,7 +263,7 @@ fn comparisons(
 ) -> Result<Vec<BoolExp>, IrError> {
     let Value::Object(ops) = v else {
         // `{"col": value}` is shorthand for `_eq` (normally rewritten already).
-        let value = session_value(session, v, false, path)?;
+        let value = session_value(session, v, false)?;
         return Ok(vec![BoolExp::Compare {
             column,
             cast_text: false,
@@ -341,7 +341,7 @@ fn comparisons(
                     cmp,
                     CompareOp::In | CompareOp::Nin | CompareOp::HasKeysAny | CompareOp::HasKeysAll
                 );
-                let value = session_value(session, value, list_op, &here)?;
+                let value = session_value(session, value, list_op)?;
                 out.push(BoolExp::Compare {
                     column: column.clone(),
                     cast_text: false,
@@ -356,13 +356,14 @@ fn comparisons(
 
 /// A value with session-variable references replaced by the session's values; for list
 /// operators a variable holds a Postgres array literal (`{a,b}`), read into a list.
-fn session_value(session: &Session, v: &Value, list: bool, path: &str) -> Result<Value, IrError> {
+/// A missing variable is reported at `$`, as Hasura does, not at the permission's key.
+fn session_value(session: &Session, v: &Value, list: bool) -> Result<Value, IrError> {
     match v {
         Value::String(s) if s.to_ascii_lowercase().starts_with("x-hasura-") => {
             let found = session.var(s).ok_or_else(|| {
                 IrError::new(
-                    path,
-                    format!("missing session variable: \"{}\"", s.to_ascii_lowercase()),
+                    "$",
+                    format!("missing session variables: \"{}\"", s.to_ascii_lowercase()),
                 )
                 .with_code("not-found")
             })?;
@@ -380,7 +381,7 @@ fn session_value(session: &Session, v: &Value, list: bool, path: &str) -> Result
         Value::Array(items) => Ok(Value::Array(
             items
                 .iter()
-                .map(|i| session_value(session, i, false, path))
+                .map(|i| session_value(session, i, false))
                 .collect::<Result<_, _>>()?,
         )),
         other => Ok(other.clone()),
@@ -480,7 +481,7 @@ impl Cx<'_> {
         let info = &self.schema.tables[table];
         set.iter()
             .filter_map(|(col, v)| info.columns.get(col).map(|c| (c, v)))
-            .map(|(c, v)| Ok((column_ref(c), session_value(self.session, v, false, "$")?)))
+            .map(|(c, v)| Ok((column_ref(c), session_value(self.session, v, false)?)))
             .collect()
     }
 

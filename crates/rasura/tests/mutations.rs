@@ -171,6 +171,18 @@ async fn a_failing_mutation_leaves_nothing_behind() {
         let body = gql(&s, q, json!({})).await;
         assert_eq!(body["errors"][0]["extensions"]["code"], code, "{q}: {body}");
     }
+    // A column under two operators is named with every operator it appears in.
+    let body = gql(
+        &s,
+        r#"mutation { update_author(where: {}, _set: {rating: 1, name: "x"}, _inc: {rating: 2}) { affected_rows } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        body["errors"][0],
+        json!({"message": "column found in multiple operators; \"rating\" in _set, _inc",
+               "extensions": {"path": "$", "code": "validation-failed"}})
+    );
     // An empty objects list is fine and writes nothing.
     let body = gql(
         &s,

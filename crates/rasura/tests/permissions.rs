@@ -122,9 +122,14 @@ async fn each_role_sees_only_its_rows_and_columns() {
         json!({"data": {"note": [{"body": "n3", "account": {"email": "c@t2"}}]}})
     );
     // A missing session variable is an error, not an unfiltered read.
-    assert_eq!(
-        code(&as_role(&s, "member", &[], "{ account { id } }").await),
-        "not-found"
+    let missing = as_role(&s, "member", &[], "{ account { id } }").await;
+    assert_eq!(code(&missing), "not-found");
+    assert_eq!(missing["errors"][0]["extensions"]["path"], "$", "{missing}");
+    assert!(
+        missing["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("missing session variables: \"x-hasura-")),
+        "{missing}"
     );
 
     let u10 = [("x-hasura-user-id", "10")];

@@ -163,6 +163,40 @@ async fn bad_queries_get_hasura_errors() {
         );
         assert!(resp.get("data").is_none(), "{resp}");
     }
+    // Validation errors carry the path to the offending field or argument, as in Hasura.
+    let paths = [
+        ("{ autor { id } }", "$.selectionSet.autor"),
+        (
+            "{ author { id nope } }",
+            "$.selectionSet.author.selectionSet.nope",
+        ),
+        (
+            "{ author(where: {id: {_unexpected: 1}}) { id } }",
+            "$.selectionSet.author.args.where.id._unexpected",
+        ),
+        (
+            "{ author { ...A } } fragment A on author { articles { nope } }",
+            "$.selectionSet.author.selectionSet.A.selectionSet.articles.selectionSet.nope",
+        ),
+    ];
+    let (_, resp) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ author(where: {id: {_unexpected: 1}}) { id } }"}),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        resp["errors"][0]["message"],
+        "field '_unexpected' not found in type: 'Int_comparison_exp'"
+    );
+    for (query, path) in paths {
+        let (_, resp) = s.post("/v1/graphql", &json!({ "query": query }), &[]).await;
+        assert_eq!(
+            resp["errors"][0]["extensions"]["path"], path,
+            "{query}: {resp}"
+        );
+    }
     let (status, resp) = s.post_raw("/v1/graphql", "{not json").await;
     assert_eq!(
         (status, resp["errors"][0]["extensions"]["code"].as_str()),

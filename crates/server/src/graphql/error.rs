@@ -1,5 +1,6 @@
 //! GraphQL-side errors in Hasura's shape: `{"errors":[{"message", "extensions":{"path","code"}}]}`.
 
+use apollo_compiler::diagnostic::ToCliReport;
 use apollo_compiler::validation::DiagnosticList;
 use axum::http::StatusCode;
 use rasura_pg::PgError;
@@ -115,15 +116,24 @@ impl GqlError {
 }
 
 /// The first diagnostic of a failed parse/validation, in Hasura's words where they differ.
-pub fn from_diagnostics(list: &DiagnosticList) -> GqlError {
-    let Some(first) = list.iter().next() else {
+pub fn from_diagnostics(query: &str, list: &DiagnosticList) -> GqlError {
+    // A selection set left empty by an unknown field is reported after it; the field is the cause.
+    let first = list
+        .iter()
+        .find(|d| !d.error.to_string().contains("must have a subselection set"))
+        .or_else(|| list.iter().next());
+    let Some(first) = first else {
         return GqlError::validation("$", "invalid query");
     };
     let text = first.error.to_string();
     if text.starts_with("syntax error") || text.contains("parser limit") {
         return GqlError::validation("$.query", "not a valid graphql query");
     }
-    GqlError::validation("$", translate_message(&text))
+    let path = first.error.location().map_or_else(
+        || "$".to_string(),
+        |span| super::error_path::path_at(query, span.offset()),
+    );
+    GqlError::validation(&path, translate_message(&text))
 }
 
 /// Rewrites apollo-compiler's wording of the common cases into Hasura's.
@@ -132,6 +142,10 @@ fn translate_message(text: &str) -> String {
     let ticks: Vec<&str> = text.split('`').collect();
     if text.contains("does not have a field") && ticks.len() >= 4 {
         return format!("field '{}' not found in type: '{}'", ticks[3], ticks[1]);
+    }
+    // "field `_ne` does not exist on `String_comparison_exp`" (an input object's field)
+    if text.starts_with("field `") && text.contains("` does not exist on `") && ticks.len() >= 4 {
+        return format!("field '{}' not found in type: '{}'", ticks[1], ticks[3]);
     }
     text.to_string()
 }

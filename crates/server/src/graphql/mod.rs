@@ -4,6 +4,7 @@
 pub mod action;
 pub mod cache;
 mod error;
+mod error_path;
 mod execute;
 pub mod limits;
 mod mutate;
@@ -177,7 +178,7 @@ fn parse_and_validate(
     match ExecutableDocument::parse_and_validate(&schema.schema, query, "query.graphql") {
         Ok(doc) => Ok(doc),
         Err(e) if tolerated(&e.partial, &e.errors) => Ok(Valid::assume_valid(e.partial)),
-        Err(e) => Err(error::from_diagnostics(&e.errors)),
+        Err(e) => Err(error::from_diagnostics(query, &e.errors)),
     }
 }
 
