@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use rasura_test_support::{TestCluster, TestServer};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const BIN: &str = env!("CARGO_BIN_EXE_rasura");
 
@@ -23,18 +23,6 @@ async fn setup() -> (TestCluster, TestServer) {
     (pg, server)
 }
 
-async fn gql(s: &TestServer, query: &str, variables: Value) -> Value {
-    let (status, body) = s
-        .post(
-            "/v1/graphql",
-            &json!({"query": query, "variables": variables}),
-            &[],
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
 async fn count(s: &TestServer, table: &str) -> i64 {
     let (_, body) = s
         .post(
@@ -49,9 +37,7 @@ async fn count(s: &TestServer, table: &str) -> i64 {
 #[tokio::test]
 async fn inserts_nested_rows_and_answers_with_relationships() {
     let (_pg, s) = setup().await;
-    let body = gql(
-        &s,
-        r#"mutation { insert_article(objects: [
+    let body = s.graphql(r#"mutation { insert_article(objects: [
              {title: "One", author: {data: {name: "Ann"}}},
              {title: "Two", author: {data: {name: "Bob", articles: {data: [{title: "Three"}]}}}}
            ]) { affected_rows returning { title author { name articles(order_by: {id: asc}) { title } } } } }"#,
@@ -66,9 +52,7 @@ async fn inserts_nested_rows_and_answers_with_relationships() {
         ]}}})
     );
     // Upsert: the conflicting row is updated, not duplicated.
-    let body = gql(
-        &s,
-        r#"mutation { insert_author_one(object: {name: "Ann", rating: 5}, on_conflict: {constraint: author_name_key, update_columns: [rating]}) { name rating } }"#,
+    let body = s.graphql(r#"mutation { insert_author_one(object: {name: "Ann", rating: 5}, on_conflict: {constraint: author_name_key, update_columns: [rating]}) { name rating } }"#,
         json!({}),
     )
     .await;
@@ -82,10 +66,8 @@ async fn inserts_nested_rows_and_answers_with_relationships() {
 #[tokio::test]
 async fn updates_and_deletes() {
     let (_pg, s) = setup().await;
-    gql(&s, r#"mutation { insert_author(objects: [{name: "Ann", rating: 1, meta: {a: 1, b: [1, 2]}}, {name: "Bob", rating: 2}]) { affected_rows } }"#, json!({})).await;
-    let body = gql(
-        &s,
-        r#"mutation($m: jsonb) {
+    s.graphql(r#"mutation { insert_author(objects: [{name: "Ann", rating: 1, meta: {a: 1, b: [1, 2]}}, {name: "Bob", rating: 2}]) { affected_rows } }"#, json!({})).await;
+    let body = s.graphql(r#"mutation($m: jsonb) {
              u: update_author(where: {name: {_eq: "Ann"}}, _inc: {rating: 10}, _append: {meta: $m}) { affected_rows returning { rating meta } }
              k: update_author_by_pk(pk_columns: {id: 1}, _delete_key: {meta: "a"}) { meta }
              p: update_author_by_pk(pk_columns: {id: 99}, _set: {name: "nobody"}) { id }
@@ -105,12 +87,12 @@ async fn updates_and_deletes() {
             "d": {"name": "Bo"}
         }})
     );
-    let body = gql(
-        &s,
-        "mutation { delete_author(where: {}) { affected_rows } }",
-        json!({}),
-    )
-    .await;
+    let body = s
+        .graphql(
+            "mutation { delete_author(where: {}) { affected_rows } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(
         body,
         json!({"data": {"delete_author": {"affected_rows": 1}}})
@@ -121,9 +103,7 @@ async fn updates_and_deletes() {
 async fn a_failing_mutation_leaves_nothing_behind() {
     let (_pg, s) = setup().await;
     // The second root field violates the unique name: the first one's row must not stay.
-    let body = gql(
-        &s,
-        r#"mutation { a: insert_author_one(object: {name: "Ann"}) { id } b: insert_author(objects: [{name: "Cy"}, {name: "Cy"}]) { affected_rows } }"#,
+    let body = s.graphql(r#"mutation { a: insert_author_one(object: {name: "Ann"}) { id } b: insert_author(objects: [{name: "Cy"}, {name: "Cy"}]) { affected_rows } }"#,
         json!({}),
     )
     .await;
@@ -142,7 +122,7 @@ async fn a_failing_mutation_leaves_nothing_behind() {
     assert_eq!(count(&s, "author").await, 0);
 
     // A nested insert whose child breaks a check constraint: neither row stays.
-    let body = gql(&s, r#"mutation { insert_author(objects: [{name: "Dee", articles: {data: [{title: ""}]}}]) { affected_rows } }"#, json!({})).await;
+    let body = s.graphql(r#"mutation { insert_author(objects: [{name: "Dee", articles: {data: [{title: ""}]}}]) { affected_rows } }"#, json!({})).await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "permission-error",
         "{body}"
@@ -168,13 +148,11 @@ async fn a_failing_mutation_leaves_nothing_behind() {
             "validation-failed",
         ),
     ] {
-        let body = gql(&s, q, json!({})).await;
+        let body = s.graphql(q, json!({})).await;
         assert_eq!(body["errors"][0]["extensions"]["code"], code, "{q}: {body}");
     }
     // A column under two operators is named with every operator it appears in.
-    let body = gql(
-        &s,
-        r#"mutation { update_author(where: {}, _set: {rating: 1, name: "x"}, _inc: {rating: 2}) { affected_rows } }"#,
+    let body = s.graphql(r#"mutation { update_author(where: {}, _set: {rating: 1, name: "x"}, _inc: {rating: 2}) { affected_rows } }"#,
         json!({}),
     )
     .await;
@@ -184,12 +162,12 @@ async fn a_failing_mutation_leaves_nothing_behind() {
                "extensions": {"path": "$", "code": "validation-failed"}})
     );
     // An empty objects list is fine and writes nothing.
-    let body = gql(
-        &s,
-        "mutation { insert_author(objects: []) { affected_rows returning { id } } }",
-        json!({}),
-    )
-    .await;
+    let body = s
+        .graphql(
+            "mutation { insert_author(objects: []) { affected_rows returning { id } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(
         body,
         json!({"data": {"insert_author": {"affected_rows": 0, "returning": []}}})

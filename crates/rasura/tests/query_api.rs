@@ -8,18 +8,6 @@ use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rasura");
 
-async fn gql(s: &TestServer, query: &str, variables: Value) -> Value {
-    let (status, body) = s
-        .post(
-            "/v1/graphql",
-            &json!({"query": query, "variables": variables}),
-            &[],
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
 async fn blog(extra: &[&str]) -> (TestCluster, TestServer) {
     let pg = TestCluster::start("app").await;
     let url = pg.url("app");
@@ -45,9 +33,7 @@ async fn blog(extra: &[&str]) -> (TestCluster, TestServer) {
 #[tokio::test]
 async fn queries_filter_order_nest_and_aggregate() {
     let (_pg, s) = blog(&[]).await;
-    let body = gql(
-        &s,
-        r#"query($min: Int) { author(where: {_or: [{rating: {_gte: $min}}, {articles: {title: {_ilike: "%sql%"}}}]}, order_by: {name: desc}) {
+    let body = s.graphql(r#"query($min: Int) { author(where: {_or: [{rating: {_gte: $min}}, {articles: {title: {_ilike: "%sql%"}}}]}, order_by: {name: desc}) {
             name articles(order_by: {id: desc}, limit: 1) { title author { name } } } }"#,
         json!({"min": 4}),
     )
@@ -59,9 +45,7 @@ async fn queries_filter_order_nest_and_aggregate() {
             {"name": "Ann", "articles": [{"title": "Go", "author": {"name": "Ann"}}]}
         ]}})
     );
-    let body = gql(
-        &s,
-        "{ a: article_aggregate { aggregate { count max { rating } } } author(order_by: {articles_aggregate: {count: desc}}, limit: 1) { name n: articles_aggregate { aggregate { count } } } author_by_pk(id: 3) { __typename name } }",
+    let body = s.graphql("{ a: article_aggregate { aggregate { count max { rating } } } author(order_by: {articles_aggregate: {count: desc}}, limit: 1) { name n: articles_aggregate { aggregate { count } } } author_by_pk(id: 3) { __typename name } }",
         json!({}),
     )
     .await;
@@ -85,7 +69,7 @@ async fn queries_filter_order_nest_and_aggregate() {
         (json!({"ids": [], "name": "Bob"}), json!([{"id": 2}])),
     ] {
         assert_eq!(
-            gql(&s, q, vars.clone()).await,
+            s.graphql(q, vars.clone()).await,
             json!({"data": {"author": ids}}),
             "{vars}"
         );
@@ -179,11 +163,10 @@ async fn bad_queries_get_hasura_errors() {
             "$.selectionSet.author.selectionSet.A.selectionSet.articles.selectionSet.nope",
         ),
     ];
-    let (_, resp) = s
-        .post(
-            "/v1/graphql",
-            &json!({"query": "{ author(where: {id: {_unexpected: 1}}) { id } }"}),
-            &[],
+    let resp = s
+        .graphql(
+            "{ author(where: {id: {_unexpected: 1}}) { id } }",
+            json!({}),
         )
         .await;
     assert_eq!(
@@ -191,7 +174,7 @@ async fn bad_queries_get_hasura_errors() {
         "field '_unexpected' not found in type: 'Int_comparison_exp'"
     );
     for (query, path) in paths {
-        let (_, resp) = s.post("/v1/graphql", &json!({ "query": query }), &[]).await;
+        let resp = s.graphql(query, json!({})).await;
         assert_eq!(
             resp["errors"][0]["extensions"]["path"], path,
             "{query}: {resp}"
@@ -203,21 +186,19 @@ async fn bad_queries_get_hasura_errors() {
         (200, Some("invalid-json"))
     );
     // The server is still serving.
-    let body = gql(
-        &s,
-        "{ author(limit: 1, order_by: {id: asc}) { id } }",
-        json!({}),
-    )
-    .await;
+    let body = s
+        .graphql(
+            "{ author(limit: 1, order_by: {id: asc}) { id } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(body, json!({"data": {"author": [{"id": 1}]}}));
 }
 
 #[tokio::test]
 async fn introspection_answers_what_clients_ask() {
     let (_pg, s) = blog(&[]).await;
-    let body = gql(
-        &s,
-        "{ __schema { queryType { name } types { name } } __type(name: \"author\") { fields { name type { kind ofType { name } } } } }",
+    let body = s.graphql("{ __schema { queryType { name } types { name } } __type(name: \"author\") { fields { name type { kind ofType { name } } } } }",
         json!({}),
     )
     .await;
@@ -270,9 +251,7 @@ async fn custom_names_and_other_schemas() {
     ]});
     let (status, body) = s.post("/v1/metadata", &setup, &[]).await;
     assert_eq!(status, 200, "{body}");
-    let body = gql(
-        &s,
-        r#"{ writers(where: {full_name: {_eq: "Ann"}}) { id full_name } writer_by_id(id: 2) { full_name __typename } writer_aggregate { aggregate { count } } library_book { title } }"#,
+    let body = s.graphql(r#"{ writers(where: {full_name: {_eq: "Ann"}}) { id full_name } writer_by_id(id: 2) { full_name __typename } writer_aggregate { aggregate { count } } library_book { title } }"#,
         json!({}),
     )
     .await;
@@ -287,7 +266,7 @@ async fn custom_names_and_other_schemas() {
     );
     // The default names are gone.
     assert_eq!(
-        gql(&s, "{ author { id } }", json!({})).await["errors"][0]["extensions"]["code"],
+        s.graphql("{ author { id } }", json!({})).await["errors"][0]["extensions"]["code"],
         "validation-failed"
     );
 }

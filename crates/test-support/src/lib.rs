@@ -158,6 +158,14 @@ impl TestServer {
         (status, value)
     }
 
+    /// POSTs a GraphQL request to `/v1/graphql` as admin; asserts HTTP 200 and returns the body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let body = serde_json::json!({"query": query, "variables": variables});
+        let (status, body) = self.post("/v1/graphql", &body, &[]).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
     /// POSTs raw bytes to `path`.
     pub async fn post_raw(&self, path: &str, body: &str) -> (u16, Value) {
         let resp = self

@@ -1,6 +1,7 @@
 //! Boolean expressions → SQL conditions over a table alias.
 
 use rasura_ir::{BoolExp, ColumnRef, CompareOp};
+use rasura_metadata::QualifiedName;
 use rasura_sql::{Alias, Expr, From, Select, SelectItem, TypeName};
 use serde_json::Value;
 
@@ -103,18 +104,15 @@ impl Cx<'_> {
                 exp,
             } => {
                 let inner = self.alias();
-                let mut conds = join_condition(mapping, alias, &inner);
-                conds.push(self.bool_exp_rooted(exp, &inner, root));
-                Expr::Exists(Box::new(Select {
-                    items: vec![SelectItem::Expr(Expr::Int(1), None)],
-                    from: Some(From::Table {
-                        schema: table.schema.clone(),
-                        name: table.name.clone(),
-                        alias: inner,
-                    }),
-                    where_: Some(Expr::and(conds)),
-                    ..Default::default()
-                }))
+                let cond = self.bool_exp_rooted(exp, &inner, root);
+                Expr::Exists(Box::new(correlated_select(
+                    Expr::Int(1),
+                    table,
+                    mapping,
+                    alias,
+                    inner,
+                    cond,
+                )))
             }
             BoolExp::AggregateCount {
                 table,
@@ -125,24 +123,14 @@ impl Cx<'_> {
                 predicate,
             } => {
                 let inner = self.alias();
-                let mut conds = join_condition(mapping, alias, &inner);
-                conds.push(self.bool_exp(filter, &inner));
-                let count = Expr::Subquery(Box::new(Select {
-                    items: vec![SelectItem::Expr(
-                        Expr::Count {
-                            distinct: *distinct,
-                            args: columns.iter().map(|c| Expr::col(&inner, c)).collect(),
-                        },
-                        None,
-                    )],
-                    from: Some(From::Table {
-                        schema: table.schema.clone(),
-                        name: table.name.clone(),
-                        alias: inner,
-                    }),
-                    where_: Some(Expr::and(conds)),
-                    ..Default::default()
-                }));
+                let cond = self.bool_exp(filter, &inner);
+                let count = Expr::Count {
+                    distinct: *distinct,
+                    args: columns.iter().map(|c| Expr::col(&inner, c)).collect(),
+                };
+                let count = Expr::Subquery(Box::new(correlated_select(
+                    count, table, mapping, alias, inner, cond,
+                )));
                 self.predicate(predicate, &count)
             }
         }
@@ -164,6 +152,30 @@ impl Cx<'_> {
 }
 
 /// `child.col = parent.col` for each mapped pair (parent column, child column).
+/// `SELECT item FROM table AS inner WHERE <inner joined to outer by mapping> AND cond`: the
+/// correlated subquery behind relationship filters, counts and order-by targets.
+pub(crate) fn correlated_select(
+    item: Expr,
+    table: &QualifiedName,
+    mapping: &[(String, String)],
+    outer: &Alias,
+    inner: Alias,
+    cond: Expr,
+) -> Select {
+    let mut conds = join_condition(mapping, outer, &inner);
+    conds.push(cond);
+    Select {
+        items: vec![SelectItem::Expr(item, None)],
+        from: Some(From::Table {
+            schema: table.schema.clone(),
+            name: table.name.clone(),
+            alias: inner,
+        }),
+        where_: Some(Expr::and(conds)),
+        ..Default::default()
+    }
+}
+
 pub(crate) fn join_condition(
     mapping: &[(String, String)],
     parent: &Alias,

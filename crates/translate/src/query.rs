@@ -3,7 +3,7 @@
 use rasura_ir::{AggField, AggOp, Field, OpField, OrderBy, OrderTarget, Select, Shape};
 use rasura_sql::{Alias, Expr, From, OrderItem, Select as SqlSelect, SelectItem, TypeName};
 
-use crate::filter::join_condition;
+use crate::filter::{correlated_select, join_condition};
 use crate::params::{array_literal, value_text, Params};
 
 /// Translation settings.
@@ -212,18 +212,10 @@ impl Cx<'_> {
             } => {
                 let a = self.alias();
                 let value = self.order_expr(inner, &a);
-                let mut conds = join_condition(mapping, alias, &a);
-                conds.push(self.bool_exp(filter, &a));
+                let cond = self.bool_exp(filter, &a);
                 Expr::Subquery(Box::new(SqlSelect {
-                    items: vec![SelectItem::Expr(value, None)],
-                    from: Some(From::Table {
-                        schema: table.schema.clone(),
-                        name: table.name.clone(),
-                        alias: a.clone(),
-                    }),
-                    where_: Some(Expr::and(conds)),
                     limit: Some(1),
-                    ..Default::default()
+                    ..correlated_select(value, table, mapping, alias, a, cond)
                 }))
             }
             OrderTarget::Aggregate {
@@ -234,8 +226,7 @@ impl Cx<'_> {
                 column,
             } => {
                 let a = self.alias();
-                let mut conds = join_condition(mapping, alias, &a);
-                conds.push(self.bool_exp(filter, &a));
+                let cond = self.bool_exp(filter, &a);
                 let value = match (op.as_str(), column) {
                     ("count", _) | (_, None) => Expr::Count {
                         distinct: false,
@@ -243,16 +234,9 @@ impl Cx<'_> {
                     },
                     (op, Some(c)) => Expr::func(op, vec![Expr::col(&a, c)]),
                 };
-                Expr::Subquery(Box::new(SqlSelect {
-                    items: vec![SelectItem::Expr(value, None)],
-                    from: Some(From::Table {
-                        schema: table.schema.clone(),
-                        name: table.name.clone(),
-                        alias: a.clone(),
-                    }),
-                    where_: Some(Expr::and(conds)),
-                    ..Default::default()
-                }))
+                Expr::Subquery(Box::new(correlated_select(
+                    value, table, mapping, alias, a, cond,
+                )))
             }
         }
     }
