@@ -99,12 +99,10 @@ pub fn parse_bool_exp(
                     });
                 }
                 Some(TableField::Computed(_)) | None => {
-                    return Err(IrError::new(
+                    return Err(IrError::unknown_field(
                         &here,
-                        format!(
-                            "field '{field}' not found in type: '{}_bool_exp'",
-                            info.type_name
-                        ),
+                        field,
+                        &format!("{}_bool_exp", info.type_name),
                     ))
                 }
             },

@@ -37,19 +37,11 @@ pub fn build_ir(
             name if root_type == "mutation_root" => match schema.mutation_roots.get(name) {
                 Some(&MutationRoot::Action(i)) => cx.action(i, f, &fields, &path)?,
                 Some(&root) => cx.mutation(root, f, &fields, &path)?,
-                None => {
-                    return Err(IrError::new(
-                        &path,
-                        format!("field '{name}' not found in type: '{root_type}'"),
-                    ))
-                }
+                None => return Err(IrError::unknown_field(&path, name, &root_type)),
             },
             name => {
                 let Some(&root) = schema.query_roots.get(name) else {
-                    return Err(IrError::new(
-                        &path,
-                        format!("field '{name}' not found in type: '{root_type}'"),
-                    ));
+                    return Err(IrError::unknown_field(&path, name, &root_type));
                 };
                 let sets: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
                 Root::Select(Box::new(match root {
@@ -326,12 +318,7 @@ impl Cx<'_> {
                             ShapeKind::Aggregate,
                         )?),
                     },
-                    None => {
-                        return Err(IrError::new(
-                            &here,
-                            format!("field '{name}' not found in type: '{}'", info.type_name),
-                        ))
-                    }
+                    None => return Err(IrError::unknown_field(&here, name, &info.type_name)),
                 },
             };
             out.push((key, field));
@@ -355,12 +342,7 @@ impl Cx<'_> {
                 "__typename" => AggField::Typename(agg_type.clone()),
                 "nodes" => AggField::Nodes(self.row_fields(table, &sub, &here)?),
                 "aggregate" => AggField::Aggregate(self.aggregate_ops(table, &sub, &here)?),
-                other => {
-                    return Err(IrError::new(
-                        &here,
-                        format!("field '{other}' not found in type: '{agg_type}'"),
-                    ))
-                }
+                other => return Err(IrError::unknown_field(&here, other, &agg_type)),
             };
             out.push((key, field));
         }
@@ -405,12 +387,8 @@ impl Cx<'_> {
                         let field = match fs[0].name.as_str() {
                             "__typename" => OpField::Typename(op_type.clone()),
                             name => OpField::Column(column_ref(
-                                info.column_by_field(name).ok_or_else(|| {
-                                    IrError::new(
-                                        &here,
-                                        format!("field '{name}' not found in type: '{op_type}'"),
-                                    )
-                                })?,
+                                info.column_by_field(name)
+                                    .ok_or_else(|| IrError::unknown_field(&here, name, &op_type))?,
                             )),
                         };
                         cols.push((k, field));

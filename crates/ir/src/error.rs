@@ -23,6 +23,14 @@ impl IrError {
         }
     }
 
+    /// Hasura's words for a field the type does not have.
+    pub fn unknown_field(path: &str, field: &str, type_name: &str) -> IrError {
+        IrError::new(
+            path,
+            format!("field '{field}' not found in type: '{type_name}'"),
+        )
+    }
+
     pub fn with_code(mut self, code: &'static str) -> IrError {
         self.code = code;
         self

@@ -213,12 +213,10 @@ impl Cx<'_> {
                     }
                 }
                 _ => {
-                    return Err(IrError::new(
+                    return Err(IrError::unknown_field(
                         &here,
-                        format!(
-                            "field '{name}' not found in type: '{}_insert_input'",
-                            info.type_name
-                        ),
+                        name,
+                        &format!("{}_insert_input", info.type_name),
                     ))
                 }
             }
@@ -341,12 +339,7 @@ impl Cx<'_> {
                     let sub: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
                     ResponseField::Returning(self.row_fields(t, &sub, &here)?)
                 }
-                other => {
-                    return Err(IrError::new(
-                        &here,
-                        format!("field '{other}' not found in type: '{type_name}'"),
-                    ))
-                }
+                other => return Err(IrError::unknown_field(&here, other, &type_name)),
             };
             out.push((key, field));
         }

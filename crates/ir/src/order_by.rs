@@ -135,12 +135,10 @@ fn entries(
                 }
             }
             _ => {
-                return Err(IrError::new(
+                return Err(IrError::unknown_field(
                     &here,
-                    format!(
-                        "field '{key}' not found in type: '{}_order_by'",
-                        info.type_name
-                    ),
+                    key,
+                    &format!("{}_order_by", info.type_name),
                 ))
             }
         }
