@@ -1,49 +1,13 @@
 //! Micro-benchmarks of the request pipeline's steps for the four bench queries: parse and
 //! validate, build IR, translate, print. `cargo bench -p rasura-translate`.
 
-use std::sync::Arc;
+#[path = "../tests/fixture/mod.rs"]
+mod fixture;
 
 use apollo_compiler::ExecutableDocument;
 use criterion::{criterion_group, criterion_main, Criterion};
-use rasura_catalog::Catalog;
-use rasura_metadata::{ops, Metadata};
+use fixture::schema;
 use serde_json::{json, Map, Value};
-
-fn col(name: &str, ty: &str, nullable: bool) -> Value {
-    json!({"name": name, "position": 1, "type": ty, "type_schema": "pg_catalog", "type_kind": "b",
-           "type_category": if ty == "int4" { "N" } else { "S" }, "elem_type": null, "elem_schema": null,
-           "display_type": ty, "nullable": nullable, "has_default": false, "is_identity": false,
-           "is_generated": false, "description": null})
-}
-
-fn schema() -> rasura_schema::RoleSchema {
-    let catalog = json!({"server_version": 150000, "enums": [], "functions": [], "tables": [
-        {"schema": "public", "name": "author", "kind": "r", "description": null, "insertable": true, "updatable": true, "deletable": true,
-         "columns": [col("id", "int4", false), col("name", "text", false)],
-         "primary_key": {"name": "author_pkey", "columns": ["id"]}, "unique_constraints": [], "foreign_keys": []},
-        {"schema": "public", "name": "article", "kind": "r", "description": null, "insertable": true, "updatable": true, "deletable": true,
-         "columns": [col("id", "int4", false), col("author_id", "int4", false), col("title", "text", false), col("rating", "int4", false)],
-         "primary_key": {"name": "article_pkey", "columns": ["id"]}, "unique_constraints": [],
-         "foreign_keys": [{"name": "article_author_id_fkey", "columns": ["author_id"], "ref_table": {"schema": "public", "name": "author"}, "ref_columns": ["id"]}]}
-    ]});
-    let catalog = Arc::new(Catalog::from_json(&catalog.to_string()).unwrap());
-    let mut md = Metadata::empty();
-    for (op, args) in [
-        ("track_table", json!("author")),
-        ("track_table", json!("article")),
-        (
-            "create_object_relationship",
-            json!({"table": "article", "name": "author", "using": {"foreign_key_constraint_on": "author_id"}}),
-        ),
-        (
-            "create_array_relationship",
-            json!({"table": "author", "name": "articles", "using": {"foreign_key_constraint_on": {"table": "article", "column": "author_id"}}}),
-        ),
-    ] {
-        ops::apply(&mut md, op, args).unwrap();
-    }
-    rasura_schema::build_schema(&rasura_resolve::resolve(&md, catalog), "admin").unwrap()
-}
 
 const QUERIES: [(&str, &str); 4] = [
     ("q1_by_pk", "query($id: Int!) { author_by_pk(id: $id) { id name } }"),

@@ -1,63 +1,11 @@
 //! Golden tests: GraphQL queries against a fixed catalog and metadata, translated to SQL;
 //! the SQL (pretty-printed) and its parameters are snapshots (`cargo insta review` to update).
 
-use std::sync::Arc;
+mod fixture;
 
 use apollo_compiler::ExecutableDocument;
-use rasura_catalog::Catalog;
-use rasura_metadata::{ops, Metadata};
+use fixture::schema;
 use serde_json::{json, Map, Value};
-
-fn col(name: &str, ty: &str, nullable: bool) -> Value {
-    let category = match ty {
-        "int4" | "int8" | "numeric" => "N",
-        "_text" => "A",
-        _ => "S",
-    };
-    json!({
-        "name": name, "position": 1, "type": ty, "type_schema": "pg_catalog", "type_kind": "b",
-        "type_category": category, "elem_type": if ty == "_text" { json!("text") } else { json!(null) },
-        "elem_schema": null, "display_type": ty, "nullable": nullable, "has_default": false,
-        "is_identity": false, "is_generated": false, "description": null
-    })
-}
-
-fn schema() -> rasura_schema::RoleSchema {
-    let catalog = json!({
-        "server_version": 150000, "enums": [], "functions": [],
-        "tables": [
-            {"schema": "public", "name": "author", "kind": "r", "description": null,
-             "insertable": true, "updatable": true, "deletable": true,
-             "columns": [col("id", "int4", false), col("name", "text", false), col("rating", "int4", true), col("meta", "jsonb", true)],
-             "primary_key": {"name": "author_pkey", "columns": ["id"]}, "unique_constraints": [], "foreign_keys": []},
-            {"schema": "public", "name": "article", "kind": "r", "description": null,
-             "insertable": true, "updatable": true, "deletable": true,
-             "columns": [col("id", "int4", false), col("author_id", "int4", false), col("title", "text", false),
-                         col("rating", "int4", false), col("tags", "_text", true)],
-             "primary_key": {"name": "article_pkey", "columns": ["id"]}, "unique_constraints": [],
-             "foreign_keys": [{"name": "article_author_id_fkey", "columns": ["author_id"],
-                               "ref_table": {"schema": "public", "name": "author"}, "ref_columns": ["id"]}]}
-        ]
-    });
-    let catalog = Arc::new(Catalog::from_json(&catalog.to_string()).unwrap());
-    let mut md = Metadata::empty();
-    for (op, args) in [
-        ("track_table", json!("author")),
-        ("track_table", json!("article")),
-        (
-            "create_object_relationship",
-            json!({"table": "article", "name": "author", "using": {"foreign_key_constraint_on": "author_id"}}),
-        ),
-        (
-            "create_array_relationship",
-            json!({"table": "author", "name": "articles", "using": {"foreign_key_constraint_on": {"table": "article", "column": "author_id"}}}),
-        ),
-    ] {
-        ops::apply(&mut md, op, args).unwrap();
-    }
-    let resolved = rasura_resolve::resolve(&md, catalog);
-    rasura_schema::build_schema(&resolved, "admin").unwrap()
-}
 
 /// Translates every root field of `query` and renders SQL and parameters.
 fn render(query: &str, variables: Value) -> String {
@@ -105,9 +53,6 @@ fn pretty(sql: &str) -> String {
             }
             if rest.starts_with("(SELECT ") {
                 depth += 1;
-            }
-            if c == ')' && depth > 0 && out.ends_with(')') {
-                // keep it simple: depth only grows; the indentation is a reading aid
             }
         }
         out.push(chars[i]);
