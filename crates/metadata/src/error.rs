@@ -25,6 +25,8 @@ pub enum MetadataError {
     DependencyError(String),
     #[error("{0}")]
     Parse(String),
+    #[error("{0}")]
+    NotSupported(String),
 }
 
 impl MetadataError {
@@ -40,6 +42,7 @@ impl MetadataError {
             MetadataError::InvalidConfiguration(_) => "invalid-configuration",
             MetadataError::DependencyError(_) => "dependency-error",
             MetadataError::Parse(_) => "parse-failed",
+            MetadataError::NotSupported(_) => "not-supported",
         }
     }
 }

@@ -1,8 +1,12 @@
 //! Hasura metadata (format version 3) as typed data, and the pure edits the metadata API makes to it.
 
+/// The Hasura version this engine answers as (`/v1/version`, the events' `User-Agent`).
+pub const COMPAT_VERSION: &str = "v2.48.0";
+
 pub mod actions;
 pub mod document;
 pub mod error;
+pub mod event_triggers;
 pub mod ops;
 pub mod permission;
 pub mod table;

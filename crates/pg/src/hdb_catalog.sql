@@ -48,3 +48,59 @@ CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_schema_notifications (
   instance_id UUID NOT NULL,
   updated_at TIMESTAMPTZ DEFAULT now()
 );
+
+-- Event triggers: every captured change, and every delivery attempt (Hasura's layout).
+CREATE OR REPLACE FUNCTION hdb_catalog.gen_hasura_uuid() RETURNS uuid AS
+  'select gen_random_uuid()' LANGUAGE SQL;
+
+CREATE TABLE IF NOT EXISTS hdb_catalog.event_log (
+  id TEXT DEFAULT hdb_catalog.gen_hasura_uuid() PRIMARY KEY,
+  schema_name TEXT NOT NULL,
+  table_name TEXT NOT NULL,
+  trigger_name TEXT NOT NULL,
+  payload JSONB NOT NULL,
+  delivered BOOLEAN NOT NULL DEFAULT FALSE,
+  error BOOLEAN NOT NULL DEFAULT FALSE,
+  tries INTEGER NOT NULL DEFAULT 0,
+  created_at TIMESTAMP DEFAULT NOW(),
+  locked TIMESTAMPTZ NULL,
+  next_retry_at TIMESTAMP,
+  archived BOOLEAN NOT NULL DEFAULT FALSE
+);
+-- Which live engine holds an event's claim (see rasura-events); Hasura ignores it.
+ALTER TABLE hdb_catalog.event_log ADD COLUMN IF NOT EXISTS locked_by INTEGER NULL;
+CREATE INDEX IF NOT EXISTS event_log_trigger_name ON hdb_catalog.event_log (trigger_name);
+CREATE INDEX IF NOT EXISTS event_log_fetch_events
+  ON hdb_catalog.event_log (locked NULLS FIRST, next_retry_at NULLS FIRST, created_at)
+  WHERE delivered = 'f' AND error = 'f' AND archived = 'f';
+
+CREATE TABLE IF NOT EXISTS hdb_catalog.event_invocation_logs (
+  id TEXT DEFAULT hdb_catalog.gen_hasura_uuid() PRIMARY KEY,
+  trigger_name TEXT,
+  event_id TEXT,
+  status INTEGER,
+  request JSON,
+  response JSON,
+  created_at TIMESTAMP DEFAULT NOW()
+);
+CREATE INDEX IF NOT EXISTS event_invocation_logs_event_id ON hdb_catalog.event_invocation_logs (event_id);
+
+-- Records one change. The engine sets hasura.user (session variables) and
+-- hasura.tracecontext in its mutation transactions; writes from elsewhere leave them null.
+CREATE OR REPLACE FUNCTION hdb_catalog.insert_event_log(
+  schema_name text, table_name text, trigger_name text, op text, row_data json)
+RETURNS text AS $$
+DECLARE
+  event_id text;
+BEGIN
+  event_id := hdb_catalog.gen_hasura_uuid()::text;
+  INSERT INTO hdb_catalog.event_log (id, schema_name, table_name, trigger_name, payload)
+  VALUES (event_id, schema_name, table_name, trigger_name, json_build_object(
+    'op', op,
+    'data', row_data,
+    'session_variables', NULLIF(current_setting('hasura.user', true), '')::json,
+    'trace_context', NULLIF(current_setting('hasura.tracecontext', true), '')::json));
+  PERFORM pg_notify('rasura_event_log', '');
+  RETURN event_id;
+END;
+$$ LANGUAGE plpgsql;

@@ -119,6 +119,48 @@ pub struct ServeConfig {
     pub stringify_numeric_types: bool,
     pub limits: QueryLimits,
     pub server_threads: usize,
+    pub events: EventSettings,
+}
+
+/// Event delivery tuning, from the environment only (Hasura's names and defaults).
+#[derive(Debug, Clone, Copy)]
+pub struct EventSettings {
+    /// `RASURA_EVENTS_HTTP_POOL_SIZE`, `HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE`: 100.
+    pub http_pool_size: usize,
+    /// `RASURA_EVENTS_FETCH_BATCH_SIZE`, `HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE`: 100 (0: off).
+    pub fetch_batch_size: usize,
+    /// `RASURA_EVENTS_FETCH_INTERVAL`, `HASURA_GRAPHQL_EVENTS_FETCH_INTERVAL`: 1000 ms.
+    pub fetch_interval_ms: u64,
+    /// `RASURA_GRACEFUL_SHUTDOWN_TIMEOUT`, `HASURA_GRAPHQL_GRACEFUL_SHUTDOWN_TIMEOUT`: 60 s.
+    pub graceful_shutdown_secs: u64,
+}
+
+impl EventSettings {
+    fn from_env() -> EventSettings {
+        EventSettings {
+            http_pool_size: parsed(&[
+                "RASURA_EVENTS_HTTP_POOL_SIZE",
+                "HASURA_GRAPHQL_EVENTS_HTTP_POOL_SIZE",
+            ])
+            .unwrap_or(100usize)
+            .max(1),
+            fetch_batch_size: parsed(&[
+                "RASURA_EVENTS_FETCH_BATCH_SIZE",
+                "HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE",
+            ])
+            .unwrap_or(100),
+            fetch_interval_ms: parsed(&[
+                "RASURA_EVENTS_FETCH_INTERVAL",
+                "HASURA_GRAPHQL_EVENTS_FETCH_INTERVAL",
+            ])
+            .unwrap_or(1000),
+            graceful_shutdown_secs: parsed(&[
+                "RASURA_GRACEFUL_SHUTDOWN_TIMEOUT",
+                "HASURA_GRAPHQL_GRACEFUL_SHUTDOWN_TIMEOUT",
+            ])
+            .unwrap_or(60),
+        }
+    }
 }
 
 /// The first set, non-empty variable among `names`.
@@ -188,6 +230,7 @@ impl ServeArgs {
                 ])
                 .unwrap_or(false),
             limits,
+            events: EventSettings::from_env(),
             server_threads: self
                 .server_threads
                 .or_else(|| parsed(&["RASURA_SERVER_THREADS"]))

@@ -96,6 +96,7 @@ async fn run_server(
     .await
     .context("cannot load the metadata")?;
     rasura_server::async_actions::spawn(state.clone());
+    let deliverer = start_event_delivery(config, url, &state).await?;
     let engine = state.engine();
     for i in &engine.resolved.inconsistencies {
         tracing::warn!(name = %i.name, reason = %i.reason, "inconsistent metadata object left out");
@@ -122,6 +123,9 @@ async fn run_server(
         stop_rx,
     )?;
     shutdown_signal().await;
+    if let Some(d) = deliverer {
+        d.shutdown().await;
+    }
     let _ = stop_tx.send(true);
     for w in workers {
         match w.join() {
@@ -132,6 +136,33 @@ async fn run_server(
     }
     tracing::info!("shut down");
     Ok(())
+}
+
+/// Starts the event delivery loop (unless `fetch_batch_size` is 0), with a pool of its own.
+async fn start_event_delivery(
+    config: &ServeConfig,
+    url: &str,
+    state: &AppState,
+) -> anyhow::Result<Option<rasura_events::Deliverer>> {
+    let e = config.events;
+    if e.fetch_batch_size == 0 {
+        tracing::info!("event delivery is off (fetch batch size 0)");
+        return Ok(None);
+    }
+    let pool = rasura_pg::connect_pool(url, 4)
+        .await
+        .context("cannot connect the event delivery loop to the database")?;
+    let mut dc = rasura_events::DeliveryConfig::new(url);
+    dc.http_pool_size = e.http_pool_size;
+    dc.fetch_batch_size = e.fetch_batch_size;
+    dc.fetch_interval = std::time::Duration::from_millis(e.fetch_interval_ms);
+    dc.graceful_shutdown = std::time::Duration::from_secs(e.graceful_shutdown_secs);
+    let state = state.clone();
+    Ok(Some(rasura_events::Deliverer::start(
+        dc,
+        pool,
+        std::sync::Arc::new(move || state.engine().resolved.clone()),
+    )))
 }
 
 /// The URL without its password.

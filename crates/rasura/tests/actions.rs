@@ -1,7 +1,7 @@
 //! Actions end to end: the tutorial's handler over real HTTP, and every failure mode of a
 //! handler against a real local HTTP server.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use rasura_test_support::{TestCluster, TestServer};
@@ -155,41 +155,15 @@ async fn handler_failures_are_clear_graphql_errors() {
     assert!(body.get("data").is_some(), "{body}");
 }
 
-fn python_backend() -> Option<PathBuf> {
-    let p =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/interop/seed-python-backend");
-    p.join("run.sh").exists().then_some(p)
-}
-
 #[tokio::test]
 async fn the_tutorial_login_action_through_the_python_backend() {
-    let Some(dir) = python_backend() else {
+    let (_pg, s) = server().await;
+    let Some(backend) = rasura_test_support::PythonBackend::start(&s.url("/v1/graphql")).await
+    else {
         eprintln!("skipped: ../shared/interop/seed-python-backend not found");
         return;
     };
-    let port = rasura_cluster::free_port().unwrap();
-    let mut backend = std::process::Command::new("bash")
-        .arg(dir.join("run.sh"))
-        .env("PORT", port.to_string())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let (_pg, s) = server().await;
-    let http = reqwest::Client::new();
-    let started = std::time::Instant::now();
-    while http
-        .get(format!("http://127.0.0.1:{port}/docs"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(300),
-            "the Python backend did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let port = backend.port;
     let setup = json!({"type": "bulk", "args": [
         {"type": "set_custom_types", "args": {"objects": [{"name": "LoginResponse", "fields": [{"name": "AccessToken", "type": "String!"}]}]}},
         {"type": "create_action", "args": {"name": "login", "definition": {"kind": "synchronous", "type": "mutation",
@@ -200,8 +174,7 @@ async fn the_tutorial_login_action_through_the_python_backend() {
     let (_, body) = s
         .post("/v1/graphql", &json!({"query": "mutation { login(username: \"username\", password: \"password\") { AccessToken } }"}), &[])
         .await;
-    let _ = backend.kill();
-    let _ = backend.wait();
+    drop(backend);
     assert_eq!(
         body,
         json!({"data": {"login": {"AccessToken": "<sample value>"}}})

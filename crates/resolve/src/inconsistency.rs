@@ -32,6 +32,8 @@ pub enum ObjectRef {
     /// Table, kind (`select`, ...), role.
     Permission(QualifiedName, String, String),
     Function(QualifiedName),
+    /// Table, trigger name.
+    EventTrigger(QualifiedName, String),
 }
 
 impl Inconsistency {

@@ -8,6 +8,6 @@ pub mod types;
 pub use inconsistency::{Inconsistency, ObjectRef};
 pub use stages::resolve;
 pub use types::{
-    RelKind, ResolvedAction, ResolvedComputedField, ResolvedFunction, ResolvedMetadata,
-    ResolvedRelationship, ResolvedTable,
+    EventCleanup, EventOperation, RelKind, ResolvedAction, ResolvedComputedField,
+    ResolvedEventTrigger, ResolvedFunction, ResolvedMetadata, ResolvedRelationship, ResolvedTable,
 };

@@ -17,6 +17,7 @@ pub struct ResolvedMetadata {
     pub tables: Vec<ResolvedTable>,
     pub functions: Vec<ResolvedFunction>,
     pub actions: Vec<ResolvedAction>,
+    pub event_triggers: Vec<ResolvedEventTrigger>,
     /// `custom_types` as the metadata gives them.
     pub custom_types: serde_json::Value,
     pub inconsistencies: Vec<Inconsistency>,
@@ -40,6 +41,7 @@ impl ResolvedMetadata {
             tables,
             functions,
             actions: vec![],
+            event_triggers: vec![],
             custom_types: serde_json::Value::Null,
             inconsistencies,
             catalog,
@@ -160,4 +162,45 @@ pub struct ResolvedFunction {
     pub exposed_as_mutation: bool,
     pub session_argument: Option<String>,
     pub custom_name: Option<String>,
+}
+
+/// An event trigger whose table and columns exist, with its webhook and headers resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedEventTrigger {
+    pub name: String,
+    pub table: QualifiedName,
+    pub enable_manual: bool,
+    pub insert: Option<EventOperation>,
+    pub update: Option<EventOperation>,
+    pub delete: Option<EventOperation>,
+    /// The webhook URL (`webhook_from_env` and `{{VAR}}` resolved).
+    pub webhook: String,
+    /// Configured headers: (name, value, the environment variable it came from).
+    pub headers: Vec<(String, String, Option<String>)>,
+    pub num_retries: i64,
+    pub interval_sec: i64,
+    pub timeout_sec: i64,
+    /// `cleanup_config`, when set.
+    pub cleanup: Option<EventCleanup>,
+}
+
+/// A trigger's scheduled cleanup of processed events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventCleanup {
+    /// Five-field cron expression, UTC.
+    pub schedule: String,
+    pub clear_older_than_hours: i64,
+    pub batch_size: i64,
+    pub timeout_secs: i64,
+    pub clean_invocation_logs: bool,
+    pub paused: bool,
+}
+
+/// The columns of one operation of an event trigger; `None` means every column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventOperation {
+    /// Columns whose change fires an UPDATE event.
+    pub listened: Option<Vec<String>>,
+    /// Columns sent in the payload.
+    pub payload: Option<Vec<String>>,
 }

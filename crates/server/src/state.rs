@@ -133,5 +133,18 @@ async fn load_engine(pool: &Pool) -> Result<EngineState, PgError> {
     let catalog = rasura_catalog::load(&**client)
         .await
         .map_err(|e| PgError::Connection(e.to_string()))?;
-    Ok(EngineState::build(metadata, version, Arc::new(catalog)))
+    let engine = EngineState::build(metadata, version, Arc::new(catalog));
+    // The capture triggers match the stored metadata (one engine at a time does this).
+    let tx = client
+        .transaction()
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    tx.batch_execute("SELECT pg_advisory_xact_lock(7358237801)")
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    rasura_events::sync::sync(&*tx, &engine.resolved.event_triggers)
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    tx.commit().await.map_err(|e| PgError::from_db(e, None))?;
+    Ok(engine)
 }

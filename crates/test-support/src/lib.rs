@@ -6,6 +6,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rasura_cluster::Cluster;
+
+mod python_backend;
+pub use python_backend::PythonBackend;
 use serde_json::Value;
 
 /// A PostgreSQL cluster that lives as long as this value; stopped and deleted on drop.

@@ -1,8 +1,9 @@
 //! Resolution as named stages, each taking the previous stage's output:
-//! tables, then relationships, computed fields, permissions, functions.
+//! tables, then relationships, computed fields, permissions, functions, actions, event triggers.
 
 pub mod actions;
 mod computed_fields;
+mod event_triggers;
 mod functions;
 mod permissions;
 mod relationships;
@@ -35,8 +36,11 @@ pub fn resolve(md: &Metadata, catalog: Arc<Catalog>) -> ResolvedMetadata {
     let functions = functions::resolve_functions(source, &catalog, &tables, &mut report);
     // 6. actions, their handlers and headers resolved from the environment
     let actions = actions::resolve_actions(md, &mut report);
+    // 7. event triggers whose columns exist, webhooks and headers from the environment
+    let event_triggers = event_triggers::resolve_event_triggers(source, &tables, &mut report);
     let mut resolved = ResolvedMetadata::new(tables, functions, report, catalog);
     resolved.actions = actions;
+    resolved.event_triggers = event_triggers;
     resolved.custom_types = md.extra.get("custom_types").cloned().unwrap_or_default();
     resolved
 }

@@ -141,6 +141,12 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
                 }
             }
             ObjectRef::Function(f) => source.functions.retain(|x| &x.function != f),
+            ObjectRef::EventTrigger(t, name) => {
+                if let Some(e) = source.table_mut(t) {
+                    e.event_triggers
+                        .retain(|x| x.get("name").and_then(Value::as_str) != Some(name));
+                }
+            }
             ObjectRef::Unknown => {}
         }
     }

@@ -5,6 +5,7 @@
 //! state is swapped in only after the commit.
 
 mod data_ops;
+mod event_ops;
 mod metadata_ops;
 mod run_sql;
 
@@ -141,6 +142,13 @@ pub async fn execute(state: &AppState, body: Value, api: Api) -> Result<Value, A
     let result = dispatch(&mut ctx, &op, args).await?;
     let catalog_changed = ctx.catalog_dirty || !Arc::ptr_eq(&ctx.catalog, &engine.catalog);
     let catalog = ctx.fresh_catalog().await?;
+    if ctx.md_changed || catalog_changed {
+        // The capture triggers follow the metadata in the same transaction.
+        let resolved = resolve(&ctx.md, catalog.clone());
+        rasura_events::sync::sync(&*ctx.tx, &resolved.event_triggers)
+            .await
+            .map_err(|e| PgError::from_db(e, None))?;
+    }
     let mut version = ctx.resource_version;
     if ctx.md_changed {
         version = hdb_catalog::save_metadata(&*ctx.tx, &ctx.md, ctx.resource_version).await?;
@@ -180,6 +188,12 @@ where
             }
             _ => {
                 if let Some(v) = metadata_ops::run(ctx, bare, args.clone()).await? {
+                    return Ok(v);
+                }
+                if let Some(v) = event_ops::run(ctx, bare, args.clone())
+                    .await
+                    .map_err(|e| e.under("$.args"))?
+                {
                     return Ok(v);
                 }
                 match rasura_metadata::ops::apply(&mut ctx.md, bare, args) {

@@ -164,7 +164,7 @@ async fn run(
             plan
         }
     };
-    execute::execute(state, &schema, &doc, op, &vars, plan)
+    execute::execute(state, &schema, &doc, op, &vars, plan, &session)
         .instrument(tracing::info_span!("execute"))
         .await
 }

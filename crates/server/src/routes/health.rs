@@ -10,7 +10,7 @@ use crate::state::AppState;
 use crate::wire_error::ApiError;
 
 /// The Hasura version this engine answers as (clients such as the CLI parse it).
-pub const COMPAT_VERSION: &str = "v2.48.0";
+pub use rasura_metadata::COMPAT_VERSION;
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
     if state.pool.get().await.is_err() {

@@ -1,0 +1,161 @@
+//! One delivery attempt: POST the event to its webhook within the trigger's timeout, and decide
+//! what follows from the answer (delivered, another try, or failed for good), as Hasura does:
+//! 2xx delivers; otherwise a positive `Retry-After` (seconds) sets the next try even when the
+//! retries are used up, else `interval_sec` until `num_retries` tries are spent.
+
+use std::time::Duration;
+
+use rasura_resolve::ResolvedEventTrigger;
+
+use crate::payload;
+use crate::store::{Attempt, ClaimedEvent, Outcome};
+
+/// The `User-Agent` sent with every event, as Hasura names itself.
+pub fn user_agent() -> String {
+    format!("hasura-graphql-engine/{}", rasura_metadata::COMPAT_VERSION)
+}
+
+/// POSTs `e` to `t`'s webhook and records the attempt.
+pub async fn deliver(
+    http: &reqwest::Client,
+    t: &ResolvedEventTrigger,
+    e: &ClaimedEvent,
+) -> Attempt {
+    let body = payload::body(e, t.num_retries);
+    let request_log = payload::request_log(&body, &t.headers, &user_agent());
+    let mut req = http
+        .post(&t.webhook)
+        .timeout(Duration::from_secs(t.timeout_sec.max(1) as u64));
+    for (name, value, _) in &t.headers {
+        if name.eq_ignore_ascii_case("content-type") || name.eq_ignore_ascii_case("user-agent") {
+            continue;
+        }
+        req = req.header(name.as_str(), value.as_str());
+    }
+    let req = req
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(reqwest::header::USER_AGENT, user_agent())
+        .body(body);
+    let (status, response_log, outcome) = match req.send().await {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let headers: Vec<(String, String)> = resp
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
+                .collect();
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
+            match resp.text().await {
+                Ok(text) if (200..300).contains(&status) => (
+                    Some(i32::from(status)),
+                    payload::response_log(status, &headers, &text),
+                    Outcome::Delivered,
+                ),
+                // Hasura logs a non-2xx answer's body as a client error.
+                Ok(text) => (
+                    Some(i32::from(status)),
+                    payload::client_error_log(&text),
+                    failed(t, e, retry_after),
+                ),
+                Err(err) => (
+                    None,
+                    payload::client_error_log(&http_exception(&err)),
+                    failed(t, e, None),
+                ),
+            }
+        }
+        Err(err) => (
+            None,
+            payload::client_error_log(&http_exception(&err)),
+            failed(t, e, None),
+        ),
+    };
+    Attempt {
+        event_id: e.id.clone(),
+        trigger: e.trigger.clone(),
+        status,
+        request: Some(request_log),
+        response: Some(response_log),
+        outcome,
+    }
+}
+
+/// What follows a failed attempt.
+pub fn failed(t: &ResolvedEventTrigger, e: &ClaimedEvent, retry_after: Option<i32>) -> Outcome {
+    match retry_after {
+        Some(secs) => Outcome::Retry(secs),
+        None if i64::from(e.tries) >= t.num_retries => Outcome::Failed,
+        None => Outcome::Retry(t.interval_sec.clamp(1, i64::from(i32::MAX)) as i32),
+    }
+}
+
+/// `Retry-After` as a positive whole number of seconds; dates and other forms are ignored.
+pub fn parse_retry_after(v: &str) -> Option<i32> {
+    v.trim().parse::<i32>().ok().filter(|s| *s > 0)
+}
+
+/// A failed request described as Hasura logs it: a JSON text
+/// `{"type": "http_exception" | "invalid_url", "message"}`.
+fn http_exception(err: &reqwest::Error) -> String {
+    let (kind, message) = if err.is_timeout() {
+        ("http_exception", "Response timeout".to_string())
+    } else if err.is_connect() {
+        ("http_exception", format!("Connection failure: {err}"))
+    } else if err.is_builder() {
+        ("invalid_url", format!("Invalid URL: {err}"))
+    } else {
+        ("http_exception", err.to_string())
+    };
+    serde_json::json!({"type": kind, "message": message}).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rasura_metadata::QualifiedName;
+
+    fn trigger(num_retries: i64) -> ResolvedEventTrigger {
+        ResolvedEventTrigger {
+            name: "t".into(),
+            table: QualifiedName::public("x"),
+            enable_manual: false,
+            insert: None,
+            update: None,
+            delete: None,
+            webhook: "http://127.0.0.1:1".into(),
+            headers: vec![],
+            num_retries,
+            interval_sec: 7,
+            timeout_sec: 1,
+            cleanup: None,
+        }
+    }
+
+    fn event(tries: i32) -> ClaimedEvent {
+        ClaimedEvent {
+            id: "e".into(),
+            schema: "public".into(),
+            table: "x".into(),
+            trigger: "t".into(),
+            payload: "{}".into(),
+            tries,
+            created_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn retry_rules() {
+        assert_eq!(failed(&trigger(0), &event(0), None), Outcome::Failed);
+        assert_eq!(failed(&trigger(2), &event(1), None), Outcome::Retry(7));
+        assert_eq!(failed(&trigger(2), &event(2), None), Outcome::Failed);
+        // Retry-After keeps an event alive past its retries.
+        assert_eq!(failed(&trigger(0), &event(5), Some(3)), Outcome::Retry(3));
+        assert_eq!(parse_retry_after(" 12 "), Some(12));
+        assert_eq!(parse_retry_after("0"), None);
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+}
