@@ -9,6 +9,7 @@ pub mod error;
 mod mutation;
 pub mod order_by;
 pub mod permission;
+mod remote;
 pub mod types;
 pub mod value;
 

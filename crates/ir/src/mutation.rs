@@ -112,6 +112,13 @@ impl Cx<'_> {
                 Root::Mutation(Box::new(m(t, MutationKind::Delete { filter }, false)?))
             }
             MutationRoot::Action(i) => self.action(i, f, fields, path)?,
+            MutationRoot::Remote(_) | MutationRoot::RemoteNamespace(_) => {
+                return Err(IrError::unknown_field(
+                    path,
+                    f.name.as_str(),
+                    "mutation_root",
+                ))
+            }
             MutationRoot::DeleteByPk(t) => {
                 let info = &self.schema.tables[t];
                 let mut pk = Map::new();

@@ -26,6 +26,30 @@ pub enum Root {
     Action(Box<ActionCall>),
     /// The stored result of an asynchronous action call, by id.
     ActionResult(Box<ActionResultRead>),
+    /// A root field of a remote schema, forwarded.
+    Remote(Box<RemoteCall>),
+}
+
+/// An operation to forward to a remote schema.
+#[derive(Debug, Clone)]
+pub struct RemoteCall {
+    /// Index into the role schema's remotes.
+    pub index: usize,
+    /// The operation text, in the remote's own names.
+    pub query: String,
+    /// The request's variables it uses.
+    pub variables: Vec<String>,
+    /// The root field is the remote's namespace: the whole `data` is its value.
+    pub namespace: bool,
+    /// Where `__typename` answers need the customized type names (`None`: no customization).
+    pub typenames: Option<TypenameTree>,
+}
+
+/// Response keys holding `__typename`, and the keys below which more of them sit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TypenameTree {
+    pub typenames: std::collections::BTreeSet<String>,
+    pub children: std::collections::BTreeMap<String, TypenameTree>,
 }
 
 /// A call of an action's handler.

@@ -54,6 +54,12 @@ pub fn apply(md: &mut Metadata, op: &str, args: Value) -> Result<Option<Applied>
             crate::actions::drop_action_permission(md, args).map(|()| Applied::Changed)
         }
         "untrack_function" => untrack_function(md, parse_function_args(args)?),
+        "add_remote_schema_permissions" => {
+            crate::remote_schemas::add_permission(md, args).map(|()| Applied::Changed)
+        }
+        "drop_remote_schema_permissions" => {
+            crate::remote_schemas::drop_permission(md, args).map(|()| Applied::Changed)
+        }
         _ => {
             if let Some((action, kind)) = permission_op(op) {
                 let args: PermissionArgs = parse(args)?;

@@ -141,7 +141,11 @@ async fn main() {
             .lock()
             .unwrap()
             .iter()
-            .filter_map(|(id, c)| answered_now.get(id).map(|a| a.saturating_duration_since(*c).as_secs_f64() * 1e3))
+            .filter_map(|(id, c)| {
+                answered_now
+                    .get(id)
+                    .map(|a| a.saturating_duration_since(*c).as_secs_f64() * 1e3)
+            })
             .collect();
         drop(answered_now);
         lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -170,7 +174,10 @@ async fn main() {
 async fn wait_drained(client: &tokio_postgres::Client) {
     loop {
         let open: i64 = client
-            .query_one("SELECT count(*) FROM hdb_catalog.event_log WHERE NOT delivered", &[])
+            .query_one(
+                "SELECT count(*) FROM hdb_catalog.event_log WHERE NOT delivered",
+                &[],
+            )
             .await
             .unwrap()
             .get(0);

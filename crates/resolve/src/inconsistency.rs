@@ -34,6 +34,7 @@ pub enum ObjectRef {
     Function(QualifiedName),
     /// Table, trigger name.
     EventTrigger(QualifiedName, String),
+    RemoteSchema(String),
 }
 
 impl Inconsistency {

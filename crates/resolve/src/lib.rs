@@ -6,8 +6,9 @@ pub mod stages;
 pub mod types;
 
 pub use inconsistency::{Inconsistency, ObjectRef};
-pub use stages::resolve;
+pub use stages::{resolve, resolve_with_remotes};
 pub use types::{
-    EventCleanup, EventOperation, RelKind, ResolvedAction, ResolvedComputedField,
-    ResolvedEventTrigger, ResolvedFunction, ResolvedMetadata, ResolvedRelationship, ResolvedTable,
+    EventCleanup, EventOperation, RelKind, RemoteIntrospections, ResolvedAction,
+    ResolvedComputedField, ResolvedEventTrigger, ResolvedFunction, ResolvedMetadata,
+    ResolvedRelationship, ResolvedRemoteSchema, ResolvedTable,
 };

@@ -18,6 +18,7 @@ pub struct ResolvedMetadata {
     pub functions: Vec<ResolvedFunction>,
     pub actions: Vec<ResolvedAction>,
     pub event_triggers: Vec<ResolvedEventTrigger>,
+    pub remote_schemas: Vec<ResolvedRemoteSchema>,
     /// `custom_types` as the metadata gives them.
     pub custom_types: serde_json::Value,
     pub inconsistencies: Vec<Inconsistency>,
@@ -42,6 +43,7 @@ impl ResolvedMetadata {
             functions,
             actions: vec![],
             event_triggers: vec![],
+            remote_schemas: vec![],
             custom_types: serde_json::Value::Null,
             inconsistencies,
             catalog,
@@ -203,4 +205,44 @@ pub struct EventOperation {
     pub listened: Option<Vec<String>>,
     /// Columns sent in the payload.
     pub payload: Option<Vec<String>>,
+}
+
+/// Introspection answers (`__schema`) of remote schemas by name, or why there is none.
+pub type RemoteIntrospections =
+    std::collections::HashMap<String, Result<Arc<serde_json::Value>, String>>;
+
+/// A remote schema whose URL and headers resolved and whose introspection is at hand.
+#[derive(Debug, Clone)]
+pub struct ResolvedRemoteSchema {
+    pub name: String,
+    pub url: String,
+    /// Configured headers with `value_from_env` resolved.
+    pub headers: Vec<(String, String)>,
+    pub forward_client_headers: bool,
+    pub timeout_secs: u64,
+    /// `customization.root_fields_namespace`.
+    pub namespace: Option<String>,
+    /// `customization.type_names`: (prefix, suffix, mapping).
+    pub type_prefix: String,
+    pub type_suffix: String,
+    pub type_mapping: HashMap<String, String>,
+    /// Role → the SDL of its permission (`add_remote_schema_permissions`).
+    pub permissions: HashMap<String, String>,
+    /// The remote's `__schema`.
+    pub introspection: Arc<serde_json::Value>,
+}
+
+impl ResolvedRemoteSchema {
+    /// The name a remote type has in the merged schema.
+    pub fn type_name(&self, remote: &str) -> String {
+        if matches!(remote, "String" | "Int" | "Float" | "Boolean" | "ID")
+            || remote.starts_with("__")
+        {
+            return remote.to_string();
+        }
+        match self.type_mapping.get(remote) {
+            Some(n) => n.clone(),
+            None => format!("{}{remote}{}", self.type_prefix, self.type_suffix),
+        }
+    }
 }

@@ -194,6 +194,11 @@ pub fn build_schema_for(
             w.function(f, i, &tables, &mut query_roots);
         }
     }
+    let remote_conflicts = w.remotes(
+        &resolved.remote_schemas,
+        &mut query_roots,
+        &mut mutation_roots,
+    );
     let sdl = w.finish();
     let schema =
         Schema::parse_and_validate(sdl, "schema.graphql").map_err(|e| e.errors.to_string())?;
@@ -209,6 +214,8 @@ pub fn build_schema_for(
         functions,
         actions: resolved.actions.clone(),
         action_relationships,
+        remotes: resolved.remote_schemas.clone(),
+        remote_conflicts,
     })
 }
 

@@ -7,6 +7,7 @@ pub mod build;
 mod mutation;
 pub mod naming;
 pub mod perms;
+mod remote;
 pub mod scalars;
 pub mod types;
 

@@ -23,6 +23,10 @@ pub struct RoleSchema {
     pub actions: Vec<rasura_resolve::ResolvedAction>,
     /// Relationships of action output types to tables: (type, field) → relationship.
     pub action_relationships: HashMap<(String, String), ActionRelationship>,
+    /// Remote schemas merged into this schema.
+    pub remotes: Vec<rasura_resolve::ResolvedRemoteSchema>,
+    /// Remote schemas left out: (name, why).
+    pub remote_conflicts: Vec<(String, String)>,
 }
 
 /// A relationship from a custom object type (an action's output) to a table.
@@ -47,6 +51,10 @@ pub enum RootField {
     /// The stored result of an asynchronous action call.
     ActionResult(usize),
     FunctionAggregate(usize),
+    /// A root field of a remote schema (index into `RoleSchema::remotes`).
+    Remote(usize),
+    /// The namespace field of a remote schema.
+    RemoteNamespace(usize),
 }
 
 /// A tracked function returning rows of a table.
@@ -85,6 +93,10 @@ pub enum MutationRoot {
     DeleteByPk(usize),
     /// A mutation action (index into `RoleSchema::actions`).
     Action(usize),
+    /// A mutation of a remote schema (index into `RoleSchema::remotes`).
+    Remote(usize),
+    /// The namespace field of a remote schema's mutations.
+    RemoteNamespace(usize),
 }
 
 /// One table as this role sees it.

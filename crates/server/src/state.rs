@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 use rasura_catalog::Catalog;
 use rasura_metadata::Metadata;
 use rasura_pg::{hdb_catalog, PgError, Pool};
-use rasura_resolve::{resolve, ResolvedMetadata};
+use rasura_resolve::{resolve_with_remotes, RemoteIntrospections, ResolvedMetadata};
 use rasura_schema::RoleSchema;
 
 use crate::config::ServerConfig;
@@ -30,8 +30,13 @@ pub struct EngineState {
 }
 
 impl EngineState {
-    pub fn build(metadata: Metadata, resource_version: i64, catalog: Arc<Catalog>) -> EngineState {
-        let resolved = Arc::new(resolve(&metadata, catalog.clone()));
+    pub fn build(
+        metadata: Metadata,
+        resource_version: i64,
+        catalog: Arc<Catalog>,
+        remotes: &RemoteIntrospections,
+    ) -> EngineState {
+        let mut resolved = resolve_with_remotes(&metadata, catalog.clone(), remotes);
         let empty_schema = Arc::new(
             rasura_schema::build_schema(&ResolvedMetadata::default(), "anonymous")
                 .expect("the empty schema builds"),
@@ -43,6 +48,21 @@ impl EngineState {
                 empty_schema.clone()
             }
         };
+        // Remote schemas that clash with the rest are left out and reported.
+        for (name, reason) in &admin_schema.remote_conflicts {
+            tracing::warn!(remote_schema = %name, "remote schema left out: {reason}");
+            resolved.remote_schemas.retain(|r| &r.name != name);
+            resolved
+                .inconsistencies
+                .push(rasura_resolve::Inconsistency::new(
+                    "remote_schema",
+                    format!("remote_schema {name}"),
+                    serde_json::Value::Null,
+                    reason,
+                    rasura_resolve::ObjectRef::RemoteSchema(name.clone()),
+                ));
+        }
+        let resolved = Arc::new(resolved);
         EngineState {
             metadata,
             resource_version,
@@ -86,17 +106,21 @@ pub struct AppState {
     engine: Arc<RwLock<Arc<EngineState>>>,
     /// Serialises control-plane writes within this instance.
     pub write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The remote schemas' introspections (fetched at start, add, update and reload).
+    pub remotes: Arc<RwLock<RemoteIntrospections>>,
 }
 
 impl AppState {
     /// Prepares `hdb_catalog`, loads the stored metadata and the catalog, and resolves them.
     pub async fn load(pool: Pool, config: ServerConfig) -> Result<AppState, PgError> {
-        let engine = load_engine(&pool).await?;
+        let remotes = Arc::new(RwLock::new(RemoteIntrospections::new()));
+        let engine = load_engine(&pool, &remotes).await?;
         Ok(AppState {
             pool,
             config: Arc::new(config),
             engine: Arc::new(RwLock::new(Arc::new(engine))),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            remotes,
         })
     }
 
@@ -120,20 +144,32 @@ impl AppState {
 
     /// Re-reads metadata and catalog from the database.
     pub async fn reload(&self) -> Result<Arc<EngineState>, PgError> {
-        let engine = load_engine(&self.pool).await?;
+        let engine = load_engine(&self.pool, &self.remotes).await?;
         self.set_engine(engine);
         Ok(self.engine())
     }
 }
 
-async fn load_engine(pool: &Pool) -> Result<EngineState, PgError> {
+/// The stored remote introspections (a copy to work on).
+impl AppState {
+    pub fn remote_introspections(&self) -> RemoteIntrospections {
+        self.remotes.read().expect("remotes lock").clone()
+    }
+}
+
+async fn load_engine(
+    pool: &Pool,
+    remotes: &RwLock<RemoteIntrospections>,
+) -> Result<EngineState, PgError> {
     let mut client = pool.get().await?;
     hdb_catalog::ensure(&mut client).await?;
     let (metadata, version) = hdb_catalog::load_metadata(&**client).await?;
     let catalog = rasura_catalog::load(&**client)
         .await
         .map_err(|e| PgError::Connection(e.to_string()))?;
-    let engine = EngineState::build(metadata, version, Arc::new(catalog));
+    let fetched = crate::remote::introspect::introspect_all(&metadata).await;
+    *remotes.write().expect("remotes lock") = fetched.clone();
+    let engine = EngineState::build(metadata, version, Arc::new(catalog), &fetched);
     // The capture triggers match the stored metadata (one engine at a time does this).
     let tx = client
         .transaction()

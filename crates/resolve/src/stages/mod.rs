@@ -7,6 +7,7 @@ mod event_triggers;
 mod functions;
 mod permissions;
 mod relationships;
+pub mod remote_schemas;
 mod tables;
 
 use std::sync::Arc;
@@ -16,10 +17,20 @@ use rasura_metadata::document::DEFAULT_SOURCE;
 use rasura_metadata::Metadata;
 
 use crate::inconsistency::Inconsistency;
-use crate::types::ResolvedMetadata;
+use crate::types::{RemoteIntrospections, ResolvedMetadata};
 
-/// Resolves `md` against `catalog`. Never fails: what does not fit is reported and left out.
+/// Resolves `md` against `catalog` (remote schemas left out). Never fails: what does not fit
+/// is reported and left out.
 pub fn resolve(md: &Metadata, catalog: Arc<Catalog>) -> ResolvedMetadata {
+    resolve_with_remotes(md, catalog, &RemoteIntrospections::new())
+}
+
+/// As [`resolve`], with the remote schemas whose introspections are in `remotes`.
+pub fn resolve_with_remotes(
+    md: &Metadata,
+    catalog: Arc<Catalog>,
+    remotes: &RemoteIntrospections,
+) -> ResolvedMetadata {
     let mut report: Vec<Inconsistency> = vec![];
     let Ok(source) = md.source(DEFAULT_SOURCE) else {
         return ResolvedMetadata::new(vec![], vec![], report, catalog);
@@ -38,9 +49,16 @@ pub fn resolve(md: &Metadata, catalog: Arc<Catalog>) -> ResolvedMetadata {
     let actions = actions::resolve_actions(md, &mut report);
     // 7. event triggers whose columns exist, webhooks and headers from the environment
     let event_triggers = event_triggers::resolve_event_triggers(source, &tables, &mut report);
+    // 8. remote schemas with their introspections
+    let remote_schemas = if remotes.is_empty() {
+        vec![]
+    } else {
+        remote_schemas::resolve_remote_schemas(md, remotes, &mut report)
+    };
     let mut resolved = ResolvedMetadata::new(tables, functions, report, catalog);
     resolved.actions = actions;
     resolved.event_triggers = event_triggers;
+    resolved.remote_schemas = remote_schemas;
     resolved.custom_types = md.extra.get("custom_types").cloned().unwrap_or_default();
     resolved
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use rasura_metadata::Metadata;
 use rasura_pg::hdb_catalog;
-use rasura_resolve::{resolve, ObjectRef};
+use rasura_resolve::ObjectRef;
 use serde_json::{json, Value};
 
 use super::{success, ControlTx};
@@ -35,7 +35,11 @@ pub(super) async fn run(
                     .await
                     .map_err(|e| ApiError::bad_request("unexpected", e.to_string()))?,
             );
-            let resolved = resolve(&ctx.md, ctx.catalog.clone());
+            if args.get("reload_remote_schemas") != Some(&Value::Bool(false)) {
+                ctx.remotes = crate::remote::introspect::introspect_all(&ctx.md).await;
+                ctx.remotes_changed = true;
+            }
+            let resolved = ctx.resolve_working(ctx.catalog.clone());
             report(&resolved.inconsistencies, true)
         }
         "clear_metadata" => {
@@ -45,12 +49,12 @@ pub(super) async fn run(
         }
         "get_inconsistent_metadata" => {
             let catalog = ctx.fresh_catalog().await?;
-            let resolved = resolve(&ctx.md, catalog);
+            let resolved = ctx.resolve_working(catalog);
             report(&resolved.inconsistencies, false)
         }
         "drop_inconsistent_metadata" => {
             let catalog = ctx.fresh_catalog().await?;
-            let resolved = resolve(&ctx.md, catalog);
+            let resolved = ctx.resolve_working(catalog);
             let objects: Vec<ObjectRef> = resolved
                 .inconsistencies
                 .iter()
@@ -97,6 +101,8 @@ async fn replace(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError
     };
     ctx.md = Metadata::from_json(doc).map_err(|e| ApiError::from(e).at("$.args"))?;
     ctx.changed();
+    ctx.remotes = crate::remote::introspect::introspect_all(&ctx.md).await;
+    ctx.remotes_changed = true;
     let (resolved, _) = ctx.new_inconsistencies().await?;
     if resolved.inconsistencies.is_empty() {
         return Ok(success());
@@ -115,6 +121,7 @@ async fn replace(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError
 
 /// Removes the given objects from the metadata document.
 pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
+    let mut remotes = vec![];
     let source = md.default_source_mut();
     for o in objects {
         match o {
@@ -147,7 +154,11 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
                         .retain(|x| x.get("name").and_then(Value::as_str) != Some(name));
                 }
             }
+            ObjectRef::RemoteSchema(name) => remotes.push(name.clone()),
             ObjectRef::Unknown => {}
         }
+    }
+    for name in remotes {
+        let _ = rasura_metadata::remote_schemas::remove_remote_schema(md, json!({ "name": name }));
     }
 }

@@ -7,6 +7,7 @@
 mod data_ops;
 mod event_ops;
 mod metadata_ops;
+mod remote_ops;
 mod run_sql;
 
 use std::sync::Arc;
@@ -40,6 +41,9 @@ pub struct ControlTx<'a> {
     /// Inconsistencies that existed before this request (not blamed on it).
     baseline: Vec<Inconsistency>,
     pub resource_version: i64,
+    /// Remote schema introspections as this request leaves them.
+    pub remotes: rasura_resolve::RemoteIntrospections,
+    remotes_changed: bool,
     /// `version` of the request body (export/replace answer differently for 2).
     pub request_version: u64,
     api: Api,
@@ -68,7 +72,7 @@ impl ControlTx<'_> {
         &mut self,
     ) -> Result<(ResolvedMetadata, Vec<Inconsistency>), ApiError> {
         let catalog = self.fresh_catalog().await?;
-        let resolved = resolve(&self.md, catalog);
+        let resolved = self.resolve_working(catalog);
         let fresh = resolved
             .inconsistencies
             .iter()
@@ -81,6 +85,17 @@ impl ControlTx<'_> {
             .cloned()
             .collect();
         Ok((resolved, fresh))
+    }
+
+    /// The working metadata resolved, remote schemas included.
+    pub fn resolve_working(&self, catalog: Arc<Catalog>) -> ResolvedMetadata {
+        rasura_resolve::resolve_with_remotes(&self.md, catalog, &self.remotes)
+    }
+
+    /// Records a remote schema's fresh introspection (or why there is none).
+    pub fn set_remote(&mut self, name: &str, result: Result<Arc<Value>, String>) {
+        self.remotes.insert(name.to_string(), result);
+        self.remotes_changed = true;
     }
 
     /// Refuses an edit that made something inconsistent.
@@ -136,6 +151,8 @@ pub async fn execute(state: &AppState, body: Value, api: Api) -> Result<Value, A
         md_changed: false,
         baseline: engine.resolved.inconsistencies.clone(),
         resource_version: engine.resource_version,
+        remotes: state.remote_introspections(),
+        remotes_changed: false,
         request_version,
         api,
     };
@@ -154,13 +171,16 @@ pub async fn execute(state: &AppState, body: Value, api: Api) -> Result<Value, A
         version = hdb_catalog::save_metadata(&*ctx.tx, &ctx.md, ctx.resource_version).await?;
     }
     let md = std::mem::take(&mut ctx.md);
-    let changed = ctx.md_changed;
+    let changed = ctx.md_changed || ctx.remotes_changed;
+    let remotes = std::mem::take(&mut ctx.remotes);
     ctx.tx
         .commit()
         .await
         .map_err(|e| PgError::from_db(e, None))?;
     if changed || catalog_changed {
-        state.set_engine(EngineState::build(md, version, catalog));
+        let engine = EngineState::build(md, version, catalog, &remotes);
+        *state.remotes.write().expect("remotes lock") = remotes;
+        state.set_engine(engine);
     }
     Ok(result)
 }
@@ -188,6 +208,12 @@ where
             }
             _ => {
                 if let Some(v) = metadata_ops::run(ctx, bare, args.clone()).await? {
+                    return Ok(v);
+                }
+                if let Some(v) = remote_ops::run(ctx, bare, args.clone())
+                    .await
+                    .map_err(|e| e.under("$.args"))?
+                {
                     return Ok(v);
                 }
                 if let Some(v) = event_ops::run(ctx, bare, args.clone())

@@ -28,12 +28,27 @@ pub(crate) async fn execute(
     } else {
         None
     };
-    let needs_db = plan
-        .iter()
-        .any(|(_, p)| !matches!(p, RootPlan::Introspection | RootPlan::Typename(_)));
+    // Remote parts first: each is one HTTP call, and a failing one costs only its own part.
+    let mut errors = vec![];
+    let mut remote = vec![None; plan.len()];
+    for (i, (key, p)) in plan.iter().enumerate() {
+        if let RootPlan::Remote(r) = p {
+            let answer = crate::remote::forward::run(r, key, vars)
+                .instrument(tracing::info_span!("remote", remote_schema = %r.remote.name))
+                .await;
+            remote[i] = Some(answer.data);
+            errors.extend(answer.errors);
+        }
+    }
+    let needs_db = plan.iter().any(|(_, p)| {
+        !matches!(
+            p,
+            RootPlan::Introspection | RootPlan::Typename(_) | RootPlan::Remote(_)
+        )
+    });
     let mut out = Vec::with_capacity(256);
     if !needs_db {
-        write_roots(&mut out, &plan, introspection.as_ref(), &[]);
+        write_roots(&mut out, &plan, introspection.as_ref(), &remote, &errors);
         return Ok(out);
     }
     let mut client = state
@@ -55,7 +70,12 @@ pub(crate) async fn execute(
     } else {
         run_roots(&client, &plan, state.config.stringify_numeric).await?
     };
-    write_roots(&mut out, &plan, introspection.as_ref(), &results);
+    let results: Vec<Option<String>> = results
+        .into_iter()
+        .zip(remote)
+        .map(|(db, remote)| remote.or(db))
+        .collect();
+    write_roots(&mut out, &plan, introspection.as_ref(), &results, &errors);
     Ok(out)
 }
 
@@ -100,7 +120,7 @@ async fn run_roots(
     let mut results = Vec::with_capacity(plan.len());
     for (_, p) in plan {
         let json = match p {
-            RootPlan::Typename(_) | RootPlan::Introspection => None,
+            RootPlan::Typename(_) | RootPlan::Introspection | RootPlan::Remote(_) => None,
             RootPlan::Sql { sql, params } => {
                 run_statement(client, sql, params)
                     .instrument(tracing::debug_span!("statement", sql = %sql))
@@ -156,6 +176,7 @@ fn write_roots(
     plan: &[(String, RootPlan)],
     introspection: Option<&Map<String, Value>>,
     results: &[Option<String>],
+    errors: &[Value],
 ) {
     out.extend_from_slice(b"{\"data\":{");
     for (i, (key, p)) in plan.iter().enumerate() {
@@ -181,7 +202,12 @@ fn write_roots(
             }
         }
     }
-    out.extend_from_slice(b"}}");
+    out.push(b'}');
+    if !errors.is_empty() {
+        out.extend_from_slice(b",\"errors\":");
+        out.extend_from_slice(Value::Array(errors.to_vec()).to_string().as_bytes());
+    }
+    out.push(b'}');
 }
 
 /// Prepares (once per connection) and runs one statement returning one text value.

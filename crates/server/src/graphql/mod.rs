@@ -277,6 +277,8 @@ pub enum RootPlan {
     Action(Box<action::ActionPlan>),
     /// A read of an asynchronous action's stored call.
     ActionResult(Box<ActionResultPlan>),
+    /// A root field of a remote schema, forwarded.
+    Remote(Box<crate::remote::forward::RemotePlan>),
 }
 
 /// A read of a stored asynchronous call.
@@ -364,6 +366,16 @@ fn plan(
                         .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
                         .collect(),
                     schema: cx.schema.clone(),
+                })),
+                rasura_ir::Root::Remote(call) => RootPlan::Remote(Box::new(crate::remote::forward::RemotePlan {
+                    remote: cx.schema.remotes[call.index].clone(),
+                    call: (**call).clone(),
+                    session: cx.session.vars.clone(),
+                    client_headers: cx
+                        .headers
+                        .iter()
+                        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+                        .collect(),
                 })),
                 rasura_ir::Root::UpdateMany(ms) => RootPlan::Many(
                     ms.iter()

@@ -1,0 +1,198 @@
+//! Remote-schema root fields → IR: the operation to forward, re-printed with only that root
+//! field (aliases, arguments, variables and directives kept; fragments inlined; customized type
+//! names mapped back to the remote's), the variables it uses, and where `__typename` answers
+//! must be renamed on the way back.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write;
+
+use apollo_compiler::ast::Value as GqlValue;
+use apollo_compiler::executable::{
+    Field as GqlField, Operation as GqlOperation, Selection, SelectionSet,
+};
+use apollo_compiler::{ExecutableDocument, Node};
+use rasura_resolve::ResolvedRemoteSchema;
+
+use crate::types::{RemoteCall, Root, TypenameTree};
+
+/// Customized type name → the remote's own, for every type of the remote.
+fn reverse_types(r: &ResolvedRemoteSchema) -> HashMap<String, String> {
+    r.introspection["types"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str())
+        .map(|n| (r.type_name(n), n.to_string()))
+        .collect()
+}
+
+struct Printer<'a> {
+    doc: &'a ExecutableDocument,
+    reverse: HashMap<String, String>,
+    variables: BTreeSet<String>,
+    out: String,
+}
+
+impl Printer<'_> {
+    fn original<'n>(&'n self, name: &'n str) -> &'n str {
+        self.reverse.get(name).map_or(name, String::as_str)
+    }
+
+    fn value(&mut self, v: &GqlValue) {
+        collect_variables(v, &mut self.variables);
+        let _ = write!(self.out, "{v}");
+    }
+
+    fn directives(&mut self, dirs: &apollo_compiler::executable::DirectiveList) {
+        for d in dirs
+            .iter()
+            .filter(|d| d.name == "skip" || d.name == "include")
+        {
+            let _ = write!(self.out, " @{}", d.name);
+            self.arguments(&d.arguments);
+        }
+    }
+
+    fn arguments(&mut self, args: &[Node<apollo_compiler::ast::Argument>]) {
+        if args.is_empty() {
+            return;
+        }
+        self.out.push('(');
+        for (i, a) in args.iter().enumerate() {
+            if i > 0 {
+                self.out.push_str(", ");
+            }
+            let _ = write!(self.out, "{}: ", a.name);
+            self.value(&a.value);
+        }
+        self.out.push(')');
+    }
+
+    /// Prints a field under `key`, and notes in `tree` where `__typename` answers appear.
+    fn field(&mut self, key: &str, f: &GqlField, tree: &mut TypenameTree) {
+        if f.name == "__typename" {
+            tree.typenames.insert(key.to_string());
+        }
+        if key == f.name.as_str() {
+            let _ = write!(self.out, "{}", f.name);
+        } else {
+            let _ = write!(self.out, "{key}: {}", f.name);
+        }
+        self.arguments(&f.arguments);
+        self.directives(&f.directives);
+        if !f.selection_set.selections.is_empty() {
+            let child = tree.children.entry(key.to_string()).or_default();
+            self.selection_set(&f.selection_set, child);
+        }
+    }
+
+    fn selection_set(&mut self, set: &SelectionSet, tree: &mut TypenameTree) {
+        self.out.push_str(" {");
+        self.selections(set, tree);
+        self.out.push_str(" }");
+    }
+
+    fn selections(&mut self, set: &SelectionSet, tree: &mut TypenameTree) {
+        for s in &set.selections {
+            self.out.push(' ');
+            match s {
+                Selection::Field(f) => {
+                    let key = f.response_key().to_string();
+                    self.field(&key, f, tree);
+                }
+                Selection::InlineFragment(i) => {
+                    self.out.push_str("...");
+                    if let Some(t) = &i.type_condition {
+                        let original = self.original(t.as_str()).to_string();
+                        let _ = write!(self.out, " on {original}");
+                    }
+                    self.directives(&i.directives);
+                    self.selection_set(&i.selection_set, tree);
+                }
+                Selection::FragmentSpread(sp) => {
+                    let Some(def) = self.doc.fragments.get(&sp.fragment_name) else {
+                        continue;
+                    };
+                    let original = self.original(def.type_condition().as_str()).to_string();
+                    let _ = write!(self.out, "... on {original}");
+                    self.directives(&sp.directives);
+                    self.selection_set(&def.selection_set, tree);
+                }
+            }
+        }
+    }
+}
+
+fn collect_variables(v: &GqlValue, out: &mut BTreeSet<String>) {
+    match v {
+        GqlValue::Variable(n) => {
+            out.insert(n.to_string());
+        }
+        GqlValue::List(items) => items.iter().for_each(|i| collect_variables(i, out)),
+        GqlValue::Object(fields) => fields.iter().for_each(|(_, i)| collect_variables(i, out)),
+        _ => {}
+    }
+}
+
+/// The IR of a remote root field (`namespace`: the field is the remote's namespace and its
+/// selection holds the remote root fields).
+pub(crate) fn remote_root(
+    doc: &ExecutableDocument,
+    op: &GqlOperation,
+    remote: &ResolvedRemoteSchema,
+    index: usize,
+    key: &str,
+    fields: &[&Node<GqlField>],
+    namespace: bool,
+) -> Root {
+    let mut p = Printer {
+        doc,
+        reverse: reverse_types(remote),
+        variables: BTreeSet::new(),
+        out: String::new(),
+    };
+    let mut tree = TypenameTree::default();
+    for f in fields {
+        if namespace {
+            // The namespace field's selection is what the remote answers at its root.
+            p.selections(&f.selection_set, &mut tree);
+        } else {
+            p.out.push(' ');
+            p.field(key, f, &mut tree);
+        }
+    }
+    let kind = if op.operation_type.is_mutation() {
+        "mutation"
+    } else {
+        "query"
+    };
+    let mut defs = vec![];
+    for v in &op.variables {
+        if p.variables.contains(v.name.as_str()) {
+            let ty = v.ty.to_string();
+            let inner = v.ty.inner_named_type().as_str();
+            let ty = ty.replace(inner, p.original(inner));
+            let mut d = format!("${}: {ty}", v.name);
+            if let Some(default) = &v.default_value {
+                let _ = write!(d, " = {default}");
+            }
+            defs.push(d);
+        }
+    }
+    let defs = if defs.is_empty() {
+        String::new()
+    } else {
+        format!("({})", defs.join(", "))
+    };
+    let query = format!("{kind}{defs} {{{} }}", p.out);
+    let customized = !remote.type_prefix.is_empty()
+        || !remote.type_suffix.is_empty()
+        || !remote.type_mapping.is_empty();
+    Root::Remote(Box::new(RemoteCall {
+        index,
+        query,
+        variables: p.variables.into_iter().collect(),
+        namespace,
+        typenames: customized.then_some(tree),
+    }))
+}

@@ -1,0 +1,142 @@
+//! Stage 8: remote schemas, with URLs and headers resolved from the environment and their
+//! introspection (fetched by the server) attached; a remote without one is inconsistent.
+
+use std::collections::HashMap;
+
+use rasura_metadata::Metadata;
+use serde_json::Value;
+
+use super::actions::resolve_template;
+use crate::inconsistency::{Inconsistency, ObjectRef};
+use crate::types::{RemoteIntrospections, ResolvedRemoteSchema};
+
+pub(super) fn resolve_remote_schemas(
+    md: &Metadata,
+    remotes: &RemoteIntrospections,
+    report: &mut Vec<Inconsistency>,
+) -> Vec<ResolvedRemoteSchema> {
+    let mut out = vec![];
+    for entry in rasura_metadata::remote_schemas::entries(md) {
+        let name = entry
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        match resolve_one(&name, &entry, remotes) {
+            Ok(r) => out.push(r),
+            Err(reason) => report.push(Inconsistency::new(
+                "remote_schema",
+                format!("remote_schema {name}"),
+                entry.clone(),
+                reason,
+                ObjectRef::RemoteSchema(name),
+            )),
+        }
+    }
+    out
+}
+
+/// The URL and headers of a stored entry, from the environment where it says so.
+pub fn endpoint(entry: &Value) -> Result<(String, Vec<(String, String)>), String> {
+    let d = entry.get("definition").cloned().unwrap_or_default();
+    let url = match (
+        d.get("url").and_then(Value::as_str),
+        d.get("url_from_env").and_then(Value::as_str),
+    ) {
+        (Some(u), _) => resolve_template(u)?,
+        (None, Some(var)) => {
+            std::env::var(var).map_err(|_| format!("environment variable \"{var}\" not set"))?
+        }
+        (None, None) => return Err("the remote schema has no url".into()),
+    };
+    let mut headers = vec![];
+    for h in d
+        .get("headers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = h
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let value = match (
+            h.get("value").and_then(Value::as_str),
+            h.get("value_from_env").and_then(Value::as_str),
+        ) {
+            (Some(v), _) => resolve_template(v)?,
+            (None, Some(var)) => {
+                std::env::var(var).map_err(|_| format!("environment variable \"{var}\" not set"))?
+            }
+            (None, None) => return Err(format!("header \"{name}\" has no value")),
+        };
+        headers.push((name, value));
+    }
+    Ok((url, headers))
+}
+
+fn resolve_one(
+    name: &str,
+    entry: &Value,
+    remotes: &RemoteIntrospections,
+) -> Result<ResolvedRemoteSchema, String> {
+    let (url, headers) = endpoint(entry)?;
+    let d = entry.get("definition").cloned().unwrap_or_default();
+    let introspection = match remotes.get(name) {
+        Some(Ok(i)) => i.clone(),
+        Some(Err(e)) => return Err(e.clone()),
+        None => return Err("the remote schema has not been introspected".into()),
+    };
+    let c = d.get("customization").cloned().unwrap_or_default();
+    let tn = c.get("type_names").cloned().unwrap_or_default();
+    let text = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let type_mapping: HashMap<String, String> = tn
+        .get("mapping")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let permissions = entry
+        .get("permissions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            Some((
+                p.get("role")?.as_str()?.to_string(),
+                p.get("definition")?.get("schema")?.as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    Ok(ResolvedRemoteSchema {
+        name: name.to_string(),
+        url,
+        headers,
+        forward_client_headers: d
+            .get("forward_client_headers")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        timeout_secs: d
+            .get("timeout_seconds")
+            .and_then(Value::as_u64)
+            .unwrap_or(60),
+        namespace: c
+            .get("root_fields_namespace")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        type_prefix: text(&tn, "prefix"),
+        type_suffix: text(&tn, "suffix"),
+        type_mapping,
+        permissions,
+        introspection,
+    })
+}
