@@ -160,7 +160,8 @@ async fn run(
         .unwrap_or_default();
     let permits = Arc::new(Semaphore::new(config.http_pool_size));
     let (record_tx, record_rx) = mpsc::unbounded_channel::<Attempt>();
-    let recorder = tokio::spawn(record_loop(pool.clone(), record_rx));
+    let recorder_stop = Arc::new(Notify::new());
+    let recorder = tokio::spawn(record_loop(pool.clone(), record_rx, recorder_stop.clone()));
     let mut last_reclaim: Option<std::time::Instant> = None;
     let mut last_cleanup_minute = unix_now() / 60;
     loop {
@@ -274,6 +275,8 @@ async fn run(
         );
     }
     drop(record_tx);
+    // Deliveries still hanging hold senders: tell the recorder to write what it has and stop.
+    recorder_stop.notify_one();
     let _ = tokio::time::timeout(Duration::from_secs(10), recorder).await;
     match pool.get().await {
         Ok(c) => match store::release(&**c, engine_id).await {
@@ -341,13 +344,29 @@ fn scheduled_cleanups(pool: &Pool, resolved: &ResolvedMetadata, minute_start: u6
 }
 
 /// Writes outcomes in batches of whatever has arrived; keeps a batch until it is written.
-async fn record_loop(pool: Pool, mut rx: mpsc::UnboundedReceiver<Attempt>) {
+/// On `stop` it writes what has arrived and returns.
+async fn record_loop(pool: Pool, mut rx: mpsc::UnboundedReceiver<Attempt>, stop: Arc<Notify>) {
     let mut batch: Vec<Attempt> = Vec::new();
+    let mut stopping = false;
     loop {
         if batch.is_empty() {
-            match rx.recv().await {
-                Some(a) => batch.push(a),
-                None => return,
+            if stopping {
+                return;
+            }
+            tokio::select! {
+                a = rx.recv() => match a {
+                    Some(a) => batch.push(a),
+                    None => return,
+                },
+                _ = stop.notified() => {
+                    stopping = true;
+                    while let Ok(a) = rx.try_recv() {
+                        batch.push(a);
+                    }
+                    if batch.is_empty() {
+                        return;
+                    }
+                }
             }
         }
         while batch.len() < 500 {
@@ -361,7 +380,14 @@ async fn record_loop(pool: Pool, mut rx: mpsc::UnboundedReceiver<Attempt>) {
             Err(e) => Err(e.to_string()),
         };
         match written {
-            Ok(_) => batch.clear(),
+            Ok(_) => {
+                batch.clear();
+                if stopping {
+                    while let Ok(a) = rx.try_recv() {
+                        batch.push(a);
+                    }
+                }
+            }
             Err(e) => {
                 tracing::warn!(
                     "event delivery: cannot record {} outcomes: {e}",

@@ -37,10 +37,12 @@ pub fn build_ir(
             name if root_type == "mutation_root" => match schema.mutation_roots.get(name) {
                 Some(&MutationRoot::Action(i)) => cx.action(i, f, &fields, &path)?,
                 Some(&MutationRoot::Remote(i)) => {
-                    crate::remote::remote_root(doc, op, &schema.remotes[i], i, &key, &fields, false)
+                    let r = &schema.remotes[i];
+                    crate::remote::remote_root(doc, op, session, r, i, &key, &fields, false)?
                 }
                 Some(&MutationRoot::RemoteNamespace(i)) => {
-                    crate::remote::remote_root(doc, op, &schema.remotes[i], i, &key, &fields, true)
+                    let r = &schema.remotes[i];
+                    crate::remote::remote_root(doc, op, session, r, i, &key, &fields, true)?
                 }
                 Some(&root) => cx.mutation(root, f, &fields, &path)?,
                 None => return Err(IrError::unknown_field(&path, name, &root_type)),
@@ -67,8 +69,9 @@ pub fn build_ir(
                     RootField::Remote(i) | RootField::RemoteNamespace(i) => {
                         let namespace = matches!(root, RootField::RemoteNamespace(_));
                         let r = &schema.remotes[i];
-                        let call =
-                            crate::remote::remote_root(doc, op, r, i, &key, &fields, namespace);
+                        let call = crate::remote::remote_root(
+                            doc, op, session, r, i, &key, &fields, namespace,
+                        )?;
                         roots.push((key, call));
                         continue;
                     }

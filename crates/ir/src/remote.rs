@@ -11,9 +11,10 @@ use apollo_compiler::executable::{
     Field as GqlField, Operation as GqlOperation, Selection, SelectionSet,
 };
 use apollo_compiler::{ExecutableDocument, Node};
-use rasura_resolve::ResolvedRemoteSchema;
+use rasura_resolve::{RemotePreset, ResolvedRemoteSchema};
 
-use crate::types::{RemoteCall, Root, TypenameTree};
+use crate::error::IrError;
+use crate::types::{RemoteCall, Root, Session, TypenameTree};
 
 /// Customized type name → the remote's own, for every type of the remote.
 fn reverse_types(r: &ResolvedRemoteSchema) -> HashMap<String, String> {
@@ -28,6 +29,10 @@ fn reverse_types(r: &ResolvedRemoteSchema) -> HashMap<String, String> {
 
 struct Printer<'a> {
     doc: &'a ExecutableDocument,
+    remote: &'a ResolvedRemoteSchema,
+    session: &'a Session,
+    /// A preset's session variable the session lacks.
+    missing: Option<String>,
     reverse: HashMap<String, String>,
     variables: BTreeSet<String>,
     out: String,
@@ -54,7 +59,16 @@ impl Printer<'_> {
     }
 
     fn arguments(&mut self, args: &[Node<apollo_compiler::ast::Argument>]) {
-        if args.is_empty() {
+        self.arguments_with(args, &[]);
+    }
+
+    /// The given arguments, then the permission's presets.
+    fn arguments_with(
+        &mut self,
+        args: &[Node<apollo_compiler::ast::Argument>],
+        presets: &[RemotePreset],
+    ) {
+        if args.is_empty() && presets.is_empty() {
             return;
         }
         self.out.push('(');
@@ -65,11 +79,31 @@ impl Printer<'_> {
             let _ = write!(self.out, "{}: ", a.name);
             self.value(&a.value);
         }
+        for (i, p) in presets.iter().enumerate() {
+            if i > 0 || !args.is_empty() {
+                self.out.push_str(", ");
+            }
+            let literal = match &p.session_variable {
+                None => p.literal.clone(),
+                Some(var) => match self.session.vars.get(var) {
+                    Some(v) if matches!(p.type_name.as_str(), "Int" | "Float" | "Boolean") => {
+                        v.clone()
+                    }
+                    Some(v) => serde_json::Value::String(v.clone()).to_string(),
+                    None => {
+                        self.missing.get_or_insert_with(|| var.clone());
+                        "null".into()
+                    }
+                },
+            };
+            let _ = write!(self.out, "{}: {literal}", p.argument);
+        }
         self.out.push(')');
     }
 
-    /// Prints a field under `key`, and notes in `tree` where `__typename` answers appear.
-    fn field(&mut self, key: &str, f: &GqlField, tree: &mut TypenameTree) {
+    /// Prints a field of the remote type `parent` under `key`, and notes in `tree` where
+    /// `__typename` answers appear.
+    fn field(&mut self, key: &str, f: &GqlField, parent: &str, tree: &mut TypenameTree) {
         if f.name == "__typename" {
             tree.typenames.insert(key.to_string());
         }
@@ -78,36 +112,46 @@ impl Printer<'_> {
         } else {
             let _ = write!(self.out, "{key}: {}", f.name);
         }
-        self.arguments(&f.arguments);
+        let presets = self
+            .remote
+            .presets
+            .get(&(parent.to_string(), f.name.to_string()))
+            .cloned()
+            .unwrap_or_default();
+        self.arguments_with(&f.arguments, &presets);
         self.directives(&f.directives);
         if !f.selection_set.selections.is_empty() {
+            let child_type = self
+                .original(f.definition.ty.inner_named_type().as_str())
+                .to_string();
             let child = tree.children.entry(key.to_string()).or_default();
-            self.selection_set(&f.selection_set, child);
+            self.selection_set(&f.selection_set, &child_type, child);
         }
     }
 
-    fn selection_set(&mut self, set: &SelectionSet, tree: &mut TypenameTree) {
+    fn selection_set(&mut self, set: &SelectionSet, parent: &str, tree: &mut TypenameTree) {
         self.out.push_str(" {");
-        self.selections(set, tree);
+        self.selections(set, parent, tree);
         self.out.push_str(" }");
     }
 
-    fn selections(&mut self, set: &SelectionSet, tree: &mut TypenameTree) {
+    fn selections(&mut self, set: &SelectionSet, parent: &str, tree: &mut TypenameTree) {
         for s in &set.selections {
             self.out.push(' ');
             match s {
                 Selection::Field(f) => {
                     let key = f.response_key().to_string();
-                    self.field(&key, f, tree);
+                    self.field(&key, f, parent, tree);
                 }
                 Selection::InlineFragment(i) => {
                     self.out.push_str("...");
+                    let mut inner = parent.to_string();
                     if let Some(t) = &i.type_condition {
-                        let original = self.original(t.as_str()).to_string();
-                        let _ = write!(self.out, " on {original}");
+                        inner = self.original(t.as_str()).to_string();
+                        let _ = write!(self.out, " on {inner}");
                     }
                     self.directives(&i.directives);
-                    self.selection_set(&i.selection_set, tree);
+                    self.selection_set(&i.selection_set, &inner, tree);
                 }
                 Selection::FragmentSpread(sp) => {
                     let Some(def) = self.doc.fragments.get(&sp.fragment_name) else {
@@ -116,7 +160,7 @@ impl Printer<'_> {
                     let original = self.original(def.type_condition().as_str()).to_string();
                     let _ = write!(self.out, "... on {original}");
                     self.directives(&sp.directives);
-                    self.selection_set(&def.selection_set, tree);
+                    self.selection_set(&def.selection_set, &original, tree);
                 }
             }
         }
@@ -136,17 +180,31 @@ fn collect_variables(v: &GqlValue, out: &mut BTreeSet<String>) {
 
 /// The IR of a remote root field (`namespace`: the field is the remote's namespace and its
 /// selection holds the remote root fields).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn remote_root(
     doc: &ExecutableDocument,
     op: &GqlOperation,
+    session: &Session,
     remote: &ResolvedRemoteSchema,
     index: usize,
     key: &str,
     fields: &[&Node<GqlField>],
     namespace: bool,
-) -> Root {
+) -> Result<Root, IrError> {
+    let root_key = if op.operation_type.is_mutation() {
+        "mutationType"
+    } else {
+        "queryType"
+    };
+    let root_type = remote.introspection[root_key]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let mut p = Printer {
         doc,
+        remote,
+        session,
+        missing: None,
         reverse: reverse_types(remote),
         variables: BTreeSet::new(),
         out: String::new(),
@@ -155,10 +213,10 @@ pub(crate) fn remote_root(
     for f in fields {
         if namespace {
             // The namespace field's selection is what the remote answers at its root.
-            p.selections(&f.selection_set, &mut tree);
+            p.selections(&f.selection_set, &root_type, &mut tree);
         } else {
             p.out.push(' ');
-            p.field(key, f, &mut tree);
+            p.field(key, f, &root_type, &mut tree);
         }
     }
     let kind = if op.operation_type.is_mutation() {
@@ -188,11 +246,17 @@ pub(crate) fn remote_root(
     let customized = !remote.type_prefix.is_empty()
         || !remote.type_suffix.is_empty()
         || !remote.type_mapping.is_empty();
-    Root::Remote(Box::new(RemoteCall {
+    if let Some(var) = p.missing {
+        return Err(
+            IrError::new("$", format!("missing session variables: \"{var}\""))
+                .with_code("not-found"),
+        );
+    }
+    Ok(Root::Remote(Box::new(RemoteCall {
         index,
         query,
         variables: p.variables.into_iter().collect(),
         namespace,
         typenames: customized.then_some(tree),
-    }))
+    })))
 }

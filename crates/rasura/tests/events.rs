@@ -776,3 +776,120 @@ async fn the_tutorial_event_trigger_through_the_python_backend() {
         .get(0);
     assert_eq!(status, Some(200));
 }
+
+#[tokio::test]
+async fn shutdown_releases_claims_of_deliveries_in_flight() {
+    let pg = TestCluster::start("app").await;
+    let mut s = start(&pg, &[("HASURA_GRAPHQL_GRACEFUL_SHUTDOWN_TIMEOUT", "1")]).await;
+    setup_table(&s).await;
+    let (hang, hang_seen) = rasura_hang().await;
+    metadata(
+        &s,
+        json!({"type": "pg_create_event_trigger", "args": {
+        "name": "slow", "table": "item", "webhook": hang, "insert": {"columns": "*"},
+        "retry_conf": {"num_retries": 0, "interval_sec": 1, "timeout_sec": 60}}}),
+    )
+    .await;
+    pg.client("app")
+        .await
+        .batch_execute("INSERT INTO item (name) VALUES ('x')")
+        .await
+        .unwrap();
+    wait_for("the delivery to start", Duration::from_secs(10), || {
+        hang_seen.lock().unwrap().len() == 1
+    })
+    .await;
+    assert_eq!(open_events(&pg).await, (1, 1), "claimed while in flight");
+    let started = Instant::now();
+    assert!(s.terminate(), "a clean shutdown");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    // Not delivered, no longer claimed: the next engine takes it up at once.
+    assert_eq!(open_events(&pg).await, (1, 0));
+}
+
+#[tokio::test]
+async fn processed_events_are_cleaned_up_on_request_and_on_schedule() {
+    let pg = TestCluster::start("app").await;
+    let s = start(&pg, &[]).await;
+    setup_table(&s).await;
+    let (url, seen) = webhook(|_, _| ok()).await;
+    metadata(
+        &s,
+        json!({"type": "pg_create_event_trigger", "args": {
+        "name": "item_created", "table": "item", "webhook": url, "insert": {"columns": "*"}}}),
+    )
+    .await;
+    insert_rows(&pg, 6, 1).await;
+    wait_for("six deliveries", Duration::from_secs(10), || {
+        seen.lock().unwrap().len() == 6
+    })
+    .await;
+    let client = pg.client("app").await;
+    let start = Instant::now();
+    while open_events(&pg).await != (0, 0) {
+        assert!(start.elapsed() < Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Three of them are old; one event is still pending and is never cleaned.
+    client
+        .batch_execute(
+            "UPDATE hdb_catalog.event_log SET created_at = now() - interval '3 days' WHERE id IN (SELECT id FROM hdb_catalog.event_log ORDER BY created_at LIMIT 3);
+             INSERT INTO hdb_catalog.event_log (schema_name, table_name, trigger_name, payload, created_at) VALUES ('public', 'item', 'item_created_x', '{}', now() - interval '3 days')",
+        )
+        .await
+        .unwrap();
+    let r = metadata(&s, json!({"type": "cleanup_event_trigger_logs", "args": {
+        "event_trigger_name": "item_created", "clear_older_than": 48, "clean_invocation_logs": true, "batch_size": 2}})).await;
+    assert_eq!(
+        r,
+        json!({"deleted_event_logs": 3, "deleted_event_invocation_logs": 3})
+    );
+    let left: i64 = client
+        .query_one("SELECT count(*) FROM hdb_catalog.event_log", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 4);
+    let (status, body) = s
+        .post("/v1/metadata", &json!({"type": "cleanup_event_trigger_logs", "args": {"event_trigger_name": "nope", "clear_older_than": 1}}), &[])
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("not-exists")),
+        "{body}"
+    );
+
+    // On a schedule: every minute, everything processed.
+    metadata(&s, json!({"type": "pg_create_event_trigger", "args": {
+        "name": "item_created", "table": "item", "webhook": url, "insert": {"columns": "*"}, "replace": true,
+        "cleanup_config": {"schedule": "* * * * *", "clear_older_than": 0, "clean_invocation_logs": true}}})).await;
+    let start = Instant::now();
+    loop {
+        let n: i64 = client
+            .query_one(
+                "SELECT count(*) FROM hdb_catalog.event_log WHERE trigger_name = 'item_created'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if n == 0 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(75), "{n} events left");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let invocations: i64 = client
+        .query_one(
+            "SELECT count(*) FROM hdb_catalog.event_invocation_logs",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(invocations, 0);
+}

@@ -407,3 +407,89 @@ async fn the_tutorial_hello_remote_schema_through_the_python_backend() {
         json!({"data": {"hello": "Hello World", "user": [{"name": "Ada"}]}})
     );
 }
+
+#[tokio::test]
+async fn roles_see_only_their_part_with_presets_filled_in() {
+    let pg = TestCluster::start("app").await;
+    let s = TestServer::start(
+        Path::new(BIN),
+        &["--database-url", &pg.url("app"), "--admin-secret", "adm"],
+        &[("HASURA_GRAPHQL_ENABLE_REMOTE_SCHEMA_PERMISSIONS", "true")],
+    )
+    .await;
+    let admin = [("x-hasura-admin-secret", "adm")];
+    let remote = Remote::start(json!({"data": {"greet": {"text": "Hello 42"}}}));
+    let (status, body) = s
+        .post("/v1/metadata", &json!({"type": "add_remote_schema", "args": {"name": "greetings", "definition": {"url": remote.url}}}), &admin)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let perm = "type Query { greet(name: String! @preset(value: \"x-hasura-user-id\")): Greeting }\ntype Greeting { text: String! }";
+    let (status, body) = s
+        .post("/v1/metadata", &json!({"type": "add_remote_schema_permissions", "args": {"remote_schema": "greetings", "role": "user", "definition": {"schema": perm}}}), &admin)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // A permission naming what the remote lacks is refused.
+    let (status, body) = s
+        .post("/v1/metadata", &json!({"type": "add_remote_schema_permissions", "args": {"remote_schema": "greetings", "role": "other",
+            "definition": {"schema": "type Query { nope: String }"}}}), &admin)
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("validation-failed")),
+        "{body}"
+    );
+
+    let user = [
+        ("x-hasura-admin-secret", "adm"),
+        ("x-hasura-role", "user"),
+        ("x-hasura-user-id", "42"),
+    ];
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ greet { text } }"}),
+            &user,
+        )
+        .await;
+    assert_eq!(body, json!({"data": {"greet": {"text": "Hello 42"}}}));
+    let q: Value = serde_json::from_str(&remote.last().body).unwrap();
+    assert!(
+        q["query"].as_str().unwrap().contains("greet(name: \"42\")"),
+        "{q}"
+    );
+    for hidden in [
+        "{ echo(v: 1) }",
+        "{ greet { lang } }",
+        "{ greet(name: \"x\") { text } }",
+    ] {
+        let (_, body) = s
+            .post("/v1/graphql", &json!({"query": hidden}), &user)
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "validation-failed",
+            "{hidden}: {body}"
+        );
+    }
+    let stranger = [
+        ("x-hasura-admin-secret", "adm"),
+        ("x-hasura-role", "stranger"),
+    ];
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ greet { text } }"}),
+            &stranger,
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "validation-failed",
+        "{body}"
+    );
+    let (_, body) = s
+        .post("/v1/graphql", &json!({"query": "{ echo(v: 1) }"}), &admin)
+        .await;
+    assert!(
+        body.get("errors").is_none(),
+        "admin sees everything: {body}"
+    );
+}

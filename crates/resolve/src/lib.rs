@@ -8,7 +8,7 @@ pub mod types;
 pub use inconsistency::{Inconsistency, ObjectRef};
 pub use stages::{resolve, resolve_with_remotes};
 pub use types::{
-    EventCleanup, EventOperation, RelKind, RemoteIntrospections, ResolvedAction,
+    EventCleanup, EventOperation, RelKind, RemoteIntrospections, RemotePreset, ResolvedAction,
     ResolvedComputedField, ResolvedEventTrigger, ResolvedFunction, ResolvedMetadata,
     ResolvedRelationship, ResolvedRemoteSchema, ResolvedTable,
 };

@@ -19,6 +19,9 @@ pub struct ResolvedMetadata {
     pub actions: Vec<ResolvedAction>,
     pub event_triggers: Vec<ResolvedEventTrigger>,
     pub remote_schemas: Vec<ResolvedRemoteSchema>,
+    /// Remote schema permissions are enforced (`HASURA_GRAPHQL_ENABLE_REMOTE_SCHEMA_PERMISSIONS`):
+    /// roles other than admin see only the remotes, and the parts, granted to them.
+    pub remote_schema_permissions: bool,
     /// `custom_types` as the metadata gives them.
     pub custom_types: serde_json::Value,
     pub inconsistencies: Vec<Inconsistency>,
@@ -44,6 +47,7 @@ impl ResolvedMetadata {
             actions: vec![],
             event_triggers: vec![],
             remote_schemas: vec![],
+            remote_schema_permissions: false,
             custom_types: serde_json::Value::Null,
             inconsistencies,
             catalog,
@@ -228,8 +232,22 @@ pub struct ResolvedRemoteSchema {
     pub type_mapping: HashMap<String, String>,
     /// Role → the SDL of its permission (`add_remote_schema_permissions`).
     pub permissions: HashMap<String, String>,
-    /// The remote's `__schema`.
+    /// The remote's `__schema` (for a role with a permission: only what it may see).
     pub introspection: Arc<serde_json::Value>,
+    /// Arguments a role's permission presets: (remote type, field) → presets.
+    pub presets: HashMap<(String, String), Vec<RemotePreset>>,
+}
+
+/// An argument whose value a remote schema permission fixes (`@preset`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemotePreset {
+    pub argument: String,
+    /// The value as a GraphQL literal.
+    pub literal: String,
+    /// Read from this session variable instead (an `x-hasura-*` string without `static`).
+    pub session_variable: Option<String>,
+    /// The argument's named type (decides how a session variable's text is written).
+    pub type_name: String,
 }
 
 impl ResolvedRemoteSchema {

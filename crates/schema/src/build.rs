@@ -194,11 +194,8 @@ pub fn build_schema_for(
             w.function(f, i, &tables, &mut query_roots);
         }
     }
-    let remote_conflicts = w.remotes(
-        &resolved.remote_schemas,
-        &mut query_roots,
-        &mut mutation_roots,
-    );
+    let remotes = crate::remote_perms::remotes_for(resolved, role);
+    let remote_conflicts = w.remotes(&remotes, &mut query_roots, &mut mutation_roots);
     let sdl = w.finish();
     let schema =
         Schema::parse_and_validate(sdl, "schema.graphql").map_err(|e| e.errors.to_string())?;
@@ -214,7 +211,7 @@ pub fn build_schema_for(
         functions,
         actions: resolved.actions.clone(),
         action_relationships,
-        remotes: resolved.remote_schemas.clone(),
+        remotes,
         remote_conflicts,
     })
 }

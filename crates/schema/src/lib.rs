@@ -8,6 +8,7 @@ mod mutation;
 pub mod naming;
 pub mod perms;
 mod remote;
+pub mod remote_perms;
 pub mod scalars;
 pub mod types;
 

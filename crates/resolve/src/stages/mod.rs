@@ -59,6 +59,7 @@ pub fn resolve_with_remotes(
     resolved.actions = actions;
     resolved.event_triggers = event_triggers;
     resolved.remote_schemas = remote_schemas;
+    resolved.remote_schema_permissions = remote_schemas::permissions_enabled();
     resolved.custom_types = md.extra.get("custom_types").cloned().unwrap_or_default();
     resolved
 }

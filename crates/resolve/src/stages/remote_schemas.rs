@@ -36,6 +36,17 @@ pub(super) fn resolve_remote_schemas(
     out
 }
 
+/// Whether remote schema permissions are enforced (`RASURA_ENABLE_REMOTE_SCHEMA_PERMISSIONS` or
+/// `HASURA_GRAPHQL_ENABLE_REMOTE_SCHEMA_PERMISSIONS` set to `true`).
+pub fn permissions_enabled() -> bool {
+    [
+        "RASURA_ENABLE_REMOTE_SCHEMA_PERMISSIONS",
+        "HASURA_GRAPHQL_ENABLE_REMOTE_SCHEMA_PERMISSIONS",
+    ]
+    .iter()
+    .any(|n| std::env::var(n).is_ok_and(|v| v.eq_ignore_ascii_case("true")))
+}
+
 /// The URL and headers of a stored entry, from the environment where it says so.
 pub fn endpoint(entry: &Value) -> Result<(String, Vec<(String, String)>), String> {
     let d = entry.get("definition").cloned().unwrap_or_default();
@@ -138,5 +149,6 @@ fn resolve_one(
         type_mapping,
         permissions,
         introspection,
+        presets: HashMap::new(),
     })
 }

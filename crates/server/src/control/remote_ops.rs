@@ -42,6 +42,26 @@ pub(super) async fn run(
             check_fits(ctx, &name).await?;
             success()
         }
+        "add_remote_schema_permissions" => {
+            rs::add_permission(&mut ctx.md, args.clone()).map_err(ApiError::from)?;
+            let (remote, role) = (
+                args["remote_schema"].as_str().unwrap_or_default(),
+                args["role"].as_str().unwrap_or_default(),
+            );
+            let catalog = ctx.fresh_catalog().await?;
+            let resolved = ctx.resolve_working(catalog);
+            if let Some(r) = resolved.remote_schemas.iter().find(|r| r.name == remote) {
+                let sdl = r.permissions.get(role).cloned().unwrap_or_default();
+                rasura_schema::remote_perms::role_view(r, &sdl).map_err(|e| {
+                    ApiError::bad_request(
+                        "validation-failed",
+                        format!("validation for the given role-based schema failed because {e}"),
+                    )
+                })?;
+            }
+            ctx.changed();
+            success()
+        }
         "introspect_remote_schema" => {
             let name = rs::require(&ctx.md, &args).map_err(ApiError::from)?;
             match ctx.remotes.get(&name) {
