@@ -23,8 +23,10 @@ pub fn build_ir(
     let cx = Cx {
         schema,
         doc,
+        op,
         vars,
         session,
+        join_ids: Default::default(),
     };
     let root_type = op.object_type().to_string();
     let mut roots = vec![];
@@ -104,6 +106,9 @@ pub(crate) enum ShapeKind {
 pub(crate) struct Cx<'a> {
     pub(crate) schema: &'a RoleSchema,
     pub(crate) doc: &'a ExecutableDocument,
+    pub(crate) op: &'a GqlOperation,
+    /// The next remote join's id.
+    pub(crate) join_ids: std::cell::Cell<usize>,
     pub(crate) vars: &'a Map<String, Value>,
     pub(crate) session: &'a Session,
 }
@@ -335,6 +340,15 @@ impl Cx<'_> {
                             ShapeKind::Aggregate,
                         )?),
                     },
+                    Some(TableField::RemoteRel(i)) => {
+                        let rel = &self.schema.remote_rels[*i];
+                        let lhs = rel
+                            .lhs
+                            .iter()
+                            .map(|c| column_ref(&info.columns[c]))
+                            .collect();
+                        crate::remote::remote_join(self, rel, lhs, &fields)?
+                    }
                     None => return Err(IrError::unknown_field(&here, name, &info.type_name)),
                 },
             };

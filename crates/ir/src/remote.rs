@@ -167,6 +167,75 @@ impl Printer<'_> {
     }
 }
 
+impl Printer<'_> {
+    /// `$name: Type = default` of the operation's variables this printer used, in the remote's
+    /// type names.
+    fn variable_definitions(&self, op: &GqlOperation) -> Vec<String> {
+        let mut defs = vec![];
+        for v in &op.variables {
+            if self.variables.contains(v.name.as_str()) {
+                let ty = v.ty.to_string();
+                let inner = v.ty.inner_named_type().as_str();
+                let ty = ty.replace(inner, self.original(inner));
+                let mut d = format!("${}: {ty}", v.name);
+                if let Some(default) = &v.default_value {
+                    let _ = write!(d, " = {default}");
+                }
+                defs.push(d);
+            }
+        }
+        defs
+    }
+}
+
+/// A remote relationship field of a table row: its selection printed for the remote.
+pub(crate) fn remote_join(
+    cx: &crate::build::Cx<'_>,
+    rel: &rasura_schema::RemoteRelInfo,
+    lhs: Vec<crate::types::ColumnRef>,
+    fields: &[&Node<GqlField>],
+) -> Result<crate::types::Field, IrError> {
+    let remote = &cx.schema.remotes[rel.remote];
+    let mut p = Printer {
+        doc: cx.doc,
+        remote,
+        session: cx.session,
+        missing: None,
+        reverse: reverse_types(remote),
+        variables: BTreeSet::new(),
+        out: String::new(),
+    };
+    let mut tree = TypenameTree::default();
+    for f in fields {
+        if !f.selection_set.selections.is_empty() {
+            p.selection_set(&f.selection_set, &rel.result_type, &mut tree);
+        }
+    }
+    if let Some(var) = p.missing {
+        return Err(
+            IrError::new("$", format!("missing session variables: \"{var}\""))
+                .with_code("not-found"),
+        );
+    }
+    let id = cx.join_ids.get();
+    cx.join_ids.set(id + 1);
+    let customized = !remote.type_prefix.is_empty()
+        || !remote.type_suffix.is_empty()
+        || !remote.type_mapping.is_empty();
+    Ok(crate::types::Field::RemoteJoin(Box::new(
+        crate::types::RemoteJoin {
+            id,
+            remote: rel.remote,
+            lhs,
+            path: rel.path.clone(),
+            variable_definitions: p.variable_definitions(cx.op),
+            variables: p.variables.iter().cloned().collect(),
+            selection: p.out,
+            typenames: customized.then_some(tree),
+        },
+    )))
+}
+
 fn collect_variables(v: &GqlValue, out: &mut BTreeSet<String>) {
     match v {
         GqlValue::Variable(n) => {

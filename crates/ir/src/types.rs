@@ -283,6 +283,93 @@ pub enum Field {
         mapping: Vec<(String, String)>,
         select: Box<Select>,
     },
+    /// A remote relationship: the database answers a placeholder holding the join columns,
+    /// filled in afterwards from one batched call of the remote.
+    RemoteJoin(Box<RemoteJoin>),
+}
+
+/// The key of the placeholder object a remote join leaves in the database's answer.
+pub const JOIN_MARKER: &str = "__rasura_remote_join";
+
+/// A remote relationship to fill in.
+#[derive(Debug, Clone)]
+pub struct RemoteJoin {
+    /// Unique within the operation; the placeholder's marker value.
+    pub id: usize,
+    /// Index into the role schema's remotes.
+    pub remote: usize,
+    /// The table's columns the arguments use.
+    pub lhs: Vec<ColumnRef>,
+    /// From the remote's root: (field, arguments with `"$column"` values).
+    pub path: Vec<(String, serde_json::Map<String, Value>)>,
+    /// The client's selection on the result, in the remote's names (empty for a scalar).
+    pub selection: String,
+    /// Variable definitions (`$n: T`) the selection needs, and their names.
+    pub variable_definitions: Vec<String>,
+    pub variables: Vec<String>,
+    /// Where `__typename` answers need the customized names (`None`: no customization).
+    pub typenames: Option<TypenameTree>,
+}
+
+/// Every remote join among `fs` and the selects nested in them.
+fn joins_in<'a>(out: &mut Vec<&'a RemoteJoin>, fs: &'a [(String, Field)]) {
+    for (_, f) in fs {
+        match f {
+            Field::RemoteJoin(j) => out.push(j),
+            Field::Relationship { select, .. } => out.extend(select.remote_joins()),
+            _ => {}
+        }
+    }
+}
+
+impl Select {
+    /// Every remote join in this select and its nested selects.
+    pub fn remote_joins(&self) -> Vec<&RemoteJoin> {
+        let mut out = vec![];
+        match &self.shape {
+            Shape::Rows(f) | Shape::Single(f) => joins_in(&mut out, f),
+            Shape::Aggregate(items) => {
+                for (_, item) in items {
+                    if let AggField::Nodes(f) = item {
+                        joins_in(&mut out, f);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Root {
+    /// Every remote join of this root field's answer.
+    pub fn remote_joins(&self) -> Vec<&RemoteJoin> {
+        let mut out = vec![];
+        match self {
+            Root::Select(s) => out.extend(s.remote_joins()),
+            Root::Mutation(m) => out.extend(m.remote_joins()),
+            Root::UpdateMany(ms) => ms.iter().for_each(|m| out.extend(m.remote_joins())),
+            _ => {}
+        }
+        out
+    }
+}
+
+impl Mutation {
+    /// Every remote join of this mutation's answer.
+    pub fn remote_joins(&self) -> Vec<&RemoteJoin> {
+        let mut out = vec![];
+        match &self.output {
+            MutationOutput::Single(f) => joins_in(&mut out, f),
+            MutationOutput::Response(items) => {
+                for (_, item) in items {
+                    if let ResponseField::Returning(f) = item {
+                        joins_in(&mut out, f);
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 /// A field of an `_aggregate` object.

@@ -9,6 +9,7 @@ pub mod error;
 pub mod event_triggers;
 pub mod ops;
 pub mod permission;
+pub mod remote_relationships;
 pub mod remote_schemas;
 pub mod table;
 

@@ -54,6 +54,15 @@ pub fn apply(md: &mut Metadata, op: &str, args: Value) -> Result<Option<Applied>
             crate::actions::drop_action_permission(md, args).map(|()| Applied::Changed)
         }
         "untrack_function" => untrack_function(md, parse_function_args(args)?),
+        "create_remote_relationship" => {
+            crate::remote_relationships::create(md, args, false).map(|()| Applied::Changed)
+        }
+        "update_remote_relationship" => {
+            crate::remote_relationships::create(md, args, true).map(|()| Applied::Changed)
+        }
+        "delete_remote_relationship" => {
+            crate::remote_relationships::delete(md, args).map(|()| Applied::Changed)
+        }
         "add_remote_schema_permissions" => {
             crate::remote_schemas::add_permission(md, args).map(|()| Applied::Changed)
         }

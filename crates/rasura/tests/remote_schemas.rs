@@ -55,6 +55,11 @@ impl Remote {
     /// A GraphQL stub on its own runtime (so that it can be taken down): answers introspection
     /// from `SDL`, and other queries with `answer` (or per `mode`).
     fn start(answer: Value) -> Remote {
+        Remote::start_with(move |_| answer.clone())
+    }
+
+    /// As [`Remote::start`], answering each forwarded request body with `answer(body)`.
+    fn start_with(answer: impl Fn(&Value) -> Value + Send + Sync + 'static) -> Remote {
         let seen: Arc<Mutex<Vec<StubRequest>>> = Arc::default();
         let mode = Arc::new(AtomicU8::new(NORMAL));
         let (s, m) = (seen.clone(), mode.clone());
@@ -69,7 +74,7 @@ impl Remote {
                 s.lock().unwrap().push(req);
             }
             let mode = m.load(Ordering::SeqCst);
-            let (schema, answer) = (schema.clone(), answer.clone());
+            let (schema, answer) = (schema.clone(), answer(&body));
             async move {
                 if is_introspection {
                     return (200, vec![], schema.to_string());
@@ -491,5 +496,78 @@ async fn roles_see_only_their_part_with_presets_filled_in() {
     assert!(
         body.get("errors").is_none(),
         "admin sees everything: {body}"
+    );
+}
+
+#[tokio::test]
+async fn remote_relationships_join_rows_in_one_batched_call() {
+    let pg = TestCluster::start("app").await;
+    let s = engine(&pg).await;
+    // Answers `r<i>: greet(name: "<x>") { ... }` with "Hello <x>" for each alias.
+    let remote = Remote::start_with(|body| {
+        let q = body["query"].as_str().unwrap_or_default();
+        let mut data = serde_json::Map::new();
+        for i in 0.. {
+            let marker = format!("r{i}: greet(name: \"");
+            let Some(at) = q.find(&marker) else { break };
+            let rest = &q[at + marker.len()..];
+            let name = &rest[..rest.find('"').unwrap()];
+            let mut answer = json!({"text": format!("Hello {name}")});
+            if q.contains("__typename") {
+                answer["__typename"] = json!("Greeting");
+            }
+            data.insert(format!("r{i}"), answer);
+        }
+        json!({"data": data})
+    });
+    let (status, body) = metadata(&s, json!({"type": "bulk", "args": [
+        {"type": "run_sql", "args": {"sql": "INSERT INTO item (name) VALUES ('two'), ('one')"}},
+        {"type": "add_remote_schema", "args": {"name": "greetings", "definition": {"url": remote.url}}},
+        {"type": "pg_create_remote_relationship", "args": {"table": "item", "name": "greeting", "definition": {"to_remote_schema": {
+            "remote_schema": "greetings", "lhs_fields": ["name"], "remote_field": {"greet": {"arguments": {"name": "$name"}}}}}}}
+    ]})).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ item(order_by: {id: asc}) { id greeting { text __typename } } }"}),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        body,
+        json!({"data": {"item": [
+            {"id": 1, "greeting": {"text": "Hello one", "__typename": "Greeting"}},
+            {"id": 2, "greeting": {"text": "Hello two", "__typename": "Greeting"}},
+            {"id": 3, "greeting": {"text": "Hello one", "__typename": "Greeting"}}]}})
+    );
+    // Three rows, two distinct names: one call with two aliased copies of the field.
+    let calls = remote.seen.lock().unwrap().len();
+    assert_eq!(calls, 1);
+    let q: Value = serde_json::from_str(&remote.last().body).unwrap();
+    let q = q["query"].as_str().unwrap();
+    assert!(
+        q.contains("r0: greet") && q.contains("r1: greet") && !q.contains("r2:"),
+        "{q}"
+    );
+    // The join column is not added to the answer when not asked for; by_pk works too.
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ item_by_pk(id: 2) { greeting { text } } }"}),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        body,
+        json!({"data": {"item_by_pk": {"greeting": {"text": "Hello two"}}}})
+    );
+    // A relationship to a field the remote lacks is refused.
+    let (status, body) = metadata(&s, json!({"type": "pg_create_remote_relationship", "args": {"table": "item", "name": "nope", "definition": {"to_remote_schema": {
+        "remote_schema": "greetings", "lhs_fields": ["name"], "remote_field": {"missing": {"arguments": {}}}}}}})).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid-configuration")),
+        "{body}"
     );
 }

@@ -35,6 +35,8 @@ pub enum ObjectRef {
     /// Table, trigger name.
     EventTrigger(QualifiedName, String),
     RemoteSchema(String),
+    /// Table, remote relationship name.
+    RemoteRelationship(QualifiedName, String),
 }
 
 impl Inconsistency {

@@ -10,5 +10,5 @@ pub use stages::{resolve, resolve_with_remotes};
 pub use types::{
     EventCleanup, EventOperation, RelKind, RemoteIntrospections, RemotePreset, ResolvedAction,
     ResolvedComputedField, ResolvedEventTrigger, ResolvedFunction, ResolvedMetadata,
-    ResolvedRelationship, ResolvedRemoteSchema, ResolvedTable,
+    ResolvedRelationship, ResolvedRemoteRelationship, ResolvedRemoteSchema, ResolvedTable,
 };

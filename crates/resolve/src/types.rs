@@ -93,6 +93,18 @@ pub struct ResolvedTable {
     pub insert_permissions: HashMap<String, InsertPermission>,
     pub update_permissions: HashMap<String, UpdatePermission>,
     pub delete_permissions: HashMap<String, DeletePermission>,
+    pub remote_relationships: Vec<ResolvedRemoteRelationship>,
+}
+
+/// A relationship from a table's rows to a remote schema's field.
+#[derive(Debug, Clone)]
+pub struct ResolvedRemoteRelationship {
+    pub name: String,
+    pub remote_schema: String,
+    /// The table's columns whose values the remote field's arguments use.
+    pub lhs: Vec<String>,
+    /// From the remote's root: (field, arguments as written, `"$column"` strings for values).
+    pub path: Vec<(String, serde_json::Map<String, serde_json::Value>)>,
 }
 
 impl ResolvedTable {

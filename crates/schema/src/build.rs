@@ -196,6 +196,13 @@ pub fn build_schema_for(
     }
     let remotes = crate::remote_perms::remotes_for(resolved, role);
     let remote_conflicts = w.remotes(&remotes, &mut query_roots, &mut mutation_roots);
+    let remote_rels = w.remote_relationships(
+        resolved,
+        &remotes,
+        &remote_conflicts,
+        &mut tables,
+        &table_index,
+    );
     let sdl = w.finish();
     let schema =
         Schema::parse_and_validate(sdl, "schema.graphql").map_err(|e| e.errors.to_string())?;
@@ -213,6 +220,7 @@ pub fn build_schema_for(
         action_relationships,
         remotes,
         remote_conflicts,
+        remote_rels,
     })
 }
 
@@ -442,7 +450,7 @@ impl SdlWriter {
                         let _ = writeln!(self.types, "  \"A computed field, executes function \\\"{}\\\"\"\n  {name}: {scalar}", info.computed[n].function);
                     }
                 }
-                TableField::Column(_) => {}
+                TableField::Column(_) | TableField::RemoteRel(_) => {}
             }
         }
         self.types.push_str("}\n");
@@ -502,7 +510,7 @@ impl SdlWriter {
                         tables[r.target].type_name
                     );
                 }
-                TableField::Column(_) | TableField::Computed(_) => {}
+                TableField::Column(_) | TableField::Computed(_) | TableField::RemoteRel(_) => {}
             }
         }
         self.types.push_str("}\n");

@@ -15,6 +15,6 @@ pub mod types;
 pub use build::{build_schema, build_schema_for};
 pub use perms::RolePerms;
 pub use types::{
-    ActionRelationship, ColumnInfo, ComputedInfo, FunctionInfo, MutationRoot, RelInfo, RoleSchema,
-    RootField, TableField, TableInfo,
+    ActionRelationship, ColumnInfo, ComputedInfo, FunctionInfo, MutationRoot, RelInfo,
+    RemoteRelInfo, RoleSchema, RootField, TableField, TableInfo,
 };

@@ -104,7 +104,7 @@ pub(crate) fn apply_role(
     let aggregates: Vec<bool> = tables.iter().map(|t| t.allow_aggregations).collect();
     for t in tables.iter_mut() {
         t.fields.retain(|_, f| match f {
-            TableField::Column(_) | TableField::Computed(_) => true,
+            TableField::Column(_) | TableField::Computed(_) | TableField::RemoteRel(_) => true,
             TableField::ObjectRel(r) | TableField::ArrayRel(r) => visible[r.target],
             TableField::ArrayAggregate(r) => visible[r.target] && aggregates[r.target],
         });

@@ -286,3 +286,86 @@ impl SdlWriter {
         conflicts
     }
 }
+
+impl SdlWriter {
+    /// Adds the remote relationships whose remote is in this schema and whose columns the role
+    /// may read, as fields of the tables' object types (`extend type`).
+    pub(crate) fn remote_relationships(
+        &mut self,
+        resolved: &rasura_resolve::ResolvedMetadata,
+        remotes: &[ResolvedRemoteSchema],
+        conflicts: &[(String, String)],
+        tables: &mut [crate::TableInfo],
+        table_index: &HashMap<rasura_metadata::QualifiedName, usize>,
+    ) -> Vec<crate::types::RemoteRelInfo> {
+        let mut out = vec![];
+        for t in &resolved.tables {
+            let Some(&idx) = table_index.get(&t.name) else {
+                continue;
+            };
+            if !tables[idx].visible {
+                continue;
+            }
+            for rel in &t.remote_relationships {
+                let Some(ri) = remotes.iter().position(|r| r.name == rel.remote_schema) else {
+                    continue;
+                };
+                if conflicts.iter().any(|(n, _)| n == &rel.remote_schema) {
+                    continue;
+                }
+                let info = &tables[idx];
+                let readable = rel.lhs.iter().all(|c| {
+                    info.fields
+                        .values()
+                        .any(|f| matches!(f, crate::TableField::Column(x) if x == c))
+                });
+                if !readable
+                    || info.fields.contains_key(&rel.name)
+                    || !crate::naming::is_valid_name(&rel.name)
+                {
+                    continue;
+                }
+                let r = &remotes[ri];
+                // Follow the path through the (role's view of the) remote.
+                let mut type_name = r.introspection["queryType"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let mut last = None;
+                for (field, _) in &rel.path {
+                    let Some(f) = rasura_resolve::stages::remote_schemas::remote_field(
+                        &r.introspection,
+                        &type_name,
+                        field,
+                    ) else {
+                        last = None;
+                        break;
+                    };
+                    type_name = rasura_resolve::stages::remote_schemas::inner_type(&f["type"])
+                        .unwrap_or_default()
+                        .to_string();
+                    last = Some(f);
+                }
+                let Some(Ok(ty)) = last.map(|f| type_ref(&f["type"], r)) else {
+                    continue;
+                };
+                let object = crate::naming::TypeNames::new(&info.type_name).object;
+                let _ = writeln!(
+                    self.types,
+                    "extend type {object} {{\n  \"A remote relationship\"\n  {}: {ty}\n}}",
+                    rel.name
+                );
+                tables[idx]
+                    .fields
+                    .insert(rel.name.clone(), crate::TableField::RemoteRel(out.len()));
+                out.push(crate::types::RemoteRelInfo {
+                    remote: ri,
+                    lhs: rel.lhs.clone(),
+                    path: rel.path.clone(),
+                    result_type: type_name,
+                });
+            }
+        }
+        out
+    }
+}

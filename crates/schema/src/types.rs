@@ -27,6 +27,8 @@ pub struct RoleSchema {
     pub remotes: Vec<rasura_resolve::ResolvedRemoteSchema>,
     /// Remote schemas left out: (name, why).
     pub remote_conflicts: Vec<(String, String)>,
+    /// Remote relationships of the tables.
+    pub remote_rels: Vec<RemoteRelInfo>,
 }
 
 /// A relationship from a custom object type (an action's output) to a table.
@@ -157,6 +159,21 @@ pub enum TableField {
     ArrayAggregate(RelInfo),
     /// A scalar computed field, by name.
     Computed(String),
+    /// A remote relationship (index into `RoleSchema::remote_rels`).
+    RemoteRel(usize),
+}
+
+/// A relationship from a table's rows to a remote schema's field.
+#[derive(Debug, Clone)]
+pub struct RemoteRelInfo {
+    /// Index into `RoleSchema::remotes`.
+    pub remote: usize,
+    /// The table's columns the arguments use.
+    pub lhs: Vec<String>,
+    /// From the remote's root: (field, arguments with `"$column"` values).
+    pub path: Vec<(String, serde_json::Map<String, serde_json::Value>)>,
+    /// The remote's own name of the type the last field returns.
+    pub result_type: String,
 }
 
 /// A relationship's target (index into `RoleSchema::tables`) and column mapping.

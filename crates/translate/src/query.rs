@@ -272,6 +272,25 @@ impl Cx<'_> {
                 Field::Relationship { mapping, select } => {
                     self.select_json(select, Some((alias, mapping)))
                 }
+                Field::RemoteJoin(j) => {
+                    let row = if self.whole_rows.contains(alias) {
+                        Expr::col(alias, "__row")
+                    } else {
+                        Expr::Row(alias.clone())
+                    };
+                    let lhs = j
+                        .lhs
+                        .iter()
+                        .map(|c| (c.name.clone(), self.column_value(c, alias, &row)))
+                        .collect();
+                    json_object(vec![
+                        (
+                            rasura_ir::JOIN_MARKER.to_string(),
+                            Expr::Str(j.id.to_string()),
+                        ),
+                        ("lhs".to_string(), json_object(lhs)),
+                    ])
+                }
             };
             pairs.push((key.clone(), v));
         }
@@ -360,6 +379,12 @@ fn needed_columns(shape: &Shape) -> Vec<String> {
                 Field::Relationship { mapping, .. } => {
                     out.extend(mapping.iter().map(|(p, _)| p.clone()))
                 }
+                Field::RemoteJoin(j) => out.extend(
+                    j.lhs
+                        .iter()
+                        .filter(|c| c.computed.is_none())
+                        .map(|c| c.name.clone()),
+                ),
                 _ => {}
             }
         }

@@ -49,11 +49,13 @@ pub fn resolve_with_remotes(
     let actions = actions::resolve_actions(md, &mut report);
     // 7. event triggers whose columns exist, webhooks and headers from the environment
     let event_triggers = event_triggers::resolve_event_triggers(source, &tables, &mut report);
-    // 8. remote schemas with their introspections
+    // 8. remote schemas with their introspections, and relationships to them
     let remote_schemas = if remotes.is_empty() {
         vec![]
     } else {
-        remote_schemas::resolve_remote_schemas(md, remotes, &mut report)
+        let r = remote_schemas::resolve_remote_schemas(md, remotes, &mut report);
+        remote_schemas::resolve_remote_relationships(source, &r, &mut tables, &mut report);
+        r
     };
     let mut resolved = ResolvedMetadata::new(tables, functions, report, catalog);
     resolved.actions = actions;

@@ -152,3 +152,110 @@ fn resolve_one(
         presets: HashMap::new(),
     })
 }
+
+/// The named type at the bottom of an introspection type reference.
+pub fn inner_type(t: &Value) -> Option<&str> {
+    match t.get("ofType") {
+        Some(o) if !o.is_null() => inner_type(o),
+        _ => t.get("name").and_then(Value::as_str),
+    }
+}
+
+/// A field of a named type of a remote's introspection.
+pub fn remote_field<'a>(schema: &'a Value, type_name: &str, field: &str) -> Option<&'a Value> {
+    schema["types"]
+        .as_array()?
+        .iter()
+        .find(|t| t["name"] == type_name)?["fields"]
+        .as_array()?
+        .iter()
+        .find(|f| f["name"] == field)
+}
+
+/// Collects the column names an argument value refers to as `"$column"`.
+fn column_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) if s.starts_with('$') => out.push(s[1..].to_string()),
+        Value::Array(items) => items.iter().for_each(|i| column_refs(i, out)),
+        Value::Object(m) => m.values().for_each(|i| column_refs(i, out)),
+        _ => {}
+    }
+}
+
+pub(super) fn resolve_remote_relationships(
+    source: &rasura_metadata::Source,
+    remotes: &[ResolvedRemoteSchema],
+    tables: &mut [crate::types::ResolvedTable],
+    report: &mut Vec<Inconsistency>,
+) {
+    for entry in &source.tables {
+        let Some(t) = tables.iter_mut().find(|t| t.name == entry.table) else {
+            continue;
+        };
+        for raw in &entry.remote_relationships {
+            let name = raw["name"].as_str().unwrap_or_default().to_string();
+            let result = (|| -> Result<crate::types::ResolvedRemoteRelationship, String> {
+                let target = rasura_metadata::remote_relationships::target(&raw["definition"])?;
+                let remote = remotes
+                    .iter()
+                    .find(|r| r.name == target.remote_schema)
+                    .ok_or_else(|| {
+                        format!("remote schema \"{}\" does not exist", target.remote_schema)
+                    })?;
+                for c in &target.lhs_fields {
+                    if !t.info.columns.iter().any(|x| &x.name == c) {
+                        return Err(format!(
+                            "column \"{c}\" does not exist in table \"{}\"",
+                            t.name
+                        ));
+                    }
+                }
+                let mut type_name = remote.introspection["queryType"]["name"]
+                    .as_str()
+                    .ok_or("the remote schema has no query type")?
+                    .to_string();
+                let mut path = vec![];
+                let mut level = target.remote_field.clone();
+                loop {
+                    let (field, spec) = level.iter().next().ok_or("remote_field is empty")?;
+                    let f = remote_field(&remote.introspection, &type_name, field)
+                        .ok_or_else(|| format!("field \"{field}\" does not exist in type \"{type_name}\" of remote schema \"{}\"", remote.name))?;
+                    let args = spec
+                        .get("arguments")
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default();
+                    let mut refs = vec![];
+                    column_refs(&Value::Object(args.clone()), &mut refs);
+                    if let Some(c) = refs.iter().find(|c| !target.lhs_fields.contains(c)) {
+                        return Err(format!(
+                            "argument value \"${c}\" names a column not in lhs_fields"
+                        ));
+                    }
+                    path.push((field.clone(), args));
+                    type_name = inner_type(&f["type"]).unwrap_or_default().to_string();
+                    match spec.get("field").and_then(Value::as_object) {
+                        Some(next) if next.len() == 1 => level = next.clone(),
+                        _ => break,
+                    }
+                }
+                Ok(crate::types::ResolvedRemoteRelationship {
+                    name: name.clone(),
+                    remote_schema: remote.name.clone(),
+                    lhs: target.lhs_fields,
+                    path,
+                })
+            })();
+            match result {
+                Ok(r) => t.remote_relationships.push(r),
+                Err(reason) => report.push(Inconsistency::new(
+                    "remote_relationship",
+                    super::in_table("remote_relationship", &name, &entry.table),
+                    raw.clone(),
+                    reason,
+                    ObjectRef::RemoteRelationship(entry.table.clone(), name.clone()),
+                )),
+            }
+        }
+    }
+}

@@ -39,6 +39,7 @@ pub(super) fn resolve_tables(
             insert_permissions: HashMap::new(),
             update_permissions: HashMap::new(),
             delete_permissions: HashMap::new(),
+            remote_relationships: vec![],
         });
     }
     out

@@ -155,6 +155,12 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
                 }
             }
             ObjectRef::RemoteSchema(name) => remotes.push(name.clone()),
+            ObjectRef::RemoteRelationship(t, name) => {
+                if let Some(e) = source.table_mut(t) {
+                    e.remote_relationships
+                        .retain(|x| x.get("name").and_then(Value::as_str) != Some(name));
+                }
+            }
             ObjectRef::Unknown => {}
         }
     }

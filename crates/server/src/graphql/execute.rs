@@ -70,11 +70,21 @@ pub(crate) async fn execute(
     } else {
         run_roots(&client, &plan, state.config.stringify_numeric).await?
     };
-    let results: Vec<Option<String>> = results
+    let mut results: Vec<Option<String>> = results
         .into_iter()
         .zip(remote)
         .map(|(db, remote)| remote.or(db))
         .collect();
+    // Remote relationships: one batched call per join, then the placeholders are filled.
+    for (i, (key, p)) in plan.iter().enumerate() {
+        if let (RootPlan::Joined { joins, .. }, Some(json)) = (p, &results[i]) {
+            let (filled, errs) = crate::remote::join::apply(json, joins, vars, key)
+                .instrument(tracing::info_span!("remote_joins"))
+                .await;
+            results[i] = Some(filled);
+            errors.extend(errs);
+        }
+    }
     write_roots(&mut out, &plan, introspection.as_ref(), &results, &errors);
     Ok(out)
 }
@@ -119,8 +129,15 @@ async fn run_roots(
 ) -> Result<Vec<Option<String>>, GqlError> {
     let mut results = Vec::with_capacity(plan.len());
     for (_, p) in plan {
+        let p = match p {
+            RootPlan::Joined { inner, .. } => inner.as_ref(),
+            other => other,
+        };
         let json = match p {
-            RootPlan::Typename(_) | RootPlan::Introspection | RootPlan::Remote(_) => None,
+            RootPlan::Typename(_)
+            | RootPlan::Introspection
+            | RootPlan::Remote(_)
+            | RootPlan::Joined { .. } => None,
             RootPlan::Sql { sql, params } => {
                 run_statement(client, sql, params)
                     .instrument(tracing::debug_span!("statement", sql = %sql))

@@ -279,6 +279,11 @@ pub enum RootPlan {
     ActionResult(Box<ActionResultPlan>),
     /// A root field of a remote schema, forwarded.
     Remote(Box<crate::remote::forward::RemotePlan>),
+    /// A database root field whose answer has remote relationships to fill in.
+    Joined {
+        inner: Box<RootPlan>,
+        joins: Vec<crate::remote::join::JoinPlan>,
+    },
 }
 
 /// A read of a stored asynchronous call.
@@ -386,7 +391,25 @@ fn plan(
                         .collect(),
                 ),
             };
-            (key.clone(), p)
+            let joins = root.remote_joins();
+            if joins.is_empty() {
+                return (key.clone(), p);
+            }
+            let client_headers: Vec<(String, String)> = cx
+                .headers
+                .iter()
+                .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+                .collect();
+            let joins = joins
+                .into_iter()
+                .map(|j| crate::remote::join::JoinPlan {
+                    remote: cx.schema.remotes[j.remote].clone(),
+                    join: j.clone(),
+                    session: cx.session.vars.clone(),
+                    client_headers: client_headers.clone(),
+                })
+                .collect();
+            (key.clone(), RootPlan::Joined { inner: Box::new(p), joins })
         })
         .collect()
 }

@@ -49,9 +49,18 @@ fn set(map: &mut HeaderMap, name: &str, value: &str) {
 /// Headers in Hasura's precedence, lowest first: forwarded client headers, the session
 /// variables, the configured headers; `Content-Type` and `User-Agent` always win.
 pub fn headers(plan: &RemotePlan) -> HeaderMap {
+    headers_for(&plan.remote, &plan.session, &plan.client_headers)
+}
+
+/// As [`headers`], from the parts.
+pub fn headers_for(
+    remote: &ResolvedRemoteSchema,
+    session: &BTreeMap<String, String>,
+    client_headers: &[(String, String)],
+) -> HeaderMap {
     let mut map = HeaderMap::new();
-    if plan.remote.forward_client_headers {
-        for (k, v) in &plan.client_headers {
+    if remote.forward_client_headers {
+        for (k, v) in client_headers {
             let lower = k.to_ascii_lowercase();
             if !crate::http_util::NOT_FORWARDED.contains(&lower.as_str())
                 && !lower.starts_with("x-hasura-")
@@ -60,10 +69,10 @@ pub fn headers(plan: &RemotePlan) -> HeaderMap {
             }
         }
     }
-    for (k, v) in &plan.session {
+    for (k, v) in session {
         set(&mut map, k, v);
     }
-    for (k, v) in &plan.remote.headers {
+    for (k, v) in &remote.headers {
         set(&mut map, k, v);
     }
     set(&mut map, "content-type", "application/json");
@@ -80,75 +89,75 @@ fn failed(key: &str, message: String) -> RemoteAnswer {
     }
 }
 
-/// Runs the remote root field answered under `key`.
-pub async fn run(plan: &RemotePlan, key: &str, vars: &Map<String, Value>) -> RemoteAnswer {
-    let r = &plan.remote;
-    let variables: Map<String, Value> = plan
-        .call
-        .variables
-        .iter()
-        .filter_map(|n| vars.get(n).map(|v| (n.clone(), v.clone())))
-        .collect();
-    let body = json!({"query": plan.call.query, "variables": variables});
+/// POSTs `query` with `variables` to the remote; its answer object (with `data` and/or
+/// `errors`), or why there is none.
+pub async fn call(
+    r: &ResolvedRemoteSchema,
+    headers: HeaderMap,
+    query: &str,
+    variables: Map<String, Value>,
+) -> Result<Map<String, Value>, String> {
+    let body = json!({"query": query, "variables": variables});
     let sent = client()
         .post(&r.url)
         .timeout(Duration::from_secs(r.timeout_secs.max(1)))
-        .headers(headers(plan))
+        .headers(headers)
         .body(body.to_string())
         .send()
         .await;
     let resp = match sent {
         Ok(resp) => resp,
         Err(e) if e.is_timeout() => {
-            return failed(
-                key,
-                format!(
-                    "remote schema \"{}\" did not answer within {} s",
-                    r.name, r.timeout_secs
-                ),
-            )
+            return Err(format!(
+                "remote schema \"{}\" did not answer within {} s",
+                r.name, r.timeout_secs
+            ))
         }
         Err(e) => {
-            return failed(
-                key,
-                format!(
-                    "HTTP exception occurred while calling remote schema \"{}\": {e}",
-                    r.name
-                ),
-            )
+            return Err(format!(
+                "HTTP exception occurred while calling remote schema \"{}\": {e}",
+                r.name
+            ))
         }
     };
     let status = resp.status();
-    let text = match resp.text().await {
-        Ok(t) => t,
-        Err(e) => {
-            return failed(
-                key,
-                format!(
-                    "cannot read the answer of remote schema \"{}\": {e}",
-                    r.name
-                ),
-            )
-        }
-    };
-    let Ok(Value::Object(mut answer)) = serde_json::from_str::<Value>(&text) else {
-        return failed(
-            key,
-            format!(
-                "Received invalid JSON value from remote schema \"{}\" (HTTP status {status})",
-                r.name
-            ),
-        );
+    let text = resp.text().await.map_err(|e| {
+        format!(
+            "cannot read the answer of remote schema \"{}\": {e}",
+            r.name
+        )
+    })?;
+    let Ok(Value::Object(answer)) = serde_json::from_str::<Value>(&text) else {
+        return Err(format!(
+            "Received invalid JSON value from remote schema \"{}\" (HTTP status {status})",
+            r.name
+        ));
     };
     if !answer.contains_key("data") && !answer.contains_key("errors") {
-        return failed(
-            key,
-            format!(
-                "remote schema \"{}\" answered neither data nor errors (HTTP status {status})",
-                r.name
-            ),
-        );
+        return Err(format!(
+            "remote schema \"{}\" answered neither data nor errors (HTTP status {status})",
+            r.name
+        ));
     }
+    Ok(answer)
+}
+
+/// The variables of the request that `names` lists.
+pub fn pick(vars: &Map<String, Value>, names: &[String]) -> Map<String, Value> {
+    names
+        .iter()
+        .filter_map(|n| vars.get(n).map(|v| (n.clone(), v.clone())))
+        .collect()
+}
+
+/// Runs the remote root field answered under `key`.
+pub async fn run(plan: &RemotePlan, key: &str, vars: &Map<String, Value>) -> RemoteAnswer {
+    let r = &plan.remote;
+    let variables = pick(vars, &plan.call.variables);
+    let mut answer = match call(r, headers(plan), &plan.call.query, variables).await {
+        Ok(a) => a,
+        Err(e) => return failed(key, e),
+    };
     let mut errors: Vec<Value> = match answer.remove("errors") {
         Some(Value::Array(e)) => e,
         Some(Value::Null) | None => vec![],
@@ -193,7 +202,7 @@ fn tree_has_root_typename(tree: &Option<TypenameTree>, key: &str) -> bool {
 }
 
 /// Renames the remote's type names in `__typename` answers to the customized ones.
-fn rename_typenames(v: &mut Value, tree: &TypenameTree, r: &ResolvedRemoteSchema) {
+pub(crate) fn rename_typenames(v: &mut Value, tree: &TypenameTree, r: &ResolvedRemoteSchema) {
     match v {
         Value::Array(items) => items.iter_mut().for_each(|i| rename_typenames(i, tree, r)),
         Value::Object(m) => {
