@@ -107,15 +107,16 @@ impl Printer<'_> {
         if f.name == "__typename" {
             tree.typenames.insert(key.to_string());
         }
-        if key == f.name.as_str() {
-            let _ = write!(self.out, "{}", f.name);
+        let original = self.remote.original_field(parent, f.name.as_str());
+        if key == original {
+            let _ = write!(self.out, "{original}");
         } else {
-            let _ = write!(self.out, "{key}: {}", f.name);
+            let _ = write!(self.out, "{key}: {original}");
         }
         let presets = self
             .remote
             .presets
-            .get(&(parent.to_string(), f.name.to_string()))
+            .get(&(parent.to_string(), original.clone()))
             .cloned()
             .unwrap_or_default();
         self.arguments_with(&f.arguments, &presets);

@@ -252,21 +252,26 @@ async fn customized_names_are_mapped_both_ways() {
     let pg = TestCluster::start("app").await;
     let s = engine(&pg).await;
     let remote = Remote::start(
-        json!({"data": {"hi": {"text": "Hi", "__typename": "Greeting"}, "__typename": "Query"}}),
+        json!({"data": {"hi": {"g_text": "Hi", "__typename": "Greeting"}, "__typename": "Query"}}),
     );
     let (status, body) = metadata(&s, json!({"type": "add_remote_schema", "args": {"name": "greetings", "definition": {
-        "url": remote.url, "customization": {"root_fields_namespace": "ext", "type_names": {"prefix": "R_"}}}}})).await;
+        "url": remote.url, "customization": {"root_fields_namespace": "ext", "type_names": {"prefix": "R_"},
+            "field_names": [{"parent_type": "Greeting", "prefix": "g_"}, {"parent_type": "Query", "mapping": {"greet": "salute"}}]}}}})).await;
     assert_eq!(status, 200, "{body}");
-    let query = "{ ext { __typename hi: greet(name: \"x\") { ... on R_Greeting { text __typename } } } item { id } }";
+    let query = "{ ext { __typename hi: salute(name: \"x\") { ... on R_Greeting { g_text __typename } } } item { id } }";
     let (_, body) = s.post("/v1/graphql", &json!({"query": query}), &[]).await;
     assert_eq!(
         body,
-        json!({"data": {"ext": {"hi": {"text": "Hi", "__typename": "R_Greeting"}, "__typename": "R_Query"}, "item": [{"id": 1}]}})
+        json!({"data": {"ext": {"hi": {"g_text": "Hi", "__typename": "R_Greeting"}, "__typename": "R_Query"}, "item": [{"id": 1}]}})
     );
     let q: Value = serde_json::from_str(&remote.last().body).unwrap();
     let q = q["query"].as_str().unwrap().to_string();
     assert!(
-        q.contains("... on Greeting") && !q.contains("R_") && !q.contains("ext {"),
+        q.contains("... on Greeting")
+            && q.contains("hi: greet(name: \"x\")")
+            && q.contains("g_text: text")
+            && !q.contains("R_")
+            && !q.contains("ext {"),
         "{q}"
     );
     let (_, types) = s

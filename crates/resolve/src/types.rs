@@ -242,6 +242,8 @@ pub struct ResolvedRemoteSchema {
     pub type_prefix: String,
     pub type_suffix: String,
     pub type_mapping: HashMap<String, String>,
+    /// `customization.field_names`: the remote's type → (prefix, suffix, mapping).
+    pub field_names: HashMap<String, (String, String, HashMap<String, String>)>,
     /// Role → the SDL of its permission (`add_remote_schema_permissions`).
     pub permissions: HashMap<String, String>,
     /// The remote's `__schema` (for a role with a permission: only what it may see).
@@ -263,6 +265,35 @@ pub struct RemotePreset {
 }
 
 impl ResolvedRemoteSchema {
+    /// The name field `field` of the remote's type `parent` has in the merged schema.
+    pub fn field_name(&self, parent: &str, field: &str) -> String {
+        match self.field_names.get(parent) {
+            _ if field.starts_with("__") => field.to_string(),
+            Some((prefix, suffix, mapping)) => match mapping.get(field) {
+                Some(n) => n.clone(),
+                None => format!("{prefix}{field}{suffix}"),
+            },
+            None => field.to_string(),
+        }
+    }
+
+    /// The remote's own name of the field called `name` in the merged schema.
+    pub fn original_field(&self, parent: &str, name: &str) -> String {
+        match self.field_names.get(parent) {
+            _ if name.starts_with("__") => name.to_string(),
+            Some((prefix, suffix, mapping)) => {
+                if let Some((original, _)) = mapping.iter().find(|(_, v)| v.as_str() == name) {
+                    return original.clone();
+                }
+                name.strip_prefix(prefix.as_str())
+                    .and_then(|n| n.strip_suffix(suffix.as_str()))
+                    .unwrap_or(name)
+                    .to_string()
+            }
+            None => name.to_string(),
+        }
+    }
+
     /// The name a remote type has in the merged schema.
     pub fn type_name(&self, remote: &str) -> String {
         if matches!(remote, "String" | "Int" | "Float" | "Boolean" | "ID")

@@ -54,10 +54,12 @@ fn arguments(args: &Value, r: &ResolvedRemoteSchema) -> Result<String, String> {
     Ok(format!("({})", parts.join(", ")))
 }
 
-fn field_lines(fields: &Value, r: &ResolvedRemoteSchema) -> Result<String, String> {
+/// Field (or input field) definitions of the remote type `parent`, renamed.
+fn field_lines(fields: &Value, parent: &str, r: &ResolvedRemoteSchema) -> Result<String, String> {
     let mut out = String::new();
     for f in fields.as_array().into_iter().flatten() {
-        let name = f["name"].as_str().unwrap_or_default();
+        let original = f["name"].as_str().unwrap_or_default();
+        let name = r.field_name(parent, original);
         if name.starts_with("__") {
             continue;
         }
@@ -74,7 +76,8 @@ fn field_lines(fields: &Value, r: &ResolvedRemoteSchema) -> Result<String, Strin
 
 /// The SDL of one named type of the remote, renamed.
 fn type_sdl(t: &Value, r: &ResolvedRemoteSchema) -> Result<String, String> {
-    let name = r.type_name(t["name"].as_str().unwrap_or_default());
+    let original = t["name"].as_str().unwrap_or_default();
+    let name = r.type_name(original);
     let mut out = String::new();
     description(&mut out, t, "");
     let names = |key: &str| -> Vec<String> {
@@ -104,7 +107,7 @@ fn type_sdl(t: &Value, r: &ResolvedRemoteSchema) -> Result<String, String> {
             let _ = writeln!(
                 out,
                 "{keyword} {name}{implements} {{\n{}}}",
-                field_lines(&t["fields"], r)?
+                field_lines(&t["fields"], original, r)?
             );
         }
         "UNION" => {
@@ -121,7 +124,7 @@ fn type_sdl(t: &Value, r: &ResolvedRemoteSchema) -> Result<String, String> {
             let _ = writeln!(
                 out,
                 "input {name} {{\n{}}}",
-                field_lines(&t["inputFields"], r)?
+                field_lines(&t["inputFields"], original, r)?
             );
         }
         other => return Err(format!("unknown type kind {other:?}")),
@@ -200,15 +203,19 @@ fn addition(r: &ResolvedRemoteSchema, index: usize) -> Result<Addition, String> 
         }
         None => {
             if let Some(q) = query_type.as_deref().and_then(|n| by_name.get(n)) {
-                add.query_fields = field_lines(&q["fields"], r)?;
+                let parent = query_type.as_deref().unwrap_or_default();
+                add.query_fields = field_lines(&q["fields"], parent, r)?;
                 for f in root_fields(&query_type) {
-                    add.query_roots.push((f, RootField::Remote(index)));
+                    add.query_roots
+                        .push((r.field_name(parent, &f), RootField::Remote(index)));
                 }
             }
             if let Some(m) = mutation_type.as_deref().and_then(|n| by_name.get(n)) {
-                add.mutation_fields = field_lines(&m["fields"], r)?;
+                let parent = mutation_type.as_deref().unwrap_or_default();
+                add.mutation_fields = field_lines(&m["fields"], parent, r)?;
                 for f in root_fields(&mutation_type) {
-                    add.mutation_roots.push((f, MutationRoot::Remote(index)));
+                    add.mutation_roots
+                        .push((r.field_name(parent, &f), MutationRoot::Remote(index)));
                 }
             }
         }

@@ -116,6 +116,27 @@ fn resolve_one(
                 .collect()
         })
         .unwrap_or_default();
+    let field_names = c
+        .get("field_names")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|f| {
+            let mapping = f
+                .get("mapping")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some((
+                f.get("parent_type")?.as_str()?.to_string(),
+                (text(f, "prefix"), text(f, "suffix"), mapping),
+            ))
+        })
+        .collect();
     let permissions = entry
         .get("permissions")
         .and_then(Value::as_array)
@@ -147,6 +168,7 @@ fn resolve_one(
         type_prefix: text(&tn, "prefix"),
         type_suffix: text(&tn, "suffix"),
         type_mapping,
+        field_names,
         permissions,
         introspection,
         presets: HashMap::new(),
