@@ -38,7 +38,23 @@ struct Printer<'a> {
     out: String,
 }
 
-impl Printer<'_> {
+impl<'a> Printer<'a> {
+    fn new(
+        doc: &'a ExecutableDocument,
+        remote: &'a ResolvedRemoteSchema,
+        session: &'a Session,
+    ) -> Printer<'a> {
+        Printer {
+            doc,
+            remote,
+            session,
+            missing: None,
+            reverse: reverse_types(remote),
+            variables: BTreeSet::new(),
+            out: String::new(),
+        }
+    }
+
     fn original<'n>(&'n self, name: &'n str) -> &'n str {
         self.reverse.get(name).map_or(name, String::as_str)
     }
@@ -197,15 +213,7 @@ pub(crate) fn remote_join(
     fields: &[&Node<GqlField>],
 ) -> Result<crate::types::Field, IrError> {
     let remote = &cx.schema.remotes[rel.remote];
-    let mut p = Printer {
-        doc: cx.doc,
-        remote,
-        session: cx.session,
-        missing: None,
-        reverse: reverse_types(remote),
-        variables: BTreeSet::new(),
-        out: String::new(),
-    };
+    let mut p = Printer::new(cx.doc, remote, cx.session);
     let mut tree = TypenameTree::default();
     for f in fields {
         if !f.selection_set.selections.is_empty() {
@@ -270,15 +278,7 @@ pub(crate) fn remote_root(
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let mut p = Printer {
-        doc,
-        remote,
-        session,
-        missing: None,
-        reverse: reverse_types(remote),
-        variables: BTreeSet::new(),
-        out: String::new(),
-    };
+    let mut p = Printer::new(doc, remote, session);
     let mut tree = TypenameTree::default();
     for f in fields {
         if namespace {
@@ -294,19 +294,7 @@ pub(crate) fn remote_root(
     } else {
         "query"
     };
-    let mut defs = vec![];
-    for v in &op.variables {
-        if p.variables.contains(v.name.as_str()) {
-            let ty = v.ty.to_string();
-            let inner = v.ty.inner_named_type().as_str();
-            let ty = ty.replace(inner, p.original(inner));
-            let mut d = format!("${}: {ty}", v.name);
-            if let Some(default) = &v.default_value {
-                let _ = write!(d, " = {default}");
-            }
-            defs.push(d);
-        }
-    }
+    let defs = p.variable_definitions(op);
     let defs = if defs.is_empty() {
         String::new()
     } else {

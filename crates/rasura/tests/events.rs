@@ -64,6 +64,17 @@ async fn metadata(s: &TestServer, body: Value) -> Value {
     body
 }
 
+/// POSTs a metadata request that must be refused with `code`; returns the error body.
+async fn refused(s: &TestServer, body: Value, code: &str) -> Value {
+    let (status, err) = s.post("/v1/metadata", &body, &[]).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (400, Some(code)),
+        "{body} -> {err}"
+    );
+    err
+}
+
 async fn start(pg: &TestCluster, env: &[(&str, &str)]) -> TestServer {
     let mut env = env.to_vec();
     env.push(("HASURA_GRAPHQL_EVENTS_FETCH_INTERVAL", "200"));
@@ -239,18 +250,12 @@ async fn changes_reach_the_webhook_in_hasuras_shape() {
     let again = bodies(&seen).pop().unwrap();
     assert_eq!(again["id"], first_id.as_str());
     assert_eq!(again["delivery_info"]["current_retry"], 0);
-    let (status, err) = s
-        .post(
-            "/v1/metadata",
-            &json!({"type": "pg_redeliver_event", "args": {"event_id": "nope"}}),
-            &[],
-        )
-        .await;
-    assert_eq!(
-        (status, err["code"].as_str()),
-        (400, Some("not-exists")),
-        "{err}"
-    );
+    refused(
+        &s,
+        json!({"type": "pg_redeliver_event", "args": {"event_id": "nope"}}),
+        "not-exists",
+    )
+    .await;
 
     // Deleting the trigger stops capture, drops the SQL objects and archives the events.
     metadata(
@@ -516,30 +521,18 @@ async fn bad_definitions_get_clear_errors() {
         (400, Some("already-exists")),
         "{body}"
     );
-    let (status, body) = s
-        .post(
-            "/v1/metadata",
-            &json!({"type": "pg_invoke_event_trigger", "args": {"name": "t", "payload": {}}}),
-            &[],
-        )
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (400, Some("not-supported")),
-        "{body}"
-    );
-    let (status, body) = s
-        .post(
-            "/v1/metadata",
-            &json!({"type": "pg_delete_event_trigger", "args": {"name": "ghost"}}),
-            &[],
-        )
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (400, Some("not-exists")),
-        "{body}"
-    );
+    refused(
+        &s,
+        json!({"type": "pg_invoke_event_trigger", "args": {"name": "t", "payload": {}}}),
+        "not-supported",
+    )
+    .await;
+    refused(
+        &s,
+        json!({"type": "pg_delete_event_trigger", "args": {"name": "ghost"}}),
+        "not-exists",
+    )
+    .await;
 }
 
 /// Inserts `n` rows, one transaction each, from `tasks` connections.

@@ -87,6 +87,17 @@ pub fn endpoint(entry: &Value) -> Result<(String, Vec<(String, String)>), String
     Ok((url, headers))
 }
 
+/// A `{"from": "to"}` object of strings (other values left out).
+fn string_map(v: Option<&Value>) -> HashMap<String, String> {
+    v.and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn resolve_one(
     name: &str,
     entry: &Value,
@@ -107,30 +118,14 @@ fn resolve_one(
             .unwrap_or_default()
             .to_string()
     };
-    let type_mapping: HashMap<String, String> = tn
-        .get("mapping")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default();
+    let type_mapping = string_map(tn.get("mapping"));
     let field_names = c
         .get("field_names")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .filter_map(|f| {
-            let mapping = f
-                .get("mapping")
-                .and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let mapping = string_map(f.get("mapping"));
             Some((
                 f.get("parent_type")?.as_str()?.to_string(),
                 (text(f, "prefix"), text(f, "suffix"), mapping),
