@@ -5,6 +5,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// One GraphQL error of the engine's answer.
+///
+/// ```
+/// let e: rasura_sdk::GraphQLError = serde_json::from_str(
+///     r#"{"message": "field 'x' not found", "extensions": {"code": "validation-failed"}}"#,
+/// ).unwrap();
+/// assert_eq!(e.extensions["code"], "validation-failed");
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct GraphQLError {
     pub message: String,
@@ -13,6 +20,15 @@ pub struct GraphQLError {
 }
 
 /// Why a query gave no data.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// // Nothing listens on port 9 here: the engine cannot be reached.
+/// let c = rasura_sdk::EngineClient::new("http://127.0.0.1:9/v1/graphql");
+/// let err = c.query::<serde_json::Value>("{ user { id } }", serde_json::json!({})).await.unwrap_err();
+/// assert!(matches!(err, rasura_sdk::ClientError::Http(_)));
+/// # }
+/// ```
 #[derive(Debug)]
 pub enum ClientError {
     /// The engine could not be reached or answered something else than JSON.
@@ -113,9 +129,24 @@ impl EngineClient {
         self
     }
 
-    /// Runs `query` with `variables` and decodes `data` as `T`.
+    /// Runs `query` with `variables` and decodes `data` as `T`; the engine's `errors` come back
+    /// as [`ClientError::GraphQL`].
     ///
-    /// See [`EngineClient`] for a complete example.
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let url = format!("http://{}/v1/graphql", listener.local_addr().unwrap());
+    /// let engine = axum::Router::new().route("/v1/graphql", axum::routing::post(|| async {
+    ///     axum::Json(serde_json::json!({"errors": [{"message": "no such field", "extensions": {"code": "validation-failed"}}]}))
+    /// }));
+    /// tokio::spawn(async move { axum::serve(listener, engine).await });
+    /// let c = rasura_sdk::EngineClient::new(&url);
+    /// match c.query::<serde_json::Value>("{ nope }", serde_json::json!({})).await {
+    ///     Err(rasura_sdk::ClientError::GraphQL(errors)) => assert_eq!(errors[0].message, "no such field"),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # }
+    /// ```
     pub async fn query<T: DeserializeOwned>(
         &self,
         query: &str,

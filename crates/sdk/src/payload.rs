@@ -5,6 +5,11 @@ use serde::{Deserialize, Serialize};
 use crate::session::Session;
 
 /// `{"name"}` of the action called.
+///
+/// ```
+/// let a: rasura_sdk::ActionName = serde_json::from_str(r#"{"name": "login"}"#).unwrap();
+/// assert_eq!(a.name, "login");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionName {
     pub name: String,
@@ -106,12 +111,22 @@ pub struct Event<New, Old> {
 }
 
 /// `{"name"}` of the trigger.
+///
+/// ```
+/// let t: rasura_sdk::TriggerName = serde_json::from_str(r#"{"name": "user_created"}"#).unwrap();
+/// assert_eq!(t.name, "user_created");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TriggerName {
     pub name: String,
 }
 
-/// `{"schema", "name"}` of the table.
+/// `{"schema", "name"}` of the table (`schema` is `public` when absent).
+///
+/// ```
+/// let t: rasura_sdk::TableName = serde_json::from_str(r#"{"name": "user"}"#).unwrap();
+/// assert_eq!((t.schema.as_str(), t.name.as_str()), ("public", "user"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableName {
     #[serde(default = "public")]
