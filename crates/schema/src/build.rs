@@ -557,10 +557,14 @@ impl SdlWriter {
     }
 
     fn finish(mut self) -> String {
+        // Subscriptions are live queries: `subscription_root` offers the query root's fields
+        // (apollo-compiler does not let one type serve as two roots).
         let mut out = if self.mutation_fields.is_empty() {
-            String::from("schema { query: query_root }\n")
+            String::from("schema { query: query_root subscription: subscription_root }\n")
         } else {
-            String::from("schema { query: query_root mutation: mutation_root }\n")
+            String::from(
+                "schema { query: query_root mutation: mutation_root subscription: subscription_root }\n",
+            )
         };
         out.push_str(SHARED_SDL);
         if self.needs_jsonb_cast {
@@ -616,6 +620,7 @@ impl SdlWriter {
                 .push_str("  no_queries_available: String!\n");
         }
         let _ = write!(out, "type query_root {{\n{}}}\n", self.query_fields);
+        let _ = write!(out, "type subscription_root {{\n{}}}\n", self.query_fields);
         if !self.mutation_fields.is_empty() {
             let _ = write!(out, "type mutation_root {{\n{}}}\n", self.mutation_fields);
         }

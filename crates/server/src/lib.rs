@@ -11,6 +11,7 @@ pub mod jwt;
 pub mod remote;
 pub mod routes;
 pub mod state;
+pub mod subscriptions;
 pub mod webhook;
 pub mod wire_error;
 

@@ -9,7 +9,7 @@ mod execute;
 pub mod limits;
 mod mutate;
 pub mod plan_cache;
-mod request;
+pub(crate) mod request;
 
 use std::sync::Arc;
 
@@ -25,7 +25,8 @@ use serde_json::{Map, Value};
 use tracing::Instrument;
 
 pub use error::GqlError;
-use request::{GqlRequest, RequestBody};
+pub(crate) use request::GqlRequest;
+use request::RequestBody;
 
 use crate::state::AppState;
 
@@ -116,6 +117,21 @@ async fn run(
     let session = crate::auth::authenticate(&state.config, headers, &request, set_cookies)
         .await
         .map_err(|e| GqlError::new(e.code, "$", e.message))?;
+    run_as(state, headers, &session, req, false)
+        .await
+        .map(|(bytes, _)| bytes)
+}
+
+/// One GraphQL request of an authenticated session (HTTP, or a WebSocket whose session was
+/// settled at `connection_init`; only those may subscribe); returns the response body and the
+/// operation's type.
+pub(crate) async fn run_as(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &rasura_ir::Session,
+    req: GqlRequest,
+    websocket: bool,
+) -> Result<(Vec<u8>, OperationType), GqlError> {
     let role = session.role.clone();
     let engine = state.engine();
     let schema = engine.schema_for(&role, session.backend_only);
@@ -134,25 +150,25 @@ async fn run(
             doc
         }
     };
-    let op = select_operation(&doc, req.operation_name.as_deref())?;
+    let op = select_operation(&doc, req.operation_name.as_deref(), websocket)?;
     let vars = coerce_variables(&schema, op, &req.variables)?;
-    let key = plan_cache::PlanKey::new(&session, &req.query, req.operation_name.as_deref(), &vars);
+    let key = plan_cache::PlanKey::new(session, &req.query, req.operation_name.as_deref(), &vars);
     let cached = engine.plans.get(&key);
     let plan = match cached.as_ref().and_then(|c| c.instantiate(&vars)) {
         Some(plan) => plan,
         None => {
             limits::check_shape(&doc, &op.selection_set, &state.config.limits)?;
-            let ir = build_ir(&schema, &doc, op, &vars, &session)?;
+            let ir = build_ir(&schema, &doc, op, &vars, session)?;
             let rcx = RequestContext {
                 schema: &schema,
-                session: &session,
+                session,
                 query: &req.query,
                 headers,
             };
             let plan = plan(&ir, state.config.stringify_numeric, &rcx);
             if cached.is_none() {
                 let marked = plan_cache::marked_variables(&vars);
-                let template = match rasura_ir::build_ir(&schema, &doc, op, &marked, &session) {
+                let template = match rasura_ir::build_ir(&schema, &doc, op, &marked, session) {
                     Ok(ir) => plan_cache::template(
                         &plan,
                         &self::plan(&ir, state.config.stringify_numeric, &rcx),
@@ -164,9 +180,18 @@ async fn run(
             plan
         }
     };
-    execute::execute(state, &schema, &doc, op, &vars, plan, &session)
+    if op.operation_type == OperationType::Subscription
+        && plan.iter().any(|(_, p)| matches!(p, RootPlan::Remote(_)))
+    {
+        return Err(GqlError::validation(
+            "$",
+            "subscription to remote server is not supported",
+        ));
+    }
+    execute::execute(state, &schema, &doc, op, &vars, plan, session)
         .instrument(tracing::info_span!("execute"))
         .await
+        .map(|bytes| (bytes, op.operation_type))
 }
 
 /// Parses and validates the query against the role's schema.
@@ -206,6 +231,7 @@ fn tolerated(
 fn select_operation<'a>(
     doc: &'a ExecutableDocument,
     name: Option<&str>,
+    websocket: bool,
 ) -> Result<&'a Operation, GqlError> {
     let op = match name {
         Some(n) => doc
@@ -221,6 +247,7 @@ fn select_operation<'a>(
     };
     match op.operation_type {
         OperationType::Query | OperationType::Mutation => Ok(op),
+        OperationType::Subscription if websocket => Ok(op),
         OperationType::Subscription => Err(GqlError::new(
             "unexpected-payload",
             "$",

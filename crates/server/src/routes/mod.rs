@@ -16,8 +16,14 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/hasura/healthz", get(health::healthz))
         .route("/v1/version", get(health::version))
-        .route("/v1/graphql", post(crate::graphql::v1))
-        .route("/v1alpha1/graphql", post(crate::graphql::v1alpha1))
+        .route(
+            "/v1/graphql",
+            post(crate::graphql::v1).get(crate::subscriptions::upgrade),
+        )
+        .route(
+            "/v1alpha1/graphql",
+            post(crate::graphql::v1alpha1).get(crate::subscriptions::upgrade),
+        )
         .route("/v1/metadata", post(control::metadata))
         .route("/v1/query", post(control::query))
         .route("/v2/query", post(control::query))

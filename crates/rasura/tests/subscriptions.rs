@@ -1,0 +1,369 @@
+//! Subscriptions over WebSocket with real client libraries (npm `graphql-ws`, and Apollo's
+//! legacy `subscriptions-transport-ws`) from `../shared/interop/clients`, and bad input on the
+//! socket.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rasura_test_support::{TestCluster, TestServer};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rasura");
+
+fn clients() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/interop/clients");
+    p.join("run.sh").exists().then_some(p)
+}
+
+async fn engine(pg: &TestCluster) -> TestServer {
+    let s = TestServer::start(
+        Path::new(BIN),
+        &["--database-url", &pg.url("app"), "--admin-secret", "adm"],
+        &[(
+            "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL",
+            "200",
+        )],
+    )
+    .await;
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "CREATE TABLE item (id serial PRIMARY KEY, name text NOT NULL, owner text)"}},
+                {"type": "pg_track_table", "args": {"table": "item"}},
+                {"type": "pg_create_select_permission", "args": {"table": "item", "role": "user", "permission": {
+                    "columns": ["id", "name"], "filter": {"owner": {"_eq": "X-Hasura-User-Id"}}}}}
+            ]}),
+            &[("x-hasura-admin-secret", "adm")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    s
+}
+
+/// Starts `subscribe` of the client kit; its stdout lines come through the returned channel.
+fn subscribe(
+    url: &str,
+    protocol: &str,
+    query: &str,
+    headers: Value,
+    count: u32,
+) -> (Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = Command::new("bash")
+        .arg(clients().unwrap().join("run.sh"))
+        .args([
+            "subscribe",
+            "--url",
+            url,
+            "--protocol",
+            protocol,
+            "--query",
+            query,
+        ])
+        .args([
+            "--headers",
+            &headers.to_string(),
+            "--count",
+            &count.to_string(),
+            "--timeout-ms",
+            "60000",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the client kit");
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, rx)
+}
+
+fn next_line(rx: &std::sync::mpsc::Receiver<String>, within: Duration) -> Value {
+    let line = rx.recv_timeout(within).expect("a result line in time");
+    serde_json::from_str(&line).unwrap_or(Value::String(line))
+}
+
+async fn insert(s: &TestServer, name: &str, owner: &str) {
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "mutation ($n: String!, $o: String!) { insert_item_one(object: {name: $n, owner: $o}) { id } }",
+                    "variables": {"n": name, "o": owner}}),
+            &[("x-hasura-admin-secret", "adm")],
+        )
+        .await;
+    assert!(body["data"].is_object(), "{body}");
+}
+
+async fn live_query_with(protocol: &str) {
+    let Some(_) = clients() else {
+        eprintln!("skipped: ../shared/interop/clients not found");
+        return;
+    };
+    let pg = TestCluster::start("app").await;
+    let s = engine(&pg).await;
+    insert(&s, "first", "u1").await;
+    let url = format!("ws://127.0.0.1:{}/v1/graphql", s.port);
+    let headers =
+        json!({"x-hasura-admin-secret": "adm", "x-hasura-role": "user", "x-hasura-user-id": "u1"});
+    let (mut child, rx) = subscribe(
+        &url,
+        protocol,
+        "subscription { item(order_by: {id: asc}) { name } }",
+        headers,
+        2,
+    );
+    // The first result arrives once the client installed its packages and connected.
+    let first = next_line(&rx, Duration::from_secs(300));
+    assert_eq!(
+        first,
+        json!({"data": {"item": [{"name": "first"}]}}),
+        "{protocol}"
+    );
+    // Another owner's row changes nothing this role sees; an own row arrives within 2 s.
+    insert(&s, "hidden", "u2").await;
+    let started = Instant::now();
+    insert(&s, "second", "u1").await;
+    let second = next_line(&rx, Duration::from_secs(2));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(
+        second,
+        json!({"data": {"item": [{"name": "first"}, {"name": "second"}]}}),
+        "{protocol}"
+    );
+    // After `--count` results the client stops the subscription and closes cleanly.
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{protocol}: exit {status}");
+}
+
+#[tokio::test]
+async fn graphql_transport_ws_client_sees_inserts() {
+    live_query_with("graphql-transport-ws").await;
+}
+
+#[tokio::test]
+async fn legacy_subscriptions_transport_ws_client_sees_inserts() {
+    live_query_with("graphql-ws").await;
+}
+
+#[tokio::test]
+async fn a_bad_token_is_refused_by_both_protocols() {
+    let Some(_) = clients() else {
+        eprintln!("skipped: ../shared/interop/clients not found");
+        return;
+    };
+    let pg = TestCluster::start("app").await;
+    let s = engine(&pg).await;
+    let url = format!("ws://127.0.0.1:{}/v1/graphql", s.port);
+    for protocol in ["graphql-transport-ws", "graphql-ws"] {
+        let (mut child, _rx) = subscribe(
+            &url,
+            protocol,
+            "subscription { item { name } }",
+            json!({"x-hasura-admin-secret": "wrong"}),
+            1,
+        );
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(3), "{protocol}: refused connection");
+    }
+    // The server keeps serving.
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ item { name } }"}),
+            &[("x-hasura-admin-secret", "adm")],
+        )
+        .await;
+    assert_eq!(body, json!({"data": {"item": []}}));
+}
+
+mod raw {
+    //! The socket spoken by hand, for what no client library sends: bad input.
+
+    use futures_util::{SinkExt, StreamExt};
+    use serde_json::{json, Value};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    type Socket = tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >;
+
+    pub async fn connect(port: u16, protocol: &str) -> Socket {
+        let mut req = format!("ws://127.0.0.1:{port}/v1/graphql")
+            .into_client_request()
+            .unwrap();
+        req.headers_mut()
+            .insert("sec-websocket-protocol", protocol.parse().unwrap());
+        let (ws, resp) = tokio_tungstenite::connect_async(req).await.unwrap();
+        assert_eq!(resp.headers()["sec-websocket-protocol"], protocol);
+        ws
+    }
+
+    pub async fn send(ws: &mut Socket, v: &str) {
+        ws.send(Message::Text(v.into())).await.unwrap();
+    }
+
+    /// The next message that is not a keep-alive: a JSON message, or the close code.
+    pub async fn next(ws: &mut Socket) -> Result<Value, u16> {
+        loop {
+            let m = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+                .await
+                .expect("a message in time");
+            match m {
+                Some(Ok(Message::Text(t))) => {
+                    let v: Value = serde_json::from_str(&t).unwrap();
+                    if v["type"] == "ka" || v["type"] == "ping" {
+                        continue;
+                    }
+                    return Ok(v);
+                }
+                Some(Ok(Message::Close(Some(frame)))) => return Err(frame.code.into()),
+                Some(Ok(Message::Close(None))) | None => return Err(1005),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => panic!("{e}"),
+            }
+        }
+    }
+
+    pub fn init() -> String {
+        json!({"type": "connection_init", "payload": {"headers": {"x-hasura-admin-secret": "adm"}}})
+            .to_string()
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_the_protocols_answer_and_touches_no_other_connection() {
+    let pg = TestCluster::start("app").await;
+    let s = engine(&pg).await;
+    // A healthy subscriber on its own connection, to check it is unaffected.
+    let mut good = raw::connect(s.port, "graphql-transport-ws").await;
+    raw::send(&mut good, &raw::init()).await;
+    assert_eq!(
+        raw::next(&mut good).await.unwrap()["type"],
+        "connection_ack"
+    );
+    raw::send(&mut good, r#"{"id": "g", "type": "subscribe", "payload": {"query": "subscription { item { name } }"}}"#).await;
+    assert_eq!(
+        raw::next(&mut good).await.unwrap(),
+        json!({"type": "next", "id": "g", "payload": {"data": {"item": []}}})
+    );
+
+    // graphql-transport-ws: subscribe before init is 4401, malformed JSON and unknown types 4400,
+    // a second init 4429, a duplicate id 4409, a bad secret 4403, no init at all 4408.
+    let cases: [(&[&str], u16); 5] = [
+        (
+            &[r#"{"id": "1", "type": "subscribe", "payload": {"query": "{ item { name } }"}}"#],
+            4401,
+        ),
+        (&["{not json"], 4400),
+        (&[r#"{"type": "bogus"}"#], 4400),
+        (&[&raw::init(), &raw::init()], 4429),
+        (
+            &[
+                r#"{"type": "connection_init", "payload": {"headers": {"x-hasura-admin-secret": "no"}}}"#,
+            ],
+            4403,
+        ),
+    ];
+    for (msgs, code) in cases {
+        let mut ws = raw::connect(s.port, "graphql-transport-ws").await;
+        let mut result = Ok(json!(null));
+        for m in msgs {
+            raw::send(&mut ws, m).await;
+        }
+        for _ in 0..3 {
+            result = raw::next(&mut ws).await;
+            if result.is_err() {
+                break;
+            }
+        }
+        assert_eq!(result, Err(code), "{msgs:?}");
+    }
+    let mut ws = raw::connect(s.port, "graphql-transport-ws").await;
+    raw::send(&mut ws, &raw::init()).await;
+    raw::next(&mut ws).await.unwrap();
+    let sub = r#"{"id": "d", "type": "subscribe", "payload": {"query": "subscription { item { name } }"}}"#;
+    raw::send(&mut ws, sub).await;
+    raw::send(&mut ws, sub).await;
+    let mut result = Ok(json!(null));
+    for _ in 0..3 {
+        result = raw::next(&mut ws).await;
+        if result.is_err() {
+            break;
+        }
+    }
+    assert_eq!(result, Err(4409));
+    let mut silent = raw::connect(s.port, "graphql-transport-ws").await;
+    assert_eq!(raw::next(&mut silent).await, Err(4408));
+
+    // Legacy graphql-ws: errors are messages; the connection stays open.
+    let mut ws = raw::connect(s.port, "graphql-ws").await;
+    raw::send(
+        &mut ws,
+        r#"{"id": "1", "type": "start", "payload": {"query": "subscription { item { name } }"}}"#,
+    )
+    .await;
+    let e = raw::next(&mut ws).await.unwrap();
+    assert_eq!(
+        (
+            e["type"].as_str(),
+            e["payload"]["errors"][0]["extensions"]["code"].as_str()
+        ),
+        (Some("error"), Some("start-failed")),
+        "{e}"
+    );
+    assert_eq!(
+        raw::next(&mut ws).await.unwrap(),
+        json!({"type": "complete", "id": "1"})
+    );
+    raw::send(&mut ws, "{not json").await;
+    assert_eq!(
+        raw::next(&mut ws).await.unwrap()["type"],
+        "connection_error"
+    );
+    raw::send(&mut ws, &raw::init()).await;
+    assert_eq!(raw::next(&mut ws).await.unwrap()["type"], "connection_ack");
+    raw::send(
+        &mut ws,
+        r#"{"id": "2", "type": "start", "payload": {"query": "subscription { nope }"}}"#,
+    )
+    .await;
+    let e = raw::next(&mut ws).await.unwrap();
+    assert_eq!(e["type"], "error", "{e}");
+    assert_eq!(
+        e["payload"]["errors"][0]["extensions"]["code"], "validation-failed",
+        "{e}"
+    );
+    assert_eq!(
+        raw::next(&mut ws).await.unwrap(),
+        json!({"type": "complete", "id": "2"})
+    );
+    // A query over the socket is answered once, then completed.
+    raw::send(
+        &mut ws,
+        r#"{"id": "3", "type": "start", "payload": {"query": "{ item { name } }"}}"#,
+    )
+    .await;
+    assert_eq!(
+        raw::next(&mut ws).await.unwrap(),
+        json!({"type": "data", "id": "3", "payload": {"data": {"item": []}}})
+    );
+    assert_eq!(
+        raw::next(&mut ws).await.unwrap(),
+        json!({"type": "complete", "id": "3"})
+    );
+
+    // The healthy subscriber still gets its changes.
+    insert(&s, "later", "u1").await;
+    assert_eq!(
+        raw::next(&mut good).await.unwrap(),
+        json!({"type": "next", "id": "g", "payload": {"data": {"item": [{"name": "later"}]}}})
+    );
+}

@@ -1,0 +1,287 @@
+//! One WebSocket connection: its session (settled at `connection_init`), its operations, its
+//! keep-alives. Bad input gets the protocol's error or close code and touches nothing else.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use super::protocol::{close, complete, text, Protocol};
+use crate::graphql::GqlRequest;
+use crate::state::AppState;
+
+/// How long `graphql-transport-ws` waits for `connection_init`.
+const INIT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Keep-alive period.
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
+
+/// Upgrade-request headers that say nothing about the client.
+const WS_HEADERS: [&str; 5] = [
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-extensions",
+    "upgrade",
+    "connection",
+];
+
+/// Running operations by id; an operation removes itself when it ends.
+pub(super) type Operations = Arc<Mutex<HashMap<String, tokio::task::AbortHandle>>>;
+
+struct Conn {
+    state: AppState,
+    protocol: Protocol,
+    upgrade_headers: HeaderMap,
+    /// The headers operations run with: `connection_init`'s, then the upgrade request's.
+    headers: HeaderMap,
+    session: Option<rasura_ir::Session>,
+    inits: u32,
+    ops: Operations,
+    out: mpsc::UnboundedSender<Message>,
+}
+
+/// What the connection does after a client message.
+enum Flow {
+    Continue,
+    Close(u16, String),
+}
+
+pub(super) async fn serve(
+    mut socket: WebSocket,
+    state: AppState,
+    upgrade_headers: HeaderMap,
+    protocol: Protocol,
+) {
+    let (out, mut outgoing) = mpsc::unbounded_channel();
+    let mut conn = Conn {
+        state,
+        protocol,
+        upgrade_headers,
+        headers: HeaderMap::new(),
+        session: None,
+        inits: 0,
+        ops: Arc::default(),
+        out,
+    };
+    let init_deadline = tokio::time::sleep(INIT_TIMEOUT);
+    tokio::pin!(init_deadline);
+    let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
+    keep_alive.reset();
+    loop {
+        let waiting_for_init = protocol == Protocol::TransportWs && conn.session.is_none();
+        tokio::select! {
+            incoming = socket.recv() => {
+                let flow = match incoming {
+                    Some(Ok(Message::Text(t))) => conn.handle(t.as_str()).await,
+                    Some(Ok(Message::Binary(b))) => match std::str::from_utf8(&b) {
+                        Ok(t) => conn.handle(t).await,
+                        Err(_) => conn.unparsable("not UTF-8 text"),
+                    },
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => Flow::Continue,
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                };
+                if let Flow::Close(code, reason) = flow {
+                    while let Ok(m) = outgoing.try_recv() {
+                        let _ = socket.send(m).await;
+                    }
+                    let _ = socket.send(close(code, &reason)).await;
+                    break;
+                }
+            }
+            Some(m) = outgoing.recv() => {
+                if socket.send(m).await.is_err() {
+                    break;
+                }
+            }
+            _ = keep_alive.tick(), if conn.session.is_some() => {
+                if socket.send(protocol.keep_alive()).await.is_err() {
+                    break;
+                }
+            }
+            _ = &mut init_deadline, if waiting_for_init => {
+                let _ = socket.send(close(4408, "Connection initialisation timeout")).await;
+                break;
+            }
+        }
+    }
+    for (_, op) in conn.ops.lock().expect("operations lock").drain() {
+        op.abort();
+    }
+}
+
+impl Conn {
+    fn send(&self, m: Message) {
+        let _ = self.out.send(m);
+    }
+
+    fn unparsable(&self, why: &str) -> Flow {
+        match self.protocol {
+            Protocol::TransportWs => {
+                Flow::Close(4400, format!("Parsing client message failed: {why}"))
+            }
+            Protocol::Legacy => {
+                self.send(text(json!({"type": "connection_error", "payload": format!("parsing ClientMessage failed: {why}")})));
+                Flow::Continue
+            }
+        }
+    }
+
+    async fn handle(&mut self, raw: &str) -> Flow {
+        let msg: Value = match serde_json::from_str(raw) {
+            Ok(v @ Value::Object(_)) => v,
+            Ok(_) => return self.unparsable("expected a JSON object"),
+            Err(e) => return self.unparsable(&e.to_string()),
+        };
+        let id = msg.get("id").and_then(Value::as_str).map(str::to_string);
+        match (self.protocol, msg.get("type").and_then(Value::as_str)) {
+            (_, Some("connection_init")) => self.init(msg.get("payload")).await,
+            (Protocol::TransportWs, Some("ping")) => {
+                let mut pong = json!({"type": "pong"});
+                if let Some(p) = msg.get("payload") {
+                    pong["payload"] = p.clone();
+                }
+                self.send(text(pong));
+                Flow::Continue
+            }
+            (Protocol::TransportWs, Some("pong")) => Flow::Continue,
+            (Protocol::TransportWs, Some("subscribe")) | (Protocol::Legacy, Some("start")) => {
+                match id {
+                    Some(id) => self.start(id, msg.get("payload").cloned().unwrap_or_default()),
+                    None => self.unparsable("an operation needs an id"),
+                }
+            }
+            (Protocol::TransportWs, Some("complete")) | (Protocol::Legacy, Some("stop")) => {
+                if let Some(id) = id {
+                    if let Some(op) = self.ops.lock().expect("operations lock").remove(&id) {
+                        op.abort();
+                        if self.protocol == Protocol::Legacy {
+                            self.send(complete(&id));
+                        }
+                    }
+                }
+                Flow::Continue
+            }
+            (Protocol::Legacy, Some("connection_terminate")) => {
+                Flow::Close(1000, "Normal Closure".into())
+            }
+            (_, other) => self.unparsable(&format!(
+                "unknown message type {:?}",
+                other.unwrap_or("(none)")
+            )),
+        }
+    }
+
+    async fn init(&mut self, payload: Option<&Value>) -> Flow {
+        self.inits += 1;
+        if self.protocol == Protocol::TransportWs && self.inits > 1 {
+            return Flow::Close(4429, "Too many initialisation requests".into());
+        }
+        // `connection_init`'s headers first, then the upgrade request's (the first one wins).
+        let mut headers = HeaderMap::new();
+        for (k, v) in &self.upgrade_headers {
+            if !WS_HEADERS.contains(&k.as_str()) {
+                headers.insert(k.clone(), v.clone());
+            }
+        }
+        if let Some(Value::Object(given)) = payload.and_then(|p| p.get("headers")) {
+            for (k, v) in given {
+                if let (Ok(name), Some(Ok(value))) = (
+                    HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()),
+                    v.as_str().map(HeaderValue::from_str),
+                ) {
+                    headers.insert(name, value);
+                }
+            }
+        }
+        let mut cookies = vec![];
+        match crate::auth::authenticate(&self.state.config, &headers, &Value::Null, &mut cookies)
+            .await
+        {
+            Ok(session) => {
+                self.session = Some(session);
+                self.headers = headers;
+                self.send(text(json!({"type": "connection_ack"})));
+                if self.protocol == Protocol::Legacy {
+                    self.send(self.protocol.keep_alive());
+                }
+                Flow::Continue
+            }
+            Err(e) => match self.protocol {
+                Protocol::TransportWs => Flow::Close(4403, "Forbidden".into()),
+                Protocol::Legacy => {
+                    self.send(text(
+                        json!({"type": "connection_error", "payload": e.message}),
+                    ));
+                    Flow::Close(
+                        4400,
+                        format!("Connection initialization failed: {}", e.message),
+                    )
+                }
+            },
+        }
+    }
+
+    fn start_failed(&self, id: &str, message: &str) {
+        let errors =
+            json!([{"message": message, "extensions": {"path": "$", "code": "start-failed"}}]);
+        self.send(self.protocol.error(id, errors));
+        if self.protocol == Protocol::Legacy {
+            self.send(complete(id));
+        }
+    }
+
+    fn start(&mut self, id: String, payload: Value) -> Flow {
+        let Some(session) = self.session.clone() else {
+            return match self.protocol {
+                Protocol::TransportWs => Flow::Close(4401, "Unauthorized".into()),
+                Protocol::Legacy => {
+                    self.start_failed(
+                        &id,
+                        "cannot start as connection_init failed or was not sent",
+                    );
+                    Flow::Continue
+                }
+            };
+        };
+        let mut ops = self.ops.lock().expect("operations lock");
+        if ops.contains_key(&id) {
+            drop(ops);
+            return match self.protocol {
+                Protocol::TransportWs => {
+                    Flow::Close(4409, format!("Subscriber for {id} already exists"))
+                }
+                Protocol::Legacy => {
+                    self.start_failed(&id, &format!("an operation already running has id {id:?}"));
+                    Flow::Continue
+                }
+            };
+        }
+        let req: GqlRequest = match serde_json::from_value(payload) {
+            Ok(r) => r,
+            Err(e) => {
+                drop(ops);
+                let errors = json!([{"message": e.to_string(), "extensions": {"path": "$", "code": "parse-failed"}}]);
+                self.send(self.protocol.error(&id, errors));
+                if self.protocol == Protocol::Legacy {
+                    self.send(complete(&id));
+                }
+                return Flow::Continue;
+            }
+        };
+        let task = tokio::spawn(super::live::run(super::live::Operation {
+            state: self.state.clone(),
+            protocol: self.protocol,
+            headers: self.headers.clone(),
+            session,
+            id: id.clone(),
+            req,
+            out: self.out.clone(),
+            ops: self.ops.clone(),
+        }));
+        ops.insert(id, task.abort_handle());
+        Flow::Continue
+    }
+}

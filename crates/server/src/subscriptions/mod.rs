@@ -1,0 +1,29 @@
+//! GraphQL over WebSocket on `/v1/graphql`: both sub-protocols (`graphql-transport-ws` of the
+//! graphql-ws library, and the legacy `graphql-ws` of subscriptions-transport-ws), auth at
+//! `connection_init`, queries and mutations answered once, subscriptions as live queries
+//! (`live`) that send a result only when it changed.
+
+mod connection;
+mod live;
+mod protocol;
+
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use crate::state::AppState;
+pub use protocol::Protocol;
+
+/// `GET /v1/graphql` with `Upgrade: websocket`.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let ws = ws.protocols([Protocol::TRANSPORT_WS, Protocol::LEGACY]);
+    let protocol = match ws.selected_protocol().and_then(|p| p.to_str().ok()) {
+        Some(Protocol::TRANSPORT_WS) => Protocol::TransportWs,
+        _ => Protocol::Legacy,
+    };
+    ws.on_upgrade(move |socket| connection::serve(socket, state, headers, protocol))
+}
