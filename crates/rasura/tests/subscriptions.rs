@@ -367,3 +367,81 @@ async fn bad_input_gets_the_protocols_answer_and_touches_no_other_connection() {
         json!({"type": "next", "id": "g", "payload": {"data": {"item": [{"name": "later"}]}}})
     );
 }
+
+#[tokio::test]
+async fn subscribers_of_one_query_share_one_statement_per_interval() {
+    let pg = TestCluster::start("app").await;
+    let s = engine(&pg).await;
+    insert(&s, "a", "u1").await;
+    insert(&s, "b", "u2").await;
+    // 6 subscribers on 3 connections: two users (two cohorts), one query (one poller).
+    let mut sockets = vec![];
+    for (i, user) in ["u1", "u2", "u1"].iter().enumerate() {
+        let mut ws = raw::connect(s.port, "graphql-transport-ws").await;
+        let init = json!({"type": "connection_init", "payload": {"headers": {
+            "x-hasura-admin-secret": "adm", "x-hasura-role": "user", "x-hasura-user-id": user}}});
+        raw::send(&mut ws, &init.to_string()).await;
+        assert_eq!(raw::next(&mut ws).await.unwrap()["type"], "connection_ack");
+        for j in 0..2 {
+            let sub = json!({"id": format!("{i}-{j}"), "type": "subscribe",
+                "payload": {"query": "subscription { item(order_by: {id: asc}) { name } }"}});
+            raw::send(&mut ws, &sub.to_string()).await;
+            let first = raw::next(&mut ws).await.unwrap();
+            let expected = if *user == "u1" { "a" } else { "b" };
+            assert_eq!(
+                first["payload"]["data"]["item"][0]["name"], expected,
+                "{first}"
+            );
+        }
+        sockets.push(ws);
+    }
+    let report = || async {
+        let r = s
+            .http
+            .get(s.url("/dev/subscriptions"))
+            .header("x-hasura-admin-secret", "adm")
+            .send()
+            .await
+            .unwrap();
+        r.json::<Value>().await.unwrap()
+    };
+    let before = report().await;
+    assert_eq!(
+        (
+            before["pollers"].as_u64(),
+            before["cohorts"].as_u64(),
+            before["subscribers"].as_u64()
+        ),
+        (Some(1), Some(2), Some(6)),
+        "{before}"
+    );
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let after = report().await;
+    // 200 ms interval: about 5 polls in that second, one statement each for all 6 subscribers.
+    let ran = after["statements"].as_u64().unwrap() - before["statements"].as_u64().unwrap();
+    assert!((3..=7).contains(&ran), "{ran} statements in one second");
+    // A change reaches every subscriber of the cohort it concerns.
+    insert(&s, "c", "u1").await;
+    for (i, ws) in sockets.iter_mut().enumerate() {
+        if i == 1 {
+            continue;
+        }
+        for _ in 0..2 {
+            let m = raw::next(ws).await.unwrap();
+            assert_eq!(
+                m["payload"]["data"]["item"],
+                json!([{"name": "a"}, {"name": "c"}]),
+                "{m}"
+            );
+        }
+    }
+    // Leaving empties the poller.
+    drop(sockets);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let end = report().await;
+    assert_eq!(
+        (end["pollers"].as_u64(), end["subscribers"].as_u64()),
+        (Some(0), Some(0)),
+        "{end}"
+    );
+}

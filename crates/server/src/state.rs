@@ -108,6 +108,8 @@ pub struct AppState {
     pub write_lock: Arc<tokio::sync::Mutex<()>>,
     /// The remote schemas' introspections (fetched at start, add, update and reload).
     pub remotes: Arc<RwLock<RemoteIntrospections>>,
+    /// The pollers of multiplexed live queries.
+    pub live: Arc<crate::subscriptions::multiplex::Hub>,
 }
 
 impl AppState {
@@ -121,6 +123,7 @@ impl AppState {
             engine: Arc::new(RwLock::new(Arc::new(engine))),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
             remotes,
+            live: Arc::default(),
         })
     }
 

@@ -119,7 +119,7 @@ async fn run(
         .map_err(|e| GqlError::new(e.code, "$", e.message))?;
     run_as(state, headers, &session, req, false)
         .await
-        .map(|(bytes, _)| bytes)
+        .map(|ran| ran.body)
 }
 
 /// One GraphQL request of an authenticated session (HTTP, or a WebSocket whose session was
@@ -131,7 +131,7 @@ pub(crate) async fn run_as(
     session: &rasura_ir::Session,
     req: GqlRequest,
     websocket: bool,
-) -> Result<(Vec<u8>, OperationType), GqlError> {
+) -> Result<Ran, GqlError> {
     let role = session.role.clone();
     let engine = state.engine();
     let schema = engine.schema_for(&role, session.backend_only);
@@ -180,18 +180,48 @@ pub(crate) async fn run_as(
             plan
         }
     };
-    if op.operation_type == OperationType::Subscription
-        && plan.iter().any(|(_, p)| matches!(p, RootPlan::Remote(_)))
-    {
-        return Err(GqlError::validation(
-            "$",
-            "subscription to remote server is not supported",
-        ));
+    let mut live = None;
+    if op.operation_type == OperationType::Subscription {
+        if plan.iter().any(|(_, p)| matches!(p, RootPlan::Remote(_))) {
+            return Err(GqlError::validation(
+                "$",
+                "subscription to remote server is not supported",
+            ));
+        }
+        // One statement answering the one root field: subscribers with the same statement
+        // share a poller (`subscriptions::multiplex`).
+        if let [(key, RootPlan::Sql { sql, params })] = plan.as_slice() {
+            live = Some(LiveShape {
+                key: key.clone(),
+                sql: sql.clone(),
+                params: params.clone(),
+            });
+        }
     }
     execute::execute(state, &schema, &doc, op, &vars, plan, session)
         .instrument(tracing::info_span!("execute"))
         .await
-        .map(|bytes| (bytes, op.operation_type))
+        .map(|bytes| Ran {
+            body: bytes,
+            kind: op.operation_type,
+            live,
+        })
+}
+
+/// A subscription's statement, for multiplexing: the root field's response key, the SQL and
+/// this subscriber's parameters.
+#[derive(Debug, Clone)]
+pub struct LiveShape {
+    pub key: String,
+    pub sql: String,
+    pub params: Vec<Option<String>>,
+}
+
+/// What running one request gave.
+pub(crate) struct Ran {
+    pub body: Vec<u8>,
+    pub kind: OperationType,
+    pub live: Option<LiveShape>,
 }
 
 /// Parses and validates the query against the role's schema.

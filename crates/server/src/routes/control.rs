@@ -41,7 +41,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// The control plane is for admins: the admin secret when one is set, else the admin role.
-fn require_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn require_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     if let Some(secret) = &state.config.admin_secret {
         let given = header(headers, "x-hasura-admin-secret")
             .or_else(|| header(headers, "x-hasura-access-key"));

@@ -10,6 +10,18 @@ use axum::Router;
 
 use crate::state::AppState;
 
+/// `GET /dev/subscriptions` (admin): what the multiplexed live queries hold and have run.
+async fn live_queries(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if let Err(e) = control::require_admin(&state, &headers) {
+        return e.into_response();
+    }
+    axum::Json(state.live.report()).into_response()
+}
+
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -25,6 +37,7 @@ pub fn router(state: AppState) -> Router {
             post(crate::graphql::v1alpha1).get(crate::subscriptions::upgrade),
         )
         .route("/v1/metadata", post(control::metadata))
+        .route("/dev/subscriptions", get(live_queries))
         .route("/v1/query", post(control::query))
         .route("/v2/query", post(control::query))
         .fallback(health::not_found)

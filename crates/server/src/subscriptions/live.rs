@@ -1,8 +1,6 @@
 //! An operation over the socket: a query or mutation is answered once; a subscription is a live
 //! query, re-run every refetch interval and sent only when its result changed.
 
-use std::time::Duration;
-
 use apollo_compiler::executable::OperationType;
 use axum::extract::ws::Message;
 use axum::http::HeaderMap;
@@ -10,6 +8,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::connection::Operations;
+use super::multiplex::Subscriber;
 use super::protocol::{complete, Protocol};
 use crate::graphql::GqlRequest;
 use crate::state::AppState;
@@ -25,15 +24,13 @@ pub(super) struct Operation {
     pub ops: Operations,
 }
 
-/// `HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL` (ms), 1 s by default.
-fn refetch_interval() -> Duration {
-    [
-        "RASURA_LIVE_QUERIES_REFETCH_INTERVAL",
-        "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL",
-    ]
-    .iter()
-    .find_map(|n| std::env::var(n).ok()?.parse::<u64>().ok())
-    .map_or(Duration::from_secs(1), Duration::from_millis)
+/// The root field's JSON text inside a response body `{"data":{"<key>":<root>}}`.
+fn root_text(body: &[u8], key: &str) -> Option<String> {
+    let prefix = format!("{{\"data\":{{{}:", Value::String(key.to_string()));
+    let text = std::str::from_utf8(body).ok()?;
+    text.strip_prefix(&prefix)?
+        .strip_suffix("}}")
+        .map(str::to_string)
 }
 
 pub(super) async fn run(op: Operation) {
@@ -53,19 +50,33 @@ pub(super) async fn run(op: Operation) {
                 }
                 break;
             }
-            Ok((bytes, kind)) => {
-                if last.as_ref() != Some(&bytes) {
-                    let payload: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            Ok(ran) => {
+                if last.as_ref() != Some(&ran.body) {
+                    let payload: Value = serde_json::from_slice(&ran.body).unwrap_or(Value::Null);
                     send(op.protocol.data(&op.id, payload));
-                    last = Some(bytes);
                 }
-                if kind != OperationType::Subscription {
+                if ran.kind != OperationType::Subscription {
                     send(complete(&op.id));
                     break;
                 }
+                if let Some(shape) = &ran.live {
+                    // From now on the shared poller answers; leaving it is dropping this.
+                    let _membership = op.state.live.join(
+                        &op.state.pool,
+                        shape,
+                        root_text(&ran.body, &shape.key),
+                        Subscriber {
+                            id: op.id.clone(),
+                            protocol: op.protocol,
+                            out: op.out.clone(),
+                        },
+                    );
+                    std::future::pending::<()>().await;
+                }
+                last = Some(ran.body);
             }
         }
-        tokio::time::sleep(refetch_interval()).await;
+        tokio::time::sleep(super::multiplex::refetch_interval()).await;
     }
     op.ops.lock().expect("operations lock").remove(&op.id);
 }

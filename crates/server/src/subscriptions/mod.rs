@@ -5,6 +5,7 @@
 
 mod connection;
 mod live;
+pub mod multiplex;
 mod protocol;
 
 use axum::extract::{State, WebSocketUpgrade};
