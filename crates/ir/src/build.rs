@@ -60,6 +60,7 @@ pub fn build_ir(
                         cx.select(t, f, &sets, &path, ShapeKind::Aggregate)?
                     }
                     RootField::SelectByPk(t) => cx.by_pk(t, f, &sets, &path)?,
+                    RootField::SelectStream(t) => cx.stream(t, f, &sets, &path)?,
                     RootField::ActionResult(i) => {
                         roots.push((key, cx.action_result(i, f, &fields, &path)?));
                         continue;

@@ -10,6 +10,7 @@ mod mutation;
 pub mod order_by;
 pub mod permission;
 mod remote;
+pub mod stream;
 pub mod types;
 pub mod value;
 

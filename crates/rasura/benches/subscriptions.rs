@@ -28,8 +28,20 @@ type Commits = Arc<Mutex<HashMap<(i64, i64), Instant>>>;
 
 fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
-    fields.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0) + fields.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    fields
+        .get(11)
+        .and_then(|u| u.parse::<u64>().ok())
+        .unwrap_or(0)
+        + fields
+            .get(12)
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0)
 }
 
 fn rss_kb(pid: u32, key: &str) -> u64 {
@@ -59,7 +71,12 @@ async fn main() {
         return;
     }
     let pg = TestCluster::start("app").await;
-    let s = TestServer::start(Path::new(BIN), &["--database-url", &pg.url("app"), "--admin-secret", "adm"], &[]).await;
+    let s = TestServer::start(
+        Path::new(BIN),
+        &["--database-url", &pg.url("app"), "--admin-secret", "adm"],
+        &[],
+    )
+    .await;
     let pid = s.child.id();
     let (status, body) = s
         .post("/v1/metadata", &json!({"type": "bulk", "args": [
@@ -80,16 +97,28 @@ async fn main() {
     let started = Instant::now();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     for c in 0..CONNECTIONS {
-        let mut req = format!("ws://127.0.0.1:{}/v1/graphql", s.port).into_client_request().unwrap();
-        req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+        let mut req = format!("ws://127.0.0.1:{}/v1/graphql", s.port)
+            .into_client_request()
+            .unwrap();
+        req.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
         let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
         ws.send(Message::Text(json!({"type": "connection_init", "payload": {"headers": {"x-hasura-admin-secret": "adm"}}}).to_string().into())).await.unwrap();
         for i in 0..PER_CONNECTION {
             let bucket = ((c * PER_CONNECTION + i) as i32) % BUCKETS;
             let sub = json!({"id": i.to_string(), "type": "subscribe", "payload": {"query": query, "variables": {"b": bucket}}});
-            ws.send(Message::Text(sub.to_string().into())).await.unwrap();
+            ws.send(Message::Text(sub.to_string().into()))
+                .await
+                .unwrap();
         }
-        let (commits, latencies, measuring, ready) = (commits.clone(), latencies.clone(), measuring.clone(), ready_tx.clone());
+        let (commits, latencies, measuring, ready) = (
+            commits.clone(),
+            latencies.clone(),
+            measuring.clone(),
+            ready_tx.clone(),
+        );
         tokio::spawn(async move {
             let mut firsts = 0;
             while let Some(Ok(m)) = ws.next().await {
@@ -109,11 +138,20 @@ async fn main() {
                     continue;
                 }
                 let now = Instant::now();
-                let rows = v["payload"]["data"]["item"].as_array().cloned().unwrap_or_default();
-                let newest = rows.iter().filter_map(|r| Some((r["bucket"].as_i64()?, r["val"].as_i64()?))).max_by_key(|(_, v)| *v);
+                let rows = v["payload"]["data"]["item"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let newest = rows
+                    .iter()
+                    .filter_map(|r| Some((r["bucket"].as_i64()?, r["val"].as_i64()?)))
+                    .max_by_key(|(_, v)| *v);
                 if let Some(key) = newest {
                     if let Some(at) = commits.lock().unwrap().get(&key) {
-                        latencies.lock().unwrap().push(now.duration_since(*at).as_secs_f64() * 1e3);
+                        latencies
+                            .lock()
+                            .unwrap()
+                            .push(now.duration_since(*at).as_secs_f64() * 1e3);
                     }
                 }
             }
@@ -124,12 +162,20 @@ async fn main() {
     }
     let setup = started.elapsed();
     let held = report(&s).await;
-    println!("subscribed {} in {:.1} s: {held}", CONNECTIONS * PER_CONNECTION, setup.as_secs_f64());
+    println!(
+        "subscribed {} in {:.1} s: {held}",
+        CONNECTIONS * PER_CONNECTION,
+        setup.as_secs_f64()
+    );
 
     // Steady updates: one bucket's rows each tick, values increasing per bucket.
     let client = pg.client("app").await;
     measuring.store(true, std::sync::atomic::Ordering::Relaxed);
-    let (cpu0, st0, t0) = (cpu_ticks(pid), report(&s).await["statements"].as_u64().unwrap(), Instant::now());
+    let (cpu0, st0, t0) = (
+        cpu_ticks(pid),
+        report(&s).await["statements"].as_u64().unwrap(),
+        Instant::now(),
+    );
     let mut values: HashMap<i64, i64> = HashMap::new();
     let mut tick = tokio::time::interval(Duration::from_millis(1000 / UPDATES_PER_SEC));
     let mut n = 0i64;
@@ -141,7 +187,10 @@ async fn main() {
         let v = values.entry(bucket).or_insert(0);
         *v += 1;
         client
-            .execute("UPDATE item SET val = $2 WHERE bucket = $1::int8::int4", &[&bucket, &*v])
+            .execute(
+                "UPDATE item SET val = $2 WHERE bucket = $1::int8::int4",
+                &[&bucket, &*v],
+            )
             .await
             .unwrap();
         commits.lock().unwrap().insert((bucket, *v), Instant::now());
@@ -155,7 +204,11 @@ async fn main() {
     let cpu = (cpu_ticks(pid) - cpu0) as f64 / ticks_per_sec / secs;
     let mut lat = latencies.lock().unwrap().clone();
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let pct = |p: f64| lat.get(((lat.len() as f64 - 1.0) * p) as usize).copied().unwrap_or(f64::NAN);
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 - 1.0) * p) as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
     println!(
         "steady {STEADY:?}: {n} updates ({UPDATES_PER_SEC}/s), {} messages measured; statements {:.2}/s; engine CPU {:.0} % of a core; RSS idle {} MB, peak {} MB (VmHWM {} MB); commit->client p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
         lat.len(),

@@ -445,3 +445,94 @@ async fn subscribers_of_one_query_share_one_statement_per_interval() {
         "{end}"
     );
 }
+
+#[tokio::test]
+async fn streaming_subscriptions_send_batches_past_the_cursor() {
+    let pg = TestCluster::start("app").await;
+    let s = engine(&pg).await;
+    insert(&s, "a", "u1").await;
+    insert(&s, "b", "u1").await;
+    insert(&s, "x", "u2").await;
+    let mut ws = raw::connect(s.port, "graphql-transport-ws").await;
+    let init = json!({"type": "connection_init", "payload": {"headers": {
+        "x-hasura-admin-secret": "adm", "x-hasura-role": "user", "x-hasura-user-id": "u1"}}});
+    raw::send(&mut ws, &init.to_string()).await;
+    assert_eq!(raw::next(&mut ws).await.unwrap()["type"], "connection_ack");
+    let sub = json!({"id": "s", "type": "subscribe", "payload": {
+        "query": "subscription ($from: Int!) { item_stream(batch_size: 1, cursor: {initial_value: {id: $from}}) { id name } }",
+        "variables": {"from": 0}}});
+    raw::send(&mut ws, &sub.to_string()).await;
+    // One row per batch, in cursor order, only rows the role may see; the cursor stays inside.
+    let data = |m: Value| m["payload"]["data"]["item_stream"].clone();
+    assert_eq!(
+        data(raw::next(&mut ws).await.unwrap()),
+        json!([{"id": 1, "name": "a"}])
+    );
+    assert_eq!(
+        data(raw::next(&mut ws).await.unwrap()),
+        json!([{"id": 2, "name": "b"}])
+    );
+    insert(&s, "c", "u1").await;
+    assert_eq!(
+        data(raw::next(&mut ws).await.unwrap()),
+        json!([{"id": 4, "name": "c"}])
+    );
+    // Streams are for subscriptions only.
+    let (_, body) = s
+        .post("/v1/graphql", &json!({"query": "{ item_stream(batch_size: 1, cursor: {initial_value: {id: 0}}) { id } }"}), &[("x-hasura-admin-secret", "adm")])
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "validation-failed",
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn an_async_action_result_arrives_by_subscription() {
+    let pg = TestCluster::start("app").await;
+    let s = engine(&pg).await;
+    // A handler that takes a moment.
+    let handler = rasura_test_support::http_stub(|_| async {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        (200, vec![], json!({"greeting": "done"}).to_string())
+    })
+    .await;
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "bulk", "args": [
+                {"type": "set_custom_types", "args": {"objects": [{"name": "Greeting", "fields": [{"name": "greeting", "type": "String!"}]}]}},
+                {"type": "create_action", "args": {"name": "slowHello", "definition": {"kind": "asynchronous", "type": "mutation",
+                    "output_type": "Greeting", "handler": handler, "arguments": []}}}
+            ]}),
+            &[("x-hasura-admin-secret", "adm")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "mutation { slowHello }"}),
+            &[("x-hasura-admin-secret", "adm")],
+        )
+        .await;
+    let id = body["data"]["slowHello"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    let mut ws = raw::connect(s.port, "graphql-ws").await;
+    raw::send(&mut ws, &raw::init()).await;
+    assert_eq!(raw::next(&mut ws).await.unwrap()["type"], "connection_ack");
+    let sub = json!({"id": "a", "type": "start", "payload": {
+        "query": "subscription ($id: uuid!) { slowHello(id: $id) { id output { greeting } } }", "variables": {"id": id}}});
+    raw::send(&mut ws, &sub.to_string()).await;
+    // Pending first (no output yet), then the result once the handler answered.
+    let mut outputs = vec![];
+    while outputs.last() != Some(&json!({"greeting": "done"})) {
+        let m = raw::next(&mut ws).await.unwrap();
+        assert_eq!(m["type"], "data", "{m}");
+        assert_eq!(m["payload"]["data"]["slowHello"]["id"], id.as_str(), "{m}");
+        outputs.push(m["payload"]["data"]["slowHello"]["output"].clone());
+        assert!(outputs.len() <= 2, "{outputs:?}");
+    }
+}

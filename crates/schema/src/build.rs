@@ -285,6 +285,8 @@ fn table_info(t: &ResolvedTable) -> TableInfo {
 pub(crate) struct SdlWriter {
     pub(crate) types: String,
     pub(crate) query_fields: String,
+    /// Fields only the subscription root has (`<t>_stream`).
+    pub(crate) subscription_fields: String,
     pub(crate) mutation_fields: String,
     scalars: BTreeSet<String>,
     pub(crate) comparison_types: BTreeMap<String, bool>,
@@ -352,6 +354,7 @@ impl SdlWriter {
                 names.object
             );
             roots.insert(select, RootField::Select(idx));
+            self.stream_field(info, &names, &cols, idx, roots);
         }
         if info.allow_aggregations && allows_root(&info.perms, "select_aggregate") {
             let _ = writeln!(
@@ -620,7 +623,14 @@ impl SdlWriter {
                 .push_str("  no_queries_available: String!\n");
         }
         let _ = write!(out, "type query_root {{\n{}}}\n", self.query_fields);
-        let _ = write!(out, "type subscription_root {{\n{}}}\n", self.query_fields);
+        if !self.subscription_fields.is_empty() {
+            out.push_str("\"ordering argument of a cursor\"\nenum cursor_ordering {\n  \"ascending ordering of the cursor\"\n  ASC\n  \"descending ordering of the cursor\"\n  DESC\n}\n");
+        }
+        let _ = write!(
+            out,
+            "type subscription_root {{\n{}{}}}\n",
+            self.query_fields, self.subscription_fields
+        );
         if !self.mutation_fields.is_empty() {
             let _ = write!(out, "type mutation_root {{\n{}}}\n", self.mutation_fields);
         }
@@ -629,6 +639,36 @@ impl SdlWriter {
 }
 
 impl SdlWriter {
+    /// `<t>_stream(batch_size, cursor, where)` and its cursor input types.
+    fn stream_field(
+        &mut self,
+        info: &TableInfo,
+        names: &TypeNames,
+        cols: &[&ColumnInfo],
+        idx: usize,
+        roots: &mut HashMap<String, RootField>,
+    ) {
+        let base = &info.type_name;
+        let stream = format!("{base}_stream");
+        if cols.is_empty() || roots.contains_key(&stream) {
+            return;
+        }
+        let _ = writeln!(
+            self.subscription_fields,
+            "  \"fetch data from the table in a streaming manner: \\\"{base}\\\"\"\n  {stream}(batch_size: Int!, cursor: [{base}_stream_cursor_input]!, where: {}): [{}!]!",
+            names.bool_exp, names.object
+        );
+        let _ = writeln!(
+            self.types,
+            "\"Streaming cursor of the table \\\"{base}\\\"\"\ninput {base}_stream_cursor_input {{\n  initial_value: {base}_stream_cursor_value_input!\n  ordering: cursor_ordering\n}}\n\"Initial value of the column from where the streaming should start\"\ninput {base}_stream_cursor_value_input {{"
+        );
+        for c in cols {
+            let _ = writeln!(self.types, "  {}: {}", c.field, c.scalar);
+        }
+        self.types.push_str("}\n");
+        roots.insert(stream, RootField::SelectStream(idx));
+    }
+
     /// A tracked function's root fields: `<f>(args: <f>_args!, ...)` and `<f>_aggregate`.
     fn function(
         &mut self,

@@ -53,6 +53,8 @@ pub enum RootField {
     /// The stored result of an asynchronous action call.
     ActionResult(usize),
     FunctionAggregate(usize),
+    /// `<t>_stream` (subscriptions only).
+    SelectStream(usize),
     /// A root field of a remote schema (index into `RoleSchema::remotes`).
     Remote(usize),
     /// The namespace field of a remote schema.

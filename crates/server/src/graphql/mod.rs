@@ -117,7 +117,7 @@ async fn run(
     let session = crate::auth::authenticate(&state.config, headers, &request, set_cookies)
         .await
         .map_err(|e| GqlError::new(e.code, "$", e.message))?;
-    run_as(state, headers, &session, req, false)
+    run_as(state, headers, &session, req, Channel::Http)
         .await
         .map(|ran| ran.body)
 }
@@ -130,8 +130,9 @@ pub(crate) async fn run_as(
     headers: &HeaderMap,
     session: &rasura_ir::Session,
     req: GqlRequest,
-    websocket: bool,
+    channel: Channel,
 ) -> Result<Ran, GqlError> {
+    let websocket = !matches!(channel, Channel::Http);
     let role = session.role.clone();
     let engine = state.engine();
     let schema = engine.schema_for(&role, session.backend_only);
@@ -151,14 +152,40 @@ pub(crate) async fn run_as(
         }
     };
     let op = select_operation(&doc, req.operation_name.as_deref(), websocket)?;
-    let vars = coerce_variables(&schema, op, &req.variables)?;
+    let mut vars = coerce_variables(&schema, op, &req.variables)?;
+    // Subscriptions plan afresh (their statements are shared by the multiplexer instead), and a
+    // stream's advanced cursor comes in through a reserved variable.
+    let subscription = op.operation_type == OperationType::Subscription;
+    if let Channel::WebSocket {
+        stream_cursor: Some(c),
+    } = &channel
+    {
+        vars.insert(rasura_ir::stream::STREAM_CURSOR_VAR.to_string(), c.clone());
+    }
     let key = plan_cache::PlanKey::new(session, &req.query, req.operation_name.as_deref(), &vars);
-    let cached = engine.plans.get(&key);
+    let cached = if subscription {
+        None
+    } else {
+        engine.plans.get(&key)
+    };
+    let mut stream = None;
     let plan = match cached.as_ref().and_then(|c| c.instantiate(&vars)) {
         Some(plan) => plan,
         None => {
             limits::check_shape(&doc, &op.selection_set, &state.config.limits)?;
             let ir = build_ir(&schema, &doc, op, &vars, session)?;
+            stream = ir.roots.iter().find_map(|(key, root)| match root {
+                rasura_ir::Root::Select(s) => match &s.shape {
+                    rasura_ir::Shape::Rows(f)
+                        if f.iter()
+                            .any(|(k, _)| k == rasura_ir::stream::STREAM_CURSOR_KEY) =>
+                    {
+                        Some(key.clone())
+                    }
+                    _ => None,
+                },
+                _ => None,
+            });
             let rcx = RequestContext {
                 schema: &schema,
                 session,
@@ -166,7 +193,7 @@ pub(crate) async fn run_as(
                 headers,
             };
             let plan = plan(&ir, state.config.stringify_numeric, &rcx);
-            if cached.is_none() {
+            if cached.is_none() && !subscription {
                 let marked = plan_cache::marked_variables(&vars);
                 let template = match rasura_ir::build_ir(&schema, &doc, op, &marked, session) {
                     Ok(ir) => plan_cache::template(
@@ -190,7 +217,7 @@ pub(crate) async fn run_as(
         }
         // One statement answering the one root field: subscribers with the same statement
         // share a poller (`subscriptions::multiplex`).
-        if let [(key, RootPlan::Sql { sql, params })] = plan.as_slice() {
+        if let ([(key, RootPlan::Sql { sql, params })], None) = (plan.as_slice(), &stream) {
             live = Some(LiveShape {
                 key: key.clone(),
                 sql: sql.clone(),
@@ -205,6 +232,7 @@ pub(crate) async fn run_as(
             body: bytes,
             kind: op.operation_type,
             live,
+            stream,
         })
 }
 
@@ -222,6 +250,17 @@ pub(crate) struct Ran {
     pub body: Vec<u8>,
     pub kind: OperationType,
     pub live: Option<LiveShape>,
+    /// The response key of a streaming root field (rows carry their cursor values).
+    pub stream: Option<String>,
+}
+
+/// Where a request came from.
+pub(crate) enum Channel {
+    Http,
+    /// A WebSocket: subscriptions allowed; a stream's cursor carried over from its last batch.
+    WebSocket {
+        stream_cursor: Option<Value>,
+    },
 }
 
 /// Parses and validates the query against the role's schema.

@@ -10,8 +10,9 @@ use tokio::sync::mpsc;
 use super::connection::Operations;
 use super::multiplex::Subscriber;
 use super::protocol::{complete, Protocol};
-use crate::graphql::GqlRequest;
+use crate::graphql::{Channel, GqlRequest};
 use crate::state::AppState;
+use rasura_ir::stream::STREAM_CURSOR_KEY;
 
 pub(super) struct Operation {
     pub state: AppState,
@@ -38,8 +39,12 @@ pub(super) async fn run(op: Operation) {
         let _ = op.out.send(m);
     };
     let mut last: Option<Vec<u8>> = None;
+    let mut cursor: Option<Value> = None;
     loop {
-        match crate::graphql::run_as(&op.state, &op.headers, &op.session, op.req.clone(), true)
+        let channel = Channel::WebSocket {
+            stream_cursor: cursor.clone(),
+        };
+        match crate::graphql::run_as(&op.state, &op.headers, &op.session, op.req.clone(), channel)
             .await
         {
             Err(e) => {
@@ -49,6 +54,28 @@ pub(super) async fn run(op: Operation) {
                     send(complete(&op.id));
                 }
                 break;
+            }
+            Ok(ran) if ran.stream.is_some() => {
+                // A stream: each non-empty batch goes out, and the cursor moves past it.
+                let key = ran.stream.as_deref().unwrap_or_default();
+                let mut payload: Value = serde_json::from_slice(&ran.body).unwrap_or(Value::Null);
+                if let Some(Value::Array(rows)) =
+                    payload.get_mut("data").and_then(|d| d.get_mut(key))
+                {
+                    for row in rows.iter_mut() {
+                        if let Some(c) = row
+                            .as_object_mut()
+                            .and_then(|r| r.remove(STREAM_CURSOR_KEY))
+                        {
+                            cursor = Some(c);
+                        }
+                    }
+                    if !rows.is_empty() {
+                        send(op.protocol.data(&op.id, payload));
+                    }
+                } else {
+                    send(op.protocol.data(&op.id, payload));
+                }
             }
             Ok(ran) => {
                 if last.as_ref() != Some(&ran.body) {
