@@ -30,3 +30,14 @@ if [ -n "$major" ] && [ ! -f "/usr/share/postgresql/$major/extension/postgis.con
   echo "setup: installing PostGIS for PostgreSQL $major"
   apt_install "postgresql-$major-postgis-3" || echo "setup: PostGIS not installed; the conformance cases that need it will fail" >&2
 fi
+
+# The interop tests run real clients: node/npm (../shared/interop/clients) and a Python venv
+# (the tutorial's backend, ../shared/interop/seed-python-backend).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing Node.js and npm"
+  apt_install nodejs npm || echo "setup: Node.js not installed; the WebSocket client tests will fail" >&2
+fi
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  echo "setup: installing python3-venv"
+  apt_install python3-venv || echo "setup: python3-venv not installed; the tutorial backend tests will fail" >&2
+fi
