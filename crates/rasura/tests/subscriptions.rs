@@ -536,3 +536,46 @@ async fn an_async_action_result_arrives_by_subscription() {
         assert!(outputs.len() <= 2, "{outputs:?}");
     }
 }
+
+#[tokio::test]
+async fn a_socket_closes_when_its_jwt_expires() {
+    const KEY: &str = "a-test-secret-of-at-least-thirty-two-bytes";
+    let pg = TestCluster::start("app").await;
+    let jwt = json!({"type": "HS256", "key": KEY}).to_string();
+    let s = TestServer::start(
+        Path::new(BIN),
+        &[
+            "--database-url",
+            &pg.url("app"),
+            "--admin-secret",
+            "adm",
+            "--jwt-secret",
+            &jwt,
+        ],
+        &[],
+    )
+    .await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({"exp": now + 2, "https://hasura.io/jwt/claims": {
+        "x-hasura-allowed-roles": ["user"], "x-hasura-default-role": "user", "x-hasura-user-id": "u1"}});
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(KEY.as_bytes()),
+    )
+    .unwrap();
+    let mut ws = raw::connect(s.port, "graphql-transport-ws").await;
+    let init = json!({"type": "connection_init", "payload": {"headers": {"Authorization": format!("Bearer {token}")}}});
+    raw::send(&mut ws, &init.to_string()).await;
+    assert_eq!(raw::next(&mut ws).await.unwrap()["type"], "connection_ack");
+    let started = Instant::now();
+    assert_eq!(raw::next(&mut ws).await, Err(4403));
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -305,6 +305,17 @@ pub fn session(
     token: &str,
     requested: Option<&str>,
 ) -> Result<Session, AuthError> {
+    let claims = verify(cfg, token)?;
+    session_from_claims(cfg, &claims, requested)
+}
+
+/// When a verified token expires (its `exp`, seconds since the epoch), if it says.
+pub fn expiry(cfg: &JwtConfig, token: &str) -> Option<u64> {
+    verify(cfg, token).ok()?.get("exp")?.as_u64()
+}
+
+/// Checks `token`'s signature, time claims, audience and issuer; returns its claims.
+fn verify(cfg: &JwtConfig, token: &str) -> Result<Value, AuthError> {
     let mut v = Validation::new(cfg.algorithm);
     v.leeway = cfg.allowed_skew;
     v.validate_nbf = true;
@@ -366,6 +377,15 @@ pub fn session(
             return Err(err("invalid-jwt", "Could not verify JWT: JWTNotInIssuer"));
         }
     }
+    Ok(claims)
+}
+
+/// The session the verified `claims` give.
+fn session_from_claims(
+    cfg: &JwtConfig,
+    claims: &Value,
+    requested: Option<&str>,
+) -> Result<Session, AuthError> {
     let hasura = match (&cfg.claims_map, &cfg.claims_namespace_path) {
         (Some(map), _) => Some(mapped_claims(map, &claims)?),
         (None, Some(path)) => json_path(&claims, path),

@@ -38,6 +38,8 @@ struct Conn {
     /// The headers operations run with: `connection_init`'s, then the upgrade request's.
     headers: HeaderMap,
     session: Option<rasura_ir::Session>,
+    /// When the session's JWT expires: the socket closes then.
+    expires: Option<tokio::time::Instant>,
     inits: u32,
     ops: Operations,
     out: mpsc::UnboundedSender<Message>,
@@ -62,6 +64,7 @@ pub(super) async fn serve(
         upgrade_headers,
         headers: HeaderMap::new(),
         session: None,
+        expires: None,
         inits: 0,
         ops: Arc::default(),
         out,
@@ -100,6 +103,10 @@ pub(super) async fn serve(
                 if socket.send(protocol.keep_alive()).await.is_err() {
                     break;
                 }
+            }
+            _ = tokio::time::sleep_until(conn.expires.unwrap_or_else(tokio::time::Instant::now)), if conn.expires.is_some() => {
+                let _ = socket.send(close(4403, "Forbidden: the JWT expired")).await;
+                break;
             }
             _ = &mut init_deadline, if waiting_for_init => {
                 let _ = socket.send(close(4408, "Connection initialisation timeout")).await;
@@ -201,6 +208,7 @@ impl Conn {
             .await
         {
             Ok(session) => {
+                self.expires = self.jwt_expiry(&headers);
                 self.session = Some(session);
                 self.headers = headers;
                 self.send(text(json!({"type": "connection_ack"})));
@@ -222,6 +230,23 @@ impl Conn {
                 }
             },
         }
+    }
+
+    /// The expiry of the JWT the session came from (none when the admin secret was used).
+    fn jwt_expiry(&self, headers: &HeaderMap) -> Option<tokio::time::Instant> {
+        let jwt = self.state.config.jwt.as_ref()?;
+        if headers.contains_key("x-hasura-admin-secret")
+            || headers.contains_key("x-hasura-access-key")
+        {
+            return None;
+        }
+        let token = crate::jwt::token(jwt, headers).ok()??;
+        let exp = crate::jwt::expiry(jwt, &token)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        Some(tokio::time::Instant::now() + Duration::from_secs(exp.saturating_sub(now)))
     }
 
     fn start_failed(&self, id: &str, message: &str) {
