@@ -387,8 +387,8 @@ fn session_from_claims(
     requested: Option<&str>,
 ) -> Result<Session, AuthError> {
     let hasura = match (&cfg.claims_map, &cfg.claims_namespace_path) {
-        (Some(map), _) => Some(mapped_claims(map, &claims)?),
-        (None, Some(path)) => json_path(&claims, path),
+        (Some(map), _) => Some(mapped_claims(map, claims)?),
+        (None, Some(path)) => json_path(claims, path),
         (None, None) => claims.get(&cfg.claims_namespace).cloned(),
     }
     .ok_or_else(|| {
