@@ -384,6 +384,94 @@ pub fn delete_event_trigger(
     Ok(table)
 }
 
+/// `pause_event_trigger_cleanups` / `resume_event_trigger_cleanups`: sets `cleanup_config.paused`
+/// of the triggers named by `{"event_triggers": {"sources": "*" | [names]} | [{"source_name"?,
+/// "event_triggers": [names]}]}`. Named triggers must exist and have a cleanup config; the
+/// source forms skip triggers without one.
+pub fn set_cleanups_paused(
+    md: &mut Metadata,
+    args: &Value,
+    paused: bool,
+) -> Result<(), MetadataError> {
+    let which = args
+        .get("event_triggers")
+        .ok_or_else(|| MetadataError::Parse("key \"event_triggers\" not found".into()))?;
+    // (source, Some(names)) for named triggers, (source, None) for every trigger of the source.
+    let mut wanted: Vec<(String, Option<Vec<String>>)> = vec![];
+    match which {
+        Value::Object(m) => match m.get("sources") {
+            Some(Value::String(s)) if s == "*" => {
+                wanted.extend(md.sources.iter().map(|src| (src.name.clone(), None)));
+            }
+            Some(Value::Array(names)) if !names.is_empty() => {
+                for n in names {
+                    let n = n.as_str().ok_or_else(|| MetadataError::Parse("source can be * or a list of source names".into()))?;
+                    md.source(n).map_err(|_| MetadataError::NotExists(format!("source with name {n} does not exists")))?;
+                    wanted.push((n.to_string(), None));
+                }
+            }
+            _ => return Err(MetadataError::Parse("source can be * or a list of source names".into())),
+        },
+        Value::Array(list) if !list.is_empty() => {
+            for q in list {
+                let source = q.get("source_name").and_then(Value::as_str).unwrap_or(DEFAULT_SOURCE).to_string();
+                let names: Vec<String> = q
+                    .get("event_triggers")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                    .ok_or_else(|| MetadataError::Parse("key \"event_triggers\" not found".into()))?;
+                wanted.push((source, Some(names)));
+            }
+        }
+        _ => {
+            return Err(MetadataError::Parse(
+                "The event trigger cleanup argument should either be \"*\", list of sources or list of event trigger qualifiers".into(),
+            ))
+        }
+    }
+    for (source, names) in wanted {
+        let src = md.source_mut(&source)?;
+        if let Some(names) = &names {
+            for n in names {
+                let has = src
+                    .tables
+                    .iter()
+                    .flat_map(|t| &t.event_triggers)
+                    .find(|e| e.get("name").and_then(Value::as_str) == Some(n));
+                match has {
+                    None => {
+                        return Err(MetadataError::NotExists(format!(
+                            "event trigger \"{n}\" does not exist"
+                        )))
+                    }
+                    Some(e) if e.get("cleanup_config").is_none() => {
+                        return Err(MetadataError::NotExists(format!(
+                            "cleanup config does not exist for {n}"
+                        )))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        for t in &mut src.tables {
+            for e in &mut t.event_triggers {
+                let name = e
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                if names.as_ref().is_some_and(|n| !n.contains(&name)) {
+                    continue;
+                }
+                if let Some(Value::Object(c)) = e.get_mut("cleanup_config") {
+                    c.insert("paused".into(), Value::Bool(paused));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,6 +517,41 @@ mod tests {
         let t = &md.source(DEFAULT_SOURCE).unwrap().tables[0];
         assert_eq!(t.event_triggers.len(), 1);
         assert_eq!(t.event_triggers[0]["webhook"], "http://h/x");
+    }
+
+    #[test]
+    fn cleanups_pause_and_resume() {
+        let mut md = md_with_user();
+        create_event_trigger(
+            &mut md,
+            args(json!({"name": "a", "table": "user", "webhook": "http://h", "insert": {"columns": "*"},
+                "cleanup_config": {"schedule": "0 0 * * *", "clear_older_than": 24}})),
+        )
+        .unwrap();
+        create_event_trigger(&mut md, args(json!({"name": "b", "table": "user", "webhook": "http://h", "insert": {"columns": "*"}}))).unwrap();
+        let paused = |md: &Metadata| {
+            md.source(DEFAULT_SOURCE).unwrap().tables[0].event_triggers[0]["cleanup_config"]
+                ["paused"]
+                .clone()
+        };
+        set_cleanups_paused(
+            &mut md,
+            &json!({"event_triggers": [{"event_triggers": ["a"]}]}),
+            true,
+        )
+        .unwrap();
+        assert_eq!(paused(&md), json!(true));
+        set_cleanups_paused(&mut md, &json!({"event_triggers": {"sources": "*"}}), false).unwrap();
+        assert_eq!(paused(&md), json!(false));
+        let e = set_cleanups_paused(
+            &mut md,
+            &json!({"event_triggers": [{"event_triggers": ["b"]}]}),
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "not-exists");
+        let e = set_cleanups_paused(&mut md, &json!({"event_triggers": "x"}), true).unwrap_err();
+        assert_eq!(e.code(), "parse-failed");
     }
 
     #[test]

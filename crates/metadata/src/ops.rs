@@ -54,6 +54,12 @@ pub fn apply(md: &mut Metadata, op: &str, args: Value) -> Result<Option<Applied>
             crate::actions::drop_action_permission(md, args).map(|()| Applied::Changed)
         }
         "untrack_function" => untrack_function(md, parse_function_args(args)?),
+        "pause_event_trigger_cleanups" => {
+            crate::event_triggers::set_cleanups_paused(md, &args, true).map(|()| Applied::Changed)
+        }
+        "resume_event_trigger_cleanups" => {
+            crate::event_triggers::set_cleanups_paused(md, &args, false).map(|()| Applied::Changed)
+        }
         "create_remote_relationship" => {
             crate::remote_relationships::create(md, args, false).map(|()| Applied::Changed)
         }
