@@ -14,10 +14,37 @@ use super::protocol::{close, complete, text, Protocol};
 use crate::graphql::GqlRequest;
 use crate::state::AppState;
 
-/// How long `graphql-transport-ws` waits for `connection_init`.
-const INIT_TIMEOUT: Duration = Duration::from_secs(3);
-/// Keep-alive period.
-const KEEP_ALIVE: Duration = Duration::from_secs(5);
+/// Seconds from the first of `names` that is set to a positive number, else `default`.
+fn seconds(names: [&str; 2], default: u64) -> Duration {
+    let secs = names
+        .iter()
+        .find_map(|n| std::env::var(n).ok()?.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(default);
+    Duration::from_secs(secs)
+}
+
+/// How long `graphql-transport-ws` waits for `connection_init` (default 3 s).
+fn init_timeout() -> Duration {
+    seconds(
+        [
+            "RASURA_WEBSOCKET_CONNECTION_INIT_TIMEOUT",
+            "HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT",
+        ],
+        3,
+    )
+}
+
+/// Keep-alive period (default 5 s).
+fn keep_alive() -> Duration {
+    seconds(
+        [
+            "RASURA_WEBSOCKET_KEEPALIVE",
+            "HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE",
+        ],
+        5,
+    )
+}
 
 /// Upgrade-request headers that say nothing about the client.
 const WS_HEADERS: [&str; 5] = [
@@ -69,9 +96,9 @@ pub(super) async fn serve(
         ops: Arc::default(),
         out,
     };
-    let init_deadline = tokio::time::sleep(INIT_TIMEOUT);
+    let init_deadline = tokio::time::sleep(init_timeout());
     tokio::pin!(init_deadline);
-    let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
+    let mut keep_alive = tokio::time::interval(keep_alive());
     keep_alive.reset();
     loop {
         let waiting_for_init = protocol == Protocol::TransportWs && conn.session.is_none();
