@@ -10,11 +10,6 @@ use rasura_resolve::ResolvedEventTrigger;
 use crate::payload;
 use crate::store::{Attempt, ClaimedEvent, Outcome};
 
-/// The `User-Agent` sent with every event, as Hasura names itself.
-pub fn user_agent() -> String {
-    format!("hasura-graphql-engine/{}", rasura_metadata::COMPAT_VERSION)
-}
-
 /// POSTs `e` to `t`'s webhook and records the attempt.
 pub async fn deliver(
     http: &reqwest::Client,
@@ -22,7 +17,7 @@ pub async fn deliver(
     e: &ClaimedEvent,
 ) -> Attempt {
     let body = payload::body(e, t.num_retries);
-    let request_log = payload::request_log(&body, &t.headers, &user_agent());
+    let request_log = payload::request_log(&body, &t.headers, &rasura_metadata::user_agent());
     let mut req = http
         .post(&t.webhook)
         .timeout(Duration::from_secs(t.timeout_sec.max(1) as u64));
@@ -34,7 +29,7 @@ pub async fn deliver(
     }
     let req = req
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(reqwest::header::USER_AGENT, user_agent())
+        .header(reqwest::header::USER_AGENT, rasura_metadata::user_agent())
         .body(body);
     let (status, response_log, outcome) = match req.send().await {
         Ok(resp) => {

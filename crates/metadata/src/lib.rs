@@ -3,6 +3,11 @@
 /// The Hasura version this engine answers as (`/v1/version`, the events' `User-Agent`).
 pub const COMPAT_VERSION: &str = "v2.48.0";
 
+/// The `User-Agent` of every request the engine makes to a webhook or remote, as Hasura names itself.
+pub fn user_agent() -> String {
+    format!("hasura-graphql-engine/{COMPAT_VERSION}")
+}
+
 pub mod actions;
 pub mod document;
 pub mod error;

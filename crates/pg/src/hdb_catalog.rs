@@ -14,15 +14,21 @@ pub const CATALOG_VERSION: &str = "48";
 /// The id of the single row of `hdb_catalog.hdb_metadata`.
 const METADATA_ROW_ID: i32 = 1;
 
+/// Takes the transaction-scoped advisory lock that serialises engines changing `hdb_catalog`
+/// objects (the catalog's DDL, the event triggers' functions) at start.
+pub async fn lock(tx: &impl GenericClient) -> Result<(), PgError> {
+    tx.batch_execute("SELECT pg_advisory_xact_lock(7358237801)")
+        .await
+        .map_err(|e| PgError::from_db(e, None))
+}
+
 /// Creates `hdb_catalog` if needed (serialised across engine instances by an advisory lock).
 pub async fn ensure(client: &mut deadpool_postgres::Object) -> Result<(), PgError> {
     let tx = client
         .transaction()
         .await
         .map_err(|e| PgError::from_db(e, None))?;
-    tx.batch_execute("SELECT pg_advisory_xact_lock(7358237801)")
-        .await
-        .map_err(|e| PgError::from_db(e, None))?;
+    lock(&*tx).await?;
     tx.batch_execute(CATALOG_DDL)
         .await
         .map_err(|e| PgError::from_db(e, Some(CATALOG_DDL)))?;

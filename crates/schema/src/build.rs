@@ -206,7 +206,7 @@ pub fn build_schema_for(
     let sdl = w.finish();
     let schema =
         Schema::parse_and_validate(sdl, "schema.graphql").map_err(|e| e.errors.to_string())?;
-    let schema = share_query_fields(schema);
+    let schema = crate::subscription::share_query_fields(schema);
     let implementers = schema.implementers_map();
     Ok(RoleSchema {
         role: role.to_string(),
@@ -223,31 +223,6 @@ pub fn build_schema_for(
         remote_conflicts,
         remote_rels,
     })
-}
-
-/// Gives `subscription_root` every field of `query_root` ahead of its own (the `_stream`
-/// fields): the field definitions are shared nodes, so the copy costs pointers, not a second
-/// parse of every root field. The result stays valid: the fields were validated on the query root.
-fn share_query_fields(
-    schema: apollo_compiler::validation::Valid<Schema>,
-) -> apollo_compiler::validation::Valid<Schema> {
-    use apollo_compiler::schema::ExtendedType;
-    let mut schema = schema.into_inner();
-    let query_fields = match schema.types.get("query_root") {
-        Some(ExtendedType::Object(q)) => q.fields.clone(),
-        _ => return apollo_compiler::validation::Valid::assume_valid(schema),
-    };
-    if let Some(ExtendedType::Object(sub)) = schema.types.get_mut("subscription_root") {
-        let sub = sub.make_mut();
-        let own: Vec<_> = sub
-            .fields
-            .drain(..)
-            .filter(|(name, _)| name.as_str() != "no_queries_available")
-            .collect();
-        sub.fields = query_fields;
-        sub.fields.extend(own);
-    }
-    apollo_compiler::validation::Valid::assume_valid(schema)
 }
 
 fn table_info(t: &ResolvedTable) -> TableInfo {
@@ -649,17 +624,7 @@ impl SdlWriter {
                 .push_str("  no_queries_available: String!\n");
         }
         let _ = write!(out, "type query_root {{\n{}}}\n", self.query_fields);
-        if !self.subscription_fields.is_empty() {
-            out.push_str("\"ordering argument of a cursor\"\nenum cursor_ordering {\n  \"ascending ordering of the cursor\"\n  ASC\n  \"descending ordering of the cursor\"\n  DESC\n}\n");
-        }
-        // Only the subscription-only fields here: the query root's fields are shared into it
-        // after parsing (`share_query_fields`), not parsed twice.
-        let own = if self.subscription_fields.is_empty() {
-            "  no_queries_available: String!\n"
-        } else {
-            &self.subscription_fields
-        };
-        let _ = write!(out, "type subscription_root {{\n{own}}}\n");
+        self.subscription_root(&mut out);
         if !self.mutation_fields.is_empty() {
             let _ = write!(out, "type mutation_root {{\n{}}}\n", self.mutation_fields);
         }
@@ -668,36 +633,6 @@ impl SdlWriter {
 }
 
 impl SdlWriter {
-    /// `<t>_stream(batch_size, cursor, where)` and its cursor input types.
-    fn stream_field(
-        &mut self,
-        info: &TableInfo,
-        names: &TypeNames,
-        cols: &[&ColumnInfo],
-        idx: usize,
-        roots: &mut HashMap<String, RootField>,
-    ) {
-        let base = &info.type_name;
-        let stream = format!("{base}_stream");
-        if cols.is_empty() || roots.contains_key(&stream) {
-            return;
-        }
-        let _ = writeln!(
-            self.subscription_fields,
-            "  \"fetch data from the table in a streaming manner: \\\"{base}\\\"\"\n  {stream}(batch_size: Int!, cursor: [{base}_stream_cursor_input]!, where: {}): [{}!]!",
-            names.bool_exp, names.object
-        );
-        let _ = writeln!(
-            self.types,
-            "\"Streaming cursor of the table \\\"{base}\\\"\"\ninput {base}_stream_cursor_input {{\n  initial_value: {base}_stream_cursor_value_input!\n  ordering: cursor_ordering\n}}\n\"Initial value of the column from where the streaming should start\"\ninput {base}_stream_cursor_value_input {{"
-        );
-        for c in cols {
-            let _ = writeln!(self.types, "  {}: {}", c.field, c.scalar);
-        }
-        self.types.push_str("}\n");
-        roots.insert(stream, RootField::SelectStream(idx));
-    }
-
     /// A tracked function's root fields: `<f>(args: <f>_args!, ...)` and `<f>_aggregate`.
     fn function(
         &mut self,

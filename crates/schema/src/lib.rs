@@ -10,6 +10,7 @@ pub mod perms;
 mod remote;
 pub mod remote_perms;
 pub mod scalars;
+mod subscription;
 pub mod types;
 
 pub use build::{build_schema, build_schema_for};

@@ -20,6 +20,26 @@ pub const NOT_FORWARDED: &[&str] = &[
     "dnt",
 ];
 
+/// Whether a client header is passed on to an action handler or remote schema that asks for
+/// client headers: not a hop-by-hop or content header, and not `x-hasura-*` (those reach the
+/// handler as session variables, after auth).
+pub fn forwardable(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    !NOT_FORWARDED.contains(&lower.as_str()) && !lower.starts_with("x-hasura-")
+}
+
+/// A request's headers as (name, value) text pairs (values that are not text are left out).
+pub fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_string(), v.to_string()))
+        })
+        .collect()
+}
+
 /// How long an answer may be reused: `Cache-Control: s-maxage`/`max-age`, else `Expires`.
 pub fn cache_lifetime(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let max_age = headers

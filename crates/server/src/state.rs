@@ -145,18 +145,16 @@ impl AppState {
         *self.engine.write().expect("engine lock poisoned") = Arc::new(engine);
     }
 
+    /// The stored remote introspections (a copy to work on).
+    pub fn remote_introspections(&self) -> RemoteIntrospections {
+        self.remotes.read().expect("remotes lock").clone()
+    }
+
     /// Re-reads metadata and catalog from the database.
     pub async fn reload(&self) -> Result<Arc<EngineState>, PgError> {
         let engine = load_engine(&self.pool, &self.remotes).await?;
         self.set_engine(engine);
         Ok(self.engine())
-    }
-}
-
-/// The stored remote introspections (a copy to work on).
-impl AppState {
-    pub fn remote_introspections(&self) -> RemoteIntrospections {
-        self.remotes.read().expect("remotes lock").clone()
     }
 }
 
@@ -178,9 +176,7 @@ async fn load_engine(
         .transaction()
         .await
         .map_err(|e| PgError::from_db(e, None))?;
-    tx.batch_execute("SELECT pg_advisory_xact_lock(7358237801)")
-        .await
-        .map_err(|e| PgError::from_db(e, None))?;
+    hdb_catalog::lock(&*tx).await?;
     rasura_events::sync::sync(&*tx, &engine.resolved.event_triggers)
         .await
         .map_err(|e| PgError::from_db(e, None))?;

@@ -81,9 +81,7 @@ pub async fn run(plan: &ActionPlan) -> Result<Value, GqlError> {
         .json(&body);
     if a.forward_client_headers {
         for (k, v) in &plan.client_headers {
-            let lower = k.to_ascii_lowercase();
-            if crate::http_util::NOT_FORWARDED.contains(&lower.as_str())
-                || lower.starts_with("x-hasura-")
+            if !crate::http_util::forwardable(k)
                 || a.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(k))
             {
                 continue;

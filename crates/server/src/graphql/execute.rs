@@ -56,7 +56,7 @@ pub(crate) async fn execute(
         .get()
         .await
         .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from(e), ""))?;
-    let results = if op.operation_type == OperationType::Mutation {
+    let mut results = if op.operation_type == OperationType::Mutation {
         let tx = client
             .transaction()
             .await
@@ -70,11 +70,11 @@ pub(crate) async fn execute(
     } else {
         run_roots(&client, &plan, state.config.stringify_numeric).await?
     };
-    let mut results: Vec<Option<String>> = results
-        .into_iter()
-        .zip(remote)
-        .map(|(db, remote)| remote.or(db))
-        .collect();
+    for (db, part) in results.iter_mut().zip(remote) {
+        if part.is_some() {
+            *db = part;
+        }
+    }
     // Remote relationships: one batched call per join, then the placeholders are filled.
     for (i, (key, p)) in plan.iter().enumerate() {
         if let (RootPlan::Joined { joins, .. }, Some(json)) = (p, &results[i]) {

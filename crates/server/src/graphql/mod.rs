@@ -174,18 +174,7 @@ pub(crate) async fn run_as(
         None => {
             limits::check_shape(&doc, &op.selection_set, &state.config.limits)?;
             let ir = build_ir(&schema, &doc, op, &vars, session)?;
-            stream = ir.roots.iter().find_map(|(key, root)| match root {
-                rasura_ir::Root::Select(s) => match &s.shape {
-                    rasura_ir::Shape::Rows(f)
-                        if f.iter()
-                            .any(|(k, _)| k == rasura_ir::stream::STREAM_CURSOR_KEY) =>
-                    {
-                        Some(key.clone())
-                    }
-                    _ => None,
-                },
-                _ => None,
-            });
+            stream = ir.stream_root().map(str::to_string);
             let rcx = RequestContext {
                 schema: &schema,
                 session,
@@ -208,7 +197,7 @@ pub(crate) async fn run_as(
         }
     };
     let mut live = None;
-    if op.operation_type == OperationType::Subscription {
+    if subscription {
         if plan.iter().any(|(_, p)| matches!(p, RootPlan::Remote(_))) {
             return Err(GqlError::validation(
                 "$",
@@ -430,11 +419,11 @@ fn plan(
                     }
                 }
                 rasura_ir::Root::Action(call) if cx.schema.actions[call.index].asynchronous => {
-                    let headers: serde_json::Map<String, serde_json::Value> = cx
-                        .headers
-                        .iter()
-                        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), serde_json::Value::String(v.to_string()))))
-                        .collect();
+                    let headers: serde_json::Map<String, serde_json::Value> =
+                        crate::http_util::header_pairs(cx.headers)
+                            .into_iter()
+                            .map(|(k, v)| (k, serde_json::Value::String(v)))
+                            .collect();
                     RootPlan::Sql {
                         sql: action::INSERT_ASYNC_CALL.to_string(),
                         params: vec![
@@ -461,22 +450,14 @@ fn plan(
                     selection: call.selection.clone(),
                     session: cx.session.vars.clone(),
                     request_query: Some(cx.query.to_string()),
-                    client_headers: cx
-                        .headers
-                        .iter()
-                        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
-                        .collect(),
+                    client_headers: crate::http_util::header_pairs(cx.headers),
                     schema: cx.schema.clone(),
                 })),
                 rasura_ir::Root::Remote(call) => RootPlan::Remote(Box::new(crate::remote::forward::RemotePlan {
                     remote: cx.schema.remotes[call.index].clone(),
                     call: (**call).clone(),
                     session: cx.session.vars.clone(),
-                    client_headers: cx
-                        .headers
-                        .iter()
-                        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
-                        .collect(),
+                    client_headers: crate::http_util::header_pairs(cx.headers),
                 })),
                 rasura_ir::Root::UpdateMany(ms) => RootPlan::Many(
                     ms.iter()
@@ -491,11 +472,7 @@ fn plan(
             if joins.is_empty() {
                 return (key.clone(), p);
             }
-            let client_headers: Vec<(String, String)> = cx
-                .headers
-                .iter()
-                .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
-                .collect();
+            let client_headers = crate::http_util::header_pairs(cx.headers);
             let joins = joins
                 .into_iter()
                 .map(|j| crate::remote::join::JoinPlan {

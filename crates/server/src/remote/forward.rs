@@ -33,10 +33,6 @@ pub(crate) fn client() -> &'static reqwest::Client {
     CLIENT.get_or_init(reqwest::Client::new)
 }
 
-pub(crate) fn user_agent() -> String {
-    format!("hasura-graphql-engine/{}", rasura_metadata::COMPAT_VERSION)
-}
-
 fn set(map: &mut HeaderMap, name: &str, value: &str) {
     if let (Ok(n), Ok(v)) = (
         HeaderName::from_bytes(name.as_bytes()),
@@ -61,10 +57,7 @@ pub fn headers_for(
     let mut map = HeaderMap::new();
     if remote.forward_client_headers {
         for (k, v) in client_headers {
-            let lower = k.to_ascii_lowercase();
-            if !crate::http_util::NOT_FORWARDED.contains(&lower.as_str())
-                && !lower.starts_with("x-hasura-")
-            {
+            if crate::http_util::forwardable(k) {
                 set(&mut map, k, v);
             }
         }
@@ -76,7 +69,7 @@ pub fn headers_for(
         set(&mut map, k, v);
     }
     set(&mut map, "content-type", "application/json");
-    set(&mut map, "user-agent", &user_agent());
+    set(&mut map, "user-agent", &rasura_metadata::user_agent());
     map
 }
 

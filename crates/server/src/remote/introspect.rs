@@ -35,10 +35,7 @@ pub async fn introspect(
         req = req.header(k.as_str(), v.as_str());
     }
     let resp = req
-        .header(
-            reqwest::header::USER_AGENT,
-            crate::remote::forward::user_agent(),
-        )
+        .header(reqwest::header::USER_AGENT, rasura_metadata::user_agent())
         .json(&json!({"query": INTROSPECTION_QUERY}))
         .send()
         .await

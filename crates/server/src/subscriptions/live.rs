@@ -40,6 +40,7 @@ pub(super) async fn run(op: Operation) {
     };
     let mut last: Option<Vec<u8>> = None;
     let mut cursor: Option<Value> = None;
+    let interval = super::multiplex::refetch_interval();
     loop {
         let channel = Channel::WebSocket {
             stream_cursor: cursor.clone(),
@@ -103,7 +104,7 @@ pub(super) async fn run(op: Operation) {
                 last = Some(ran.body);
             }
         }
-        tokio::time::sleep(super::multiplex::refetch_interval()).await;
+        tokio::time::sleep(interval).await;
     }
     op.ops.lock().expect("operations lock").remove(&op.id);
 }
