@@ -55,6 +55,25 @@ WITH
       LEFT JOIN rels fr ON fr.oid = con.confrelid
      WHERE con.contype IN ('p', 'u', 'f')
   ),
+  cols_by_rel AS (
+    SELECT c.attrelid, json_agg(c.doc ORDER BY c.attnum) AS columns
+      FROM cols c
+     GROUP BY c.attrelid
+  ),
+  cons_by_rel AS (
+    SELECT k.conrelid,
+           (array_agg(json_build_object('name', k.conname, 'columns', k.columns))
+              FILTER (WHERE k.contype = 'p'))[1] AS primary_key,
+           json_agg(json_build_object('name', k.conname, 'columns', k.columns) ORDER BY k.conname)
+              FILTER (WHERE k.contype = 'u') AS unique_constraints,
+           json_agg(json_build_object(
+               'name', k.conname, 'columns', k.columns,
+               'ref_table', json_build_object('schema', k.ref_schema, 'name', k.ref_name),
+               'ref_columns', k.ref_columns) ORDER BY k.conname)
+              FILTER (WHERE k.contype = 'f' AND k.ref_name IS NOT NULL) AS foreign_keys
+      FROM cons k
+     GROUP BY k.conrelid
+  ),
   tables AS (
     SELECT json_build_object(
              'schema', r.schema,
@@ -64,18 +83,14 @@ WITH
              'insertable', r.kind IN ('r', 'p') OR (pg_catalog.pg_relation_is_updatable(r.oid::regclass, false) & 8) = 8,
              'updatable', r.kind IN ('r', 'p') OR (pg_catalog.pg_relation_is_updatable(r.oid::regclass, false) & 4) = 4,
              'deletable', r.kind IN ('r', 'p') OR (pg_catalog.pg_relation_is_updatable(r.oid::regclass, false) & 16) = 16,
-             'columns', coalesce((SELECT json_agg(c.doc ORDER BY c.attnum) FROM cols c WHERE c.attrelid = r.oid), '[]'),
-             'primary_key', (SELECT json_build_object('name', k.conname, 'columns', k.columns)
-                               FROM cons k WHERE k.conrelid = r.oid AND k.contype = 'p'),
-             'unique_constraints', coalesce((SELECT json_agg(json_build_object('name', k.conname, 'columns', k.columns) ORDER BY k.conname)
-                               FROM cons k WHERE k.conrelid = r.oid AND k.contype = 'u'), '[]'),
-             'foreign_keys', coalesce((SELECT json_agg(json_build_object(
-                                 'name', k.conname, 'columns', k.columns,
-                                 'ref_table', json_build_object('schema', k.ref_schema, 'name', k.ref_name),
-                                 'ref_columns', k.ref_columns) ORDER BY k.conname)
-                               FROM cons k WHERE k.conrelid = r.oid AND k.contype = 'f' AND k.ref_name IS NOT NULL), '[]')
+             'columns', coalesce(c.columns, '[]'),
+             'primary_key', k.primary_key,
+             'unique_constraints', coalesce(k.unique_constraints, '[]'),
+             'foreign_keys', coalesce(k.foreign_keys, '[]')
            ) AS doc
       FROM rels r
+      LEFT JOIN cols_by_rel c ON c.attrelid = r.oid
+      LEFT JOIN cons_by_rel k ON k.conrelid = r.oid
   ),
   enums AS (
     SELECT json_build_object(

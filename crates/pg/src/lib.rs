@@ -5,6 +5,8 @@ pub mod error;
 pub mod hdb_catalog;
 pub mod pool;
 pub mod run_sql;
+pub mod shared;
 
 pub use error::PgError;
 pub use pool::{connect_pool, Pool};
+pub use shared::{SharedConn, SharedConns};

@@ -136,18 +136,19 @@ async fn main() {
         }
         let sent = commits.lock().unwrap().len();
         let kept_up = wait_all(&answered, before + sent, Duration::from_secs(60)).await;
-        let answered_now = answered.lock().unwrap();
-        let mut lat: Vec<f64> = commits
-            .lock()
-            .unwrap()
-            .iter()
-            .filter_map(|(id, c)| {
-                answered_now
-                    .get(id)
-                    .map(|a| a.saturating_duration_since(*c).as_secs_f64() * 1e3)
-            })
-            .collect();
-        drop(answered_now);
+        let mut lat: Vec<f64> = {
+            let answered_now = answered.lock().unwrap();
+            commits
+                .lock()
+                .unwrap()
+                .iter()
+                .filter_map(|(id, c)| {
+                    answered_now
+                        .get(id)
+                        .map(|a| a.saturating_duration_since(*c).as_secs_f64() * 1e3)
+                })
+                .collect()
+        };
         lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
         println!(
             "stream: target {rate}/s, committed {sent} in {:?} ({:.0}/s), delivered {}: commit->2xx p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",

@@ -84,6 +84,14 @@ pub struct ServeArgs {
     /// Database connections in the pool [env: RASURA_PG_CONNECTIONS, HASURA_GRAPHQL_PG_CONNECTIONS] [default: 50]
     #[arg(long)]
     pub pg_connections: Option<usize>,
+    /// Connections of each serving thread that queries share, their statements pipelined; 0 gives
+    /// every query a connection of its own [env: RASURA_PG_SHARED_CONNECTIONS] [default: 3]
+    #[arg(long)]
+    pub pg_shared_connections: Option<usize>,
+    /// Queries in flight on a shared connection before another is taken
+    /// [env: RASURA_PG_PIPELINE_DEPTH] [default: 3]
+    #[arg(long)]
+    pub pg_pipeline_depth: Option<usize>,
     /// Threads serving HTTP, each with its own event loop and connections
     /// [env: RASURA_SERVER_THREADS] [default: the number of cores]
     #[arg(long)]
@@ -116,6 +124,7 @@ pub struct ServeConfig {
     pub auth_hook_mode: Option<String>,
     pub data_dir: PathBuf,
     pub pg_connections: usize,
+    pub reads: rasura_server::config::ReadSharing,
     pub stringify_numeric_types: bool,
     pub limits: QueryLimits,
     pub server_threads: usize,
@@ -223,6 +232,20 @@ impl ServeArgs {
                 .pg_connections
                 .or_else(|| parsed(&["RASURA_PG_CONNECTIONS", "HASURA_GRAPHQL_PG_CONNECTIONS"]))
                 .unwrap_or(50),
+            reads: {
+                let d = rasura_server::config::ReadSharing::default();
+                rasura_server::config::ReadSharing {
+                    connections: self
+                        .pg_shared_connections
+                        .or_else(|| parsed(&["RASURA_PG_SHARED_CONNECTIONS"]))
+                        .unwrap_or(d.connections),
+                    depth: self
+                        .pg_pipeline_depth
+                        .or_else(|| parsed(&["RASURA_PG_PIPELINE_DEPTH"]))
+                        .unwrap_or(d.depth)
+                        .max(1),
+                }
+            },
             stringify_numeric_types: self.stringify_numeric_types
                 || parsed(&[
                     "RASURA_STRINGIFY_NUMERIC_TYPES",

@@ -91,6 +91,7 @@ async fn run_server(
             auth_hook,
             stringify_numeric: config.stringify_numeric_types,
             limits: config.limits,
+            reads: config.reads,
         },
     )
     .await

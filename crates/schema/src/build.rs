@@ -10,6 +10,7 @@ use rasura_resolve::{RelKind, ResolvedMetadata, ResolvedTable};
 use crate::naming::{self, RootKind, TypeNames};
 use crate::perms::allows_root;
 use crate::scalars;
+use crate::share::SharedTypes;
 use crate::types::{
     ColumnInfo, MutationRoot, RelInfo, RoleSchema, RootField, TableField, TableInfo,
 };
@@ -46,6 +47,17 @@ pub fn build_schema_for(
     resolved: &ResolvedMetadata,
     role: &str,
     backend: bool,
+) -> Result<RoleSchema, String> {
+    build_schema_shared(resolved, role, backend, &SharedTypes::default())
+}
+
+/// As [`build_schema_for`]; type definitions equal to ones in `shared` (built for other roles of
+/// the same metadata) are shared instead of kept twice.
+pub fn build_schema_shared(
+    resolved: &ResolvedMetadata,
+    role: &str,
+    backend: bool,
+    shared: &SharedTypes,
 ) -> Result<RoleSchema, String> {
     let mut tables = vec![];
     let mut table_index = HashMap::new();
@@ -204,9 +216,9 @@ pub fn build_schema_for(
         &table_index,
     );
     let sdl = w.finish();
-    let schema =
-        Schema::parse_and_validate(sdl, "schema.graphql").map_err(|e| e.errors.to_string())?;
-    let schema = crate::subscription::share_query_fields(schema);
+    let schema = parse_shared(&sdl, shared)?;
+    drop(sdl);
+    let schema = shared.share(crate::subscription::share_query_fields(schema));
     let implementers = schema.implementers_map();
     Ok(RoleSchema {
         role: role.to_string(),
@@ -223,6 +235,36 @@ pub fn build_schema_for(
         remote_conflicts,
         remote_rels,
     })
+}
+
+/// Parses the generated SDL part by part (a part ends with a definition's closing brace), each
+/// part's definitions shared with equal ones already known as soon as it is parsed, then builds
+/// and validates the schema. Parsing all at once would hold the whole syntax tree and every
+/// duplicate at the same time: with 1,000 tables, a hundred megabytes that the allocator then
+/// cannot fully give back, as the definitions that stay are scattered through it.
+fn parse_shared(
+    sdl: &str,
+    shared: &SharedTypes,
+) -> Result<apollo_compiler::validation::Valid<Schema>, String> {
+    const PART: usize = 64 * 1024;
+    let mut builder = Schema::builder();
+    let mut start = 0;
+    while start < sdl.len() {
+        let mut end = (start + PART).min(sdl.len());
+        if end < sdl.len() {
+            end = match sdl[end..].find("\n}\n") {
+                Some(i) => end + i + 3,
+                None => sdl.len(),
+            };
+        }
+        let mut doc = apollo_compiler::ast::Document::parse(&sdl[start..end], "schema.graphql")
+            .map_err(|e| e.errors.to_string())?;
+        shared.share_document(&mut doc);
+        builder = builder.add_ast(&doc);
+        start = end;
+    }
+    let schema = builder.build().map_err(|e| e.errors.to_string())?;
+    schema.validate().map_err(|e| e.errors.to_string())
 }
 
 fn table_info(t: &ResolvedTable) -> TableInfo {

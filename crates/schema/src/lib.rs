@@ -10,11 +10,13 @@ pub mod perms;
 mod remote;
 pub mod remote_perms;
 pub mod scalars;
+mod share;
 mod subscription;
 pub mod types;
 
-pub use build::{build_schema, build_schema_for};
+pub use build::{build_schema, build_schema_for, build_schema_shared};
 pub use perms::RolePerms;
+pub use share::SharedTypes;
 pub use types::{
     ActionRelationship, ColumnInfo, ComputedInfo, FunctionInfo, MutationRoot, RelInfo,
     RemoteRelInfo, RoleSchema, RootField, TableField, TableInfo,

@@ -15,4 +15,26 @@ pub struct ServerConfig {
     pub stringify_numeric: bool,
     /// Depth, size and field-count limits of GraphQL queries.
     pub limits: crate::graphql::limits::QueryLimits,
+    /// How queries share database connections.
+    pub reads: ReadSharing,
+}
+
+/// Queries (not mutations) share a few connections per serving thread, their statements
+/// pipelined (`rasura_pg::SharedConns`).
+#[derive(Debug, Clone, Copy)]
+pub struct ReadSharing {
+    /// `--pg-shared-connections`: connections per serving thread; 0 gives every query a pooled
+    /// connection of its own.
+    pub connections: usize,
+    /// `--pg-pipeline-depth`: queries in flight on one before another connection is taken.
+    pub depth: usize,
+}
+
+impl Default for ReadSharing {
+    fn default() -> ReadSharing {
+        ReadSharing {
+            connections: 3,
+            depth: 3,
+        }
+    }
 }

@@ -8,6 +8,7 @@ pub mod control;
 pub mod graphql;
 pub mod http_util;
 pub mod jwt;
+pub mod memory;
 pub mod remote;
 pub mod routes;
 pub mod state;

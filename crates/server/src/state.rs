@@ -25,29 +25,53 @@ pub struct EngineState {
     pub documents: crate::graphql::cache::DocumentCache,
     /// Compiled plans of this metadata version.
     pub plans: crate::graphql::plan_cache::PlanCache,
+    /// Type definitions shared by the schemas of this state (admin's and the roles').
+    shared_types: Arc<rasura_schema::SharedTypes>,
     /// Schemas of the other roles, built on first use.
     role_schemas: std::sync::Mutex<std::collections::HashMap<String, Arc<RoleSchema>>>,
 }
 
 impl EngineState {
+    /// Resolves `metadata` against `catalog` and builds the admin schema (on the schema thread).
     pub fn build(
         metadata: Metadata,
         resource_version: i64,
         catalog: Arc<Catalog>,
         remotes: &RemoteIntrospections,
     ) -> EngineState {
+        let remotes = remotes.clone();
+        crate::memory::on_schema_thread(move || {
+            Self::build_here(metadata, resource_version, catalog, &remotes)
+        })
+    }
+
+    fn build_here(
+        metadata: Metadata,
+        resource_version: i64,
+        catalog: Arc<Catalog>,
+        remotes: &RemoteIntrospections,
+    ) -> EngineState {
+        let t0 = std::time::Instant::now();
         let mut resolved = resolve_with_remotes(&metadata, catalog.clone(), remotes);
+        let t1 = std::time::Instant::now();
         let empty_schema = Arc::new(
             rasura_schema::build_schema(&ResolvedMetadata::default(), "anonymous")
                 .expect("the empty schema builds"),
         );
-        let admin_schema = match rasura_schema::build_schema(&resolved, "admin") {
-            Ok(s) => Arc::new(s),
-            Err(e) => {
-                tracing::error!("could not build the GraphQL schema: {e}");
-                empty_schema.clone()
-            }
-        };
+        let shared_types = Arc::new(rasura_schema::SharedTypes::default());
+        let admin_schema =
+            match rasura_schema::build_schema_shared(&resolved, "admin", false, &shared_types) {
+                Ok(s) => Arc::new(s),
+                Err(e) => {
+                    tracing::error!("could not build the GraphQL schema: {e}");
+                    empty_schema.clone()
+                }
+            };
+        tracing::debug!(
+            resolve_ms = (t1 - t0).as_millis() as u64,
+            admin_schema_ms = t1.elapsed().as_millis() as u64,
+            "engine state built"
+        );
         // Remote schemas that clash with the rest are left out and reported.
         for (name, reason) in &admin_schema.remote_conflicts {
             tracing::warn!(remote_schema = %name, "remote schema left out: {reason}");
@@ -72,6 +96,7 @@ impl EngineState {
             empty_schema,
             documents: Default::default(),
             plans: Default::default(),
+            shared_types,
             role_schemas: Default::default(),
         }
     }
@@ -86,7 +111,15 @@ impl EngineState {
         if let Some(s) = cache.get(&key) {
             return s.clone();
         }
-        let schema = match rasura_schema::build_schema_for(&self.resolved, role, backend_only) {
+        let (resolved, shared, owned_role) = (
+            self.resolved.clone(),
+            self.shared_types.clone(),
+            role.to_string(),
+        );
+        let built = crate::memory::on_schema_thread(move || {
+            rasura_schema::build_schema_shared(&resolved, &owned_role, backend_only, &shared)
+        });
+        let schema = match built {
             Ok(s) => Arc::new(s),
             Err(e) => {
                 tracing::error!(role, "could not build the role's GraphQL schema: {e}");
@@ -98,10 +131,17 @@ impl EngineState {
     }
 }
 
+/// The connections queries on `pool` share.
+fn shared_conns(pool: &Pool, config: &ServerConfig) -> rasura_pg::SharedConns {
+    rasura_pg::SharedConns::new(pool.clone(), config.reads.depth, config.reads.connections)
+}
+
 /// Everything a request handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
+    /// Connections queries share (statements pipelined), taken from `pool`.
+    pub reads: Arc<rasura_pg::SharedConns>,
     pub config: Arc<ServerConfig>,
     engine: Arc<RwLock<Arc<EngineState>>>,
     /// Serialises control-plane writes within this instance.
@@ -118,6 +158,7 @@ impl AppState {
         let remotes = Arc::new(RwLock::new(RemoteIntrospections::new()));
         let engine = load_engine(&pool, &remotes).await?;
         Ok(AppState {
+            reads: Arc::new(shared_conns(&pool, &config)),
             pool,
             config: Arc::new(config),
             engine: Arc::new(RwLock::new(Arc::new(engine))),
@@ -130,6 +171,7 @@ impl AppState {
     /// The same state with another connection pool (each serving thread has its own).
     pub fn with_pool(&self, pool: Pool) -> AppState {
         AppState {
+            reads: Arc::new(shared_conns(&pool, &self.config)),
             pool,
             ..self.clone()
         }
@@ -142,7 +184,13 @@ impl AppState {
 
     /// Swaps in a new engine state.
     pub fn set_engine(&self, engine: EngineState) {
-        *self.engine.write().expect("engine lock poisoned") = Arc::new(engine);
+        let old = std::mem::replace(
+            &mut *self.engine.write().expect("engine lock poisoned"),
+            Arc::new(engine),
+        );
+        // Unless a request still holds it, the old state goes now: give its memory back.
+        drop(old);
+        crate::memory::release_free_memory();
     }
 
     /// The stored remote introspections (a copy to work on).
@@ -162,15 +210,26 @@ async fn load_engine(
     pool: &Pool,
     remotes: &RwLock<RemoteIntrospections>,
 ) -> Result<EngineState, PgError> {
+    let t0 = std::time::Instant::now();
     let mut client = pool.get().await?;
     hdb_catalog::ensure(&mut client).await?;
     let (metadata, version) = hdb_catalog::load_metadata(&**client).await?;
+    let t1 = std::time::Instant::now();
     let catalog = rasura_catalog::load(&**client)
         .await
         .map_err(|e| PgError::Connection(e.to_string()))?;
+    let t2 = std::time::Instant::now();
     let fetched = crate::remote::introspect::introspect_all(&metadata).await;
     *remotes.write().expect("remotes lock") = fetched.clone();
+    let t3 = std::time::Instant::now();
     let engine = EngineState::build(metadata, version, Arc::new(catalog), &fetched);
+    tracing::info!(
+        metadata_ms = (t1 - t0).as_millis() as u64,
+        catalog_ms = (t2 - t1).as_millis() as u64,
+        remotes_ms = (t3 - t2).as_millis() as u64,
+        build_ms = t3.elapsed().as_millis() as u64,
+        "engine state loaded"
+    );
     // The capture triggers match the stored metadata (one engine at a time does this).
     let tx = client
         .transaction()

@@ -51,12 +51,12 @@ pub(crate) async fn execute(
         write_roots(&mut out, &plan, introspection.as_ref(), &remote, &errors);
         return Ok(out);
     }
-    let mut client = state
-        .pool
-        .get()
-        .await
-        .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from(e), ""))?;
     let mut results = if op.operation_type == OperationType::Mutation {
+        let mut client = state
+            .pool
+            .get()
+            .await
+            .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from(e), ""))?;
         let tx = client
             .transaction()
             .await
@@ -68,7 +68,12 @@ pub(crate) async fn execute(
             .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
         results
     } else {
-        run_roots(&client, &plan, state.config.stringify_numeric).await?
+        let client = state
+            .reads
+            .get()
+            .await
+            .map_err(|e| GqlError::from_pg(&e, ""))?;
+        run_roots(&*client, &plan, state.config.stringify_numeric).await?
     };
     for (db, part) in results.iter_mut().zip(remote) {
         if part.is_some() {

@@ -1,0 +1,180 @@
+//! Definitions shared between and within the schemas of one engine state: a type, field,
+//! argument, enum value, description or name equal to one already built is kept once.
+//!
+//! Generated schemas repeat themselves: every table's aggregate order-by types hold the same
+//! `id: order_by` fields, every bool_exp the same `_and`-style arguments, and roles usually see
+//! the same tables with the same columns. apollo-compiler's nodes and names are
+//! reference-counted, so an equal definition can simply be pointed at; with 1,000 tables a role's
+//! schema would otherwise be tens of megabytes on its own.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::sync::Mutex;
+
+use apollo_compiler::ast::{Definition, Document, Type};
+use apollo_compiler::schema::{
+    EnumValueDefinition, ExtendedType, FieldDefinition, InputValueDefinition,
+};
+use apollo_compiler::validation::Valid;
+use apollo_compiler::{Name, Node, Schema};
+
+/// The definitions built so far for one engine state.
+#[derive(Debug, Default)]
+pub struct SharedTypes {
+    inner: Mutex<Known>,
+}
+
+#[derive(Debug, Default)]
+struct Known {
+    /// Whole types, by name (a name may have several variants: roles with different columns
+    /// get different types under the same name).
+    types: HashMap<Name, Vec<ExtendedType>>,
+    fields: HashSet<Node<FieldDefinition>>,
+    input_values: HashSet<Node<InputValueDefinition>>,
+    enum_values: HashSet<Node<EnumValueDefinition>>,
+    types_refs: HashSet<Node<Type>>,
+    descriptions: HashSet<Node<str>>,
+    names: HashSet<Name>,
+}
+
+/// An equal item from `set` in place of `item`, or `item` recorded as the one to share.
+fn intern<T: Eq + Hash + Clone>(set: &mut HashSet<T>, item: &mut T) {
+    match set.get(item) {
+        Some(same) => *item = same.clone(),
+        None => {
+            set.insert(item.clone());
+        }
+    }
+}
+
+impl Known {
+    fn description(&mut self, d: &mut Option<Node<str>>) {
+        if let Some(d) = d {
+            intern(&mut self.descriptions, d);
+        }
+    }
+
+    fn type_ref(&mut self, ty: &mut Type) {
+        match ty {
+            Type::Named(n) | Type::NonNullNamed(n) => intern(&mut self.names, n),
+            Type::List(inner) | Type::NonNullList(inner) => self.type_ref(inner),
+        }
+    }
+
+    fn input_value(&mut self, v: &mut Node<InputValueDefinition>) {
+        if let Some(same) = self.input_values.get(v) {
+            *v = same.clone();
+            return;
+        }
+        let m = v.make_mut();
+        self.description(&mut m.description);
+        intern(&mut self.names, &mut m.name);
+        if let Some(same) = self.types_refs.get(&m.ty) {
+            m.ty = same.clone();
+        } else {
+            self.type_ref(m.ty.make_mut());
+            self.types_refs.insert(m.ty.clone());
+        }
+        self.input_values.insert(v.clone());
+    }
+
+    fn field(&mut self, f: &mut Node<FieldDefinition>) {
+        if let Some(same) = self.fields.get(f) {
+            *f = same.clone();
+            return;
+        }
+        let m = f.make_mut();
+        self.description(&mut m.description);
+        intern(&mut self.names, &mut m.name);
+        for a in &mut m.arguments {
+            self.input_value(a);
+        }
+        self.type_ref(&mut m.ty);
+        self.fields.insert(f.clone());
+    }
+
+    fn enum_value(&mut self, v: &mut Node<EnumValueDefinition>) {
+        if let Some(same) = self.enum_values.get(v) {
+            *v = same.clone();
+            return;
+        }
+        let m = v.make_mut();
+        self.description(&mut m.description);
+        intern(&mut self.names, &mut m.value);
+        self.enum_values.insert(v.clone());
+    }
+
+    /// Shares the parts of a parsed type definition.
+    fn definition(&mut self, def: &mut Definition) {
+        match def {
+            Definition::ObjectTypeDefinition(d) => {
+                let d = d.make_mut();
+                self.description(&mut d.description);
+                intern(&mut self.names, &mut d.name);
+                d.fields.iter_mut().for_each(|f| self.field(f));
+            }
+            Definition::InterfaceTypeDefinition(d) => {
+                let d = d.make_mut();
+                self.description(&mut d.description);
+                intern(&mut self.names, &mut d.name);
+                d.fields.iter_mut().for_each(|f| self.field(f));
+            }
+            Definition::InputObjectTypeDefinition(d) => {
+                let d = d.make_mut();
+                self.description(&mut d.description);
+                intern(&mut self.names, &mut d.name);
+                d.fields.iter_mut().for_each(|f| self.input_value(f));
+            }
+            Definition::EnumTypeDefinition(d) => {
+                let d = d.make_mut();
+                self.description(&mut d.description);
+                intern(&mut self.names, &mut d.name);
+                d.values.iter_mut().for_each(|v| self.enum_value(v));
+            }
+            _ => {}
+        }
+    }
+}
+
+impl SharedTypes {
+    /// Points a parsed part of a schema's SDL at equal fields, arguments, values, descriptions
+    /// and names already known, and records its new ones. Done part by part, right after each
+    /// is parsed, so that the copies are freed before the next part is parsed into their place.
+    pub(crate) fn share_document(&self, doc: &mut Document) {
+        let mut known = self.inner.lock().expect("shared types lock");
+        doc.definitions.iter_mut().for_each(|d| known.definition(d));
+    }
+
+    /// Points `schema`'s types at equal ones already known (from other roles' schemas), and
+    /// records its new ones. The SDL text the schema was parsed from is dropped too (only
+    /// diagnostics would quote it).
+    pub(crate) fn share(&self, schema: Valid<Schema>) -> Valid<Schema> {
+        let mut schema = schema.into_inner();
+        schema.sources = Default::default();
+        let mut known = self.inner.lock().expect("shared types lock");
+        let known = &mut *known;
+        for (name, ty) in schema.types.iter_mut() {
+            if let Some(same) = known
+                .types
+                .get(name)
+                .and_then(|variants| variants.iter().find(|v| *v == ty))
+            {
+                *ty = same.clone();
+                continue;
+            }
+            known
+                .types
+                .entry(ty.name().clone())
+                .or_default()
+                .push(ty.clone());
+        }
+        // Rebuilt with the shared definitions' own names as keys, so that nothing of this parse
+        // outlives it when every definition was shared (its scattered small allocations would
+        // keep the allocator from returning the parse's memory).
+        schema.types = std::mem::take(&mut schema.types)
+            .into_values()
+            .map(|ty| (ty.name().clone(), ty))
+            .collect();
+        Valid::assume_valid(schema)
+    }
+}

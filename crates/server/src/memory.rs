@@ -1,0 +1,53 @@
+//! Where schemas are built, and giving freed memory back to the operating system.
+//!
+//! Building a schema allocates a lot for a short time (SDL text, syntax tree, validation) between
+//! the allocations that stay, and a metadata change frees a whole engine state at once. With
+//! glibc's allocator every thread has its own arena; schemas built on whichever thread served a
+//! request would leave partly used pages in all of them. So every schema is built on one
+//! dedicated thread (its arena holds all schema memory, and later builds reuse the holes earlier
+//! ones left), and afterwards the allocator's free pages are returned with `malloc_trim`.
+
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::mpsc;
+use std::sync::OnceLock;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+static SCHEMA_THREAD: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
+
+/// Runs `f` on the schema thread and waits for its result (a panic in `f` is re-raised here).
+pub fn on_schema_thread<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    let sender = SCHEMA_THREAD.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("rasura-schema".into())
+            .stack_size(16 << 20)
+            .spawn(move || {
+                for job in rx {
+                    job();
+                    release_free_memory();
+                }
+            })
+            .expect("the schema thread starts");
+        tx
+    });
+    let (done, result) = mpsc::sync_channel(1);
+    let job: Job = Box::new(move || {
+        let _ = done.send(catch_unwind(AssertUnwindSafe(f)));
+    });
+    sender.send(job).expect("the schema thread runs");
+    match result.recv().expect("the schema thread answers") {
+        Ok(value) => value,
+        Err(panic) => resume_unwind(panic),
+    }
+}
+
+/// Returns the allocator's free pages to the system (glibc only; elsewhere a no-op).
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)]
+    // SAFETY: malloc_trim only walks the allocator's own free lists; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
