@@ -104,6 +104,50 @@ impl Known {
         self.enum_values.insert(v.clone());
     }
 
+    /// Records a built type and its parts as known.
+    fn record(&mut self, ty: &ExtendedType) {
+        let variants = self.types.entry(ty.name().clone()).or_default();
+        if !variants.iter().any(|v| v == ty) {
+            variants.push(ty.clone());
+        }
+        self.names.insert(ty.name().clone());
+        let fields = match ty {
+            ExtendedType::Object(o) => Some(&o.fields),
+            ExtendedType::Interface(o) => Some(&o.fields),
+            _ => None,
+        };
+        for f in fields.into_iter().flat_map(|f| f.values()) {
+            self.names.insert(f.name.clone());
+            self.descriptions.extend(f.description.clone());
+            for a in &f.arguments {
+                self.record_input_value(a);
+            }
+            self.fields.insert(f.node.clone());
+        }
+        match ty {
+            ExtendedType::InputObject(o) => {
+                for v in o.fields.values() {
+                    self.record_input_value(&v.node);
+                }
+            }
+            ExtendedType::Enum(e) => {
+                for v in e.values.values() {
+                    self.names.insert(v.value.clone());
+                    self.descriptions.extend(v.description.clone());
+                    self.enum_values.insert(v.node.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn record_input_value(&mut self, v: &Node<InputValueDefinition>) {
+        self.names.insert(v.name.clone());
+        self.descriptions.extend(v.description.clone());
+        self.types_refs.insert(v.ty.clone());
+        self.input_values.insert(v.clone());
+    }
+
     /// Shares the parts of a parsed type definition.
     fn definition(&mut self, def: &mut Definition) {
         match def {
@@ -137,6 +181,16 @@ impl Known {
 }
 
 impl SharedTypes {
+    /// Records every definition of `schema`, one of the schemas of the engine state being
+    /// replaced, so that the new state's schemas share what a metadata change left as it was
+    /// (instead of allocating it all again between the old state's pages).
+    pub fn seed(&self, schema: &Schema) {
+        let mut known = self.inner.lock().expect("shared types lock");
+        for ty in schema.types.values() {
+            known.record(ty);
+        }
+    }
+
     /// Points a parsed part of a schema's SDL at equal fields, arguments, values, descriptions
     /// and names already known, and records its new ones. Done part by part, right after each
     /// is parsed, so that the copies are freed before the next part is parsed into their place.

@@ -33,15 +33,24 @@ pub struct EngineState {
 
 impl EngineState {
     /// Resolves `metadata` against `catalog` and builds the admin schema (on the schema thread).
+    /// The schemas of `previous`, the state this one replaces, seed the definitions to share.
     pub fn build(
         metadata: Metadata,
         resource_version: i64,
         catalog: Arc<Catalog>,
         remotes: &RemoteIntrospections,
+        previous: Option<Arc<EngineState>>,
     ) -> EngineState {
         let remotes = remotes.clone();
         crate::memory::on_schema_thread(move || {
-            Self::build_here(metadata, resource_version, catalog, &remotes)
+            let shared_types = Arc::new(rasura_schema::SharedTypes::default());
+            if let Some(p) = previous {
+                shared_types.seed(&p.admin_schema.schema);
+                for s in p.role_schemas.lock().expect("schema cache lock").values() {
+                    shared_types.seed(&s.schema);
+                }
+            }
+            Self::build_here(metadata, resource_version, catalog, &remotes, shared_types)
         })
     }
 
@@ -50,6 +59,7 @@ impl EngineState {
         resource_version: i64,
         catalog: Arc<Catalog>,
         remotes: &RemoteIntrospections,
+        shared_types: Arc<rasura_schema::SharedTypes>,
     ) -> EngineState {
         let t0 = std::time::Instant::now();
         let mut resolved = resolve_with_remotes(&metadata, catalog.clone(), remotes);
@@ -58,7 +68,6 @@ impl EngineState {
             rasura_schema::build_schema(&ResolvedMetadata::default(), "anonymous")
                 .expect("the empty schema builds"),
         );
-        let shared_types = Arc::new(rasura_schema::SharedTypes::default());
         let admin_schema =
             match rasura_schema::build_schema_shared(&resolved, "admin", false, &shared_types) {
                 Ok(s) => Arc::new(s),
@@ -156,7 +165,7 @@ impl AppState {
     /// Prepares `hdb_catalog`, loads the stored metadata and the catalog, and resolves them.
     pub async fn load(pool: Pool, config: ServerConfig) -> Result<AppState, PgError> {
         let remotes = Arc::new(RwLock::new(RemoteIntrospections::new()));
-        let engine = load_engine(&pool, &remotes).await?;
+        let engine = load_engine(&pool, &remotes, None).await?;
         Ok(AppState {
             reads: Arc::new(shared_conns(&pool, &config)),
             pool,
@@ -200,7 +209,7 @@ impl AppState {
 
     /// Re-reads metadata and catalog from the database.
     pub async fn reload(&self) -> Result<Arc<EngineState>, PgError> {
-        let engine = load_engine(&self.pool, &self.remotes).await?;
+        let engine = load_engine(&self.pool, &self.remotes, Some(self.engine())).await?;
         self.set_engine(engine);
         Ok(self.engine())
     }
@@ -209,6 +218,7 @@ impl AppState {
 async fn load_engine(
     pool: &Pool,
     remotes: &RwLock<RemoteIntrospections>,
+    previous: Option<Arc<EngineState>>,
 ) -> Result<EngineState, PgError> {
     let t0 = std::time::Instant::now();
     let mut client = pool.get().await?;
@@ -222,7 +232,7 @@ async fn load_engine(
     let fetched = crate::remote::introspect::introspect_all(&metadata).await;
     *remotes.write().expect("remotes lock") = fetched.clone();
     let t3 = std::time::Instant::now();
-    let engine = EngineState::build(metadata, version, Arc::new(catalog), &fetched);
+    let engine = EngineState::build(metadata, version, Arc::new(catalog), &fetched, previous);
     tracing::info!(
         metadata_ms = (t1 - t0).as_millis() as u64,
         catalog_ms = (t2 - t1).as_millis() as u64,
