@@ -85,7 +85,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub pg_connections: Option<usize>,
     /// Connections of each serving thread that queries share, their statements pipelined; 0 gives
-    /// every query a connection of its own [env: RASURA_PG_SHARED_CONNECTIONS] [default: 3]
+    /// every query a connection of its own [env: RASURA_PG_SHARED_CONNECTIONS] [default: 0]
     #[arg(long)]
     pub pg_shared_connections: Option<usize>,
     /// Queries in flight on a shared connection before another is taken

@@ -19,8 +19,10 @@ pub struct ServerConfig {
     pub reads: ReadSharing,
 }
 
-/// Queries (not mutations) share a few connections per serving thread, their statements
-/// pipelined (`rasura_pg::SharedConns`).
+/// Whether queries (not mutations) share a few connections per serving thread, their
+/// statements pipelined (`rasura_pg::SharedConns`). Off by default: on a 2-core machine it gave
+/// 25-35 % more requests per second but a p99 latency of 80-240 ms instead of 5 ms
+/// (docs/benchmarks.md).
 #[derive(Debug, Clone, Copy)]
 pub struct ReadSharing {
     /// `--pg-shared-connections`: connections per serving thread; 0 gives every query a pooled
@@ -33,7 +35,7 @@ pub struct ReadSharing {
 impl Default for ReadSharing {
     fn default() -> ReadSharing {
         ReadSharing {
-            connections: 3,
+            connections: 0,
             depth: 3,
         }
     }
