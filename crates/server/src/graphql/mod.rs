@@ -113,7 +113,12 @@ async fn run(
     req: GqlRequest,
     set_cookies: &mut Vec<String>,
 ) -> Result<Vec<u8>, GqlError> {
-    let request = serde_json::json!({"query": req.query, "variables": req.variables, "operationName": req.operation_name});
+    // Only an auth webhook in POST mode is sent the request; nothing to copy otherwise.
+    let request = if state.config.auth_hook.is_some() {
+        serde_json::json!({"query": req.query, "variables": req.variables, "operationName": req.operation_name})
+    } else {
+        Value::Null
+    };
     let session = crate::auth::authenticate(&state.config, headers, &request, set_cookies)
         .await
         .map_err(|e| GqlError::new(e.code, "$", e.message))?;
@@ -286,7 +291,7 @@ fn tolerated(
 }
 
 /// Picks the operation to run.
-fn select_operation<'a>(
+pub fn select_operation<'a>(
     doc: &'a ExecutableDocument,
     name: Option<&str>,
     websocket: bool,
@@ -315,7 +320,7 @@ fn select_operation<'a>(
 }
 
 /// Applies defaults and checks the variables against their declared types.
-fn coerce_variables(
+pub fn coerce_variables(
     schema: &RoleSchema,
     op: &Operation,
     vars: &Map<String, Value>,
