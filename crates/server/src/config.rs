@@ -20,9 +20,10 @@ pub struct ServerConfig {
 }
 
 /// Whether queries (not mutations) share a few connections per serving thread, their
-/// statements pipelined (`rasura_pg::SharedConns`). Off by default: on a 2-core machine it gave
-/// 25-35 % more requests per second but a p99 latency of 80-240 ms instead of 5 ms
-/// (docs/benchmarks.md).
+/// statements pipelined (`rasura_pg::SharedConns`). Off by default: with the engine, the load
+/// and PostgreSQL on the same 2 cores it gave 25-35 % more requests per second but a p99 of
+/// 80-240 ms instead of 5 ms; with PostgreSQL on a core of its own, 25-65 % more at about the
+/// same p99 (docs/benchmarks.md).
 #[derive(Debug, Clone, Copy)]
 pub struct ReadSharing {
     /// `--pg-shared-connections`: connections per serving thread; 0 gives every query a pooled
