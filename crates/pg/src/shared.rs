@@ -50,6 +50,9 @@ impl SharedConns {
 
     /// A connection to run a query on (held until the query's statements are done).
     pub async fn get(&self) -> Result<SharedConn, PgError> {
+        if self.max == 0 {
+            return Ok(Arc::new(self.pool.get().await?));
+        }
         let reservation = {
             let mut s = self.state.lock().expect("shared connections lock");
             s.open.retain(|c| !c.is_closed());
@@ -61,7 +64,7 @@ impl SharedConns {
                 }
             }
             if full {
-                None // nothing open yet and all places reserved: a connection of its own
+                None // nothing open yet, all places reserved: a connection of its own
             } else {
                 s.pending += 1;
                 Some(Reservation(&self.state))

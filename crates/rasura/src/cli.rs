@@ -242,8 +242,7 @@ impl ServeArgs {
                     depth: self
                         .pg_pipeline_depth
                         .or_else(|| parsed(&["RASURA_PG_PIPELINE_DEPTH"]))
-                        .unwrap_or(d.depth)
-                        .max(1),
+                        .unwrap_or(d.depth),
                 }
             },
             stringify_numeric_types: self.stringify_numeric_types

@@ -1,11 +1,9 @@
 //! Builds a role's schema: SDL text generated from the resolved metadata, parsed and validated by
-//! apollo-compiler, plus the annotations the IR builder reads.
+//! apollo-compiler (in parts, definitions shared: `share.rs`), plus the annotations the IR reads.
 
+use rasura_resolve::{RelKind, ResolvedMetadata, ResolvedTable};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
-
-use apollo_compiler::Schema;
-use rasura_resolve::{RelKind, ResolvedMetadata, ResolvedTable};
 
 use crate::naming::{self, RootKind, TypeNames};
 use crate::perms::allows_root;
@@ -216,7 +214,7 @@ pub fn build_schema_shared(
         &table_index,
     );
     let sdl = w.finish();
-    let schema = parse_shared(&sdl, shared)?;
+    let schema = crate::share::parse_shared(&sdl, shared)?;
     drop(sdl);
     let schema = shared.share(crate::subscription::share_query_fields(schema));
     let implementers = schema.implementers_map();
@@ -235,36 +233,6 @@ pub fn build_schema_shared(
         remote_conflicts,
         remote_rels,
     })
-}
-
-/// Parses the generated SDL part by part (a part ends with a definition's closing brace), each
-/// part's definitions shared with equal ones already known as soon as it is parsed, then builds
-/// and validates the schema. Parsing all at once would hold the whole syntax tree and every
-/// duplicate at the same time: with 1,000 tables, a hundred megabytes that the allocator then
-/// cannot fully give back, as the definitions that stay are scattered through it.
-fn parse_shared(
-    sdl: &str,
-    shared: &SharedTypes,
-) -> Result<apollo_compiler::validation::Valid<Schema>, String> {
-    const PART: usize = 64 * 1024;
-    let mut builder = Schema::builder();
-    let mut start = 0;
-    while start < sdl.len() {
-        let mut end = (start + PART).min(sdl.len());
-        if end < sdl.len() {
-            end = match sdl[end..].find("\n}\n") {
-                Some(i) => end + i + 3,
-                None => sdl.len(),
-            };
-        }
-        let mut doc = apollo_compiler::ast::Document::parse(&sdl[start..end], "schema.graphql")
-            .map_err(|e| e.errors.to_string())?;
-        shared.share_document(&mut doc);
-        builder = builder.add_ast(&doc);
-        start = end;
-    }
-    let schema = builder.build().map_err(|e| e.errors.to_string())?;
-    schema.validate().map_err(|e| e.errors.to_string())
 }
 
 fn table_info(t: &ResolvedTable) -> TableInfo {

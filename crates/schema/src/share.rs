@@ -232,3 +232,30 @@ impl SharedTypes {
         Valid::assume_valid(schema)
     }
 }
+
+/// Parses the generated SDL part by part (a part ends with a definition's closing brace), each
+/// part's definitions shared with equal ones already known as soon as it is parsed, then builds
+/// and validates the schema. Parsing all at once would hold the whole syntax tree and every
+/// duplicate at the same time: with 1,000 tables, a hundred megabytes that the allocator then
+/// cannot fully give back, as the definitions that stay are scattered through it.
+pub(crate) fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Schema>, String> {
+    const PART: usize = 64 * 1024;
+    let mut builder = Schema::builder();
+    let mut start = 0;
+    while start < sdl.len() {
+        let mut end = (start + PART).min(sdl.len());
+        if end < sdl.len() {
+            end = match sdl[end..].find("\n}\n") {
+                Some(i) => end + i + 3,
+                None => sdl.len(),
+            };
+        }
+        let mut doc = apollo_compiler::ast::Document::parse(&sdl[start..end], "schema.graphql")
+            .map_err(|e| e.errors.to_string())?;
+        shared.share_document(&mut doc);
+        builder = builder.add_ast(&doc);
+        start = end;
+    }
+    let schema = builder.build().map_err(|e| e.errors.to_string())?;
+    schema.validate().map_err(|e| e.errors.to_string())
+}

@@ -38,10 +38,9 @@ impl EngineState {
         metadata: Metadata,
         resource_version: i64,
         catalog: Arc<Catalog>,
-        remotes: &RemoteIntrospections,
+        remotes: RemoteIntrospections,
         previous: Option<Arc<EngineState>>,
     ) -> EngineState {
-        let remotes = remotes.clone();
         crate::memory::on_schema_thread(move || {
             let shared_types = Arc::new(rasura_schema::SharedTypes::default());
             if let Some(p) = previous {
@@ -232,7 +231,7 @@ async fn load_engine(
     let fetched = crate::remote::introspect::introspect_all(&metadata).await;
     *remotes.write().expect("remotes lock") = fetched.clone();
     let t3 = std::time::Instant::now();
-    let engine = EngineState::build(metadata, version, Arc::new(catalog), &fetched, previous);
+    let engine = EngineState::build(metadata, version, Arc::new(catalog), fetched, previous);
     tracing::info!(
         metadata_ms = (t1 - t0).as_millis() as u64,
         catalog_ms = (t2 - t1).as_millis() as u64,

@@ -178,7 +178,8 @@ pub async fn execute(state: &AppState, body: Value, api: Api) -> Result<Value, A
         .await
         .map_err(|e| PgError::from_db(e, None))?;
     if changed || catalog_changed {
-        let engine = EngineState::build(md, version, catalog, &remotes, Some(state.engine()));
+        let engine =
+            EngineState::build(md, version, catalog, remotes.clone(), Some(state.engine()));
         *state.remotes.write().expect("remotes lock") = remotes;
         state.set_engine(engine);
     }
