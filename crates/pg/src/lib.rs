@@ -9,4 +9,4 @@ pub mod shared;
 
 pub use error::PgError;
 pub use pool::{connect_pool, Pool};
-pub use shared::{SharedConn, SharedConns};
+pub use shared::{SharedConn, SharedConns, QUEUE_BUDGET, STALLED_AFTER};

@@ -85,11 +85,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub pg_connections: Option<usize>,
     /// Connections of each serving thread that queries share, their statements pipelined; 0 gives
-    /// every query a connection of its own [env: RASURA_PG_SHARED_CONNECTIONS] [default: 0]
+    /// every query a connection of its own [env: RASURA_PG_SHARED_CONNECTIONS] [default: 4]
     #[arg(long)]
     pub pg_shared_connections: Option<usize>,
-    /// Queries in flight on a shared connection before another is taken
-    /// [env: RASURA_PG_PIPELINE_DEPTH] [default: 3]
+    /// Most queries in flight on one shared connection
+    /// [env: RASURA_PG_PIPELINE_DEPTH] [default: 8]
     #[arg(long)]
     pub pg_pipeline_depth: Option<usize>,
     /// Threads serving HTTP, each with its own event loop and connections

@@ -96,7 +96,7 @@ async fn run_server(
     )
     .await
     .context("cannot load the metadata")?;
-    rasura_server::async_actions::spawn(state.clone());
+    let async_actions = rasura_server::async_actions::spawn(state.clone());
     let deliverer = start_event_delivery(config, url, &state).await?;
     let engine = state.engine();
     for i in &engine.resolved.inconsistencies {
@@ -124,6 +124,7 @@ async fn run_server(
         stop_rx,
     )?;
     shutdown_signal().await;
+    async_actions.abort(); // before the cluster stops under it
     if let Some(d) = deliverer {
         d.shutdown().await;
     }

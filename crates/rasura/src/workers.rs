@@ -19,6 +19,12 @@ pub fn start(
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<JoinHandle<anyhow::Result<()>>>> {
     let per_thread = (pg_connections / threads).max(2);
+    // Listeners sharing a port would also share it with another server already on it (same
+    // user), silently splitting its traffic: make sure the port is free first.
+    if addr.port() != 0 {
+        std::net::TcpListener::bind(addr)
+            .with_context(|| format!("cannot listen on {addr}: is another server using it?"))?;
+    }
     // Bind every listener before serving, so that a taken port fails startup at once.
     let mut listeners = vec![];
     for _ in 0..threads {

@@ -82,6 +82,30 @@ async fn database_url_starts_no_cluster() {
 }
 
 #[tokio::test]
+async fn a_second_server_on_a_taken_port_fails_at_start() {
+    let pg = TestCluster::start("taken").await;
+    let url = pg.url("taken");
+    let first = TestServer::start(Path::new(BIN), &["--database-url", &url], &[]).await;
+    let out = std::process::Command::new(BIN)
+        .args([
+            "serve",
+            "--database-url",
+            &url,
+            "--port",
+            &first.port.to_string(),
+        ])
+        .env_remove("RASURA_ADMIN_SECRET")
+        .env_remove("HASURA_GRAPHQL_ADMIN_SECRET")
+        .output()
+        .expect("run rasura");
+    assert!(!out.status.success(), "the second server started");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot listen on"), "stderr: {stderr}");
+    let (status, _) = run_sql(&first, "select 1").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
 async fn hasura_environment_names_are_accepted() {
     let pg = TestCluster::start("app").await;
     let server = TestServer::start(

@@ -23,8 +23,9 @@ const FAIL: &str = "UPDATE hdb_catalog.hdb_action_log SET status = 'error', \
 const RECLAIM: &str =
     "UPDATE hdb_catalog.hdb_action_log SET status = 'created' WHERE status = 'processing'";
 
-/// Starts the worker on the current runtime.
-pub fn spawn(state: AppState) {
+/// Starts the worker on the current runtime; abort the handle to stop it (a call cut short is
+/// taken up again at the next start).
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         if let Ok(client) = state.pool.get().await {
             let _ = client.execute(RECLAIM, &[]).await;
@@ -41,7 +42,7 @@ pub fn spawn(state: AppState) {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
-    });
+    })
 }
 
 /// One round: claim, call, store. Returns how many calls it handled.

@@ -20,10 +20,10 @@ pub struct ServerConfig {
 }
 
 /// Whether queries (not mutations) share a few connections per serving thread, their
-/// statements pipelined (`rasura_pg::SharedConns`). Off by default: with the engine, the load
-/// and PostgreSQL on the same 2 cores it gave 25-35 % more requests per second but a p99 of
-/// 80-240 ms instead of 5 ms; with PostgreSQL on a core of its own, 25-65 % more at about the
-/// same p99 (docs/benchmarks.md).
+/// statements pipelined (`rasura_pg::SharedConns`: a query queues behind others only while the
+/// expected wait stays within a small budget). On by default: on the 2-core benchmark it cut
+/// PostgreSQL's CPU per request by a third to a half and raised requests per second accordingly
+/// (docs/benchmarks.md).
 #[derive(Debug, Clone, Copy)]
 pub struct ReadSharing {
     /// `--pg-shared-connections`: connections per serving thread; 0 gives every query a pooled
@@ -36,8 +36,8 @@ pub struct ReadSharing {
 impl Default for ReadSharing {
     fn default() -> ReadSharing {
         ReadSharing {
-            connections: 0,
-            depth: 3,
+            connections: 4,
+            depth: 8,
         }
     }
 }
