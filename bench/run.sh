@@ -4,7 +4,9 @@
 #   bench/run.sh                      # full matrix: 4 queries x c=16,64, 15 s each
 #   bench/run.sh -d 5 -w 2 -c 16      # a short smoke run
 #   bench/run.sh -t "rasura sql"      # without the peer
-# The markdown table is printed at the end and saved under ../shared/bench/results/.
+#   ROUNDS=3 bench/run.sh -d 10 -w 3  # three runs back to back, then their medians
+# The markdown table is printed at the end and saved under ../shared/bench/results/; with
+# ROUNDS > 1, bench/median.py prints the medians (ratios taken within each run).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="$ROOT/../shared/bench"
@@ -50,6 +52,15 @@ meta '{"type":"pg_create_array_relationship","args":{"table":"author","name":"ar
 meta '{"type":"pg_create_object_relationship","args":{"table":"comment","name":"article","using":{"foreign_key_constraint_on":"article_id"}}}'
 meta '{"type":"pg_create_array_relationship","args":{"table":"article","name":"comments","using":{"foreign_key_constraint_on":{"table":"comment","column":"article_id"}}}}'
 
-KEEP=1 RASURA_URL="http://127.0.0.1:$RASURA_PORT/v1/graphql" RASURA_PID="$RASURA_PID" PG_PORT="$PG_PORT" \
-  "$SHARED/run-matrix.sh" "$@"
+results=()
+for round in $(seq 1 "${ROUNDS:-1}"); do
+  echo "bench: round $round of ${ROUNDS:-1}"
+  KEEP=1 RASURA_URL="http://127.0.0.1:$RASURA_PORT/v1/graphql" RASURA_PID="$RASURA_PID" PG_PORT="$PG_PORT" \
+    "$SHARED/run-matrix.sh" "$@" 2> >(tee "$log.matrix" >&2)
+  sleep 1
+  results+=("$SHARED/$(sed -nE 's/^results: (results\/[^ ]+\.txt) and .*/\1/p' "$log.matrix" | tail -1)")
+done
+if [ "${ROUNDS:-1}" -gt 1 ]; then
+  python3 "$ROOT/bench/median.py" "${results[@]}"
+fi
 echo "bench: rasura peak RSS $(awk '/VmHWM/{print $2/1024 " MB"}' "/proc/$RASURA_PID/status")"
