@@ -4,8 +4,9 @@
 //! instead of waking one sleeping backend per request. Writes keep taking a pooled connection of
 //! their own (they run in a transaction).
 //!
-//! A statement queued on a busy connection waits for the ones ahead of it. So a query goes to a
-//! busy connection while the expected wait there stays under the queue budget ([`QUEUE_BUDGET`]
+//! A query goes to the first connection with room, so queries pack onto as few busy backends as
+//! possible. A statement queued on a busy connection waits for the ones ahead of it, so a busy
+//! connection has room while the expected wait there stays under the queue budget ([`QUEUE_BUDGET`]
 //! by default: its statements in flight times how long one has been taking lately, and at least
 //! the time since one last finished); past it, another connection is taken while the limit
 //! allows. With the limit reached (a loaded engine), queries queue where the expected wait is
@@ -188,12 +189,9 @@ impl SharedConns {
     fn choose(&self) -> Choice<'_> {
         let mut s = self.state.lock().expect("shared connections lock");
         s.open.retain(|c| !c.client.is_closed());
-        let least = s
-            .open
-            .iter()
-            .filter(|c| self.has_room(c))
-            .min_by_key(|c| in_flight(c));
-        if let Some(c) = least {
+        // The first with room, not the least busy: queries pack onto as few backends as the
+        // budget allows, and later connections take only what the first ones cannot.
+        if let Some(c) = s.open.iter().find(|c| self.has_room(c)) {
             return Choice::Share(SharedConn::share(c));
         }
         if s.open.len() + s.pending < self.max {

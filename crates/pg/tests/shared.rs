@@ -57,7 +57,13 @@ async fn queries_share_a_few_connections_and_dead_ones_are_replaced() {
     }
     let deep_pids: HashSet<i32> = [pid(&held[0]).await, pid(&held[20]).await].into();
     assert_eq!(deep_pids.len(), 2);
+    let first_pid = pid(&held[0]).await;
     drop(held);
+    // Both open and idle: queries pack onto the first rather than spreading over both.
+    let (x, y) = (deep.get().await.unwrap(), deep.get().await.unwrap());
+    assert!(SharedConn::same(&x, &y));
+    assert_eq!(pid(&x).await, first_pid);
+    drop((x, y));
     let tasks: Vec<_> = (0..40i32)
         .map(|i| {
             let shared = deep.clone();
