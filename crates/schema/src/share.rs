@@ -104,12 +104,19 @@ impl Known {
         self.enum_values.insert(v.clone());
     }
 
-    /// Records a built type and its parts as known.
-    fn record(&mut self, ty: &ExtendedType) {
+    /// A known type equal to `ty`, or none after recording `ty` as the one to share.
+    fn same_type(&mut self, ty: &ExtendedType) -> Option<ExtendedType> {
         let variants = self.types.entry(ty.name().clone()).or_default();
-        if !variants.iter().any(|v| v == ty) {
+        let same = variants.iter().find(|v| *v == ty).cloned();
+        if same.is_none() {
             variants.push(ty.clone());
         }
+        same
+    }
+
+    /// Records a built type and its parts as known.
+    fn record(&mut self, ty: &ExtendedType) {
+        self.same_type(ty);
         self.names.insert(ty.name().clone());
         let fields = match ty {
             ExtendedType::Object(o) => Some(&o.fields),
@@ -206,21 +213,10 @@ impl SharedTypes {
         let mut schema = schema.into_inner();
         schema.sources = Default::default();
         let mut known = self.inner.lock().expect("shared types lock");
-        let known = &mut *known;
-        for (name, ty) in schema.types.iter_mut() {
-            if let Some(same) = known
-                .types
-                .get(name)
-                .and_then(|variants| variants.iter().find(|v| *v == ty))
-            {
-                *ty = same.clone();
-                continue;
+        for ty in schema.types.values_mut() {
+            if let Some(same) = known.same_type(ty) {
+                *ty = same;
             }
-            known
-                .types
-                .entry(ty.name().clone())
-                .or_default()
-                .push(ty.clone());
         }
         // Rebuilt with the shared definitions' own names as keys, so that nothing of this parse
         // outlives it when every definition was shared (its scattered small allocations would

@@ -114,7 +114,7 @@ async fn run(
     set_cookies: &mut Vec<String>,
 ) -> Result<Vec<u8>, GqlError> {
     // Only an auth webhook in POST mode is sent the request; nothing to copy otherwise.
-    let request = if state.config.auth_hook.is_some() {
+    let request = if state.config.auth_hook.as_ref().is_some_and(|h| h.post) {
         serde_json::json!({"query": req.query, "variables": req.variables, "operationName": req.operation_name})
     } else {
         Value::Null
