@@ -48,7 +48,7 @@ impl Cx<'_> {
                 let rows = as_list(&objects)
                     .into_iter()
                     .enumerate()
-                    .map(|(i, o)| self.insert_row(t, o, &format!("{args}.objects[{i}]")))
+                    .map(|(i, o)| self.insert_row(t, o, &format!("{args}.objects[{i}]"), &[]))
                     .collect::<Result<Vec<_>, _>>()?;
                 let on_conflict = match self.arg(f, "on_conflict") {
                     Some(v) if !v.is_null() => {
@@ -165,7 +165,16 @@ impl Cx<'_> {
         Ok(BoolExp::And(parts))
     }
 
-    fn insert_row(&self, t: usize, object: &Value, path: &str) -> Result<InsertRow, IrError> {
+    /// One row of an insert at any level: its columns (with the role's presets), and rows of
+    /// related tables to insert with it, each with that table's check and presets. `determined`
+    /// are the columns a parent row fills in (the row may not give them itself).
+    fn insert_row(
+        &self,
+        t: usize,
+        object: &Value,
+        path: &str,
+        determined: &[String],
+    ) -> Result<InsertRow, IrError> {
         let Value::Object(fields) = object else {
             return Err(IrError::new(path, "expected an object"));
         };
@@ -175,50 +184,16 @@ impl Cx<'_> {
             object_rels: vec![],
             array_rels: vec![],
         };
+        let mut before_parent: Vec<(&str, &rasura_schema::RelInfo)> = vec![];
         for (name, value) in fields {
             let here = format!("{path}.{name}");
             if let Some(col) = info.column_by_any_field(name) {
                 row.columns.push((column_ref(col), value.clone()));
                 continue;
             }
-            match info.fields.get(name) {
-                Some(TableField::ObjectRel(r)) | Some(TableField::ArrayRel(r)) => {
-                    let is_object = matches!(info.fields.get(name), Some(TableField::ObjectRel(_)));
-                    let data = value
-                        .get("data")
-                        .ok_or_else(|| IrError::new(&here, "missing required field 'data'"))?;
-                    let rows = as_list(data)
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, o)| self.insert_row(r.target, o, &format!("{here}.data[{i}]")))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    let on_conflict = match value.get("on_conflict") {
-                        Some(v) if !v.is_null() => {
-                            Some(self.on_conflict(r.target, v, &format!("{here}.on_conflict"))?)
-                        }
-                        _ => None,
-                    };
-                    let target = &self.schema.tables[r.target];
-                    let mapping = r
-                        .mapping
-                        .iter()
-                        .map(|(p, c)| {
-                            (column_ref(&info.columns[p]), column_ref(&target.columns[c]))
-                        })
-                        .collect();
-                    let nested = NestedInsert {
-                        table: target.name.clone(),
-                        mapping,
-                        rows,
-                        on_conflict,
-                        check: self.insert_check(r.target)?,
-                    };
-                    if is_object {
-                        row.object_rels.push(nested);
-                    } else {
-                        row.array_rels.push(nested);
-                    }
-                }
+            let (r, is_object) = match info.fields.get(name) {
+                Some(TableField::ObjectRel(r)) => (r, true),
+                Some(TableField::ArrayRel(r)) => (r, false),
                 _ => {
                     return Err(IrError::unknown_field(
                         &here,
@@ -226,6 +201,97 @@ impl Cx<'_> {
                         &format!("{}_insert_input", info.type_name),
                     ))
                 }
+            };
+            // The schema offers a relationship only when the role can insert into its target;
+            // this keeps that true whatever the document.
+            if !self.schema.tables[r.target].can_insert() {
+                return Err(IrError::unknown_field(
+                    &here,
+                    name,
+                    &format!("{}_insert_input", info.type_name),
+                ));
+            }
+            // `rel: null` inserts nothing through it.
+            if value.is_null() {
+                continue;
+            }
+            let data = value
+                .get("data")
+                .ok_or_else(|| IrError::new(&here, "missing required field 'data'"))?;
+            let target = &self.schema.tables[r.target];
+            // Rows inserted after this one take the mapped columns from it.
+            let child_determined: Vec<String> = if r.insert_after_parent {
+                r.mapping.iter().map(|(_, c)| c.clone()).collect()
+            } else {
+                vec![]
+            };
+            let rows = as_list(data)
+                .into_iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    let at = if is_object {
+                        format!("{here}.data")
+                    } else {
+                        format!("{here}.data[{i}]")
+                    };
+                    self.insert_row(r.target, o, &at, &child_determined)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let on_conflict = match value.get("on_conflict") {
+                Some(v) if !v.is_null() => {
+                    Some(self.on_conflict(r.target, v, &format!("{here}.on_conflict"))?)
+                }
+                _ => None,
+            };
+            let mapping = r
+                .mapping
+                .iter()
+                .map(|(p, c)| (column_ref(&info.columns[p]), column_ref(&target.columns[c])))
+                .collect();
+            let nested = NestedInsert {
+                table: target.name.clone(),
+                mapping,
+                rows,
+                on_conflict,
+                check: self.insert_check(r.target)?,
+            };
+            if r.insert_after_parent {
+                row.array_rels.push(nested);
+            } else {
+                before_parent.push((name.as_str(), r));
+                row.object_rels.push(nested);
+            }
+        }
+        let given: Vec<&str> = row.columns.iter().map(|(c, _)| c.name.as_str()).collect();
+        let taken: Vec<&String> = determined
+            .iter()
+            .filter(|c| given.contains(&c.as_str()))
+            .collect();
+        if !taken.is_empty() {
+            return Err(IrError::new(
+                path,
+                format!(
+                    "cannot insert {} columns as their values are already being determined by parent insert",
+                    quoted_list(&taken)
+                ),
+            ));
+        }
+        // A related row inserted first fills this row's columns of the relationship.
+        for (name, r) in before_parent {
+            let taken: Vec<&String> = r
+                .mapping
+                .iter()
+                .map(|(c, _)| c)
+                .filter(|c| given.contains(&c.as_str()) || determined.contains(c))
+                .collect();
+            if !taken.is_empty() {
+                return Err(IrError::new(
+                    &format!("{path}.{name}"),
+                    format!(
+                        "cannot insert object relationship \"{name}\" as {} column values are already determined",
+                        quoted_list(&taken)
+                    ),
+                ));
             }
         }
         for (col, value) in self.insert_presets(t)? {
@@ -352,4 +418,13 @@ impl Cx<'_> {
         }
         Ok(out)
     }
+}
+
+/// `"a", "b"`: column names as Hasura lists them in messages.
+fn quoted_list(names: &[&String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -109,6 +109,14 @@ pub struct ServeArgs {
     /// Largest query text in bytes [env: RASURA_MAX_QUERY_BYTES] [default: 1048576]
     #[arg(long)]
     pub max_query_bytes: Option<usize>,
+    /// Errors show their `internal` details (statement, database message) to every role
+    /// [env: RASURA_DEV_MODE, HASURA_GRAPHQL_DEV_MODE]
+    #[arg(long)]
+    pub dev_mode: bool,
+    /// Whether admin is shown `internal` error details: true or false
+    /// [env: RASURA_ADMIN_INTERNAL_ERRORS, HASURA_GRAPHQL_ADMIN_INTERNAL_ERRORS] [default: true]
+    #[arg(long)]
+    pub admin_internal_errors: Option<bool>,
 }
 
 /// Serve settings after flags, `RASURA_*` and `HASURA_GRAPHQL_*` variables and defaults.
@@ -129,6 +137,8 @@ pub struct ServeConfig {
     pub limits: QueryLimits,
     pub server_threads: usize,
     pub events: EventSettings,
+    pub dev_mode: bool,
+    pub admin_internal_errors: bool,
 }
 
 /// Event delivery tuning, from the environment only (Hasura's names and defaults).
@@ -253,6 +263,17 @@ impl ServeArgs {
                 .unwrap_or(false),
             limits,
             events: EventSettings::from_env(),
+            dev_mode: self.dev_mode
+                || parsed(&["RASURA_DEV_MODE", "HASURA_GRAPHQL_DEV_MODE"]).unwrap_or(false),
+            admin_internal_errors: self
+                .admin_internal_errors
+                .or_else(|| {
+                    parsed(&[
+                        "RASURA_ADMIN_INTERNAL_ERRORS",
+                        "HASURA_GRAPHQL_ADMIN_INTERNAL_ERRORS",
+                    ])
+                })
+                .unwrap_or(true),
             server_threads: self
                 .server_threads
                 .or_else(|| parsed(&["RASURA_SERVER_THREADS"]))

@@ -12,6 +12,17 @@ use crate::cli::ServeConfig;
 const EMBEDDED_DB: &str = "rasura";
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    if config.admin_secret.as_deref() == Some("") {
+        anyhow::bail!(
+            "the admin secret is empty: give a non-empty --admin-secret, or none at all to run without one"
+        );
+    }
+    if config.admin_secret.is_none() && !is_loopback(&config.host) {
+        tracing::warn!(
+            host = %config.host,
+            "no admin secret is set and the server listens beyond this machine: anyone who can reach it is admin (set --admin-secret or HASURA_GRAPHQL_ADMIN_SECRET)"
+        );
+    }
     let jwt = match &config.jwt_secret {
         Some(text) => {
             let jwt = rasura_server::jwt::parse_config(text).map_err(|e| anyhow::anyhow!(e))?;
@@ -92,6 +103,8 @@ async fn run_server(
             stringify_numeric: config.stringify_numeric_types,
             limits: config.limits,
             reads: config.reads,
+            dev_mode: config.dev_mode,
+            hide_internal_from_admin: !config.admin_internal_errors,
         },
     )
     .await
@@ -165,6 +178,14 @@ async fn start_event_delivery(
         pool,
         std::sync::Arc::new(move || state.engine().resolved.clone()),
     )))
+}
+
+/// Whether `host` is a loopback address (or `localhost`).
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The URL without its password.

@@ -82,6 +82,7 @@ pub fn build_schema_shared(
             let info = RelInfo {
                 target,
                 mapping: r.mapping.clone(),
+                insert_after_parent: r.kind == RelKind::Array || r.insert_after_parent,
             };
             let fields = &mut tables[i].fields;
             match r.kind {

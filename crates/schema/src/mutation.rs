@@ -30,7 +30,7 @@ impl SdlWriter {
         let insert_cols = pick(&info.insert_columns);
         let cols = pick(&info.update_columns);
         let perms = info.perms.as_ref();
-        let can_insert = info.insertable && perms.is_none_or(|p| p.insert.is_some());
+        let can_insert = info.can_insert();
         let can_update = info.updatable && perms.is_none_or(|p| p.update.is_some());
         let can_delete = info.deletable && perms.is_none_or(|p| p.delete.is_some());
         let catalog = |c: &ColumnInfo| t.info.column(&c.name).expect("column of this table");
@@ -89,7 +89,16 @@ impl SdlWriter {
         for c in &insert_cols {
             let _ = writeln!(w, "  {}: {}", c.field, c.scalar);
         }
-        let mut rels: Vec<(&String, &TableField)> = info.fields.iter().collect();
+        // A relationship is offered only when the role may insert into its target: every
+        // level of a nested insert is an insert with that table's permission.
+        let mut rels: Vec<(&String, &TableField)> = info
+            .fields
+            .iter()
+            .filter(|(_, f)| match f {
+                TableField::ObjectRel(r) | TableField::ArrayRel(r) => tables[r.target].can_insert(),
+                _ => false,
+            })
+            .collect();
         rels.sort_by_key(|(n, _)| n.as_str());
         for (name, f) in &rels {
             match f {

@@ -135,6 +135,11 @@ pub struct TableInfo {
 }
 
 impl TableInfo {
+    /// Whether the role may insert into the table (admin: whenever the table takes inserts).
+    pub fn can_insert(&self) -> bool {
+        self.insertable && self.perms.as_ref().is_none_or(|p| p.insert.is_some())
+    }
+
     /// The column with GraphQL name `field`, selectable or not (for insert and update inputs,
     /// which validation has already restricted to the role's columns).
     pub fn column_by_any_field(&self, field: &str) -> Option<&ColumnInfo> {
@@ -184,6 +189,9 @@ pub struct RelInfo {
     pub target: usize,
     /// (this table's column, target's column).
     pub mapping: Vec<(String, String)>,
+    /// In a nested insert, the related row is inserted after this one (array relationships,
+    /// and object relationships on the target's foreign key or with `after_parent`).
+    pub insert_after_parent: bool,
 }
 
 /// A column's facts needed to compile queries.

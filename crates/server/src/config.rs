@@ -17,6 +17,18 @@ pub struct ServerConfig {
     pub limits: crate::graphql::limits::QueryLimits,
     /// How queries share database connections.
     pub reads: ReadSharing,
+    /// `HASURA_GRAPHQL_DEV_MODE`: errors carry `extensions.internal` (the statement and the
+    /// database's own words) for every role, not only admin.
+    pub dev_mode: bool,
+    /// `HASURA_GRAPHQL_ADMIN_INTERNAL_ERRORS=false`: not even admin is shown `internal`.
+    pub hide_internal_from_admin: bool,
+}
+
+impl ServerConfig {
+    /// Whether an error answered to `role` may carry `internal` details.
+    pub fn shows_internal(&self, role: &str) -> bool {
+        self.dev_mode || (role == "admin" && !self.hide_internal_from_admin)
+    }
 }
 
 /// Whether queries (not mutations) share a few connections per serving thread, their

@@ -335,6 +335,8 @@ fn insert_dml(
                 .collect()
         })
         .collect();
+    // With no column to update the conflict does nothing, and there is no row to filter:
+    // the filter's parameters must not be bound either.
     let on_conflict = on_conflict.map(|oc| SqlOnConflict {
         constraint: oc.constraint.clone(),
         set: oc
@@ -342,7 +344,11 @@ fn insert_dml(
             .iter()
             .map(|c| (c.clone(), excluded(c)))
             .collect(),
-        where_: oc.filter.as_ref().map(|f| cx.bool_exp(f, target)),
+        where_: oc
+            .filter
+            .as_ref()
+            .filter(|_| !oc.update_columns.is_empty())
+            .map(|f| cx.bool_exp(f, target)),
     });
     Dml::Insert {
         schema: table.schema.clone(),
@@ -476,7 +482,9 @@ pub fn rows_by_ctid(
     options: Options,
 ) -> TranslatedStatement {
     let mut params = Params::default();
-    let affected = params.push(Some(affected.to_string()), Some(TypeName::pg("int8")));
+    // The count is the engine's own: a literal, so that a response without `affected_rows`
+    // binds no parameter it does not use.
+    let affected = Expr::Int(i64::try_from(affected).unwrap_or(i64::MAX));
     let list: Vec<Value> = ctids.iter().map(|c| Value::String(c.clone())).collect();
     let ctids = params.push(
         Some(crate::params::array_literal(&list)),

@@ -62,6 +62,12 @@ fn resolve_one(
             rel.name
         ));
     }
+    // An object relationship on the target's foreign key points at a row that refers to this
+    // one: in a nested insert it comes after this row.
+    let on_target_fk = matches!(
+        rel.using.foreign_key_constraint_on,
+        Some(FkConstraintOn::Remote { .. })
+    );
     let (target, mapping, nullable) = match (
         &rel.using.foreign_key_constraint_on,
         &rel.using.manual_configuration,
@@ -134,12 +140,13 @@ fn resolve_one(
         target,
         mapping,
         nullable,
-        insert_after_parent: rel
-            .using
-            .manual_configuration
-            .as_ref()
-            .and_then(|m| m.insertion_order.as_deref())
-            == Some("after_parent"),
+        insert_after_parent: on_target_fk
+            || rel
+                .using
+                .manual_configuration
+                .as_ref()
+                .and_then(|m| m.insertion_order.as_deref())
+                == Some("after_parent"),
         comment: rel.comment.clone(),
     })
 }

@@ -36,6 +36,15 @@ impl GqlError {
         GqlError::new("access-denied", "$", message)
     }
 
+    /// The error as its receiver may see it: without `internal` (the statement, with its
+    /// permission filters, and the database's own words) unless `shows_internal`.
+    pub fn shown(mut self, shows_internal: bool) -> GqlError {
+        if !shows_internal {
+            self.internal = None;
+        }
+        self
+    }
+
     pub fn body(&self) -> Value {
         if let Some(ext) = &self.extensions {
             return json!({"errors": [{"extensions": ext, "message": self.message}]});

@@ -137,6 +137,20 @@ pub(crate) async fn run_as(
     req: GqlRequest,
     channel: Channel,
 ) -> Result<Ran, GqlError> {
+    let shows_internal = state.config.shows_internal(&session.role);
+    pipeline(state, headers, session, req, channel)
+        .await
+        .map_err(|e| e.shown(shows_internal))
+}
+
+/// parse → validate → build IR → plan → execute, for one request of a session.
+async fn pipeline(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &rasura_ir::Session,
+    req: GqlRequest,
+    channel: Channel,
+) -> Result<Ran, GqlError> {
     let websocket = !matches!(channel, Channel::Http);
     let role = session.role.clone();
     let engine = state.engine();

@@ -29,8 +29,11 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8], api: Api) ->
     .await;
     match result {
         Ok(v) => Json(v).into_response(),
-        Err(e) => {
+        Err(mut e) => {
             tracing::debug!(code = e.code, error = %e.message, path = %e.path, "control-plane request refused");
+            if !state.config.shows_internal("admin") {
+                e.internal = None;
+            }
             e.into_response()
         }
     }
@@ -72,10 +75,13 @@ fn check_role(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// Compares secrets without an early exit on the first differing byte.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Compares a given secret with the configured one in constant time: both are hashed first,
+/// so neither the position of the first difference nor the secret's length shows in the time.
+pub fn constant_time_eq(given: &[u8], secret: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    let (a, b) = (Sha256::digest(given), Sha256::digest(secret));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }

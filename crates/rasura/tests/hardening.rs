@@ -1,0 +1,128 @@
+//! Hardening end to end: what a hostile or careless client can and cannot get from the engine
+//! (internal error details, the admin secret), each against the real binary and PostgreSQL.
+
+use std::path::Path;
+
+use rasura_test_support::{TestCluster, TestServer};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rasura");
+
+/// A server with one table readable by role `user`, started with `extra` flags and `env`.
+async fn server(pg: &TestCluster, extra: &[&str], env: &[(&str, &str)]) -> TestServer {
+    let url = pg.url("app");
+    let mut args = vec!["--database-url", url.as_str(), "--admin-secret", "adm"];
+    args.extend_from_slice(extra);
+    let s = TestServer::start(Path::new(BIN), &args, env).await;
+    let setup = json!({"type": "bulk", "args": [
+        {"type": "run_sql", "args": {"sql": "create table if not exists item (id serial primary key, name text); insert into item (name) values ('a');"}},
+        {"type": "track_table", "args": "item"},
+        {"type": "create_select_permission", "args": {"table": "item", "role": "user", "permission": {"columns": ["id", "name"], "filter": {"id": {"_gt": 0}}}}},
+    ]});
+    let (status, body) = s
+        .post("/v1/query", &setup, &[("x-hasura-admin-secret", "adm")])
+        .await;
+    // A second server on the same database finds the table tracked already.
+    assert!(status == 200 || body["code"] == "already-tracked", "{body}");
+    s
+}
+
+/// A query that fails in the database (an invalid regular expression), as `role`.
+async fn failing_query(s: &TestServer, role: &str) -> Value {
+    let (status, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ item(where: {name: {_regex: \"(\"}}) { id } }"}),
+            &[("x-hasura-admin-secret", "adm"), ("x-hasura-role", role)],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "data-exception",
+        "{body}"
+    );
+    body
+}
+
+fn has_internal(body: &Value) -> bool {
+    body["errors"][0]["extensions"].get("internal").is_some()
+}
+
+#[tokio::test]
+async fn internal_error_details_reach_admin_only() {
+    let pg = TestCluster::start("app").await;
+    let s = server(&pg, &[], &[]).await;
+    let user = failing_query(&s, "user").await;
+    assert!(!has_internal(&user), "a role saw the statement: {user}");
+    assert!(!user.to_string().contains("SELECT"), "{user}");
+    let admin = failing_query(&s, "admin").await;
+    assert!(has_internal(&admin), "{admin}");
+    assert!(admin.to_string().contains("SELECT"), "{admin}");
+    drop(s);
+    // Dev mode: everyone sees them.
+    let s = server(&pg, &[], &[("HASURA_GRAPHQL_DEV_MODE", "true")]).await;
+    assert!(has_internal(&failing_query(&s, "user").await));
+    drop(s);
+    // Admin internal errors off: not even admin.
+    let s = server(
+        &pg,
+        &[],
+        &[("HASURA_GRAPHQL_ADMIN_INTERNAL_ERRORS", "false")],
+    )
+    .await;
+    assert!(!has_internal(&failing_query(&s, "admin").await));
+    let (status, body) = s
+        .post(
+            "/v2/query",
+            &json!({"type": "run_sql", "args": {"sql": "select * from nowhere"}}),
+            &[("x-hasura-admin-secret", "adm")],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.get("internal").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn an_empty_admin_secret_is_refused_at_start() {
+    let out = std::process::Command::new(BIN)
+        .args([
+            "serve",
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/none",
+            "--admin-secret",
+            "",
+        ])
+        .output()
+        .expect("run rasura");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("admin secret is empty"), "{err}");
+}
+
+#[tokio::test]
+async fn admin_secret_is_compared_whole() {
+    let pg = TestCluster::start("app").await;
+    let s = server(&pg, &[], &[]).await;
+    let q = json!({"type": "export_metadata", "args": {}});
+    for wrong in ["", "ad", "admx", "xadm", "admadm", "ADM"] {
+        let (status, body) = s
+            .post("/v1/metadata", &q, &[("x-hasura-admin-secret", wrong)])
+            .await;
+        assert_eq!(status, 401, "{wrong:?}: {body}");
+        let (_, body) = s
+            .post(
+                "/v1/graphql",
+                &json!({"query": "{ item { id } }"}),
+                &[("x-hasura-admin-secret", wrong)],
+            )
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "access-denied",
+            "{wrong:?}: {body}"
+        );
+    }
+    let (status, _) = s
+        .post("/v1/metadata", &q, &[("x-hasura-admin-secret", "adm")])
+        .await;
+    assert_eq!(status, 200);
+}
