@@ -109,6 +109,12 @@ pub struct ServeArgs {
     /// Largest query text in bytes [env: RASURA_MAX_QUERY_BYTES] [default: 1048576]
     #[arg(long)]
     pub max_query_bytes: Option<usize>,
+    /// Most lexical tokens the parser reads in one query [env: RASURA_MAX_QUERY_TOKENS] [default: 100000]
+    #[arg(long)]
+    pub max_query_tokens: Option<usize>,
+    /// Most operations in one batched request [env: RASURA_MAX_BATCH_SIZE] [default: 100]
+    #[arg(long)]
+    pub max_batch_size: Option<usize>,
     /// Errors show their `internal` details (statement, database message) to every role
     /// [env: RASURA_DEV_MODE, HASURA_GRAPHQL_DEV_MODE]
     #[arg(long)]
@@ -297,6 +303,15 @@ impl ServeArgs {
                 .max_query_bytes
                 .or_else(|| parsed(&["RASURA_MAX_QUERY_BYTES"]))
                 .unwrap_or(d.max_bytes),
+            max_tokens: self
+                .max_query_tokens
+                .or_else(|| parsed(&["RASURA_MAX_QUERY_TOKENS"]))
+                .unwrap_or(d.max_tokens),
+            max_batch: self
+                .max_batch_size
+                .or_else(|| parsed(&["RASURA_MAX_BATCH_SIZE"]))
+                .unwrap_or(d.max_batch)
+                .max(1),
         }
     }
 }

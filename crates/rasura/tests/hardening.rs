@@ -126,3 +126,81 @@ async fn admin_secret_is_compared_whole() {
         .await;
     assert_eq!(status, 200);
 }
+
+/// POSTs a raw body to `/v1/graphql` as admin.
+async fn raw_graphql(s: &TestServer, body: String) -> Value {
+    let resp = s
+        .http
+        .post(s.url("/v1/graphql"))
+        .header("x-hasura-admin-secret", "adm")
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 200);
+    resp.json().await.expect("json")
+}
+
+#[tokio::test]
+async fn hostile_documents_are_refused_by_the_parser_limits() {
+    let pg = TestCluster::start("app").await;
+    let s = server(&pg, &[], &[]).await;
+    // A megabyte of braces (just under the size limit), deep nesting, and a flood of tokens.
+    let braces = "{".repeat((1 << 20) - 64);
+    let deep = format!("{}id{}", "{ item ".repeat(5_000), " }".repeat(5_000));
+    let flood = format!("{{ {} }}", "item { id } ".repeat(40_000));
+    for (name, q) in [("braces", braces), ("deep", deep), ("flood", flood)] {
+        let body = raw_graphql(&s, json!({"query": q}).to_string()).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "validation-failed",
+            "{name}: {body}"
+        );
+        assert_eq!(
+            body["errors"][0]["message"], "not a valid graphql query",
+            "{name}: {body}"
+        );
+    }
+    // Within the limits, a large ordinary query still runs.
+    let wide = format!(
+        "{{ {} }}",
+        (0..2_000)
+            .map(|i| format!("a{i}: item {{ id }}"))
+            .collect::<String>()
+    );
+    let body = raw_graphql(&s, json!({"query": wide}).to_string()).await;
+    assert_eq!(body["data"]["a1999"], json!([{"id": 1}]), "{body}");
+    // The server is still there.
+    let body = raw_graphql(&s, json!({"query": "{ item { id } }"}).to_string()).await;
+    assert_eq!(body["data"]["item"], json!([{"id": 1}]));
+}
+
+#[tokio::test]
+async fn batches_are_bounded_and_introspection_is_answered_once_per_schema() {
+    let pg = TestCluster::start("app").await;
+    let s = server(&pg, &["--max-batch-size", "40"], &[]).await;
+    let introspection = json!({"query": "query IntrospectionQuery { __schema { queryType { name } types { name fields { name } } } }"});
+    let batch: Vec<Value> = (0..30).map(|_| introspection.clone()).collect();
+    let body = raw_graphql(&s, Value::Array(batch).to_string()).await;
+    let answers = body.as_array().expect("a batch answer");
+    assert_eq!(answers.len(), 30);
+    assert!(answers.iter().all(|a| a == &answers[0]));
+    assert_eq!(
+        answers[0]["data"]["__schema"]["queryType"]["name"],
+        "query_root"
+    );
+    // Over the limit: one error for the whole batch.
+    let batch: Vec<Value> = (0..41).map(|_| introspection.clone()).collect();
+    let body = raw_graphql(&s, Value::Array(batch).to_string()).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "validation-failed",
+        "{body}"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("over the limit of 40"),
+        "{body}"
+    );
+}

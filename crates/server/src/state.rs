@@ -25,6 +25,8 @@ pub struct EngineState {
     pub documents: crate::graphql::cache::DocumentCache,
     /// Compiled plans of this metadata version.
     pub plans: crate::graphql::plan_cache::PlanCache,
+    /// Introspection answers of this metadata version.
+    pub introspection: crate::graphql::execute::IntrospectionCache,
     /// Type definitions shared by the schemas of this state (admin's and the roles').
     shared_types: Arc<rasura_schema::SharedTypes>,
     /// Schemas of the other roles, built on first use.
@@ -104,6 +106,7 @@ impl EngineState {
             empty_schema,
             documents: Default::default(),
             plans: Default::default(),
+            introspection: crate::graphql::execute::IntrospectionCache::default(),
             shared_types,
             role_schemas: Default::default(),
         }

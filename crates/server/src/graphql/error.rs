@@ -126,6 +126,11 @@ impl GqlError {
 
 /// The first diagnostic of a failed parse/validation, in Hasura's words where they differ.
 pub fn from_diagnostics(query: &str, list: &DiagnosticList) -> GqlError {
+    // A syntax error or a parser limit anywhere (a document cut short by a limit has build
+    // errors too, and they may come first).
+    if list.iter().any(|d| is_syntax(&d.error.to_string())) {
+        return GqlError::validation("$.query", "not a valid graphql query");
+    }
     // A selection set left empty by an unknown field is reported after it; the field is the cause.
     let first = list
         .iter()
@@ -135,14 +140,16 @@ pub fn from_diagnostics(query: &str, list: &DiagnosticList) -> GqlError {
         return GqlError::validation("$", "invalid query");
     };
     let text = first.error.to_string();
-    if text.starts_with("syntax error") || text.contains("parser limit") {
-        return GqlError::validation("$.query", "not a valid graphql query");
-    }
     let path = first.error.location().map_or_else(
         || "$".to_string(),
         |span| super::error_path::path_at(query, span.offset()),
     );
     GqlError::validation(&path, translate_message(&text))
+}
+
+/// Whether a diagnostic's text is a syntax error or one of the parser's limits.
+fn is_syntax(text: &str) -> bool {
+    text.starts_with("syntax error") || text.contains("limit reached")
 }
 
 /// Rewrites apollo-compiler's wording of the common cases into Hasura's.

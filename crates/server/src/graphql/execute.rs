@@ -2,29 +2,43 @@
 //! its bytes are spliced into the response unparsed. A mutation's root fields run in order in
 //! one transaction: all or nothing.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use apollo_compiler::executable::{Operation, OperationType};
+use apollo_compiler::validation::Valid;
 use apollo_compiler::ExecutableDocument;
 use deadpool_postgres::GenericClient;
 use serde_json::{Map, Value};
 use tracing::Instrument;
 
+use super::cache::BoundedCache;
 use super::{GqlError, RootPlan, SharedSchema};
 use crate::state::AppState;
+
+/// The request being executed: its document and operation, its text, and the key of the
+/// schema it was validated against (the role, and whether backend-only).
+pub(crate) struct Request<'a> {
+    pub doc: &'a Arc<Valid<ExecutableDocument>>,
+    pub op: &'a Operation,
+    pub query: &'a str,
+    pub schema_key: &'a str,
+}
 
 pub(crate) async fn execute(
     state: &AppState,
     schema: &SharedSchema,
-    doc: &apollo_compiler::validation::Valid<ExecutableDocument>,
-    op: &Operation,
+    request: Request<'_>,
     vars: &Map<String, Value>,
     plan: Vec<(String, RootPlan)>,
     session: &rasura_ir::Session,
 ) -> Result<Vec<u8>, GqlError> {
+    let op = request.op;
     let introspection = if plan
         .iter()
         .any(|(_, p)| matches!(p, RootPlan::Introspection))
     {
-        Some(introspect(schema, doc, op, vars)?)
+        Some(introspection(state, schema, &request, vars).await?)
     } else {
         None
     };
@@ -196,7 +210,7 @@ async fn run_roots(
 fn write_roots(
     out: &mut Vec<u8>,
     plan: &[(String, RootPlan)],
-    introspection: Option<&Map<String, Value>>,
+    introspection: Option<&IntrospectionAnswer>,
     results: &[Option<String>],
     errors: &[Value],
 ) {
@@ -212,11 +226,8 @@ fn write_roots(
                 out.extend_from_slice(Value::String(t.clone()).to_string().as_bytes())
             }
             RootPlan::Introspection => {
-                let v = introspection
-                    .and_then(|m| m.get(key))
-                    .cloned()
-                    .unwrap_or(Value::Null);
-                out.extend_from_slice(v.to_string().as_bytes());
+                let v = introspection.and_then(|m| m.get(key));
+                out.extend_from_slice(v.map_or("null", String::as_str).as_bytes());
             }
             _ => {
                 let json = results.get(i).and_then(|r| r.as_deref()).unwrap_or("null");
@@ -253,10 +264,69 @@ pub(crate) async fn run_statement(
     Ok(row.get(0))
 }
 
+/// An introspection answer: each root field's JSON text, by response key.
+pub type IntrospectionAnswer = Arc<HashMap<String, String>>;
+
+/// Introspection answers per (schema, query, operation, variables), bounded in bytes. A schema
+/// of 1,000 tables answers `__schema` in megabytes: computed once, copied after.
+#[derive(Debug)]
+pub struct IntrospectionCache(BoundedCache<String, IntrospectionAnswer>);
+
+impl Default for IntrospectionCache {
+    fn default() -> IntrospectionCache {
+        IntrospectionCache(BoundedCache::new(64 << 20, 16 << 20))
+    }
+}
+
+/// The introspection part of a request: from the cache, or computed on the blocking pool (it
+/// walks the whole schema) and kept.
+async fn introspection(
+    state: &AppState,
+    schema: &SharedSchema,
+    request: &Request<'_>,
+    vars: &Map<String, Value>,
+) -> Result<IntrospectionAnswer, GqlError> {
+    let name = request.op.name.as_ref().map(|n| n.to_string());
+    let key = format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}",
+        request.schema_key,
+        name.as_deref().unwrap_or_default(),
+        Value::Object(vars.clone()),
+        request.query
+    );
+    let engine = state.engine();
+    if let Some(answer) = engine.introspection.0.get(&key) {
+        return Ok(answer);
+    }
+    let (schema, doc, vars) = (schema.clone(), request.doc.clone(), vars.clone());
+    let answer = tokio::task::spawn_blocking(move || {
+        let op = doc
+            .operations
+            .get(name.as_deref())
+            .map_err(|_| GqlError::validation("$", "no such operation"))?;
+        introspect(&schema, &doc, op, &vars)
+    })
+    .await
+    .map_err(|e| GqlError::new("unexpected", "$", format!("introspection stopped: {e}")))??;
+    let answer: IntrospectionAnswer = Arc::new(
+        answer
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect(),
+    );
+    let size = key.len()
+        + answer
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 64)
+            .sum::<usize>();
+    engine.introspection.0.insert(key, answer.clone(), size);
+    Ok(answer)
+}
+
 /// Answers `__schema` / `__type` from the role's schema.
 fn introspect(
     schema: &SharedSchema,
-    doc: &apollo_compiler::validation::Valid<ExecutableDocument>,
+    doc: &Valid<ExecutableDocument>,
     op: &Operation,
     vars: &Map<String, Value>,
 ) -> Result<Map<String, Value>, GqlError> {

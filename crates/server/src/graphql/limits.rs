@@ -6,12 +6,17 @@ use apollo_compiler::ExecutableDocument;
 
 use super::GqlError;
 
-/// Configured limits (`--max-query-depth`, `--max-query-nodes`, `--max-query-bytes`).
+/// Configured limits (`--max-query-depth`, `--max-query-nodes`, `--max-query-bytes`,
+/// `--max-query-tokens`, `--max-batch-size`).
 #[derive(Debug, Clone, Copy)]
 pub struct QueryLimits {
     pub max_depth: usize,
     pub max_nodes: usize,
     pub max_bytes: usize,
+    /// Lexical tokens the parser reads before it gives up on a document.
+    pub max_tokens: usize,
+    /// Operations in one batched request.
+    pub max_batch: usize,
 }
 
 impl Default for QueryLimits {
@@ -20,7 +25,17 @@ impl Default for QueryLimits {
             max_depth: 32,
             max_nodes: 20_000,
             max_bytes: 1 << 20,
+            max_tokens: 100_000,
+            max_batch: 100,
         }
+    }
+}
+
+impl QueryLimits {
+    /// The parser's recursion limit: room for the selection depth allowed, with nested
+    /// argument values (boolean expressions nest too), far below what would exhaust a stack.
+    pub fn parser_recursion(&self) -> usize {
+        (self.max_depth * 4).clamp(64, 400)
     }
 }
 

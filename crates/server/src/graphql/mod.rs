@@ -5,7 +5,7 @@ pub mod action;
 pub mod cache;
 mod error;
 mod error_path;
-mod execute;
+pub(crate) mod execute;
 pub mod limits;
 mod mutate;
 pub mod plan_cache;
@@ -61,6 +61,17 @@ async fn handle(
             Ok(bytes) => json_bytes(StatusCode::OK, bytes),
             Err(e) => error_response(&e, endpoint),
         },
+        RequestBody::Batch(reqs) if reqs.len() > state.config.limits.max_batch => error_response(
+            &GqlError::validation(
+                "$",
+                format!(
+                    "the batch has {} operations, over the limit of {}",
+                    reqs.len(),
+                    state.config.limits.max_batch
+                ),
+            ),
+            endpoint,
+        ),
         RequestBody::Batch(reqs) => {
             let mut out = Vec::from(&b"["[..]);
             for (i, req) in reqs.into_iter().enumerate() {
@@ -165,7 +176,8 @@ async fn pipeline(
     let doc = match engine.documents.get(&role, &req.query) {
         Some(doc) => doc,
         None => {
-            let doc = Arc::new(parse_and_validate(&schema, &req.query)?);
+            let doc =
+                Arc::new(parse_and_validate(&schema, &req.query, &state.config.limits).await?);
             engine.documents.insert(&role, &req.query, doc.clone());
             doc
         }
@@ -233,7 +245,13 @@ async fn pipeline(
             });
         }
     }
-    execute::execute(state, &schema, &doc, op, &vars, plan, session)
+    let request = execute::Request {
+        doc: &doc,
+        op,
+        query: &req.query,
+        schema_key: &role,
+    };
+    execute::execute(state, &schema, request, &vars, plan, session)
         .instrument(tracing::info_span!("execute"))
         .await
         .map(|bytes| Ran {
@@ -271,13 +289,38 @@ pub(crate) enum Channel {
     },
 }
 
-/// Parses and validates the query against the role's schema.
-fn parse_and_validate(
+/// Query texts up to this size are parsed on the serving thread; larger ones on the blocking
+/// pool, so that one expensive document never stalls the other requests of its event loop.
+const PARSE_INLINE_BYTES: usize = 16 << 10;
+
+/// Parses and validates the query against the role's schema, within the parser's recursion
+/// and token limits (a hostile document is refused as soon as it passes them).
+async fn parse_and_validate(
+    schema: &Arc<RoleSchema>,
+    query: &str,
+    limits: &limits::QueryLimits,
+) -> Result<Valid<ExecutableDocument>, GqlError> {
+    if query.len() <= PARSE_INLINE_BYTES {
+        return parse_and_validate_now(schema, query, limits);
+    }
+    let (schema, text, limits) = (schema.clone(), query.to_string(), *limits);
+    tokio::task::spawn_blocking(move || parse_and_validate_now(&schema, &text, &limits))
+        .await
+        .map_err(|e| GqlError::new("unexpected", "$", format!("parsing stopped: {e}")))?
+}
+
+fn parse_and_validate_now(
     schema: &RoleSchema,
     query: &str,
+    limits: &limits::QueryLimits,
 ) -> Result<Valid<ExecutableDocument>, GqlError> {
     let _span = tracing::info_span!("parse_validate").entered();
-    match ExecutableDocument::parse_and_validate(&schema.schema, query, "query.graphql") {
+    let doc = apollo_compiler::parser::Parser::new()
+        .recursion_limit(limits.parser_recursion())
+        .token_limit(limits.max_tokens)
+        .parse_executable(&schema.schema, query, "query.graphql")
+        .map_err(|e| error::from_diagnostics(query, &e.errors))?;
+    match doc.validate(&schema.schema) {
         Ok(doc) => Ok(doc),
         Err(e) if tolerated(&e.partial, &e.errors) => Ok(Valid::assume_valid(e.partial)),
         Err(e) => Err(error::from_diagnostics(query, &e.errors)),

@@ -11,14 +11,15 @@
 //! `@skip`/`@include`, lists, objects, nulls) are baked into the plan, so their values are
 //! part of the key.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use super::RootPlan;
 
-const CAPACITY: usize = 4096;
+/// Bytes of plans kept per metadata version; one plan's largest size.
+const PLAN_BUDGET: usize = 64 << 20;
+const MAX_PLAN: usize = 4 << 20;
 const MARK: char = '\u{1}';
 
 /// The key of a cached plan.
@@ -32,6 +33,15 @@ pub struct PlanKey {
 }
 
 impl PlanKey {
+    /// Estimated bytes of the key.
+    fn size(&self) -> usize {
+        self.session.len()
+            + self.query.len()
+            + self.operation.as_ref().map_or(0, String::len)
+            + self.fixed.len()
+            + 128
+    }
+
     pub fn new(
         session: &rasura_ir::Session,
         query: &str,
@@ -180,23 +190,67 @@ pub fn template(real: &[(String, RootPlan)], marked: &[(String, RootPlan)]) -> C
     Cached::Template(Arc::new(roots))
 }
 
-/// The cache; part of the engine state, so a metadata change starts a fresh one.
-#[derive(Debug, Default)]
+impl Cached {
+    /// Estimated bytes of the template.
+    fn size(&self) -> usize {
+        let Cached::Template(roots) = self else {
+            return 16;
+        };
+        roots
+            .iter()
+            .map(|(key, root)| {
+                key.len()
+                    + 64
+                    + match root {
+                        RootTemplate::Sql { sql, params } => {
+                            sql.len()
+                                + params
+                                    .iter()
+                                    .map(|p| match p {
+                                        Param::Fixed(t) => 32 + t.as_ref().map_or(0, String::len),
+                                        Param::Var(n) => 32 + n.len(),
+                                    })
+                                    .sum::<usize>()
+                        }
+                        RootTemplate::Typename(t) => t.len(),
+                        RootTemplate::Introspection => 0,
+                    }
+            })
+            .sum()
+    }
+}
+
+/// The cache; part of the engine state, so a metadata change starts a fresh one. Bounded in
+/// bytes; plans of query texts over [`super::cache::MAX_CACHED_QUERY`] are not kept.
+#[derive(Debug)]
 pub struct PlanCache {
-    entries: Mutex<HashMap<PlanKey, Cached>>,
+    entries: super::cache::BoundedCache<PlanKey, Cached>,
+}
+
+impl Default for PlanCache {
+    fn default() -> PlanCache {
+        PlanCache {
+            entries: super::cache::BoundedCache::new(PLAN_BUDGET, MAX_PLAN),
+        }
+    }
 }
 
 impl PlanCache {
     pub fn get(&self, key: &PlanKey) -> Option<Cached> {
-        self.entries.lock().expect("cache lock").get(key).cloned()
+        self.entries.get(key)
     }
 
     pub fn insert(&self, key: PlanKey, plan: Cached) {
-        let mut entries = self.entries.lock().expect("cache lock");
-        if entries.len() >= CAPACITY {
-            entries.clear();
+        if key.query.len() > super::cache::MAX_CACHED_QUERY {
+            return;
         }
-        entries.insert(key, plan);
+        let size = key.size() + plan.size();
+        self.entries.insert(key, plan, size);
+    }
+
+    /// Estimated bytes held.
+    pub fn bytes(&self) -> usize {
+        self.entries.bytes()
     }
 }
 
