@@ -31,7 +31,7 @@ log="$(mktemp -t rasura-bench-XXXXXX.log)"
 # autogroup scheduling they then share one CPU share against PostgreSQL's (docs/benchmarks.md).
 launch=()
 [ "${OWN_SESSION:-0}" = 1 ] && launch=(setsid)
-"${launch[@]}" "$ROOT/target/release/rasura" serve --database-url "$PG_URL" --port "$RASURA_PORT" >"$log" 2>&1 </dev/null &
+"${launch[@]}" "$ROOT/target/release/rasura" serve --host 127.0.0.1 --database-url "$PG_URL" --port "$RASURA_PORT" >"$log" 2>&1 </dev/null &
 RASURA_PID=$!
 cleanup() {
   kill -TERM "$RASURA_PID" 2>/dev/null || true

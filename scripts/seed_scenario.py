@@ -39,9 +39,22 @@ def post(url, body, headers=None):
         return e.code, json.loads(e.read() or b"null")
 
 
+# Processes the scenario started, with their logs: a wait fails at once when one of them died.
+WATCHED = []
+
+
+def check_alive():
+    for name, proc, log in WATCHED:
+        if proc.poll() is not None:
+            with open(log) as f:
+                tail = "".join(f.readlines()[-20:])
+            raise AssertionError(f"{name} exited with {proc.returncode}; its log ends:\n{tail}")
+
+
 def wait_until(what, cond, timeout):
     start = time.time()
     while time.time() - start < timeout:
+        check_alive()
         try:
             if cond():
                 return
@@ -84,6 +97,7 @@ def main(which):
 
     try:
         procs.append(subprocess.Popen(args, env=env, cwd=tmp, stdout=engine_log, stderr=subprocess.STDOUT, start_new_session=True))
+        WATCHED.append(("the engine", procs[-1], os.path.join(tmp, "engine.log")))
         wait_until("the engine", lambda: urllib.request.urlopen(engine + "/healthz", timeout=2).status == 200, 120)
         benv = dict(env, PORT=str(backend_port), GRAPHQL_ENGINE_URL=engine + "/v1/graphql")
         if which == "python":
@@ -92,6 +106,7 @@ def main(which):
             cmd = [os.path.join(ROOT, "target/debug/seed-backend")]
             benv.update(RASURA_ADMIN_SECRET=ADMIN, JWT_SECRET=JWT)
         procs.append(subprocess.Popen(cmd, env=benv, stdout=backend_log, stderr=subprocess.STDOUT, start_new_session=True))
+        WATCHED.append(("the backend", procs[-1], backend_log_path))
         wait_until("the backend", lambda: post(backend + "/graphql", {"query": "{ hello }"})[0] == 200, 300)
 
         with open(os.path.join(ROOT, "examples/seed/schema.sql")) as f:

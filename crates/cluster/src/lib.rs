@@ -76,15 +76,24 @@ pub fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// A PostgreSQL cluster in `data_dir`, listening on 127.0.0.1:`port`.
+/// A PostgreSQL cluster in `data_dir`, listening on 127.0.0.1:`port`, or (with
+/// [`Cluster::on_socket`]) only on a Unix socket in its data directory.
 #[derive(Debug, Clone)]
 pub struct Cluster {
     pub bin_dir: PathBuf,
     pub data_dir: PathBuf,
     pub log_file: PathBuf,
     pub port: u16,
+    /// The directory of the Unix socket the cluster listens on, instead of TCP.
+    pub socket_dir: Option<PathBuf>,
     as_postgres: bool,
 }
+
+/// The port number in a Unix socket's name (`.s.PGSQL.5432`): no TCP port is taken.
+pub const SOCKET_PORT: u16 = 5432;
+
+/// The longest socket path the kernel takes (`sun_path` holds 108 bytes with its NUL).
+const MAX_SOCKET_PATH: usize = 107;
 
 impl Cluster {
     /// Describes a cluster in `data_dir` (created by [`Cluster::init`] if missing).
@@ -101,13 +110,34 @@ impl Cluster {
             data_dir,
             log_file,
             port,
+            socket_dir: None,
             as_postgres,
         })
     }
 
+    /// The cluster listens only on a Unix socket in its data directory (no TCP port to
+    /// collide with), when the socket's path fits; returns whether it does.
+    pub fn on_socket(&mut self) -> bool {
+        let path = self.data_dir.join(format!(".s.PGSQL.{SOCKET_PORT}"));
+        if path.as_os_str().len() > MAX_SOCKET_PATH {
+            return false;
+        }
+        self.socket_dir = Some(self.data_dir.clone());
+        self.port = SOCKET_PORT;
+        true
+    }
+
     /// The libpq URL of database `db` on this cluster.
     pub fn url(&self, db: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{}", self.port, db)
+        match &self.socket_dir {
+            Some(dir) => format!(
+                "postgres://postgres@{}:{}/{}",
+                percent_encode_path(&dir.to_string_lossy()),
+                self.port,
+                db
+            ),
+            None => format!("postgres://postgres@127.0.0.1:{}/{}", self.port, db),
+        }
     }
 
     pub fn is_initialised(&self) -> bool {
@@ -209,12 +239,33 @@ impl Cluster {
             .then_some(port)
     }
 
+    /// The socket directory of the running server, if it listens on one.
+    pub fn running_socket_dir(&self) -> Option<PathBuf> {
+        let pid_file = std::fs::read_to_string(self.data_dir.join("postmaster.pid")).ok()?;
+        let dir = pid_file.lines().nth(4)?.trim();
+        (!dir.is_empty()).then(|| PathBuf::from(dir))
+    }
+
     /// Starts the server and waits until it accepts connections; adopts one already running.
     pub async fn start(&mut self) -> Result<(), ClusterError> {
         if let Some(port) = self.running_port() {
+            // Adopted (left by a run that was killed): reach it the way it listens.
             self.port = port;
+            if self.running_socket_dir().is_none() {
+                self.socket_dir = None;
+            }
             return self.wait_ready(Duration::from_secs(60)).await;
         }
+        // Command-line settings win over postgresql.conf (clusters made by earlier versions
+        // listen on TCP there).
+        let listen = match &self.socket_dir {
+            Some(dir) => format!(
+                "-p {} -h '' -k '{}'",
+                self.port,
+                dir.to_string_lossy().replace('\'', "")
+            ),
+            None => format!("-p {}", self.port),
+        };
         if !self.log_file.exists() {
             std::fs::write(&self.log_file, "")?;
         }
@@ -225,7 +276,7 @@ impl Cluster {
             .arg("-l")
             .arg(&self.log_file)
             .args(["-w", "-t", "60", "-o"])
-            .arg(format!("-p {}", self.port))
+            .arg(listen)
             .arg("start")
             .stdout(Stdio::null());
         self.run(cmd, "pg_ctl start").await?;
@@ -297,6 +348,18 @@ impl Cluster {
             .stderr(Stdio::null())
             .status();
     }
+}
+
+/// A socket directory as the host part of a URL.
+fn percent_encode_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 fn user_exists(name: &str) -> bool {

@@ -23,6 +23,18 @@ pub enum Command {
     /// Generate code from the metadata.
     #[command(subcommand)]
     Codegen(CodegenCommand),
+    /// A psql shell on the embedded database of a running `rasura serve`.
+    Psql(PsqlArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PsqlArgs {
+    /// The server's data directory [env: RASURA_DATA_DIR] [default: ./.rasura]
+    #[arg(long, env = "RASURA_DATA_DIR", default_value = ".rasura")]
+    pub data_dir: PathBuf,
+    /// Further arguments for psql (after `--`).
+    #[arg(last = true)]
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -54,7 +66,8 @@ pub struct ServeArgs {
     /// Port to listen on [env: RASURA_PORT, HASURA_GRAPHQL_SERVER_PORT] [default: 8080]
     #[arg(long)]
     pub port: Option<u16>,
-    /// Address to bind [env: RASURA_HOST, HASURA_GRAPHQL_SERVER_HOST] [default: 127.0.0.1]
+    /// Address to bind; `*` is every interface [env: RASURA_HOST, HASURA_GRAPHQL_SERVER_HOST]
+    /// [default: 127.0.0.1 with the embedded database, every interface with a database URL]
     #[arg(long)]
     pub host: Option<String>,
     /// PostgreSQL URL to serve; without it an embedded cluster in the data dir is used
@@ -209,6 +222,17 @@ fn parsed<T: std::str::FromStr>(names: &[&str]) -> Option<T> {
 impl ServeArgs {
     pub fn resolve(self) -> ServeConfig {
         let limits = self.limits();
+        let database_url = self
+            .database_url
+            .clone()
+            .or_else(|| env(&["RASURA_DATABASE_URL", "HASURA_GRAPHQL_DATABASE_URL"]));
+        // As Hasura: every interface when serving a given database (a drop-in container);
+        // loopback for the embedded default, a developer's machine.
+        let default_host = if database_url.is_some() {
+            "0.0.0.0"
+        } else {
+            "127.0.0.1"
+        };
         ServeConfig {
             port: self
                 .port
@@ -218,10 +242,8 @@ impl ServeArgs {
                 .host
                 .or_else(|| env(&["RASURA_HOST", "HASURA_GRAPHQL_SERVER_HOST"]))
                 .map(|h| if h == "*" { "0.0.0.0".to_string() } else { h })
-                .unwrap_or_else(|| "127.0.0.1".to_string()),
-            database_url: self
-                .database_url
-                .or_else(|| env(&["RASURA_DATABASE_URL", "HASURA_GRAPHQL_DATABASE_URL"])),
+                .unwrap_or_else(|| default_host.to_string()),
+            database_url,
             admin_secret: self
                 .admin_secret
                 .or_else(|| env(&["RASURA_ADMIN_SECRET", "HASURA_GRAPHQL_ADMIN_SECRET"])),
@@ -313,5 +335,34 @@ impl ServeArgs {
                 .unwrap_or(d.max_batch)
                 .max(1),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Command, ServeConfig};
+
+    fn serve(args: &[&str]) -> ServeConfig {
+        let cli = Cli::try_parse_from(["rasura", "serve"].iter().chain(args)).unwrap();
+        match cli.command {
+            Command::Serve(a) => a.resolve(),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn binds_every_interface_for_a_given_database_and_loopback_for_the_embedded_one() {
+        assert_eq!(serve(&[]).host, "127.0.0.1");
+        assert_eq!(
+            serve(&["--database-url", "postgres://h/db"]).host,
+            "0.0.0.0"
+        );
+        assert_eq!(
+            serve(&["--database-url", "postgres://h/db", "--host", "127.0.0.1"]).host,
+            "127.0.0.1"
+        );
+        assert_eq!(serve(&["--host", "*"]).host, "0.0.0.0");
     }
 }

@@ -18,6 +18,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             cli::Command::Serve(args) => serve::serve(args.resolve()).await,
             cli::Command::Codegen(cli::CodegenCommand::Action(args)) => codegen_action(args).await,
+            cli::Command::Psql(args) => serve::psql(&args.data_dir, &args.args),
         }
     });
     match result {

@@ -52,35 +52,154 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     if config.unauthorized_role.is_some() && config.admin_secret.is_none() {
         anyhow::bail!("--unauthorized-role (HASURA_GRAPHQL_UNAUTHORIZED_ROLE) needs an admin secret to be set");
     }
-    let (url, cluster) = match &config.database_url {
+    // The port first: a server that cannot listen must not touch a database.
+    let addr = listen_address(&config)?;
+    std::net::TcpListener::bind(addr)
+        .with_context(|| format!("cannot listen on {addr}: is another server using it?"))?;
+    let (url, embedded) = match &config.database_url {
         Some(url) => (url.clone(), None),
         None => {
-            let cluster = start_embedded(&config).await?;
-            (cluster.url(EMBEDDED_DB), Some(cluster))
+            let embedded = start_embedded(&config).await?;
+            (embedded.cluster.url(EMBEDDED_DB), Some(embedded))
         }
     };
-    let result = run_server(&config, jwt, hook, &url, cluster.is_some()).await;
-    if let Some(cluster) = cluster {
+    let watchdog = embedded
+        .as_ref()
+        .map(|e| tokio::spawn(watch_cluster(e.cluster.clone())));
+    let result = run_server(&config, jwt, hook, &url, embedded.is_some()).await;
+    if let Some(w) = watchdog {
+        w.abort();
+    }
+    if let Some(embedded) = embedded {
         tracing::info!("stopping the embedded PostgreSQL cluster");
-        if let Err(e) = cluster.stop().await {
+        if let Err(e) = embedded.cluster.stop().await {
             tracing::error!("could not stop the embedded cluster: {e}");
         }
     }
     result
 }
 
-async fn start_embedded(config: &ServeConfig) -> anyhow::Result<Cluster> {
+/// The embedded cluster, and the lock that makes this server its only user.
+struct Embedded {
+    cluster: Cluster,
+    /// Held until the server stops: a second server on the same data directory is refused.
+    _lock: std::fs::File,
+}
+
+/// Takes the data directory's lock, then creates (on first run) and starts the cluster.
+async fn start_embedded(config: &ServeConfig) -> anyhow::Result<Embedded> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create the data dir {}", config.data_dir.display()))?;
-    let port = rasura_cluster::free_port()?;
-    let mut cluster = Cluster::new(&config.data_dir.join("pg"), port)?;
+    let lock = lock_data_dir(&config.data_dir)?;
+    let mut cluster = Cluster::new(&config.data_dir.join("pg"), 0)?;
+    if !cluster.on_socket() {
+        cluster.port = rasura_cluster::free_port()?;
+    }
     if !cluster.is_initialised() {
         tracing::info!(dir = %cluster.data_dir.display(), "creating the embedded PostgreSQL cluster");
         cluster.init().await?;
     }
     cluster.start().await?;
     cluster.create_database(EMBEDDED_DB).await?;
-    Ok(cluster)
+    match &cluster.socket_dir {
+        Some(dir) => tracing::info!(
+            socket_dir = %dir.display(),
+            "the embedded PostgreSQL listens on a Unix socket only; for a shell: rasura psql (or psql -h {} -U postgres {EMBEDDED_DB})",
+            dir.display()
+        ),
+        None => tracing::info!(
+            port = cluster.port,
+            "the embedded PostgreSQL listens on 127.0.0.1"
+        ),
+    }
+    Ok(Embedded {
+        cluster,
+        _lock: lock,
+    })
+}
+
+/// Locks `data_dir` for this process: refuses (naming the holder) when another server has it.
+fn lock_data_dir(data_dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    use std::io::{Read, Seek, Write};
+    let path = data_dir.join("serve.lock");
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    if file.try_lock().is_err() {
+        let mut holder = String::new();
+        let _ = file.read_to_string(&mut holder);
+        anyhow::bail!(
+            "another rasura serve (pid {}) is using the data directory {}; stop it, or give this one its own --data-dir or a --database-url",
+            holder.trim(),
+            data_dir.display()
+        );
+    }
+    file.set_len(0)?;
+    file.rewind()?;
+    write!(file, "{}", std::process::id())?;
+    Ok(file)
+}
+
+/// Starts the embedded cluster again if its server goes away under us (killed, or stopped by
+/// hand): the pools reconnect once it is back.
+async fn watch_cluster(mut cluster: Cluster) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        if cluster.running_port().is_some() {
+            continue;
+        }
+        tracing::warn!("the embedded PostgreSQL cluster is not running; starting it again");
+        if let Err(e) = cluster.start().await {
+            tracing::error!("could not restart the embedded cluster: {e}");
+        }
+    }
+}
+
+/// The address the API listens on.
+fn listen_address(config: &ServeConfig) -> anyhow::Result<SocketAddr> {
+    format!("{}:{}", config.host, config.port)
+        .parse()
+        .with_context(|| format!("invalid address {}:{}", config.host, config.port))
+}
+
+/// `rasura psql`: a psql shell on the embedded cluster's database (the server must be running).
+pub fn psql(data_dir: &std::path::Path, args: &[String]) -> anyhow::Result<()> {
+    use std::os::unix::process::CommandExt;
+    let cluster = Cluster::new(&data_dir.join("pg"), 0)?;
+    let Some(port) = cluster.running_port() else {
+        anyhow::bail!(
+            "no embedded PostgreSQL is running in {}: start rasura serve first",
+            data_dir.display()
+        );
+    };
+    let host = match cluster.running_socket_dir() {
+        Some(dir) => dir.to_string_lossy().to_string(),
+        None => "127.0.0.1".to_string(),
+    };
+    let beside = cluster.bin_dir.join("psql");
+    let program = if beside.exists() {
+        beside
+    } else {
+        std::path::PathBuf::from("psql")
+    };
+    let err = std::process::Command::new(program)
+        .args([
+            "-h",
+            &host,
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            EMBEDDED_DB,
+        ])
+        .args(args)
+        .exec();
+    Err(anyhow::anyhow!("cannot run psql: {err}"))
 }
 
 async fn run_server(
@@ -115,9 +234,7 @@ async fn run_server(
     for i in &engine.resolved.inconsistencies {
         tracing::warn!(name = %i.name, reason = %i.reason, "inconsistent metadata object left out");
     }
-    let addr: SocketAddr = format!("{}:{}", config.host, config.port)
-        .parse()
-        .with_context(|| format!("invalid address {}:{}", config.host, config.port))?;
+    let addr = listen_address(config)?;
     let origin = if embedded {
         "embedded cluster"
     } else {

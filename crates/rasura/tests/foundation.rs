@@ -89,6 +89,8 @@ async fn a_second_server_on_a_taken_port_fails_at_start() {
     let out = std::process::Command::new(BIN)
         .args([
             "serve",
+            "--host",
+            "127.0.0.1",
             "--database-url",
             &url,
             "--port",
@@ -384,4 +386,77 @@ async fn run_sql_untracks_dropped_tables_and_guards_dependents() {
     assert!(export["sources"][0]["tables"][0]
         .get("array_relationships")
         .is_none());
+}
+
+/// Runs `rasura serve` in `dir` (the data directory `.rasura` there) until it exits.
+fn second_serve(dir: &Path, port: u16) -> std::process::Output {
+    std::process::Command::new(BIN)
+        .args(["serve", "--port", &port.to_string()])
+        .current_dir(dir)
+        .env_remove("RASURA_DATABASE_URL")
+        .env_remove("HASURA_GRAPHQL_DATABASE_URL")
+        .env_remove("RASURA_ADMIN_SECRET")
+        .env_remove("HASURA_GRAPHQL_ADMIN_SECRET")
+        .output()
+        .expect("run rasura")
+}
+
+#[tokio::test]
+async fn a_second_server_on_the_same_data_directory_leaves_the_first_alone() {
+    let first = TestServer::start(Path::new(BIN), &[], &[]).await;
+    let (status, body) = run_sql(
+        &first,
+        "create table kept (id int); insert into kept values (1)",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // Another port, same data directory: refused before it touches the cluster.
+    let out = second_serve(first.dir(), rasura_cluster::free_port().unwrap());
+    assert!(!out.status.success(), "the second server started");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("is using the data directory"),
+        "stderr: {stderr}"
+    );
+    // The first server's port: refused on the port, first.
+    let out = second_serve(first.dir(), first.port);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen on"));
+    let (status, body) = run_sql(&first, "select count(*) from kept").await;
+    assert_eq!(status, 200, "the first server lost its database: {body}");
+    // The embedded cluster listens on a Unix socket in its data directory, not on TCP.
+    let pgdata = first.dir().join(".rasura/pg");
+    assert!(pgdata.join(".s.PGSQL.5432").exists());
+    let pid_file = std::fs::read_to_string(pgdata.join("postmaster.pid")).unwrap();
+    assert_eq!(
+        pid_file.lines().nth(5).map(str::trim),
+        Some(""),
+        "{pid_file}"
+    );
+    // `rasura psql` reaches it.
+    let out = std::process::Command::new(BIN)
+        .args(["psql", "--", "-At", "-c", "select count(*) from kept"])
+        .current_dir(first.dir())
+        .output()
+        .expect("run rasura psql");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1", "{out:?}");
+    // The database stopped under the server (as a careless second server used to do): it is
+    // started again and the server answers again.
+    let pid = pid_file.lines().next().unwrap().trim().to_string();
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status();
+    let start = std::time::Instant::now();
+    loop {
+        let (status, _) = run_sql(&first, "select count(*) from kept").await;
+        if status == 200 {
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "the server did not recover; log:\n{}",
+            first.log_text()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }

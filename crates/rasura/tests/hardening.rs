@@ -87,6 +87,8 @@ async fn an_empty_admin_secret_is_refused_at_start() {
     let out = std::process::Command::new(BIN)
         .args([
             "serve",
+            "--host",
+            "127.0.0.1",
             "--database-url",
             "postgres://nobody@127.0.0.1:1/none",
             "--admin-secret",

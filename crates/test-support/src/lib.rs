@@ -92,10 +92,12 @@ impl TestServer {
         let log = dir.path().join(format!("rasura-{port}.log"));
         let out = std::fs::File::create(&log).expect("log file");
         let mut cmd = Command::new(bin);
-        cmd.arg("serve")
-            .arg("--port")
-            .arg(port.to_string())
-            .args(args)
+        cmd.arg("serve").arg("--port").arg(port.to_string());
+        // Test servers stay on this machine, whatever the default for a database URL.
+        if !args.contains(&"--host") {
+            cmd.args(["--host", "127.0.0.1"]);
+        }
+        cmd.args(args)
             .current_dir(dir.path())
             .env_remove("RASURA_DATABASE_URL")
             .env_remove("HASURA_GRAPHQL_DATABASE_URL")
@@ -142,6 +144,11 @@ impl TestServer {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{}", self.port, path)
+    }
+
+    /// The server's working directory (where an embedded cluster keeps `.rasura`).
+    pub fn dir(&self) -> &Path {
+        self._dir.path()
     }
 
     pub fn log_text(&self) -> String {
