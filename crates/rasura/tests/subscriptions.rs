@@ -579,3 +579,83 @@ async fn a_socket_closes_when_its_jwt_expires() {
         started.elapsed()
     );
 }
+
+/// The subscribers the multiplexer holds now.
+async fn subscribers(s: &TestServer) -> u64 {
+    let r = s
+        .http
+        .get(s.url("/dev/subscriptions"))
+        .header("x-hasura-admin-secret", "adm")
+        .send()
+        .await
+        .unwrap();
+    r.json::<Value>().await.unwrap()["subscribers"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_closed_and_its_subscriptions_end() {
+    let pg = TestCluster::start("app").await;
+    let s = TestServer::start(
+        Path::new(BIN),
+        &["--database-url", &pg.url("app"), "--admin-secret", "adm"],
+        &[(
+            "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL",
+            "50",
+        )],
+    )
+    .await;
+    // A view whose rows change at every poll: every subscriber is sent ~200 KB each time.
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "CREATE VIEW ticking AS SELECT g AS id, repeat('x', 400) || clock_timestamp()::text AS payload FROM generate_series(1, 500) g"}},
+                {"type": "pg_track_table", "args": {"table": "ticking"}}
+            ]}),
+            &[("x-hasura-admin-secret", "adm")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut ws = raw::connect(s.port, "graphql-transport-ws").await;
+    raw::send(&mut ws, &raw::init()).await;
+    assert_eq!(raw::next(&mut ws).await.unwrap()["type"], "connection_ack");
+    for i in 0..50 {
+        let sub = json!({"id": i.to_string(), "type": "subscribe", "payload": {"query": "subscription { ticking { id payload } }"}});
+        raw::send(&mut ws, &sub.to_string()).await;
+    }
+    // The client reads nothing more: the engine must give up on it, not queue for it.
+    let start = Instant::now();
+    while subscribers(&s).await > 0 || start.elapsed() < Duration::from_secs(1) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the engine still serves a client that reads nothing; log:\n{}",
+            s.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    drop(ws);
+    // Others are served as before.
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ ticking(limit: 1) { id } }"}),
+            &[("x-hasura-admin-secret", "adm")],
+        )
+        .await;
+    assert_eq!(body["data"]["ticking"], json!([{"id": 1}]));
+}
+
+#[tokio::test]
+async fn a_legacy_socket_that_never_initialises_is_closed() {
+    let pg = TestCluster::start("app").await;
+    let s = TestServer::start(
+        Path::new(BIN),
+        &["--database-url", &pg.url("app"), "--admin-secret", "adm"],
+        &[("HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT", "1")],
+    )
+    .await;
+    let mut ws = raw::connect(s.port, "graphql-ws").await;
+    assert_eq!(raw::next(&mut ws).await, Err(4408));
+}

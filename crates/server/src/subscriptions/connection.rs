@@ -8,7 +8,6 @@ use std::time::Duration;
 use axum::extract::ws::{Message, WebSocket};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
 
 use super::protocol::{close, complete, text, Protocol};
 use crate::graphql::GqlRequest;
@@ -69,7 +68,7 @@ struct Conn {
     expires: Option<tokio::time::Instant>,
     inits: u32,
     ops: Operations,
-    out: mpsc::UnboundedSender<Message>,
+    out: super::outbox::Outbox,
 }
 
 /// What the connection does after a client message.
@@ -84,7 +83,7 @@ pub(super) async fn serve(
     upgrade_headers: HeaderMap,
     protocol: Protocol,
 ) {
-    let (out, mut outgoing) = mpsc::unbounded_channel();
+    let (out, mut outgoing) = super::outbox::channel(super::outbox::MAX_QUEUED_BYTES);
     let mut conn = Conn {
         state,
         protocol,
@@ -96,12 +95,14 @@ pub(super) async fn serve(
         ops: Arc::default(),
         out,
     };
+    let overflow = outgoing.overflow();
     let init_deadline = tokio::time::sleep(init_timeout());
     tokio::pin!(init_deadline);
     let mut keep_alive = tokio::time::interval(keep_alive());
     keep_alive.reset();
     loop {
-        let waiting_for_init = protocol == Protocol::TransportWs && conn.session.is_none();
+        // Both protocols: a socket that never says `connection_init` does not stay.
+        let waiting_for_init = conn.session.is_none();
         tokio::select! {
             incoming = socket.recv() => {
                 let flow = match incoming {
@@ -114,20 +115,27 @@ pub(super) async fn serve(
                     Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
                 };
                 if let Flow::Close(code, reason) = flow {
-                    while let Ok(m) = outgoing.try_recv() {
-                        let _ = socket.send(m).await;
+                    while let Some(m) = outgoing.try_recv() {
+                        if !send_in_time(&mut socket, m).await {
+                            break;
+                        }
                     }
                     let _ = socket.send(close(code, &reason)).await;
                     break;
                 }
             }
             Some(m) = outgoing.recv() => {
-                if socket.send(m).await.is_err() {
+                if !send_in_time(&mut socket, m).await {
                     break;
                 }
             }
+            () = overflow.wait() => {
+                tracing::warn!(queued = outgoing.queued(), "closing a WebSocket whose client does not read what it is sent");
+                let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(close(1008, "the client is not reading its messages"))).await;
+                break;
+            }
             _ = keep_alive.tick(), if conn.session.is_some() => {
-                if socket.send(protocol.keep_alive()).await.is_err() {
+                if !send_in_time(&mut socket, protocol.keep_alive()).await {
                     break;
                 }
             }
@@ -146,9 +154,20 @@ pub(super) async fn serve(
     }
 }
 
+/// How long one message may take to go out before the client counts as gone.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Sends `m`; false when the socket failed or the client did not take it in time.
+async fn send_in_time(socket: &mut WebSocket, m: Message) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, socket.send(m)).await,
+        Ok(Ok(()))
+    )
+}
+
 impl Conn {
     fn send(&self, m: Message) {
-        let _ = self.out.send(m);
+        self.out.send(m);
     }
 
     fn unparsable(&self, why: &str) -> Flow {

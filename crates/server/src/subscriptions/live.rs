@@ -5,7 +5,6 @@ use apollo_compiler::executable::OperationType;
 use axum::extract::ws::Message;
 use axum::http::HeaderMap;
 use serde_json::Value;
-use tokio::sync::mpsc;
 
 use super::connection::Operations;
 use super::multiplex::Subscriber;
@@ -21,7 +20,7 @@ pub(super) struct Operation {
     pub session: rasura_ir::Session,
     pub id: String,
     pub req: GqlRequest,
-    pub out: mpsc::UnboundedSender<Message>,
+    pub out: super::outbox::Outbox,
     pub ops: Operations,
 }
 
@@ -36,7 +35,7 @@ fn root_text(body: &[u8], key: &str) -> Option<String> {
 
 pub(super) async fn run(op: Operation) {
     let send = |m: Message| {
-        let _ = op.out.send(m);
+        op.out.send(m);
     };
     let mut last: Option<Vec<u8>> = None;
     let mut cursor: Option<Value> = None;

@@ -6,6 +6,7 @@
 mod connection;
 mod live;
 pub mod multiplex;
+mod outbox;
 mod protocol;
 
 use axum::extract::{State, WebSocketUpgrade};

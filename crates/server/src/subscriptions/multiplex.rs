@@ -9,9 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::ws::Message;
 use serde_json::Value;
-use tokio::sync::mpsc;
 
 use super::protocol::Protocol;
 use crate::graphql::LiveShape;
@@ -24,7 +22,7 @@ const BATCH: usize = 100;
 pub(super) struct Subscriber {
     pub id: String,
     pub protocol: Protocol,
-    pub out: mpsc::UnboundedSender<Message>,
+    pub out: super::outbox::Outbox,
 }
 
 #[derive(Default)]
@@ -232,7 +230,7 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, pool: Pool) {
                 ))
                 .unwrap_or(Value::Null);
                 for sub in cohort.subscribers.values() {
-                    let _ = sub.out.send(sub.protocol.data(&sub.id, payload.clone()));
+                    sub.out.send(sub.protocol.data(&sub.id, payload.clone()));
                 }
                 cohort.last = Some(result);
             }
