@@ -128,6 +128,17 @@ pub struct ServeArgs {
     /// Most operations in one batched request [env: RASURA_MAX_BATCH_SIZE] [default: 100]
     #[arg(long)]
     pub max_batch_size: Option<usize>,
+    /// Seconds a client has to send a request's head; idle keep-alive connections close after
+    /// it too [env: RASURA_HTTP_HEADER_TIMEOUT] [default: 30]
+    #[arg(long)]
+    pub http_header_timeout: Option<u64>,
+    /// Seconds a client has to send a request's body [env: RASURA_HTTP_BODY_TIMEOUT] [default: 60]
+    #[arg(long)]
+    pub http_body_timeout: Option<u64>,
+    /// Open HTTP and WebSocket connections at most; more are closed at once
+    /// [env: RASURA_MAX_CONNECTIONS] [default: 10000]
+    #[arg(long)]
+    pub max_connections: Option<usize>,
     /// Errors show their `internal` details (statement, database message) to every role
     /// [env: RASURA_DEV_MODE, HASURA_GRAPHQL_DEV_MODE]
     #[arg(long)]
@@ -158,6 +169,7 @@ pub struct ServeConfig {
     pub events: EventSettings,
     pub dev_mode: bool,
     pub admin_internal_errors: bool,
+    pub http: crate::workers::HttpLimits,
 }
 
 /// Event delivery tuning, from the environment only (Hasura's names and defaults).
@@ -222,6 +234,7 @@ fn parsed<T: std::str::FromStr>(names: &[&str]) -> Option<T> {
 impl ServeArgs {
     pub fn resolve(self) -> ServeConfig {
         let limits = self.limits();
+        let http = self.http_limits();
         let database_url = self
             .database_url
             .clone()
@@ -291,6 +304,7 @@ impl ServeArgs {
                 .unwrap_or(false),
             limits,
             events: EventSettings::from_env(),
+            http,
             dev_mode: self.dev_mode
                 || parsed(&["RASURA_DEV_MODE", "HASURA_GRAPHQL_DEV_MODE"]).unwrap_or(false),
             admin_internal_errors: self
@@ -306,6 +320,32 @@ impl ServeArgs {
                 .server_threads
                 .or_else(|| parsed(&["RASURA_SERVER_THREADS"]))
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+                .max(1),
+        }
+    }
+
+    fn http_limits(&self) -> crate::workers::HttpLimits {
+        let d = crate::workers::HttpLimits::default();
+        let secs = |flag: Option<u64>, name: &str, default: std::time::Duration| {
+            flag.or_else(|| parsed(&[name]))
+                .filter(|s| *s > 0)
+                .map_or(default, std::time::Duration::from_secs)
+        };
+        crate::workers::HttpLimits {
+            header_timeout: secs(
+                self.http_header_timeout,
+                "RASURA_HTTP_HEADER_TIMEOUT",
+                d.header_timeout,
+            ),
+            body_timeout: secs(
+                self.http_body_timeout,
+                "RASURA_HTTP_BODY_TIMEOUT",
+                d.body_timeout,
+            ),
+            max_connections: self
+                .max_connections
+                .or_else(|| parsed(&["RASURA_MAX_CONNECTIONS"]))
+                .unwrap_or(d.max_connections)
                 .max(1),
         }
     }

@@ -251,6 +251,7 @@ async fn run_server(
         url,
         config.server_threads,
         config.pg_connections,
+        config.http,
         stop_rx,
     )?;
     shutdown_signal().await;

@@ -206,3 +206,82 @@ async fn batches_are_bounded_and_introspection_is_answered_once_per_schema() {
         "{body}"
     );
 }
+
+/// Reads from `stream` until the server closes it (true) or `within` passes (false).
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: std::time::Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn slow_and_surplus_connections_are_closed() {
+    use tokio::io::AsyncWriteExt;
+    let pg = TestCluster::start("app").await;
+    let s = server(
+        &pg,
+        &[
+            "--http-header-timeout",
+            "1",
+            "--http-body-timeout",
+            "1",
+            "--max-connections",
+            "6",
+        ],
+        &[],
+    )
+    .await;
+    let addr = format!("127.0.0.1:{}", s.port);
+    // Heads that never end: each connection is closed after the header timeout.
+    let mut slow = vec![];
+    for _ in 0..5 {
+        let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        slow.push(c);
+    }
+    // The server's own client may hold one idle connection: the sixth and seventh
+    // connections find the limit reached and are closed at once.
+    let mut extra = vec![];
+    for _ in 0..2 {
+        extra.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    let mut refused = 0;
+    for c in &mut extra {
+        if closed_within(c, std::time::Duration::from_millis(500)).await {
+            refused += 1;
+        }
+    }
+    assert!(refused >= 1, "no connection over the limit was closed");
+    for c in &mut slow {
+        assert!(
+            closed_within(c, std::time::Duration::from_secs(10)).await,
+            "a slow head kept its connection"
+        );
+    }
+    // A body that never ends is refused once the body timeout passes.
+    let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    c.write_all(b"POST /v1/graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"query\":")
+        .await
+        .unwrap();
+    let mut answer = vec![];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        use tokio::io::AsyncReadExt;
+        let _ = c.read_to_end(&mut answer).await;
+    })
+    .await;
+    assert!(read.is_ok(), "a slow body kept its connection");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.is_empty() || text.starts_with("HTTP/1.1 4"), "{text}");
+    // With the slow ones gone, the server serves as before.
+    let body = raw_graphql(&s, json!({"query": "{ item { id } }"}).to_string()).await;
+    assert_eq!(body["data"]["item"], json!([{"id": 1}]));
+}
