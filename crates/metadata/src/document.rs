@@ -91,6 +91,16 @@ impl Default for Metadata {
 }
 
 impl Metadata {
+    /// Whether `role` may not introspect the schema
+    /// (`graphql_schema_introspection.disabled_for_roles`).
+    pub fn introspection_disabled_for(&self, role: &str) -> bool {
+        self.extra
+            .get("graphql_schema_introspection")
+            .and_then(|v| v.get("disabled_for_roles"))
+            .and_then(Value::as_array)
+            .is_some_and(|roles| roles.iter().any(|r| r.as_str() == Some(role)))
+    }
+
     /// Metadata with only the default source and nothing tracked.
     pub fn empty() -> Metadata {
         Metadata {

@@ -54,6 +54,7 @@ pub fn apply(md: &mut Metadata, op: &str, args: Value) -> Result<Option<Applied>
             crate::actions::drop_action_permission(md, args).map(|()| Applied::Changed)
         }
         "untrack_function" => untrack_function(md, parse_function_args(args)?),
+        "set_graphql_schema_introspection_options" => set_introspection_options(md, parse(args)?),
         "pause_event_trigger_cleanups" => {
             crate::event_triggers::set_cleanups_paused(md, &args, true).map(|()| Applied::Changed)
         }
@@ -106,6 +107,29 @@ fn permission_op(op: &str) -> Option<(&'static str, PermKind)> {
         _ => return None,
     };
     Some((action, kind))
+}
+
+/// `set_graphql_schema_introspection_options` arguments.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntrospectionOptions {
+    disabled_for_roles: Vec<String>,
+}
+
+fn set_introspection_options(
+    md: &mut Metadata,
+    args: IntrospectionOptions,
+) -> Result<Applied, MetadataError> {
+    let key = "graphql_schema_introspection";
+    if args.disabled_for_roles.is_empty() {
+        md.extra.remove(key);
+    } else {
+        md.extra.insert(
+            key.to_string(),
+            serde_json::json!({"disabled_for_roles": args.disabled_for_roles}),
+        );
+    }
+    Ok(Applied::Changed)
 }
 
 fn parse<T: DeserializeOwned>(args: Value) -> Result<T, MetadataError> {

@@ -96,6 +96,12 @@ impl Drop for SharedConn {
 }
 
 impl SharedConn {
+    /// Whether this connection is the query's alone (not shared with other queries): only then
+    /// may its running statement be cancelled on the query's behalf.
+    pub fn exclusive(&self) -> bool {
+        Arc::strong_count(&self.0) == 1
+    }
+
     /// Whether two queries run on the same connection.
     pub fn same(a: &SharedConn, b: &SharedConn) -> bool {
         Arc::ptr_eq(&a.0, &b.0)
@@ -222,6 +228,23 @@ impl SharedConns {
 
     async fn own(&self) -> Result<SharedConn, PgError> {
         Ok(SharedConn(Arc::new(Slot::new(self.pool.get().await?))))
+    }
+
+    /// A query abandoned `conn` before its statement finished (its client went away, or it ran
+    /// out of time). When no other query has a statement queued there, the connection leaves
+    /// the shared list first (so nothing new joins it) and its cancel token is returned: what
+    /// runs on that backend is then the abandoned statement or nothing. A connection shared
+    /// with other statements is left alone (`None`).
+    pub fn abandon(&self, conn: &SharedConn) -> Option<tokio_postgres::CancelToken> {
+        if conn.exclusive() {
+            return Some(conn.0.client.cancel_token());
+        }
+        let mut s = self.state.lock().expect("shared connections lock");
+        if in_flight(&conn.0) != 1 {
+            return None;
+        }
+        s.open.retain(|c| !Arc::ptr_eq(c, &conn.0));
+        Some(conn.0.client.cancel_token())
     }
 
     /// How many connections are kept open for sharing.

@@ -73,7 +73,14 @@ async fn main() {
     let pg = TestCluster::start("app").await;
     let s = TestServer::start(
         Path::new(BIN),
-        &["--database-url", &pg.url("app"), "--admin-secret", "adm"],
+        &[
+            "--database-url",
+            &pg.url("app"),
+            "--admin-secret",
+            "adm",
+            "--enabled-apis",
+            "graphql,metadata,developer",
+        ],
         &[],
     )
     .await;

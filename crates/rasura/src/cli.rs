@@ -135,6 +135,10 @@ pub struct ServeArgs {
     /// Seconds a client has to send a request's body [env: RASURA_HTTP_BODY_TIMEOUT] [default: 60]
     #[arg(long)]
     pub http_body_timeout: Option<u64>,
+    /// Seconds a GraphQL request may run before it is cancelled, with its statements
+    /// [env: RASURA_QUERY_TIMEOUT] [default: none]
+    #[arg(long)]
+    pub query_timeout: Option<f64>,
     /// Open HTTP and WebSocket connections at most; more are closed at once
     /// [env: RASURA_MAX_CONNECTIONS] [default: 10000]
     #[arg(long)]
@@ -143,6 +147,17 @@ pub struct ServeArgs {
     /// [env: RASURA_DEV_MODE, HASURA_GRAPHQL_DEV_MODE]
     #[arg(long)]
     pub dev_mode: bool,
+    /// Origins browsers may call from: `*`, or a comma-separated list (`https://*.example.com`,
+    /// `http://localhost:*`) [env: RASURA_CORS_DOMAIN, HASURA_GRAPHQL_CORS_DOMAIN] [default: *]
+    #[arg(long)]
+    pub cors_domain: Option<String>,
+    /// Send no CORS headers at all [env: RASURA_DISABLE_CORS, HASURA_GRAPHQL_DISABLE_CORS]
+    #[arg(long)]
+    pub disable_cors: bool,
+    /// APIs to serve: graphql, metadata, developer, pgdump, config, metrics
+    /// [env: RASURA_ENABLED_APIS, HASURA_GRAPHQL_ENABLED_APIS] [default: metadata,graphql,pgdump,config]
+    #[arg(long)]
+    pub enabled_apis: Option<String>,
     /// Whether admin is shown `internal` error details: true or false
     /// [env: RASURA_ADMIN_INTERNAL_ERRORS, HASURA_GRAPHQL_ADMIN_INTERNAL_ERRORS] [default: true]
     #[arg(long)]
@@ -170,6 +185,10 @@ pub struct ServeConfig {
     pub dev_mode: bool,
     pub admin_internal_errors: bool,
     pub http: crate::workers::HttpLimits,
+    pub cors: Option<String>,
+    pub disable_cors: bool,
+    pub enabled_apis: Option<String>,
+    pub query_timeout: Option<std::time::Duration>,
 }
 
 /// Event delivery tuning, from the environment only (Hasura's names and defaults).
@@ -305,6 +324,21 @@ impl ServeArgs {
             limits,
             events: EventSettings::from_env(),
             http,
+            query_timeout: self
+                .query_timeout
+                .or_else(|| parsed(&["RASURA_QUERY_TIMEOUT"]))
+                .filter(|s: &f64| *s > 0.0 && s.is_finite())
+                .map(std::time::Duration::from_secs_f64),
+            cors: self
+                .cors_domain
+                .clone()
+                .or_else(|| env(&["RASURA_CORS_DOMAIN", "HASURA_GRAPHQL_CORS_DOMAIN"])),
+            disable_cors: self.disable_cors
+                || parsed(&["RASURA_DISABLE_CORS", "HASURA_GRAPHQL_DISABLE_CORS"]).unwrap_or(false),
+            enabled_apis: self
+                .enabled_apis
+                .clone()
+                .or_else(|| env(&["RASURA_ENABLED_APIS", "HASURA_GRAPHQL_ENABLED_APIS"])),
             dev_mode: self.dev_mode
                 || parsed(&["RASURA_DEV_MODE", "HASURA_GRAPHQL_DEV_MODE"]).unwrap_or(false),
             admin_internal_errors: self

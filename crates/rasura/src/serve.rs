@@ -12,6 +12,22 @@ use crate::cli::ServeConfig;
 const EMBEDDED_DB: &str = "rasura";
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let cors = if config.disable_cors {
+        rasura_server::cors::CorsConfig::Disabled
+    } else {
+        match &config.cors {
+            Some(text) => {
+                rasura_server::cors::CorsConfig::parse(text).map_err(|e| anyhow::anyhow!(e))?
+            }
+            None => rasura_server::cors::CorsConfig::AllowAll,
+        }
+    };
+    let apis = match &config.enabled_apis {
+        Some(text) => {
+            rasura_server::config::EnabledApis::parse(text).map_err(|e| anyhow::anyhow!(e))?
+        }
+        None => rasura_server::config::EnabledApis::default(),
+    };
     if config.admin_secret.as_deref() == Some("") {
         anyhow::bail!(
             "the admin secret is empty: give a non-empty --admin-secret, or none at all to run without one"
@@ -66,7 +82,13 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let watchdog = embedded
         .as_ref()
         .map(|e| tokio::spawn(watch_cluster(e.cluster.clone())));
-    let result = run_server(&config, jwt, hook, &url, embedded.is_some()).await;
+    let access = Access {
+        jwt,
+        auth_hook: hook,
+        cors,
+        apis,
+    };
+    let result = run_server(&config, access, &url, embedded.is_some()).await;
     if let Some(w) = watchdog {
         w.abort();
     }
@@ -202,10 +224,17 @@ pub fn psql(data_dir: &std::path::Path, args: &[String]) -> anyhow::Result<()> {
     Err(anyhow::anyhow!("cannot run psql: {err}"))
 }
 
-async fn run_server(
-    config: &ServeConfig,
+/// Who may call what, settled before the server starts.
+struct Access {
     jwt: Option<rasura_server::jwt::JwtConfig>,
     auth_hook: Option<rasura_server::webhook::AuthHook>,
+    cors: rasura_server::cors::CorsConfig,
+    apis: rasura_server::config::EnabledApis,
+}
+
+async fn run_server(
+    config: &ServeConfig,
+    access: Access,
     url: &str,
     embedded: bool,
 ) -> anyhow::Result<()> {
@@ -217,8 +246,11 @@ async fn run_server(
         ServerConfig {
             admin_secret: config.admin_secret.clone(),
             unauthorized_role: config.unauthorized_role.clone(),
-            jwt,
-            auth_hook,
+            jwt: access.jwt,
+            auth_hook: access.auth_hook,
+            cors: access.cors,
+            apis: access.apis,
+            query_timeout: config.query_timeout,
             stringify_numeric: config.stringify_numeric_types,
             limits: config.limits,
             reads: config.reads,

@@ -285,3 +285,110 @@ async fn slow_and_surplus_connections_are_closed() {
     let body = raw_graphql(&s, json!({"query": "{ item { id } }"}).to_string()).await;
     assert_eq!(body["data"]["item"], json!([{"id": 1}]));
 }
+
+/// Statements sleeping in `pg_sleep` on the cluster now.
+async fn sleeping(pg: &TestCluster) -> i64 {
+    let c = pg.client("app").await;
+    c.query_one(
+        "select count(*) from pg_stat_activity where query like '%pg_sleep%' and state = 'active' and pid <> pg_backend_pid()",
+        &[],
+    )
+    .await
+    .unwrap()
+    .get(0)
+}
+
+/// Waits until no statement sleeps; fails after `within`.
+async fn until_none_sleep(pg: &TestCluster, within: std::time::Duration, what: &str) {
+    let start = std::time::Instant::now();
+    while sleeping(pg).await > 0 {
+        assert!(start.elapsed() < within, "{what}: the statement still runs");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+async fn track_slow_view(s: &TestServer) {
+    let (status, body) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "create view slow as select 1 as id, pg_sleep(30)::text as nap"}},
+                {"type": "track_table", "args": "slow"},
+            ]}),
+            &[("x-hasura-admin-secret", "adm")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn the_query_timeout_cancels_the_request_and_its_statement() {
+    let pg = TestCluster::start("app").await;
+    let s = server(&pg, &["--query-timeout", "1"], &[]).await;
+    track_slow_view(&s).await;
+    // A mutation whose transaction sleeps: a trigger that calls pg_sleep.
+    let (status, body) = s
+        .post(
+            "/v2/query",
+            &json!({"type": "run_sql", "args": {"sql": "create function nap_trigger() returns trigger language plpgsql as $$ begin perform pg_sleep(30); return new; end $$; create trigger nap before insert on item for each row execute function nap_trigger();"}}),
+            &[("x-hasura-admin-secret", "adm")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for (what, query) in [
+        ("query", "{ slow { id nap } }"),
+        (
+            "mutation",
+            "mutation { insert_item_one(object: {name: \"x\"}) { id } }",
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let body = raw_graphql(&s, json!({"query": query}).to_string()).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "timeout",
+            "{what}: {body}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{what}"
+        );
+        until_none_sleep(&pg, std::time::Duration::from_secs(10), what).await;
+    }
+    // The control plane is not bound by it (migrations run to the end).
+    let (status, body) = s
+        .post(
+            "/v2/query",
+            &json!({"type": "run_sql", "args": {"sql": "select pg_sleep(1.5)"}}),
+            &[("x-hasura-admin-secret", "adm")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn a_client_that_goes_away_takes_its_statement_with_it() {
+    let pg = TestCluster::start("app").await;
+    for sharing in ["4", "0"] {
+        let s = server(&pg, &["--pg-shared-connections", sharing], &[]).await;
+        if sharing == "4" {
+            track_slow_view(&s).await;
+        }
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_millis(700))
+            .build()
+            .unwrap();
+        let gone = client
+            .post(s.url("/v1/graphql"))
+            .header("x-hasura-admin-secret", "adm")
+            .body(json!({"query": "{ slow { id nap } }"}).to_string())
+            .send()
+            .await;
+        assert!(gone.is_err(), "the slow query answered");
+        until_none_sleep(
+            &pg,
+            std::time::Duration::from_secs(10),
+            &format!("shared connections {sharing}"),
+        )
+        .await;
+    }
+}

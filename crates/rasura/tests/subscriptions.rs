@@ -20,7 +20,14 @@ fn clients() -> Option<PathBuf> {
 async fn engine(pg: &TestCluster) -> TestServer {
     let s = TestServer::start(
         Path::new(BIN),
-        &["--database-url", &pg.url("app"), "--admin-secret", "adm"],
+        &[
+            "--database-url",
+            &pg.url("app"),
+            "--admin-secret",
+            "adm",
+            "--enabled-apis",
+            "graphql,metadata,developer",
+        ],
         &[(
             "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL",
             "200",
@@ -599,7 +606,14 @@ async fn a_client_that_stops_reading_is_closed_and_its_subscriptions_end() {
     let pg = TestCluster::start("app").await;
     let s = TestServer::start(
         Path::new(BIN),
-        &["--database-url", &pg.url("app"), "--admin-secret", "adm"],
+        &[
+            "--database-url",
+            &pg.url("app"),
+            "--admin-secret",
+            "adm",
+            "--enabled-apis",
+            "graphql,metadata,developer",
+        ],
         &[(
             "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL",
             "50",

@@ -5,6 +5,7 @@ pub mod async_actions;
 pub mod auth;
 pub mod config;
 pub mod control;
+pub mod cors;
 pub mod graphql;
 pub mod http_util;
 pub mod jwt;

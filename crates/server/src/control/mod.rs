@@ -143,6 +143,12 @@ pub async fn execute(state: &AppState, body: Value, api: Api) -> Result<Value, A
         .transaction()
         .await
         .map_err(|e| PgError::from_db(e, None))?;
+    // The query timeout is for GraphQL requests; migrations and metadata edits run to the end.
+    if state.config.query_timeout.is_some() {
+        tx.batch_execute("SET LOCAL statement_timeout = 0")
+            .await
+            .map_err(|e| PgError::from_db(e, None))?;
+    }
     let mut ctx = ControlTx {
         tx,
         md: engine.metadata.clone(),

@@ -32,6 +32,18 @@ impl GqlError {
         GqlError::new("validation-failed", path, message)
     }
 
+    /// The request ran past `--query-timeout`.
+    pub fn timeout(limit: std::time::Duration) -> GqlError {
+        GqlError::new(
+            "timeout",
+            "$",
+            format!(
+                "the request ran longer than the query timeout of {} ms and was cancelled",
+                limit.as_millis()
+            ),
+        )
+    }
+
     pub fn access_denied(message: &str) -> GqlError {
         GqlError::new("access-denied", "$", message)
     }
@@ -107,6 +119,12 @@ impl GqlError {
                     ("constraint-violation", format!("{prefix}{message}"))
                 } else if sqlstate == "42501" {
                     ("permission-error", message.clone())
+                } else if sqlstate == "57014" && message.contains("statement timeout") {
+                    (
+                        "timeout",
+                        "the request ran longer than the query timeout and was cancelled"
+                            .to_string(),
+                    )
                 } else {
                     ("unexpected", "database query error".to_string())
                 };

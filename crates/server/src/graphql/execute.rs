@@ -71,23 +71,32 @@ pub(crate) async fn execute(
             .get()
             .await
             .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from(e), ""))?;
-        let tx = client
-            .transaction()
-            .await
-            .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
-        set_event_context(&tx, session).await?;
-        let results = run_roots(&tx, &plan, state.config.stringify_numeric).await?;
-        tx.commit()
-            .await
-            .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
-        results
+        let cancel = CancelOnDrop::own(&client);
+        let done = async {
+            let tx = client
+                .transaction()
+                .await
+                .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
+            set_event_context(&tx, session).await?;
+            let results = run_roots(&tx, &plan, state.config.stringify_numeric).await?;
+            tx.commit()
+                .await
+                .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
+            Ok::<_, GqlError>(results)
+        }
+        .await;
+        cancel.disarm();
+        done?
     } else {
         let client = state
             .reads
             .get()
             .await
             .map_err(|e| GqlError::from_pg(&e, ""))?;
-        run_roots(&*client, &plan, state.config.stringify_numeric).await?
+        let cancel = CancelOnDrop::read(&state.reads, &client);
+        let done = run_roots(&*client, &plan, state.config.stringify_numeric).await;
+        cancel.disarm();
+        done?
     };
     for (db, part) in results.iter_mut().zip(remote) {
         if part.is_some() {
@@ -106,6 +115,65 @@ pub(crate) async fn execute(
     }
     write_roots(&mut out, &plan, introspection.as_ref(), &results, &errors);
     Ok(out)
+}
+
+/// Cancels the statement running on a connection the request has to itself when the request
+/// is dropped before it finished (the client went away, or the query timeout passed), so that
+/// an abandoned query does not keep a backend and a pooled connection busy.
+struct CancelOnDrop<'a> {
+    connection: Connection<'a>,
+    armed: bool,
+}
+
+/// The connection a request's statement runs on.
+enum Connection<'a> {
+    /// One of the request's own (a mutation's transaction).
+    Own(Option<tokio_postgres::CancelToken>),
+    /// A read connection, perhaps shared: cancelled only when no other query waits there
+    /// (`SharedConns::abandon`).
+    Read(&'a rasura_pg::SharedConns, &'a rasura_pg::SharedConn),
+}
+
+impl<'a> CancelOnDrop<'a> {
+    fn own(client: &tokio_postgres::Client) -> CancelOnDrop<'a> {
+        CancelOnDrop {
+            connection: Connection::Own(Some(client.cancel_token())),
+            armed: true,
+        }
+    }
+
+    fn read(
+        reads: &'a rasura_pg::SharedConns,
+        conn: &'a rasura_pg::SharedConn,
+    ) -> CancelOnDrop<'a> {
+        CancelOnDrop {
+            connection: Connection::Read(reads, conn),
+            armed: true,
+        }
+    }
+
+    /// The request finished: nothing to cancel.
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let token = match &mut self.connection {
+            Connection::Own(token) => token.take(),
+            Connection::Read(reads, conn) => reads.abandon(conn),
+        };
+        if let Some(token) = token {
+            tracing::debug!("request dropped before its statement finished: cancelling it");
+            tokio::spawn(async move {
+                let _ = token.cancel_query(tokio_postgres::NoTls).await;
+            });
+        }
+    }
 }
 
 /// Sets what event triggers record about a write: the session variables and a trace context

@@ -149,9 +149,14 @@ pub(crate) async fn run_as(
     channel: Channel,
 ) -> Result<Ran, GqlError> {
     let shows_internal = state.config.shows_internal(&session.role);
-    pipeline(state, headers, session, req, channel)
-        .await
-        .map_err(|e| e.shown(shows_internal))
+    let ran = match state.config.query_timeout {
+        // Dropping the pipeline cancels a statement running on a connection of its own.
+        Some(limit) => tokio::time::timeout(limit, pipeline(state, headers, session, req, channel))
+            .await
+            .unwrap_or_else(|_| Err(GqlError::timeout(limit))),
+        None => pipeline(state, headers, session, req, channel).await,
+    };
+    ran.map_err(|e| e.shown(shows_internal))
 }
 
 /// parse → validate → build IR → plan → execute, for one request of a session.
@@ -227,6 +232,17 @@ async fn pipeline(
             plan
         }
     };
+    if plan
+        .iter()
+        .any(|(_, p)| matches!(p, RootPlan::Introspection))
+        && engine.metadata.introspection_disabled_for(&session.role)
+    {
+        return Err(GqlError::new(
+            "not-supported",
+            "$",
+            format!("introspection is disabled for role: \"{}\"", session.role),
+        ));
+    }
     let mut live = None;
     if subscription {
         if plan.iter().any(|(_, p)| matches!(p, RootPlan::Remote(_))) {
