@@ -543,3 +543,26 @@ pub enum OrderTarget {
         column: Option<String>,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CompareOp;
+    use rasura_resolve::stages::bool_exp::{COLUMN_OPERATORS, COMPARISON_OPERATORS};
+
+    /// Metadata resolution accepts in permission rules exactly the operators compiled here.
+    #[test]
+    fn the_operators_permissions_may_use_are_the_ones_compiled() {
+        for op in COMPARISON_OPERATORS {
+            assert!(
+                CompareOp::parse(op).is_some() || ["_is_null", "_cast"].contains(op),
+                "{op} is accepted in permissions but not compiled"
+            );
+        }
+        let compiled = COMPARISON_OPERATORS
+            .iter()
+            .filter(|op| CompareOp::parse(op).is_some())
+            .count();
+        assert_eq!(compiled, 23, "a compiled operator is missing from the list");
+        assert_eq!(COLUMN_OPERATORS.len(), 7);
+    }
+}

@@ -392,3 +392,110 @@ async fn a_client_that_goes_away_takes_its_statement_with_it() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn metadata_the_engine_cannot_honour_is_reported_not_kept_silently() {
+    let pg = TestCluster::start("app").await;
+    let s = server(&pg, &[], &[]).await;
+    let admin = [("x-hasura-admin-secret", "adm")];
+    let (_, exported) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "export_metadata", "args": {}}),
+            &admin,
+        )
+        .await;
+    let mut md = exported.clone();
+    md["cron_triggers"] = json!([{"name": "nightly", "webhook": "http://127.0.0.1:1/x", "schedule": "0 0 * * *", "include_in_metadata": true}]);
+    md["query_collections"] = json!([{"name": "allowed", "definition": {"queries": [{"name": "q", "query": "{ item { id } }"}]}}]);
+    // Refused as inconsistent, as Hasura refuses it, unless asked to keep it.
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "replace_metadata", "args": md.clone()}),
+            &admin,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "replace_metadata", "version": 2, "args": {"allow_inconsistent_metadata": true, "metadata": md}}),
+            &admin,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["is_consistent"], false);
+    let (_, report) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "get_inconsistent_metadata", "args": {}}),
+            &admin,
+        )
+        .await;
+    assert_eq!(report["is_consistent"], false, "{report}");
+    let reasons: Vec<String> = report["inconsistent_objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| format!("{} {}", o["type"], o["reason"]))
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("cron_trigger") && r.contains("cron triggers are not supported")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("query collections")),
+        "{reasons:?}"
+    );
+    // A server started on this metadata says so in its log.
+    let second = server(&pg, &[], &[]).await;
+    assert!(
+        second
+            .log_text()
+            .contains("cron triggers are not supported"),
+        "{}",
+        second.log_text()
+    );
+    drop(second);
+    // Dropping the inconsistent objects removes the sections.
+    let (status, _) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "drop_inconsistent_metadata", "args": {}}),
+            &admin,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, report) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "get_inconsistent_metadata", "args": {}}),
+            &admin,
+        )
+        .await;
+    assert_eq!(report["is_consistent"], true, "{report}");
+    let (_, after) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "export_metadata", "args": {}}),
+            &admin,
+        )
+        .await;
+    assert!(after.get("cron_triggers").is_none(), "{after}");
+    // A permission rule on a column that does not exist is refused when it is set.
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "pg_create_select_permission", "args": {"table": "item", "role": "other", "permission": {"columns": ["id"], "filter": {"nmae": {"_eq": "x"}}}}}),
+            &admin,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("\"nmae\""),
+        "{body}"
+    );
+}

@@ -37,6 +37,12 @@ pub enum ObjectRef {
     RemoteSchema(String),
     /// Table, remote relationship name.
     RemoteRelationship(QualifiedName, String),
+    /// A whole top-level section of the metadata (`cron_triggers`, `allowlist`, ...).
+    Section(String),
+    /// A database source other than the default one.
+    Source(String),
+    /// A source's `customization` (naming convention).
+    SourceCustomization(String),
 }
 
 impl Inconsistency {

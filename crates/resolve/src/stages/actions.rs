@@ -42,6 +42,7 @@ pub(super) fn resolve_actions(
             .to_string();
         let d = a.get("definition").cloned().unwrap_or_default();
         let result = (|| -> Result<ResolvedAction, String> {
+            super::unsupported::no_transforms(&d)?;
             let handler = resolve_template(
                 d.get("handler")
                     .and_then(Value::as_str)

@@ -44,6 +44,7 @@ pub(super) fn resolve_event_triggers(
 }
 
 fn resolve_one(t: &EventTrigger, table: &ResolvedTable) -> Result<ResolvedEventTrigger, String> {
+    super::unsupported::no_transforms(&serde_json::to_value(t).unwrap_or_default())?;
     let webhook = match (&t.webhook, &t.webhook_from_env) {
         (Some(url), _) => resolve_template(url)?,
         (None, Some(var)) => {

@@ -2,6 +2,7 @@
 //! tables, then relationships, computed fields, permissions, functions, actions, event triggers.
 
 pub mod actions;
+pub mod bool_exp;
 mod computed_fields;
 mod event_triggers;
 mod functions;
@@ -9,6 +10,7 @@ mod permissions;
 mod relationships;
 pub mod remote_schemas;
 mod tables;
+mod unsupported;
 
 use std::sync::Arc;
 
@@ -32,6 +34,8 @@ pub fn resolve_with_remotes(
     remotes: &RemoteIntrospections,
 ) -> ResolvedMetadata {
     let mut report: Vec<Inconsistency> = vec![];
+    // 0. what the engine does not implement: reported, never served as if it worked
+    unsupported::report_unsupported(md, &mut report);
     let Ok(source) = md.source(DEFAULT_SOURCE) else {
         return ResolvedMetadata::new(vec![], vec![], report, catalog);
     };

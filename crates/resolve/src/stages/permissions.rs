@@ -1,8 +1,10 @@
-//! Stage 4: permissions per role whose columns exist.
+//! Stage 4: permissions per role whose columns exist and whose row rules (filters and checks)
+//! name only columns, relationships, computed fields and operators the engine compiles.
 
 use rasura_metadata::{Columns, PermissionEntry, Source};
 use serde::Serialize;
 
+use super::bool_exp::Tables;
 use super::in_table;
 use crate::inconsistency::{Inconsistency, ObjectRef};
 use crate::types::ResolvedTable;
@@ -12,7 +14,35 @@ pub(super) fn resolve_permissions(
     tables: &mut [ResolvedTable],
     report: &mut Vec<Inconsistency>,
 ) {
-    for table in tables.iter_mut() {
+    // Row rules are checked against every table first (a rule may reach other tables).
+    let mut broken: Vec<(usize, &'static str, String, String)> = vec![];
+    {
+        let all = Tables::new(tables);
+        for (i, table) in tables.iter().enumerate() {
+            let Some(entry) = source.table(&table.name) else {
+                continue;
+            };
+            let mut rule = |kind: &'static str, role: &str, exp: Option<&serde_json::Value>| {
+                if let Some(Err(e)) = exp.map(|e| all.check(table, e)) {
+                    broken.push((i, kind, role.to_string(), e));
+                }
+            };
+            for p in &entry.select_permissions {
+                rule("select", &p.role, Some(&p.permission.filter));
+            }
+            for p in &entry.insert_permissions {
+                rule("insert", &p.role, Some(&p.permission.check));
+            }
+            for p in &entry.update_permissions {
+                rule("update", &p.role, Some(&p.permission.filter));
+                rule("update", &p.role, p.permission.check.as_ref());
+            }
+            for p in &entry.delete_permissions {
+                rule("delete", &p.role, Some(&p.permission.filter));
+            }
+        }
+    }
+    for (i, table) in tables.iter_mut().enumerate() {
         let Some(entry) = source.table(&table.name) else {
             continue;
         };
@@ -22,17 +52,26 @@ pub(super) fn resolve_permissions(
         let mut check =
             |kind: &str, role: &str, columns: Option<&Columns>, definition: serde_json::Value| {
                 let missing = match columns {
-                    Some(Columns::List(cols)) => cols.iter().find(|c| !has_field(c)).cloned(),
+                    Some(Columns::List(cols)) => cols
+                        .iter()
+                        .find(|c| !has_field(c))
+                        .map(|c| format!("no such column exists: \"{c}\"")),
                     _ => None,
                 };
-                match missing {
+                let why = missing.or_else(|| {
+                    broken
+                        .iter()
+                        .find(|(t, k, r, _)| *t == i && *k == kind && r == role)
+                        .map(|(_, _, _, e)| format!("in the permission's row rule: {e}"))
+                });
+                match why {
                     None => true,
-                    Some(c) => {
+                    Some(why) => {
                         report.push(Inconsistency::new(
                             &format!("{kind}_permission"),
                             in_table(&format!("permission {role}"), kind, &table.name),
                             definition,
-                            format!("no such column exists: \"{c}\""),
+                            why,
                             ObjectRef::Permission(
                                 table.name.clone(),
                                 kind.to_string(),

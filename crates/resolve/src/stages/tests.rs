@@ -101,3 +101,115 @@ fn missing_table_and_bad_relationship_are_reported_not_fatal() {
     );
     assert_eq!(r.tables.len(), 1);
 }
+
+#[test]
+fn permission_rules_naming_unknown_columns_or_operators_are_inconsistent() {
+    let perm = |role: &str, filter: serde_json::Value| {
+        (
+            "create_select_permission",
+            json!({"table": "article", "role": role, "permission": {"columns": ["id"], "filter": filter}}),
+        )
+    };
+    let md = metadata(&[
+        ("track_table", json!("author")),
+        ("track_table", json!("article")),
+        (
+            "create_object_relationship",
+            json!({"table": "article", "name": "author", "using": {"foreign_key_constraint_on": "author_id"}}),
+        ),
+        perm(
+            "ok",
+            json!({"_and": [{"author": {"name": {"_ilike": "%a%"}}}, {"id": {"$gt": 1}}, {"author_id": 3}, {"_exists": {"_table": "author", "_where": {"id": {"_eq": "X-Hasura-User-Id"}}}}]}),
+        ),
+        perm("column", json!({"author": {"nmae": {"_eq": "x"}}})),
+        perm("operator", json!({"id": {"_equals": 1}})),
+        perm("postgis", json!({"id": {"_st_within": {}}})),
+        perm(
+            "exists",
+            json!({"_exists": {"_table": "nowhere", "_where": {}}}),
+        ),
+    ]);
+    let r = resolve(&md, catalog());
+    let reasons: Vec<(String, String)> = r
+        .inconsistencies
+        .iter()
+        .map(|i| (i.name.clone(), i.reason.clone()))
+        .collect();
+    assert_eq!(reasons.len(), 4, "{reasons:#?}");
+    let about = |role: &str| {
+        reasons
+            .iter()
+            .find(|(n, _)| n.contains(&format!("permission {role} ")))
+            .map(|(_, r)| r.clone())
+            .unwrap_or_default()
+    };
+    assert!(about("column").contains("\"nmae\""), "{reasons:#?}");
+    assert!(about("operator").contains("unknown operator \"_equals\""));
+    assert!(
+        about("postgis").contains("\"_st_within\"") && about("postgis").contains("not supported")
+    );
+    assert!(about("exists").contains("\"nowhere\""));
+    let article = r
+        .table(&rasura_metadata::QualifiedName::public("article"))
+        .unwrap();
+    assert!(article.select_permissions.contains_key("ok"));
+    assert!(!article.select_permissions.contains_key("operator"));
+}
+
+#[test]
+fn sections_the_engine_does_not_implement_are_reported_by_name() {
+    let mut md = metadata(&[("track_table", json!("author"))]);
+    md.extra.insert(
+        "cron_triggers".into(),
+        json!([{"name": "nightly", "webhook": "http://x", "schedule": "0 0 * * *"}]),
+    );
+    md.extra.insert(
+        "allowlist".into(),
+        json!([{"collection": "allowed", "scope": {"global": true}}]),
+    );
+    md.extra.insert(
+        "api_limits".into(),
+        json!({"disabled": false, "depth_limit": {"global": 5}}),
+    );
+    md.extra.insert("inherited_roles".into(), json!([]));
+    md.extra.insert(
+        "actions".into(),
+        json!([{"name": "a", "definition": {"handler": "http://h", "output_type": "O", "request_transform": {"version": 2}}}]),
+    );
+    let r = resolve(&md, catalog());
+    let found: Vec<(&str, &str)> = r
+        .inconsistencies
+        .iter()
+        .map(|i| (i.kind.as_str(), i.reason.as_str()))
+        .collect();
+    assert!(
+        found.contains(&(
+            "cron_trigger",
+            "Inconsistent object: cron triggers are not supported by this engine yet"
+        )),
+        "{found:#?}"
+    );
+    assert!(
+        found.contains(&(
+            "allowlist",
+            "Inconsistent object: the allow list is not supported by this engine yet"
+        )),
+        "{found:#?}"
+    );
+    assert!(found
+        .iter()
+        .any(|(k, r)| *k == "api_limits" && r.contains("API limits")));
+    assert!(
+        found
+            .iter()
+            .any(|(k, r)| *k == "action" && r.contains("request transforms")),
+        "{found:#?}"
+    );
+    // An empty section asks for nothing.
+    assert!(!found.iter().any(|(k, _)| *k == "inherited_role"));
+    assert!(r.actions.is_empty());
+    // The tracked table is served all the same.
+    assert!(r
+        .table(&rasura_metadata::QualifiedName::public("author"))
+        .is_some());
+}

@@ -122,6 +122,7 @@ async fn replace(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError
 /// Removes the given objects from the metadata document.
 pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
     let mut remotes = vec![];
+    let (mut sections, mut sources) = (vec![], vec![]);
     let source = md.default_source_mut();
     for o in objects {
         match o {
@@ -161,9 +162,24 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
                         .retain(|x| x.get("name").and_then(Value::as_str) != Some(name));
                 }
             }
+            ObjectRef::Section(key) => {
+                sections.push(key.clone());
+            }
+            ObjectRef::Source(name) => {
+                sources.push(name.clone());
+            }
+            ObjectRef::SourceCustomization(_) => {
+                if let Some(Value::Object(c)) = source.extra.get_mut("customization") {
+                    c.remove("naming_convention");
+                }
+            }
             ObjectRef::Unknown => {}
         }
     }
+    for key in sections {
+        md.extra.remove(&key);
+    }
+    md.sources.retain(|s| !sources.contains(&s.name));
     for name in remotes {
         let _ = rasura_metadata::remote_schemas::remove_remote_schema(md, json!({ "name": name }));
     }

@@ -1,0 +1,154 @@
+//! Metadata this engine cannot honour yet, reported as inconsistent objects (never silently
+//! kept as if it worked): whole sections (allow lists, query collections, inherited roles,
+//! cron triggers, REST endpoints, API limits, ...), sources other than the default PostgreSQL
+//! database, naming conventions, and request/response transforms of actions and event
+//! triggers. Each message names the feature; the later work removes entries from here.
+
+use rasura_metadata::document::DEFAULT_SOURCE;
+use rasura_metadata::Metadata;
+use serde_json::Value;
+
+use crate::inconsistency::{Inconsistency, ObjectRef};
+
+/// Top-level sections: (key, object type, what it is, name of one entry's key).
+const SECTIONS: &[(&str, &str, &str, Option<&str>)] = &[
+    (
+        "query_collections",
+        "query_collection",
+        "query collections are",
+        Some("name"),
+    ),
+    (
+        "allowlist",
+        "allowlist",
+        "the allow list is",
+        Some("collection"),
+    ),
+    (
+        "inherited_roles",
+        "inherited_role",
+        "inherited roles are",
+        Some("role_name"),
+    ),
+    (
+        "cron_triggers",
+        "cron_trigger",
+        "cron triggers are",
+        Some("name"),
+    ),
+    (
+        "rest_endpoints",
+        "rest_endpoint",
+        "REST endpoints are",
+        Some("name"),
+    ),
+    ("api_limits", "api_limits", "API limits are", None),
+    (
+        "network",
+        "network",
+        "network settings (TLS allow list) are",
+        None,
+    ),
+    (
+        "opentelemetry",
+        "opentelemetry",
+        "OpenTelemetry export settings are",
+        None,
+    ),
+    (
+        "metrics_config",
+        "metrics_config",
+        "metrics settings are",
+        None,
+    ),
+    (
+        "backend_configs",
+        "backend_configs",
+        "data connector backends are",
+        None,
+    ),
+];
+
+fn not_yet(feature: &str) -> String {
+    format!("{feature} not supported by this engine yet")
+}
+
+/// Reports every part of `md` the engine does not implement.
+pub(super) fn report_unsupported(md: &Metadata, report: &mut Vec<Inconsistency>) {
+    for (key, kind, feature, entry_name) in SECTIONS {
+        let reason = not_yet(feature);
+        match md.extra.get(*key) {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) => {
+                for item in items {
+                    let name = entry_name
+                        .and_then(|k| item.get(k))
+                        .and_then(Value::as_str)
+                        .unwrap_or("?");
+                    report.push(Inconsistency::new(
+                        kind,
+                        format!("{} {name}", kind.replace('_', " ")),
+                        item.clone(),
+                        &reason,
+                        ObjectRef::Section((*key).to_string()),
+                    ));
+                }
+            }
+            Some(Value::Object(m)) if m.is_empty() => {}
+            Some(other) => report.push(Inconsistency::new(
+                kind,
+                kind.replace('_', " "),
+                other.clone(),
+                &reason,
+                ObjectRef::Section((*key).to_string()),
+            )),
+        }
+    }
+    for source in &md.sources {
+        if source.name != DEFAULT_SOURCE || source.kind != "postgres" {
+            report.push(Inconsistency::new(
+                "source",
+                format!("source {}", source.name),
+                serde_json::json!({"name": source.name, "kind": source.kind}),
+                format!(
+                    "more than one database source (here \"{}\" of kind \"{}\") is not supported by this engine yet",
+                    source.name, source.kind
+                ),
+                ObjectRef::Source(source.name.clone()),
+            ));
+            continue;
+        }
+        let convention = source
+            .extra
+            .get("customization")
+            .and_then(|c| c.get("naming_convention"))
+            .and_then(Value::as_str);
+        if let Some(nc) = convention.filter(|nc| *nc != "hasura-default") {
+            report.push(Inconsistency::new(
+                "source",
+                format!("source {} customization", source.name),
+                source
+                    .extra
+                    .get("customization")
+                    .cloned()
+                    .unwrap_or_default(),
+                format!("the naming convention \"{nc}\" is not supported by this engine yet"),
+                ObjectRef::SourceCustomization(source.name.clone()),
+            ));
+        }
+    }
+}
+
+/// Refuses a definition (of an action or an event trigger) that transforms its requests or
+/// responses.
+pub(super) fn no_transforms(definition: &Value) -> Result<(), String> {
+    for key in ["request_transform", "response_transform"] {
+        if definition.get(key).is_some_and(|v| !v.is_null()) {
+            return Err(format!(
+                "{} are not supported by this engine yet",
+                key.replace('_', " ") + "s"
+            ));
+        }
+    }
+    Ok(())
+}
