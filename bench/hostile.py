@@ -1,0 +1,313 @@
+#!/usr/bin/env python3
+"""Hostile-input benchmark: the shapes of the security probe against a release `rasura serve`
+(embedded PostgreSQL in a temporary directory), one after the other, while a prober asks
+/healthz every 10 ms and the engine's RSS is sampled every 50 ms. For each shape: how long it
+took, the engine's peak RSS and /healthz p50/p99/max during it. Targets (issue #24): RSS under
+256 MB and /healthz p99 under 50 ms throughout.
+
+    cargo build --release -p rasura && python3 bench/hostile.py [--tables 300]
+"""
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ADMIN = "hostile-bench"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Engine:
+    def __init__(self, tables):
+        self.dir = tempfile.mkdtemp(prefix="rasura-hostile-")
+        os.chmod(self.dir, 0o755)
+        self.port = free_port()
+        self.log = open(os.path.join(self.dir, "engine.log"), "w")
+        self.proc = subprocess.Popen(
+            [os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release/rasura"),
+             "serve", "--port", str(self.port), "--admin-secret", ADMIN,
+             "--enabled-apis", "graphql,metadata,developer"],
+            cwd=self.dir, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if self.get("/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        sql = ";".join(
+            f"create table t{i} (id serial primary key, name text, n int, tags text[], meta jsonb)"
+            for i in range(tables))
+        sql += "; insert into t0 (name, n) select 'row ' || g, g from generate_series(1, 200) g"
+        args = [{"type": "run_sql", "args": {"sql": sql}}]
+        args += [{"type": "pg_track_table", "args": {"table": f"t{i}"}} for i in range(tables)]
+        status, body = self.post("/v1/metadata", {"type": "bulk", "args": args})
+        assert status == 200, body
+
+    def conn(self, timeout=60):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def get(self, path):
+        c = self.conn(5)
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read()
+
+    def post(self, path, body, raw=None, timeout=120):
+        c = self.conn(timeout)
+        data = raw if raw is not None else json.dumps(body).encode()
+        c.request("POST", path, data, {"content-type": "application/json", "x-hasura-admin-secret": ADMIN})
+        r = c.getresponse()
+        text = r.read()
+        try:
+            return r.status, json.loads(text)
+        except ValueError:
+            return r.status, text
+
+    def rss_mb(self):
+        try:
+            with open(f"/proc/{self.proc.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return 0.0
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Watch:
+    """/healthz latency and RSS, sampled in the background."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.lat, self.rss, self.fail = [], [], 0
+        self.running = True
+        self.threads = [threading.Thread(target=self.probe, daemon=True),
+                        threading.Thread(target=self.sample, daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def probe(self):
+        while self.running:
+            t = time.perf_counter()
+            try:
+                c = self.engine.conn(10)
+                c.request("GET", "/healthz")
+                c.getresponse().read()
+                c.close()
+                self.lat.append((time.perf_counter() - t) * 1000)
+            except OSError:
+                self.fail += 1
+            time.sleep(0.01)
+
+    def sample(self):
+        while self.running:
+            self.rss.append(self.engine.rss_mb())
+            time.sleep(0.05)
+
+    def stop(self):
+        self.running = False
+        for t in self.threads:
+            t.join()
+        lat = sorted(self.lat) or [0.0]
+        return {
+            "healthz_p50_ms": round(statistics.median(lat), 2),
+            "healthz_p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 2),
+            "healthz_max_ms": round(lat[-1], 2),
+            "healthz_failures": self.fail,
+            "rss_peak_mb": round(max(self.rss or [0]), 1),
+        }
+
+
+def parallel(n, fn):
+    threads = [threading.Thread(target=fn, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def brace_bomb(e):
+    body = json.dumps({"query": "{" * ((1 << 20) - 64)}).encode()
+
+    def one(_):
+        for _ in range(5):
+            status, r = e.post("/v1/graphql", None, raw=body)
+            assert r["errors"][0]["message"] == "not a valid graphql query", r
+    parallel(4, one)
+    return "20 x 1 MB of '{'"
+
+
+def deep_nesting(e):
+    depth = 640_000 // 14
+    q = "{ t0 " * depth + "{ id }" + " }" * depth
+    body = json.dumps({"query": q}).encode()
+
+    def one(_):
+        for _ in range(5):
+            e.post("/v1/graphql", None, raw=body)
+    parallel(4, one)
+    return "20 x 640 KB of nesting"
+
+
+def unique_queries(e, size, count):
+    def one(worker):
+        for i in range(count // 4):
+            tag = f"w{worker}q{i}x{random.randrange(1 << 30)}"
+            fields = []
+            n = 0
+            while n < size:
+                f = f"{tag}_{len(fields)}: t0(limit: 1) {{ id }} "
+                fields.append(f)
+                n += len(f)
+            status, r = e.post("/v1/graphql", {"query": "{ " + "".join(fields) + "}"})
+            assert status == 200, r
+    parallel(4, one)
+    return f"{count} unique queries of {size // 1024} KB"
+
+
+def introspection_batches(e):
+    q = {"query": "query IntrospectionQuery { __schema { queryType { name } types { kind name fields(includeDeprecated: true) { name args { name type { kind name ofType { kind name } } } type { kind name ofType { kind name ofType { kind name } } } } inputFields { name type { kind name ofType { kind name } } } enumValues { name } } } }"}
+    body = json.dumps([q] * 30).encode()
+
+    def one(_):
+        for _ in range(3):
+            status, r = e.post("/v1/graphql", None, raw=body, timeout=300)
+            assert status == 200 and len(r) == 30, str(r)[:200]
+    parallel(4, one)
+    return f"12 batches of 30 introspection queries ({len(body) // 1024} KB each)"
+
+
+def ws_connect(e, protocol):
+    s = socket.create_connection(("127.0.0.1", e.port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall((f"GET /v1/graphql HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: {protocol}\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise OSError("closed during the handshake")
+        head += chunk
+    assert b" 101 " in head.split(b"\r\n")[0], head
+    return s
+
+
+def ws_send(s, obj):
+    data = json.dumps(obj).encode()
+    mask = os.urandom(4)
+    header = bytes([0x81])
+    n = len(data)
+    if n < 126:
+        header += bytes([0x80 | n])
+    elif n < 65536:
+        header += bytes([0x80 | 126]) + n.to_bytes(2, "big")
+    else:
+        header += bytes([0x80 | 127]) + n.to_bytes(8, "big")
+    s.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+
+def slow_reader(e):
+    e.post("/v1/metadata", {"type": "bulk", "args": [
+        {"type": "run_sql", "args": {"sql": "create or replace view ticking as select g as id, repeat('x', 400) || clock_timestamp()::text as payload from generate_series(1, 500) g"}},
+        {"type": "pg_track_table", "args": {"table": "ticking"}}]})
+    s = ws_connect(e, "graphql-transport-ws")
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    ws_send(s, {"type": "connection_init", "payload": {"headers": {"x-hasura-admin-secret": ADMIN}}})
+    time.sleep(0.5)
+    for i in range(50):
+        ws_send(s, {"id": str(i), "type": "subscribe", "payload": {"query": "subscription { ticking { id payload } }"}})
+    # Read nothing for 30 s, then see whether the engine let go of the subscribers.
+    time.sleep(30)
+    status, report = e.get("/dev/subscriptions")
+    s.close()
+    return f"50 subscriptions, client reading nothing for 30 s (subscribers left after: {json.loads(report)['subscribers']})"
+
+
+def idle_sockets(e):
+    held = []
+    for i in range(1000):
+        c = socket.create_connection(("127.0.0.1", e.port))
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        held.append(c)
+    for i in range(1000):
+        try:
+            held.append(ws_connect(e, "graphql-ws"))
+        except OSError:
+            pass
+    time.sleep(10)
+    closed = 0
+    for c in held:
+        c.setblocking(False)
+        try:
+            if c.recv(65536) == b"":
+                closed += 1
+        except BlockingIOError:
+            pass
+        except OSError:
+            closed += 1
+    for c in held:
+        c.close()
+    return f"1000 partial HTTP heads + 1000 legacy WebSockets without init, held 10 s ({closed} closed by the engine by then)"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tables", type=int, default=300)
+    args = ap.parse_args()
+    e = Engine(args.tables)
+    shapes = [
+        ("brace bomb", brace_bomb),
+        ("deep nesting", deep_nesting),
+        ("unique 60 KB queries", lambda e: unique_queries(e, 60 << 10, 500)),
+        ("unique 250 KB queries", lambda e: unique_queries(e, 250 << 10, 100)),
+        ("introspection batches", introspection_batches),
+        ("slow WebSocket reader", slow_reader),
+        ("idle sockets", idle_sockets),
+    ]
+    rows = []
+    try:
+        print(f"engine idle: {e.rss_mb():.1f} MB RSS ({args.tables} tables)")
+        for name, fn in shapes:
+            w = Watch(e)
+            t = time.time()
+            what = fn(e)
+            took = time.time() - t
+            stats = w.stop()
+            rows.append((name, what, took, stats))
+            print(f"{name}: {what}; {took:.1f} s; {json.dumps(stats)}", flush=True)
+    finally:
+        e.stop()
+    print()
+    print("| shape | what | took | RSS peak | /healthz p50 / p99 / max | probe failures |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, what, took, s in rows:
+        print(f"| {name} | {what} | {took:.1f} s | {s['rss_peak_mb']} MB | {s['healthz_p50_ms']} / {s['healthz_p99_ms']} / {s['healthz_max_ms']} ms | {s['healthz_failures']} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
