@@ -19,7 +19,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the GraphQL and metadata APIs.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Generate code from the metadata.
     #[command(subcommand)]
     Codegen(CodegenCommand),

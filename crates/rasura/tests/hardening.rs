@@ -19,12 +19,16 @@ async fn server(pg: &TestCluster, extra: &[&str], env: &[(&str, &str)]) -> TestS
         {"type": "track_table", "args": "item"},
         {"type": "create_select_permission", "args": {"table": "item", "role": "user", "permission": {"columns": ["id", "name"], "filter": {"id": {"_gt": 0}}}}},
     ]});
-    let (status, body) = s
-        .post("/v1/query", &setup, &[("x-hasura-admin-secret", "adm")])
-        .await;
+    let (status, body) = admin_post(&s, "/v1/query", &setup).await;
     // A second server on the same database finds the table tracked already.
     assert!(status == 200 || body["code"] == "already-tracked", "{body}");
     s
+}
+
+/// POSTs `body` to `path` with the admin secret.
+async fn admin_post(s: &TestServer, path: &str, body: &Value) -> (u16, Value) {
+    s.post(path, body, &[("x-hasura-admin-secret", "adm")])
+        .await
 }
 
 /// A query that fails in the database (an invalid regular expression), as `role`.
@@ -71,13 +75,12 @@ async fn internal_error_details_reach_admin_only() {
     )
     .await;
     assert!(!has_internal(&failing_query(&s, "admin").await));
-    let (status, body) = s
-        .post(
-            "/v2/query",
-            &json!({"type": "run_sql", "args": {"sql": "select * from nowhere"}}),
-            &[("x-hasura-admin-secret", "adm")],
-        )
-        .await;
+    let (status, body) = admin_post(
+        &s,
+        "/v2/query",
+        &json!({"type": "run_sql", "args": {"sql": "select * from nowhere"}}),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     assert!(body.get("internal").is_none(), "{body}");
 }
@@ -123,9 +126,7 @@ async fn admin_secret_is_compared_whole() {
             "{wrong:?}: {body}"
         );
     }
-    let (status, _) = s
-        .post("/v1/metadata", &q, &[("x-hasura-admin-secret", "adm")])
-        .await;
+    let (status, _) = admin_post(&s, "/v1/metadata", &q).await;
     assert_eq!(status, 200);
 }
 
@@ -308,16 +309,10 @@ async fn until_none_sleep(pg: &TestCluster, within: std::time::Duration, what: &
 }
 
 async fn track_slow_view(s: &TestServer) {
-    let (status, body) = s
-        .post(
-            "/v1/query",
-            &json!({"type": "bulk", "args": [
+    let (status, body) = admin_post(&s, "/v1/query", &json!({"type": "bulk", "args": [
                 {"type": "run_sql", "args": {"sql": "create view slow as select 1 as id, pg_sleep(30)::text as nap"}},
                 {"type": "track_table", "args": "slow"},
-            ]}),
-            &[("x-hasura-admin-secret", "adm")],
-        )
-        .await;
+            ]})).await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -327,13 +322,7 @@ async fn the_query_timeout_cancels_the_request_and_its_statement() {
     let s = server(&pg, &["--query-timeout", "1"], &[]).await;
     track_slow_view(&s).await;
     // A mutation whose transaction sleeps: a trigger that calls pg_sleep.
-    let (status, body) = s
-        .post(
-            "/v2/query",
-            &json!({"type": "run_sql", "args": {"sql": "create function nap_trigger() returns trigger language plpgsql as $$ begin perform pg_sleep(30); return new; end $$; create trigger nap before insert on item for each row execute function nap_trigger();"}}),
-            &[("x-hasura-admin-secret", "adm")],
-        )
-        .await;
+    let (status, body) = admin_post(&s, "/v2/query", &json!({"type": "run_sql", "args": {"sql": "create function nap_trigger() returns trigger language plpgsql as $$ begin perform pg_sleep(30); return new; end $$; create trigger nap before insert on item for each row execute function nap_trigger();"}})).await;
     assert_eq!(status, 200, "{body}");
     for (what, query) in [
         ("query", "{ slow { id nap } }"),
@@ -355,13 +344,12 @@ async fn the_query_timeout_cancels_the_request_and_its_statement() {
         until_none_sleep(&pg, std::time::Duration::from_secs(10), what).await;
     }
     // The control plane is not bound by it (migrations run to the end).
-    let (status, body) = s
-        .post(
-            "/v2/query",
-            &json!({"type": "run_sql", "args": {"sql": "select pg_sleep(1.5)"}}),
-            &[("x-hasura-admin-secret", "adm")],
-        )
-        .await;
+    let (status, body) = admin_post(
+        &s,
+        "/v2/query",
+        &json!({"type": "run_sql", "args": {"sql": "select pg_sleep(1.5)"}}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -397,42 +385,32 @@ async fn a_client_that_goes_away_takes_its_statement_with_it() {
 async fn metadata_the_engine_cannot_honour_is_reported_not_kept_silently() {
     let pg = TestCluster::start("app").await;
     let s = server(&pg, &[], &[]).await;
-    let admin = [("x-hasura-admin-secret", "adm")];
-    let (_, exported) = s
-        .post(
-            "/v1/metadata",
-            &json!({"type": "export_metadata", "args": {}}),
-            &admin,
-        )
-        .await;
+    let (_, exported) = admin_post(
+        &s,
+        "/v1/metadata",
+        &json!({"type": "export_metadata", "args": {}}),
+    )
+    .await;
     let mut md = exported.clone();
     md["cron_triggers"] = json!([{"name": "nightly", "webhook": "http://127.0.0.1:1/x", "schedule": "0 0 * * *", "include_in_metadata": true}]);
     md["query_collections"] = json!([{"name": "allowed", "definition": {"queries": [{"name": "q", "query": "{ item { id } }"}]}}]);
     // Refused as inconsistent, as Hasura refuses it, unless asked to keep it.
-    let (status, body) = s
-        .post(
-            "/v1/metadata",
-            &json!({"type": "replace_metadata", "args": md.clone()}),
-            &admin,
-        )
-        .await;
+    let (status, body) = admin_post(
+        &s,
+        "/v1/metadata",
+        &json!({"type": "replace_metadata", "args": md.clone()}),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
-    let (status, body) = s
-        .post(
-            "/v1/metadata",
-            &json!({"type": "replace_metadata", "version": 2, "args": {"allow_inconsistent_metadata": true, "metadata": md}}),
-            &admin,
-        )
-        .await;
+    let (status, body) = admin_post(&s, "/v1/metadata", &json!({"type": "replace_metadata", "version": 2, "args": {"allow_inconsistent_metadata": true, "metadata": md}})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["is_consistent"], false);
-    let (_, report) = s
-        .post(
-            "/v1/metadata",
-            &json!({"type": "get_inconsistent_metadata", "args": {}}),
-            &admin,
-        )
-        .await;
+    let (_, report) = admin_post(
+        &s,
+        "/v1/metadata",
+        &json!({"type": "get_inconsistent_metadata", "args": {}}),
+    )
+    .await;
     assert_eq!(report["is_consistent"], false, "{report}");
     let reasons: Vec<String> = report["inconsistent_objects"]
         .as_array()
@@ -461,38 +439,29 @@ async fn metadata_the_engine_cannot_honour_is_reported_not_kept_silently() {
     );
     drop(second);
     // Dropping the inconsistent objects removes the sections.
-    let (status, _) = s
-        .post(
-            "/v1/metadata",
-            &json!({"type": "drop_inconsistent_metadata", "args": {}}),
-            &admin,
-        )
-        .await;
+    let (status, _) = admin_post(
+        &s,
+        "/v1/metadata",
+        &json!({"type": "drop_inconsistent_metadata", "args": {}}),
+    )
+    .await;
     assert_eq!(status, 200);
-    let (_, report) = s
-        .post(
-            "/v1/metadata",
-            &json!({"type": "get_inconsistent_metadata", "args": {}}),
-            &admin,
-        )
-        .await;
+    let (_, report) = admin_post(
+        &s,
+        "/v1/metadata",
+        &json!({"type": "get_inconsistent_metadata", "args": {}}),
+    )
+    .await;
     assert_eq!(report["is_consistent"], true, "{report}");
-    let (_, after) = s
-        .post(
-            "/v1/metadata",
-            &json!({"type": "export_metadata", "args": {}}),
-            &admin,
-        )
-        .await;
+    let (_, after) = admin_post(
+        &s,
+        "/v1/metadata",
+        &json!({"type": "export_metadata", "args": {}}),
+    )
+    .await;
     assert!(after.get("cron_triggers").is_none(), "{after}");
     // A permission rule on a column that does not exist is refused when it is set.
-    let (status, body) = s
-        .post(
-            "/v1/metadata",
-            &json!({"type": "pg_create_select_permission", "args": {"table": "item", "role": "other", "permission": {"columns": ["id"], "filter": {"nmae": {"_eq": "x"}}}}}),
-            &admin,
-        )
-        .await;
+    let (status, body) = admin_post(&s, "/v1/metadata", &json!({"type": "pg_create_select_permission", "args": {"table": "item", "role": "other", "permission": {"columns": ["id"], "filter": {"nmae": {"_eq": "x"}}}}})).await;
     assert_eq!(status, 400, "{body}");
     assert!(
         body["error"].as_str().unwrap().contains("\"nmae\""),

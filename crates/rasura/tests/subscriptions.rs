@@ -17,8 +17,9 @@ fn clients() -> Option<PathBuf> {
     p.join("run.sh").exists().then_some(p)
 }
 
-async fn engine(pg: &TestCluster) -> TestServer {
-    let s = TestServer::start(
+/// An engine polling live queries every `interval_ms`, with the developer API on.
+async fn engine_polling(pg: &TestCluster, interval_ms: &str) -> TestServer {
+    TestServer::start(
         Path::new(BIN),
         &[
             "--database-url",
@@ -30,10 +31,14 @@ async fn engine(pg: &TestCluster) -> TestServer {
         ],
         &[(
             "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL",
-            "200",
+            interval_ms,
         )],
     )
-    .await;
+    .await
+}
+
+async fn engine(pg: &TestCluster) -> TestServer {
+    let s = engine_polling(pg, "200").await;
     let (status, body) = s
         .post(
             "/v1/metadata",
@@ -604,22 +609,7 @@ async fn subscribers(s: &TestServer) -> u64 {
 #[tokio::test]
 async fn a_client_that_stops_reading_is_closed_and_its_subscriptions_end() {
     let pg = TestCluster::start("app").await;
-    let s = TestServer::start(
-        Path::new(BIN),
-        &[
-            "--database-url",
-            &pg.url("app"),
-            "--admin-secret",
-            "adm",
-            "--enabled-apis",
-            "graphql,metadata,developer",
-        ],
-        &[(
-            "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL",
-            "50",
-        )],
-    )
-    .await;
+    let s = engine_polling(&pg, "50").await;
     // A view whose rows change at every poll: every subscriber is sent ~200 KB each time.
     let (status, body) = s
         .post(
