@@ -337,12 +337,20 @@ pub type IntrospectionAnswer = Arc<HashMap<String, String>>;
 
 /// Introspection answers per (schema, query, operation, variables), bounded in bytes. A schema
 /// of 1,000 tables answers `__schema` in megabytes: computed once, copied after.
+/// One answer is computed at a time: requests arriving together for an answer not yet kept
+/// wait for it instead of each computing it.
 #[derive(Debug)]
-pub struct IntrospectionCache(BoundedCache<String, IntrospectionAnswer>);
+pub struct IntrospectionCache {
+    answers: BoundedCache<String, IntrospectionAnswer>,
+    computing: tokio::sync::Mutex<()>,
+}
 
 impl Default for IntrospectionCache {
     fn default() -> IntrospectionCache {
-        IntrospectionCache(BoundedCache::new(64 << 20, 16 << 20))
+        IntrospectionCache {
+            answers: BoundedCache::new(64 << 20, 16 << 20),
+            computing: tokio::sync::Mutex::new(()),
+        }
     }
 }
 
@@ -363,7 +371,11 @@ async fn introspection(
         request.query
     );
     let engine = state.engine();
-    if let Some(answer) = engine.introspection.0.get(&key) {
+    if let Some(answer) = engine.introspection.answers.get(&key) {
+        return Ok(answer);
+    }
+    let _computing = engine.introspection.computing.lock().await;
+    if let Some(answer) = engine.introspection.answers.get(&key) {
         return Ok(answer);
     }
     let (schema, doc, vars) = (schema.clone(), request.doc.clone(), vars.clone());
@@ -376,28 +388,26 @@ async fn introspection(
     })
     .await
     .map_err(|e| GqlError::new("unexpected", "$", format!("introspection stopped: {e}")))??;
-    let answer: IntrospectionAnswer = Arc::new(
-        answer
-            .into_iter()
-            .map(|(k, v)| (k, v.to_string()))
-            .collect(),
-    );
+    let answer: IntrospectionAnswer = Arc::new(answer);
     let size = key.len()
         + answer
             .iter()
             .map(|(k, v)| k.len() + v.len() + 64)
             .sum::<usize>();
-    engine.introspection.0.insert(key, answer.clone(), size);
+    engine
+        .introspection
+        .answers
+        .insert(key, answer.clone(), size);
     Ok(answer)
 }
 
-/// Answers `__schema` / `__type` from the role's schema.
+/// Answers `__schema` / `__type` from the role's schema: each root field's JSON text.
 fn introspect(
     schema: &SharedSchema,
     doc: &Valid<ExecutableDocument>,
     op: &Operation,
     vars: &Map<String, Value>,
-) -> Result<Map<String, Value>, GqlError> {
+) -> Result<HashMap<String, String>, GqlError> {
     let _span = tracing::info_span!("introspection").entered();
     let given: apollo_compiler::response::JsonMap =
         serde_json::from_value(Value::Object(vars.clone())).unwrap_or_default();
@@ -413,8 +423,18 @@ fn introspect(
         &coerced,
     )
     .map_err(|e| GqlError::validation("$", e.message().to_string()))?;
-    match resp.data.map(serde_json::to_value) {
-        Some(Ok(Value::Object(m))) => Ok(m),
-        _ => Ok(Map::new()),
-    }
+    // Each root field's JSON text straight from apollo's answer (no intermediate tree).
+    Ok(resp
+        .data
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        serde_json::to_string(v).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default())
 }

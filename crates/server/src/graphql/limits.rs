@@ -54,6 +54,55 @@ pub fn check_size(query: &str, limits: &QueryLimits) -> Result<(), GqlError> {
     Ok(())
 }
 
+/// Refuses, before any parsing, a text whose brackets (`{`, `[`, `(`; outside strings and
+/// comments) nest deeper than the parser may recurse: a hostile document such as a megabyte of
+/// `{` costs one pass over its bytes instead of a parse.
+pub fn check_nesting(query: &str, limits: &QueryLimits) -> Result<(), GqlError> {
+    let max = limits.parser_recursion();
+    let bytes = query.as_bytes();
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > max {
+                    return Err(GqlError::validation(
+                        "$.query",
+                        format!("the query nests brackets more than {max} levels deep"),
+                    ));
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                // A block string `"""…"""`, or a string with `\` escapes.
+                if bytes[i..].starts_with(b"\"\"\"") {
+                    i += 3;
+                    while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                        i += 1;
+                    }
+                    i += 2;
+                } else {
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                        if bytes[i] == b'\\' {
+                            i += 1;
+                        }
+                        i += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 /// Refuses an operation nested deeper or with more fields than allowed.
 pub fn check_shape(
     doc: &ExecutableDocument,
@@ -148,4 +197,26 @@ pub fn string_offsets(doc: &ExecutableDocument) -> usize {
             .values()
             .map(|f| count(&f.selection_set))
             .sum::<usize>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{check_nesting, QueryLimits};
+
+    #[test]
+    fn nesting_is_counted_outside_strings_and_comments() {
+        let l = QueryLimits::default();
+        let max = l.parser_recursion();
+        assert!(check_nesting(&"{".repeat(max), &l).is_ok());
+        assert!(check_nesting(&"{".repeat(max + 1), &l).is_err());
+        assert!(check_nesting(&"{}".repeat(100_000), &l).is_ok());
+        let quoted = format!("{{ a(s: \"{}\") }}", "{".repeat(1000));
+        assert!(check_nesting(&quoted, &l).is_ok());
+        let escaped = format!("{{ a(s: \"\\\"{}\") }}", "[".repeat(1000));
+        assert!(check_nesting(&escaped, &l).is_ok());
+        let block = format!("{{ a(s: \"\"\"{}\"\"\") }}", "(".repeat(1000));
+        assert!(check_nesting(&block, &l).is_ok());
+        let comment = format!("{{ a # {}\n }}", "{".repeat(1000));
+        assert!(check_nesting(&comment, &l).is_ok());
+    }
 }

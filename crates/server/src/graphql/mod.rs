@@ -73,18 +73,14 @@ async fn handle(
             endpoint,
         ),
         RequestBody::Batch(reqs) => {
-            let mut out = Vec::from(&b"["[..]);
-            for (i, req) in reqs.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                match run(state, headers, req, &mut cookies).await {
-                    Ok(bytes) => out.extend_from_slice(&bytes),
-                    Err(e) => out.extend_from_slice(e.body().to_string().as_bytes()),
-                }
-            }
-            out.push(b']');
-            json_bytes(StatusCode::OK, out)
+            let mut reqs = std::collections::VecDeque::from(reqs);
+            // The first answer is made before the response starts: it settles the cookies an
+            // auth webhook asks to set (it answers the same for every request of the batch).
+            let first = match reqs.pop_front() {
+                Some(req) => Some(answer(run(state, headers, req, &mut cookies).await)),
+                None => None,
+            };
+            batch_response(state.clone(), headers.clone(), first, reqs)
         }
     };
     // Cookies the auth webhook asked to set reach the client.
@@ -96,6 +92,48 @@ async fn handle(
         }
     }
     response
+}
+
+/// One request's answer in a batch: its body, or its error's.
+fn answer(ran: Result<Vec<u8>, GqlError>) -> Vec<u8> {
+    ran.unwrap_or_else(|e| e.body().to_string().into_bytes())
+}
+
+/// A batch's answer, streamed: each request runs when the client has taken the answers before
+/// it, so a batch of large answers (introspection) is never held whole in memory.
+fn batch_response(
+    state: AppState,
+    headers: HeaderMap,
+    first: Option<Vec<u8>>,
+    rest: std::collections::VecDeque<GqlRequest>,
+) -> Response {
+    use futures_util::stream::{self, StreamExt};
+    type Chunk = Result<Bytes, std::convert::Infallible>;
+    let head = stream::once(async move {
+        let mut b = Vec::with_capacity(first.as_ref().map_or(1, |f| f.len() + 1));
+        b.push(b'[');
+        b.extend(first.unwrap_or_default());
+        Chunk::Ok(Bytes::from(b))
+    });
+    let tail = stream::unfold(
+        (state, headers, rest),
+        |(state, headers, mut rest)| async move {
+            let req = rest.pop_front()?;
+            let mut out = vec![b','];
+            out.extend(answer(run(&state, &headers, req, &mut vec![]).await));
+            Some((Chunk::Ok(Bytes::from(out)), (state, headers, rest)))
+        },
+    );
+    let end = stream::once(async { Chunk::Ok(Bytes::from_static(b"]")) });
+    (
+        StatusCode::OK,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )],
+        axum::body::Body::from_stream(head.chain(tail).chain(end)),
+    )
+        .into_response()
 }
 
 fn json_bytes(status: StatusCode, bytes: Vec<u8>) -> Response {
@@ -316,6 +354,7 @@ async fn parse_and_validate(
     query: &str,
     limits: &limits::QueryLimits,
 ) -> Result<Valid<ExecutableDocument>, GqlError> {
+    limits::check_nesting(query, limits)?;
     if query.len() <= PARSE_INLINE_BYTES {
         return parse_and_validate_now(schema, query, limits);
     }
