@@ -318,7 +318,7 @@ async fn until_none_sleep(pg: &TestCluster, within: std::time::Duration, what: &
 }
 
 async fn track_slow_view(s: &TestServer) {
-    let (status, body) = admin_post(&s, "/v1/query", &json!({"type": "bulk", "args": [
+    let (status, body) = admin_post(s, "/v1/query", &json!({"type": "bulk", "args": [
                 {"type": "run_sql", "args": {"sql": "create view slow as select 1 as id, pg_sleep(30)::text as nap"}},
                 {"type": "track_table", "args": "slow"},
             ]})).await;

@@ -42,6 +42,40 @@ pub fn on_schema_thread<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'stati
     }
 }
 
+static HEAVY_THREAD: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
+
+/// Runs `f` (parsing, planning or introspecting a large document) on the one thread kept for
+/// such work, and waits for it without blocking the caller's event loop. One thread: hostile or
+/// merely large documents take at most one core from the serving threads, and their short-lived
+/// allocations stay in one arena, whose free pages are returned after each job.
+pub async fn off_the_serving_threads<R: Send + 'static>(
+    f: impl FnOnce() -> R + Send + 'static,
+) -> R {
+    let sender = HEAVY_THREAD.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("rasura-heavy".into())
+            .stack_size(16 << 20)
+            .spawn(move || {
+                for job in rx {
+                    job();
+                    release_free_memory();
+                }
+            })
+            .expect("the heavy-work thread starts");
+        tx
+    });
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = done.send(catch_unwind(AssertUnwindSafe(f)));
+    });
+    sender.send(job).expect("the heavy-work thread runs");
+    match result.await.expect("the heavy-work thread answers") {
+        Ok(value) => value,
+        Err(panic) => resume_unwind(panic),
+    }
+}
+
 /// Returns the allocator's free pages to the system (glibc only; elsewhere a no-op).
 pub fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -379,15 +379,14 @@ async fn introspection(
         return Ok(answer);
     }
     let (schema, doc, vars) = (schema.clone(), request.doc.clone(), vars.clone());
-    let answer = tokio::task::spawn_blocking(move || {
+    let answer = crate::memory::off_the_serving_threads(move || {
         let op = doc
             .operations
             .get(name.as_deref())
             .map_err(|_| GqlError::validation("$", "no such operation"))?;
         introspect(&schema, &doc, op, &vars)
     })
-    .await
-    .map_err(|e| GqlError::new("unexpected", "$", format!("introspection stopped: {e}")))??;
+    .await?;
     let answer: IntrospectionAnswer = Arc::new(answer);
     let size = key.len()
         + answer

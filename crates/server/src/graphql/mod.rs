@@ -246,28 +246,45 @@ async fn pipeline(
     let plan = match cached.as_ref().and_then(|c| c.instantiate(&vars)) {
         Some(plan) => plan,
         None => {
-            limits::check_shape(&doc, &op.selection_set, &state.config.limits)?;
-            let ir = build_ir(&schema, &doc, op, &vars, session)?;
-            stream = ir.stream_root().map(str::to_string);
-            let rcx = RequestContext {
-                schema: &schema,
-                session,
-                query: &req.query,
-                headers,
+            let template_wanted = cached.is_none() && !subscription;
+            let compiled = if req.query.len() <= PARSE_INLINE_BYTES {
+                compile(
+                    state,
+                    &schema,
+                    &doc,
+                    op,
+                    &vars,
+                    session,
+                    &req.query,
+                    headers,
+                    template_wanted,
+                )?
+            } else {
+                // A large document's IR and plan are built off the serving thread too.
+                let (st, sc, d, v, se, q, h) = (
+                    state.clone(),
+                    schema.clone(),
+                    doc.clone(),
+                    vars.clone(),
+                    session.clone(),
+                    req.query.clone(),
+                    headers.clone(),
+                );
+                let name = op.name.as_ref().map(|n| n.to_string());
+                crate::memory::off_the_serving_threads(move || {
+                    let op = d
+                        .operations
+                        .get(name.as_deref())
+                        .map_err(|_| GqlError::validation("$", "no such operation"))?;
+                    compile(&st, &sc, &d, op, &v, &se, &q, &h, template_wanted)
+                })
+                .await?
             };
-            let plan = plan(&ir, state.config.stringify_numeric, &rcx);
-            if cached.is_none() && !subscription {
-                let marked = plan_cache::marked_variables(&vars);
-                let template = match rasura_ir::build_ir(&schema, &doc, op, &marked, session) {
-                    Ok(ir) => plan_cache::template(
-                        &plan,
-                        &self::plan(&ir, state.config.stringify_numeric, &rcx),
-                    ),
-                    Err(_) => plan_cache::Cached::NotCacheable,
-                };
+            stream = compiled.stream;
+            if let Some(template) = compiled.template {
                 engine.plans.insert(key, template);
             }
-            plan
+            compiled.plan
         }
     };
     if plan
@@ -316,6 +333,54 @@ async fn pipeline(
         })
 }
 
+/// A freshly built plan, the streaming root if any, and the plan's cache template.
+struct Compiled {
+    plan: Vec<(String, RootPlan)>,
+    stream: Option<String>,
+    template: Option<plan_cache::Cached>,
+}
+
+/// build IR → plan, for a request whose plan was not cached; with `template_wanted`, the plan
+/// is built a second time with marked variables to make its cache template.
+#[allow(clippy::too_many_arguments)] // the request's parts, each needed
+fn compile(
+    state: &AppState,
+    schema: &Arc<RoleSchema>,
+    doc: &ExecutableDocument,
+    op: &Operation,
+    vars: &Map<String, Value>,
+    session: &rasura_ir::Session,
+    query: &str,
+    headers: &HeaderMap,
+    template_wanted: bool,
+) -> Result<Compiled, GqlError> {
+    limits::check_shape(doc, &op.selection_set, &state.config.limits)?;
+    let ir = build_ir(schema, doc, op, vars, session)?;
+    let stream = ir.stream_root().map(str::to_string);
+    let rcx = RequestContext {
+        schema,
+        session,
+        query,
+        headers,
+    };
+    let plan = plan(&ir, state.config.stringify_numeric, &rcx);
+    let template = template_wanted.then(|| {
+        let marked = plan_cache::marked_variables(vars);
+        match rasura_ir::build_ir(schema, doc, op, &marked, session) {
+            Ok(ir) => plan_cache::template(
+                &plan,
+                &self::plan(&ir, state.config.stringify_numeric, &rcx),
+            ),
+            Err(_) => plan_cache::Cached::NotCacheable,
+        }
+    });
+    Ok(Compiled {
+        plan,
+        stream,
+        template,
+    })
+}
+
 /// A subscription's statement, for multiplexing: the root field's response key, the SQL and
 /// this subscriber's parameters.
 #[derive(Debug, Clone)]
@@ -343,8 +408,9 @@ pub(crate) enum Channel {
     },
 }
 
-/// Query texts up to this size are parsed on the serving thread; larger ones on the blocking
-/// pool, so that one expensive document never stalls the other requests of its event loop.
+/// Query texts up to this size are parsed and planned on the serving thread; larger ones on the
+/// heavy-work thread (`memory::off_the_serving_threads`), so that one expensive document never
+/// stalls the other requests of its event loop.
 const PARSE_INLINE_BYTES: usize = 16 << 10;
 
 /// Parses and validates the query against the role's schema, within the parser's recursion
@@ -359,9 +425,8 @@ async fn parse_and_validate(
         return parse_and_validate_now(schema, query, limits);
     }
     let (schema, text, limits) = (schema.clone(), query.to_string(), *limits);
-    tokio::task::spawn_blocking(move || parse_and_validate_now(&schema, &text, &limits))
+    crate::memory::off_the_serving_threads(move || parse_and_validate_now(&schema, &text, &limits))
         .await
-        .map_err(|e| GqlError::new("unexpected", "$", format!("parsing stopped: {e}")))?
 }
 
 fn parse_and_validate_now(

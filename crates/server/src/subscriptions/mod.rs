@@ -22,7 +22,12 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let ws = ws.protocols([Protocol::TRANSPORT_WS, Protocol::LEGACY]);
+    // Small socket buffers (the library's default is 128 KiB each way): a thousand idle sockets
+    // cost megabytes, not a gigabyte; larger messages still pass, in more reads.
+    let ws = ws
+        .protocols([Protocol::TRANSPORT_WS, Protocol::LEGACY])
+        .read_buffer_size(8 << 10)
+        .write_buffer_size(8 << 10);
     let protocol = match ws.selected_protocol().and_then(|p| p.to_str().ok()) {
         Some(Protocol::TRANSPORT_WS) => Protocol::TransportWs,
         _ => Protocol::Legacy,
