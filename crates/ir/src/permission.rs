@@ -341,7 +341,17 @@ fn comparisons(
                     cmp,
                     CompareOp::In | CompareOp::Nin | CompareOp::HasKeysAny | CompareOp::HasKeysAll
                 );
-                let value = session_value(session, value, list_op)?;
+                let value = match (cmp, value) {
+                    // `{distance, from}`: either may be a session variable.
+                    (CompareOp::StDWithin | CompareOp::St3dDWithin, Value::Object(m)) => {
+                        let mut resolved = serde_json::Map::new();
+                        for (k, v) in m {
+                            resolved.insert(k.clone(), session_value(session, v, false)?);
+                        }
+                        Value::Object(resolved)
+                    }
+                    _ => session_value(session, value, list_op)?,
+                };
                 out.push(BoolExp::Compare {
                     column: column.clone(),
                     cast_text: false,

@@ -481,6 +481,19 @@ pub enum CompareOp {
     HasKey,
     HasKeysAny,
     HasKeysAll,
+    /// PostGIS: `ST_Contains(column, value)` and its kin; the value is GeoJSON.
+    StContains,
+    StCrosses,
+    StEquals,
+    StIntersects,
+    StOverlaps,
+    StTouches,
+    StWithin,
+    St3dIntersects,
+    /// `ST_DWithin(column, from, distance[, use_spheroid])`: the value is
+    /// `{distance, from[, use_spheroid]}`.
+    StDWithin,
+    St3dDWithin,
 }
 
 impl CompareOp {
@@ -510,6 +523,16 @@ impl CompareOp {
             "_has_key" => HasKey,
             "_has_keys_any" => HasKeysAny,
             "_has_keys_all" => HasKeysAll,
+            "_st_contains" => StContains,
+            "_st_crosses" => StCrosses,
+            "_st_equals" => StEquals,
+            "_st_intersects" => StIntersects,
+            "_st_overlaps" => StOverlaps,
+            "_st_touches" => StTouches,
+            "_st_within" => StWithin,
+            "_st_3d_intersects" => St3dIntersects,
+            "_st_d_within" => StDWithin,
+            "_st_3d_d_within" => St3dDWithin,
             _ => return None,
         })
     }
@@ -562,7 +585,7 @@ mod tests {
             .iter()
             .filter(|op| CompareOp::parse(op).is_some())
             .count();
-        assert_eq!(compiled, 23, "a compiled operator is missing from the list");
+        assert_eq!(compiled, 33, "a compiled operator is missing from the list");
         assert_eq!(COLUMN_OPERATORS.len(), 7);
     }
 }

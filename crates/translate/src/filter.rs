@@ -191,6 +191,19 @@ fn column_type(c: &ColumnRef) -> TypeName {
     TypeName::new(&c.type_schema, &c.type_name)
 }
 
+/// A GeoJSON value (an object, or its text from a session variable) as the column's type.
+fn geo_value(params: &mut Params, column: &ColumnRef, value: &Value) -> Expr {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let p = params.push(Some(text), Some(TypeName::pg("text")));
+    Expr::Cast(
+        Box::new(Expr::func("ST_GeomFromGeoJSON", vec![p])),
+        column_type(column),
+    )
+}
+
 fn compare(
     params: &mut Params,
     left: Expr,
@@ -230,6 +243,42 @@ fn compare(
         Contains => bin(params, "@>", TypeName::pg("jsonb")),
         ContainedIn => bin(params, "<@", TypeName::pg("jsonb")),
         HasKey => bin(params, "?", TypeName::pg("text")),
+        StContains | StCrosses | StEquals | StIntersects | StOverlaps | StTouches | StWithin
+        | St3dIntersects => {
+            let f = match op {
+                StContains => "ST_Contains",
+                StCrosses => "ST_Crosses",
+                StEquals => "ST_Equals",
+                StIntersects => "ST_Intersects",
+                StOverlaps => "ST_Overlaps",
+                StTouches => "ST_Touches",
+                StWithin => "ST_Within",
+                _ => "ST_3DIntersects",
+            };
+            let shape = geo_value(params, column, value);
+            Expr::func(f, vec![left, shape])
+        }
+        StDWithin | St3dDWithin => {
+            let from = geo_value(params, column, value.get("from").unwrap_or(&Value::Null));
+            let distance = params.push(
+                value.get("distance").and_then(|d| value_text(d, "float8")),
+                Some(TypeName::pg("float8")),
+            );
+            let mut args = vec![left, from, distance];
+            let f = if op == StDWithin {
+                "ST_DWithin"
+            } else {
+                "ST_3DDWithin"
+            };
+            if op == StDWithin && column.type_name == "geography" {
+                let spheroid = value
+                    .get("use_spheroid")
+                    .cloned()
+                    .unwrap_or(Value::Bool(true));
+                args.push(params.push(value_text(&spheroid, "bool"), Some(TypeName::pg("bool"))));
+            }
+            Expr::func(f, args)
+        }
         HasKeysAny | HasKeysAll => {
             let items = list(value);
             let right = params.push(

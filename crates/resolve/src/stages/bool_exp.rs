@@ -36,6 +36,16 @@ pub const COMPARISON_OPERATORS: &[&str] = &[
     "_has_key",
     "_has_keys_any",
     "_has_keys_all",
+    "_st_contains",
+    "_st_crosses",
+    "_st_equals",
+    "_st_intersects",
+    "_st_overlaps",
+    "_st_touches",
+    "_st_within",
+    "_st_3d_intersects",
+    "_st_d_within",
+    "_st_3d_d_within",
     "_is_null",
     "_cast",
 ];
@@ -43,7 +53,8 @@ pub const COMPARISON_OPERATORS: &[&str] = &[
 /// Operators comparing two columns.
 pub const COLUMN_OPERATORS: &[&str] = &["_ceq", "_cne", "_cneq", "_cgt", "_cgte", "_clt", "_clte"];
 
-/// Operators of Hasura's that the engine does not compile yet (PostGIS, ltree, full text).
+/// Operators of Hasura's that the engine does not compile yet (PostGIS rasters, ltree, full
+/// text).
 fn not_supported_yet(op: &str) -> bool {
     op.starts_with("_st_")
         || matches!(
