@@ -123,7 +123,7 @@ fn permission_rules_naming_unknown_columns_or_operators_are_inconsistent() {
         ),
         perm("column", json!({"author": {"nmae": {"_eq": "x"}}})),
         perm("operator", json!({"id": {"_equals": 1}})),
-        perm("postgis", json!({"id": {"_st_within": {}}})),
+        perm("postgis", json!({"id": {"_st_intersects_rast": {}}})),
         perm(
             "exists",
             json!({"_exists": {"_table": "nowhere", "_where": {}}}),
@@ -146,7 +146,8 @@ fn permission_rules_naming_unknown_columns_or_operators_are_inconsistent() {
     assert!(about("column").contains("\"nmae\""), "{reasons:#?}");
     assert!(about("operator").contains("unknown operator \"_equals\""));
     assert!(
-        about("postgis").contains("\"_st_within\"") && about("postgis").contains("not supported")
+        about("postgis").contains("\"_st_intersects_rast\"")
+            && about("postgis").contains("not supported")
     );
     assert!(about("exists").contains("\"nowhere\""));
     let article = r
