@@ -15,22 +15,25 @@ type Job = Box<dyn FnOnce() + Send>;
 
 static SCHEMA_THREAD: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
 
+/// A thread running jobs one after the other, returning free memory after each.
+fn dedicated_thread(name: &str) -> mpsc::Sender<Job> {
+    let (tx, rx) = mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name(name.into())
+        .stack_size(16 << 20)
+        .spawn(move || {
+            for job in rx {
+                job();
+                release_free_memory();
+            }
+        })
+        .expect("a dedicated thread starts");
+    tx
+}
+
 /// Runs `f` on the schema thread and waits for its result (a panic in `f` is re-raised here).
 pub fn on_schema_thread<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
-    let sender = SCHEMA_THREAD.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
-            .name("rasura-schema".into())
-            .stack_size(16 << 20)
-            .spawn(move || {
-                for job in rx {
-                    job();
-                    release_free_memory();
-                }
-            })
-            .expect("the schema thread starts");
-        tx
-    });
+    let sender = SCHEMA_THREAD.get_or_init(|| dedicated_thread("rasura-schema"));
     let (done, result) = mpsc::sync_channel(1);
     let job: Job = Box::new(move || {
         let _ = done.send(catch_unwind(AssertUnwindSafe(f)));
@@ -51,20 +54,7 @@ static HEAVY_THREAD: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
 pub async fn off_the_serving_threads<R: Send + 'static>(
     f: impl FnOnce() -> R + Send + 'static,
 ) -> R {
-    let sender = HEAVY_THREAD.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
-            .name("rasura-heavy".into())
-            .stack_size(16 << 20)
-            .spawn(move || {
-                for job in rx {
-                    job();
-                    release_free_memory();
-                }
-            })
-            .expect("the heavy-work thread starts");
-        tx
-    });
+    let sender = HEAVY_THREAD.get_or_init(|| dedicated_thread("rasura-heavy"));
     let (done, result) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move || {
         let _ = done.send(catch_unwind(AssertUnwindSafe(f)));
