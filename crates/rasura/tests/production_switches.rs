@@ -244,3 +244,36 @@ async fn introspection_can_be_disabled_per_role() {
         json!({"disabled_for_roles": ["user"]})
     );
 }
+
+#[tokio::test]
+async fn a_websocket_from_an_origin_outside_the_cors_domains_is_refused() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let pg = TestCluster::start("app").await;
+    let s = server(
+        &pg,
+        &[],
+        &[("HASURA_GRAPHQL_CORS_DOMAIN", "https://app.example.com")],
+    )
+    .await;
+    let connect = |origin: &'static str| {
+        let port = s.port;
+        async move {
+            let mut req = format!("ws://127.0.0.1:{port}/v1/graphql")
+                .into_client_request()
+                .unwrap();
+            req.headers_mut().insert(
+                "sec-websocket-protocol",
+                "graphql-transport-ws".parse().unwrap(),
+            );
+            req.headers_mut().insert("origin", origin.parse().unwrap());
+            tokio_tungstenite::connect_async(req).await
+        }
+    };
+    match connect("https://evil.example").await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status(), 400)
+        }
+        other => panic!("expected a refused handshake, got {:?}", other.map(|_| ())),
+    }
+    assert!(connect("https://app.example.com").await.is_ok());
+}

@@ -50,19 +50,25 @@ static HEAVY_THREAD: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
 /// Runs `f` (parsing, planning or introspecting a large document) on the one thread kept for
 /// such work, and waits for it without blocking the caller's event loop. One thread: hostile or
 /// merely large documents take at most one core from the serving threads, and their short-lived
-/// allocations stay in one arena, whose free pages are returned after each job.
+/// allocations stay in one arena, whose free pages are returned after each job. A panic in `f`
+/// comes back as `Err` with its message (the request fails; the server goes on).
 pub async fn off_the_serving_threads<R: Send + 'static>(
     f: impl FnOnce() -> R + Send + 'static,
-) -> R {
+) -> Result<R, String> {
     let sender = HEAVY_THREAD.get_or_init(|| dedicated_thread("rasura-heavy"));
     let (done, result) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move || {
         let _ = done.send(catch_unwind(AssertUnwindSafe(f)));
     });
     sender.send(job).expect("the heavy-work thread runs");
-    match result.await.expect("the heavy-work thread answers") {
-        Ok(value) => value,
-        Err(panic) => resume_unwind(panic),
+    match result.await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(panic)) => Err(panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into())),
+        Err(_) => Err("the heavy-work thread stopped".into()),
     }
 }
 
@@ -73,5 +79,17 @@ pub fn release_free_memory() {
     // SAFETY: malloc_trim only walks the allocator's own free lists; it has no preconditions.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::off_the_serving_threads;
+
+    #[tokio::test]
+    async fn a_panicking_job_is_an_error_and_the_thread_goes_on() {
+        let failed = off_the_serving_threads(|| -> u32 { panic!("boom") }).await;
+        assert_eq!(failed, Err("boom".to_string()));
+        assert_eq!(off_the_serving_threads(|| 41 + 1).await, Ok(42));
     }
 }

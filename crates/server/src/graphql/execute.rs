@@ -386,7 +386,8 @@ async fn introspection(
             .map_err(|_| GqlError::validation("$", "no such operation"))?;
         introspect(&schema, &doc, op, &vars)
     })
-    .await?;
+    .await
+    .map_err(|e| GqlError::new("unexpected", "$", format!("introspection failed: {e}")))??;
     let answer: IntrospectionAnswer = Arc::new(answer);
     let size = key.len()
         + answer

@@ -278,7 +278,8 @@ async fn pipeline(
                         .map_err(|_| GqlError::validation("$", "no such operation"))?;
                     compile(&st, &sc, &d, op, &v, &se, &q, &h, template_wanted)
                 })
-                .await?
+                .await
+                .map_err(|e| GqlError::new("unexpected", "$", format!("planning failed: {e}")))??
             };
             stream = compiled.stream;
             if let Some(template) = compiled.template {
@@ -427,6 +428,7 @@ async fn parse_and_validate(
     let (schema, text, limits) = (schema.clone(), query.to_string(), *limits);
     crate::memory::off_the_serving_threads(move || parse_and_validate_now(&schema, &text, &limits))
         .await
+        .map_err(|e| GqlError::new("unexpected", "$", format!("parsing failed: {e}")))?
 }
 
 fn parse_and_validate_now(

@@ -22,6 +22,21 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    // With a list of CORS domains, a browser page of another origin may not open a socket
+    // (Hasura answers 400 before the handshake).
+    if let crate::cors::CorsConfig::Domains(_) = &state.config.cors {
+        let origin = headers
+            .get(axum::http::header::ORIGIN)
+            .and_then(|o| o.to_str().ok());
+        if origin.is_some_and(|o| !state.config.cors.allows(o)) {
+            use axum::response::IntoResponse;
+            return crate::wire_error::ApiError::bad_request(
+                "access-denied",
+                "received origin header does not match configured CORS domains",
+            )
+            .into_response();
+        }
+    }
     // Small socket buffers (the library's default is 128 KiB each way): a thousand idle sockets
     // cost megabytes, not a gigabyte; larger messages still pass, in more reads.
     let ws = ws
