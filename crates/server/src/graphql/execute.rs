@@ -354,8 +354,8 @@ impl Default for IntrospectionCache {
     }
 }
 
-/// The introspection part of a request: from the cache, or computed on the blocking pool (it
-/// walks the whole schema) and kept.
+/// The introspection part of a request: from the cache, or computed on the heavy-work thread
+/// (it walks the whole schema) and kept.
 async fn introspection(
     state: &AppState,
     schema: &SharedSchema,
