@@ -137,13 +137,9 @@ pub async fn layer(State(cors): State<CorsConfig>, req: Request, next: Next) -> 
     let origin = req
         .headers()
         .get(header::ORIGIN)
-        .and_then(|o| o.to_str().ok())
-        .filter(|o| cors.allows(o))
-        .map(str::to_string);
+        .filter(|o| o.to_str().is_ok_and(|o| cors.allows(o)))
+        .cloned();
     let Some(origin) = origin else {
-        return next.run(req).await;
-    };
-    let Ok(origin) = HeaderValue::from_str(&origin) else {
         return next.run(req).await;
     };
     if req.method() == Method::OPTIONS {

@@ -192,7 +192,7 @@ fn column_type(c: &ColumnRef) -> TypeName {
 }
 
 /// A GeoJSON value (an object, or its text from a session variable) as the column's type.
-fn geo_value(params: &mut Params, column: &ColumnRef, value: &Value) -> Expr {
+pub(crate) fn geo_value(params: &mut Params, column: &ColumnRef, value: &Value) -> Expr {
     let text = match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),

@@ -51,11 +51,7 @@ fn column_type(c: &ColumnRef) -> TypeName {
 /// A value for a column: a text parameter cast to its type (GeoJSON through `ST_GeomFromGeoJSON`).
 fn value_expr(params: &mut Params, c: &ColumnRef, v: &Value) -> Expr {
     if matches!(c.type_name.as_str(), "geometry" | "geography") && v.is_object() {
-        let p = params.push(Some(v.to_string()), Some(TypeName::pg("text")));
-        return Expr::Cast(
-            Box::new(Expr::func("ST_GeomFromGeoJSON", vec![p])),
-            column_type(c),
-        );
+        return crate::filter::geo_value(params, c, v);
     }
     params.push(value_text(v, &c.type_name), Some(column_type(c)))
 }

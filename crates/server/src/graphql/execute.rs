@@ -367,7 +367,7 @@ async fn introspection(
         "{}\u{0}{}\u{0}{}\u{0}{}",
         request.schema_key,
         name.as_deref().unwrap_or_default(),
-        Value::Object(vars.clone()),
+        serde_json::to_string(vars).unwrap_or_default(),
         request.query
     );
     let engine = state.engine();

@@ -247,11 +247,6 @@ impl PlanCache {
         let size = key.size() + plan.size();
         self.entries.insert(key, plan, size);
     }
-
-    /// Estimated bytes held.
-    pub fn bytes(&self) -> usize {
-        self.entries.bytes()
-    }
 }
 
 #[cfg(test)]
