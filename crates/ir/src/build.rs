@@ -348,7 +348,16 @@ impl Cx<'_> {
                             .iter()
                             .map(|c| column_ref(&info.columns[c]))
                             .collect();
-                        crate::remote::remote_join(self, rel, lhs, &fields)?
+                        let id = self.join_ids.get();
+                        self.join_ids.set(id + 1);
+                        let request = crate::remote::JoinRequest {
+                            schema: self.schema,
+                            doc: self.doc,
+                            op: self.op,
+                            session: self.session,
+                            id,
+                        };
+                        crate::remote::remote_join(&request, rel, lhs, &fields)?
                     }
                     None => return Err(IrError::unknown_field(&here, name, &info.type_name)),
                 },

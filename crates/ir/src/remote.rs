@@ -205,9 +205,18 @@ impl Printer<'_> {
     }
 }
 
+/// The parts of a request a remote join is printed from, and the join's id within it.
+pub(crate) struct JoinRequest<'a> {
+    pub schema: &'a rasura_schema::RoleSchema,
+    pub doc: &'a ExecutableDocument,
+    pub op: &'a apollo_compiler::executable::Operation,
+    pub session: &'a Session,
+    pub id: usize,
+}
+
 /// A remote relationship field of a table row: its selection printed for the remote.
 pub(crate) fn remote_join(
-    cx: &crate::build::Cx<'_>,
+    cx: &JoinRequest<'_>,
     rel: &rasura_schema::RemoteRelInfo,
     lhs: Vec<crate::types::ColumnRef>,
     fields: &[&Node<GqlField>],
@@ -226,8 +235,7 @@ pub(crate) fn remote_join(
                 .with_code("not-found"),
         );
     }
-    let id = cx.join_ids.get();
-    cx.join_ids.set(id + 1);
+    let id = cx.id;
     let customized = !remote.type_prefix.is_empty()
         || !remote.type_suffix.is_empty()
         || !remote.type_mapping.is_empty();

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use rasura_server::graphql::limits::QueryLimits;
+use rasura_exec::limits::QueryLimits;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -177,7 +177,7 @@ pub struct ServeConfig {
     pub auth_hook_mode: Option<String>,
     pub data_dir: PathBuf,
     pub pg_connections: usize,
-    pub reads: rasura_server::config::ReadSharing,
+    pub reads: rasura_exec::ReadSharing,
     pub stringify_numeric_types: bool,
     pub limits: QueryLimits,
     pub server_threads: usize,
@@ -303,8 +303,8 @@ impl ServeArgs {
                 .or_else(|| parsed(&["RASURA_PG_CONNECTIONS", "HASURA_GRAPHQL_PG_CONNECTIONS"]))
                 .unwrap_or(50),
             reads: {
-                let d = rasura_server::config::ReadSharing::default();
-                rasura_server::config::ReadSharing {
+                let d = rasura_exec::ReadSharing::default();
+                rasura_exec::ReadSharing {
                     connections: self
                         .pg_shared_connections
                         .or_else(|| parsed(&["RASURA_PG_SHARED_CONNECTIONS"]))

@@ -23,10 +23,8 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         }
     };
     let apis = match &config.enabled_apis {
-        Some(text) => {
-            rasura_server::config::EnabledApis::parse(text).map_err(|e| anyhow::anyhow!(e))?
-        }
-        None => rasura_server::config::EnabledApis::default(),
+        Some(text) => rasura_server::EnabledApis::parse(text).map_err(|e| anyhow::anyhow!(e))?,
+        None => rasura_server::EnabledApis::default(),
     };
     if config.admin_secret.as_deref() == Some("") {
         anyhow::bail!(
@@ -41,7 +39,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     }
     let jwt = match &config.jwt_secret {
         Some(text) => {
-            let jwt = rasura_server::jwt::parse_config(text).map_err(|e| anyhow::anyhow!(e))?;
+            let jwt = rasura_auth::jwt::parse_config(text).map_err(|e| anyhow::anyhow!(e))?;
             jwt.start_refresh().await.map_err(|e| anyhow::anyhow!(e))?;
             Some(jwt)
         }
@@ -49,7 +47,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     };
     let hook = match &config.auth_hook {
         Some(url) => Some(
-            rasura_server::webhook::AuthHook::new(url, config.auth_hook_mode.as_deref())
+            rasura_auth::webhook::AuthHook::new(url, config.auth_hook_mode.as_deref())
                 .map_err(|e| anyhow::anyhow!(e))?,
         ),
         None => None,
@@ -226,10 +224,10 @@ pub fn psql(data_dir: &std::path::Path, args: &[String]) -> anyhow::Result<()> {
 
 /// Who may call what, settled before the server starts.
 struct Access {
-    jwt: Option<rasura_server::jwt::JwtConfig>,
-    auth_hook: Option<rasura_server::webhook::AuthHook>,
+    jwt: Option<rasura_auth::jwt::JwtConfig>,
+    auth_hook: Option<rasura_auth::webhook::AuthHook>,
     cors: rasura_server::cors::CorsConfig,
-    apis: rasura_server::config::EnabledApis,
+    apis: rasura_server::EnabledApis,
 }
 
 async fn run_server(
@@ -244,25 +242,29 @@ async fn run_server(
     let state = AppState::load(
         pool,
         ServerConfig {
-            admin_secret: config.admin_secret.clone(),
-            unauthorized_role: config.unauthorized_role.clone(),
-            jwt: access.jwt,
-            auth_hook: access.auth_hook,
+            auth: rasura_auth::AuthConfig {
+                admin_secret: config.admin_secret.clone(),
+                unauthorized_role: config.unauthorized_role.clone(),
+                jwt: access.jwt,
+                auth_hook: access.auth_hook,
+            },
+            exec: rasura_exec::ExecConfig {
+                query_timeout: config.query_timeout,
+                stringify_numeric: config.stringify_numeric_types,
+                limits: config.limits,
+                reads: config.reads,
+                dev_mode: config.dev_mode,
+                hide_internal_from_admin: !config.admin_internal_errors,
+            },
             cors: access.cors,
             apis: access.apis,
-            query_timeout: config.query_timeout,
-            stringify_numeric: config.stringify_numeric_types,
-            limits: config.limits,
-            reads: config.reads,
-            dev_mode: config.dev_mode,
-            hide_internal_from_admin: !config.admin_internal_errors,
         },
     )
     .await
     .context("cannot load the metadata")?;
-    let async_actions = rasura_server::async_actions::spawn(state.clone());
+    let async_actions = rasura_exec::async_actions::spawn(state.engine.clone());
     let deliverer = start_event_delivery(config, url, &state).await?;
-    let engine = state.engine();
+    let engine = state.engine.current();
     for i in &engine.resolved.inconsistencies {
         tracing::warn!(name = %i.name, reason = %i.reason, "inconsistent metadata object left out");
     }
@@ -326,7 +328,7 @@ async fn start_event_delivery(
     Ok(Some(rasura_events::Deliverer::start(
         dc,
         pool,
-        std::sync::Arc::new(move || state.engine().resolved.clone()),
+        std::sync::Arc::new(move || state.engine.current().resolved.clone()),
     )))
 }
 

@@ -72,9 +72,12 @@ pub fn start(
                     .build()?;
                 rt.block_on(async move {
                     let listener = tokio::net::TcpListener::from_std(listener)?;
-                    let pool =
-                        rasura_pg::connect_pool_with(&url, per_thread, state.config.query_timeout)
-                            .await?;
+                    let pool = rasura_pg::connect_pool_with(
+                        &url,
+                        per_thread,
+                        state.engine.config.query_timeout,
+                    )
+                    .await?;
                     let app = rasura_server::router(state.with_pool(pool)).layer(
                         tower_http::timeout::RequestBodyTimeoutLayer::new(limits.body_timeout),
                     );

@@ -22,7 +22,7 @@ type Mutation { shout(text: String!): String }
 /// The answer to the standard introspection query for `sdl`.
 fn introspection(sdl: &str) -> Value {
     let schema = apollo_compiler::Schema::parse_and_validate(sdl, "remote.graphql").unwrap();
-    let query = rasura_server::remote::introspect::INTROSPECTION_QUERY;
+    let query = rasura_remote::introspect::INTROSPECTION_QUERY;
     let doc = apollo_compiler::ExecutableDocument::parse_and_validate(&schema, query, "q.graphql")
         .unwrap();
     let op = doc.operations.get(None).unwrap();

@@ -69,3 +69,11 @@ impl Inconsistency {
             .unwrap_or(&self.reason)
     }
 }
+
+/// `<kind> <name> in table <table> in source default`-style names, as Hasura writes them.
+pub(crate) fn in_table(kind: &str, name: &str, table: &rasura_metadata::QualifiedName) -> String {
+    format!(
+        "{kind} {name} in table {table} in source {}",
+        rasura_metadata::document::DEFAULT_SOURCE
+    )
+}

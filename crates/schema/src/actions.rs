@@ -6,8 +6,8 @@ use std::fmt::Write;
 use rasura_resolve::ResolvedAction;
 use serde_json::Value;
 
-use crate::build::SdlWriter;
 use crate::types::{MutationRoot, RootField};
+use crate::writer::SdlWriter;
 
 /// The named type of a GraphQL type reference (`[Line!]!` → `Line`).
 fn base_name(ty: &str) -> &str {
@@ -112,7 +112,7 @@ impl SdlWriter {
                         writeln!(
                             self.types,
                             "  {rname}{}: [{t}!]!",
-                            crate::build::select_args(&crate::naming::TypeNames::new(t))
+                            crate::writer::select_args(&crate::naming::TypeNames::new(t))
                         )
                     } else {
                         writeln!(self.types, "  {rname}: {t}")

@@ -3,10 +3,10 @@
 
 use std::fmt::Write;
 
-use crate::build::SdlWriter;
 use crate::naming::TypeNames;
 use crate::scalars;
 use crate::types::ColumnInfo;
+use crate::writer::SdlWriter;
 
 impl SdlWriter {
     pub(crate) fn aggregate_types<'a>(

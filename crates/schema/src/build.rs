@@ -2,7 +2,7 @@
 //! apollo-compiler (in parts, definitions shared: `share.rs`), plus the annotations the IR reads.
 
 use rasura_resolve::{RelKind, ResolvedMetadata, ResolvedTable};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use crate::naming::{self, RootKind, TypeNames};
@@ -12,6 +12,7 @@ use crate::share::SharedTypes;
 use crate::types::{
     ColumnInfo, MutationRoot, RelInfo, RoleSchema, RootField, TableField, TableInfo,
 };
+use crate::writer::{select_args, SdlWriter};
 
 const SHARED_SDL: &str = r#"
 
@@ -292,44 +293,7 @@ fn table_info(t: &ResolvedTable) -> TableInfo {
     }
 }
 
-/// Accumulates SDL text; types shared by several tables are written once.
-#[derive(Default)]
-pub(crate) struct SdlWriter {
-    pub(crate) types: String,
-    pub(crate) query_fields: String,
-    /// Fields only the subscription root has (`<t>_stream`).
-    pub(crate) subscription_fields: String,
-    pub(crate) mutation_fields: String,
-    scalars: BTreeSet<String>,
-    pub(crate) comparison_types: BTreeMap<String, bool>,
-    needs_jsonb_cast: bool,
-}
-
-pub(crate) fn select_args(t: &TypeNames) -> String {
-    format!(
-        "(distinct_on: [{sc}!], limit: Int, offset: Int, order_by: [{ob}!], where: {be})",
-        sc = t.select_column,
-        ob = t.order_by,
-        be = t.bool_exp
-    )
-}
-
 impl SdlWriter {
-    /// Whether the generated schema already defines type `name` (a table type or a scalar).
-    pub(crate) fn defines_type(&self, name: &str) -> bool {
-        scalars::is_builtin(name)
-            || self.scalars.contains(name)
-            || self.types.contains(&format!("type {name} {{"))
-            || self.types.contains(&format!("input {name} {{"))
-            || self.types.contains(&format!("enum {name} {{"))
-    }
-
-    pub(crate) fn scalar(&mut self, s: &str) {
-        if !scalars::is_builtin(s) {
-            self.scalars.insert(s.to_string());
-        }
-    }
-
     fn table(
         &mut self,
         t: &ResolvedTable,

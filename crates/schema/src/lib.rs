@@ -13,6 +13,7 @@ pub mod scalars;
 mod share;
 mod subscription;
 pub mod types;
+mod writer;
 
 pub use build::{build_schema, build_schema_for, build_schema_shared};
 pub use perms::RolePerms;

@@ -6,9 +6,9 @@ use std::fmt::Write;
 
 use rasura_resolve::ResolvedTable;
 
-use crate::build::SdlWriter;
 use crate::scalars;
 use crate::types::{ColumnInfo, MutationRoot, TableField, TableInfo};
+use crate::writer::SdlWriter;
 
 impl SdlWriter {
     pub(crate) fn mutations(

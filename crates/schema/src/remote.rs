@@ -9,8 +9,8 @@ use std::fmt::Write;
 use rasura_resolve::ResolvedRemoteSchema;
 use serde_json::Value;
 
-use crate::build::SdlWriter;
 use crate::types::{MutationRoot, RootField};
+use crate::writer::SdlWriter;
 
 /// A type reference of an introspection answer as SDL, with named types renamed.
 fn type_ref(t: &Value, r: &ResolvedRemoteSchema) -> Result<String, String> {

@@ -6,9 +6,9 @@ use std::fmt::Write;
 
 use apollo_compiler::Schema;
 
-use crate::build::SdlWriter;
 use crate::naming::TypeNames;
 use crate::types::{ColumnInfo, RootField, TableInfo};
+use crate::writer::SdlWriter;
 
 /// Gives `subscription_root` every field of `query_root` ahead of its own (the `_stream`
 /// fields): the field definitions are shared nodes, so the copy costs pointers, not a second

@@ -1,34 +1,16 @@
 //! What the server is told at startup.
 
-/// Server settings that the request handlers need.
+/// Everything `rasura serve` tells the server.
 #[derive(Debug, Clone, Default)]
 pub struct ServerConfig {
-    /// `--admin-secret`: when set, the control plane and admin access need it.
-    pub admin_secret: Option<String>,
-    /// `--unauthorized-role`: the role of requests without credentials (needs an admin secret).
-    pub unauthorized_role: Option<String>,
-    /// `--jwt-secret`: JWT mode (needs an admin secret).
-    pub jwt: Option<crate::jwt::JwtConfig>,
-    /// `--auth-hook`: webhook mode (needs an admin secret).
-    pub auth_hook: Option<crate::webhook::AuthHook>,
-    /// `--stringify-numeric-types`: bigint, numeric, float8 and money as JSON strings.
-    pub stringify_numeric: bool,
-    /// Depth, size and field-count limits of GraphQL queries.
-    pub limits: crate::graphql::limits::QueryLimits,
-    /// How queries share database connections.
-    pub reads: ReadSharing,
-    /// `HASURA_GRAPHQL_DEV_MODE`: errors carry `extensions.internal` (the statement and the
-    /// database's own words) for every role, not only admin.
-    pub dev_mode: bool,
-    /// `HASURA_GRAPHQL_ADMIN_INTERNAL_ERRORS=false`: not even admin is shown `internal`.
-    pub hide_internal_from_admin: bool,
+    /// Admin secret, JWT, auth webhook, unauthorized role.
+    pub auth: rasura_auth::AuthConfig,
+    /// Limits, timeouts, error detail and connection sharing of GraphQL execution.
+    pub exec: rasura_exec::ExecConfig,
     /// `HASURA_GRAPHQL_CORS_DOMAIN`, `HASURA_GRAPHQL_DISABLE_CORS`.
     pub cors: crate::cors::CorsConfig,
     /// `HASURA_GRAPHQL_ENABLED_APIS`.
     pub apis: EnabledApis,
-    /// `--query-timeout`: the longest a GraphQL request may run; its statements are cancelled
-    /// past it (the serving threads' connections carry it as `statement_timeout`).
-    pub query_timeout: Option<std::time::Duration>,
 }
 
 /// The APIs served (`HASURA_GRAPHQL_ENABLED_APIS`); the paths of the others answer 404.
@@ -80,35 +62,5 @@ impl EnabledApis {
             }
         }
         Ok(apis)
-    }
-}
-
-impl ServerConfig {
-    /// Whether an error answered to `role` may carry `internal` details.
-    pub fn shows_internal(&self, role: &str) -> bool {
-        self.dev_mode || (role == "admin" && !self.hide_internal_from_admin)
-    }
-}
-
-/// Whether queries (not mutations) share a few connections per serving thread, their
-/// statements pipelined (`rasura_pg::SharedConns`: a query queues behind others only while the
-/// expected wait stays within a small budget). On by default: on the 2-core benchmark it cut
-/// PostgreSQL's CPU per request by a third to a half and raised requests per second accordingly
-/// (docs/benchmarks.md).
-#[derive(Debug, Clone, Copy)]
-pub struct ReadSharing {
-    /// `--pg-shared-connections`: connections per serving thread; 0 gives every query a pooled
-    /// connection of its own.
-    pub connections: usize,
-    /// `--pg-pipeline-depth`: queries in flight on one before another connection is taken.
-    pub depth: usize,
-}
-
-impl Default for ReadSharing {
-    fn default() -> ReadSharing {
-        ReadSharing {
-            connections: 4,
-            depth: 8,
-        }
     }
 }

@@ -1,22 +1,14 @@
-//! The HTTP server: routes, the control plane (metadata and query APIs), and the one mapping of
-//! every layer's errors to Hasura's wire format.
+//! The HTTP server, thin: routes for each enabled API, the CORS layer, the shared state the
+//! handlers reach, and the one mapping of errors to Hasura's wire format. It wires `rasura-auth`,
+//! `rasura-exec`, `rasura-control` and `rasura-subscriptions` together.
 
-pub mod async_actions;
-pub mod auth;
+mod admin;
 pub mod config;
-pub mod control;
 pub mod cors;
-pub mod graphql;
-pub mod http_util;
-pub mod jwt;
-pub mod memory;
-pub mod remote;
-pub mod routes;
+mod routes;
 pub mod state;
-pub mod subscriptions;
-pub mod webhook;
 pub mod wire_error;
 
-pub use config::ServerConfig;
+pub use config::{EnabledApis, ServerConfig};
 pub use routes::router;
 pub use state::AppState;

@@ -1,130 +1,53 @@
-//! The one mapping of every layer's errors to Hasura's wire errors.
+//! The one place errors become HTTP responses in Hasura's wire format.
 //!
-//! Control plane: `{"path", "error", "code"[, "internal"]}` with an HTTP status.
-//! GraphQL: `{"errors": [{"message", "extensions": {"path", "code"[, "internal"]}}]}`, status 200.
+//! Control plane (`rasura_control::ApiError`): `{"path", "error", "code"[, "internal"]}` with its
+//! HTTP status. GraphQL (`rasura_exec::GqlError`): `{"errors": [{"message", "extensions": {"path",
+//! "code"[, "internal"]}}]}`, status 200 on `/v1/graphql`; `/v1alpha1/graphql` answers the
+//! legacy shape with the error's status.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use rasura_metadata::MetadataError;
-use rasura_pg::PgError;
-use serde_json::{json, Value};
+use rasura_control::ApiError;
+use rasura_exec::GqlError;
 
-/// An error in Hasura's shape.
-#[derive(Debug, Clone)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-    pub path: String,
-    pub internal: Option<Box<Value>>,
+/// Which GraphQL endpoint: `/v1alpha1` answers errors with HTTP status codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    V1,
+    V1Alpha1,
 }
 
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            path: "$".to_string(),
-            internal: None,
-        }
-    }
+/// A JSON body already serialized.
+pub fn json_bytes(status: StatusCode, bytes: Vec<u8>) -> Response {
+    (
+        status,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )],
+        bytes,
+    )
+        .into_response()
+}
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
-    pub fn at(mut self, path: impl Into<String>) -> ApiError {
-        self.path = path.into();
-        self
-    }
-
-    /// Puts `prefix` before the current path (`$.args` + `$.table` → `$.args.table`).
-    pub fn under(mut self, prefix: &str) -> ApiError {
-        self.path = format!(
-            "{prefix}{}",
-            self.path.strip_prefix('$').unwrap_or(&self.path)
-        );
-        self
-    }
-
-    pub fn invalid_json(detail: impl std::fmt::Display) -> ApiError {
-        ApiError::bad_request("invalid-json", format!("Error in $: {detail}"))
-    }
-
-    /// The control-plane body.
-    pub fn control_body(&self) -> Value {
-        let mut body = json!({"path": self.path, "error": self.message, "code": self.code});
-        if let Some(i) = &self.internal {
-            body["internal"] = (**i).clone();
-        }
-        body
+/// A GraphQL error as `endpoint` answers it.
+pub fn graphql_error(e: &GqlError, endpoint: Endpoint) -> Response {
+    match endpoint {
+        Endpoint::V1 => json_bytes(StatusCode::OK, e.body().to_string().into_bytes()),
+        Endpoint::V1Alpha1 => json_bytes(e.status(), e.legacy_body().to_string().into_bytes()),
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.status, axum::Json(self.control_body())).into_response()
-    }
+/// A control-plane (or other non-GraphQL) error.
+pub fn api_error(e: &ApiError) -> Response {
+    (e.status, axum::Json(e.control_body())).into_response()
 }
 
-impl From<MetadataError> for ApiError {
-    fn from(e: MetadataError) -> Self {
-        let status = match e {
-            MetadataError::Parse(_) => StatusCode::BAD_REQUEST,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        ApiError::new(status, e.code(), e.to_string())
-    }
-}
-
-/// Maps a database error; `internal` carries the Postgres details (admin-only callers see it).
-impl From<PgError> for ApiError {
-    fn from(e: PgError) -> Self {
-        match &e {
-            PgError::Statement {
-                sqlstate,
-                message,
-                detail,
-                hint,
-                statement,
-            } => {
-                let mut err = ApiError::bad_request("postgres-error", "query execution failed");
-                err.internal = Some(Box::new(json!({
-                    "statement": statement,
-                    "prepared": false,
-                    "arguments": [],
-                    "error": {
-                        "exec_status": "FatalError",
-                        "hint": hint,
-                        "message": message,
-                        "status_code": sqlstate,
-                        "description": detail,
-                    }
-                })));
-                err
-            }
-            PgError::Conflict { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
-            }
-            PgError::Connection(_) => ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "postgres-error",
-                "connection error",
-            )
-            .with_internal(json!(e.to_string())),
-            PgError::BadMetadata(_) => ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "unexpected",
-                e.to_string(),
-            ),
-        }
-    }
-}
-
-impl ApiError {
-    pub fn with_internal(mut self, internal: Value) -> ApiError {
-        self.internal = Some(Box::new(internal));
-        self
-    }
+/// The answer for unknown paths (and APIs not enabled).
+pub fn not_found() -> Response {
+    api_error(&ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "resource does not exist",
+    ))
 }

@@ -5,8 +5,8 @@ use rasura_metadata::QualifiedName;
 use rasura_sql::{Alias, Expr, From, Select, SelectItem, TypeName};
 use serde_json::Value;
 
+use crate::cx::Cx;
 use crate::params::{array_literal, value_text, Params};
-use crate::query::Cx;
 
 impl Cx<'_> {
     /// The condition `exp` over rows of `alias`.

@@ -13,8 +13,9 @@ use rasura_sql::{
 };
 use serde_json::Value;
 
+use crate::cx::{Cx, Options};
 use crate::params::{value_text, Params};
-use crate::query::{empty_array, json_object, Cx, Options};
+use crate::query::{empty_array, json_object};
 
 /// A translated statement: a plain query, or a write with its result query.
 #[derive(Debug, Clone)]

@@ -3,15 +3,9 @@
 use rasura_ir::{AggField, AggOp, Field, OpField, OrderBy, OrderTarget, Select, Shape};
 use rasura_sql::{Alias, Expr, From, OrderItem, Select as SqlSelect, SelectItem, TypeName};
 
+use crate::cx::{Cx, Options};
 use crate::filter::{correlated_select, join_condition};
 use crate::params::{array_literal, value_text, Params};
-
-/// Translation settings.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
-    /// Emit bigint, numeric, float8 and money values as JSON strings.
-    pub stringify_numeric: bool,
-}
 
 /// A statement that returns one row with one text column: the root field's JSON.
 #[derive(Debug, Clone)]
@@ -42,36 +36,10 @@ pub fn translate_select(select: &Select, options: Options) -> Translated {
     }
 }
 
-/// Translation state: parameters and fresh aliases.
-pub(crate) struct Cx<'a> {
-    pub(crate) params: &'a mut Params,
-    next_alias: usize,
-    /// Row aliases that carry the table row as `__row` (for computed fields).
-    whole_rows: Vec<Alias>,
-    options: Options,
-}
-
 /// The row set a nested select is joined to: (parent alias, mapping).
 type Parent<'a> = Option<(&'a Alias, &'a [(String, String)])>;
 
-impl<'a> Cx<'a> {
-    pub(crate) fn new(params: &'a mut Params, options: Options) -> Cx<'a> {
-        Cx {
-            params,
-            next_alias: 0,
-            whole_rows: vec![],
-            options,
-        }
-    }
-}
-
 impl Cx<'_> {
-    pub(crate) fn alias(&mut self) -> Alias {
-        let a = Alias(format!("_{}", self.next_alias));
-        self.next_alias += 1;
-        a
-    }
-
     /// A scalar subquery yielding the select's JSON.
     fn select_json(&mut self, select: &Select, parent: Parent<'_>) -> Expr {
         match &select.shape {

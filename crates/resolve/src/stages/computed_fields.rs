@@ -3,8 +3,7 @@
 use rasura_catalog::Catalog;
 use rasura_metadata::{QualifiedName, Source};
 
-use super::in_table;
-use crate::inconsistency::{Inconsistency, ObjectRef};
+use crate::inconsistency::{in_table, Inconsistency, ObjectRef};
 use crate::types::{ResolvedComputedField, ResolvedTable};
 
 pub(super) fn resolve_computed_fields(

@@ -5,8 +5,7 @@ use rasura_metadata::event_triggers::{EventColumns, EventTrigger, OperationSpec}
 use rasura_metadata::Source;
 
 use super::actions::resolve_template;
-use super::in_table;
-use crate::inconsistency::{Inconsistency, ObjectRef};
+use crate::inconsistency::{in_table, Inconsistency, ObjectRef};
 use crate::types::{EventCleanup, EventOperation, ResolvedEventTrigger, ResolvedTable};
 
 pub(super) fn resolve_event_triggers(

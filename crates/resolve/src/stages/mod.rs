@@ -70,10 +70,5 @@ pub fn resolve_with_remotes(
     resolved
 }
 
-/// `<kind> <name> in table <table> in source default`-style names, as Hasura writes them.
-pub(crate) fn in_table(kind: &str, name: &str, table: &rasura_metadata::QualifiedName) -> String {
-    format!("{kind} {name} in table {table} in source {DEFAULT_SOURCE}")
-}
-
 #[cfg(test)]
 mod tests;

@@ -5,8 +5,7 @@ use rasura_metadata::{Columns, PermissionEntry, Source};
 use serde::Serialize;
 
 use super::bool_exp::Tables;
-use super::in_table;
-use crate::inconsistency::{Inconsistency, ObjectRef};
+use crate::inconsistency::{in_table, Inconsistency, ObjectRef};
 use crate::types::ResolvedTable;
 
 pub(super) fn resolve_permissions(

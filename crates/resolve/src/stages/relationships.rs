@@ -3,8 +3,7 @@
 use rasura_catalog::{Catalog, ForeignKey, Table};
 use rasura_metadata::{FkConstraintOn, QualifiedName, Relationship, Source};
 
-use super::in_table;
-use crate::inconsistency::{Inconsistency, ObjectRef};
+use crate::inconsistency::{in_table, Inconsistency, ObjectRef};
 use crate::types::{RelKind, ResolvedRelationship, ResolvedTable};
 
 pub(super) fn resolve_relationships(

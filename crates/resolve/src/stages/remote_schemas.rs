@@ -7,7 +7,7 @@ use rasura_metadata::Metadata;
 use serde_json::Value;
 
 use super::actions::resolve_template;
-use crate::inconsistency::{Inconsistency, ObjectRef};
+use crate::inconsistency::{in_table, Inconsistency, ObjectRef};
 use crate::types::{RemoteIntrospections, ResolvedRemoteSchema};
 
 pub(super) fn resolve_remote_schemas(
@@ -267,7 +267,7 @@ pub(super) fn resolve_remote_relationships(
                 Ok(r) => t.remote_relationships.push(r),
                 Err(reason) => report.push(Inconsistency::new(
                     "remote_relationship",
-                    super::in_table("remote_relationship", &name, &entry.table),
+                    in_table("remote_relationship", &name, &entry.table),
                     raw.clone(),
                     reason,
                     ObjectRef::RemoteRelationship(entry.table.clone(), name.clone()),

@@ -7,16 +7,15 @@ use axum::Json;
 use serde_json::json;
 
 use crate::state::AppState;
-use crate::wire_error::ApiError;
 
 /// The Hasura version this engine answers as (clients such as the CLI parse it).
 pub use rasura_metadata::COMPAT_VERSION;
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    if state.pool.get().await.is_err() {
+    if state.engine.pool.get().await.is_err() {
         return (StatusCode::INTERNAL_SERVER_ERROR, "ERROR").into_response();
     }
-    if state.engine().resolved.inconsistencies.is_empty() {
+    if state.engine.current().resolved.inconsistencies.is_empty() {
         (StatusCode::OK, "OK").into_response()
     } else {
         (StatusCode::OK, "WARN: inconsistent objects in schema").into_response()
@@ -29,10 +28,6 @@ pub async fn version() -> Json<serde_json::Value> {
     )
 }
 
-pub async fn not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not-found",
-        "resource does not exist",
-    )
+pub async fn not_found() -> Response {
+    crate::wire_error::not_found()
 }

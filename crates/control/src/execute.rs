@@ -1,0 +1,213 @@
+//! The control plane: `/v1/metadata`, `/v2/query` and legacy `/v1/query` operations.
+//!
+//! Every request runs in one database transaction against a working copy of the metadata:
+//! `bulk` is all or nothing, `run_sql` and metadata edits see each other, and the new engine
+//! state is swapped in only after the commit.
+
+use std::sync::Arc;
+
+use http::StatusCode;
+use rasura_catalog::Catalog;
+use rasura_metadata::Metadata;
+use rasura_pg::{hdb_catalog, PgError, Pool};
+use rasura_resolve::{resolve, Inconsistency, RemoteIntrospections};
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::tx::{success, Api, ControlTx};
+use crate::{data_ops, event_ops, metadata_ops, remote_ops, run_sql};
+
+/// What the engine serves when a request starts: the edits apply to a copy of it.
+pub struct Current {
+    pub metadata: Metadata,
+    pub resource_version: i64,
+    pub catalog: Arc<Catalog>,
+    /// What is inconsistent already (not blamed on this request).
+    pub inconsistencies: Vec<Inconsistency>,
+    pub remotes: RemoteIntrospections,
+}
+
+/// A new metadata version (or catalog, or remote introspection) the request committed: the
+/// engine serves it next.
+pub struct Committed {
+    pub metadata: Metadata,
+    pub resource_version: i64,
+    pub catalog: Arc<Catalog>,
+    pub remotes: RemoteIntrospections,
+}
+
+/// Runs one control-plane request body in one transaction on `pool`; answers with its JSON
+/// result and, if it changed what the engine serves, what to serve next. `lift_timeout`: the
+/// pool's connections carry the GraphQL query timeout, which metadata edits and migrations do
+/// not obey. Requests must not run concurrently (the caller holds the write lock).
+pub async fn execute(
+    pool: &Pool,
+    current: Current,
+    body: Value,
+    api: Api,
+    lift_timeout: bool,
+) -> Result<(Value, Option<Committed>), ApiError> {
+    let Value::Object(req) = body else {
+        return Err(ApiError::bad_request(
+            "parse-failed",
+            "expected an object with \"type\" and \"args\"",
+        ));
+    };
+    let op = match req.get("type") {
+        Some(Value::String(t)) => t.clone(),
+        _ => return Err(ApiError::bad_request("parse-failed", "key \"type\" not found").at("$")),
+    };
+    let args = req.get("args").cloned().unwrap_or(Value::Null);
+    let request_version = req.get("version").and_then(Value::as_u64).unwrap_or(1);
+    if let Some(expected) = req.get("resource_version").and_then(Value::as_i64) {
+        if expected != current.resource_version {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!(
+                    "metadata resource version referenced ({expected}) did not match current version"
+                ),
+            ));
+        }
+    }
+    let mut client = pool.get().await.map_err(PgError::from)?;
+    let tx = client
+        .transaction()
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    // The query timeout is for GraphQL requests; migrations and metadata edits run to the end.
+    if lift_timeout {
+        tx.batch_execute("SET LOCAL statement_timeout = 0")
+            .await
+            .map_err(|e| PgError::from_db(e, None))?;
+    }
+    let mut ctx = ControlTx {
+        tx,
+        md: current.metadata,
+        catalog: current.catalog.clone(),
+        catalog_dirty: false,
+        md_changed: false,
+        baseline: current.inconsistencies,
+        resource_version: current.resource_version,
+        remotes: current.remotes,
+        remotes_changed: false,
+        request_version,
+        api,
+    };
+    let result = dispatch(&mut ctx, &op, args).await?;
+    let catalog_changed = ctx.catalog_dirty || !Arc::ptr_eq(&ctx.catalog, &current.catalog);
+    let catalog = ctx.fresh_catalog().await?;
+    if ctx.md_changed || catalog_changed {
+        // The capture triggers follow the metadata in the same transaction.
+        let resolved = resolve(&ctx.md, catalog.clone());
+        rasura_events::sync::sync(&*ctx.tx, &resolved.event_triggers)
+            .await
+            .map_err(|e| PgError::from_db(e, None))?;
+    }
+    let mut version = ctx.resource_version;
+    if ctx.md_changed {
+        version = hdb_catalog::save_metadata(&*ctx.tx, &ctx.md, ctx.resource_version).await?;
+    }
+    let md = std::mem::take(&mut ctx.md);
+    let changed = ctx.md_changed || ctx.remotes_changed;
+    let remotes = std::mem::take(&mut ctx.remotes);
+    ctx.tx
+        .commit()
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    let committed = (changed || catalog_changed).then_some(Committed {
+        metadata: md,
+        resource_version: version,
+        catalog,
+        remotes,
+    });
+    Ok((result, committed))
+}
+
+/// Runs one operation (recursively for `bulk`).
+fn dispatch<'a, 'b>(
+    ctx: &'a mut ControlTx<'b>,
+    op: &'a str,
+    args: Value,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, ApiError>> + Send + 'a>>
+where
+    'b: 'a,
+{
+    Box::pin(async move {
+        let bare = op.strip_prefix("pg_").unwrap_or(op);
+        match bare {
+            "bulk" | "bulk_atomic" | "bulk_keep_going" | "concurrent_bulk" => bulk(ctx, args).await,
+            "run_sql" => run_sql::run_sql(ctx, args)
+                .await
+                .map_err(|e| e.under("$.args")),
+            "insert" | "select" | "count" | "update" | "delete" if ctx.api == Api::Query => {
+                data_ops::run(ctx, bare, args)
+                    .await
+                    .map_err(|e| e.under("$.args"))
+            }
+            _ => {
+                if let Some(v) = metadata_ops::run(ctx, bare, args.clone()).await? {
+                    return Ok(v);
+                }
+                if let Some(v) = remote_ops::run(ctx, bare, args.clone())
+                    .await
+                    .map_err(|e| e.under("$.args"))?
+                {
+                    return Ok(v);
+                }
+                if let Some(v) = event_ops::run(ctx, bare, args.clone())
+                    .await
+                    .map_err(|e| e.under("$.args"))?
+                {
+                    return Ok(v);
+                }
+                match rasura_metadata::ops::apply(&mut ctx.md, bare, args) {
+                    Ok(Some(_)) => {
+                        ctx.changed();
+                        ctx.check_consistency()
+                            .await
+                            .map_err(|e| e.under("$.args"))?;
+                        Ok(success())
+                    }
+                    Ok(None) => Err(unknown_op(op, ctx.api)),
+                    Err(e) => Err(ApiError::from(e).at("$.args")),
+                }
+            }
+        }
+    })
+}
+
+async fn bulk(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
+    let Value::Array(items) = args else {
+        return Err(
+            ApiError::bad_request("parse-failed", "expected an array of operations").at("$.args"),
+        );
+    };
+    let mut results = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let prefix = format!("$.args[{i}]");
+        let op = match item.get("type") {
+            Some(Value::String(t)) => t.clone(),
+            _ => {
+                return Err(
+                    ApiError::bad_request("parse-failed", "key \"type\" not found").at(prefix),
+                );
+            }
+        };
+        let args = item.get("args").cloned().unwrap_or(Value::Null);
+        results.push(
+            dispatch(ctx, &op, args)
+                .await
+                .map_err(|e| e.under(&prefix))?,
+        );
+    }
+    Ok(Value::Array(results))
+}
+
+fn unknown_op(op: &str, api: Api) -> ApiError {
+    let message = match api {
+        Api::Metadata => format!("unknown metadata command \"{op}\""),
+        Api::Query => format!("unknown query command \"{op}\""),
+    };
+    ApiError::bad_request("parse-failed", message)
+}

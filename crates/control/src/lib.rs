@@ -1,0 +1,17 @@
+//! The control plane: `/v1/metadata`, `/v2/query` and legacy `/v1/query` operations, each
+//! request in one database transaction on a working copy of the metadata (`execute`). Depends on
+//! metadata, resolution and the database, not on GraphQL execution: what a request committed is
+//! handed back for the engine to serve.
+
+mod data_ops;
+pub mod error;
+mod event_ops;
+pub mod execute;
+mod metadata_ops;
+mod remote_ops;
+mod run_sql;
+pub mod tx;
+
+pub use error::ApiError;
+pub use execute::{execute, Committed, Current};
+pub use tx::Api;

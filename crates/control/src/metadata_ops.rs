@@ -1,0 +1,186 @@
+//! Whole-document operations: export, replace, reload, clear, and the inconsistency report.
+
+use std::sync::Arc;
+
+use rasura_metadata::Metadata;
+use rasura_pg::hdb_catalog;
+use rasura_resolve::ObjectRef;
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+use crate::tx::{success, ControlTx};
+
+/// Runs `op` if it is a whole-document operation; `Ok(None)` otherwise.
+pub(super) async fn run(
+    ctx: &mut ControlTx<'_>,
+    op: &str,
+    args: Value,
+) -> Result<Option<Value>, ApiError> {
+    let result = match op {
+        "export_metadata" => {
+            let md = ctx.md.to_json();
+            if ctx.request_version >= 2 {
+                json!({"resource_version": ctx.resource_version, "metadata": md})
+            } else {
+                md
+            }
+        }
+        "replace_metadata" => replace(ctx, args).await?,
+        "reload_metadata" => {
+            let (md, version) = hdb_catalog::load_metadata(&*ctx.tx).await?;
+            ctx.md = md;
+            ctx.resource_version = version;
+            ctx.catalog = Arc::new(
+                rasura_catalog::load(&*ctx.tx)
+                    .await
+                    .map_err(|e| ApiError::bad_request("unexpected", e.to_string()))?,
+            );
+            if args.get("reload_remote_schemas") != Some(&Value::Bool(false)) {
+                ctx.remotes = rasura_remote::introspect::introspect_all(&ctx.md).await;
+                ctx.remotes_changed = true;
+            }
+            let resolved = ctx.resolve_working(ctx.catalog.clone());
+            report(&resolved.inconsistencies, true)
+        }
+        "clear_metadata" => {
+            ctx.md = Metadata::empty();
+            ctx.changed();
+            success()
+        }
+        "get_inconsistent_metadata" => {
+            let catalog = ctx.fresh_catalog().await?;
+            let resolved = ctx.resolve_working(catalog);
+            report(&resolved.inconsistencies, false)
+        }
+        "drop_inconsistent_metadata" => {
+            let catalog = ctx.fresh_catalog().await?;
+            let resolved = ctx.resolve_working(catalog);
+            let objects: Vec<ObjectRef> = resolved
+                .inconsistencies
+                .iter()
+                .map(|i| i.object.clone())
+                .collect();
+            if !objects.is_empty() {
+                drop_objects(&mut ctx.md, &objects);
+                ctx.changed();
+            }
+            success()
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(result))
+}
+
+fn report(inconsistencies: &[rasura_resolve::Inconsistency], with_message: bool) -> Value {
+    let mut v = json!({"is_consistent": inconsistencies.is_empty()});
+    if with_message {
+        v["message"] = json!("success");
+    }
+    if !inconsistencies.is_empty() || !with_message {
+        v["inconsistent_objects"] = json!(inconsistencies);
+    }
+    v
+}
+
+async fn replace(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
+    // v2 form: {allow_inconsistent_metadata, metadata}; v1 form: the metadata itself.
+    let (doc, allow_inconsistent) = match &args {
+        Value::Object(m)
+            if m.contains_key("metadata")
+                && !m.contains_key("sources")
+                && !m.contains_key("tables") =>
+        {
+            (
+                m["metadata"].clone(),
+                m.get("allow_inconsistent_metadata")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+            )
+        }
+        _ => (args, false),
+    };
+    ctx.md = Metadata::from_json(doc).map_err(|e| ApiError::from(e).at("$.args"))?;
+    ctx.changed();
+    ctx.remotes = rasura_remote::introspect::introspect_all(&ctx.md).await;
+    ctx.remotes_changed = true;
+    let (resolved, _) = ctx.new_inconsistencies().await?;
+    if resolved.inconsistencies.is_empty() {
+        return Ok(success());
+    }
+    if allow_inconsistent {
+        return Ok(
+            json!({"is_consistent": false, "inconsistent_objects": resolved.inconsistencies}),
+        );
+    }
+    Err(
+        ApiError::bad_request("unexpected", "cannot continue due to inconsistent metadata")
+            .at("$.args")
+            .with_internal(json!(resolved.inconsistencies)),
+    )
+}
+
+/// Removes the given objects from the metadata document.
+pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
+    let mut remotes = vec![];
+    let (mut sections, mut sources) = (vec![], vec![]);
+    let source = md.default_source_mut();
+    for o in objects {
+        match o {
+            ObjectRef::Table(t) => rasura_metadata::ops::remove_table(source, t),
+            ObjectRef::Relationship(t, name) => {
+                if let Some(e) = source.table_mut(t) {
+                    e.object_relationships.retain(|r| &r.name != name);
+                    e.array_relationships.retain(|r| &r.name != name);
+                }
+            }
+            ObjectRef::ComputedField(t, name) => {
+                if let Some(e) = source.table_mut(t) {
+                    e.computed_fields.retain(|c| &c.name != name);
+                }
+            }
+            ObjectRef::Permission(t, kind, role) => {
+                if let Some(e) = source.table_mut(t) {
+                    match kind.as_str() {
+                        "select" => e.select_permissions.retain(|p| &p.role != role),
+                        "insert" => e.insert_permissions.retain(|p| &p.role != role),
+                        "update" => e.update_permissions.retain(|p| &p.role != role),
+                        _ => e.delete_permissions.retain(|p| &p.role != role),
+                    }
+                }
+            }
+            ObjectRef::Function(f) => source.functions.retain(|x| &x.function != f),
+            ObjectRef::EventTrigger(t, name) => {
+                if let Some(e) = source.table_mut(t) {
+                    e.event_triggers
+                        .retain(|x| x.get("name").and_then(Value::as_str) != Some(name));
+                }
+            }
+            ObjectRef::RemoteSchema(name) => remotes.push(name.clone()),
+            ObjectRef::RemoteRelationship(t, name) => {
+                if let Some(e) = source.table_mut(t) {
+                    e.remote_relationships
+                        .retain(|x| x.get("name").and_then(Value::as_str) != Some(name));
+                }
+            }
+            ObjectRef::Section(key) => {
+                sections.push(key.clone());
+            }
+            ObjectRef::Source(name) => {
+                sources.push(name.clone());
+            }
+            ObjectRef::SourceCustomization(_) => {
+                if let Some(Value::Object(c)) = source.extra.get_mut("customization") {
+                    c.remove("naming_convention");
+                }
+            }
+            ObjectRef::Unknown => {}
+        }
+    }
+    for key in sections {
+        md.extra.remove(&key);
+    }
+    md.sources.retain(|s| !sources.contains(&s.name));
+    for name in remotes {
+        let _ = rasura_metadata::remote_schemas::remove_remote_schema(md, json!({ "name": name }));
+    }
+}

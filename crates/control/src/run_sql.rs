@@ -1,0 +1,87 @@
+//! `run_sql`: the SQL runs in the request's transaction; tracked objects it dropped are untracked,
+//! and anything else it broke is refused unless `cascade` is set.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::metadata_ops::drop_objects;
+use crate::tx::ControlTx;
+
+#[derive(Debug, Deserialize)]
+struct RunSqlArgs {
+    sql: String,
+    #[serde(default)]
+    cascade: bool,
+    #[serde(default = "yes")]
+    check_metadata_consistency: bool,
+    #[serde(default)]
+    read_only: bool,
+    #[serde(default)]
+    #[allow(dead_code)]
+    source: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+pub(super) async fn run_sql(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
+    let args: RunSqlArgs = serde_json::from_value(args)
+        .map_err(|e| ApiError::bad_request("parse-failed", e.to_string()))?;
+    if args.read_only {
+        ctx.tx
+            .batch_execute("SET TRANSACTION READ ONLY")
+            .await
+            .map_err(|e| rasura_pg::PgError::from_db(e, None))?;
+    }
+    let result = rasura_pg::run_sql::run_sql(&*ctx.tx, &args.sql).await?;
+    if args.read_only || !args.check_metadata_consistency {
+        return Ok(result.to_json());
+    }
+    let before = ctx.catalog.clone();
+    ctx.catalog_dirty = true;
+    let after = ctx.fresh_catalog().await?;
+    // Tracked tables and functions that this SQL dropped are untracked with it.
+    let source = ctx.md.default_source_mut();
+    let dropped: Vec<_> = source
+        .tables
+        .iter()
+        .map(|t| t.table.clone())
+        .filter(|t| {
+            before.table(&t.schema, &t.name).is_some() && after.table(&t.schema, &t.name).is_none()
+        })
+        .collect();
+    if !dropped.is_empty() {
+        source.tables.retain(|t| !dropped.contains(&t.table));
+        ctx.changed();
+    }
+    let source = ctx.md.default_source_mut();
+    let before_fns = source.functions.len();
+    source.functions.retain(|f| {
+        let (s, n) = (&f.function.schema, &f.function.name);
+        before.functions_named(s, n).next().is_none()
+            || after.functions_named(s, n).next().is_some()
+    });
+    if source.functions.len() != before_fns {
+        ctx.changed();
+    }
+    let (_, broken) = ctx.new_inconsistencies().await?;
+    if !broken.is_empty() {
+        if !args.cascade {
+            let mut names: Vec<&str> = broken.iter().map(|i| i.name.as_str()).collect();
+            names.sort_unstable();
+            return Err(ApiError::bad_request(
+                "dependency-error",
+                format!(
+                    "cannot drop due to the following dependent objects: {}",
+                    names.join(", ")
+                ),
+            ));
+        }
+        let objects: Vec<_> = broken.iter().map(|i| i.object.clone()).collect();
+        drop_objects(&mut ctx.md, &objects);
+        ctx.changed();
+    }
+    Ok(result.to_json())
+}

@@ -1,0 +1,105 @@
+//! The working state of one control-plane request: its transaction, the metadata being edited,
+//! the catalog as SQL in the request leaves it, and the consistency check of each edit.
+
+use std::sync::Arc;
+
+use rasura_catalog::Catalog;
+use rasura_metadata::Metadata;
+use rasura_resolve::{Inconsistency, ResolvedMetadata};
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+
+/// Which endpoint a request came through; it decides which operations exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// `/v1/metadata`
+    Metadata,
+    /// `/v1/query` (legacy) and `/v2/query`
+    Query,
+}
+
+/// The working state of one control-plane request.
+pub struct ControlTx<'a> {
+    pub tx: deadpool_postgres::Transaction<'a>,
+    pub md: Metadata,
+    pub catalog: Arc<Catalog>,
+    pub(crate) catalog_dirty: bool,
+    pub(crate) md_changed: bool,
+    /// Inconsistencies that existed before this request (not blamed on it).
+    pub(crate) baseline: Vec<Inconsistency>,
+    pub resource_version: i64,
+    /// Remote schema introspections as this request leaves them.
+    pub remotes: rasura_resolve::RemoteIntrospections,
+    pub(crate) remotes_changed: bool,
+    /// `version` of the request body (export/replace answer differently for 2).
+    pub request_version: u64,
+    pub(crate) api: Api,
+}
+
+impl ControlTx<'_> {
+    /// Marks the metadata as edited.
+    pub fn changed(&mut self) {
+        self.md_changed = true;
+    }
+
+    /// The catalog, re-read inside the transaction if SQL ran since it was read.
+    pub async fn fresh_catalog(&mut self) -> Result<Arc<Catalog>, ApiError> {
+        if self.catalog_dirty {
+            let c = rasura_catalog::load(&*self.tx)
+                .await
+                .map_err(|e| ApiError::bad_request("unexpected", e.to_string()))?;
+            self.catalog = Arc::new(c);
+            self.catalog_dirty = false;
+        }
+        Ok(self.catalog.clone())
+    }
+
+    /// Resolves the working metadata; returns what is inconsistent now but was not before.
+    pub async fn new_inconsistencies(
+        &mut self,
+    ) -> Result<(ResolvedMetadata, Vec<Inconsistency>), ApiError> {
+        let catalog = self.fresh_catalog().await?;
+        let resolved = self.resolve_working(catalog);
+        let fresh = resolved
+            .inconsistencies
+            .iter()
+            .filter(|i| {
+                !self
+                    .baseline
+                    .iter()
+                    .any(|b| b.name == i.name && b.reason == i.reason)
+            })
+            .cloned()
+            .collect();
+        Ok((resolved, fresh))
+    }
+
+    /// The working metadata resolved, remote schemas included.
+    pub fn resolve_working(&self, catalog: Arc<Catalog>) -> ResolvedMetadata {
+        rasura_resolve::resolve_with_remotes(&self.md, catalog, &self.remotes)
+    }
+
+    /// Records a remote schema's fresh introspection (or why there is none).
+    pub fn set_remote(&mut self, name: &str, result: Result<Arc<Value>, String>) {
+        self.remotes.insert(name.to_string(), result);
+        self.remotes_changed = true;
+    }
+
+    /// Refuses an edit that made something inconsistent.
+    pub(crate) async fn check_consistency(&mut self) -> Result<(), ApiError> {
+        let (_, fresh) = self.new_inconsistencies().await?;
+        if let Some(first) = fresh.first() {
+            return Err(
+                ApiError::bad_request("invalid-configuration", first.reason.clone())
+                    .with_internal(json!(fresh)),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The answer of an operation that has nothing else to say.
+pub fn success() -> Value {
+    json!({"message": "success"})
+}

@@ -1,0 +1,141 @@
+//! The engine state: one metadata version resolved against a catalog, with its schemas and
+//! the caches of documents, plans and introspection answers made against them.
+
+use std::sync::Arc;
+
+use rasura_catalog::Catalog;
+use rasura_metadata::Metadata;
+use rasura_resolve::{resolve_with_remotes, RemoteIntrospections, ResolvedMetadata};
+use rasura_schema::RoleSchema;
+
+/// One consistent view of the engine: a metadata version resolved against a catalog.
+#[derive(Debug)]
+pub struct EngineState {
+    pub metadata: Metadata,
+    pub resource_version: i64,
+    pub catalog: Arc<Catalog>,
+    pub resolved: Arc<ResolvedMetadata>,
+    /// The admin role's schema (every tracked table).
+    pub admin_schema: Arc<RoleSchema>,
+    /// The schema of roles without permissions (until permissions are enforced: every other role).
+    pub empty_schema: Arc<RoleSchema>,
+    /// Validated GraphQL documents of this metadata version.
+    pub documents: crate::cache::DocumentCache,
+    /// Compiled plans of this metadata version.
+    pub plans: crate::plan_cache::PlanCache,
+    /// Introspection answers of this metadata version.
+    pub introspection: crate::introspection::IntrospectionCache,
+    /// Type definitions shared by the schemas of this state (admin's and the roles').
+    shared_types: Arc<rasura_schema::SharedTypes>,
+    /// Schemas of the other roles, built on first use.
+    role_schemas: std::sync::Mutex<std::collections::HashMap<String, Arc<RoleSchema>>>,
+}
+
+impl EngineState {
+    /// Resolves `metadata` against `catalog` and builds the admin schema (on the schema thread).
+    /// The schemas of `previous`, the state this one replaces, seed the definitions to share.
+    pub fn build(
+        metadata: Metadata,
+        resource_version: i64,
+        catalog: Arc<Catalog>,
+        remotes: RemoteIntrospections,
+        previous: Option<Arc<EngineState>>,
+    ) -> EngineState {
+        crate::memory::on_schema_thread(move || {
+            let shared_types = Arc::new(rasura_schema::SharedTypes::default());
+            if let Some(p) = previous {
+                shared_types.seed(&p.admin_schema.schema);
+                for s in p.role_schemas.lock().expect("schema cache lock").values() {
+                    shared_types.seed(&s.schema);
+                }
+            }
+            Self::build_here(metadata, resource_version, catalog, &remotes, shared_types)
+        })
+    }
+
+    fn build_here(
+        metadata: Metadata,
+        resource_version: i64,
+        catalog: Arc<Catalog>,
+        remotes: &RemoteIntrospections,
+        shared_types: Arc<rasura_schema::SharedTypes>,
+    ) -> EngineState {
+        let t0 = std::time::Instant::now();
+        let mut resolved = resolve_with_remotes(&metadata, catalog.clone(), remotes);
+        let t1 = std::time::Instant::now();
+        let empty_schema = Arc::new(
+            rasura_schema::build_schema(&ResolvedMetadata::default(), "anonymous")
+                .expect("the empty schema builds"),
+        );
+        let admin_schema =
+            match rasura_schema::build_schema_shared(&resolved, "admin", false, &shared_types) {
+                Ok(s) => Arc::new(s),
+                Err(e) => {
+                    tracing::error!("could not build the GraphQL schema: {e}");
+                    empty_schema.clone()
+                }
+            };
+        tracing::debug!(
+            resolve_ms = (t1 - t0).as_millis() as u64,
+            admin_schema_ms = t1.elapsed().as_millis() as u64,
+            "engine state built"
+        );
+        // Remote schemas that clash with the rest are left out and reported.
+        for (name, reason) in &admin_schema.remote_conflicts {
+            tracing::warn!(remote_schema = %name, "remote schema left out: {reason}");
+            resolved.remote_schemas.retain(|r| &r.name != name);
+            resolved
+                .inconsistencies
+                .push(rasura_resolve::Inconsistency::new(
+                    "remote_schema",
+                    format!("remote_schema {name}"),
+                    serde_json::Value::Null,
+                    reason,
+                    rasura_resolve::ObjectRef::RemoteSchema(name.clone()),
+                ));
+        }
+        let resolved = Arc::new(resolved);
+        EngineState {
+            metadata,
+            resource_version,
+            catalog,
+            resolved,
+            admin_schema,
+            empty_schema,
+            documents: Default::default(),
+            plans: Default::default(),
+            introspection: crate::introspection::IntrospectionCache::default(),
+            shared_types,
+            role_schemas: Default::default(),
+        }
+    }
+
+    /// The schema `role` queries against.
+    pub fn schema_for(&self, role: &str, backend_only: bool) -> Arc<RoleSchema> {
+        if role == "admin" {
+            return self.admin_schema.clone();
+        }
+        let key = format!("{role}\u{0}{backend_only}");
+        let mut cache = self.role_schemas.lock().expect("schema cache lock");
+        if let Some(s) = cache.get(&key) {
+            return s.clone();
+        }
+        let (resolved, shared, owned_role) = (
+            self.resolved.clone(),
+            self.shared_types.clone(),
+            role.to_string(),
+        );
+        let built = crate::memory::on_schema_thread(move || {
+            rasura_schema::build_schema_shared(&resolved, &owned_role, backend_only, &shared)
+        });
+        let schema = match built {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                tracing::error!(role, "could not build the role's GraphQL schema: {e}");
+                self.empty_schema.clone()
+            }
+        };
+        cache.insert(key, schema.clone());
+        schema
+    }
+}

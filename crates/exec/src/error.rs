@@ -1,0 +1,190 @@
+//! GraphQL-side errors in Hasura's shape: `{"errors":[{"message", "extensions":{"path","code"}}]}`.
+
+use apollo_compiler::diagnostic::ToCliReport;
+use apollo_compiler::validation::DiagnosticList;
+use http::StatusCode;
+use rasura_pg::PgError;
+use serde_json::{json, Value};
+
+/// An error answered on the GraphQL endpoint.
+#[derive(Debug, Clone)]
+pub struct GqlError {
+    pub code: &'static str,
+    pub path: String,
+    pub message: String,
+    pub internal: Option<Box<Value>>,
+    /// Extensions given by an action handler: they replace Hasura's `{path, code}` verbatim.
+    pub extensions: Option<Box<Value>>,
+}
+
+impl GqlError {
+    pub fn new(code: &'static str, path: &str, message: impl Into<String>) -> GqlError {
+        GqlError {
+            code,
+            path: path.to_string(),
+            message: message.into(),
+            internal: None,
+            extensions: None,
+        }
+    }
+
+    pub fn validation(path: &str, message: impl Into<String>) -> GqlError {
+        GqlError::new("validation-failed", path, message)
+    }
+
+    /// The request ran past `--query-timeout`.
+    pub fn timeout(limit: std::time::Duration) -> GqlError {
+        GqlError::new(
+            "timeout",
+            "$",
+            format!(
+                "the request ran longer than the query timeout of {} ms and was cancelled",
+                limit.as_millis()
+            ),
+        )
+    }
+
+    pub fn access_denied(message: &str) -> GqlError {
+        GqlError::new("access-denied", "$", message)
+    }
+
+    /// The error as its receiver may see it: without `internal` (the statement, with its
+    /// permission filters, and the database's own words) unless `shows_internal`.
+    pub fn shown(mut self, shows_internal: bool) -> GqlError {
+        if !shows_internal {
+            self.internal = None;
+        }
+        self
+    }
+
+    pub fn body(&self) -> Value {
+        if let Some(ext) = &self.extensions {
+            return json!({"errors": [{"extensions": ext, "message": self.message}]});
+        }
+        let mut ext = json!({"path": self.path, "code": self.code});
+        if let Some(i) = &self.internal {
+            ext["internal"] = (**i).clone();
+        }
+        json!({"errors": [{"extensions": ext, "message": self.message}]})
+    }
+
+    /// The pre-v1 shape, used by `/v1alpha1/graphql`.
+    pub fn legacy_body(&self) -> Value {
+        json!({"path": self.path, "error": self.message, "code": self.code})
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self.code {
+            "access-denied" | "invalid-jwt" => StatusCode::UNAUTHORIZED,
+            "unexpected" | "postgres-error" => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// A database error while executing: SQLSTATE class 22 is the client's data, class 23 a
+    /// constraint; anything else is unexpected.
+    pub fn from_pg(e: &PgError, statement: &str) -> GqlError {
+        match e {
+            PgError::Statement {
+                sqlstate,
+                message,
+                detail,
+                hint,
+                ..
+            } => {
+                let internal = json!({
+                    "statement": statement,
+                    "prepared": true,
+                    "error": {"exec_status": "FatalError", "message": message, "status_code": sqlstate,
+                              "description": detail, "hint": hint}
+                });
+                let (code, msg) = if sqlstate.starts_with("22") {
+                    ("data-exception", message.clone())
+                } else if sqlstate == "23514" {
+                    (
+                        "permission-error",
+                        format!("Check constraint violation. {message}"),
+                    )
+                } else if sqlstate.starts_with("23") {
+                    let prefix = match sqlstate.as_str() {
+                        "23505" => "Uniqueness violation. ",
+                        "23503" if message.contains("update or delete") => {
+                            "Can not delete or update due to data being referred. "
+                        }
+                        "23503" => "Foreign key violation. ",
+                        "23502" => "Not-NULL violation. ",
+                        "23P01" => "Exclusion violation. ",
+                        _ => "",
+                    };
+                    ("constraint-violation", format!("{prefix}{message}"))
+                } else if sqlstate == "42501" {
+                    ("permission-error", message.clone())
+                } else if sqlstate == "57014" && message.contains("statement timeout") {
+                    (
+                        "timeout",
+                        "the request ran longer than the query timeout and was cancelled"
+                            .to_string(),
+                    )
+                } else {
+                    ("unexpected", "database query error".to_string())
+                };
+                GqlError {
+                    code,
+                    path: "$".into(),
+                    message: msg,
+                    internal: Some(Box::new(internal)),
+                    extensions: None,
+                }
+            }
+            PgError::Connection(_) => GqlError::new("postgres-error", "$", "connection error"),
+            other => GqlError::new("unexpected", "$", other.to_string()),
+        }
+    }
+}
+
+/// The first diagnostic of a failed parse/validation, in Hasura's words where they differ.
+pub fn from_diagnostics(query: &str, list: &DiagnosticList) -> GqlError {
+    // A syntax error or a parser limit anywhere (a document cut short by a limit has build
+    // errors too, and they may come first).
+    if list.iter().any(|d| is_syntax(&d.error.to_string())) {
+        return GqlError::validation("$.query", "not a valid graphql query");
+    }
+    // A selection set left empty by an unknown field is reported after it; the field is the cause.
+    let first = list
+        .iter()
+        .find(|d| !d.error.to_string().contains("must have a subselection set"))
+        .or_else(|| list.iter().next());
+    let Some(first) = first else {
+        return GqlError::validation("$", "invalid query");
+    };
+    let text = first.error.to_string();
+    let path = first.error.location().map_or_else(
+        || "$".to_string(),
+        |span| crate::error_path::path_at(query, span.offset()),
+    );
+    GqlError::validation(&path, translate_message(&text))
+}
+
+/// Whether a diagnostic's text is a syntax error or one of the parser's limits.
+fn is_syntax(text: &str) -> bool {
+    text.starts_with("syntax error") || text.contains("limit reached")
+}
+
+/// Rewrites apollo-compiler's wording of the common cases into Hasura's.
+fn translate_message(text: &str) -> String {
+    // "type `query_root` does not have a field `x`" → "field 'x' not found in type: 'query_root'"
+    let ticks: Vec<&str> = text.split('`').collect();
+    if text.contains("does not have a field") && ticks.len() >= 4 {
+        return format!("field '{}' not found in type: '{}'", ticks[3], ticks[1]);
+    }
+    // "field `_ne` does not exist on `String_comparison_exp`" (an input object's field)
+    if text.starts_with("field `") && text.contains("` does not exist on `") && ticks.len() >= 4 {
+        return format!("field '{}' not found in type: '{}'", ticks[1], ticks[3]);
+    }
+    text.to_string()
+}
+
+/// Variable coercion errors, in Hasura's words where they differ.
+pub fn request_error_message(text: &str) -> String {
+    text.to_string()
+}

@@ -1,0 +1,304 @@
+//! Runs the plan: one prepared statement per root field; Postgres returns the finished JSON and
+//! its bytes are spliced into the response unparsed. A mutation's root fields run in order in
+//! one transaction: all or nothing.
+
+use std::sync::Arc;
+
+use apollo_compiler::executable::OperationType;
+use deadpool_postgres::GenericClient;
+use rasura_schema::RoleSchema;
+use serde_json::{Map, Value};
+use tracing::Instrument;
+
+use crate::error::GqlError;
+use crate::introspection::{introspection, IntrospectionAnswer};
+use crate::plan::RootPlan;
+use crate::request::Request;
+use crate::state::Engine;
+use crate::statement::run_statement;
+
+pub(crate) async fn execute(
+    state: &Engine,
+    schema: &Arc<RoleSchema>,
+    request: Request<'_>,
+    vars: &Map<String, Value>,
+    plan: Vec<(String, RootPlan)>,
+    session: &rasura_ir::Session,
+) -> Result<Vec<u8>, GqlError> {
+    let op = request.op;
+    let introspection = if plan
+        .iter()
+        .any(|(_, p)| matches!(p, RootPlan::Introspection))
+    {
+        Some(introspection(&state.current().introspection, schema, &request, vars).await?)
+    } else {
+        None
+    };
+    // Remote parts first: each is one HTTP call, and a failing one costs only its own part.
+    let mut errors = vec![];
+    let mut remote = vec![None; plan.len()];
+    for (i, (key, p)) in plan.iter().enumerate() {
+        if let RootPlan::Remote(r) = p {
+            let answer = rasura_remote::forward::run(r, key, vars)
+                .instrument(tracing::info_span!("remote", remote_schema = %r.remote.name))
+                .await;
+            remote[i] = Some(answer.data);
+            errors.extend(answer.errors);
+        }
+    }
+    let needs_db = plan.iter().any(|(_, p)| {
+        !matches!(
+            p,
+            RootPlan::Introspection | RootPlan::Typename(_) | RootPlan::Remote(_)
+        )
+    });
+    let mut out = Vec::with_capacity(256);
+    if !needs_db {
+        write_roots(&mut out, &plan, introspection.as_ref(), &remote, &errors);
+        return Ok(out);
+    }
+    let mut results = if op.operation_type == OperationType::Mutation {
+        let mut client = state
+            .pool
+            .get()
+            .await
+            .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from(e), ""))?;
+        let cancel = CancelOnDrop::own(&client);
+        let done = async {
+            let tx = client
+                .transaction()
+                .await
+                .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
+            set_event_context(&tx, session).await?;
+            let results = run_roots(&tx, &plan, state.config.stringify_numeric).await?;
+            tx.commit()
+                .await
+                .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
+            Ok::<_, GqlError>(results)
+        }
+        .await;
+        cancel.disarm();
+        done?
+    } else {
+        let client = state
+            .reads
+            .get()
+            .await
+            .map_err(|e| GqlError::from_pg(&e, ""))?;
+        let cancel = CancelOnDrop::read(&state.reads, &client);
+        let done = run_roots(&*client, &plan, state.config.stringify_numeric).await;
+        cancel.disarm();
+        done?
+    };
+    for (db, part) in results.iter_mut().zip(remote) {
+        if part.is_some() {
+            *db = part;
+        }
+    }
+    // Remote relationships: one batched call per join, then the placeholders are filled.
+    for (i, (key, p)) in plan.iter().enumerate() {
+        if let (RootPlan::Joined { joins, .. }, Some(json)) = (p, &results[i]) {
+            let (filled, errs) = rasura_remote::join::apply(json, joins, vars, key)
+                .instrument(tracing::info_span!("remote_joins"))
+                .await;
+            results[i] = Some(filled);
+            errors.extend(errs);
+        }
+    }
+    write_roots(&mut out, &plan, introspection.as_ref(), &results, &errors);
+    Ok(out)
+}
+
+/// Cancels the statement running on a connection the request has to itself when the request
+/// is dropped before it finished (the client went away, or the query timeout passed), so that
+/// an abandoned query does not keep a backend and a pooled connection busy.
+struct CancelOnDrop<'a> {
+    connection: Connection<'a>,
+    armed: bool,
+}
+
+/// The connection a request's statement runs on.
+enum Connection<'a> {
+    /// One of the request's own (a mutation's transaction).
+    Own(Option<tokio_postgres::CancelToken>),
+    /// A read connection, perhaps shared: cancelled only when no other query waits there
+    /// (`SharedConns::abandon`).
+    Read(&'a rasura_pg::SharedConns, &'a rasura_pg::SharedConn),
+}
+
+impl<'a> CancelOnDrop<'a> {
+    fn own(client: &tokio_postgres::Client) -> CancelOnDrop<'a> {
+        CancelOnDrop {
+            connection: Connection::Own(Some(client.cancel_token())),
+            armed: true,
+        }
+    }
+
+    fn read(
+        reads: &'a rasura_pg::SharedConns,
+        conn: &'a rasura_pg::SharedConn,
+    ) -> CancelOnDrop<'a> {
+        CancelOnDrop {
+            connection: Connection::Read(reads, conn),
+            armed: true,
+        }
+    }
+
+    /// The request finished: nothing to cancel.
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let token = match &mut self.connection {
+            Connection::Own(token) => token.take(),
+            Connection::Read(reads, conn) => reads.abandon(conn),
+        };
+        if let Some(token) = token {
+            tracing::debug!("request dropped before its statement finished: cancelling it");
+            tokio::spawn(async move {
+                let _ = token.cancel_query(tokio_postgres::NoTls).await;
+            });
+        }
+    }
+}
+
+/// Sets what event triggers record about a write: the session variables and a trace context
+/// (`hasura.user`, `hasura.tracecontext`), for this transaction only.
+async fn set_event_context(
+    client: &impl GenericClient,
+    session: &rasura_ir::Session,
+) -> Result<(), GqlError> {
+    let vars = serde_json::to_string(&session.vars).unwrap_or_else(|_| "{}".into());
+    let trace =
+        serde_json::json!({"trace_id": random_hex(16), "span_id": random_hex(8)}).to_string();
+    client
+        .query(
+            "SELECT set_config('hasura.user', $1, true), set_config('hasura.tracecontext', $2, true)",
+            &[&vars, &trace],
+        )
+        .await
+        .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
+    Ok(())
+}
+
+/// `bytes` random bytes as lower-case hex.
+fn random_hex(bytes: usize) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::with_capacity(bytes * 2);
+    while out.len() < bytes * 2 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_usize(out.len());
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out.truncate(bytes * 2);
+    out
+}
+
+/// Runs every database root field; one JSON text (or null) per plan entry.
+async fn run_roots(
+    client: &impl GenericClient,
+    plan: &[(String, RootPlan)],
+    stringify: bool,
+) -> Result<Vec<Option<String>>, GqlError> {
+    let mut results = Vec::with_capacity(plan.len());
+    for (_, p) in plan {
+        let p = match p {
+            RootPlan::Joined { inner, .. } => inner.as_ref(),
+            other => other,
+        };
+        let json = match p {
+            RootPlan::Typename(_)
+            | RootPlan::Introspection
+            | RootPlan::Remote(_)
+            | RootPlan::Joined { .. } => None,
+            RootPlan::Sql { sql, params } => {
+                run_statement(client, sql, params)
+                    .instrument(tracing::debug_span!("statement", sql = %sql))
+                    .await?
+            }
+            RootPlan::Many(statements) => {
+                let mut parts = vec![];
+                for (sql, params) in statements {
+                    parts.push(
+                        run_statement(client, sql, params)
+                            .await?
+                            .unwrap_or_else(|| "null".into()),
+                    );
+                }
+                Some(format!("[{}]", parts.join(",")))
+            }
+            RootPlan::NestedInsert(m) => {
+                Some(crate::mutate::nested_insert(client, m, stringify).await?)
+            }
+            RootPlan::Action(a) => Some(crate::action::run_and_shape(a, client, stringify).await?),
+            RootPlan::ActionResult(r) => {
+                let row = match &r.id {
+                    Some(id) => run_statement(
+                        client,
+                        crate::action::READ_ASYNC_CALL,
+                        &[Some(id.clone()), Some(r.action.clone())],
+                    )
+                    .await
+                    .or_else(|e| {
+                        if e.code == "data-exception" {
+                            Ok(None)
+                        } else {
+                            Err(e)
+                        }
+                    })?,
+                    None => None,
+                };
+                Some(crate::action::shape_result(
+                    row.as_deref(),
+                    &r.selection,
+                    &r.session,
+                    r.admin,
+                ))
+            }
+        };
+        results.push(json);
+    }
+    Ok(results)
+}
+
+fn write_roots(
+    out: &mut Vec<u8>,
+    plan: &[(String, RootPlan)],
+    introspection: Option<&IntrospectionAnswer>,
+    results: &[Option<String>],
+    errors: &[Value],
+) {
+    out.extend_from_slice(b"{\"data\":{");
+    for (i, (key, p)) in plan.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(Value::String(key.clone()).to_string().as_bytes());
+        out.push(b':');
+        match p {
+            RootPlan::Typename(t) => {
+                out.extend_from_slice(Value::String(t.clone()).to_string().as_bytes())
+            }
+            RootPlan::Introspection => {
+                let v = introspection.and_then(|m| m.get(key));
+                out.extend_from_slice(v.map_or("null", String::as_str).as_bytes());
+            }
+            _ => {
+                let json = results.get(i).and_then(|r| r.as_deref()).unwrap_or("null");
+                out.extend_from_slice(json.as_bytes());
+            }
+        }
+    }
+    out.push(b'}');
+    if !errors.is_empty() {
+        out.extend_from_slice(b",\"errors\":");
+        out.extend_from_slice(Value::Array(errors.to_vec()).to_string().as_bytes());
+    }
+    out.push(b'}');
+}

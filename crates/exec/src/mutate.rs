@@ -1,0 +1,159 @@
+//! Nested inserts, row by row inside the mutation's transaction: related rows of object
+//! relationships first (their keys fill the row's foreign key), then the row, then rows of
+//! array relationships (the row's key fills theirs); the answer is read back by `ctid`.
+
+use deadpool_postgres::GenericClient;
+use rasura_ir::{ColumnRef, InsertRow, Mutation, MutationKind, NestedInsert, OnConflict};
+use rasura_metadata::QualifiedName;
+use serde_json::Value;
+
+use crate::error::GqlError;
+use crate::statement::run_statement;
+
+/// Runs a nested insert and returns its response JSON.
+pub(crate) async fn nested_insert(
+    client: &impl GenericClient,
+    m: &Mutation,
+    stringify: bool,
+) -> Result<String, GqlError> {
+    let MutationKind::Insert {
+        rows,
+        on_conflict,
+        check,
+    } = &m.kind
+    else {
+        return Err(GqlError::new(
+            "unexpected",
+            "$",
+            "a nested insert plan without an insert",
+        ));
+    };
+    let mut affected = 0u64;
+    let mut ctids = vec![];
+    for row in rows {
+        if let Some((ctid, _)) = insert_one(
+            client,
+            &m.table,
+            row,
+            &[],
+            on_conflict.as_ref(),
+            check.as_ref(),
+            &mut affected,
+        )
+        .await?
+        {
+            ctids.push(ctid);
+        }
+    }
+    let options = rasura_translate::Options {
+        stringify_numeric: stringify,
+    };
+    let t = rasura_translate::rows_by_ctid(
+        &m.table,
+        &m.output,
+        &ctids,
+        affected,
+        &m.returning_filter,
+        options,
+    );
+    Ok(run_statement(client, &t.sql(), &t.params.0)
+        .await?
+        .unwrap_or_else(|| "null".into()))
+}
+
+/// The future of one row's insert: its ctid and JSON, or `None` when skipped.
+type BoxedInsert<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Option<(String, Value)>, GqlError>> + Send + 'a>,
+>;
+
+/// Inserts one row with everything nested in it; returns its ctid and JSON, or `None` when
+/// `on_conflict` skipped it.
+fn insert_one<'a, C: GenericClient>(
+    client: &'a C,
+    table: &'a QualifiedName,
+    row: &'a InsertRow,
+    inherited: &'a [(ColumnRef, Value)],
+    on_conflict: Option<&'a OnConflict>,
+    check: Option<&'a rasura_ir::BoolExp>,
+    affected: &'a mut u64,
+) -> BoxedInsert<'a> {
+    Box::pin(async move {
+        let mut extra: Vec<(ColumnRef, Value)> = inherited.to_vec();
+        for rel in &row.object_rels {
+            let parent = insert_related(client, rel, &[], affected).await?;
+            let Some(parent) = parent.into_iter().next() else {
+                return Err(GqlError::validation(
+                    "$",
+                    format!("cannot proceed to insert the object relationship row of \"{}\": nothing was inserted", rel.table),
+                ));
+            };
+            for (mine, theirs) in &rel.mapping {
+                extra.push((
+                    mine.clone(),
+                    parent.get(&theirs.name).cloned().unwrap_or(Value::Null),
+                ));
+            }
+        }
+        let t = rasura_translate::insert_row(table, row, &extra, on_conflict, check);
+        let sql = t.sql();
+        let stmt = client
+            .prepare_cached(&sql)
+            .await
+            .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, Some(&sql)), &sql))?;
+        let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = t
+            .params
+            .0
+            .iter()
+            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect();
+        let found = client
+            .query_opt(&stmt, &refs)
+            .await
+            .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, Some(&sql)), &sql))?;
+        let Some(found) = found else { return Ok(None) };
+        *affected += 1;
+        let ctid: String = found.get(0);
+        let json: String = found.get(1);
+        let inserted: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+        for rel in &row.array_rels {
+            let keys: Vec<(ColumnRef, Value)> = rel
+                .mapping
+                .iter()
+                .map(|(mine, theirs)| {
+                    (
+                        theirs.clone(),
+                        inserted.get(&mine.name).cloned().unwrap_or(Value::Null),
+                    )
+                })
+                .collect();
+            insert_related(client, rel, &keys, affected).await?;
+        }
+        Ok(Some((ctid, inserted)))
+    })
+}
+
+/// Inserts the rows of a relationship; returns the inserted rows as JSON.
+async fn insert_related<C: GenericClient>(
+    client: &C,
+    rel: &NestedInsert,
+    keys: &[(ColumnRef, Value)],
+    affected: &mut u64,
+) -> Result<Vec<Value>, GqlError> {
+    let mut out = vec![];
+    for row in &rel.rows {
+        if let Some((_, json)) = insert_one(
+            client,
+            &rel.table,
+            row,
+            keys,
+            rel.on_conflict.as_ref(),
+            rel.check.as_ref(),
+            affected,
+        )
+        .await?
+        {
+            out.push(json);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,374 @@
+//! The GraphQL request path of an authenticated session, each step a named function with its
+//! own tracing span: parse → validate → build IR → plan (translate) → execute → assemble.
+
+use std::sync::Arc;
+
+use apollo_compiler::executable::{Operation, OperationType};
+use apollo_compiler::validation::Valid;
+use apollo_compiler::ExecutableDocument;
+use http::HeaderMap;
+use rasura_schema::RoleSchema;
+use serde_json::{Map, Value};
+use tracing::Instrument;
+
+use crate::error::{self, GqlError};
+use crate::execute;
+use crate::limits;
+use crate::plan::{plan, RequestContext, RootPlan};
+use crate::plan_cache;
+use crate::request::{GqlRequest, Request};
+use crate::state::Engine;
+
+/// One GraphQL request of an authenticated session (HTTP, or a WebSocket whose session was
+/// settled at `connection_init`; only those may subscribe); returns the response body and the
+/// operation's type.
+pub async fn run_as(
+    state: &Engine,
+    headers: &HeaderMap,
+    session: &rasura_ir::Session,
+    req: GqlRequest,
+    channel: Channel,
+) -> Result<Ran, GqlError> {
+    let shows_internal = state.config.shows_internal(&session.role);
+    let ran = match state.config.query_timeout {
+        // Dropping the pipeline cancels a statement running on a connection of its own.
+        Some(limit) => tokio::time::timeout(limit, pipeline(state, headers, session, req, channel))
+            .await
+            .unwrap_or_else(|_| Err(GqlError::timeout(limit))),
+        None => pipeline(state, headers, session, req, channel).await,
+    };
+    ran.map_err(|e| e.shown(shows_internal))
+}
+
+/// parse → validate → build IR → plan → execute, for one request of a session.
+async fn pipeline(
+    state: &Engine,
+    headers: &HeaderMap,
+    session: &rasura_ir::Session,
+    req: GqlRequest,
+    channel: Channel,
+) -> Result<Ran, GqlError> {
+    let websocket = !matches!(channel, Channel::Http);
+    let role = session.role.clone();
+    let engine = state.current();
+    let schema = engine.schema_for(&role, session.backend_only);
+    // Documents are validated against a schema: backend-only sessions have their own.
+    let role = if session.backend_only {
+        format!("{role}\u{0}backend")
+    } else {
+        role
+    };
+    limits::check_size(&req.query, &state.config.limits)?;
+    let doc = match engine.documents.get(&role, &req.query) {
+        Some(doc) => doc,
+        None => {
+            let doc =
+                Arc::new(parse_and_validate(&schema, &req.query, &state.config.limits).await?);
+            engine.documents.insert(&role, &req.query, doc.clone());
+            doc
+        }
+    };
+    let op = select_operation(&doc, req.operation_name.as_deref(), websocket)?;
+    let mut vars = coerce_variables(&schema, op, &req.variables)?;
+    // Subscriptions plan afresh (their statements are shared by the multiplexer instead), and a
+    // stream's advanced cursor comes in through a reserved variable.
+    let subscription = op.operation_type == OperationType::Subscription;
+    if let Channel::WebSocket {
+        stream_cursor: Some(c),
+    } = &channel
+    {
+        vars.insert(rasura_ir::stream::STREAM_CURSOR_VAR.to_string(), c.clone());
+    }
+    let key = plan_cache::PlanKey::new(session, &req.query, req.operation_name.as_deref(), &vars);
+    let cached = if subscription {
+        None
+    } else {
+        engine.plans.get(&key)
+    };
+    let mut stream = None;
+    let plan = match cached.as_ref().and_then(|c| c.instantiate(&vars)) {
+        Some(plan) => plan,
+        None => {
+            let template_wanted = cached.is_none() && !subscription;
+            let compiled = if req.query.len() <= PARSE_INLINE_BYTES {
+                compile(
+                    state,
+                    &schema,
+                    &doc,
+                    op,
+                    &vars,
+                    session,
+                    &req.query,
+                    headers,
+                    template_wanted,
+                )?
+            } else {
+                // A large document's IR and plan are built off the serving thread too.
+                let (st, sc, d, v, se, q, h) = (
+                    state.clone(),
+                    schema.clone(),
+                    doc.clone(),
+                    vars.clone(),
+                    session.clone(),
+                    req.query.clone(),
+                    headers.clone(),
+                );
+                let name = op.name.as_ref().map(|n| n.to_string());
+                crate::memory::off_the_serving_threads(move || {
+                    let op = d
+                        .operations
+                        .get(name.as_deref())
+                        .map_err(|_| GqlError::validation("$", "no such operation"))?;
+                    compile(&st, &sc, &d, op, &v, &se, &q, &h, template_wanted)
+                })
+                .await
+                .map_err(|e| GqlError::new("unexpected", "$", format!("planning failed: {e}")))??
+            };
+            stream = compiled.stream;
+            if let Some(template) = compiled.template {
+                engine.plans.insert(key, template);
+            }
+            compiled.plan
+        }
+    };
+    if plan
+        .iter()
+        .any(|(_, p)| matches!(p, RootPlan::Introspection))
+        && engine.metadata.introspection_disabled_for(&session.role)
+    {
+        return Err(GqlError::new(
+            "not-supported",
+            "$",
+            format!("introspection is disabled for role: \"{}\"", session.role),
+        ));
+    }
+    let mut live = None;
+    if subscription {
+        if plan.iter().any(|(_, p)| matches!(p, RootPlan::Remote(_))) {
+            return Err(GqlError::validation(
+                "$",
+                "subscription to remote server is not supported",
+            ));
+        }
+        // One statement answering the one root field: subscribers with the same statement
+        // share a poller (`subscriptions::multiplex`).
+        if let ([(key, RootPlan::Sql { sql, params })], None) = (plan.as_slice(), &stream) {
+            live = Some(LiveShape {
+                key: key.clone(),
+                sql: sql.clone(),
+                params: params.clone(),
+            });
+        }
+    }
+    let request = Request {
+        doc: &doc,
+        op,
+        query: &req.query,
+        schema_key: &role,
+    };
+    execute::execute(state, &schema, request, &vars, plan, session)
+        .instrument(tracing::info_span!("execute"))
+        .await
+        .map(|bytes| Ran {
+            body: bytes,
+            kind: op.operation_type,
+            live,
+            stream,
+        })
+}
+
+/// A freshly built plan, the streaming root if any, and the plan's cache template.
+struct Compiled {
+    plan: Vec<(String, RootPlan)>,
+    stream: Option<String>,
+    template: Option<plan_cache::Cached>,
+}
+
+/// build IR → plan, for a request whose plan was not cached; with `template_wanted`, the plan
+/// is built a second time with marked variables to make its cache template.
+#[allow(clippy::too_many_arguments)] // the request's parts, each needed
+fn compile(
+    state: &Engine,
+    schema: &Arc<RoleSchema>,
+    doc: &ExecutableDocument,
+    op: &Operation,
+    vars: &Map<String, Value>,
+    session: &rasura_ir::Session,
+    query: &str,
+    headers: &HeaderMap,
+    template_wanted: bool,
+) -> Result<Compiled, GqlError> {
+    limits::check_shape(doc, &op.selection_set, &state.config.limits)?;
+    let ir = build_ir(schema, doc, op, vars, session)?;
+    let stream = ir.stream_root().map(str::to_string);
+    let rcx = RequestContext {
+        schema,
+        session,
+        query,
+        headers,
+    };
+    let plan = plan(&ir, state.config.stringify_numeric, &rcx);
+    let template = template_wanted.then(|| {
+        let marked = plan_cache::marked_variables(vars);
+        match rasura_ir::build_ir(schema, doc, op, &marked, session) {
+            Ok(ir) => plan_cache::template(
+                &plan,
+                &self::plan(&ir, state.config.stringify_numeric, &rcx),
+            ),
+            Err(_) => plan_cache::Cached::NotCacheable,
+        }
+    });
+    Ok(Compiled {
+        plan,
+        stream,
+        template,
+    })
+}
+
+/// A subscription's statement, for multiplexing: the root field's response key, the SQL and
+/// this subscriber's parameters.
+#[derive(Debug, Clone)]
+pub struct LiveShape {
+    pub key: String,
+    pub sql: String,
+    pub params: Vec<Option<String>>,
+}
+
+/// What running one request gave.
+pub struct Ran {
+    pub body: Vec<u8>,
+    pub kind: OperationType,
+    pub live: Option<LiveShape>,
+    /// The response key of a streaming root field (rows carry their cursor values).
+    pub stream: Option<String>,
+}
+
+/// Where a request came from.
+pub enum Channel {
+    Http,
+    /// A WebSocket: subscriptions allowed; a stream's cursor carried over from its last batch.
+    WebSocket {
+        stream_cursor: Option<Value>,
+    },
+}
+
+/// Query texts up to this size are parsed and planned on the serving thread; larger ones on the
+/// heavy-work thread (`memory::off_the_serving_threads`), so that one expensive document never
+/// stalls the other requests of its event loop.
+const PARSE_INLINE_BYTES: usize = 16 << 10;
+
+/// Parses and validates the query against the role's schema, within the parser's recursion
+/// and token limits (a hostile document is refused as soon as it passes them).
+async fn parse_and_validate(
+    schema: &Arc<RoleSchema>,
+    query: &str,
+    limits: &limits::QueryLimits,
+) -> Result<Valid<ExecutableDocument>, GqlError> {
+    limits::check_nesting(query, limits)?;
+    if query.len() <= PARSE_INLINE_BYTES {
+        return parse_and_validate_now(schema, query, limits);
+    }
+    let (schema, text, limits) = (schema.clone(), query.to_string(), *limits);
+    crate::memory::off_the_serving_threads(move || parse_and_validate_now(&schema, &text, &limits))
+        .await
+        .map_err(|e| GqlError::new("unexpected", "$", format!("parsing failed: {e}")))?
+}
+
+fn parse_and_validate_now(
+    schema: &RoleSchema,
+    query: &str,
+    limits: &limits::QueryLimits,
+) -> Result<Valid<ExecutableDocument>, GqlError> {
+    let _span = tracing::info_span!("parse_validate").entered();
+    let doc = apollo_compiler::parser::Parser::new()
+        .recursion_limit(limits.parser_recursion())
+        .token_limit(limits.max_tokens)
+        .parse_executable(&schema.schema, query, "query.graphql")
+        .map_err(|e| error::from_diagnostics(query, &e.errors))?;
+    match doc.validate(&schema.schema) {
+        Ok(doc) => Ok(doc),
+        Err(e) if tolerated(&e.partial, &e.errors) => Ok(Valid::assume_valid(e.partial)),
+        Err(e) => Err(error::from_diagnostics(query, &e.errors)),
+    }
+}
+
+/// Validation errors Hasura does not raise: variables declared but not used, and `offset`
+/// given as a string of digits.
+fn tolerated(
+    doc: &ExecutableDocument,
+    errors: &apollo_compiler::validation::DiagnosticList,
+) -> bool {
+    let mut string_offsets = limits::string_offsets(doc);
+    errors.iter().all(|d| {
+        if d.error.unstable_error_name() == Some("UnusedVariable") {
+            return true;
+        }
+        if string_offsets > 0 && d.error.to_string() == "expected value of type Int, found a string"
+        {
+            string_offsets -= 1;
+            return true;
+        }
+        false
+    })
+}
+
+/// Picks the operation to run.
+pub fn select_operation<'a>(
+    doc: &'a ExecutableDocument,
+    name: Option<&str>,
+    websocket: bool,
+) -> Result<&'a Operation, GqlError> {
+    let op = match name {
+        Some(n) => doc
+            .operations
+            .get(Some(n))
+            .map_err(|_| GqlError::validation("$", format!("no such operation found in the document: {n:?}")))?,
+        None => doc.operations.get(None).map_err(|_| {
+            GqlError::validation(
+                "$",
+                "exactly one operation has to be present in the document when operationName is not specified",
+            )
+        })?,
+    };
+    match op.operation_type {
+        OperationType::Query | OperationType::Mutation => Ok(op),
+        OperationType::Subscription if websocket => Ok(op),
+        OperationType::Subscription => Err(GqlError::new(
+            "unexpected-payload",
+            "$",
+            "subscriptions are not supported over HTTP, use websockets instead",
+        )),
+    }
+}
+
+/// Applies defaults and checks the variables against their declared types.
+pub fn coerce_variables(
+    schema: &RoleSchema,
+    op: &Operation,
+    vars: &Map<String, Value>,
+) -> Result<Map<String, Value>, GqlError> {
+    let given: apollo_compiler::response::JsonMap =
+        serde_json::from_value(Value::Object(vars.clone()))
+            .map_err(|e| GqlError::validation("$", e.to_string()))?;
+    let coerced = apollo_compiler::request::coerce_variable_values(&schema.schema, op, &given)
+        .map_err(|e| {
+            GqlError::validation("$", error::request_error_message(&e.message().to_string()))
+        })?;
+    match serde_json::to_value(coerced.into_inner()) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Ok(Map::new()),
+    }
+}
+
+/// Builds the IR of the operation.
+fn build_ir(
+    schema: &RoleSchema,
+    doc: &ExecutableDocument,
+    op: &Operation,
+    vars: &Map<String, Value>,
+    session: &rasura_ir::Session,
+) -> Result<rasura_ir::Operation, GqlError> {
+    let _span = tracing::info_span!("build_ir").entered();
+    rasura_ir::build_ir(schema, doc, op, vars, session)
+        .map_err(|e| GqlError::new(e.code, &e.path, e.message))
+}

@@ -1,0 +1,150 @@
+//! Plan: each root field of the IR becomes what runs it (a statement from `rasura-translate`,
+//! an action call, a remote call, a nested insert), with the remote joins to fill in after.
+
+use std::sync::Arc;
+
+use http::HeaderMap;
+use rasura_schema::RoleSchema;
+
+use crate::action;
+
+/// What each root field needs to run.
+pub enum RootPlan {
+    Sql {
+        sql: String,
+        params: Vec<Option<String>>,
+    },
+    Typename(String),
+    Introspection,
+    /// `update_<t>_many`: statements run in order, answered as a JSON array.
+    Many(Vec<(String, Vec<Option<String>>)>),
+    /// An insert with related rows: run row by row.
+    NestedInsert(Box<rasura_ir::Mutation>),
+    /// A call of an action's handler.
+    Action(Box<action::ActionPlan>),
+    /// A read of an asynchronous action's stored call.
+    ActionResult(Box<ActionResultPlan>),
+    /// A root field of a remote schema, forwarded.
+    Remote(Box<rasura_remote::forward::RemotePlan>),
+    /// A database root field whose answer has remote relationships to fill in.
+    Joined {
+        inner: Box<RootPlan>,
+        joins: Vec<rasura_remote::join::JoinPlan>,
+    },
+}
+
+/// A read of a stored asynchronous call.
+pub struct ActionResultPlan {
+    pub id: Option<String>,
+    pub action: String,
+    pub selection: rasura_ir::ActionSelection,
+    pub session: std::collections::BTreeMap<String, String>,
+    pub admin: bool,
+}
+
+/// What action calls need from the request.
+pub(crate) struct RequestContext<'a> {
+    pub schema: &'a Arc<RoleSchema>,
+    pub session: &'a rasura_ir::Session,
+    pub query: &'a str,
+    pub headers: &'a HeaderMap,
+}
+
+/// Translates every root field to its SQL statement.
+pub(crate) fn plan(
+    ir: &rasura_ir::Operation,
+    stringify_numeric: bool,
+    cx: &RequestContext<'_>,
+) -> Vec<(String, RootPlan)> {
+    let _span = tracing::info_span!("plan").entered();
+    let options = rasura_translate::Options { stringify_numeric };
+    ir.roots
+        .iter()
+        .map(|(key, root)| {
+            let p = match root {
+                rasura_ir::Root::Select(select) => {
+                    let t = rasura_translate::translate_select(select, options);
+                    RootPlan::Sql {
+                        sql: rasura_sql::print(&t.select).sql,
+                        params: t.params.0,
+                    }
+                }
+                rasura_ir::Root::Typename(t) => RootPlan::Typename(t.clone()),
+                rasura_ir::Root::Introspection => RootPlan::Introspection,
+                rasura_ir::Root::Mutation(m) => {
+                    let nested = matches!(&m.kind, rasura_ir::MutationKind::Insert { rows, .. } if rows.iter().any(|r| r.is_nested()));
+                    if nested {
+                        RootPlan::NestedInsert(m.clone())
+                    } else {
+                        let t = rasura_translate::translate_mutation(m, options);
+                        RootPlan::Sql { sql: t.sql(), params: t.params.0 }
+                    }
+                }
+                rasura_ir::Root::Action(call) if cx.schema.actions[call.index].asynchronous => {
+                    let headers: serde_json::Map<String, serde_json::Value> =
+                        rasura_auth::http::header_pairs(cx.headers)
+                            .into_iter()
+                            .map(|(k, v)| (k, serde_json::Value::String(v)))
+                            .collect();
+                    RootPlan::Sql {
+                        sql: action::INSERT_ASYNC_CALL.to_string(),
+                        params: vec![
+                            Some(cx.schema.actions[call.index].name.clone()),
+                            Some(call.input.to_string()),
+                            Some(serde_json::Value::Object(headers).to_string()),
+                            Some(serde_json::to_string(&cx.session.vars).unwrap_or_default()),
+                        ],
+                    }
+                }
+                rasura_ir::Root::ActionResult(read) => RootPlan::ActionResult(Box::new(ActionResultPlan {
+                    id: match &read.id {
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        _ => None,
+                    },
+                    action: cx.schema.actions[read.index].name.clone(),
+                    selection: read.selection.clone(),
+                    session: cx.session.vars.clone(),
+                    admin: cx.session.role == "admin",
+                })),
+                rasura_ir::Root::Action(call) => RootPlan::Action(Box::new(action::ActionPlan {
+                    action: cx.schema.actions[call.index].clone(),
+                    input: call.input.clone(),
+                    selection: call.selection.clone(),
+                    session: cx.session.vars.clone(),
+                    request_query: Some(cx.query.to_string()),
+                    client_headers: rasura_auth::http::header_pairs(cx.headers),
+                    schema: cx.schema.clone(),
+                })),
+                rasura_ir::Root::Remote(call) => RootPlan::Remote(Box::new(rasura_remote::forward::RemotePlan {
+                    remote: cx.schema.remotes[call.index].clone(),
+                    call: (**call).clone(),
+                    session: cx.session.vars.clone(),
+                    client_headers: rasura_auth::http::header_pairs(cx.headers),
+                })),
+                rasura_ir::Root::UpdateMany(ms) => RootPlan::Many(
+                    ms.iter()
+                        .map(|m| {
+                            let t = rasura_translate::translate_mutation(m, options);
+                            (t.sql(), t.params.0)
+                        })
+                        .collect(),
+                ),
+            };
+            let joins = root.remote_joins();
+            if joins.is_empty() {
+                return (key.clone(), p);
+            }
+            let client_headers = rasura_auth::http::header_pairs(cx.headers);
+            let joins = joins
+                .into_iter()
+                .map(|j| rasura_remote::join::JoinPlan {
+                    remote: cx.schema.remotes[j.remote].clone(),
+                    join: j.clone(),
+                    session: cx.session.vars.clone(),
+                    client_headers: client_headers.clone(),
+                })
+                .collect();
+            (key.clone(), RootPlan::Joined { inner: Box::new(p), joins })
+        })
+        .collect()
+}

@@ -1,0 +1,135 @@
+//! `POST /v1/graphql` and `/v1alpha1/graphql`: the body (one request or a batch), auth, then
+//! each request through `rasura_exec::run_as`; cookies an auth webhook sets reach the client.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use rasura_exec::request::RequestBody;
+use rasura_exec::{run_as, Channel, GqlError, GqlRequest};
+use serde_json::Value;
+
+use crate::state::AppState;
+use crate::wire_error::{graphql_error, json_bytes, Endpoint};
+
+pub async fn v1(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    handle(&state, &headers, &body, Endpoint::V1).await
+}
+
+pub async fn v1alpha1(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    handle(&state, &headers, &body, Endpoint::V1Alpha1).await
+}
+
+async fn handle(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    endpoint: Endpoint,
+) -> Response {
+    let body = match rasura_exec::request::parse_body(body) {
+        Ok(b) => b,
+        Err(e) => return graphql_error(&e, endpoint),
+    };
+    let mut cookies = vec![];
+    let mut response = match body {
+        RequestBody::Single(req) => match run(state, headers, req, &mut cookies).await {
+            Ok(bytes) => json_bytes(StatusCode::OK, bytes),
+            Err(e) => graphql_error(&e, endpoint),
+        },
+        RequestBody::Batch(reqs) if reqs.len() > state.engine.config.limits.max_batch => {
+            graphql_error(
+                &GqlError::validation(
+                    "$",
+                    format!(
+                        "the batch has {} operations, over the limit of {}",
+                        reqs.len(),
+                        state.engine.config.limits.max_batch
+                    ),
+                ),
+                endpoint,
+            )
+        }
+        RequestBody::Batch(reqs) => {
+            let mut reqs = std::collections::VecDeque::from(reqs);
+            // The first answer is made before the response starts: it settles the cookies an
+            // auth webhook asks to set (it answers the same for every request of the batch).
+            let first = match reqs.pop_front() {
+                Some(req) => Some(answer(run(state, headers, req, &mut cookies).await)),
+                None => None,
+            };
+            batch_response(state.clone(), headers.clone(), first, reqs)
+        }
+    };
+    // Cookies the auth webhook asked to set reach the client.
+    for c in cookies {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&c) {
+            response
+                .headers_mut()
+                .append(axum::http::header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// One request's answer in a batch: its body, or its error's.
+fn answer(ran: Result<Vec<u8>, GqlError>) -> Vec<u8> {
+    ran.unwrap_or_else(|e| e.body().to_string().into_bytes())
+}
+
+/// A batch's answer, streamed: each request runs when the client has taken the answers before
+/// it, so a batch of large answers (introspection) is never held whole in memory.
+fn batch_response(
+    state: AppState,
+    headers: HeaderMap,
+    first: Option<Vec<u8>>,
+    rest: std::collections::VecDeque<GqlRequest>,
+) -> Response {
+    use futures_util::stream::{self, StreamExt};
+    type Chunk = Result<Bytes, std::convert::Infallible>;
+    let head = stream::once(async move {
+        let mut b = Vec::with_capacity(first.as_ref().map_or(1, |f| f.len() + 1));
+        b.push(b'[');
+        b.extend(first.unwrap_or_default());
+        Chunk::Ok(Bytes::from(b))
+    });
+    let tail = stream::unfold(
+        (state, headers, rest),
+        |(state, headers, mut rest)| async move {
+            let req = rest.pop_front()?;
+            let mut out = vec![b','];
+            out.extend(answer(run(&state, &headers, req, &mut vec![]).await));
+            Some((Chunk::Ok(Bytes::from(out)), (state, headers, rest)))
+        },
+    );
+    let end = stream::once(async { Chunk::Ok(Bytes::from_static(b"]")) });
+    (
+        StatusCode::OK,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )],
+        axum::body::Body::from_stream(head.chain(tail).chain(end)),
+    )
+        .into_response()
+}
+
+/// One GraphQL request through the whole pipeline; returns the response body.
+async fn run(
+    state: &AppState,
+    headers: &HeaderMap,
+    req: GqlRequest,
+    set_cookies: &mut Vec<String>,
+) -> Result<Vec<u8>, GqlError> {
+    // Only an auth webhook in POST mode is sent the request; nothing to copy otherwise.
+    let request = if state.auth.auth_hook.as_ref().is_some_and(|h| h.post) {
+        serde_json::json!({"query": req.query, "variables": req.variables, "operationName": req.operation_name})
+    } else {
+        Value::Null
+    };
+    let session = rasura_auth::authenticate(&state.auth, headers, &request, set_cookies)
+        .await
+        .map_err(|e| GqlError::new(e.code, "$", e.message))?;
+    run_as(&state.engine, headers, &session, req, Channel::Http)
+        .await
+        .map(|ran| ran.body)
+}

@@ -1,0 +1,68 @@
+//! `/v1/metadata`, `/v1/query`, `/v2/query`: admin only; the body is parsed here so that bad JSON
+//! gets Hasura's error. One request at a time runs the control plane (`rasura_control::execute`);
+//! what it commits is built and swapped in before the answer goes out.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rasura_control::{Api, ApiError, Current};
+
+use crate::state::AppState;
+use crate::wire_error::api_error;
+
+pub async fn metadata(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    handle(&state, &headers, &body, Api::Metadata).await
+}
+
+pub async fn query(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    handle(&state, &headers, &body, Api::Query).await
+}
+
+async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8], api: Api) -> Response {
+    let result = async {
+        crate::admin::require_admin(&state.auth, headers)?;
+        let value: serde_json::Value =
+            serde_json::from_slice(body).map_err(ApiError::invalid_json)?;
+        run(state, value, api).await
+    }
+    .await;
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(mut e) => {
+            tracing::debug!(code = e.code, error = %e.message, path = %e.path, "control-plane request refused");
+            if !state.engine.config.shows_internal("admin") {
+                e.internal = None;
+            }
+            api_error(&e)
+        }
+    }
+}
+
+/// Runs one control-plane request under the write lock and serves what it committed.
+async fn run(
+    state: &AppState,
+    body: serde_json::Value,
+    api: Api,
+) -> Result<serde_json::Value, ApiError> {
+    let _guard = state.write_lock.lock().await;
+    let engine = state.engine.current();
+    let current = Current {
+        metadata: engine.metadata.clone(),
+        resource_version: engine.resource_version,
+        catalog: engine.catalog.clone(),
+        inconsistencies: engine.resolved.inconsistencies.clone(),
+        remotes: state.engine.remote_introspections(),
+    };
+    drop(engine);
+    let lift_timeout = state.engine.config.query_timeout.is_some();
+    let (answer, committed) =
+        rasura_control::execute(&state.engine.pool, current, body, api, lift_timeout).await?;
+    if let Some(c) = committed {
+        state
+            .engine
+            .install(c.metadata, c.resource_version, c.catalog, c.remotes);
+    }
+    Ok(answer)
+}

@@ -1,0 +1,254 @@
+//! Multiplexed live queries: subscribers whose subscription compiled to the same statement share
+//! one poller; within it, subscribers with the same parameters (variables and session values)
+//! form a cohort. Each interval the poller runs ONE statement for up to `BATCH` cohorts, their
+//! parameter sets passed as a JSON array and joined in SQL, and sends a cohort's result to its
+//! subscribers only when it changed. A poller stops when its last subscriber leaves.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use rasura_exec::LiveShape;
+
+use crate::protocol::Protocol;
+use rasura_pg::Pool;
+
+/// Cohorts per statement.
+const BATCH: usize = 100;
+
+/// One subscriber: where its results go.
+pub(crate) struct Subscriber {
+    pub id: String,
+    pub protocol: Protocol,
+    pub out: crate::outbox::Outbox,
+}
+
+#[derive(Default)]
+struct Cohort {
+    subscribers: HashMap<u64, Subscriber>,
+    /// The last result sent (the root field's JSON text).
+    last: Option<String>,
+}
+
+struct Poller {
+    key: String,
+    sql: String,
+    cohorts: Mutex<HashMap<Vec<Option<String>>, Cohort>>,
+}
+
+/// All pollers of this engine.
+#[derive(Default)]
+pub struct Hub {
+    pollers: Mutex<HashMap<String, Arc<Poller>>>,
+    next_id: AtomicU64,
+    /// Statements the pollers ran (for measurements).
+    pub statements: AtomicU64,
+}
+
+/// A subscriber's place in the hub; leaving is dropping it.
+pub(crate) struct Membership {
+    hub: Arc<Hub>,
+    sql: String,
+    params: Vec<Option<String>>,
+    handle: u64,
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        let pollers = self.hub.pollers.lock().expect("hub lock");
+        if let Some(p) = pollers.get(&self.sql) {
+            let mut cohorts = p.cohorts.lock().expect("cohorts lock");
+            if let Some(c) = cohorts.get_mut(&self.params) {
+                c.subscribers.remove(&self.handle);
+                if c.subscribers.is_empty() {
+                    cohorts.remove(&self.params);
+                }
+            }
+        }
+    }
+}
+
+/// `$n` parameters of `sql` replaced by the n-th element of the cohort's JSON array `s.v`
+/// (quoted identifiers and string literals are left alone).
+pub fn parameterize(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 64);
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
+                let mut n = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    n.push(*d);
+                    chars.next();
+                }
+                let index: usize = n.parse().unwrap_or(1);
+                out.push_str(&format!("(\"_subs\".\"v\" ->> {})", index - 1));
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// The statement answering many cohorts: `$1` is a JSON array of their parameter arrays.
+pub fn multiplexed(sql: &str) -> String {
+    format!(
+        "SELECT \"_subs\".\"i\"::int8, ({})::text FROM json_array_elements($1::text::json) WITH ORDINALITY AS \"_subs\"(\"v\", \"i\")",
+        parameterize(sql)
+    )
+}
+
+impl Hub {
+    /// Adds a subscriber whose first result (`first`, the root field's JSON) it already has.
+    pub(crate) fn join(
+        self: &Arc<Self>,
+        pool: &Pool,
+        shape: &LiveShape,
+        first: Option<String>,
+        sub: Subscriber,
+    ) -> Membership {
+        let handle = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut pollers = self.pollers.lock().expect("hub lock");
+        let poller = pollers.entry(shape.sql.clone()).or_insert_with(|| {
+            let p = Arc::new(Poller {
+                key: shape.key.clone(),
+                sql: shape.sql.clone(),
+                cohorts: Mutex::default(),
+            });
+            tokio::spawn(poll(self.clone(), p.clone(), pool.clone()));
+            p
+        });
+        let mut cohorts = poller.cohorts.lock().expect("cohorts lock");
+        let cohort = cohorts.entry(shape.params.clone()).or_default();
+        if cohort.last.is_none() {
+            cohort.last = first;
+        }
+        cohort.subscribers.insert(handle, sub);
+        Membership {
+            hub: self.clone(),
+            sql: shape.sql.clone(),
+            params: shape.params.clone(),
+            handle,
+        }
+    }
+
+    /// Pollers, cohorts and subscribers now held, and statements run so far.
+    pub fn report(&self) -> Value {
+        let pollers = self.pollers.lock().expect("hub lock");
+        let (mut cohorts, mut subscribers) = (0, 0);
+        for p in pollers.values() {
+            let c = p.cohorts.lock().expect("cohorts lock");
+            cohorts += c.len();
+            subscribers += c.values().map(|c| c.subscribers.len()).sum::<usize>();
+        }
+        serde_json::json!({
+            "pollers": pollers.len(),
+            "cohorts": cohorts,
+            "subscribers": subscribers,
+            "statements": self.statements.load(Ordering::Relaxed),
+        })
+    }
+}
+
+/// `HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL` (ms), 1 s by default.
+pub fn refetch_interval() -> Duration {
+    [
+        "RASURA_LIVE_QUERIES_REFETCH_INTERVAL",
+        "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL",
+    ]
+    .iter()
+    .find_map(|n| std::env::var(n).ok()?.parse::<u64>().ok())
+    .map_or(Duration::from_secs(1), Duration::from_millis)
+}
+
+async fn poll(hub: Arc<Hub>, p: Arc<Poller>, pool: Pool) {
+    let statement = multiplexed(&p.sql);
+    let interval = refetch_interval();
+    loop {
+        tokio::time::sleep(interval).await;
+        let params: Vec<Vec<Option<String>>> = {
+            // A poller without cohorts leaves the hub (under the hub's lock, so that no one joins
+            // it meanwhile).
+            let mut pollers = hub.pollers.lock().expect("hub lock");
+            let cohorts = p.cohorts.lock().expect("cohorts lock");
+            if cohorts.is_empty() {
+                pollers.remove(&p.sql);
+                return;
+            }
+            cohorts.keys().cloned().collect()
+        };
+        for batch in params.chunks(BATCH) {
+            let arg = serde_json::to_string(batch).unwrap_or_else(|_| "[]".into());
+            let rows = match pool.get().await {
+                Ok(client) => match client.prepare_cached(&statement).await {
+                    Ok(stmt) => client.query(&stmt, &[&arg]).await,
+                    Err(e) => Err(e),
+                },
+                Err(e) => {
+                    tracing::warn!("live query: {e}");
+                    continue;
+                }
+            };
+            hub.statements.fetch_add(1, Ordering::Relaxed);
+            let rows = match rows {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!("live query statement failed: {e}");
+                    continue;
+                }
+            };
+            let mut cohorts = p.cohorts.lock().expect("cohorts lock");
+            for row in rows {
+                let i: i64 = row.get(0);
+                let result: Option<String> = row.get(1);
+                let Some(key) = batch.get((i - 1) as usize) else {
+                    continue;
+                };
+                let Some(cohort) = cohorts.get_mut(key) else {
+                    continue;
+                };
+                let result = result.unwrap_or_else(|| "null".into());
+                if cohort.last.as_deref() == Some(result.as_str()) {
+                    continue;
+                }
+                let payload: Value = serde_json::from_str(&format!(
+                    "{{\"data\":{{{}:{result}}}}}",
+                    Value::String(p.key.clone())
+                ))
+                .unwrap_or(Value::Null);
+                for sub in cohort.subscribers.values() {
+                    sub.out.send(sub.protocol.data(&sub.id, payload.clone()));
+                }
+                cohort.last = Some(result);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_become_elements_of_the_cohort() {
+        let sql = r#"SELECT "$1" FROM t WHERE a = $1::text::int4 AND b = '$2' AND c = $12::text"#;
+        assert_eq!(
+            parameterize(sql),
+            r#"SELECT "$1" FROM t WHERE a = ("_subs"."v" ->> 0)::text::int4 AND b = '$2' AND c = ("_subs"."v" ->> 11)::text"#
+        );
+    }
+}
