@@ -6,6 +6,7 @@
 #   bench/run.sh -t "rasura sql"      # without the peer
 #   ROUNDS=3 bench/run.sh -d 10 -w 3  # three runs back to back, then their medians
 #   OWN_SESSION=1 bench/run.sh         # the engine in a session of its own (as a service runs)
+#   RASURA_BIN=/path/rasura bench/run.sh  # measure that binary instead of building this tree
 # The markdown table is printed at the end and saved under ../shared/bench/results/; with
 # ROUNDS > 1, bench/median.py prints the medians (ratios taken within each run).
 set -euo pipefail
@@ -19,7 +20,12 @@ fi
 if ! command -v wrk >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
-cargo build --release --locked -p rasura --manifest-path "$ROOT/Cargo.toml"
+# RASURA_BIN: an engine binary to measure as it is (bench/ab.sh compares two); else this tree's.
+RASURA_BIN="${RASURA_BIN:-}"
+if [ -z "$RASURA_BIN" ]; then
+  cargo build --release --locked -p rasura --manifest-path "$ROOT/Cargo.toml"
+  RASURA_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/rasura"
+fi
 
 PG_PORT="${PG_PORT:-55432}"
 RASURA_PORT="${RASURA_PORT:-18181}"
@@ -31,7 +37,7 @@ log="$(mktemp -t rasura-bench-XXXXXX.log)"
 # autogroup scheduling they then share one CPU share against PostgreSQL's (docs/benchmarks.md).
 launch=()
 [ "${OWN_SESSION:-0}" = 1 ] && launch=(setsid)
-"${launch[@]}" "$ROOT/target/release/rasura" serve --host 127.0.0.1 --database-url "$PG_URL" --port "$RASURA_PORT" >"$log" 2>&1 </dev/null &
+"${launch[@]}" "$RASURA_BIN" serve --host 127.0.0.1 --database-url "$PG_URL" --port "$RASURA_PORT" >"$log" 2>&1 </dev/null &
 RASURA_PID=$!
 cleanup() {
   kill -TERM "$RASURA_PID" 2>/dev/null || true

@@ -7,4 +7,5 @@ if [ ! -d ../shared/conformance ]; then
   exit 0
 fi
 cargo build --locked -p rasura -p rasura-conformance
-target/debug/rasura-conformance --shared ../shared --bin target/debug/rasura "$@"
+bin="${CARGO_TARGET_DIR:-target}/debug"
+"$bin/rasura-conformance" --shared ../shared --bin "$bin/rasura" "$@"

@@ -5,6 +5,10 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use thiserror::Error;
 
+mod enum_rows;
+
+pub use enum_rows::{load_enum_rows, EnumRows};
+
 /// The introspection query: one JSON document describing the database.
 pub const CATALOG_SQL: &str = include_str!("catalog.sql");
 
@@ -33,6 +37,9 @@ pub struct Catalog {
     pub enums: Vec<Enum>,
     pub functions: Vec<Function>,
     pub server_version: i32,
+    /// The rows of the enum tables, by (schema, name): see `enum_rows.rs`.
+    #[serde(skip)]
+    pub enum_rows: HashMap<(String, String), Result<EnumRows, String>>,
     #[serde(skip)]
     index: HashMap<(String, String), usize>,
 }

@@ -1,4 +1,6 @@
-//! The run plan in `conformance/hasura-manifest.yaml`: folders, fixture classes and test files.
+//! The run plans (`conformance/hasura-manifest.yaml` and `hasura-manifest-part2.yaml`): folders,
+//! fixture classes and test files, the settings and database objects a folder needs, and the
+//! committed list of files known to fail until the features they need are built.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +15,25 @@ pub const KNOWN_BROKEN: &[&str] = &["graphql_mutation/update/basic/schema_teardo
 pub const EXPECTED_FAILURES: &[&str] =
     &["graphql_mutation/insert/basic/insert_into_array_col_with_array_input.yaml"];
 
+/// The manifests, in run order: folders are numbered across both.
+pub const MANIFESTS: &[&str] = &["hasura-manifest.yaml", "hasura-manifest-part2.yaml"];
+
+/// Files that fail until a feature is built (`<folder>/<file>  # cause`), one per line.
+const KNOWN_FAILURES: &str = include_str!("../known-failures.txt");
+
+/// The known failures of `KNOWN_FAILURES`: (`<folder>/<file>`, cause).
+pub fn known_failures() -> Vec<(&'static str, &'static str)> {
+    KNOWN_FAILURES
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| match l.split_once('#') {
+            Some((path, cause)) => (path.trim(), cause.trim()),
+            None => (l, ""),
+        })
+        .collect()
+}
+
 #[derive(Debug, Deserialize)]
 pub struct Manifest {
     pub folders: Vec<Folder>,
@@ -23,9 +44,13 @@ pub struct Manifest {
 pub struct Folder {
     pub dir: String,
     pub mode: Mode,
-    /// Database extensions the folder needs, e.g. `postgis`.
+    /// What the database needs before the setup: extensions (`postgis`, `ltree`, ...) and
+    /// schemas (`schema:hge_tests`).
     #[serde(default)]
     pub requires: Vec<String>,
+    /// Settings the engine starts with (`NAME=value`, Hasura's environment variables).
+    #[serde(default)]
+    pub server_env: Vec<String>,
     pub classes: Vec<Class>,
 }
 
@@ -37,6 +62,31 @@ pub enum Mode {
     Class,
     /// `schema_setup` once; `values_setup`/`values_teardown` around every test; `schema_teardown` last.
     Mutation,
+    /// `setup` before every test file, `teardown` after it.
+    Method,
+}
+
+/// A setup or teardown file, with the endpoint it goes to (`/v1/query` unless given).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum FixtureFile {
+    Name(String),
+    WithUrl { file: String, url: String },
+}
+
+impl FixtureFile {
+    pub fn file(&self) -> &str {
+        match self {
+            FixtureFile::Name(f) | FixtureFile::WithUrl { file: f, .. } => f,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            FixtureFile::Name(_) => "/v1/query",
+            FixtureFile::WithUrl { url, .. } => url,
+        }
+    }
 }
 
 /// An upstream test class: its fixture files (relative to the folder) and its tests.
@@ -44,17 +94,17 @@ pub enum Mode {
 pub struct Class {
     pub name: String,
     #[serde(default)]
-    pub setup: Vec<String>,
+    pub setup: Vec<FixtureFile>,
     #[serde(default)]
-    pub teardown: Vec<String>,
+    pub teardown: Vec<FixtureFile>,
     #[serde(default)]
-    pub schema_setup: Vec<String>,
+    pub schema_setup: Vec<FixtureFile>,
     #[serde(default)]
-    pub schema_teardown: Vec<String>,
+    pub schema_teardown: Vec<FixtureFile>,
     #[serde(default)]
-    pub values_setup: Vec<String>,
+    pub values_setup: Vec<FixtureFile>,
     #[serde(default)]
-    pub values_teardown: Vec<String>,
+    pub values_teardown: Vec<FixtureFile>,
     #[serde(default)]
     pub tests: Vec<TestRef>,
 }
@@ -69,18 +119,18 @@ pub struct TestRef {
 /// A class's fixture files in the order they run.
 pub struct Fixture<'a> {
     /// Posted once before the class's tests.
-    pub before_class: &'a [String],
+    pub before_class: &'a [FixtureFile],
     /// Posted before every test.
-    pub before_test: &'a [String],
+    pub before_test: &'a [FixtureFile],
     /// Posted after every test.
-    pub after_test: &'a [String],
+    pub after_test: &'a [FixtureFile],
     /// Posted once after the class's tests.
-    pub after_class: &'a [String],
+    pub after_class: &'a [FixtureFile],
 }
 
 impl Fixture<'_> {
     /// Every fixture file, in run order.
-    pub fn files(&self) -> impl Iterator<Item = &String> {
+    pub fn files(&self) -> impl Iterator<Item = &FixtureFile> {
         self.before_class
             .iter()
             .chain(self.before_test)
@@ -104,21 +154,36 @@ impl Class {
                 after_test: &self.values_teardown,
                 after_class: &self.schema_teardown,
             },
+            Mode::Method => Fixture {
+                before_class: &[],
+                before_test: &self.setup,
+                after_test: &self.teardown,
+                after_class: &[],
+            },
         }
     }
 
     /// The fixture keys that do not belong to `mode` but are set anyway.
     fn stray_keys(&self, mode: Mode) -> Vec<&'static str> {
-        let keys: [(&str, &Vec<String>, Mode); 6] = [
-            ("setup", &self.setup, Mode::Class),
-            ("teardown", &self.teardown, Mode::Class),
-            ("schema_setup", &self.schema_setup, Mode::Mutation),
-            ("schema_teardown", &self.schema_teardown, Mode::Mutation),
-            ("values_setup", &self.values_setup, Mode::Mutation),
-            ("values_teardown", &self.values_teardown, Mode::Mutation),
+        let class_like = |m: Mode| m == Mode::Class || m == Mode::Method;
+        let keys: [(&str, &Vec<FixtureFile>, bool); 6] = [
+            ("setup", &self.setup, class_like(mode)),
+            ("teardown", &self.teardown, class_like(mode)),
+            ("schema_setup", &self.schema_setup, mode == Mode::Mutation),
+            (
+                "schema_teardown",
+                &self.schema_teardown,
+                mode == Mode::Mutation,
+            ),
+            ("values_setup", &self.values_setup, mode == Mode::Mutation),
+            (
+                "values_teardown",
+                &self.values_teardown,
+                mode == Mode::Mutation,
+            ),
         ];
         keys.iter()
-            .filter(|(_, files, m)| *m != mode && !files.is_empty())
+            .filter(|(_, files, allowed)| !*allowed && !files.is_empty())
             .map(|(k, _, _)| *k)
             .collect()
     }
@@ -144,9 +209,55 @@ impl Folder {
     pub fn is_known_broken(&self, file: &str) -> bool {
         KNOWN_BROKEN.contains(&format!("{}/{file}", self.dir).as_str())
     }
+
+    /// Why `file` is on the committed list of known failures, if it is.
+    pub fn known_failure(&self, file: &str) -> Option<&'static str> {
+        let path = format!("{}/{file}", self.dir);
+        known_failures()
+            .into_iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, cause)| cause)
+    }
+
+    /// The `schema:<name>` entries of `requires`.
+    pub fn required_schemas(&self) -> impl Iterator<Item = &str> {
+        self.requires
+            .iter()
+            .filter_map(|r| r.strip_prefix("schema:"))
+    }
+
+    /// The extensions of `requires`.
+    pub fn required_extensions(&self) -> impl Iterator<Item = &str> {
+        self.requires
+            .iter()
+            .filter(|r| !r.starts_with("schema:"))
+            .map(String::as_str)
+    }
+
+    /// `server_env` as (name, value) pairs.
+    pub fn env(&self) -> Vec<(String, String)> {
+        self.server_env
+            .iter()
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
 }
 
-/// Reads the manifest and checks that each class uses only its mode's fixture keys.
+/// Reads the manifests in `dir` that exist (part 1 must), folders in manifest order.
+pub fn load_all(dir: &Path) -> Result<Manifest, String> {
+    let mut folders = vec![];
+    for (i, name) in MANIFESTS.iter().enumerate() {
+        let path = dir.join(name);
+        if i > 0 && !path.is_file() {
+            continue;
+        }
+        folders.extend(load(&path)?.folders);
+    }
+    Ok(Manifest { folders })
+}
+
+/// Reads one manifest and checks that each class uses only its mode's fixture keys.
 pub fn load(path: &Path) -> Result<Manifest, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -186,14 +297,14 @@ mod tests {
             eprintln!("skipped: ../shared/conformance not found");
             return;
         };
-        let manifest = load(&dir.join("hasura-manifest.yaml")).unwrap();
+        let manifest = load_all(&dir).unwrap();
         let corpus = dir.join("hasura");
         let mut cases = 0;
         for folder in &manifest.folders {
             for class in &folder.classes {
                 for file in class.fixture(folder.mode).files() {
-                    let body = yaml::load(&folder.path(&corpus).join(file)).unwrap();
-                    assert!(body.get("type").is_some(), "{}/{file}", folder.dir);
+                    let body = yaml::load(&folder.path(&corpus).join(file.file())).unwrap();
+                    assert!(body.get("type").is_some(), "{}/{file:?}", folder.dir);
                 }
                 for test in &class.tests {
                     let doc = yaml::load(&folder.path(&corpus).join(&test.file)).unwrap();
@@ -204,5 +315,30 @@ mod tests {
             }
         }
         assert!(cases > 0);
+        // Every known failure names a file of the plan.
+        for (path, _) in known_failures() {
+            let listed = manifest.folders.iter().any(|f| {
+                f.classes.iter().any(|c| {
+                    let file = |name: &str| path == format!("{}/{name}", f.dir);
+                    c.tests.iter().any(|t| file(&t.file))
+                        || c.fixture(f.mode).files().any(|x| file(x.file()))
+                })
+            });
+            assert!(listed, "known failure {path} is not in the manifests");
+        }
+    }
+
+    #[test]
+    fn fixture_entries_name_their_endpoint() {
+        let class: Class = yaml_serde::from_str(
+            "name: c\nsetup:\n- setup.yaml\n- {file: s.yaml, url: /v1/metadata}\n",
+        )
+        .unwrap();
+        assert_eq!(class.setup[0].url(), "/v1/query");
+        assert_eq!(class.setup[1].file(), "s.yaml");
+        assert_eq!(class.setup[1].url(), "/v1/metadata");
+        let f = class.fixture(Mode::Method);
+        assert_eq!(f.before_test.len(), 2);
+        assert!(f.before_class.is_empty());
     }
 }

@@ -14,6 +14,10 @@ pub struct Totals {
     pub soft: usize,
     /// Test files upstream expects to fail that did fail (in neither count).
     pub xfail: usize,
+    /// Failed files on the list of known failures (included in `failed`).
+    pub known: usize,
+    /// Passed files still on the list of known failures (included in `passed`).
+    pub fixed: usize,
 }
 
 impl Totals {
@@ -40,6 +44,11 @@ pub fn folder_totals(r: &FolderResult) -> Totals {
             Verdict::Fail(_) if f.expected_failure => t.xfail += 1,
             Verdict::Fail(_) => t.failed += 1,
         }
+        match (&f.verdict, f.known) {
+            (Verdict::Fail(_), Some(_)) if !f.expected_failure => t.known += 1,
+            (Verdict::Pass | Verdict::Soft(_), Some(_)) => t.fixed += 1,
+            _ => {}
+        }
     }
     t
 }
@@ -53,6 +62,8 @@ pub fn totals(results: &[FolderResult]) -> Totals {
             failed: a.failed + b.failed,
             soft: a.soft + b.soft,
             xfail: a.xfail + b.xfail,
+            known: a.known + b.known,
+            fixed: a.fixed + b.fixed,
         })
 }
 
@@ -70,6 +81,12 @@ pub fn folder_lines(r: &FolderResult, run: Run, verbose: bool) -> Vec<String> {
     }
     if t.xfail > 0 {
         state += &format!(", {} expected failure", t.xfail);
+    }
+    if t.known > 0 {
+        state += &format!(", {} known failures", t.known);
+    }
+    if t.fixed > 0 {
+        state += &format!(", {} known failures now pass", t.fixed);
     }
     if !r.warnings.is_empty() {
         state += &format!(", {} warnings", r.warnings.len());
@@ -90,7 +107,13 @@ pub fn folder_lines(r: &FolderResult, run: Run, verbose: bool) -> Vec<String> {
                 let body = if verbose { body.clone() } else { reason(body) };
                 format!("  {}: refused{known}: {body}", f.name)
             }
-            (Verdict::Fail(why), Run::Tests) if verbose => format!("  {}: {}", f.name, reason(why)),
+            (Verdict::Fail(why), Run::Tests) if verbose || f.unexpected_failure() => {
+                format!("  {}: {}", f.name, reason(why))
+            }
+            (Verdict::Pass | Verdict::Soft(_), _) if f.known.is_some() => format!(
+                "  {}: passes but is listed in crates/conformance/known-failures.txt",
+                f.name
+            ),
             (Verdict::Soft(why), Run::Tests) if verbose => {
                 format!("  {}: soft: {}", f.name, reason(why))
             }
@@ -125,12 +148,18 @@ pub fn markdown(results: &[FolderResult], run: Run) -> String {
     out += &format!(
         "Counted: {what}. Only the http transport is run; websocket runs are not counted.\n\n"
     );
-    out += "| Folder | Passed | Failed |\n| --- | ---: | ---: |\n";
+    out += "| Folder | Passed | Failed | of them known |\n| --- | ---: | ---: | ---: |\n";
     for r in results {
         let ft = folder_totals(r);
-        out += &format!("| {} | {} | {} |\n", r.dir, ft.passed, ft.failed);
+        out += &format!(
+            "| {} | {} | {} | {} |\n",
+            r.dir, ft.passed, ft.failed, ft.known
+        );
     }
-    out += &format!("| **Total** | **{}** | **{}** |\n\n", t.passed, t.failed);
+    out += &format!(
+        "| **Total** | **{}** | **{}** | **{}** |\n\n",
+        t.passed, t.failed, t.known
+    );
     out += &format!(
         "{} passed, {} failed ({} soft: error bodies that differ only in message or code).\n",
         t.passed, t.failed, t.soft
@@ -169,11 +198,13 @@ fn section(
         for f in &r.files {
             if let Some(why) = pick(&f.verdict) {
                 let known = if f.known_broken {
-                    " (known broken)"
+                    " (known broken)".to_string()
                 } else if f.expected_failure {
-                    " (expected failure upstream; not counted)"
+                    " (expected failure upstream; not counted)".to_string()
+                } else if let Some(cause) = f.known {
+                    format!(" (known: {cause})")
                 } else {
-                    ""
+                    String::new()
                 };
                 items += &format!("- `{}/{}`{known}: {}\n", r.dir, f.name, reason(why));
             }

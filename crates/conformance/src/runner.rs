@@ -1,5 +1,6 @@
-//! Runs the corpus: one database and one `rasura serve` per folder, with setup and teardown
-//! files posted to `/v1/query` around the tests as the corpus README describes.
+//! Runs the corpus: one database and one `rasura serve` per folder (started with the folder's
+//! `server_env`), with setup and teardown files posted to their endpoints around the tests as
+//! the corpus README describes.
 
 use std::any::Any;
 use std::future::Future;
@@ -11,7 +12,7 @@ use serde_json::Value;
 
 use crate::case::parse_cases;
 use crate::compare::Verdict;
-use crate::manifest::{Class, Folder, TestRef};
+use crate::manifest::{Class, FixtureFile, Folder, TestRef};
 use crate::yaml;
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
@@ -33,6 +34,18 @@ pub struct FileResult {
     pub known_broken: bool,
     /// A test file upstream expects to fail.
     pub expected_failure: bool,
+    /// On the committed list of known failures (with its cause).
+    pub known: Option<&'static str>,
+}
+
+impl FileResult {
+    /// A failure that nobody expects: it fails the run.
+    pub fn unexpected_failure(&self) -> bool {
+        matches!(self.verdict, Verdict::Fail(_))
+            && !self.known_broken
+            && !self.expected_failure
+            && self.known.is_none()
+    }
 }
 
 pub struct FolderResult {
@@ -88,13 +101,14 @@ pub async fn run_folder(env: &Env, db: &str, folder: &Folder, run: Run) -> Folde
             .warnings
             .push("needs PostGIS, which is not installed".to_string());
     }
-    let mut server = match start_folder(env, db, &mut result.warnings).await {
+    let mut server = match start_folder(env, db, folder, &mut result.warnings).await {
         Ok(server) => server,
         Err(e) => {
             result.setup_ok = false;
             result.files = planned_files(folder, run)
                 .into_iter()
-                .map(|name| FileResult {
+                .map(|(name, file)| FileResult {
+                    known: folder.known_failure(&file),
                     name,
                     verdict: Verdict::Fail(e.clone()),
                     known_broken: false,
@@ -123,6 +137,7 @@ pub async fn run_folder(env: &Env, db: &str, folder: &Folder, run: Run) -> Folde
 async fn start_folder(
     env: &Env,
     db: &str,
+    folder: &Folder,
     warnings: &mut Vec<String>,
 ) -> Result<TestServer, String> {
     env.cluster
@@ -131,8 +146,11 @@ async fn start_folder(
         .await
         .map_err(|e| format!("CREATE DATABASE {db} failed: {e}"))?;
     let client = env.cluster.client(db).await;
-    for ext in ["postgis", "citext"] {
-        if ext == "postgis" && !env.postgis_available {
+    let mut extensions = vec!["postgis", "citext"];
+    extensions.extend(folder.required_extensions());
+    extensions.dedup();
+    for ext in extensions {
+        if ext.starts_with("postgis") && !env.postgis_available {
             continue;
         }
         let sql = format!("CREATE EXTENSION IF NOT EXISTS {ext}");
@@ -140,14 +158,25 @@ async fn start_folder(
             warnings.push(format!("{sql}: {e}"));
         }
     }
+    for schema in folder.required_schemas() {
+        let sql = format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
+        if let Err(e) = client.batch_execute(&sql).await {
+            warnings.push(format!("{sql}: {e}"));
+        }
+    }
     drop(client);
     let bin = env.bin.clone();
     let url = env.cluster.url(db);
+    let server_env = folder.env();
     catch(async move {
+        let server_env: Vec<(&str, &str)> = server_env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         TestServer::start(
             &bin,
             &["--database-url", &url, "--stringify-numeric-types"],
-            &[],
+            &server_env,
         )
         .await
     })
@@ -184,6 +213,7 @@ async fn run_class(
             verdict,
             known_broken: false,
             expected_failure: folder.is_expected_failure(&test.file),
+            known: folder.known_failure(&test.file),
         });
     }
     if let Err(e) = &setup {
@@ -209,7 +239,7 @@ async fn run_fixtures_only(
 ) {
     let fixture = class.fixture(folder.mode);
     for file in fixture.files() {
-        let verdict = match post_fixture(server, &dir.join(file)).await {
+        let verdict = match post_fixture(server, dir, file).await {
             Ok(()) => Verdict::Pass,
             Err(e) => Verdict::Fail(e),
         };
@@ -217,28 +247,25 @@ async fn run_fixtures_only(
             result.setup_ok = false;
         }
         result.files.push(FileResult {
-            name: file_name(folder, class, file),
+            name: file_name(folder, class, file.file()),
             verdict,
-            known_broken: folder.is_known_broken(file),
+            known_broken: folder.is_known_broken(file.file()),
             expected_failure: false,
+            known: folder.known_failure(file.file()),
         });
     }
 }
 
-/// What a folder would count, for when it cannot run at all.
-fn planned_files(folder: &Folder, run: Run) -> Vec<String> {
+/// What a folder would count, for when it cannot run at all: (name shown, file).
+fn planned_files(folder: &Folder, run: Run) -> Vec<(String, String)> {
     let mut names = Vec::new();
     for class in &folder.classes {
+        let named = |f: &str| (file_name(folder, class, f), f.to_string());
         match run {
-            Run::Tests => {
-                names.extend(http_tests(class).map(|t| file_name(folder, class, &t.file)))
+            Run::Tests => names.extend(http_tests(class).map(|t| named(&t.file))),
+            Run::SetupOnly => {
+                names.extend(class.fixture(folder.mode).files().map(|f| named(f.file())))
             }
-            Run::SetupOnly => names.extend(
-                class
-                    .fixture(folder.mode)
-                    .files()
-                    .map(|f| file_name(folder, class, f)),
-            ),
         }
     }
     names
@@ -262,25 +289,25 @@ async fn post_fixtures(
     server: &TestServer,
     dir: &Path,
     folder: &Folder,
-    files: &[String],
+    files: &[FixtureFile],
 ) -> Result<(), String> {
     for file in files {
-        post_fixture(server, &dir.join(file)).await.map_err(|e| {
-            let known = if folder.is_known_broken(file) {
+        post_fixture(server, dir, file).await.map_err(|e| {
+            let known = if folder.is_known_broken(file.file()) {
                 " (known broken)"
             } else {
                 ""
             };
-            format!("{file}{known}: {e}")
+            format!("{}{known}: {e}", file.file())
         })?;
     }
     Ok(())
 }
 
-/// Posts one setup or teardown file to `/v1/query`; anything but HTTP 200 is a refusal.
-async fn post_fixture(server: &TestServer, path: &Path) -> Result<(), String> {
-    let body = yaml::load(path)?;
-    match post(server, "/v1/query", &body, &[]).await? {
+/// Posts one setup or teardown file to its endpoint; anything but HTTP 200 is a refusal.
+async fn post_fixture(server: &TestServer, dir: &Path, file: &FixtureFile) -> Result<(), String> {
+    let body = yaml::load(&dir.join(file.file()))?;
+    match post(server, file.url(), &body, &[]).await? {
         (200, _) => Ok(()),
         (status, resp) => Err(format!("HTTP {status} {resp}")),
     }
