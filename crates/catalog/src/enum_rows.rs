@@ -8,15 +8,23 @@ use crate::Catalog;
 /// An enum table's rows: each value (its primary key) and its comment, sorted by value.
 pub type EnumRows = Vec<(String, Option<String>)>;
 
-/// Reads the rows of `tables` (schema, name) into `catalog.enum_rows`. A table is read when it
-/// exists with a one-column primary key; its second column, if it has exactly two, is the
-/// comment. Whether it qualifies as an enum table is resolution's to say.
+/// Reads the rows of those of `tables` (schema, name) not read yet into `catalog.enum_rows`.
+/// A table is read when it exists with a one-column primary key; its second column, if it has
+/// exactly two, is the comment. Whether it qualifies as an enum table is resolution's to say.
+/// Like Hasura, values are read when the metadata or the catalog is (re)loaded, not when rows
+/// change: rows written later show after `reload_metadata` or a restart.
 pub async fn load_enum_rows(
     client: &impl GenericClient,
     catalog: &mut Catalog,
     tables: &[(String, String)],
 ) {
     for (schema, name) in tables {
+        if catalog
+            .enum_rows
+            .contains_key(&(schema.clone(), name.clone()))
+        {
+            continue;
+        }
         let Some(t) = catalog.table(schema, name) else {
             continue;
         };
@@ -50,4 +58,28 @@ pub async fn load_enum_rows(
 
 fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// Carries the enum rows `previous` read over to `catalog` (a re-read of the same database), for
+/// the tables whose columns and primary key did not change (others are read again).
+pub fn keep_enum_rows(catalog: &mut Catalog, previous: &Catalog) {
+    let shape = |t: &crate::Table| {
+        let cols: Vec<(String, String)> = t
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.type_name.clone()))
+            .collect();
+        (cols, t.primary_key.as_ref().map(|p| p.columns.clone()))
+    };
+    for (key, rows) in &previous.enum_rows {
+        let (Some(now), Some(before)) = (
+            catalog.table(&key.0, &key.1),
+            previous.table(&key.0, &key.1),
+        ) else {
+            continue;
+        };
+        if shape(now) == shape(before) {
+            catalog.enum_rows.insert(key.clone(), rows.clone());
+        }
+    }
 }

@@ -7,7 +7,7 @@ use thiserror::Error;
 
 mod enum_rows;
 
-pub use enum_rows::{load_enum_rows, EnumRows};
+pub use enum_rows::{keep_enum_rows, load_enum_rows, EnumRows};
 
 /// The introspection query: one JSON document describing the database.
 pub const CATALOG_SQL: &str = include_str!("catalog.sql");

@@ -27,9 +27,13 @@ pub(super) async fn run(
         }
         "replace_metadata" => replace(ctx, args).await?,
         "reload_metadata" => {
-            let (md, version) = hdb_catalog::load_metadata(&*ctx.tx).await?;
-            ctx.md = md;
-            ctx.resource_version = version;
+            // The stored metadata (another instance may have written it), unless this request
+            // edited it already (a bulk reloads what its earlier steps made, as Hasura does).
+            if !ctx.md_changed {
+                let (md, version) = hdb_catalog::load_metadata(&*ctx.tx).await?;
+                ctx.md = md;
+                ctx.resource_version = version;
+            }
             ctx.catalog = Arc::new(
                 rasura_catalog::load(&*ctx.tx)
                     .await
@@ -39,7 +43,8 @@ pub(super) async fn run(
                 ctx.remotes = rasura_remote::introspect::introspect_all(&ctx.md).await;
                 ctx.remotes_changed = true;
             }
-            let resolved = ctx.resolve_working(ctx.catalog.clone());
+            let catalog = ctx.fresh_catalog().await?;
+            let resolved = ctx.resolve_working(catalog);
             report(&resolved.inconsistencies, true)
         }
         "clear_metadata" => {

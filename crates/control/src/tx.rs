@@ -43,14 +43,26 @@ impl ControlTx<'_> {
         self.md_changed = true;
     }
 
-    /// The catalog, re-read inside the transaction if SQL ran since it was read.
+    /// The catalog, re-read inside the transaction if SQL ran since it was read, with the rows
+    /// of every enum table of the working metadata (tables whose shape did not change keep the
+    /// rows read before, as Hasura keeps them until a reload).
     pub async fn fresh_catalog(&mut self) -> Result<Arc<Catalog>, ApiError> {
         if self.catalog_dirty {
-            let c = rasura_catalog::load(&*self.tx)
+            let mut c = rasura_catalog::load(&*self.tx)
                 .await
                 .map_err(|e| ApiError::bad_request("unexpected", e.to_string()))?;
+            rasura_catalog::keep_enum_rows(&mut c, &self.catalog);
             self.catalog = Arc::new(c);
             self.catalog_dirty = false;
+        }
+        let wanted = self.md.enum_tables();
+        if wanted
+            .iter()
+            .any(|k| !self.catalog.enum_rows.contains_key(k))
+        {
+            let mut c = (*self.catalog).clone();
+            rasura_catalog::load_enum_rows(&*self.tx, &mut c, &wanted).await;
+            self.catalog = Arc::new(c);
         }
         Ok(self.catalog.clone())
     }
@@ -90,10 +102,12 @@ impl ControlTx<'_> {
     pub(crate) async fn check_consistency(&mut self) -> Result<(), ApiError> {
         let (_, fresh) = self.new_inconsistencies().await?;
         if let Some(first) = fresh.first() {
-            return Err(
-                ApiError::bad_request("invalid-configuration", first.reason.clone())
-                    .with_internal(json!(fresh)),
-            );
+            // Where Hasura refuses with a specific code, it says the reason as it is.
+            let (code, message) = match first.code {
+                Some(code) => (code, first.bare_reason().to_string()),
+                None => ("invalid-configuration", first.reason.clone()),
+            };
+            return Err(ApiError::bad_request(code, message).with_internal(json!(fresh)));
         }
         Ok(())
     }

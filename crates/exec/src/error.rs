@@ -1,7 +1,9 @@
 //! GraphQL-side errors in Hasura's shape: `{"errors":[{"message", "extensions":{"path","code"}}]}`.
 
 use apollo_compiler::diagnostic::ToCliReport;
+use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::DiagnosticList;
+use apollo_compiler::Schema;
 use http::StatusCode;
 use rasura_pg::PgError;
 use serde_json::{json, Value};
@@ -143,7 +145,7 @@ impl GqlError {
 }
 
 /// The first diagnostic of a failed parse/validation, in Hasura's words where they differ.
-pub fn from_diagnostics(query: &str, list: &DiagnosticList) -> GqlError {
+pub fn from_diagnostics(schema: &Schema, query: &str, list: &DiagnosticList) -> GqlError {
     // A syntax error or a parser limit anywhere (a document cut short by a limit has build
     // errors too, and they may come first).
     if list.iter().any(|d| is_syntax(&d.error.to_string())) {
@@ -162,7 +164,7 @@ pub fn from_diagnostics(query: &str, list: &DiagnosticList) -> GqlError {
         || "$".to_string(),
         |span| crate::error_path::path_at(query, span.offset()),
     );
-    GqlError::validation(&path, translate_message(&text))
+    GqlError::validation(&path, translate_message(schema, &text))
 }
 
 /// Whether a diagnostic's text is a syntax error or one of the parser's limits.
@@ -170,8 +172,13 @@ fn is_syntax(text: &str) -> bool {
     text.starts_with("syntax error") || text.contains("limit reached")
 }
 
+/// Whether `name` is an enum type of `schema`.
+fn is_enum(schema: &Schema, name: &str) -> bool {
+    matches!(schema.types.get(name), Some(ExtendedType::Enum(_)))
+}
+
 /// Rewrites apollo-compiler's wording of the common cases into Hasura's.
-fn translate_message(text: &str) -> String {
+fn translate_message(schema: &Schema, text: &str) -> String {
     // "type `query_root` does not have a field `x`" → "field 'x' not found in type: 'query_root'"
     let ticks: Vec<&str> = text.split('`').collect();
     if text.contains("does not have a field") && ticks.len() >= 4 {
@@ -181,7 +188,50 @@ fn translate_message(text: &str) -> String {
     if text.starts_with("field `") && text.contains("` does not exist on `") && ticks.len() >= 4 {
         return format!("field '{}' not found in type: '{}'", ticks[1], ticks[3]);
     }
+    // "value `x` does not exist on `colors_enum`" (an enum value the type does not have)
+    if text.starts_with("value `") && text.contains("` does not exist on `") && ticks.len() >= 4 {
+        return format!("unexpected value \"{}\" for enum: '{}'", ticks[1], ticks[3]);
+    }
+    // "expected value of type colors_enum, found a string" (a string where an enum value goes)
+    if let Some(rest) = text.strip_prefix("expected value of type ") {
+        if let Some((ty, _)) = rest.split_once(", found") {
+            if is_enum(
+                schema,
+                ty.trim_matches(|c| c == '[' || c == ']' || c == '!'),
+            ) {
+                return "expecting an enum".to_string();
+            }
+        }
+    }
     text.to_string()
+}
+
+/// A variable value that does not fit its declared type, at `$.variableValues.<name>`, in
+/// Hasura's words for enums. apollo-compiler says "could not coerce variable NAME: VALUE to
+/// type TYPE".
+pub fn variable_error(schema: &Schema, text: &str) -> GqlError {
+    let parsed = text
+        .strip_prefix("could not coerce variable ")
+        .and_then(|rest| rest.split_once(": "))
+        .and_then(|(name, rest)| {
+            let (value, ty) = rest.rsplit_once(" to type ")?;
+            Some((
+                name,
+                value,
+                ty.trim_matches(|c| c == '[' || c == ']' || c == '!'),
+            ))
+        });
+    let Some((name, value, ty)) = parsed else {
+        return GqlError::validation("$", request_error_message(text));
+    };
+    let path = format!("$.variableValues.{name}");
+    match serde_json::from_str::<Value>(value) {
+        Ok(Value::String(v)) if is_enum(schema, ty) => GqlError::validation(
+            &path,
+            format!("unexpected value {} for enum: '{ty}'", Value::String(v)),
+        ),
+        _ => GqlError::validation(&path, request_error_message(text)),
+    }
 }
 
 /// Variable coercion errors, in Hasura's words where they differ.

@@ -284,11 +284,11 @@ fn parse_and_validate_now(
         .recursion_limit(limits.parser_recursion())
         .token_limit(limits.max_tokens)
         .parse_executable(&schema.schema, query, "query.graphql")
-        .map_err(|e| error::from_diagnostics(query, &e.errors))?;
+        .map_err(|e| error::from_diagnostics(&schema.schema, query, &e.errors))?;
     match doc.validate(&schema.schema) {
         Ok(doc) => Ok(doc),
         Err(e) if tolerated(&e.partial, &e.errors) => Ok(Valid::assume_valid(e.partial)),
-        Err(e) => Err(error::from_diagnostics(query, &e.errors)),
+        Err(e) => Err(error::from_diagnostics(&schema.schema, query, &e.errors)),
     }
 }
 
@@ -351,9 +351,7 @@ pub fn coerce_variables(
         serde_json::from_value(Value::Object(vars.clone()))
             .map_err(|e| GqlError::validation("$", e.to_string()))?;
     let coerced = apollo_compiler::request::coerce_variable_values(&schema.schema, op, &given)
-        .map_err(|e| {
-            GqlError::validation("$", error::request_error_message(&e.message().to_string()))
-        })?;
+        .map_err(|e| error::variable_error(&schema.schema, &e.message().to_string()))?;
     match serde_json::to_value(coerced.into_inner()) {
         Ok(Value::Object(m)) => Ok(m),
         _ => Ok(Map::new()),

@@ -103,9 +103,10 @@ async fn load_engine(
     hdb_catalog::ensure(&mut client).await?;
     let (metadata, version) = hdb_catalog::load_metadata(&**client).await?;
     let t1 = std::time::Instant::now();
-    let catalog = rasura_catalog::load(&**client)
+    let mut catalog = rasura_catalog::load(&**client)
         .await
         .map_err(|e| PgError::Connection(e.to_string()))?;
+    rasura_catalog::load_enum_rows(&**client, &mut catalog, &metadata.enum_tables()).await;
     let t2 = std::time::Instant::now();
     let fetched = rasura_remote::introspect::introspect_all(&metadata).await;
     *remotes.write().expect("remotes lock") = fetched.clone();

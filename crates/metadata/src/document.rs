@@ -125,6 +125,20 @@ impl Metadata {
         v
     }
 
+    /// The tables of the default source marked `is_enum`: (schema, name), whose rows the
+    /// catalog reads (`rasura_catalog::load_enum_rows`).
+    pub fn enum_tables(&self) -> Vec<(String, String)> {
+        self.source(DEFAULT_SOURCE)
+            .map(|s| {
+                s.tables
+                    .iter()
+                    .filter(|t| t.is_enum)
+                    .map(|t| (t.table.schema.clone(), t.table.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn source(&self, name: &str) -> Result<&Source, MetadataError> {
         self.sources
             .iter()

@@ -19,6 +19,10 @@ pub struct Inconsistency {
     /// Which metadata object this is, for `drop_inconsistent_metadata`.
     #[serde(skip)]
     pub object: ObjectRef,
+    /// The error code an edit that causes this is refused with, where Hasura has a specific
+    /// one (`constraint-violation` for an invalid enum table); else `invalid-configuration`.
+    #[serde(skip)]
+    pub code: Option<&'static str>,
 }
 
 /// Where an inconsistent object sits in the metadata document.
@@ -59,6 +63,7 @@ impl Inconsistency {
             definition,
             reason: format!("Inconsistent object: {}", reason.as_ref()),
             object,
+            code: None,
         }
     }
 

@@ -86,6 +86,11 @@ pub struct ResolvedTable {
     pub info: Table,
     pub config: TableConfig,
     pub is_enum: bool,
+    /// A valid enum table's values and their comments, sorted (`stages/enums.rs`).
+    pub enum_values: Option<rasura_catalog::EnumRows>,
+    /// Columns that reference an enum table (a one-column foreign key to its primary key):
+    /// column → enum table. Their GraphQL type is the enum table's `<name>_enum`.
+    pub enum_columns: HashMap<String, QualifiedName>,
     pub object_relationships: Vec<ResolvedRelationship>,
     pub array_relationships: Vec<ResolvedRelationship>,
     pub computed_fields: Vec<ResolvedComputedField>,

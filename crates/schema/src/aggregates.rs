@@ -24,7 +24,7 @@ impl SdlWriter {
         let comparable: Vec<&ColumnInfo> = cols
             .iter()
             .copied()
-            .filter(|c| scalars::is_comparable(catalog_col(&c.name)))
+            .filter(|c| !c.is_enum && scalars::is_comparable(catalog_col(&c.name)))
             .collect();
         let _ = writeln!(
             self.types,

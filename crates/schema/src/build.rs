@@ -1,6 +1,8 @@
 //! Builds a role's schema: SDL text generated from the resolved metadata, parsed and validated by
 //! apollo-compiler (in parts, definitions shared: `share.rs`), plus the annotations the IR reads.
 
+use rasura_catalog::EnumRows;
+use rasura_metadata::QualifiedName;
 use rasura_resolve::{RelKind, ResolvedMetadata, ResolvedTable};
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -58,6 +60,16 @@ pub fn build_schema_shared(
     backend: bool,
     shared: &SharedTypes,
 ) -> Result<RoleSchema, String> {
+    // The enum tables' types: `<table's GraphQL name>_enum`, with the tables' rows as values.
+    let enum_types: HashMap<&QualifiedName, (String, &EnumRows)> = resolved
+        .tables
+        .iter()
+        .filter_map(|t| {
+            let name = format!("{}_enum", naming::table_base(&t.name, &t.config));
+            let values = t.enum_values.as_ref()?;
+            naming::is_valid_name(&name).then_some((&t.name, (name, values)))
+        })
+        .collect();
     let mut tables = vec![];
     let mut table_index = HashMap::new();
     for t in &resolved.tables {
@@ -66,7 +78,7 @@ pub fn build_schema_shared(
             continue;
         }
         table_index.insert(t.name.clone(), tables.len());
-        tables.push(table_info(t));
+        tables.push(table_info(t, &enum_types));
     }
     // Relationships, now that every table has an index.
     for t in &resolved.tables {
@@ -174,7 +186,13 @@ pub fn build_schema_shared(
         t.relationships = rels;
     }
     crate::perms::apply_role(&mut tables, resolved, role, backend);
-    let mut w = SdlWriter::default();
+    let mut w = SdlWriter {
+        enum_types: enum_types
+            .into_values()
+            .map(|(name, values)| (name, values.clone()))
+            .collect(),
+        ..SdlWriter::default()
+    };
     let mut query_roots = HashMap::new();
     let mut mutation_roots = HashMap::new();
     for (i, t) in resolved.tables.iter().enumerate() {
@@ -237,7 +255,10 @@ pub fn build_schema_shared(
     })
 }
 
-fn table_info(t: &ResolvedTable) -> TableInfo {
+fn table_info(
+    t: &ResolvedTable,
+    enum_types: &HashMap<&QualifiedName, (String, &EnumRows)>,
+) -> TableInfo {
     let base = naming::table_base(&t.name, &t.config);
     let mut fields = HashMap::new();
     let mut columns = HashMap::new();
@@ -247,6 +268,11 @@ fn table_info(t: &ResolvedTable) -> TableInfo {
             continue;
         }
         fields.insert(field.clone(), TableField::Column(c.name.clone()));
+        let enum_type = t
+            .enum_columns
+            .get(&c.name)
+            .and_then(|target| enum_types.get(target))
+            .map(|(name, _)| name.clone());
         columns.insert(
             c.name.clone(),
             ColumnInfo {
@@ -254,7 +280,8 @@ fn table_info(t: &ResolvedTable) -> TableInfo {
                 field,
                 type_schema: c.type_schema.clone(),
                 type_name: c.type_name.clone(),
-                scalar: scalars::scalar_for(c),
+                is_enum: enum_type.is_some(),
+                scalar: enum_type.unwrap_or_else(|| scalars::scalar_for(c)),
                 is_array: c.is_array(),
                 nullable: c.nullable,
                 writable: !c.is_generated,
@@ -352,6 +379,9 @@ impl SdlWriter {
             && allows_root(&info.perms, "select_by_pk")
         {
             let by_pk = naming::root_field(&info.type_name, &t.config, RootKind::SelectByPk);
+            for c in &pk {
+                self.scalar(&c.scalar);
+            }
             let args: Vec<String> = pk
                 .iter()
                 .map(|c| format!("{}: {}!", c.field, c.scalar))
@@ -553,6 +583,11 @@ impl SdlWriter {
             out.push_str("input jsonb_cast_exp {\n  String: String_comparison_exp\n}\n");
         }
         for (scalar, jsonb) in &self.comparison_types {
+            if self.enum_types.contains_key(scalar) {
+                Self::write_enum_comparison(&mut out, scalar);
+                self.used_enums.insert(scalar.clone());
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "\"Boolean expression to compare columns of type \\\"{scalar}\\\". All fields are combined with logical 'AND'.\"\ninput {} {{",
@@ -590,6 +625,7 @@ impl SdlWriter {
                 self.scalars.insert(scalar.clone());
             }
         }
+        self.write_enum_types(&mut out);
         for s in &self.scalars {
             let _ = writeln!(out, "scalar {s}");
         }

@@ -46,7 +46,13 @@ impl SdlWriter {
             .collect();
         // Upserts need the update permission too.
         let has_constraints = !info.constraints.is_empty() && can_update;
-        for c in insert_cols.iter().chain(&cols) {
+        let pk_cols = info.primary_key.iter().filter_map(|c| info.columns.get(c));
+        for c in insert_cols
+            .iter()
+            .copied()
+            .chain(cols.iter().copied())
+            .chain(pk_cols)
+        {
             self.scalar(&c.scalar);
         }
         let w = &mut self.types;

@@ -252,6 +252,16 @@ pub(crate) fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Sche
         builder = builder.add_ast(&doc);
         start = end;
     }
-    let schema = builder.build().map_err(|e| e.errors.to_string())?;
+    let mut schema = builder.build().map_err(|e| e.errors.to_string())?;
+    sort_type_kinds(&mut schema);
     schema.validate().map_err(|e| e.errors.to_string())
+}
+
+/// Hasura introspects `__TypeKind`'s values in alphabetical order (`ENUM`, `INPUT_OBJECT`, ...),
+/// as it does every enum; apollo-compiler keeps the specification's order.
+fn sort_type_kinds(schema: &mut Schema) {
+    if let Some(apollo_compiler::schema::ExtendedType::Enum(e)) = schema.types.get_mut("__TypeKind")
+    {
+        e.make_mut().values.sort_keys();
+    }
 }

@@ -60,6 +60,7 @@ impl SdlWriter {
             "\"Streaming cursor of the table \\\"{base}\\\"\"\ninput {base}_stream_cursor_input {{\n  initial_value: {base}_stream_cursor_value_input!\n  ordering: cursor_ordering\n}}\n\"Initial value of the column from where the streaming should start\"\ninput {base}_stream_cursor_value_input {{"
         );
         for c in cols {
+            self.scalar(&c.scalar);
             let _ = writeln!(self.types, "  {}: {}", c.field, c.scalar);
         }
         self.types.push_str("}\n");

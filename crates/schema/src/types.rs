@@ -201,7 +201,10 @@ pub struct ColumnInfo {
     pub field: String,
     pub type_schema: String,
     pub type_name: String,
+    /// The GraphQL type: a scalar, or `<enum table>_enum` for a column referencing an enum table.
     pub scalar: String,
+    /// Whether `scalar` is an enum table's enum type (no min/max, only equality operators).
+    pub is_enum: bool,
     pub is_array: bool,
     pub nullable: bool,
     /// Whether inserts and updates may set it (not a generated column).

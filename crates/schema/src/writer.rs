@@ -16,6 +16,10 @@ pub(crate) struct SdlWriter {
     pub(crate) scalars: BTreeSet<String>,
     pub(crate) comparison_types: BTreeMap<String, bool>,
     pub(crate) needs_jsonb_cast: bool,
+    /// The enum types of the enum tables, by type name: written if some field uses them.
+    pub(crate) enum_types: BTreeMap<String, rasura_catalog::EnumRows>,
+    /// The enum types some field or comparison refers to.
+    pub(crate) used_enums: BTreeSet<String>,
 }
 
 pub(crate) fn select_args(t: &TypeNames) -> String {
@@ -37,9 +41,48 @@ impl SdlWriter {
             || self.types.contains(&format!("enum {name} {{"))
     }
 
+    /// Records that a field has type `s`, so that its definition is written.
     pub(crate) fn scalar(&mut self, s: &str) {
-        if !scalars::is_builtin(s) {
+        if self.enum_types.contains_key(s) {
+            self.used_enums.insert(s.to_string());
+        } else if !scalars::is_builtin(s) {
             self.scalars.insert(s.to_string());
         }
     }
+
+    /// The definitions of the enum tables' types that are used: values sorted, each value's
+    /// comment its description (the type itself has none, as in Hasura).
+    pub(crate) fn write_enum_types(&self, out: &mut String) {
+        for name in &self.used_enums {
+            let Some(values) = self.enum_types.get(name) else {
+                continue;
+            };
+            out.push_str("enum ");
+            out.push_str(name);
+            out.push_str(" {\n");
+            for (value, comment) in values {
+                if let Some(c) = comment {
+                    out.push_str("  ");
+                    out.push_str(&string_literal(c));
+                    out.push('\n');
+                }
+                out.push_str("  ");
+                out.push_str(value);
+                out.push('\n');
+            }
+            out.push_str("}\n");
+        }
+    }
+
+    /// `<enum>_comparison_exp`: equality operators only, as Hasura gives enum columns.
+    pub(crate) fn write_enum_comparison(out: &mut String, name: &str) {
+        out.push_str(&format!(
+            "\"Boolean expression to compare columns of type \\\"{name}\\\". All fields are combined with logical 'AND'.\"\ninput {name}_comparison_exp {{\n  _eq: {name}\n  _in: [{name}!]\n  _is_null: Boolean\n  _neq: {name}\n  _nin: [{name}!]\n}}\n"
+        ));
+    }
+}
+
+/// A GraphQL string literal of any text (a description).
+fn string_literal(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
 }

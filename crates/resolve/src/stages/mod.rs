@@ -1,9 +1,10 @@
 //! Resolution as named stages, each taking the previous stage's output:
-//! tables, then relationships, computed fields, permissions, functions, actions, event triggers.
+//! tables, enum tables, then relationships, computed fields, permissions, functions, actions, event triggers.
 
 pub mod actions;
 pub mod bool_exp;
 mod computed_fields;
+mod enums;
 mod event_triggers;
 mod functions;
 mod permissions;
@@ -41,6 +42,8 @@ pub fn resolve_with_remotes(
     };
     // 1. tracked tables that exist, with their catalog entries
     let mut tables = tables::resolve_tables(source, &catalog, &mut report);
+    // 1b. enum tables checked (invalid ones left out), columns referencing them marked
+    enums::resolve_enum_tables(&catalog, &mut tables, &mut report);
     // 2. relationships whose foreign keys or mapped columns exist and whose targets are tracked
     relationships::resolve_relationships(source, &catalog, &mut tables, &mut report);
     // 3. computed fields whose functions exist and take the table's row

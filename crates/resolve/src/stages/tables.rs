@@ -32,6 +32,8 @@ pub(super) fn resolve_tables(
             info: info.clone(),
             config: entry.configuration.clone(),
             is_enum: entry.is_enum,
+            enum_values: None,
+            enum_columns: HashMap::new(),
             object_relationships: vec![],
             array_relationships: vec![],
             computed_fields: vec![],
