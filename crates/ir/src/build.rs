@@ -46,6 +46,11 @@ pub fn build_ir(
                     let r = &schema.remotes[i];
                     crate::remote::remote_root(doc, op, session, r, i, &key, &fields, true)?
                 }
+                Some(&MutationRoot::Function(i)) => {
+                    let sets: Vec<&SelectionSet> =
+                        fields.iter().map(|f| &f.selection_set).collect();
+                    Root::Select(Box::new(cx.function_select(i, f, &sets, &path, false)?))
+                }
                 Some(&root) => cx.mutation(root, f, &fields, &path)?,
                 None => return Err(IrError::unknown_field(&path, name, &root_type)),
             },
@@ -78,16 +83,9 @@ pub fn build_ir(
                         roots.push((key, call));
                         continue;
                     }
-                    RootField::Function(i) | RootField::FunctionAggregate(i) => {
-                        let func = &schema.functions[i];
-                        let kind = if matches!(root, RootField::Function(_)) {
-                            ShapeKind::Rows
-                        } else {
-                            ShapeKind::Aggregate
-                        };
-                        let mut select = cx.select(func.table, f, &sets, &path, kind)?;
-                        select.from_function = Some(cx.function_call(func, f, &path)?);
-                        select
+                    RootField::Function(i) => cx.function_select(i, f, &sets, &path, false)?,
+                    RootField::FunctionAggregate(i) => {
+                        cx.function_select(i, f, &sets, &path, true)?
                     }
                 }))
             }
@@ -178,33 +176,6 @@ impl Cx<'_> {
             limit,
             offset,
             shape,
-        })
-    }
-
-    fn function_call(
-        &self,
-        func: &rasura_schema::FunctionInfo,
-        f: &GqlField,
-        path: &str,
-    ) -> Result<FunctionCall, IrError> {
-        let given = self.arg(f, "args").unwrap_or(Value::Null);
-        let required = func.args.len() - func.defaults.min(func.args.len());
-        let mut args = vec![];
-        for (i, (name, schema, ty)) in func.args.iter().enumerate() {
-            match given.get(name) {
-                Some(v) => args.push((schema.clone(), ty.clone(), v.clone())),
-                None if i >= required => break,
-                None => {
-                    return Err(IrError::new(
-                        &format!("{path}.args.args"),
-                        format!("missing required field '{name}'"),
-                    ))
-                }
-            }
-        }
-        Ok(FunctionCall {
-            function: func.name.clone(),
-            args,
         })
     }
 

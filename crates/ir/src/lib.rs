@@ -6,6 +6,7 @@ pub mod bool_exp;
 pub mod build;
 pub mod collect;
 pub mod error;
+mod function;
 mod mutation;
 pub mod order_by;
 pub mod permission;

@@ -112,7 +112,10 @@ impl Cx<'_> {
                 Root::Mutation(Box::new(m(t, MutationKind::Delete { filter }, false)?))
             }
             MutationRoot::Action(i) => self.action(i, f, fields, path)?,
-            MutationRoot::Remote(_) | MutationRoot::RemoteNamespace(_) => {
+            // Built by the caller (they are reads of a function's rows, not table mutations).
+            MutationRoot::Function(_)
+            | MutationRoot::Remote(_)
+            | MutationRoot::RemoteNamespace(_) => {
                 return Err(IrError::unknown_field(
                     path,
                     f.name.as_str(),

@@ -240,8 +240,18 @@ pub struct ComputedCall {
 #[derive(Debug, Clone)]
 pub struct FunctionCall {
     pub function: QualifiedName,
-    /// Positional arguments: (type schema, type name, value).
-    pub args: Vec<(String, String, Value)>,
+    /// The arguments given, in order; omitted ones (with defaults) are left out.
+    pub args: Vec<FunctionArgValue>,
+}
+
+/// One argument of a function call: by name (`"name" => value`) when `name` is set, else by
+/// position.
+#[derive(Debug, Clone)]
+pub struct FunctionArgValue {
+    pub name: Option<String>,
+    pub type_schema: String,
+    pub type_name: String,
+    pub value: Value,
 }
 
 /// A read of one table.

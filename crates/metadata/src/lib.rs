@@ -12,6 +12,7 @@ pub mod actions;
 pub mod document;
 pub mod error;
 pub mod event_triggers;
+pub mod function_ops;
 pub mod ops;
 pub mod permission;
 pub mod remote_relationships;

@@ -54,6 +54,15 @@ pub fn apply(md: &mut Metadata, op: &str, args: Value) -> Result<Option<Applied>
             crate::actions::drop_action_permission(md, args).map(|()| Applied::Changed)
         }
         "untrack_function" => untrack_function(md, parse_function_args(args)?),
+        "set_function_customization" => {
+            crate::function_ops::set_function_customization(md, args).map(|()| Applied::Changed)
+        }
+        "create_function_permission" => {
+            crate::function_ops::create_function_permission(md, args).map(|()| Applied::Changed)
+        }
+        "drop_function_permission" => {
+            crate::function_ops::drop_function_permission(md, args).map(|()| Applied::Changed)
+        }
         "set_graphql_schema_introspection_options" => set_introspection_options(md, parse(args)?),
         "pause_event_trigger_cleanups" => {
             crate::event_triggers::set_cleanups_paused(md, &args, true).map(|()| Applied::Changed)
@@ -653,6 +662,7 @@ fn parse_function_args(args: Value) -> Result<FunctionArgs, MetadataError> {
 }
 
 pub fn track_function(md: &mut Metadata, args: FunctionArgs) -> Result<Applied, MetadataError> {
+    crate::function_ops::check_custom_root_fields(args.configuration.as_ref())?;
     let source = md.source_mut(&args.source)?;
     if source.functions.iter().any(|f| f.function == args.function) {
         return Err(MetadataError::AlreadyTracked(format!(

@@ -8,7 +8,8 @@ pub mod types;
 pub use inconsistency::{Inconsistency, ObjectRef};
 pub use stages::{resolve, resolve_with_remotes};
 pub use types::{
-    EventCleanup, EventOperation, RelKind, RemoteIntrospections, RemotePreset, ResolvedAction,
-    ResolvedComputedField, ResolvedEventTrigger, ResolvedFunction, ResolvedMetadata,
-    ResolvedRelationship, ResolvedRemoteRelationship, ResolvedRemoteSchema, ResolvedTable,
+    EventCleanup, EventOperation, FunctionArg, RelKind, RemoteIntrospections, RemotePreset,
+    ResolvedAction, ResolvedComputedField, ResolvedEventTrigger, ResolvedFunction,
+    ResolvedMetadata, ResolvedRelationship, ResolvedRemoteRelationship, ResolvedRemoteSchema,
+    ResolvedTable,
 };

@@ -176,15 +176,39 @@ pub struct ResolvedAction {
     pub roles: Vec<String>,
 }
 
-/// A tracked function that exists.
+/// A tracked function that exists and can be served (`stages/functions.rs`).
 #[derive(Debug, Clone)]
 pub struct ResolvedFunction {
     pub name: QualifiedName,
     pub function: Function,
     pub returns_table: Option<QualifiedName>,
+    /// `SETOF <table>` (a list) rather than one `<table>` row (an object or null).
+    pub returns_set: bool,
     pub exposed_as_mutation: bool,
     pub session_argument: Option<String>,
     pub custom_name: Option<String>,
+    /// The input arguments, in order.
+    pub args: Vec<FunctionArg>,
+    /// GraphQL names: the root field, its `_aggregate` field and the `args` input type.
+    pub root_field: String,
+    pub aggregate_field: String,
+    pub args_type: String,
+    /// Roles given `pg_create_function_permission`.
+    pub permissions: Vec<String>,
+}
+
+/// An input argument of a tracked function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionArg {
+    /// The SQL name (`None` for an unnamed argument, passed by position).
+    pub name: Option<String>,
+    /// The GraphQL field of `<f>_args`: the name, or `arg_<n>` for the n-th unnamed argument.
+    pub field: String,
+    pub type_schema: String,
+    pub type_name: String,
+    pub has_default: bool,
+    /// The session argument: given the session variables as JSON, not by the client.
+    pub session: bool,
 }
 
 /// An event trigger whose table and columns exist, with its webhook and headers resolved.

@@ -151,36 +151,7 @@ pub fn build_schema_shared(
             }
         }
     }
-    let functions: Vec<crate::types::FunctionInfo> = resolved
-        .functions
-        .iter()
-        .filter_map(|f| {
-            let table = *table_index.get(f.returns_table.as_ref()?)?;
-            let names = &f.function.argument_names;
-            let args = f
-                .function
-                .argument_types
-                .iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    (
-                        names
-                            .get(i)
-                            .cloned()
-                            .unwrap_or_else(|| format!("arg_{}", i + 1)),
-                        t.schema.clone(),
-                        t.name.clone(),
-                    )
-                })
-                .collect();
-            Some(crate::types::FunctionInfo {
-                name: f.name.clone(),
-                args,
-                defaults: f.function.default_count.max(0) as usize,
-                table,
-            })
-        })
-        .collect();
+    let functions = crate::functions::function_infos(resolved, &table_index);
     let all = crate::perms::all_relationships(&tables);
     for (t, rels) in tables.iter_mut().zip(all) {
         t.relationships = rels;
@@ -220,8 +191,8 @@ pub fn build_schema_shared(
         &mut mutation_roots,
     );
     for (i, f) in functions.iter().enumerate() {
-        if tables[f.table].visible {
-            w.function(f, i, &tables, &mut query_roots);
+        if crate::functions::role_may_call(f, &tables, role) {
+            w.function(f, i, &tables, &mut query_roots, &mut mutation_roots);
         }
     }
     let remotes = crate::remote_perms::remotes_for(resolved, role);
@@ -640,60 +611,5 @@ impl SdlWriter {
             let _ = write!(out, "type mutation_root {{\n{}}}\n", self.mutation_fields);
         }
         out
-    }
-}
-
-impl SdlWriter {
-    /// A tracked function's root fields: `<f>(args: <f>_args!, ...)` and `<f>_aggregate`.
-    fn function(
-        &mut self,
-        f: &crate::types::FunctionInfo,
-        idx: usize,
-        tables: &[TableInfo],
-        roots: &mut HashMap<String, RootField>,
-    ) {
-        let base = if f.name.schema == "public" {
-            f.name.name.clone()
-        } else {
-            format!("{}_{}", f.name.schema, f.name.name)
-        };
-        if !naming::is_valid_name(&base) {
-            return;
-        }
-        let table = &tables[f.table];
-        let names = TypeNames::new(&table.type_name);
-        let args_arg = if f.args.is_empty() {
-            String::new()
-        } else {
-            let _ = writeln!(self.types, "input {base}_args {{");
-            let required = f.args.len() - f.defaults.min(f.args.len());
-            for (i, (name, _, ty)) in f.args.iter().enumerate() {
-                let scalar = scalars::scalar_for_type(ty);
-                self.scalar(&scalar);
-                let _ = writeln!(self.types, "  {name}: {scalar}");
-                let _ = i < required;
-            }
-            self.types.push_str("}\n");
-            format!("\"input parameters for function \\\"{base}\\\"\" args: {base}_args!, ")
-        };
-        let select = select_args(&names);
-        let inner = &select[1..select.len() - 1];
-        let _ = writeln!(
-            self.query_fields,
-            "  \"execute function \\\"{base}\\\" which returns \\\"{}\\\"\"\n  {base}({args_arg}{inner}): [{}!]!",
-            table.name, names.object
-        );
-        roots.insert(base.clone(), RootField::Function(idx));
-        if table.allow_aggregations {
-            let _ = writeln!(
-                self.query_fields,
-                "  \"execute function \\\"{base}\\\" and query aggregates on result of table type \\\"{}\\\"\"\n  {base}_aggregate({args_arg}{inner}): {}!",
-                table.name, names.aggregate
-            );
-            roots.insert(
-                format!("{base}_aggregate"),
-                RootField::FunctionAggregate(idx),
-            );
-        }
     }
 }

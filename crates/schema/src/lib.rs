@@ -4,6 +4,7 @@
 mod actions;
 mod aggregates;
 pub mod build;
+pub(crate) mod functions;
 mod mutation;
 pub mod naming;
 pub mod perms;

@@ -65,12 +65,20 @@ pub enum RootField {
 #[derive(Debug, Clone)]
 pub struct FunctionInfo {
     pub name: QualifiedName,
-    /// Input arguments: (name, type schema, type name).
-    pub args: Vec<(String, String, String)>,
-    /// How many trailing arguments have defaults.
-    pub defaults: usize,
+    /// Input arguments in order (the session argument among them, filled by the engine).
+    pub args: Vec<rasura_resolve::types::FunctionArg>,
     /// The table whose rows it returns (index into `RoleSchema::tables`).
     pub table: usize,
+    /// `SETOF` rows (a list) or one row (an object or null).
+    pub returns_set: bool,
+    /// Exposed on the mutation root.
+    pub mutation: bool,
+    pub volatile: bool,
+    pub root_field: String,
+    pub aggregate_field: String,
+    pub args_type: String,
+    /// Roles given a function permission.
+    pub permissions: Vec<String>,
 }
 
 /// A computed field: a function of the row.
@@ -95,6 +103,8 @@ pub enum MutationRoot {
     UpdateMany(usize),
     Delete(usize),
     DeleteByPk(usize),
+    /// A tracked function exposed as a mutation (index into `RoleSchema::functions`).
+    Function(usize),
     /// A mutation action (index into `RoleSchema::actions`).
     Action(usize),
     /// A mutation of a remote schema (index into `RoleSchema::remotes`).

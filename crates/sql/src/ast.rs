@@ -33,6 +33,8 @@ pub enum Expr {
     Null,
     /// `name(args)`.
     Func(String, Vec<Expr>),
+    /// `"name" => value`: a function argument given by name.
+    Named(String, Box<Expr>),
     /// `"schema"."name"(args)`: a user function, quoted.
     Call {
         schema: String,

@@ -289,6 +289,11 @@ fn expr_sql(out: &mut String, e: &Expr) {
         }
         Expr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Expr::Null => out.push_str("NULL"),
+        Expr::Named(name, value) => {
+            out.push_str(&quote_ident(name));
+            out.push_str(" => ");
+            expr_sql(out, value);
+        }
         Expr::Call { schema, name, args } => {
             let _ = write!(out, "{}.{}(", quote_ident(schema), quote_ident(name));
             list(out, args, expr_sql);

@@ -325,9 +325,15 @@ impl Cx<'_> {
                 args: f
                     .args
                     .iter()
-                    .map(|(schema, ty, v)| {
-                        self.params
-                            .push(value_text(v, ty), Some(TypeName::new(schema, ty)))
+                    .map(|a| {
+                        let value = self.params.push(
+                            value_text(&a.value, &a.type_name),
+                            Some(TypeName::new(&a.type_schema, &a.type_name)),
+                        );
+                        match &a.name {
+                            Some(name) => Expr::Named(name.clone(), Box::new(value)),
+                            None => value,
+                        }
                     })
                     .collect(),
                 alias,

@@ -1,0 +1,131 @@
+//! Tracked SQL functions as root fields: `<f>(args: <f>_args, ...)` and `<f>_aggregate` on the
+//! query root, or `<f>(...)` on the mutation root for a function exposed as a mutation; which
+//! roles see them (the returned table's select permission, and a function permission where
+//! Hasura asks for one).
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use rasura_metadata::QualifiedName;
+use rasura_resolve::ResolvedMetadata;
+
+use crate::naming::{self, TypeNames};
+use crate::scalars;
+use crate::types::{FunctionInfo, MutationRoot, RootField, TableInfo};
+use crate::writer::{select_args, SdlWriter};
+
+/// `HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS` (default `true`): a role that may select from
+/// the returned table may call a non-VOLATILE function without a function permission.
+fn infer_function_permissions() -> bool {
+    [
+        "RASURA_INFER_FUNCTION_PERMISSIONS",
+        "HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS",
+    ]
+    .iter()
+    .filter_map(|n| std::env::var(n).ok())
+    .all(|v| !v.eq_ignore_ascii_case("false"))
+}
+
+/// The tracked functions whose returned table has a GraphQL type.
+pub(crate) fn function_infos(
+    resolved: &ResolvedMetadata,
+    table_index: &HashMap<QualifiedName, usize>,
+) -> Vec<FunctionInfo> {
+    resolved
+        .functions
+        .iter()
+        .filter_map(|f| {
+            let table = *table_index.get(f.returns_table.as_ref()?)?;
+            Some(FunctionInfo {
+                name: f.name.clone(),
+                args: f.args.clone(),
+                table,
+                returns_set: f.returns_set,
+                mutation: f.exposed_as_mutation,
+                volatile: f.function.volatility == "v",
+                root_field: f.root_field.clone(),
+                aggregate_field: f.aggregate_field.clone(),
+                args_type: f.args_type.clone(),
+                permissions: f.permissions.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Whether `role` may call `f`: admin always; others need select permission on the returned
+/// table and, unless inferred (non-VOLATILE, inference on), a function permission.
+pub(crate) fn role_may_call(f: &FunctionInfo, tables: &[TableInfo], role: &str) -> bool {
+    let table = &tables[f.table];
+    let Some(perms) = &table.perms else {
+        return role == "admin";
+    };
+    perms.select.is_some()
+        && ((!f.volatile && infer_function_permissions())
+            || f.permissions.iter().any(|r| r == role))
+}
+
+impl SdlWriter {
+    /// A tracked function's root fields.
+    pub(crate) fn function(
+        &mut self,
+        f: &FunctionInfo,
+        idx: usize,
+        tables: &[TableInfo],
+        roots: &mut HashMap<String, RootField>,
+        mutation_roots: &mut HashMap<String, MutationRoot>,
+    ) {
+        if !naming::is_valid_name(&f.root_field) || !naming::is_valid_name(&f.args_type) {
+            return;
+        }
+        let table = &tables[f.table];
+        let names = TypeNames::new(&table.type_name);
+        let given: Vec<_> = f.args.iter().filter(|a| !a.session).collect();
+        let args_arg = if given.is_empty() {
+            String::new()
+        } else {
+            let _ = writeln!(self.types, "input {} {{", f.args_type);
+            for a in &given {
+                let scalar = scalars::scalar_for_type(&a.type_name);
+                self.scalar(&scalar);
+                let _ = writeln!(self.types, "  {}: {scalar}", a.field);
+            }
+            self.types.push_str("}\n");
+            let bang = if given.iter().any(|a| !a.has_default) {
+                "!"
+            } else {
+                ""
+            };
+            format!(
+                "\"input parameters for function \\\"{}\\\"\" args: {}{bang}, ",
+                f.root_field, f.args_type
+            )
+        };
+        let select = select_args(&names);
+        let inner = &select[1..select.len() - 1];
+        let output = if f.returns_set {
+            format!("[{}!]!", names.object)
+        } else {
+            names.object.clone()
+        };
+        let volatile = if f.mutation { "VOLATILE " } else { "" };
+        let field = format!(
+            "  \"execute {volatile}function \\\"{}\\\" which returns \\\"{}\\\"\"\n  {}({args_arg}{inner}): {output}\n",
+            f.name, table.name, f.root_field
+        );
+        if f.mutation {
+            self.mutation_fields.push_str(&field);
+            mutation_roots.insert(f.root_field.clone(), MutationRoot::Function(idx));
+            return;
+        }
+        self.query_fields.push_str(&field);
+        roots.insert(f.root_field.clone(), RootField::Function(idx));
+        if f.returns_set && table.allow_aggregations && naming::is_valid_name(&f.aggregate_field) {
+            let _ = writeln!(
+                self.query_fields,
+                "  \"execute function \\\"{}\\\" and query aggregates on result of table type \\\"{}\\\"\"\n  {}({args_arg}{inner}): {}!",
+                f.name, table.name, f.aggregate_field, names.aggregate
+            );
+            roots.insert(f.aggregate_field.clone(), RootField::FunctionAggregate(idx));
+        }
+    }
+}
