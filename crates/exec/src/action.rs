@@ -303,7 +303,7 @@ async fn related<C: deadpool_postgres::GenericClient>(
             }
             Some(v) => conds.push(rasura_ir::BoolExp::Compare {
                 column: column.clone(),
-                cast_text: false,
+                cast: false,
                 op: rasura_ir::CompareOp::Eq,
                 value: v.clone(),
             }),

@@ -126,7 +126,7 @@ fn list(schema: &RoleSchema, table: usize, v: &Value, path: &str) -> Result<Vec<
 /// The operators of one `<S>_comparison_exp` object, ANDed.
 fn comparisons(
     column: ColumnRef,
-    cast_text: bool,
+    cast: bool,
     v: &Value,
     path: &str,
 ) -> Result<Vec<BoolExp>, IrError> {
@@ -150,13 +150,31 @@ fn comparisons(
             continue;
         }
         if op == "_cast" {
-            if let Some(inner) = value.get("String") {
-                let text = ColumnRef {
-                    type_schema: "pg_catalog".into(),
-                    type_name: "text".into(),
+            // `_cast: {<Type>: {...}}`: the column cast to the type, then compared; jsonb to
+            // `String`, geometry and geography to each other (same extension schema).
+            let Value::Object(targets) = value else {
+                continue;
+            };
+            for (target, inner) in targets {
+                let (type_schema, type_name) = match target.as_str() {
+                    "String" => ("pg_catalog".to_string(), "text"),
+                    "geography" | "geometry" => (column.type_schema.clone(), target.as_str()),
+                    _ => {
+                        return Err(IrError::new(
+                            &format!("{here}.{target}"),
+                            format!(
+                                "field '{target}' not found in type: '{}_cast_exp'",
+                                column.type_name
+                            ),
+                        ))
+                    }
+                };
+                let cast = ColumnRef {
+                    type_schema,
+                    type_name: type_name.to_string(),
                     ..column.clone()
                 };
-                out.extend(comparisons(text, true, inner, &format!("{here}.String"))?);
+                out.extend(comparisons(cast, true, inner, &format!("{here}.{target}"))?);
             }
             continue;
         }
@@ -171,7 +189,7 @@ fn comparisons(
         }
         out.push(BoolExp::Compare {
             column: column.clone(),
-            cast_text,
+            cast,
             op: cmp,
             value: value.clone(),
         });

@@ -160,7 +160,7 @@ impl Cx<'_> {
                 })?;
             parts.push(BoolExp::Compare {
                 column: column_ref(col),
-                cast_text: false,
+                cast: false,
                 op: CompareOp::Eq,
                 value,
             });

@@ -266,7 +266,7 @@ fn comparisons(
         let value = session_value(session, v, false)?;
         return Ok(vec![BoolExp::Compare {
             column,
-            cast_text: false,
+            cast: false,
             op: CompareOp::Eq,
             value,
         }]);
@@ -323,7 +323,7 @@ fn comparisons(
                         {
                             out.push(BoolExp::Compare {
                                 column,
-                                cast_text: true,
+                                cast: true,
                                 op,
                                 value,
                             });
@@ -354,7 +354,7 @@ fn comparisons(
                 };
                 out.push(BoolExp::Compare {
                     column: column.clone(),
-                    cast_text: false,
+                    cast: false,
                     op: cmp,
                     value,
                 });

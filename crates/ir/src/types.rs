@@ -419,10 +419,11 @@ pub enum BoolExp {
     And(Vec<BoolExp>),
     Or(Vec<BoolExp>),
     Not(Box<BoolExp>),
-    /// `column op value`; `value` is bound as a parameter cast to `cast`.
+    /// `column op value`; `value` is bound as a parameter of the column's type. With `cast`,
+    /// the column is first cast to `column`'s type (a `_cast` to `String`, `geography`, ...).
     Compare {
         column: ColumnRef,
-        cast_text: bool,
+        cast: bool,
         op: CompareOp,
         value: Value,
     },
@@ -504,6 +505,15 @@ pub enum CompareOp {
     /// `{distance, from[, use_spheroid]}`.
     StDWithin,
     St3dDWithin,
+    /// ltree: `@>` / `<@` against one path or (`_any`) an array of paths.
+    Ancestor,
+    AncestorAny,
+    Descendant,
+    DescendantAny,
+    /// ltree: `~ lquery`, `? lquery[]`, `@ ltxtquery`.
+    Matches,
+    MatchesAny,
+    MatchesFulltext,
 }
 
 impl CompareOp {
@@ -543,6 +553,13 @@ impl CompareOp {
             "_st_3d_intersects" => St3dIntersects,
             "_st_d_within" => StDWithin,
             "_st_3d_d_within" => St3dDWithin,
+            "_ancestor" => Ancestor,
+            "_ancestor_any" => AncestorAny,
+            "_descendant" => Descendant,
+            "_descendant_any" => DescendantAny,
+            "_matches" => Matches,
+            "_matches_any" => MatchesAny,
+            "_matches_fulltext" => MatchesFulltext,
             _ => return None,
         })
     }

@@ -553,48 +553,9 @@ impl SdlWriter {
                 .or_insert(false);
             out.push_str("input jsonb_cast_exp {\n  String: String_comparison_exp\n}\n");
         }
-        for (scalar, jsonb) in &self.comparison_types {
-            if self.enum_types.contains_key(scalar) {
-                Self::write_enum_comparison(&mut out, scalar);
-                self.used_enums.insert(scalar.clone());
-                continue;
-            }
-            let _ = writeln!(
-                out,
-                "\"Boolean expression to compare columns of type \\\"{scalar}\\\". All fields are combined with logical 'AND'.\"\ninput {} {{",
-                naming::comparison_exp(scalar)
-            );
-            if *jsonb {
-                out.push_str("  _cast: jsonb_cast_exp\n  \"is the column contained in the given json value\"\n  _contained_in: jsonb\n  \"does the column contain the given json value at the top level\"\n  _contains: jsonb\n");
-            }
-            let _ = writeln!(out, "  _eq: {scalar}\n  _gt: {scalar}\n  _gte: {scalar}");
-            if *jsonb {
-                out.push_str("  \"does the string exist as a top-level key in the column\"\n  _has_key: String\n  \"do all of these strings exist as top-level keys in the column\"\n  _has_keys_all: [String!]\n  \"do any of these strings exist as top-level keys in the column\"\n  _has_keys_any: [String!]\n");
-            }
-            let string_like = scalars::is_string_like(scalar);
-            if string_like {
-                out.push_str("  \"does the column match the given case-insensitive pattern\"\n  _ilike: String\n");
-            }
-            let _ = writeln!(out, "  _in: [{scalar}!]");
-            if string_like {
-                out.push_str("  \"does the column match the given POSIX regular expression, case insensitive\"\n  _iregex: String\n");
-            }
-            out.push_str("  _is_null: Boolean\n");
-            if string_like {
-                out.push_str("  \"does the column match the given pattern\"\n  _like: String\n");
-            }
-            let _ = writeln!(out, "  _lt: {scalar}\n  _lte: {scalar}\n  _neq: {scalar}");
-            if string_like {
-                out.push_str("  \"does the column NOT match the given case-insensitive pattern\"\n  _nilike: String\n");
-            }
-            let _ = writeln!(out, "  _nin: [{scalar}!]");
-            if string_like {
-                out.push_str("  \"does the column NOT match the given POSIX regular expression, case insensitive\"\n  _niregex: String\n  \"does the column NOT match the given pattern\"\n  _nlike: String\n  \"does the column NOT match the given POSIX regular expression, case sensitive\"\n  _nregex: String\n  \"does the column NOT match the given SQL regular expression\"\n  _nsimilar: String\n  \"does the column match the given POSIX regular expression, case sensitive\"\n  _regex: String\n  \"does the column match the given SQL regular expression\"\n  _similar: String\n");
-            }
-            out.push_str("}\n");
-            if !scalars::is_builtin(scalar) {
-                self.scalars.insert(scalar.clone());
-            }
+        self.write_comparisons(&mut out);
+        for input in &self.extra_inputs {
+            out.push_str(input);
         }
         self.write_enum_types(&mut out);
         for s in &self.scalars {

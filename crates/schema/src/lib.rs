@@ -4,6 +4,7 @@
 mod actions;
 mod aggregates;
 pub mod build;
+mod comparisons;
 pub(crate) mod functions;
 mod mutation;
 pub mod naming;

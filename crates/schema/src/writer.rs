@@ -20,6 +20,8 @@ pub(crate) struct SdlWriter {
     pub(crate) enum_types: BTreeMap<String, rasura_catalog::EnumRows>,
     /// The enum types some field or comparison refers to.
     pub(crate) used_enums: BTreeSet<String>,
+    /// Input types operators take (`st_d_within_input`, ...), each written once.
+    pub(crate) extra_inputs: BTreeSet<String>,
 }
 
 pub(crate) fn select_args(t: &TypeNames) -> String {

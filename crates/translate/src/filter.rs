@@ -88,13 +88,13 @@ impl Cx<'_> {
             ),
             BoolExp::Compare {
                 column,
-                cast_text,
+                cast,
                 op,
                 value,
             } => {
                 let mut left = self.column_value(column, alias, &Expr::Row(alias.clone()));
-                if *cast_text {
-                    left = Expr::Cast(Box::new(left), TypeName::pg("text"));
+                if *cast {
+                    left = Expr::Cast(Box::new(left), column_type(column));
                 }
                 compare(self.params, left, column, *op, value)
             }
@@ -204,6 +204,29 @@ pub(crate) fn geo_value(params: &mut Params, column: &ColumnRef, value: &Value) 
     )
 }
 
+/// A GeoJSON value compared with `left`: without a `crs` it is read in the SRID of the value
+/// it is compared with (PostGIS would assume 4326, and refuse to compare it with SRID 0 data);
+/// with a `crs`, as given.
+fn geo_operand(params: &mut Params, column: &ColumnRef, value: &Value, left: &Expr) -> Expr {
+    let has_crs = match value {
+        Value::Object(m) => m.contains_key("crs"),
+        Value::String(s) => s.contains("\"crs\""),
+        _ => false,
+    };
+    let shape = geo_value(params, column, value);
+    if has_crs {
+        return shape;
+    }
+    let Expr::Cast(geometry, ty) = shape else {
+        return shape;
+    };
+    let srid = Expr::func("ST_SRID", vec![left.clone()]);
+    Expr::Cast(
+        Box::new(Expr::func("ST_SetSRID", vec![*geometry, srid])),
+        ty,
+    )
+}
+
 fn compare(
     params: &mut Params,
     left: Expr,
@@ -255,11 +278,16 @@ fn compare(
                 StWithin => "ST_Within",
                 _ => "ST_3DIntersects",
             };
-            let shape = geo_value(params, column, value);
+            let shape = geo_operand(params, column, value, &left);
             Expr::func(f, vec![left, shape])
         }
         StDWithin | St3dDWithin => {
-            let from = geo_value(params, column, value.get("from").unwrap_or(&Value::Null));
+            let from = geo_operand(
+                params,
+                column,
+                value.get("from").unwrap_or(&Value::Null),
+                &left,
+            );
             let distance = params.push(
                 value.get("distance").and_then(|d| value_text(d, "float8")),
                 Some(TypeName::pg("float8")),
@@ -278,6 +306,31 @@ fn compare(
                 args.push(params.push(value_text(&spheroid, "bool"), Some(TypeName::pg("bool"))));
             }
             Expr::func(f, args)
+        }
+        Ancestor | Descendant | Matches | MatchesFulltext => {
+            let (sym, ty) = match op {
+                Ancestor => ("@>", "ltree"),
+                Descendant => ("<@", "ltree"),
+                Matches => ("~", "lquery"),
+                _ => ("@", "ltxtquery"),
+            };
+            let right = params.push(
+                value_text(value, "text"),
+                Some(TypeName::new(&column.type_schema, ty)),
+            );
+            Expr::BinOp(Box::new(left), sym, Box::new(right))
+        }
+        AncestorAny | DescendantAny | MatchesAny => {
+            let (sym, ty) = match op {
+                AncestorAny => ("@>", "ltree"),
+                DescendantAny => ("<@", "ltree"),
+                _ => ("?", "lquery"),
+            };
+            let right = params.push(
+                Some(array_literal(&list(value))),
+                Some(TypeName::new(&column.type_schema, ty).array_of()),
+            );
+            Expr::BinOp(Box::new(left), sym, Box::new(right))
         }
         HasKeysAny | HasKeysAll => {
             let items = list(value);

@@ -1,0 +1,154 @@
+//! Operators of extension types end to end: ltree (`_ancestor`, `_descendant`, `_matches` and
+//! their `_any` forms, `_matches_fulltext`) and PostGIS (`_st_*`, `_st_d_within`, `_cast`
+//! between geometry and geography), with the comparison types Hasura gives them.
+
+use std::path::Path;
+
+use rasura_test_support::{TestCluster, TestServer};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rasura");
+
+async fn start(sql: &str, tables: &[&str]) -> (TestCluster, TestServer) {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let server = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let mut ops = vec![json!({"type": "run_sql", "args": {"sql": sql}})];
+    ops.extend(
+        tables
+            .iter()
+            .map(|t| json!({"type": "track_table", "args": t})),
+    );
+    let (status, body) = server
+        .post("/v1/query", &json!({"type": "bulk", "args": ops}), &[])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    (pg, server)
+}
+
+async fn gql(s: &TestServer, q: &str, variables: Value) -> Value {
+    let (status, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": q, "variables": variables}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+fn paths(d: &Value, key: &str) -> Vec<String> {
+    d["data"][key]
+        .as_array()
+        .unwrap_or_else(|| panic!("{d}"))
+        .iter()
+        .map(|r| r["path"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn ltree_operators() {
+    let (_pg, s) = start(
+        "create extension if not exists ltree;
+         create table tree (id serial primary key, path ltree not null);
+         insert into tree (path) values ('a'), ('a.b'), ('a.b.c'), ('a.x'), ('z.b');",
+        &["tree"],
+    )
+    .await;
+    let d = gql(
+        &s,
+        r#"{ anc: tree(where: {path: {_ancestor: "a.b.c"}}, order_by: {id: asc}) { path }
+             desc: tree(where: {path: {_descendant: "a.b"}}, order_by: {id: asc}) { path }
+             desc_any: tree(where: {path: {_descendant_any: ["a.x", "z"]}}, order_by: {id: asc}) { path }
+             anc_any: tree(where: {path: {_ancestor_any: ["a.x", "z.b"]}}, order_by: {id: asc}) { path }
+             m: tree(where: {path: {_matches: "*.b"}}, order_by: {id: asc}) { path }
+             m_any: tree(where: {path: {_matches_any: ["a", "z.*"]}}, order_by: {id: asc}) { path }
+             ft: tree(where: {path: {_matches_fulltext: "x | c"}}, order_by: {id: asc}) { path } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(paths(&d, "anc"), ["a", "a.b", "a.b.c"]);
+    assert_eq!(paths(&d, "desc"), ["a.b", "a.b.c"]);
+    assert_eq!(paths(&d, "desc_any"), ["a.x", "z.b"]);
+    assert_eq!(paths(&d, "anc_any"), ["a", "a.x", "z.b"]);
+    assert_eq!(paths(&d, "m"), ["a.b", "z.b"]);
+    assert_eq!(paths(&d, "m_any"), ["a", "z.b"]);
+    assert_eq!(paths(&d, "ft"), ["a.b.c", "a.x"]);
+    let d = gql(
+        &s,
+        r#"{ __type(name: "ltree_comparison_exp") { inputFields { name type { name ofType { name } } } } }"#,
+        json!({}),
+    )
+    .await;
+    let fields: Vec<&str> = d["data"]["__type"]["inputFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    for op in [
+        "_ancestor",
+        "_ancestor_any",
+        "_descendant",
+        "_descendant_any",
+        "_matches",
+        "_matches_any",
+        "_matches_fulltext",
+        "_eq",
+    ] {
+        assert!(fields.contains(&op), "{op} in {fields:?}");
+    }
+}
+
+#[tokio::test]
+async fn postgis_operators_and_casts() {
+    let (_pg, s) = start(
+        "create extension if not exists postgis;
+         create table place (id serial primary key, name text, geom geometry not null, geog geography);
+         insert into place (name, geom, geog) values
+           ('origin', ST_GeomFromText('POINT(0 0)'), 'SRID=4326;POINT(0 0)'),
+           ('near', ST_GeomFromText('POINT(1 1)'), 'SRID=4326;POINT(0.001 0.001)'),
+           ('far', ST_GeomFromText('POINT(10 10)'), 'SRID=4326;POINT(10 10)');",
+        &["place"],
+    )
+    .await;
+    let square =
+        json!({"type": "Polygon", "coordinates": [[[-2, -2], [2, -2], [2, 2], [-2, 2], [-2, -2]]]});
+    let d = gql(
+        &s,
+        r#"query ($sq: geometry!, $o: geometry!, $g: geography!) {
+             within: place(where: {geom: {_st_within: $sq}}, order_by: {id: asc}) { name }
+             dist: place(where: {geom: {_st_d_within: {distance: 2, from: $o}}}, order_by: {id: asc}) { name }
+             geog: place(where: {geog: {_st_d_within: {distance: 1000, from: $g}}}, order_by: {id: asc}) { name }
+             cast: place(where: {geom: {_cast: {geography: {_st_d_within: {distance: 200000, from: $g}}}}}, order_by: {id: asc}) { name }
+           }"#,
+        json!({"sq": square, "o": {"type": "Point", "coordinates": [0, 0]},
+               "g": {"type": "Point", "coordinates": [0, 0]}}),
+    )
+    .await;
+    assert_eq!(
+        d["data"],
+        json!({"within": [{"name": "origin"}, {"name": "near"}],
+               "dist": [{"name": "origin"}, {"name": "near"}],
+               "geog": [{"name": "origin"}, {"name": "near"}],
+               "cast": [{"name": "origin"}, {"name": "near"}]}),
+        "{d}"
+    );
+    let d = gql(
+        &s,
+        r#"{ g: __type(name: "st_d_within_geography_input") { inputFields { name defaultValue } }
+             c: __type(name: "geometry_cast_exp") { inputFields { name } } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        d["data"]["g"]["inputFields"],
+        json!([{"name": "distance", "defaultValue": null}, {"name": "from", "defaultValue": null},
+               {"name": "use_spheroid", "defaultValue": "true"}])
+    );
+    assert_eq!(
+        d["data"]["c"]["inputFields"],
+        json!([{"name": "geography"}])
+    );
+}

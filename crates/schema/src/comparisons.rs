@@ -1,0 +1,162 @@
+//! `<Scalar>_comparison_exp` input types: the operators every scalar has, and those of text,
+//! jsonb, PostGIS (`geometry`, `geography`, with `_cast` between them) and ltree columns.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::naming;
+use crate::scalars;
+use crate::writer::SdlWriter;
+
+/// Operators only some scalars have: (field, type, description), in Hasura's order.
+fn extra_operators(scalar: &str) -> &'static [(&'static str, &'static str, &'static str)] {
+    match scalar {
+        "geometry" => &[
+            ("_st_3d_d_within", "st_d_within_input", "is the column within a given 3D distance from the given geometry value"),
+            ("_st_3d_intersects", "geometry", "does the column spatially intersect the given geometry value in 3D"),
+            ("_st_contains", "geometry", "does the column contain the given geometry value"),
+            ("_st_crosses", "geometry", "does the column cross the given geometry value"),
+            ("_st_d_within", "st_d_within_input", "is the column within a given distance from the given geometry value"),
+            ("_st_equals", "geometry", "is the column equal to given geometry value (directionality is ignored)"),
+            ("_st_intersects", "geometry", "does the column spatially intersect the given geometry value"),
+            ("_st_overlaps", "geometry", "does the column 'spatially overlap' (intersect but not completely contain) the given geometry value"),
+            ("_st_touches", "geometry", "does the column have atleast one point in common with the given geometry value"),
+            ("_st_within", "geometry", "is the column contained in the given geometry value"),
+        ],
+        "geography" => &[
+            ("_st_d_within", "st_d_within_geography_input", "is the column within a given distance from the given geography value"),
+            ("_st_intersects", "geography", "does the column spatially intersect the given geography value"),
+        ],
+        "ltree" => &[
+            ("_ancestor", "ltree", "is the left argument an ancestor of right (or equal)?"),
+            ("_ancestor_any", "[ltree!]", "does array contain an ancestor of `ltree`?"),
+            ("_descendant", "ltree", "is the left argument a descendant of right (or equal)?"),
+            ("_descendant_any", "[ltree!]", "does array contain a descendant of `ltree`?"),
+            ("_matches", "lquery", "does `ltree` match `lquery`?"),
+            ("_matches_any", "[String!]", "does `ltree` match any `lquery` in array?"),
+            ("_matches_fulltext", "ltxtquery", "does `ltree` match `ltxtquery`?"),
+        ],
+        _ => &[],
+    }
+}
+
+/// The type a `_cast` of the scalar may go to (Hasura casts between geometry and geography;
+/// jsonb's cast to `String` is written with the jsonb operators).
+fn cast_target(scalar: &str) -> Option<&'static str> {
+    match scalar {
+        "geometry" => Some("geography"),
+        "geography" => Some("geometry"),
+        _ => None,
+    }
+}
+
+impl SdlWriter {
+    /// Writes every comparison type recorded in `comparison_types` (adding those a `_cast`
+    /// refers to), with the input and scalar types their operators use.
+    pub(crate) fn write_comparisons(&mut self, out: &mut String) {
+        let mut todo: BTreeMap<String, bool> = std::mem::take(&mut self.comparison_types);
+        let casts: Vec<&'static str> = todo.keys().filter_map(|s| cast_target(s)).collect();
+        for c in casts {
+            todo.entry(c.to_string()).or_insert(false);
+        }
+        for (scalar, jsonb) in &todo {
+            if self.enum_types.contains_key(scalar) {
+                Self::write_enum_comparison(out, scalar);
+                self.used_enums.insert(scalar.clone());
+                continue;
+            }
+            self.write_comparison(out, scalar, *jsonb);
+            if !scalars::is_builtin(scalar) {
+                self.scalars.insert(scalar.clone());
+            }
+        }
+        self.comparison_types = todo;
+    }
+
+    fn write_comparison(&mut self, out: &mut String, scalar: &str, jsonb: bool) {
+        let extra = extra_operators(scalar);
+        let cast = cast_target(scalar);
+        if let Some(target) = cast {
+            let _ = writeln!(
+                out,
+                "\"Expression to compare the result of casting a column of type {scalar}. Multiple cast targets are combined with logical 'AND'.\"\ninput {scalar}_cast_exp {{\n  {target}: {}\n}}",
+                naming::comparison_exp(target)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\"Boolean expression to compare columns of type \\\"{scalar}\\\". All fields are combined with logical 'AND'.\"\ninput {} {{",
+            naming::comparison_exp(scalar)
+        );
+        if cast.is_some() {
+            let _ = writeln!(out, "  _cast: {scalar}_cast_exp");
+        }
+        // Fields in alphabetical order, as Hasura prints them.
+        let mut fields: Vec<(String, String)> = vec![];
+        let mut add = |name: &str, line: String| fields.push((name.to_string(), line));
+        if jsonb {
+            add("_cast", "  _cast: jsonb_cast_exp".into());
+            add(
+                "_contained_in",
+                "  \"is the column contained in the given json value\"\n  _contained_in: jsonb"
+                    .into(),
+            );
+            add("_contains", "  \"does the column contain the given json value at the top level\"\n  _contains: jsonb".into());
+            add(
+                "_has_key",
+                "  \"does the string exist as a top-level key in the column\"\n  _has_key: String"
+                    .into(),
+            );
+            add("_has_keys_all", "  \"do all of these strings exist as top-level keys in the column\"\n  _has_keys_all: [String!]".into());
+            add("_has_keys_any", "  \"do any of these strings exist as top-level keys in the column\"\n  _has_keys_any: [String!]".into());
+        }
+        for op in ["_eq", "_gt", "_gte", "_lt", "_lte", "_neq"] {
+            add(op, format!("  {op}: {scalar}"));
+        }
+        add("_in", format!("  _in: [{scalar}!]"));
+        add("_nin", format!("  _nin: [{scalar}!]"));
+        add("_is_null", "  _is_null: Boolean".into());
+        if scalars::is_string_like(scalar) {
+            for (op, doc) in [
+                ("_ilike", "does the column match the given case-insensitive pattern"),
+                ("_iregex", "does the column match the given POSIX regular expression, case insensitive"),
+                ("_like", "does the column match the given pattern"),
+                ("_nilike", "does the column NOT match the given case-insensitive pattern"),
+                ("_niregex", "does the column NOT match the given POSIX regular expression, case insensitive"),
+                ("_nlike", "does the column NOT match the given pattern"),
+                ("_nregex", "does the column NOT match the given POSIX regular expression, case sensitive"),
+                ("_nsimilar", "does the column NOT match the given SQL regular expression"),
+                ("_regex", "does the column match the given POSIX regular expression, case sensitive"),
+                ("_similar", "does the column match the given SQL regular expression"),
+            ] {
+                add(op, format!("  \"{doc}\"\n  {op}: String"));
+            }
+        }
+        for (op, ty, doc) in extra {
+            add(op, format!("  \"{doc}\"\n  {op}: {ty}"));
+        }
+        fields.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, line) in fields {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out.push_str("}\n");
+        for (_, ty, _) in extra {
+            let base = ty.trim_matches(|c| c == '[' || c == ']' || c == '!');
+            match base {
+                "st_d_within_input" => self.extra_inputs.insert(
+                    "input st_d_within_input {\n  distance: Float!\n  from: geometry!\n}\n".into(),
+                ),
+                "st_d_within_geography_input" => self.extra_inputs.insert(
+                    "input st_d_within_geography_input {\n  distance: Float!\n  from: geography!\n  use_spheroid: Boolean = true\n}\n".into(),
+                ),
+                other => {
+                    if !scalars::is_builtin(other) {
+                        self.scalars.insert(other.to_string());
+                    }
+                    false
+                }
+            };
+        }
+    }
+}
