@@ -78,6 +78,7 @@ WITH
     SELECT json_build_object(
              'schema', r.schema,
              'name', r.name,
+             'oid', r.oid::int8,
              'kind', r.kind,
              'description', r.description,
              'insertable', r.kind IN ('r', 'p') OR (pg_catalog.pg_relation_is_updatable(r.oid::regclass, false) & 8) = 8,

@@ -40,6 +40,9 @@ pub struct Catalog {
     /// The rows of the enum tables, by (schema, name): see `enum_rows.rs`.
     #[serde(skip)]
     pub enum_rows: HashMap<(String, String), Result<EnumRows, String>>,
+    /// A hash of the document it was read from: equal for an unchanged database catalog.
+    #[serde(skip)]
+    pub fingerprint: u64,
     #[serde(skip)]
     index: HashMap<(String, String), usize>,
 }
@@ -49,6 +52,9 @@ pub struct Catalog {
 pub struct Table {
     pub schema: String,
     pub name: String,
+    /// `pg_class.oid`: the same table under a new name after `ALTER TABLE ... RENAME`.
+    #[serde(default)]
+    pub oid: i64,
     /// `pg_class.relkind`: `r`, `p`, `v`, `m`, `f`.
     pub kind: String,
     pub description: Option<String>,
@@ -155,6 +161,9 @@ impl Catalog {
     pub fn from_json(text: &str) -> Result<Catalog, CatalogError> {
         let mut c: Catalog = serde_json::from_str(text)?;
         c.build_index();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(text, &mut h);
+        c.fingerprint = std::hash::Hasher::finish(&h);
         Ok(c)
     }
 

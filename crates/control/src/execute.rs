@@ -39,13 +39,15 @@ pub struct Committed {
 /// Runs one control-plane request body in one transaction on `pool`; answers with its JSON
 /// result and, if it changed what the engine serves, what to serve next. `lift_timeout`: the
 /// pool's connections carry the GraphQL query timeout, which metadata edits and migrations do
-/// not obey. Requests must not run concurrently (the caller holds the write lock).
+/// not obey. `session`: admin, or (on `/v1/query`) a role that may only read data under its
+/// permissions. Requests must not run concurrently (the caller holds the write lock).
 pub async fn execute(
     pool: &Pool,
     current: Current,
     body: Value,
     api: Api,
     lift_timeout: bool,
+    session: rasura_ir::Session,
 ) -> Result<(Value, Option<Committed>), ApiError> {
     let Value::Object(req) = body else {
         return Err(ApiError::bad_request(
@@ -83,9 +85,12 @@ pub async fn execute(
     }
     let mut ctx = ControlTx {
         tx,
+        session,
         md: current.metadata,
         catalog: current.catalog.clone(),
-        catalog_dirty: false,
+        // Read again, as Hasura reads it for each metadata request: tables and functions
+        // created outside the engine (psql, a migration tool, another instance) are seen.
+        catalog_dirty: true,
         md_changed: false,
         baseline: current.inconsistencies,
         resource_version: current.resource_version,
@@ -95,8 +100,9 @@ pub async fn execute(
         api,
     };
     let result = dispatch(&mut ctx, &op, args).await?;
-    let catalog_changed = ctx.catalog_dirty || !Arc::ptr_eq(&ctx.catalog, &current.catalog);
     let catalog = ctx.fresh_catalog().await?;
+    let catalog_changed = catalog.fingerprint != current.catalog.fingerprint
+        || catalog.enum_rows != current.catalog.enum_rows;
     if ctx.md_changed || catalog_changed {
         // The capture triggers follow the metadata in the same transaction.
         let resolved = resolve(&ctx.md, catalog.clone());
@@ -135,6 +141,17 @@ where
 {
     Box::pin(async move {
         let bare = op.strip_prefix("pg_").unwrap_or(op);
+        let bulk_op = matches!(
+            bare,
+            "bulk" | "bulk_atomic" | "bulk_keep_going" | "concurrent_bulk"
+        );
+        let reads_data = matches!(bare, "select" | "count") && ctx.api == Api::Query;
+        if ctx.session.role != "admin" && !bulk_op && !reads_data {
+            return Err(
+                ApiError::bad_request("access-denied", "restricted access : admin only")
+                    .at("$.args"),
+            );
+        }
         match bare {
             "bulk" | "bulk_atomic" | "bulk_keep_going" | "concurrent_bulk" => bulk(ctx, args).await,
             "run_sql" => run_sql::run_sql(ctx, args)
@@ -161,9 +178,33 @@ where
                 {
                     return Ok(v);
                 }
+                let cascade = args.get("cascade") == Some(&Value::Bool(true));
                 match rasura_metadata::ops::apply(&mut ctx.md, bare, args) {
                     Ok(Some(_)) => {
                         ctx.changed();
+                        if bare == "untrack_table" {
+                            // What depended on the table (relationships the catalog alone
+                            // ties to it, permissions through them) goes with it under
+                            // `cascade`, and otherwise stops the untracking.
+                            let (_, broken) = ctx.new_inconsistencies().await?;
+                            if !cascade && !broken.is_empty() {
+                                let mut names: Vec<String> = broken
+                                    .iter()
+                                    .filter_map(|i| dependent_name(&i.object))
+                                    .collect();
+                                names.sort();
+                                return Err(ApiError::bad_request(
+                                    "dependency-error",
+                                    format!(
+                                        "cannot drop due to the following dependent objects: {}",
+                                        names.join(", ")
+                                    ),
+                                )
+                                .at("$.args"));
+                            }
+                            let objects: Vec<_> = broken.iter().map(|i| i.object.clone()).collect();
+                            metadata_ops::drop_objects(&mut ctx.md, &objects);
+                        }
                         ctx.check_consistency()
                             .await
                             .map_err(|e| e.under("$.args"))?;
@@ -183,6 +224,7 @@ async fn bulk(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
             ApiError::bad_request("parse-failed", "expected an array of operations").at("$.args"),
         );
     };
+    check_access_modes(&items)?;
     let mut results = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
         let prefix = format!("$.args[{i}]");
@@ -202,6 +244,69 @@ async fn bulk(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
         );
     }
     Ok(Value::Array(results))
+}
+
+/// How Hasura names an object that depends on a table being dropped.
+fn dependent_name(o: &rasura_resolve::ObjectRef) -> Option<String> {
+    use rasura_resolve::ObjectRef;
+    Some(match o {
+        ObjectRef::Relationship(t, name) => {
+            format!("relationship {t}.{name} in source \"default\"")
+        }
+        ObjectRef::Permission(t, kind, role) => {
+            format!("permission {t}.{role}.{kind} in source \"default\"")
+        }
+        ObjectRef::ComputedField(t, name) => {
+            format!("computed field {t}.{name} in source \"default\"")
+        }
+        ObjectRef::EventTrigger(t, name) => {
+            format!("event trigger {t}.{name} in source \"default\"")
+        }
+        ObjectRef::RemoteRelationship(t, name) => {
+            format!("remote relationship {t}.{name} in source \"default\"")
+        }
+        ObjectRef::Function(f) => format!("function {f} in source \"default\""),
+        _ => return None,
+    })
+}
+
+/// The transaction access mode an operation needs: a `read_only` `run_sql` READ ONLY; other
+/// `run_sql` and data writes READ WRITE; reads and metadata edits either.
+fn access_mode(item: &Value) -> Option<&'static str> {
+    let op = item.get("type").and_then(Value::as_str)?;
+    match op.strip_prefix("pg_").unwrap_or(op) {
+        "run_sql" => Some(
+            if item.pointer("/args/read_only") == Some(&Value::Bool(true)) {
+                "READ ONLY"
+            } else {
+                "READ WRITE"
+            },
+        ),
+        "insert" | "update" | "delete" => Some("READ WRITE"),
+        _ => None,
+    }
+}
+
+/// Refuses a bulk whose operations need different access modes (as Hasura does: the whole
+/// bulk runs in one transaction).
+fn check_access_modes(items: &[Value]) -> Result<(), ApiError> {
+    let mut expected: Option<&'static str> = None;
+    for (i, item) in items.iter().enumerate() {
+        let Some(mode) = access_mode(item) else {
+            continue;
+        };
+        match expected {
+            None => expected = Some(mode),
+            Some(e) if e != mode => {
+                return Err(ApiError::bad_request(
+                    "bad-request",
+                    format!("incompatible access mode requirements in bulk query, expected access mode: {e} but $.args[{i}] forces {mode}"),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 fn unknown_op(op: &str, api: Api) -> ApiError {

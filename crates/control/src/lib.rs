@@ -4,6 +4,8 @@
 //! handed back for the engine to serve.
 
 mod data_ops;
+mod data_select;
+mod ddl_follow;
 pub mod error;
 mod event_ops;
 pub mod execute;

@@ -1,5 +1,6 @@
-//! `run_sql`: the SQL runs in the request's transaction; tracked objects it dropped are untracked,
-//! and anything else it broke is refused unless `cascade` is set.
+//! `run_sql`: the SQL runs in the request's transaction; tracked tables and columns it renamed
+//! are renamed in the metadata (`ddl_follow.rs`), tracked objects it dropped are untracked, and
+//! anything else it broke is refused unless `cascade` is set.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -35,13 +36,26 @@ pub(super) async fn run_sql(ctx: &mut ControlTx<'_>, args: Value) -> Result<Valu
             .await
             .map_err(|e| rasura_pg::PgError::from_db(e, None))?;
     }
+    // The catalog as the statement finds it, to tell what it renamed or dropped.
+    let before = if args.read_only || !args.check_metadata_consistency {
+        None
+    } else {
+        Some(ctx.fresh_catalog().await?)
+    };
     let result = rasura_pg::run_sql::run_sql(&*ctx.tx, &args.sql).await?;
-    if args.read_only || !args.check_metadata_consistency {
+    let Some(before) = before else {
         return Ok(result.to_json());
-    }
-    let before = ctx.catalog.clone();
+    };
     ctx.catalog_dirty = true;
     let after = ctx.fresh_catalog().await?;
+    // Tables and columns it renamed are renamed in the metadata too.
+    let renamed = crate::ddl_follow::renames(&ctx.md, &before, &after);
+    if !renamed.is_empty() {
+        let resolved = rasura_resolve::resolve(&ctx.md, before.clone());
+        ctx.md = crate::ddl_follow::apply(&ctx.md, &resolved, &renamed)
+            .map_err(|e| ApiError::bad_request("unexpected", e))?;
+        ctx.changed();
+    }
     // Tracked tables and functions that this SQL dropped are untracked with it.
     let source = ctx.md.default_source_mut();
     let dropped: Vec<_> = source

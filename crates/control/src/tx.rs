@@ -22,6 +22,9 @@ pub enum Api {
 /// The working state of one control-plane request.
 pub struct ControlTx<'a> {
     pub tx: deadpool_postgres::Transaction<'a>,
+    /// Who asks: admin for everything; another role only reads data (`select`, `count`) under
+    /// its permissions.
+    pub session: rasura_ir::Session,
     pub md: Metadata,
     pub catalog: Arc<Catalog>,
     pub(crate) catalog_dirty: bool,

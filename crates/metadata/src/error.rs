@@ -5,11 +5,11 @@ use thiserror::Error;
 /// A metadata edit that cannot be applied to the document as it is.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum MetadataError {
-    #[error("view/table already tracked: {0}")]
+    #[error("{0}")]
     AlreadyTracked(String),
     #[error("table {0} is not tracked")]
     NotTracked(String),
-    #[error("view/table already untracked: {0}")]
+    #[error("view/table already untracked : {0}")]
     AlreadyUntracked(String),
     #[error("{0}")]
     BadRequest(String),

@@ -195,7 +195,16 @@ fn parse_track_args_legacy(
 pub fn track_table(md: &mut Metadata, args: TrackTableArgs) -> Result<Applied, MetadataError> {
     let source = md.source_mut(&args.source)?;
     if source.table(&args.table).is_some() {
-        return Err(MetadataError::AlreadyTracked(format!("\"{}\"", args.table)));
+        return Err(MetadataError::AlreadyTracked(format!(
+            "view/table already tracked : \"{}\"",
+            args.table
+        )));
+    }
+    if source.functions.iter().any(|f| f.function == args.table) {
+        return Err(MetadataError::NotSupported(format!(
+            "function with name \"{}\" already exists",
+            args.table
+        )));
     }
     let mut entry = TableEntry::new(args.table);
     entry.configuration = args.configuration.unwrap_or_default();
@@ -664,6 +673,12 @@ fn parse_function_args(args: Value) -> Result<FunctionArgs, MetadataError> {
 pub fn track_function(md: &mut Metadata, args: FunctionArgs) -> Result<Applied, MetadataError> {
     crate::function_ops::check_custom_root_fields(args.configuration.as_ref())?;
     let source = md.source_mut(&args.source)?;
+    if source.table(&args.function).is_some() {
+        return Err(MetadataError::NotSupported(format!(
+            "table with name \"{}\" already exists",
+            args.function
+        )));
+    }
     if source.functions.iter().any(|f| f.function == args.function) {
         return Err(MetadataError::AlreadyTracked(format!(
             "function already tracked: \"{}\"",

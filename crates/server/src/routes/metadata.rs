@@ -1,4 +1,5 @@
-//! `/v1/metadata`, `/v1/query`, `/v2/query`: admin only; the body is parsed here so that bad JSON
+//! `/v1/metadata`, `/v1/query`, `/v2/query`: admin only, except that the query API reads data for
+//! any authenticated role; the body is parsed here so that bad JSON
 //! gets Hasura's error. One request at a time runs the control plane (`rasura_control::execute`);
 //! what it commits is built and swapped in before the answer goes out.
 
@@ -22,10 +23,35 @@ pub async fn query(State(state): State<AppState>, headers: HeaderMap, body: Byte
 
 async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8], api: Api) -> Response {
     let result = async {
-        crate::admin::require_admin(&state.auth, headers)?;
+        let session = match api {
+            Api::Metadata => {
+                crate::admin::require_admin(&state.auth, headers)?;
+                rasura_ir::Session::admin()
+            }
+            // The query API reads data for any role, under its permissions (as Hasura does);
+            // everything else in it stays admin-only (`rasura_control::execute`).
+            Api::Query => {
+                let mut cookies = vec![];
+                rasura_auth::authenticate(
+                    &state.auth,
+                    headers,
+                    &serde_json::Value::Null,
+                    &mut cookies,
+                )
+                .await
+                .map_err(|e| {
+                    let status = if e.code == "access-denied" || e.code == "invalid-jwt" {
+                        axum::http::StatusCode::UNAUTHORIZED
+                    } else {
+                        axum::http::StatusCode::BAD_REQUEST
+                    };
+                    ApiError::new(status, e.code, e.message)
+                })?
+            }
+        };
         let value: serde_json::Value =
             serde_json::from_slice(body).map_err(ApiError::invalid_json)?;
-        run(state, value, api).await
+        run(state, value, api, session).await
     }
     .await;
     match result {
@@ -45,6 +71,7 @@ async fn run(
     state: &AppState,
     body: serde_json::Value,
     api: Api,
+    session: rasura_ir::Session,
 ) -> Result<serde_json::Value, ApiError> {
     let _guard = state.write_lock.lock().await;
     let engine = state.engine.current();
@@ -57,8 +84,15 @@ async fn run(
     };
     drop(engine);
     let lift_timeout = state.engine.config.query_timeout.is_some();
-    let (answer, committed) =
-        rasura_control::execute(&state.engine.pool, current, body, api, lift_timeout).await?;
+    let (answer, committed) = rasura_control::execute(
+        &state.engine.pool,
+        current,
+        body,
+        api,
+        lift_timeout,
+        session,
+    )
+    .await?;
     if let Some(c) = committed {
         state
             .engine

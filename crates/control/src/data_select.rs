@@ -1,0 +1,295 @@
+//! Query-API reads, `select` and `count`, for any role: compiled through the same IR and SQL
+//! translation as GraphQL, under the role's select permissions (columns, row filter, row
+//! limit), with relationships as nested `{name, columns, where, ...}` column entries.
+
+use std::sync::Arc;
+
+use rasura_ir::{BoolExp, ColumnRef, Field, OrderBy, OrderTarget, Select, Session, Shape};
+use rasura_metadata::QualifiedName;
+use rasura_schema::{RoleSchema, TableField};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+use crate::tx::ControlTx;
+
+fn parse<T: serde::de::DeserializeOwned>(args: Value) -> Result<T, ApiError> {
+    serde_json::from_value(args).map_err(|e| ApiError::bad_request("parse-failed", e.to_string()))
+}
+
+/// The request role's schema of the working metadata (which may differ from the served one).
+async fn role_schema(ctx: &mut ControlTx<'_>) -> Result<Arc<RoleSchema>, ApiError> {
+    let catalog = ctx.fresh_catalog().await?;
+    let resolved = rasura_resolve::resolve(&ctx.md, catalog);
+    rasura_schema::build_schema(&resolved, &ctx.session.role)
+        .map(Arc::new)
+        .map_err(|e| ApiError::bad_request("unexpected", e))
+}
+
+/// A select of `table` as the session may read it.
+struct Reader<'a> {
+    schema: &'a RoleSchema,
+    session: &'a Session,
+}
+
+#[derive(Debug, Deserialize)]
+struct SelectArgs {
+    table: QualifiedName,
+    columns: Value,
+    #[serde(default, rename = "where")]
+    where_: Option<Value>,
+    #[serde(default)]
+    order_by: Option<Value>,
+    #[serde(default)]
+    limit: Option<u64>,
+    #[serde(default)]
+    offset: Option<u64>,
+}
+
+impl Reader<'_> {
+    fn table(&self, name: &QualifiedName) -> Result<usize, ApiError> {
+        let t = self.schema.table_index.get(name).copied().ok_or_else(|| {
+            ApiError::bad_request("not-exists", format!("table \"{name}\" does not exist"))
+                .at("$.table")
+        })?;
+        if let Some(p) = &self.schema.tables[t].perms {
+            if p.select.is_none() {
+                return Err(ApiError::bad_request(
+                    "permission-denied",
+                    format!(
+                        "select on \"{name}\" for role \"{}\" is not allowed. ",
+                        self.session.role
+                    ),
+                ));
+            }
+        }
+        Ok(t)
+    }
+
+    fn may_select(&self, t: usize, column: &str) -> bool {
+        match &self.schema.tables[t].perms {
+            None => true,
+            Some(p) => p.select.as_ref().is_some_and(|s| s.columns.allows(column)),
+        }
+    }
+
+    /// The role's row filter AND the request's `where`.
+    fn filter(&self, t: usize, user: Option<&Value>, path: &str) -> Result<BoolExp, ApiError> {
+        let perm = match self.schema.tables[t]
+            .perms
+            .as_ref()
+            .and_then(|p| p.select.as_ref())
+        {
+            None => BoolExp::True,
+            Some(s) => rasura_ir::permission::parse_permission_exp(
+                self.schema,
+                self.session,
+                t,
+                &s.filter,
+                "$",
+            )
+            .map_err(|e| ApiError::bad_request(e.code, e.message))?,
+        };
+        let user = match user {
+            None => BoolExp::True,
+            Some(w) => rasura_ir::bool_exp::parse_bool_exp(
+                self.schema,
+                t,
+                &rasura_ir::bool_exp::normalize_legacy(w),
+                &format!("{path}.where"),
+            )
+            .map_err(|e| ApiError::bad_request("parse-failed", e.message).at(e.path))?,
+        };
+        Ok(match (perm, user) {
+            (BoolExp::True, u) => u,
+            (p, BoolExp::True) => p,
+            (p, u) => BoolExp::And(vec![p, u]),
+        })
+    }
+
+    fn select(
+        &self,
+        t: usize,
+        args: &SelectArgs,
+        single: bool,
+        path: &str,
+    ) -> Result<Select, ApiError> {
+        let info = &self.schema.tables[t];
+        let mut fields = vec![];
+        for item in rasura_ir::value::as_list(&args.columns) {
+            match item {
+                Value::String(s) if s == "*" => {
+                    let mut cols: Vec<_> = info
+                        .columns
+                        .values()
+                        .filter(|c| self.may_select(t, &c.name))
+                        .collect();
+                    cols.sort_by_key(|c| c.name.clone());
+                    fields.extend(cols.into_iter().map(|c| (c.name.clone(), column_field(c))));
+                }
+                Value::String(n) => {
+                    let c = info.columns.get(n).filter(|_| self.may_select(t, n)).ok_or_else(|| {
+                        ApiError::bad_request(
+                            "permission-denied",
+                            format!("role \"{}\" does not have permission to select column \"{n}\" (or it does not exist)", self.session.role),
+                        )
+                        .at(format!("{path}.columns"))
+                    })?;
+                    fields.push((n.clone(), column_field(c)));
+                }
+                Value::Object(_) => {
+                    let nested: SelectArgs = serde_json::from_value(json!({
+                        "table": info.name, "columns": item.get("columns").cloned().unwrap_or(json!("*")),
+                        "where": item.get("where"), "order_by": item.get("order_by"),
+                        "limit": item.get("limit"), "offset": item.get("offset"),
+                    }))
+                    .map_err(|e| ApiError::bad_request("parse-failed", e.to_string()))?;
+                    let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
+                    let (rel, single) = match info.fields.get(name) {
+                        Some(TableField::ObjectRel(r)) => (r, true),
+                        Some(TableField::ArrayRel(r)) => (r, false),
+                        _ => {
+                            return Err(ApiError::bad_request(
+                                "not-exists",
+                                format!(
+                                    "relationship \"{name}\" does not exist on table \"{}\"",
+                                    info.name
+                                ),
+                            )
+                            .at(format!("{path}.columns")))
+                        }
+                    };
+                    let target = &self.schema.tables[rel.target].name;
+                    self.table(target)?;
+                    let inner =
+                        self.select(rel.target, &nested, single, &format!("{path}.columns"))?;
+                    fields.push((
+                        name.to_string(),
+                        Field::Relationship {
+                            mapping: rel.mapping.clone(),
+                            select: Box::new(inner),
+                        },
+                    ));
+                }
+                _ => {
+                    return Err(ApiError::bad_request(
+                        "parse-failed",
+                        "expected \"*\", a column name or a relationship",
+                    )
+                    .at(format!("{path}.columns")))
+                }
+            }
+        }
+        let perm_limit = info
+            .perms
+            .as_ref()
+            .and_then(|p| p.select.as_ref())
+            .and_then(|s| s.limit);
+        let limit = match (args.limit, perm_limit) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Ok(Select {
+            from_function: None,
+            table: info.name.clone(),
+            filter: self.filter(t, args.where_.as_ref(), path)?,
+            order_by: match &args.order_by {
+                Some(v) => rql_order_by(v)?,
+                None => vec![],
+            },
+            distinct_on: vec![],
+            limit,
+            offset: args.offset,
+            shape: if single {
+                Shape::Single(fields)
+            } else {
+                Shape::Rows(fields)
+            },
+        })
+    }
+}
+
+fn column_field(c: &rasura_schema::ColumnInfo) -> Field {
+    Field::Column {
+        column: ColumnRef {
+            name: c.name.clone(),
+            type_schema: c.type_schema.clone(),
+            type_name: c.type_name.clone(),
+            computed: None,
+        },
+        path: None,
+    }
+}
+
+pub(crate) async fn select(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
+    let args: SelectArgs = parse(args)?;
+    let schema = role_schema(ctx).await?;
+    let session = ctx.session.clone();
+    let reader = Reader {
+        schema: &schema,
+        session: &session,
+    };
+    let t = reader.table(&args.table)?;
+    let select = reader.select(t, &args, false, "$")?;
+    crate::data_ops::run_select(ctx, &select).await
+}
+
+#[derive(Debug, Deserialize)]
+struct CountArgs {
+    table: QualifiedName,
+    #[serde(default, rename = "where")]
+    where_: Option<Value>,
+}
+
+pub(crate) async fn count(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
+    let args: CountArgs = parse(args)?;
+    let schema = role_schema(ctx).await?;
+    let session = ctx.session.clone();
+    let reader = Reader {
+        schema: &schema,
+        session: &session,
+    };
+    let t = reader.table(&args.table)?;
+    let select = Select {
+        from_function: None,
+        table: args.table.clone(),
+        filter: reader.filter(t, args.where_.as_ref(), "$")?,
+        order_by: vec![],
+        distinct_on: vec![],
+        limit: None,
+        offset: None,
+        shape: Shape::Aggregate(vec![(
+            "aggregate".into(),
+            rasura_ir::AggField::Aggregate(vec![(
+                "count".into(),
+                rasura_ir::AggOp::Count {
+                    columns: vec![],
+                    distinct: false,
+                },
+            )]),
+        )]),
+    };
+    let v = crate::data_ops::run_select(ctx, &select).await?;
+    Ok(json!({"count": v["aggregate"]["count"]}))
+}
+
+/// `order_by` as RQL writes it: `"col"`, `"+col"`, `"-col"`, or a list of those.
+fn rql_order_by(v: &Value) -> Result<Vec<OrderBy>, ApiError> {
+    rasura_ir::value::as_list(v)
+        .into_iter()
+        .map(|item| {
+            let s = item.as_str().ok_or_else(|| {
+                ApiError::bad_request("parse-failed", "expected a column name").at("$.order_by")
+            })?;
+            let (desc, col) = match s.strip_prefix('-') {
+                Some(c) => (true, c),
+                None => (false, s.strip_prefix('+').unwrap_or(s)),
+            };
+            Ok(OrderBy {
+                target: OrderTarget::Column(col.to_string()),
+                desc,
+                nulls_first: desc,
+            })
+        })
+        .collect()
+}

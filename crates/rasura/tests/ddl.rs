@@ -1,0 +1,228 @@
+//! The metadata keeps step with the database: renames through `run_sql` are followed, tables
+//! created outside the engine can be tracked at once, `untrack_table` with `cascade` takes its
+//! dependents along; the query API reads as any role under its permissions; a bulk refuses
+//! mixed access modes; a table and a function may not share a name.
+
+use std::path::Path;
+
+use rasura_test_support::{TestCluster, TestServer};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rasura");
+
+async fn start() -> (TestCluster, TestServer) {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let server = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let (status, body) = query(
+        &server,
+        json!({"type": "bulk", "args": [
+            {"type": "run_sql", "args": {"sql": "
+                create table author (id serial primary key, name text not null);
+                create table article (id serial primary key, title text not null,
+                                      author_id int not null references author(id));
+                insert into author (name) values ('Ann'), ('Bob');
+                insert into article (title, author_id) values ('a1', 1), ('a2', 1), ('b1', 2);"}},
+            {"type": "track_table", "args": "author"},
+            {"type": "track_table", "args": "article"},
+            {"type": "create_object_relationship", "args": {"table": "article", "name": "author",
+                "using": {"foreign_key_constraint_on": "author_id"}}},
+            {"type": "create_array_relationship", "args": {"table": "author", "name": "articles",
+                "using": {"foreign_key_constraint_on": {"table": "article", "column": "author_id"}}}},
+            {"type": "create_select_permission", "args": {"table": "article", "role": "user",
+                "permission": {"columns": ["id", "title", "author_id"],
+                               "filter": {"author": {"id": {"_eq": "X-Hasura-User-Id"}}}}}},
+            {"type": "create_select_permission", "args": {"table": "author", "role": "user",
+                "permission": {"columns": ["id", "name"], "filter": {}}}},
+        ]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    (pg, server)
+}
+
+async fn query(s: &TestServer, body: Value) -> (u16, Value) {
+    s.post("/v1/query", &body, &[]).await
+}
+
+async fn query_as(s: &TestServer, role: &str, body: Value) -> (u16, Value) {
+    s.post(
+        "/v1/query",
+        &body,
+        &[("x-hasura-role", role), ("x-hasura-user-id", "1")],
+    )
+    .await
+}
+
+async fn user_titles(s: &TestServer) -> Value {
+    let (status, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ article(order_by: {id: asc}) { title } }"}),
+            &[("x-hasura-role", "user"), ("x-hasura-user-id", "1")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    body
+}
+
+#[tokio::test]
+async fn renames_through_run_sql_are_followed() {
+    let (_pg, s) = start().await;
+    let sql = |q: &str| json!({"type": "run_sql", "args": {"sql": q}});
+    let (status, body) = query(&s, sql("alter table author rename column id to author_no")).await;
+    assert_eq!(status, 200, "{body}");
+    // The permission on article reaches author.id through a relationship: it follows.
+    assert_eq!(
+        user_titles(&s).await["data"]["article"],
+        json!([{"title": "a1"}, {"title": "a2"}])
+    );
+    let (status, body) = query(&s, sql("alter table article rename to post")).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = query(&s, sql("alter table post rename column title to headline")).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = query(&s, json!({"type": "export_metadata", "args": {}})).await;
+    let tables = &body["sources"][0]["tables"];
+    let post = tables
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"]["name"] == "post")
+        .unwrap_or_else(|| panic!("{tables}"));
+    assert_eq!(
+        post["select_permissions"][0]["permission"]["columns"],
+        json!(["id", "headline", "author_id"])
+    );
+    assert_eq!(
+        post["select_permissions"][0]["permission"]["filter"],
+        json!({"author": {"author_no": {"_eq": "X-Hasura-User-Id"}}})
+    );
+    let (status, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ post(order_by: {id: asc}) { headline author { name articles { headline } } } }"}),
+            &[("x-hasura-role", "user"), ("x-hasura-user-id", "1")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["post"][0]["headline"], "a1", "{body}");
+    assert_eq!(
+        body["data"]["post"][0]["author"]["articles"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    let (_, body) = query(&s, json!({"type": "get_inconsistent_metadata", "args": {}})).await;
+    assert_eq!(body["is_consistent"], true, "{body}");
+}
+
+#[tokio::test]
+async fn tables_created_outside_the_engine_can_be_tracked_at_once() {
+    let (pg, s) = start().await;
+    let client = pg.client("app").await;
+    client
+        .batch_execute("create table outside (id int primary key); insert into outside values (7);")
+        .await
+        .unwrap();
+    let (status, body) = query(&s, json!({"type": "track_table", "args": "outside"})).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = s
+        .post("/v1/graphql", &json!({"query": "{ outside { id } }"}), &[])
+        .await;
+    assert_eq!(body["data"]["outside"], json!([{"id": 7}]));
+}
+
+#[tokio::test]
+async fn untrack_with_cascade_takes_dependents_along() {
+    let (_pg, s) = start().await;
+    let untrack = |cascade: bool| json!({"type": "untrack_table", "args": {"table": "author", "cascade": cascade}});
+    let (status, body) = query(&s, untrack(false)).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("dependency-error")),
+        "{body}"
+    );
+    let (status, body) = query(&s, untrack(true)).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = query(&s, json!({"type": "get_inconsistent_metadata", "args": {}})).await;
+    assert_eq!(body["is_consistent"], true, "{body}");
+}
+
+#[tokio::test]
+async fn the_query_api_reads_as_a_role() {
+    let (_pg, s) = start().await;
+    let select = json!({"type": "select", "args": {"table": "article",
+        "columns": ["title", {"name": "author", "columns": ["name"]}], "order_by": "id"}});
+    let (status, body) = query_as(&s, "user", select.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!([{"title": "a1", "author": {"name": "Ann"}}, {"title": "a2", "author": {"name": "Ann"}}])
+    );
+    let (_, body) = query(&s, select).await;
+    assert_eq!(
+        body.as_array().map(Vec::len),
+        Some(3),
+        "admin sees every row"
+    );
+    let (_, body) = query_as(
+        &s,
+        "user",
+        json!({"type": "count", "args": {"table": "article"}}),
+    )
+    .await;
+    assert_eq!(body, json!({"count": 2}));
+    // Anything but reading data stays admin-only.
+    let (status, body) = query_as(
+        &s,
+        "user",
+        json!({"type": "run_sql", "args": {"sql": "select 1"}}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("access-denied"))
+    );
+    let (status, _) = query_as(
+        &s,
+        "stranger",
+        json!({"type": "select", "args": {"table": "article", "columns": ["id"]}}),
+    )
+    .await;
+    assert_eq!(
+        status, 400,
+        "a role without select permission reads nothing"
+    );
+}
+
+#[tokio::test]
+async fn bulk_access_modes_and_name_clashes() {
+    let (_pg, s) = start().await;
+    let (status, body) = query(
+        &s,
+        json!({"type": "bulk", "args": [
+            {"type": "insert", "args": {"table": "author", "objects": [{"name": "Cy"}]}},
+            {"type": "run_sql", "args": {"sql": "select 1", "read_only": true}},
+        ]}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["error"],
+        "incompatible access mode requirements in bulk query, expected access mode: READ WRITE but $.args[1] forces READ ONLY"
+    );
+    let (status, body) = query(
+        &s,
+        json!({"type": "bulk", "args": [
+            {"type": "run_sql", "args": {"sql": "create function author() returns setof author as $$ select * from author $$ language sql stable"}},
+            {"type": "track_function", "args": "author"},
+        ]}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("not-supported")),
+        "{body}"
+    );
+    assert_eq!(body["error"], "table with name \"author\" already exists");
+}
