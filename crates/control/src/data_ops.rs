@@ -2,7 +2,6 @@
 //! only), `select` and `count` in `data_select.rs`.
 
 use rasura_catalog::{Column, Table};
-use rasura_ir::Select;
 use rasura_metadata::QualifiedName;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -24,27 +23,6 @@ pub(super) async fn run(ctx: &mut ControlTx<'_>, op: &str, args: Value) -> Resul
 
 fn parse<T: serde::de::DeserializeOwned>(args: Value) -> Result<T, ApiError> {
     serde_json::from_value(args).map_err(|e| ApiError::bad_request("parse-failed", e.to_string()))
-}
-
-/// Runs a translated select and returns its JSON.
-pub(crate) async fn run_select(ctx: &ControlTx<'_>, select: &Select) -> Result<Value, ApiError> {
-    let t = rasura_translate::translate_select(select, rasura_translate::Options::default());
-    let sql = rasura_sql::print(&t.select).sql;
-    let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = t
-        .params
-        .0
-        .iter()
-        .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
-        .collect();
-    let row = ctx
-        .tx
-        .query_one(sql.as_str(), &refs)
-        .await
-        .map_err(|e| rasura_pg::PgError::from_db(e, Some(&sql)))?;
-    let text: Option<String> = row.get(0);
-    Ok(text
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null))
 }
 
 #[derive(Debug, Deserialize)]

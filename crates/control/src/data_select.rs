@@ -231,7 +231,7 @@ pub(crate) async fn select(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value
     };
     let t = reader.table(&args.table)?;
     let select = reader.select(t, &args, false, "$")?;
-    crate::data_ops::run_select(ctx, &select).await
+    run_select(ctx, &select).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -269,7 +269,7 @@ pub(crate) async fn count(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value,
             )]),
         )]),
     };
-    let v = crate::data_ops::run_select(ctx, &select).await?;
+    let v = run_select(ctx, &select).await?;
     Ok(json!({"count": v["aggregate"]["count"]}))
 }
 
@@ -292,4 +292,25 @@ fn rql_order_by(v: &Value) -> Result<Vec<OrderBy>, ApiError> {
             })
         })
         .collect()
+}
+
+/// Runs a translated select and returns its JSON.
+async fn run_select(ctx: &ControlTx<'_>, select: &Select) -> Result<Value, ApiError> {
+    let t = rasura_translate::translate_select(select, rasura_translate::Options::default());
+    let sql = rasura_sql::print(&t.select).sql;
+    let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = t
+        .params
+        .0
+        .iter()
+        .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+        .collect();
+    let row = ctx
+        .tx
+        .query_one(sql.as_str(), &refs)
+        .await
+        .map_err(|e| rasura_pg::PgError::from_db(e, Some(&sql)))?;
+    let text: Option<String> = row.get(0);
+    Ok(text
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null))
 }

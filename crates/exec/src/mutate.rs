@@ -1,6 +1,7 @@
 //! Nested inserts, row by row inside the mutation's transaction: related rows of object
 //! relationships first (their keys fill the row's foreign key), then the row, then rows of
-//! array relationships (the row's key fills theirs); the answer is read back by `ctid`.
+//! array relationships (the row's key fills theirs); the answer is read back by `ctid` (the
+//! related rows, which may be views' rows, by their returned values).
 
 use deadpool_postgres::GenericClient;
 use rasura_ir::{ColumnRef, InsertRow, Mutation, MutationKind, NestedInsert, OnConflict};
@@ -31,18 +32,14 @@ pub(crate) async fn nested_insert(
     let mut affected = 0u64;
     let mut ctids = vec![];
     for row in rows {
-        if let Some((ctid, _)) = insert_one(
-            client,
-            &m.table,
-            row,
-            &[],
-            on_conflict.as_ref(),
-            check.as_ref(),
-            &mut affected,
-        )
-        .await?
-        {
-            ctids.push(ctid);
+        let target = Target {
+            table: &m.table,
+            on_conflict: on_conflict.as_ref(),
+            check: check.as_ref(),
+            with_ctid: true,
+        };
+        if let Some((ctid, _)) = insert_one(client, target, row, &[], &mut affected).await? {
+            ctids.extend(ctid);
         }
     }
     let options = rasura_translate::Options {
@@ -61,22 +58,39 @@ pub(crate) async fn nested_insert(
         .unwrap_or_else(|| "null".into()))
 }
 
-/// The future of one row's insert: its ctid and JSON, or `None` when skipped.
+/// The future of one row's insert: its ctid (when asked for) and JSON, or `None` when skipped.
 type BoxedInsert<'a> = std::pin::Pin<
-    Box<dyn std::future::Future<Output = Result<Option<(String, Value)>, GqlError>> + Send + 'a>,
+    Box<
+        dyn std::future::Future<Output = Result<Option<(Option<String>, Value)>, GqlError>>
+            + Send
+            + 'a,
+    >,
 >;
+
+/// Where one row goes: the table, what to do on a conflict, the permission check, and whether
+/// its `ctid` is read back (top-level rows; related rows may be views' rows, without one).
+struct Target<'a> {
+    table: &'a QualifiedName,
+    on_conflict: Option<&'a OnConflict>,
+    check: Option<&'a rasura_ir::BoolExp>,
+    with_ctid: bool,
+}
 
 /// Inserts one row with everything nested in it; returns its ctid and JSON, or `None` when
 /// `on_conflict` skipped it.
 fn insert_one<'a, C: GenericClient>(
     client: &'a C,
-    table: &'a QualifiedName,
+    target: Target<'a>,
     row: &'a InsertRow,
     inherited: &'a [(ColumnRef, Value)],
-    on_conflict: Option<&'a OnConflict>,
-    check: Option<&'a rasura_ir::BoolExp>,
     affected: &'a mut u64,
 ) -> BoxedInsert<'a> {
+    let Target {
+        table,
+        on_conflict,
+        check,
+        with_ctid,
+    } = target;
     Box::pin(async move {
         let mut extra: Vec<(ColumnRef, Value)> = inherited.to_vec();
         for rel in &row.object_rels {
@@ -94,7 +108,7 @@ fn insert_one<'a, C: GenericClient>(
                 ));
             }
         }
-        let t = rasura_translate::insert_row(table, row, &extra, on_conflict, check);
+        let t = rasura_translate::insert_row(table, row, &extra, on_conflict, check, with_ctid);
         let sql = t.sql();
         let stmt = client
             .prepare_cached(&sql)
@@ -112,7 +126,7 @@ fn insert_one<'a, C: GenericClient>(
             .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, Some(&sql)), &sql))?;
         let Some(found) = found else { return Ok(None) };
         *affected += 1;
-        let ctid: String = found.get(0);
+        let ctid: Option<String> = found.get(0);
         let json: String = found.get(1);
         let inserted: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
         for rel in &row.array_rels {
@@ -141,17 +155,13 @@ async fn insert_related<C: GenericClient>(
 ) -> Result<Vec<Value>, GqlError> {
     let mut out = vec![];
     for row in &rel.rows {
-        if let Some((_, json)) = insert_one(
-            client,
-            &rel.table,
-            row,
-            keys,
-            rel.on_conflict.as_ref(),
-            rel.check.as_ref(),
-            affected,
-        )
-        .await?
-        {
+        let target = Target {
+            table: &rel.table,
+            on_conflict: rel.on_conflict.as_ref(),
+            check: rel.check.as_ref(),
+            with_ctid: false,
+        };
+        if let Some((_, json)) = insert_one(client, target, row, keys, affected).await? {
             out.push(json);
         }
     }

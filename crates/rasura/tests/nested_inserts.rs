@@ -324,3 +324,33 @@ async fn columns_a_parent_determines_are_refused() {
     assert_eq!(error(&body).0, "validation-failed", "{body}");
     assert_eq!(counts(&s).await, before);
 }
+
+#[tokio::test]
+async fn a_related_row_can_be_inserted_through_a_view() {
+    let (_pg, s) = setup().await;
+    let (status, body) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "create view writer as select id, name from users"}},
+                {"type": "track_table", "args": "writer"},
+                {"type": "create_object_relationship", "args": {"table": "post", "name": "writer",
+                    "using": {"manual_configuration": {"remote_table": "writer",
+                        "column_mapping": {"author_id": "id"}}}}},
+            ]}),
+            &[("x-hasura-admin-secret", "adm")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let body = admin(
+        &s,
+        r#"mutation { insert_post(objects: [{title: "via view", writer: {data: {name: "Vi"}}}]) {
+             affected_rows returning { title writer { name } } } }"#,
+    )
+    .await;
+    assert_eq!(
+        body["data"]["insert_post"],
+        json!({"affected_rows": 2, "returning": [{"title": "via view", "writer": {"name": "Vi"}}]}),
+        "{body}"
+    );
+}

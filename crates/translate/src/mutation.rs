@@ -406,14 +406,16 @@ fn update_expr(
     }
 }
 
-/// One row of a nested insert: returns its `ctid` and the row as JSON (one row, or none when
-/// `on_conflict` skipped it). `extra` are foreign-key values taken from related rows.
+/// One row of a nested insert: returns its `ctid` (with `with_ctid`; NULL otherwise, as for the
+/// related rows, which may be views' rows and have none) and the row as JSON (one row, or none
+/// when `on_conflict` skipped it). `extra` are foreign-key values taken from related rows.
 pub fn insert_row(
     table: &QualifiedName,
     row: &InsertRow,
     extra: &[(ColumnRef, Value)],
     on_conflict: Option<&OnConflict>,
     check: Option<&BoolExp>,
+    with_ctid: bool,
 ) -> TranslatedStatement {
     let mut params = Params::default();
     let mut cx = Cx::new(&mut params, Options::default());
@@ -430,7 +432,11 @@ pub fn insert_row(
     let body = Select {
         items: vec![
             SelectItem::Expr(
-                Expr::Cast(Box::new(Expr::col(&r, "__ctid")), TypeName::pg("text")),
+                if with_ctid {
+                    Expr::Cast(Box::new(Expr::col(&r, "__ctid")), TypeName::pg("text"))
+                } else {
+                    Expr::Cast(Box::new(Expr::Null), TypeName::pg("text"))
+                },
                 None,
             ),
             SelectItem::Expr(
@@ -462,7 +468,7 @@ pub fn insert_row(
         statement: Statement::With(Box::new(With {
             name: cte(),
             dml,
-            returning_ctid: true,
+            returning_ctid: with_ctid,
             body,
         })),
         params,
