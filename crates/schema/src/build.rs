@@ -433,7 +433,15 @@ impl SdlWriter {
                 TableField::Column(_) | TableField::RemoteRel(_) => {}
             }
         }
-        self.types.push_str("}\n");
+        // A permission with no columns (`columns: []`, e.g. to count rows only) leaves the
+        // type without fields: it is declared without a field list (as Hasura serves it, with
+        // `__typename` alone) instead of an empty one, which is not valid SDL.
+        if self.types.ends_with(" {\n") {
+            self.types.truncate(self.types.len() - 3);
+            self.types.push('\n');
+        } else {
+            self.types.push_str("}\n");
+        }
 
         // select_column enum.
         if !cols.is_empty() {

@@ -254,7 +254,19 @@ pub(crate) fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Sche
     }
     let mut schema = builder.build().map_err(|e| e.errors.to_string())?;
     sort_type_kinds(&mut schema);
-    schema.validate().map_err(|e| e.errors.to_string())
+    match schema.validate() {
+        Ok(schema) => Ok(schema),
+        // An object type without fields (a select permission with `columns: []`) is served as
+        // Hasura serves it: only `__typename` can be asked of it.
+        Err(e)
+            if e.errors
+                .iter()
+                .all(|d| d.error.to_string().ends_with("has no fields")) =>
+        {
+            Ok(apollo_compiler::validation::Valid::assume_valid(e.partial))
+        }
+        Err(e) => Err(e.errors.to_string()),
+    }
 }
 
 /// Hasura introspects `__TypeKind`'s values in alphabetical order (`ENUM`, `INPUT_OBJECT`, ...),

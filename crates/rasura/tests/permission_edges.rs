@@ -1,0 +1,60 @@
+//! Permission shapes at the edges: a select permission without columns (to count rows only)
+//! must leave the rest of the role's schema whole.
+
+use std::path::Path;
+
+use rasura_test_support::{TestCluster, TestServer};
+use serde_json::json;
+
+const BIN: &str = env!("CARGO_BIN_EXE_rasura");
+
+#[tokio::test]
+async fn a_permission_without_columns_counts_rows_and_breaks_nothing() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let (status, body) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "
+                    create table secret (id serial primary key, v text);
+                    insert into secret (v) values ('a'), ('b');
+                    create table open (id serial primary key);
+                    insert into open default values;"}},
+                {"type": "track_table", "args": "secret"},
+                {"type": "track_table", "args": "open"},
+                {"type": "create_select_permission", "args": {"table": "secret", "role": "viewer",
+                    "permission": {"columns": [], "filter": {}, "allow_aggregations": true}}},
+                {"type": "create_select_permission", "args": {"table": "open", "role": "viewer",
+                    "permission": {"columns": ["id"], "filter": {}}}},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ open { id } secret_aggregate { aggregate { count } } secret { __typename } }"}),
+            &[("x-hasura-role", "viewer")],
+        )
+        .await;
+    assert_eq!(
+        body["data"],
+        json!({"open": [{"id": 1}], "secret_aggregate": {"aggregate": {"count": 2}},
+               "secret": [{"__typename": "secret"}, {"__typename": "secret"}]}),
+        "{body}"
+    );
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ secret { v } }"}),
+            &[("x-hasura-role", "viewer")],
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "field 'v' not found in type: 'secret'"
+    );
+}
