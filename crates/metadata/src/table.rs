@@ -166,6 +166,14 @@ impl TableConfig {
         }
     }
 
+    /// The comment configured for the root field of `kind` (`{name, comment}` form).
+    pub fn root_field_comment(&self, kind: &str) -> Option<&str> {
+        self.custom_root_fields
+            .get(kind)?
+            .get("comment")
+            .and_then(Value::as_str)
+    }
+
     /// The custom GraphQL name of a column, from `column_config` or legacy `custom_column_names`.
     pub fn column_name(&self, column: &str) -> Option<&str> {
         self.column_config

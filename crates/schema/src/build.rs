@@ -323,7 +323,12 @@ impl SdlWriter {
         if allows_root(&info.perms, "select") {
             let _ = writeln!(
                 self.query_fields,
-                "  \"fetch data from the table: \\\"{qualified}\\\"\"\n  {select}{}: [{}!]!",
+                "  {}\n  {select}{}: [{}!]!",
+                naming::root_description(
+                    &t.config,
+                    RootKind::Select,
+                    &format!("fetch data from the table: \"{qualified}\"")
+                ),
                 select_args(&names),
                 names.object
             );
@@ -333,7 +338,12 @@ impl SdlWriter {
         if info.allow_aggregations && allows_root(&info.perms, "select_aggregate") {
             let _ = writeln!(
                 self.query_fields,
-                "  \"fetch aggregated fields from the table: \\\"{qualified}\\\"\"\n  {agg}{}: {}!",
+                "  {}\n  {agg}{}: {}!",
+                naming::root_description(
+                    &t.config,
+                    RootKind::SelectAggregate,
+                    &format!("fetch aggregated fields from the table: \"{qualified}\"")
+                ),
                 select_args(&names),
                 names.aggregate
             );
@@ -359,7 +369,14 @@ impl SdlWriter {
                 .collect();
             let _ = writeln!(
                 self.query_fields,
-                "  \"fetch data from the table: \\\"{qualified}\\\" using primary key columns\"\n  {by_pk}({}): {}",
+                "  {}\n  {by_pk}({}): {}",
+                naming::root_description(
+                    &t.config,
+                    RootKind::SelectByPk,
+                    &format!(
+                        "fetch data from the table: \"{qualified}\" using primary key columns"
+                    )
+                ),
                 args.join(", "),
                 names.object
             );

@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use rasura_resolve::ResolvedTable;
 
+use crate::naming::{self, RootKind};
 use crate::scalars;
 use crate::types::{ColumnInfo, MutationRoot, TableField, TableInfo};
 use crate::writer::SdlWriter;
@@ -214,50 +215,65 @@ impl SdlWriter {
             .iter()
             .map(|c| format!("{}: {}!", c.field, c.scalar))
             .collect();
+        let config = &t.config;
+        let name = |k: RootKind| naming::root_field(&base, config, k);
+        let doc = |k: RootKind, default: &str| naming::root_description(config, k, default);
         if can_insert {
+            let (insert, one) = (name(RootKind::Insert), name(RootKind::InsertOne));
             let _ = writeln!(
                 f,
-                "  \"insert data into the table: \\\"{qualified}\\\"\"\n  insert_{base}(\"the rows to be inserted\" objects: [{base}_insert_input!]!{on_conflict}): {base}_mutation_response\n  \
-                 \"insert a single row into the table: \\\"{qualified}\\\"\"\n  insert_{base}_one(\"the row to be inserted\" object: {base}_insert_input!{on_conflict}): {base}"
+                "  {}\n  {insert}(\"the rows to be inserted\" objects: [{base}_insert_input!]!{on_conflict}): {base}_mutation_response\n  \
+                 {}\n  {one}(\"the row to be inserted\" object: {base}_insert_input!{on_conflict}): {base}",
+                doc(RootKind::Insert, &format!("insert data into the table: \"{qualified}\"")),
+                doc(RootKind::InsertOne, &format!("insert a single row into the table: \"{qualified}\"")),
             );
-            roots.insert(format!("insert_{base}"), MutationRoot::Insert(idx));
-            roots.insert(format!("insert_{base}_one"), MutationRoot::InsertOne(idx));
+            roots.insert(insert, MutationRoot::Insert(idx));
+            roots.insert(one, MutationRoot::InsertOne(idx));
         }
         if can_update && !ops.is_empty() {
+            let (update, many) = (name(RootKind::Update), name(RootKind::UpdateMany));
             let _ = writeln!(
                 f,
-                "  \"update data of the table: \\\"{qualified}\\\"\"\n  update_{base}({ops}\"filter the rows which have to be updated\" where: {base}_bool_exp!): {base}_mutation_response\n  \
-                 \"update multiples rows of table: \\\"{qualified}\\\"\"\n  update_{base}_many(\"updates to execute, in order\" updates: [{base}_updates!]!): [{base}_mutation_response]"
+                "  {}\n  {update}({ops}\"filter the rows which have to be updated\" where: {base}_bool_exp!): {base}_mutation_response\n  \
+                 {}\n  {many}(\"updates to execute, in order\" updates: [{base}_updates!]!): [{base}_mutation_response]",
+                doc(RootKind::Update, &format!("update data of the table: \"{qualified}\"")),
+                doc(RootKind::UpdateMany, &format!("update multiples rows of table: \"{qualified}\"")),
             );
-            roots.insert(format!("update_{base}"), MutationRoot::Update(idx));
-            roots.insert(format!("update_{base}_many"), MutationRoot::UpdateMany(idx));
+            roots.insert(update, MutationRoot::Update(idx));
+            roots.insert(many, MutationRoot::UpdateMany(idx));
             if has_pk {
+                let by_pk = name(RootKind::UpdateByPk);
                 let _ = writeln!(
                     f,
-                    "  \"update single row of the table: \\\"{qualified}\\\"\"\n  update_{base}_by_pk({ops}pk_columns: {base}_pk_columns_input!): {base}"
+                    "  {}\n  {by_pk}({ops}pk_columns: {base}_pk_columns_input!): {base}",
+                    doc(
+                        RootKind::UpdateByPk,
+                        &format!("update single row of the table: \"{qualified}\"")
+                    ),
                 );
-                roots.insert(
-                    format!("update_{base}_by_pk"),
-                    MutationRoot::UpdateByPk(idx),
-                );
+                roots.insert(by_pk, MutationRoot::UpdateByPk(idx));
             }
         }
         if can_delete {
+            let delete = name(RootKind::Delete);
             let _ = writeln!(
                 f,
-                "  \"delete data from the table: \\\"{qualified}\\\"\"\n  delete_{base}(\"filter the rows which have to be deleted\" where: {base}_bool_exp!): {base}_mutation_response"
+                "  {}\n  {delete}(\"filter the rows which have to be deleted\" where: {base}_bool_exp!): {base}_mutation_response",
+                doc(RootKind::Delete, &format!("delete data from the table: \"{qualified}\"")),
             );
-            roots.insert(format!("delete_{base}"), MutationRoot::Delete(idx));
+            roots.insert(delete, MutationRoot::Delete(idx));
             if has_pk {
+                let by_pk = name(RootKind::DeleteByPk);
                 let _ = writeln!(
                     f,
-                    "  \"delete single row from the table: \\\"{qualified}\\\"\"\n  delete_{base}_by_pk({}): {base}",
+                    "  {}\n  {by_pk}({}): {base}",
+                    doc(
+                        RootKind::DeleteByPk,
+                        &format!("delete single row from the table: \"{qualified}\"")
+                    ),
                     pk_args.join(", ")
                 );
-                roots.insert(
-                    format!("delete_{base}_by_pk"),
-                    MutationRoot::DeleteByPk(idx),
-                );
+                roots.insert(by_pk, MutationRoot::DeleteByPk(idx));
             }
         }
     }

@@ -24,7 +24,23 @@ pub fn root_field(base: &str, config: &TableConfig, kind: RootKind) -> String {
         RootKind::SelectByPk => format!("{base}_by_pk"),
         RootKind::SelectAggregate => format!("{base}_aggregate"),
         RootKind::SelectStream => format!("{base}_stream"),
+        RootKind::Insert => format!("insert_{base}"),
+        RootKind::InsertOne => format!("insert_{base}_one"),
+        RootKind::Update => format!("update_{base}"),
+        RootKind::UpdateByPk => format!("update_{base}_by_pk"),
+        RootKind::UpdateMany => format!("update_{base}_many"),
+        RootKind::Delete => format!("delete_{base}"),
+        RootKind::DeleteByPk => format!("delete_{base}_by_pk"),
     }
+}
+
+/// A root field's description: the configured `comment`, else Hasura's text; as a GraphQL
+/// string literal.
+pub fn root_description(config: &TableConfig, kind: RootKind, default: &str) -> String {
+    let text = config
+        .root_field_comment(kind.config_key())
+        .unwrap_or(default);
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
 }
 
 /// The kinds of root fields a table gets.
@@ -34,6 +50,13 @@ pub enum RootKind {
     SelectByPk,
     SelectAggregate,
     SelectStream,
+    Insert,
+    InsertOne,
+    Update,
+    UpdateByPk,
+    UpdateMany,
+    Delete,
+    DeleteByPk,
 }
 
 impl RootKind {
@@ -44,6 +67,13 @@ impl RootKind {
             RootKind::SelectByPk => "select_by_pk",
             RootKind::SelectAggregate => "select_aggregate",
             RootKind::SelectStream => "select_stream",
+            RootKind::Insert => "insert",
+            RootKind::InsertOne => "insert_one",
+            RootKind::Update => "update",
+            RootKind::UpdateByPk => "update_by_pk",
+            RootKind::UpdateMany => "update_many",
+            RootKind::Delete => "delete",
+            RootKind::DeleteByPk => "delete_by_pk",
         }
     }
 }

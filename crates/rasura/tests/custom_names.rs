@@ -1,0 +1,87 @@
+//! Custom root fields for every operation of a table (`custom_root_fields`, with the
+//! `{name, comment}` form), as Hasura names them.
+
+use std::path::Path;
+
+use rasura_test_support::{TestCluster, TestServer};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rasura");
+
+#[tokio::test]
+async fn every_root_field_can_be_renamed_and_described() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let (status, body) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "create table person (id serial primary key, name text not null)"}},
+                {"type": "track_table", "args": "person"},
+                {"type": "set_table_customization", "args": {"table": "person", "configuration": {
+                    "custom_root_fields": {
+                        "select": "people", "select_by_pk": "personById", "select_aggregate": "peopleStats",
+                        "insert": "addPeople", "insert_one": {"name": "addPerson", "comment": "adds one person"},
+                        "update": "changePeople", "update_by_pk": "changePerson", "update_many": "changeMany",
+                        "delete": "removePeople", "delete_by_pk": "removePerson"}}}},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let gql = |q: &str| {
+        let q = q.to_string();
+        let s = &s;
+        async move {
+            let (status, body) = s.post("/v1/graphql", &json!({"query": q}), &[]).await;
+            assert_eq!(status, 200);
+            body
+        }
+    };
+    let d = gql("{ __schema { mutationType { fields { name description } } queryType { fields { name } } } }").await;
+    let names = |v: &Value| -> Vec<String> {
+        let mut n: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(
+        names(&d["data"]["__schema"]["mutationType"]["fields"]),
+        [
+            "addPeople",
+            "addPerson",
+            "changeMany",
+            "changePeople",
+            "changePerson",
+            "removePeople",
+            "removePerson"
+        ]
+    );
+    assert_eq!(
+        names(&d["data"]["__schema"]["queryType"]["fields"]),
+        ["people", "peopleStats", "personById"]
+    );
+    let add_one = d["data"]["__schema"]["mutationType"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "addPerson")
+        .unwrap();
+    assert_eq!(add_one["description"], "adds one person");
+    let d = gql(r#"mutation { addPerson(object: {name: "Ada"}) { id }
+                              changePerson(pk_columns: {id: 1}, _set: {name: "Ada L"}) { name } }"#)
+    .await;
+    assert_eq!(d["data"]["changePerson"]["name"], "Ada L", "{d}");
+    let d = gql("mutation { removePerson(id: 1) { name } }").await;
+    assert_eq!(d["data"]["removePerson"]["name"], "Ada L", "{d}");
+    let d = gql("mutation { insert_person_one(object: {name: \"x\"}) { id } }").await;
+    assert_eq!(
+        d["errors"][0]["message"],
+        "field 'insert_person_one' not found in type: 'mutation_root'"
+    );
+}
