@@ -153,7 +153,40 @@ where
             );
         }
         match bare {
-            "bulk" | "bulk_atomic" | "bulk_keep_going" | "concurrent_bulk" => bulk(ctx, args).await,
+            "bulk_keep_going" => bulk_keep_going(ctx, args).await,
+            // `{tables: [<track_table args>...]}`: one by one, all or nothing.
+            "track_tables" | "untrack_tables" => {
+                let one = if bare == "track_tables" {
+                    "track_table"
+                } else {
+                    "untrack_table"
+                };
+                let tables = args
+                    .get("tables")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .ok_or_else(|| {
+                        ApiError::bad_request("parse-failed", "key \"tables\" not found")
+                            .at("$.args")
+                    })?;
+                for (i, t) in tables.into_iter().enumerate() {
+                    dispatch(ctx, one, t)
+                        .await
+                        .map_err(|e| e.under(&format!("$.args.tables[{i}]")))?;
+                }
+                Ok(success())
+            }
+            "get_source_tables" => {
+                let catalog = ctx.fresh_catalog().await?;
+                let mut tables: Vec<Value> = catalog
+                    .tables
+                    .iter()
+                    .map(|t| serde_json::json!({"schema": t.schema, "name": t.name}))
+                    .collect();
+                tables.sort_by_key(|t| t.to_string());
+                Ok(Value::Array(tables))
+            }
+            "bulk" | "bulk_atomic" | "concurrent_bulk" => bulk(ctx, args).await,
             "run_sql" => run_sql::run_sql(ctx, args)
                 .await
                 .map_err(|e| e.under("$.args")),
@@ -242,6 +275,54 @@ async fn bulk(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
                 .await
                 .map_err(|e| e.under(&prefix))?,
         );
+    }
+    Ok(Value::Array(results))
+}
+
+/// `bulk_keep_going`: every operation runs; a failed one is undone (to a savepoint, with the
+/// metadata as it was) and answers with its error in its place, the others keep their effect.
+async fn bulk_keep_going(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
+    let Value::Array(items) = args else {
+        return Err(
+            ApiError::bad_request("parse-failed", "expected an array of operations").at("$.args"),
+        );
+    };
+    let mut results = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let prefix = format!("$.args[{i}]");
+        let Some(op) = item.get("type").and_then(Value::as_str).map(str::to_string) else {
+            let e = ApiError::bad_request("parse-failed", "key \"type\" not found").at(&prefix);
+            results.push(e.control_body());
+            continue;
+        };
+        let args = item.get("args").cloned().unwrap_or(Value::Null);
+        let saved = (
+            ctx.md.clone(),
+            ctx.catalog.clone(),
+            ctx.catalog_dirty,
+            ctx.md_changed,
+        );
+        ctx.tx
+            .batch_execute("SAVEPOINT rasura_keep_going")
+            .await
+            .map_err(|e| PgError::from_db(e, None))?;
+        match dispatch(ctx, &op, args).await {
+            Ok(v) => {
+                ctx.tx
+                    .batch_execute("RELEASE SAVEPOINT rasura_keep_going")
+                    .await
+                    .map_err(|e| PgError::from_db(e, None))?;
+                results.push(v);
+            }
+            Err(e) => {
+                ctx.tx
+                    .batch_execute("ROLLBACK TO SAVEPOINT rasura_keep_going; RELEASE SAVEPOINT rasura_keep_going")
+                    .await
+                    .map_err(|e| PgError::from_db(e, None))?;
+                (ctx.md, ctx.catalog, ctx.catalog_dirty, ctx.md_changed) = saved;
+                results.push(e.under(&prefix).control_body());
+            }
+        }
     }
     Ok(Value::Array(results))
 }

@@ -151,10 +151,14 @@ pub fn from_diagnostics(schema: &Schema, query: &str, list: &DiagnosticList) -> 
     if list.iter().any(|d| is_syntax(&d.error.to_string())) {
         return GqlError::validation("$.query", "not a valid graphql query");
     }
-    // A selection set left empty by an unknown field is reported after it; the field is the cause.
+    // A selection set left empty by an unknown field is reported after it, and a variable the
+    // bad field used is reported unused: the field is the cause.
     let first = list
         .iter()
-        .find(|d| !d.error.to_string().contains("must have a subselection set"))
+        .find(|d| {
+            !d.error.to_string().contains("must have a subselection set")
+                && d.error.unstable_error_name() != Some("UnusedVariable")
+        })
         .or_else(|| list.iter().next());
     let Some(first) = first else {
         return GqlError::validation("$", "invalid query");

@@ -347,6 +347,22 @@ pub fn coerce_variables(
     op: &Operation,
     vars: &Map<String, Value>,
 ) -> Result<Map<String, Value>, GqlError> {
+    // A variable the operation does not declare is refused, as Hasura refuses it.
+    let mut unexpected: Vec<&str> = vars
+        .keys()
+        .filter(|k| !op.variables.iter().any(|v| v.name == k.as_str()))
+        .map(String::as_str)
+        .collect();
+    if !unexpected.is_empty() {
+        unexpected.sort_unstable();
+        return Err(GqlError::validation(
+            "$",
+            format!(
+                "unexpected variables in variableValues: {}",
+                unexpected.join(", ")
+            ),
+        ));
+    }
     let given: apollo_compiler::response::JsonMap =
         serde_json::from_value(Value::Object(vars.clone()))
             .map_err(|e| GqlError::validation("$", e.to_string()))?;

@@ -9,6 +9,7 @@ pub fn user_agent() -> String {
 }
 
 pub mod actions;
+pub mod comment_ops;
 pub mod document;
 pub mod error;
 pub mod event_triggers;

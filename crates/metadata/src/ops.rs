@@ -54,6 +54,9 @@ pub fn apply(md: &mut Metadata, op: &str, args: Value) -> Result<Option<Applied>
             crate::actions::drop_action_permission(md, args).map(|()| Applied::Changed)
         }
         "untrack_function" => untrack_function(md, parse_function_args(args)?),
+        "set_permission_comment" => {
+            crate::comment_ops::set_permission_comment(md, args).map(|()| Applied::Changed)
+        }
         "set_function_customization" => {
             crate::function_ops::set_function_customization(md, args).map(|()| Applied::Changed)
         }

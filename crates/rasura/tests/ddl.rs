@@ -226,3 +226,79 @@ async fn bulk_access_modes_and_name_clashes() {
     );
     assert_eq!(body["error"], "table with name \"author\" already exists");
 }
+
+#[tokio::test]
+async fn metadata_api_breadth() {
+    let (_pg, s) = start().await;
+    let meta = |body: Value| {
+        let s = &s;
+        async move { s.post("/v1/metadata", &body, &[]).await }
+    };
+    query(&s, json!({"type": "run_sql", "args": {"sql": "create table t1 (id int primary key); create table t2 (id int primary key);"}})).await;
+    // bulk_keep_going: the failed step is undone and reported in its place.
+    let (status, body) = meta(json!({"type": "bulk_keep_going", "args": [
+        {"type": "pg_track_table", "args": {"table": "t1"}},
+        {"type": "pg_track_table", "args": {"table": "missing"}},
+        {"type": "pg_track_table", "args": {"table": "t2"}},
+    ]}))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body[0], json!({"message": "success"}));
+    assert_eq!(body[1]["code"], "invalid-configuration", "{body}");
+    assert_eq!(body[2], json!({"message": "success"}));
+    let (status, body) = meta(json!({"type": "pg_untrack_tables", "args": {"tables": [{"table": "t1"}, {"table": "t2"}]}})).await;
+    assert_eq!((status, body.clone()), (200, json!({"message": "success"})));
+    let (status, body) = meta(
+        json!({"type": "pg_track_tables", "args": {"tables": [{"table": "t1"}, {"table": "t2"}]}}),
+    )
+    .await;
+    assert_eq!((status, body.clone()), (200, json!({"message": "success"})));
+    let (_, body) =
+        meta(json!({"type": "pg_get_source_tables", "args": {"source": "default"}})).await;
+    assert!(
+        body.as_array()
+            .unwrap()
+            .contains(&json!({"schema": "public", "name": "t2"})),
+        "{body}"
+    );
+    let (status, body) = meta(json!({"type": "pg_set_permission_comment", "args": {"table": "article", "role": "user", "type": "select", "comment": "own articles"}})).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = meta(json!({"type": "export_metadata", "args": {}})).await;
+    let article = body["sources"][0]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"]["name"] == "article")
+        .unwrap()
+        .clone();
+    assert_eq!(article["select_permissions"][0]["comment"], "own articles");
+}
+
+#[tokio::test]
+async fn undeclared_variables_are_refused() {
+    let (_pg, s) = start().await;
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "query ($id: Int) { author(where: {id: {_eq: $id}}) { name } }",
+                    "variables": {"id": 1, "extra": 2, "also": 3}}),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "unexpected variables in variableValues: also, extra"
+    );
+    // A bad field is reported as such, even when the variable it used is then unused.
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "query ($id: Int) { author { nope(x: $id) } }", "variables": {"id": 1}}),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "field 'nope' not found in type: 'author'"
+    );
+}
