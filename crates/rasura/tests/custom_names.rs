@@ -85,3 +85,48 @@ async fn every_root_field_can_be_renamed_and_described() {
         "field 'insert_person_one' not found in type: 'mutation_root'"
     );
 }
+
+#[tokio::test]
+async fn comments_describe_types_and_fields() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let (status, body) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "
+                    create table note (id serial primary key, body text, tag text);
+                    comment on table note is 'Notes \"quoted\"';
+                    comment on column note.body is 'what it says';
+                    create table plain (id serial primary key);"}},
+                {"type": "track_table", "args": "note"},
+                {"type": "track_table", "args": "plain"},
+                {"type": "set_table_customization", "args": {"table": "note", "configuration": {
+                    "column_config": {"tag": {"comment": "from metadata"}}}}},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": r#"{ n: __type(name: "note") { description fields { name description } }
+                                 p: __type(name: "plain") { description } }"#}),
+            &[],
+        )
+        .await;
+    let d = &body["data"];
+    assert_eq!(d["n"]["description"], "Notes \"quoted\"");
+    assert_eq!(
+        d["n"]["fields"],
+        json!([{"name": "body", "description": "what it says"},
+               {"name": "id", "description": null},
+               {"name": "tag", "description": "from metadata"}])
+    );
+    assert_eq!(
+        d["p"]["description"],
+        "columns and relationships of \"plain\""
+    );
+}

@@ -383,10 +383,18 @@ impl SdlWriter {
             roots.insert(by_pk, RootField::SelectByPk(idx));
         }
 
-        // The object type.
+        // The object type: described by the table's comment (metadata's, else the database's),
+        // else Hasura's text; columns by theirs.
+        let table_doc = t
+            .config
+            .comment
+            .clone()
+            .or_else(|| t.info.description.clone())
+            .unwrap_or_else(|| format!("columns and relationships of \"{qualified}\""));
         let _ = writeln!(
             self.types,
-            "\"columns and relationships of \\\"{qualified}\\\"\"\ntype {} {{",
+            "{}\ntype {} {{",
+            literal(&table_doc),
             names.object
         );
         for c in &cols {
@@ -397,7 +405,15 @@ impl SdlWriter {
             } else {
                 ""
             };
-            let _ = writeln!(self.types, "  {}{args}: {}{bang}", c.field, c.scalar);
+            let doc = t
+                .config
+                .column_config
+                .get(&c.name)
+                .and_then(|cc| cc.comment.clone())
+                .or_else(|| catalog_col(&c.name).description.clone())
+                .map(|d| format!("  {}\n", literal(&d)))
+                .unwrap_or_default();
+            let _ = writeln!(self.types, "{doc}  {}{args}: {}{bang}", c.field, c.scalar);
         }
         let mut rels: Vec<(&String, &TableField)> = info
             .fields
@@ -598,4 +614,9 @@ impl SdlWriter {
         }
         out
     }
+}
+
+/// A GraphQL string literal (a description) of any text.
+fn literal(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
 }
