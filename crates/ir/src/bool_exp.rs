@@ -98,7 +98,13 @@ pub fn parse_bool_exp(
                         predicate: Box::new(BoolExp::And(predicate)),
                     });
                 }
-                Some(TableField::Computed(_) | TableField::RemoteRel(_)) | None => {
+                Some(
+                    TableField::Computed(_)
+                    | TableField::ComputedRows(_)
+                    | TableField::ComputedAggregate(_)
+                    | TableField::RemoteRel(_),
+                )
+                | None => {
                     return Err(IrError::unknown_field(
                         &here,
                         field,

@@ -281,6 +281,22 @@ impl Cx<'_> {
                             path: path_arg,
                         }
                     }
+                    Some(TableField::ComputedRows(n) | TableField::ComputedAggregate(n)) => {
+                        let aggregate = matches!(
+                            info.fields.get(name),
+                            Some(TableField::ComputedAggregate(_))
+                        );
+                        Field::Relationship {
+                            mapping: vec![],
+                            select: Box::new(self.computed_rows(
+                                &info.computed[n],
+                                f,
+                                &sub,
+                                &here,
+                                aggregate,
+                            )?),
+                        }
+                    }
                     Some(TableField::Computed(n)) => Field::Column {
                         column: computed_ref(&info.computed[n], self.session),
                         path: None,

@@ -70,6 +70,7 @@ impl Cx<'_> {
             // By position until an argument is left out (Postgres takes no positional argument
             // after a named one), by name after.
             args.push(FunctionArgValue {
+                parent_row: false,
                 name: a.name.clone().filter(|_| skipped),
                 type_schema: a.type_schema.clone(),
                 type_name: a.type_name.clone(),
@@ -80,6 +81,51 @@ impl Cx<'_> {
             function: func.name.clone(),
             args,
         })
+    }
+
+    /// A computed field returning rows: its function called on the enclosing row (and the
+    /// session), read as `table`'s rows with the field's own arguments.
+    pub(crate) fn computed_rows(
+        &self,
+        c: &rasura_schema::ComputedInfo,
+        f: &Node<GqlField>,
+        sets: &[&SelectionSet],
+        path: &str,
+        aggregate: bool,
+    ) -> Result<Select, IrError> {
+        let target = c.returns_table.unwrap_or_default();
+        let kind = if aggregate {
+            ShapeKind::Aggregate
+        } else {
+            ShapeKind::Rows
+        };
+        let mut select = self.select(target, f, sets, path, kind)?;
+        let mut args = vec![];
+        for i in 0..c.arity {
+            let (parent_row, value) = if i == c.table_argument {
+                (true, Value::Null)
+            } else if Some(i) == c.session_argument {
+                (false, Value::Object(self.session_json()))
+            } else {
+                break;
+            };
+            args.push(FunctionArgValue {
+                parent_row,
+                name: None,
+                type_schema: "pg_catalog".into(),
+                type_name: if parent_row {
+                    String::new()
+                } else {
+                    "json".into()
+                },
+                value,
+            });
+        }
+        select.from_function = Some(FunctionCall {
+            function: c.function.clone(),
+            args,
+        });
+        Ok(select)
     }
 
     /// The session variables as a function's session argument sees them (lower-case keys,

@@ -248,6 +248,8 @@ pub struct FunctionCall {
 /// position.
 #[derive(Debug, Clone)]
 pub struct FunctionArgValue {
+    /// The row of the enclosing select (a computed field's table argument); `value` unused.
+    pub parent_row: bool,
     pub name: Option<String>,
     pub type_schema: String,
     pub type_name: String,

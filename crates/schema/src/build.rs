@@ -149,6 +149,24 @@ pub fn build_schema_shared(
                     .fields
                     .insert(cf.name.clone(), TableField::Computed(cf.name.clone()));
             }
+            // `SETOF <tracked table>` whose other arguments are the session or have defaults.
+            let first_default = f.argument_types.len()
+                - (f.default_count.max(0) as usize).min(f.argument_types.len());
+            let callable = (0..f.argument_types.len()).all(|a| {
+                a == cf.table_argument || Some(a) == cf.session_argument || a >= first_default
+            });
+            if f.returns_set
+                && returns_table.is_some()
+                && callable
+                && naming::is_valid_name(&cf.name)
+            {
+                let fields = &mut tables[i].fields;
+                fields.insert(cf.name.clone(), TableField::ComputedRows(cf.name.clone()));
+                fields.insert(
+                    format!("{}_aggregate", cf.name),
+                    TableField::ComputedAggregate(cf.name.clone()),
+                );
+            }
         }
     }
     let functions = crate::functions::function_infos(resolved, &table_index);
@@ -455,6 +473,24 @@ impl SdlWriter {
                         target.aggregate
                     );
                 }
+                TableField::ComputedRows(n) | TableField::ComputedAggregate(n) => {
+                    let c = &info.computed[n];
+                    let Some(target) = c.returns_table else {
+                        continue;
+                    };
+                    let target = TypeNames::new(&tables[target].type_name);
+                    let output = if matches!(f, TableField::ComputedRows(_)) {
+                        format!("[{}!]!", target.object)
+                    } else {
+                        format!("{}!", target.aggregate)
+                    };
+                    let _ = writeln!(
+                        self.types,
+                        "  \"A computed field, executes function \\\"{}\\\"\"\n  {name}{}: {output}",
+                        c.function,
+                        select_args(&target)
+                    );
+                }
                 TableField::Computed(n) => {
                     if let Some((scalar, _, _)) =
                         info.computed.get(n).and_then(|c| c.scalar.clone())
@@ -531,7 +567,11 @@ impl SdlWriter {
                         tables[r.target].type_name
                     );
                 }
-                TableField::Column(_) | TableField::Computed(_) | TableField::RemoteRel(_) => {}
+                TableField::Column(_)
+                | TableField::Computed(_)
+                | TableField::ComputedRows(_)
+                | TableField::ComputedAggregate(_)
+                | TableField::RemoteRel(_) => {}
             }
         }
         self.types.push_str("}\n");

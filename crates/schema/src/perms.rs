@@ -99,14 +99,30 @@ pub(crate) fn apply_role(
             .unwrap_or_default();
         t.perms = Some(perms);
     }
-    // Relationships only to tables the role can see; aggregates only where allowed.
+    // Relationships (and computed fields returning rows) only to tables the role can see;
+    // aggregates only where allowed.
     let visible: Vec<bool> = tables.iter().map(|t| t.visible).collect();
     let aggregates: Vec<bool> = tables.iter().map(|t| t.allow_aggregations).collect();
     for t in tables.iter_mut() {
+        let target = |n: &String| t.computed.get(n).and_then(|c| c.returns_table);
+        let rows_to: HashMap<String, usize> = t
+            .fields
+            .values()
+            .filter_map(|f| match f {
+                TableField::ComputedRows(n) | TableField::ComputedAggregate(n) => {
+                    target(n).map(|i| (n.clone(), i))
+                }
+                _ => None,
+            })
+            .collect();
         t.fields.retain(|_, f| match f {
             TableField::Column(_) | TableField::Computed(_) | TableField::RemoteRel(_) => true,
             TableField::ObjectRel(r) | TableField::ArrayRel(r) => visible[r.target],
             TableField::ArrayAggregate(r) => visible[r.target] && aggregates[r.target],
+            TableField::ComputedRows(n) => rows_to.get(n).is_some_and(|&i| visible[i]),
+            TableField::ComputedAggregate(n) => {
+                rows_to.get(n).is_some_and(|&i| visible[i] && aggregates[i])
+            }
         });
     }
 }

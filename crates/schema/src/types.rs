@@ -176,6 +176,10 @@ pub enum TableField {
     ArrayAggregate(RelInfo),
     /// A scalar computed field, by name.
     Computed(String),
+    /// A computed field returning rows of a table (`SETOF <table>`), by name.
+    ComputedRows(String),
+    /// `<computed field>_aggregate` of such a field, by the field's name.
+    ComputedAggregate(String),
     /// A remote relationship (index into `RoleSchema::remote_rels`).
     RemoteRel(usize),
 }

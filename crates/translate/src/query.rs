@@ -49,7 +49,7 @@ impl Cx<'_> {
                 let row = self.row_json(fields, &base);
                 Expr::Subquery(Box::new(SqlSelect {
                     items: vec![SelectItem::Expr(row, None)],
-                    from: Some(self.table_from(select, base)),
+                    from: Some(self.table_from(select, base, parent)),
                     where_: (where_ != Expr::Bool(true)).then_some(where_),
                     limit: parent.map(|_| 1),
                     ..Default::default()
@@ -153,7 +153,7 @@ impl Cx<'_> {
         let inner = SqlSelect {
             distinct_on,
             items,
-            from: Some(self.table_from(select, base)),
+            from: Some(self.table_from(select, base, parent)),
             where_: (where_ != Expr::Bool(true)).then_some(where_),
             order_by: base_order,
             limit: select.limit,
@@ -311,8 +311,9 @@ fn order_item(expr: Expr, ob: &OrderBy) -> OrderItem {
 }
 
 impl Cx<'_> {
-    /// The table, or the tracked function whose rows a select reads.
-    fn table_from(&mut self, select: &Select, alias: Alias) -> From {
+    /// The table, or the function whose rows a select reads (a tracked function, or a computed
+    /// field called on the `parent` row).
+    fn table_from(&mut self, select: &Select, alias: Alias, parent: Parent<'_>) -> From {
         match &select.from_function {
             None => From::Table {
                 schema: select.table.schema.clone(),
@@ -326,6 +327,15 @@ impl Cx<'_> {
                     .args
                     .iter()
                     .map(|a| {
+                        if a.parent_row {
+                            return match parent {
+                                Some((p, _)) if self.whole_rows.contains(p) => {
+                                    Expr::col(p, "__row")
+                                }
+                                Some((p, _)) => Expr::Row(p.clone()),
+                                None => Expr::Null,
+                            };
+                        }
                         let value = self.params.push(
                             value_text(&a.value, &a.type_name),
                             Some(TypeName::new(&a.type_schema, &a.type_name)),
@@ -397,9 +407,14 @@ fn needed_columns(shape: &Shape) -> Vec<String> {
 /// Whether row fields call computed fields (which need the whole row).
 fn needs_whole_row(shape: &Shape) -> bool {
     let calls = |fields: &[(String, Field)]| {
-        fields
-            .iter()
-            .any(|(_, f)| matches!(f, Field::Column { column, .. } if column.computed.is_some()))
+        fields.iter().any(|(_, f)| match f {
+            Field::Column { column, .. } => column.computed.is_some(),
+            Field::Relationship { select, .. } => select
+                .from_function
+                .as_ref()
+                .is_some_and(|c| c.args.iter().any(|a| a.parent_row)),
+            _ => false,
+        })
     };
     match shape {
         Shape::Rows(f) | Shape::Single(f) => calls(f),

@@ -1,0 +1,104 @@
+//! Computed fields that return rows of a table (`SETOF <table>`): a field with the table's
+//! select arguments and an `_aggregate` twin, under the returned table's permissions.
+
+use std::path::Path;
+
+use rasura_test_support::{TestCluster, TestServer};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rasura");
+
+async fn gql(s: &TestServer, role: &str, q: &str) -> Value {
+    let (status, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": q}),
+            &[("x-hasura-role", role), ("x-hasura-user-id", "1")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn set_returning_computed_fields() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let (status, body) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "
+                    create table author (id serial primary key, name text not null);
+                    create table article (id serial primary key, author_id int not null, title text not null, published bool not null);
+                    insert into author (name) values ('Ann'), ('Bob');
+                    insert into article (author_id, title, published) values
+                      (1, 'a1', true), (1, 'a2', false), (1, 'a3', true), (2, 'b1', true);
+                    create function author_published(a author) returns setof article as $$
+                      select * from article where author_id = a.id and published $$ language sql stable;
+                    create function author_visible(a author, hasura_session json) returns setof article as $$
+                      select * from article where author_id = a.id
+                        and author_id = (hasura_session ->> 'x-hasura-user-id')::int $$ language sql stable;"}},
+                {"type": "track_table", "args": "author"},
+                {"type": "track_table", "args": "article"},
+                {"type": "add_computed_field", "args": {"table": "author", "name": "published",
+                    "definition": {"function": "author_published"}}},
+                {"type": "add_computed_field", "args": {"table": "author", "name": "mine",
+                    "definition": {"function": "author_visible", "session_argument": "hasura_session"}}},
+                {"type": "create_select_permission", "args": {"table": "author", "role": "user",
+                    "permission": {"columns": ["id", "name"], "filter": {}}}},
+                {"type": "create_select_permission", "args": {"table": "article", "role": "user",
+                    "permission": {"columns": ["id", "title"], "filter": {"title": {"_neq": "a3"}}}}},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let d = gql(
+        &s,
+        "admin",
+        r#"{ author(order_by: {id: asc}) { name
+               published(order_by: {id: desc}, limit: 5) { title }
+               published_aggregate { aggregate { count } }
+               first: published(where: {title: {_eq: "a1"}}) { title } } }"#,
+    )
+    .await;
+    assert_eq!(
+        d["data"]["author"],
+        json!([
+            {"name": "Ann", "published": [{"title": "a3"}, {"title": "a1"}],
+             "published_aggregate": {"aggregate": {"count": 2}}, "first": [{"title": "a1"}]},
+            {"name": "Bob", "published": [{"title": "b1"}],
+             "published_aggregate": {"aggregate": {"count": 1}}, "first": []}
+        ]),
+        "{d}"
+    );
+    // Another role reads the rows under the returned table's permission (a3 is hidden), and a
+    // session argument gets the session.
+    let d = gql(
+        &s,
+        "user",
+        "{ author(order_by: {id: asc}) { name published { title } mine { title } } }",
+    )
+    .await;
+    assert_eq!(
+        d["data"]["author"],
+        json!([
+            {"name": "Ann", "published": [{"title": "a1"}], "mine": [{"title": "a1"}, {"title": "a2"}]},
+            {"name": "Bob", "published": [{"title": "b1"}], "mine": []}
+        ]),
+        "{d}"
+    );
+    // Without aggregations allowed on the returned table, no _aggregate field.
+    let d = gql(
+        &s,
+        "user",
+        "{ author { published_aggregate { aggregate { count } } } }",
+    )
+    .await;
+    assert_eq!(
+        d["errors"][0]["message"],
+        "field 'published_aggregate' not found in type: 'author'"
+    );
+}
