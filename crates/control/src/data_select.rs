@@ -94,6 +94,7 @@ impl Reader<'_> {
             None => BoolExp::True,
             Some(w) => rasura_ir::bool_exp::parse_bool_exp(
                 self.schema,
+                self.session,
                 t,
                 &rasura_ir::bool_exp::normalize_legacy(w),
                 &format!("{path}.where"),

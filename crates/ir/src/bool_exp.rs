@@ -4,12 +4,13 @@ use rasura_schema::{RoleSchema, TableField};
 use serde_json::Value;
 
 use crate::error::IrError;
-use crate::types::{BoolExp, ColumnRef, CompareOp};
+use crate::types::{BoolExp, ColumnRef, CompareOp, Session};
 use crate::value::as_list;
 
 /// Parses a boolean expression over table `table` (an index into the role's tables).
 pub fn parse_bool_exp(
     schema: &RoleSchema,
+    session: &Session,
     table: usize,
     v: &Value,
     path: &str,
@@ -28,10 +29,10 @@ pub fn parse_bool_exp(
     for (key, value) in m {
         let here = format!("{path}.{key}");
         match key.as_str() {
-            "_and" => parts.push(BoolExp::And(list(schema, table, value, &here)?)),
-            "_or" => parts.push(BoolExp::Or(list(schema, table, value, &here)?)),
+            "_and" => parts.push(BoolExp::And(list(schema, session, table, value, &here)?)),
+            "_or" => parts.push(BoolExp::Or(list(schema, session, table, value, &here)?)),
             "_not" => parts.push(BoolExp::Not(Box::new(parse_bool_exp(
-                schema, table, value, &here,
+                schema, session, table, value, &here,
             )?))),
             field => match info.fields.get(field) {
                 Some(TableField::Column(c)) => {
@@ -48,7 +49,7 @@ pub fn parse_bool_exp(
                     parts.push(BoolExp::Related {
                         table: schema.tables[r.target].name.clone(),
                         mapping: r.mapping.clone(),
-                        exp: Box::new(parse_bool_exp(schema, r.target, value, &here)?),
+                        exp: Box::new(parse_bool_exp(schema, session, r.target, value, &here)?),
                     })
                 }
                 Some(TableField::ArrayAggregate(r)) => {
@@ -68,9 +69,13 @@ pub fn parse_bool_exp(
                         None => vec![],
                     };
                     let filter = match count.get("filter") {
-                        Some(f) => {
-                            parse_bool_exp(schema, r.target, f, &format!("{here}.count.filter"))?
-                        }
+                        Some(f) => parse_bool_exp(
+                            schema,
+                            session,
+                            r.target,
+                            f,
+                            &format!("{here}.count.filter"),
+                        )?,
                         None => BoolExp::True,
                     };
                     let count_col = ColumnRef {
@@ -98,9 +103,12 @@ pub fn parse_bool_exp(
                         predicate: Box::new(BoolExp::And(predicate)),
                     });
                 }
+                Some(TableField::Computed(n)) => {
+                    let column = crate::build::computed_ref(&info.computed[n], session);
+                    parts.extend(comparisons(column, false, value, &here)?);
+                }
                 Some(
-                    TableField::Computed(_)
-                    | TableField::ComputedRows(_)
+                    TableField::ComputedRows(_)
                     | TableField::ComputedAggregate(_)
                     | TableField::RemoteRel(_),
                 )
@@ -121,11 +129,17 @@ pub fn parse_bool_exp(
     })
 }
 
-fn list(schema: &RoleSchema, table: usize, v: &Value, path: &str) -> Result<Vec<BoolExp>, IrError> {
+fn list(
+    schema: &RoleSchema,
+    session: &Session,
+    table: usize,
+    v: &Value,
+    path: &str,
+) -> Result<Vec<BoolExp>, IrError> {
     as_list(v)
         .into_iter()
         .enumerate()
-        .map(|(i, x)| parse_bool_exp(schema, table, x, &format!("{path}[{i}]")))
+        .map(|(i, x)| parse_bool_exp(schema, session, table, x, &format!("{path}[{i}]")))
         .collect()
 }
 

@@ -128,11 +128,23 @@ impl Cx<'_> {
     ) -> Result<Select, IrError> {
         let args = format!("{path}.args");
         let filter = match self.arg(f, "where") {
-            Some(w) => parse_bool_exp(self.schema, table, &w, &format!("{args}.where"))?,
+            Some(w) => parse_bool_exp(
+                self.schema,
+                self.session,
+                table,
+                &w,
+                &format!("{args}.where"),
+            )?,
             None => BoolExp::True,
         };
         let order_by = match self.arg(f, "order_by") {
-            Some(o) => parse_order_by(self.schema, table, &o, &format!("{args}.order_by"))?,
+            Some(o) => parse_order_by(
+                self.schema,
+                self.session,
+                table,
+                &o,
+                &format!("{args}.order_by"),
+            )?,
             None => vec![],
         };
         let distinct_on = match self.arg(f, "distinct_on") {

@@ -96,6 +96,7 @@ impl Cx<'_> {
                     let here = format!("{args}.updates[{i}]");
                     let filter = parse_bool_exp(
                         self.schema,
+                        self.session,
                         t,
                         u.get("where").unwrap_or(&Value::Null),
                         &format!("{here}.where"),
@@ -142,7 +143,7 @@ impl Cx<'_> {
         let w = self
             .arg(f, "where")
             .ok_or_else(|| IrError::new(args, "missing required field 'where'"))?;
-        let exp = parse_bool_exp(self.schema, t, &w, &format!("{args}.where"))?;
+        let exp = parse_bool_exp(self.schema, self.session, t, &w, &format!("{args}.where"))?;
         self.with_target_perms(exp)
     }
 
@@ -324,9 +325,13 @@ impl Cx<'_> {
             None => vec![],
         };
         let filter = match v.get("where") {
-            Some(w) if !w.is_null() => {
-                Some(parse_bool_exp(self.schema, t, w, &format!("{path}.where"))?)
-            }
+            Some(w) if !w.is_null() => Some(parse_bool_exp(
+                self.schema,
+                self.session,
+                t,
+                w,
+                &format!("{path}.where"),
+            )?),
             _ => None,
         };
         let filter = match (self.update_perm_filter(t)?, filter) {

@@ -4,12 +4,13 @@ use rasura_schema::{RoleSchema, TableField};
 use serde_json::Value;
 
 use crate::error::IrError;
-use crate::types::{BoolExp, OrderBy, OrderTarget};
+use crate::types::{BoolExp, OrderBy, OrderTarget, Session};
 use crate::value::as_list;
 
 /// Parses `order_by` (one object or a list of them; keys in the order written).
 pub fn parse_order_by(
     schema: &RoleSchema,
+    session: &Session,
     table: usize,
     v: &Value,
     path: &str,
@@ -18,6 +19,7 @@ pub fn parse_order_by(
     for (i, item) in as_list(v).into_iter().enumerate() {
         entries(
             schema,
+            session,
             table,
             item,
             &format!("{path}[{i}]"),
@@ -49,6 +51,7 @@ fn direction(v: &Value, path: &str) -> Result<Option<(bool, bool)>, IrError> {
 
 fn entries(
     schema: &RoleSchema,
+    session: &Session,
     table: usize,
     item: &Value,
     path: &str,
@@ -71,6 +74,16 @@ fn entries(
                     });
                 }
             }
+            Some(TableField::Computed(n)) => {
+                if let Some((desc, nulls_first)) = direction(value, &here)? {
+                    let call = crate::build::computed_call(&info.computed[n], session);
+                    out.push(OrderBy {
+                        target: wrap(OrderTarget::Computed(Box::new(call))),
+                        desc,
+                        nulls_first,
+                    });
+                }
+            }
             Some(TableField::ObjectRel(r)) => {
                 let target = schema.tables[r.target].name.clone();
                 let mapping = r.mapping.clone();
@@ -83,6 +96,7 @@ fn entries(
                 if !value.is_null() {
                     entries(
                         schema,
+                        session,
                         r.target,
                         value,
                         &here,

@@ -90,6 +90,7 @@ impl Cx<'_> {
         let op = if descending { "_lt" } else { "_gt" };
         let past = parse_bool_exp(
             self.schema,
+            self.session,
             table,
             &json!({field.as_str(): {op: value}}),
             &args,
@@ -101,6 +102,7 @@ impl Cx<'_> {
         let direction = if descending { "desc" } else { "asc" };
         select.order_by = parse_order_by(
             self.schema,
+            self.session,
             table,
             &json!({field.as_str(): direction}),
             &args,

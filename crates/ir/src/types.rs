@@ -579,6 +579,8 @@ pub struct OrderBy {
 #[derive(Debug, Clone)]
 pub enum OrderTarget {
     Column(String),
+    /// A scalar computed field: its function called on the row.
+    Computed(Box<ComputedCall>),
     /// A column (or deeper target) of the row an object relationship points at.
     Related {
         table: QualifiedName,

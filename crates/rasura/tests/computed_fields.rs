@@ -102,3 +102,45 @@ async fn set_returning_computed_fields() {
         "field 'published_aggregate' not found in type: 'author'"
     );
 }
+
+#[tokio::test]
+async fn scalar_computed_fields_filter_and_order() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let (status, body) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "
+                    create table person (id serial primary key, first text not null, last text not null);
+                    insert into person (first, last) values ('Ada', 'Lovelace'), ('Alan', 'Turing'), ('Grace', 'Hopper');
+                    create function full_name(p person) returns text as $$ select p.first || ' ' || p.last $$ language sql stable;
+                    create function name_length(p person) returns int as $$ select length(p.first) + length(p.last) $$ language sql stable;"}},
+                {"type": "track_table", "args": "person"},
+                {"type": "add_computed_field", "args": {"table": "person", "name": "full_name",
+                    "definition": {"function": "full_name"}}},
+                {"type": "add_computed_field", "args": {"table": "person", "name": "name_length",
+                    "definition": {"function": "name_length"}}},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let d = gql(
+        &s,
+        "admin",
+        r#"{ a: person(where: {full_name: {_ilike: "%turing%"}}) { full_name }
+             b: person(order_by: [{name_length: desc}, {id: asc}]) { first name_length }
+             c: person(where: {name_length: {_gt: 10}}, order_by: {full_name: asc}) { first } }"#,
+    )
+    .await;
+    assert_eq!(
+        d["data"],
+        json!({"a": [{"full_name": "Alan Turing"}],
+               "b": [{"first": "Ada", "name_length": 11}, {"first": "Grace", "name_length": 11},
+                     {"first": "Alan", "name_length": 10}],
+               "c": [{"first": "Ada"}, {"first": "Grace"}]}),
+        "{d}"
+    );
+}

@@ -567,8 +567,14 @@ impl SdlWriter {
                         tables[r.target].type_name
                     );
                 }
+                TableField::Computed(n) => {
+                    if let Some((scalar, _, _)) = &info.computed[n].scalar {
+                        self.comparison_types.entry(scalar.clone()).or_insert(false);
+                        let _ =
+                            writeln!(self.types, "  {name}: {}", naming::comparison_exp(scalar));
+                    }
+                }
                 TableField::Column(_)
-                | TableField::Computed(_)
                 | TableField::ComputedRows(_)
                 | TableField::ComputedAggregate(_)
                 | TableField::RemoteRel(_) => {}
@@ -600,6 +606,9 @@ impl SdlWriter {
                         "  {name}: {}_aggregate_order_by",
                         tables[r.target].type_name
                     );
+                }
+                TableField::Computed(n) if info.computed[n].scalar.is_some() => {
+                    let _ = writeln!(self.types, "  {name}: order_by");
                 }
                 _ => {}
             }

@@ -172,6 +172,7 @@ impl Cx<'_> {
     fn order_expr(&mut self, target: &OrderTarget, alias: &Alias) -> Expr {
         match target {
             OrderTarget::Column(c) => Expr::col(alias, c),
+            OrderTarget::Computed(call) => self.call(call, &Expr::Row(alias.clone())),
             OrderTarget::Related {
                 table,
                 mapping,
