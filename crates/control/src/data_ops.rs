@@ -1,5 +1,5 @@
 //! Query-API data operations (used by setup scripts and older clients): `insert` here (admin
-//! only), `select` and `count` in `data_select.rs`.
+//! only), `select` and `count` in `data_select.rs`, `update` and `delete` in `data_write.rs`.
 
 use rasura_catalog::{Column, Table};
 use rasura_metadata::QualifiedName;
@@ -14,6 +14,8 @@ pub(super) async fn run(ctx: &mut ControlTx<'_>, op: &str, args: Value) -> Resul
         "insert" => insert(ctx, args).await,
         "select" => crate::data_select::select(ctx, args).await,
         "count" => crate::data_select::count(ctx, args).await,
+        "update" => crate::data_write::update(ctx, args).await,
+        "delete" => crate::data_write::delete(ctx, args).await,
         _ => Err(ApiError::bad_request(
             "not-supported",
             format!("the query operation \"{op}\" is not supported yet"),

@@ -5,6 +5,7 @@
 
 mod data_ops;
 mod data_select;
+mod data_write;
 mod ddl_follow;
 pub mod error;
 mod event_ops;

@@ -104,7 +104,7 @@ pub fn parse_bool_exp(
                     });
                 }
                 Some(TableField::Computed(n)) => {
-                    let column = crate::build::computed_ref(&info.computed[n], session);
+                    let column = crate::computed::computed_ref(&info.computed[n], session);
                     parts.extend(comparisons(column, false, value, &here)?);
                 }
                 Some(

@@ -445,26 +445,7 @@ impl Cx<'_> {
     }
 }
 
-/// A computed field as a value of the row: its function called on the row (and session).
-pub(crate) fn computed_ref(c: &rasura_schema::ComputedInfo, session: &Session) -> ColumnRef {
-    let (_, type_schema, type_name) = c.scalar.clone().unwrap_or_default();
-    ColumnRef {
-        name: String::new(),
-        type_schema,
-        type_name,
-        computed: Some(Box::new(computed_call(c, session))),
-    }
-}
-
-pub(crate) fn computed_call(c: &rasura_schema::ComputedInfo, session: &Session) -> ComputedCall {
-    ComputedCall {
-        function: c.function.clone(),
-        arity: c.arity,
-        table_argument: c.table_argument,
-        session_argument: c.session_argument,
-        session: serde_json::to_string(&session.vars).unwrap_or_default(),
-    }
-}
+pub(crate) use crate::computed::{computed_call, computed_ref};
 
 pub(crate) fn column_ref(c: &rasura_schema::ColumnInfo) -> ColumnRef {
     ColumnRef {

@@ -5,6 +5,7 @@ mod action;
 pub mod bool_exp;
 pub mod build;
 pub mod collect;
+mod computed;
 pub mod error;
 mod function;
 mod mutation;

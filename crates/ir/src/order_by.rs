@@ -76,7 +76,7 @@ fn entries(
             }
             Some(TableField::Computed(n)) => {
                 if let Some((desc, nulls_first)) = direction(value, &here)? {
-                    let call = crate::build::computed_call(&info.computed[n], session);
+                    let call = crate::computed::computed_call(&info.computed[n], session);
                     out.push(OrderBy {
                         target: wrap(OrderTarget::Computed(Box::new(call))),
                         desc,

@@ -302,3 +302,34 @@ async fn undeclared_variables_are_refused() {
         "field 'nope' not found in type: 'author'"
     );
 }
+
+#[tokio::test]
+async fn the_query_api_updates_and_deletes() {
+    let (_pg, s) = start().await;
+    let (status, body) = query(
+        &s,
+        json!({"type": "update", "args": {"table": "article", "where": {"author_id": {"$eq": 1}},
+            "$set": {"title": "renamed"}, "$inc": {"author_id": 0}, "returning": ["id", "title"]}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["affected_rows"], 2);
+    assert_eq!(body["returning"].as_array().map(Vec::len), Some(2));
+    assert_eq!(body["returning"][0]["title"], "renamed");
+    let (status, body) = query(
+        &s,
+        json!({"type": "delete", "args": {"table": "article", "where": {"title": {"_eq": "b1"}}}}),
+    )
+    .await;
+    assert_eq!((status, body.clone()), (200, json!({"affected_rows": 1})));
+    let (status, body) = query_as(
+        &s,
+        "user",
+        json!({"type": "delete", "args": {"table": "article", "where": {}}}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("access-denied"))
+    );
+}

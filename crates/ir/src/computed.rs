@@ -1,0 +1,24 @@
+//! Computed fields as values of a row: their function called on the row (and the session).
+
+use crate::types::{ColumnRef, ComputedCall, Session};
+
+/// A computed field as a value of the row: its function called on the row (and session).
+pub(crate) fn computed_ref(c: &rasura_schema::ComputedInfo, session: &Session) -> ColumnRef {
+    let (_, type_schema, type_name) = c.scalar.clone().unwrap_or_default();
+    ColumnRef {
+        name: String::new(),
+        type_schema,
+        type_name,
+        computed: Some(Box::new(computed_call(c, session))),
+    }
+}
+
+pub(crate) fn computed_call(c: &rasura_schema::ComputedInfo, session: &Session) -> ComputedCall {
+    ComputedCall {
+        function: c.function.clone(),
+        arity: c.arity,
+        table_argument: c.table_argument,
+        session_argument: c.session_argument,
+        session: serde_json::to_string(&session.vars).unwrap_or_default(),
+    }
+}
