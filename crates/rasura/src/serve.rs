@@ -31,6 +31,14 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             "the admin secret is empty: give a non-empty --admin-secret, or none at all to run without one"
         );
     }
+    // A naming convention this engine does not build is refused, never silently ignored.
+    if let Ok(nc) = std::env::var("HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION") {
+        if !nc.is_empty() && nc != "hasura-default" {
+            anyhow::bail!(
+                "HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION={nc} is not supported yet: only hasura-default (unset it or set it to hasura-default)"
+            );
+        }
+    }
     if config.admin_secret.is_none() && !is_loopback(&config.host) {
         tracing::warn!(
             host = %config.host,

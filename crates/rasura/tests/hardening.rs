@@ -105,6 +105,32 @@ async fn an_empty_admin_secret_is_refused_at_start() {
 }
 
 #[tokio::test]
+async fn an_unbuilt_naming_convention_is_refused_at_start() {
+    let out = std::process::Command::new(BIN)
+        .args([
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/none",
+        ])
+        .env(
+            "HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION",
+            "graphql-default",
+        )
+        .output()
+        .expect("run rasura");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION=graphql-default is not supported yet"
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn admin_secret_is_compared_whole() {
     let pg = TestCluster::start("app").await;
     let s = server(&pg, &[], &[]).await;
