@@ -11,6 +11,9 @@ use crate::tx::ControlTx;
 
 pub(super) async fn run(ctx: &mut ControlTx<'_>, op: &str, args: Value) -> Result<Value, ApiError> {
     match op {
+        "insert" if args.get("returning").is_some() || args.get("on_conflict").is_some() => {
+            crate::data_write::insert(ctx, args).await
+        }
         "insert" => insert(ctx, args).await,
         "select" => crate::data_select::select(ctx, args).await,
         "count" => crate::data_select::count(ctx, args).await,

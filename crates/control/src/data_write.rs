@@ -1,9 +1,10 @@
-//! Query-API writes besides `insert`: `update` (`$set`, `$inc`) and `delete`, with `where` and
-//! `returning`, compiled through the same IR and SQL translation as GraphQL mutations. Admin only
-//! (the dispatcher refuses other roles).
+//! Query-API writes: `update` (`$set`, `$inc`), `delete`, and `insert` with `returning` or
+//! `on_conflict`, compiled through the same IR and SQL translation as GraphQL mutations. Admin
+//! only (the dispatcher refuses other roles).
 
 use rasura_ir::{
-    ColumnRef, Field, Mutation, MutationKind, MutationOutput, ResponseField, UpdateOp,
+    ColumnRef, Field, InsertRow, Mutation, MutationKind, MutationOutput, OnConflict, ResponseField,
+    UpdateOp,
 };
 use rasura_metadata::QualifiedName;
 use rasura_schema::RoleSchema;
@@ -35,23 +36,13 @@ pub(crate) async fn delete(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value
 }
 
 async fn write(ctx: &mut ControlTx<'_>, args: Value, delete: bool) -> Result<Value, ApiError> {
-    let args: WriteArgs = serde_json::from_value(args)
-        .map_err(|e| ApiError::bad_request("parse-failed", e.to_string()))?;
-    let catalog = ctx.fresh_catalog().await?;
-    let resolved = rasura_resolve::resolve(&ctx.md, catalog);
-    let schema = rasura_schema::build_schema(&resolved, "admin")
-        .map_err(|e| ApiError::bad_request("unexpected", e))?;
-    let t = *schema.table_index.get(&args.table).ok_or_else(|| {
-        ApiError::bad_request(
-            "not-exists",
-            format!("table \"{}\" does not exist", args.table),
-        )
-        .at("$.table")
-    })?;
+    let args: WriteArgs = parse(args)?;
+    let schema = admin_schema(ctx).await?;
+    let t = table_of(&schema, &args.table)?;
     let where_ = args
         .where_
         .as_ref()
-        .ok_or_else(|| ApiError::bad_request("parse-failed", "key \"where\" not found").at("$"))?;
+        .ok_or_else(|| ApiError::bad_request("parse-failed", "key \"where\" not found"))?;
     let filter = rasura_ir::bool_exp::parse_bool_exp(
         &schema,
         &ctx.session,
@@ -84,22 +75,128 @@ async fn write(ctx: &mut ControlTx<'_>, args: Value, delete: bool) -> Result<Val
             check: None,
         }
     };
+    let m = Mutation {
+        table: args.table.clone(),
+        kind,
+        output: MutationOutput::Response(response(&schema, t, &args.returning)?),
+        returning_filter: rasura_ir::BoolExp::True,
+    };
+    run_mutation(ctx, &m).await
+}
+
+#[derive(Deserialize)]
+struct InsertArgs {
+    table: QualifiedName,
+    objects: Vec<Map<String, Value>>,
+    #[serde(default)]
+    returning: Vec<String>,
+    #[serde(default)]
+    on_conflict: Option<Value>,
+}
+
+/// `insert` with `returning` or `on_conflict` (`{constraint, update_columns}`, or the older
+/// `{constraint, action: ignore|update}`).
+pub(crate) async fn insert(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
+    let args: InsertArgs = parse(args)?;
+    let schema = admin_schema(ctx).await?;
+    let t = table_of(&schema, &args.table)?;
+    let mut rows = vec![];
+    for (i, object) in args.objects.iter().enumerate() {
+        let mut columns = vec![];
+        for (name, value) in object {
+            let at = format!("objects[{i}]");
+            columns.push((column(&schema, t, name, &at)?, value.clone()));
+        }
+        rows.push(InsertRow {
+            columns,
+            object_rels: vec![],
+            array_rels: vec![],
+        });
+    }
+    let on_conflict = match &args.on_conflict {
+        None | Some(Value::Null) => None,
+        Some(c) => Some(on_conflict(&schema, t, c)?),
+    };
+    let m = Mutation {
+        table: args.table.clone(),
+        kind: MutationKind::Insert {
+            rows,
+            on_conflict,
+            check: None,
+        },
+        output: MutationOutput::Response(response(&schema, t, &args.returning)?),
+        returning_filter: rasura_ir::BoolExp::True,
+    };
+    run_mutation(ctx, &m).await
+}
+
+fn on_conflict(schema: &RoleSchema, t: usize, c: &Value) -> Result<OnConflict, ApiError> {
+    let constraint = c
+        .get("constraint")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ApiError::bad_request("parse-failed", "key \"constraint\" not found")
+                .at("$.on_conflict")
+        })?
+        .to_string();
+    let update_columns = match (c.get("update_columns"), c.get("action")) {
+        (Some(Value::Array(cols)), _) => cols
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        (_, Some(Value::String(a))) if a == "update" => {
+            let mut cols: Vec<String> = schema.tables[t].columns.keys().cloned().collect();
+            cols.sort();
+            cols
+        }
+        _ => vec![],
+    };
+    Ok(OnConflict {
+        constraint,
+        update_columns,
+        filter: None,
+    })
+}
+
+fn parse<T: serde::de::DeserializeOwned>(args: Value) -> Result<T, ApiError> {
+    serde_json::from_value(args).map_err(|e| ApiError::bad_request("parse-failed", e.to_string()))
+}
+
+async fn admin_schema(ctx: &mut ControlTx<'_>) -> Result<RoleSchema, ApiError> {
+    let catalog = ctx.fresh_catalog().await?;
+    let resolved = rasura_resolve::resolve(&ctx.md, catalog);
+    rasura_schema::build_schema(&resolved, "admin")
+        .map_err(|e| ApiError::bad_request("unexpected", e))
+}
+
+fn table_of(schema: &RoleSchema, table: &QualifiedName) -> Result<usize, ApiError> {
+    schema.table_index.get(table).copied().ok_or_else(|| {
+        ApiError::bad_request("not-exists", format!("table \"{table}\" does not exist"))
+            .at("$.table")
+    })
+}
+
+/// `affected_rows`, and `returning` with the named columns when asked.
+fn response(
+    schema: &RoleSchema,
+    t: usize,
+    returning: &[String],
+) -> Result<Vec<(String, ResponseField)>, ApiError> {
     let mut output = vec![("affected_rows".to_string(), ResponseField::AffectedRows)];
-    if !args.returning.is_empty() {
+    if !returning.is_empty() {
         let mut fields = vec![];
-        for name in &args.returning {
-            let column = column(&schema, t, name, "returning")?;
+        for name in returning {
+            let column = column(schema, t, name, "returning")?;
             fields.push((name.clone(), Field::Column { column, path: None }));
         }
         output.push(("returning".to_string(), ResponseField::Returning(fields)));
     }
-    let m = Mutation {
-        table: args.table.clone(),
-        kind,
-        output: MutationOutput::Response(output),
-        returning_filter: rasura_ir::BoolExp::True,
-    };
-    let t = rasura_translate::translate_mutation(&m, rasura_translate::Options::default());
+    Ok(output)
+}
+
+async fn run_mutation(ctx: &ControlTx<'_>, m: &Mutation) -> Result<Value, ApiError> {
+    let t = rasura_translate::translate_mutation(m, rasura_translate::Options::default());
     let sql = t.sql();
     let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = t
         .params

@@ -333,3 +333,32 @@ async fn the_query_api_updates_and_deletes() {
         (400, Some("access-denied"))
     );
 }
+
+#[tokio::test]
+async fn the_query_api_inserts_with_returning_and_on_conflict() {
+    let (_pg, s) = start().await;
+    let (status, body) = query(
+        &s,
+        json!({"type": "insert", "args": {"table": "author",
+            "objects": [{"name": "Cy"}, {"name": "Di"}], "returning": ["id", "name"]}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"affected_rows": 2, "returning": [{"id": 3, "name": "Cy"}, {"id": 4, "name": "Di"}]})
+    );
+    let (status, body) = query(
+        &s,
+        json!({"type": "insert", "args": {"table": "author",
+            "objects": [{"id": 1, "name": "Ann2"}],
+            "on_conflict": {"constraint": "author_pkey", "update_columns": ["name"]},
+            "returning": ["name"]}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"affected_rows": 1, "returning": [{"name": "Ann2"}]})
+    );
+}
