@@ -100,24 +100,35 @@ impl Cx<'_> {
             ShapeKind::Rows
         };
         let mut select = self.select(target, f, sets, path, kind)?;
+        let given = self.arg(f, "args").unwrap_or(Value::Null);
         let mut args = vec![];
         for i in 0..c.arity {
-            let (parent_row, value) = if i == c.table_argument {
-                (true, Value::Null)
+            let (parent_row, schema, ty, value) = if i == c.table_argument {
+                (true, String::new(), String::new(), Value::Null)
             } else if Some(i) == c.session_argument {
-                (false, Value::Object(self.session_json()))
+                let session = Value::Object(self.session_json());
+                (false, "pg_catalog".to_string(), "json".to_string(), session)
             } else {
-                break;
+                let Some((_, a)) = c.args.iter().find(|(p, _)| *p == i) else {
+                    break;
+                };
+                match given.get(&a.field) {
+                    Some(v) => (false, a.type_schema.clone(), a.type_name.clone(), v.clone()),
+                    None if a.has_default => break,
+                    None => {
+                        return Err(IrError::new(
+                            &format!("{path}.args.args"),
+                            "Non default arguments cannot be omitted",
+                        )
+                        .with_code("not-supported"))
+                    }
+                }
             };
             args.push(FunctionArgValue {
                 parent_row,
                 name: None,
-                type_schema: "pg_catalog".into(),
-                type_name: if parent_row {
-                    String::new()
-                } else {
-                    "json".into()
-                },
+                type_schema: schema,
+                type_name: ty,
                 value,
             });
         }

@@ -37,6 +37,8 @@ async fn set_returning_computed_fields() {
                       (1, 'a1', true), (1, 'a2', false), (1, 'a3', true), (2, 'b1', true);
                     create function author_published(a author) returns setof article as $$
                       select * from article where author_id = a.id and published $$ language sql stable;
+                    create function author_search(a author, search text, max int default 10) returns setof article as $$
+                      select * from article where author_id = a.id and title like search limit max $$ language sql stable;
                     create function author_visible(a author, hasura_session json) returns setof article as $$
                       select * from article where author_id = a.id
                         and author_id = (hasura_session ->> 'x-hasura-user-id')::int $$ language sql stable;"}},
@@ -44,6 +46,8 @@ async fn set_returning_computed_fields() {
                 {"type": "track_table", "args": "article"},
                 {"type": "add_computed_field", "args": {"table": "author", "name": "published",
                     "definition": {"function": "author_published"}}},
+                {"type": "add_computed_field", "args": {"table": "author", "name": "search",
+                    "definition": {"function": "author_search"}}},
                 {"type": "add_computed_field", "args": {"table": "author", "name": "mine",
                     "definition": {"function": "author_visible", "session_argument": "hasura_session"}}},
                 {"type": "create_select_permission", "args": {"table": "author", "role": "user",
@@ -90,6 +94,21 @@ async fn set_returning_computed_fields() {
         ]),
         "{d}"
     );
+    // Extra arguments come in `args` (required ones must be given).
+    let d = gql(
+        &s,
+        "admin",
+        r#"{ author(where: {id: {_eq: 1}}) { s: search(args: {search: "a%"}, order_by: {id: asc}) { title }
+             one: search(args: {search: "a%", max: 1}) { title } } }"#,
+    )
+    .await;
+    assert_eq!(
+        d["data"]["author"],
+        json!([{"s": [{"title": "a1"}, {"title": "a2"}, {"title": "a3"}], "one": [{"title": "a1"}]}]),
+        "{d}"
+    );
+    let d = gql(&s, "admin", "{ author { search { title } } }").await;
+    assert!(d["errors"].is_array(), "args are required: {d}");
     // Without aggregations allowed on the returned table, no _aggregate field.
     let d = gql(
         &s,

@@ -142,6 +142,8 @@ pub fn build_schema_shared(
                     arity: f.argument_types.len(),
                     scalar,
                     returns_table,
+                    args: computed_args(f, cf.table_argument, cf.session_argument),
+                    args_type: format!("{}_args", f.name),
                 },
             );
             if naming::is_valid_name(&cf.name) && tables[i].computed[&cf.name].scalar.is_some() {
@@ -149,12 +151,11 @@ pub fn build_schema_shared(
                     .fields
                     .insert(cf.name.clone(), TableField::Computed(cf.name.clone()));
             }
-            // `SETOF <tracked table>` whose other arguments are the session or have defaults.
-            let first_default = f.argument_types.len()
-                - (f.default_count.max(0) as usize).min(f.argument_types.len());
-            let callable = (0..f.argument_types.len()).all(|a| {
-                a == cf.table_argument || Some(a) == cf.session_argument || a >= first_default
-            });
+            // `SETOF <tracked table>`, its other arguments given in `args`.
+            let callable = tables[i].computed[&cf.name]
+                .args
+                .iter()
+                .all(|(_, a)| naming::is_valid_name(&a.field));
             if f.returns_set
                 && returns_table.is_some()
                 && callable
@@ -484,11 +485,34 @@ impl SdlWriter {
                     } else {
                         format!("{}!", target.aggregate)
                     };
+                    let mut args = select_args(&target);
+                    if !c.args.is_empty() {
+                        // Written after the table's type, once (`extra_inputs` is a set).
+                        let mut input = format!("input {} {{\n", c.args_type);
+                        for (_, a) in &c.args {
+                            let scalar = scalars::scalar_for_type(&a.type_name);
+                            self.scalar(&scalar);
+                            input.push_str(&format!("  {}: {scalar}\n", a.field));
+                        }
+                        input.push_str("}\n");
+                        self.extra_inputs.insert(input);
+                        let bang = if c.args.iter().any(|(_, a)| !a.has_default) {
+                            "!"
+                        } else {
+                            ""
+                        };
+                        args.insert_str(
+                            1,
+                            &format!(
+                                "\"input parameters for function \\\"{}\\\"\" args: {}{bang}, ",
+                                c.function, c.args_type
+                            ),
+                        );
+                    }
                     let _ = writeln!(
                         self.types,
-                        "  \"A computed field, executes function \\\"{}\\\"\"\n  {name}{}: {output}",
+                        "  \"A computed field, executes function \\\"{}\\\"\"\n  {name}{args}: {output}",
                         c.function,
-                        select_args(&target)
                     );
                 }
                 TableField::Computed(n) => {
@@ -668,4 +692,39 @@ impl SdlWriter {
 /// A GraphQL string literal (a description) of any text.
 fn literal(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// The arguments of a computed field's function other than the row and the session, with their
+/// GraphQL fields (`arg_<n>` for the n-th unnamed one) and whether they have defaults.
+fn computed_args(
+    f: &rasura_catalog::Function,
+    table_argument: usize,
+    session_argument: Option<usize>,
+) -> Vec<(usize, rasura_resolve::FunctionArg)> {
+    let count = f.argument_types.len();
+    let first_default = count - (f.default_count.max(0) as usize).min(count);
+    let mut unnamed = 0;
+    let mut out = vec![];
+    for (i, ty) in f.argument_types.iter().enumerate() {
+        if i == table_argument || Some(i) == session_argument {
+            continue;
+        }
+        let name = f.argument_names.get(i).filter(|n| !n.is_empty()).cloned();
+        let field = name.clone().unwrap_or_else(|| {
+            unnamed += 1;
+            format!("arg_{unnamed}")
+        });
+        out.push((
+            i,
+            rasura_resolve::FunctionArg {
+                name,
+                field,
+                type_schema: ty.schema.clone(),
+                type_name: ty.name.clone(),
+                has_default: i >= first_default,
+                session: false,
+            },
+        ));
+    }
+    out
 }
