@@ -309,10 +309,16 @@ impl Cx<'_> {
                             )?),
                         }
                     }
-                    Some(TableField::Computed(n)) => Field::Column {
-                        column: computed_ref(&info.computed[n], self.session),
-                        path: None,
-                    },
+                    Some(TableField::Computed(n)) => {
+                        let c = &info.computed[n];
+                        let mut column = computed_ref(c, self.session);
+                        if let Some(call) = column.computed.take() {
+                            let given = self.arg(f, "args");
+                            let call = crate::computed::with_args(*call, c, given.as_ref(), &here)?;
+                            column.computed = Some(Box::new(call));
+                        }
+                        Field::Column { column, path: None }
+                    }
                     Some(TableField::ObjectRel(r)) => Field::Relationship {
                         mapping: r.mapping.clone(),
                         select: Box::new(Select {

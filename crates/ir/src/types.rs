@@ -234,6 +234,8 @@ pub struct ComputedCall {
     /// Where the session variables go (as JSON), if the function takes them.
     pub session_argument: Option<usize>,
     pub session: String,
+    /// The other arguments given (`args`): (position, type schema, type name, value).
+    pub args: Vec<(usize, String, String, serde_json::Value)>,
 }
 
 /// A tracked function a select reads from instead of a table.

@@ -135,12 +135,15 @@ async fn scalar_computed_fields_filter_and_order() {
                     create table person (id serial primary key, first text not null, last text not null);
                     insert into person (first, last) values ('Ada', 'Lovelace'), ('Alan', 'Turing'), ('Grace', 'Hopper');
                     create function full_name(p person) returns text as $$ select p.first || ' ' || p.last $$ language sql stable;
-                    create function name_length(p person) returns int as $$ select length(p.first) + length(p.last) $$ language sql stable;"}},
+                    create function name_length(p person) returns int as $$ select length(p.first) + length(p.last) $$ language sql stable;
+                    create function greeting(p person, word text, punct text default '!') returns text as $$ select word || ' ' || p.first || punct $$ language sql stable;"}},
                 {"type": "track_table", "args": "person"},
                 {"type": "add_computed_field", "args": {"table": "person", "name": "full_name",
                     "definition": {"function": "full_name"}}},
                 {"type": "add_computed_field", "args": {"table": "person", "name": "name_length",
                     "definition": {"function": "name_length"}}},
+                {"type": "add_computed_field", "args": {"table": "person", "name": "greeting",
+                    "definition": {"function": "greeting"}}},
             ]}),
             &[],
         )
@@ -162,4 +165,24 @@ async fn scalar_computed_fields_filter_and_order() {
                "c": [{"first": "Ada"}, {"first": "Grace"}]}),
         "{d}"
     );
+    // A scalar computed field with arguments of its own takes them in `args`, and is not offered
+    // for filtering or ordering.
+    let d = gql(
+        &s,
+        "admin",
+        r#"{ person(where: {id: {_eq: 1}}) { hi: greeting(args: {word: "Hi"}) yo: greeting(args: {word: "Yo", punct: "?"}) } }"#,
+    )
+    .await;
+    assert_eq!(
+        d["data"]["person"],
+        json!([{"hi": "Hi Ada!", "yo": "Yo Ada?"}]),
+        "{d}"
+    );
+    let d = gql(
+        &s,
+        "admin",
+        r#"{ person(where: {greeting: {_eq: "x"}}) { id } }"#,
+    )
+    .await;
+    assert!(d["errors"].is_array(), "{d}");
 }

@@ -265,7 +265,7 @@ async fn slow_and_surplus_connections_are_closed() {
         &pg,
         &[
             "--http-header-timeout",
-            "1",
+            "4",
             "--http-body-timeout",
             "1",
             "--max-connections",
@@ -290,16 +290,20 @@ async fn slow_and_surplus_connections_are_closed() {
     for _ in 0..2 {
         extra.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
     }
+    // A refused connection closes at once, an accepted one only after the header
+    // timeout (4 s): a close well before that is a refusal, even on a loaded machine.
     let mut refused = 0;
+    let started = std::time::Instant::now();
     for c in &mut extra {
-        if closed_within(c, std::time::Duration::from_millis(500)).await {
+        let left = std::time::Duration::from_millis(2500).saturating_sub(started.elapsed());
+        if closed_within(c, left).await {
             refused += 1;
         }
     }
     assert!(refused >= 1, "no connection over the limit was closed");
     for c in &mut slow {
         assert!(
-            closed_within(c, std::time::Duration::from_secs(10)).await,
+            closed_within(c, std::time::Duration::from_secs(15)).await,
             "a slow head kept its connection"
         );
     }

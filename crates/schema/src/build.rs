@@ -486,28 +486,10 @@ impl SdlWriter {
                         format!("{}!", target.aggregate)
                     };
                     let mut args = select_args(&target);
-                    if !c.args.is_empty() {
-                        // Written after the table's type, once (`extra_inputs` is a set).
-                        let mut input = format!("input {} {{\n", c.args_type);
-                        for (_, a) in &c.args {
-                            let scalar = scalars::scalar_for_type(&a.type_name);
-                            self.scalar(&scalar);
-                            input.push_str(&format!("  {}: {scalar}\n", a.field));
-                        }
-                        input.push_str("}\n");
-                        self.extra_inputs.insert(input);
-                        let bang = if c.args.iter().any(|(_, a)| !a.has_default) {
-                            "!"
-                        } else {
-                            ""
-                        };
-                        args.insert_str(
-                            1,
-                            &format!(
-                                "\"input parameters for function \\\"{}\\\"\" args: {}{bang}, ",
-                                c.function, c.args_type
-                            ),
-                        );
+                    let own = self.computed_args_arg(c);
+                    if !own.is_empty() {
+                        // "(args: f_args!)" joins the select arguments: "(args: ..., distinct_on: ...)".
+                        args.insert_str(1, &format!("{}, ", &own[1..own.len() - 1]));
                     }
                     let _ = writeln!(
                         self.types,
@@ -520,7 +502,9 @@ impl SdlWriter {
                         info.computed.get(n).and_then(|c| c.scalar.clone())
                     {
                         self.scalar(&scalar);
-                        let _ = writeln!(self.types, "  \"A computed field, executes function \\\"{}\\\"\"\n  {name}: {scalar}", info.computed[n].function);
+                        let c = &info.computed[n];
+                        let args = self.computed_args_arg(c);
+                        let _ = writeln!(self.types, "  \"A computed field, executes function \\\"{}\\\"\"\n  {name}{args}: {scalar}", c.function);
                     }
                 }
                 TableField::Column(_) | TableField::RemoteRel(_) => {}
@@ -591,7 +575,8 @@ impl SdlWriter {
                         tables[r.target].type_name
                     );
                 }
-                TableField::Computed(n) => {
+                // Only computed fields without arguments of their own can be compared.
+                TableField::Computed(n) if info.computed[n].args.is_empty() => {
                     if let Some((scalar, _, _)) = &info.computed[n].scalar {
                         self.comparison_types.entry(scalar.clone()).or_insert(false);
                         let _ =
@@ -599,6 +584,7 @@ impl SdlWriter {
                     }
                 }
                 TableField::Column(_)
+                | TableField::Computed(_)
                 | TableField::ComputedRows(_)
                 | TableField::ComputedAggregate(_)
                 | TableField::RemoteRel(_) => {}
@@ -631,7 +617,9 @@ impl SdlWriter {
                         tables[r.target].type_name
                     );
                 }
-                TableField::Computed(n) if info.computed[n].scalar.is_some() => {
+                TableField::Computed(n)
+                    if info.computed[n].scalar.is_some() && info.computed[n].args.is_empty() =>
+                {
                     let _ = writeln!(self.types, "  {name}: order_by");
                 }
                 _ => {}
@@ -727,4 +715,31 @@ fn computed_args(
         ));
     }
     out
+}
+
+impl SdlWriter {
+    /// `(args: <function>_args[!])` for a computed field with arguments of its own (the input
+    /// type written once, after the tables), or nothing.
+    fn computed_args_arg(&mut self, c: &crate::types::ComputedInfo) -> String {
+        if c.args.is_empty() {
+            return String::new();
+        }
+        let mut input = format!("input {} {{\n", c.args_type);
+        for (_, a) in &c.args {
+            let scalar = scalars::scalar_for_type(&a.type_name);
+            self.scalar(&scalar);
+            input.push_str(&format!("  {}: {scalar}\n", a.field));
+        }
+        input.push_str("}\n");
+        self.extra_inputs.insert(input);
+        let bang = if c.args.iter().any(|(_, a)| !a.has_default) {
+            "!"
+        } else {
+            ""
+        };
+        format!(
+            "(\"input parameters for function \\\"{}\\\"\" args: {}{bang})",
+            c.function, c.args_type
+        )
+    }
 }

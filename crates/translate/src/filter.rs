@@ -381,13 +381,25 @@ impl Cx<'_> {
 
     /// `"schema"."f"(…row…, session)`.
     pub(crate) fn call(&mut self, call: &rasura_ir::ComputedCall, row: &Expr) -> Expr {
-        let args = (0..call.arity)
+        // Up to the last argument given: later ones keep their defaults.
+        let last = call
+            .args
+            .iter()
+            .map(|(p, ..)| *p)
+            .chain([call.table_argument])
+            .chain(call.session_argument)
+            .max()
+            .unwrap_or(0);
+        let args = (0..call.arity.min(last + 1))
             .map(|i| {
                 if i == call.table_argument {
                     row.clone()
                 } else if Some(i) == call.session_argument {
                     self.params
                         .push(Some(call.session.clone()), Some(TypeName::pg("json")))
+                } else if let Some((_, schema, ty, v)) = call.args.iter().find(|a| a.0 == i) {
+                    self.params
+                        .push(value_text(v, ty), Some(TypeName::new(schema, ty)))
                 } else {
                     Expr::Null
                 }
