@@ -196,6 +196,18 @@ where
                     .map_err(|e| e.under("$.args"))
             }
             _ => {
+                if let Some(edit) = rasura_allowlist::apply(&mut ctx.md, bare, &args) {
+                    let answer =
+                        edit.map_err(|e| ApiError::from(e.error).at(format!("$.args{}", e.at)))?;
+                    return Ok(match answer {
+                        // Nothing to change: Hasura answers why.
+                        Some(message) => serde_json::json!({ "message": message }),
+                        None => {
+                            ctx.changed();
+                            success()
+                        }
+                    });
+                }
                 if let Some(v) = metadata_ops::run(ctx, bare, args.clone()).await? {
                     return Ok(v);
                 }

@@ -128,6 +128,7 @@ async fn replace(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError
 pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
     let mut remotes = vec![];
     let (mut sections, mut sources) = (vec![], vec![]);
+    let (mut collection_drops, mut listed) = (vec![], vec![]);
     let source = md.default_source_mut();
     for o in objects {
         match o {
@@ -170,6 +171,15 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
             ObjectRef::Section(key) => {
                 sections.push(key.clone());
             }
+            ObjectRef::QueryCollection(name) => {
+                collection_drops.push((
+                    "drop_query_collection",
+                    json!({"collection": name, "cascade": true}),
+                ));
+            }
+            ObjectRef::AllowlistEntry(name) => {
+                listed.push(name.clone());
+            }
             ObjectRef::Source(name) => {
                 sources.push(name.clone());
             }
@@ -183,6 +193,16 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
     }
     for key in sections {
         md.extra.remove(&key);
+    }
+    for (op, args) in collection_drops {
+        let _ = rasura_allowlist::apply(md, op, &args);
+    }
+    if let Some(Value::Array(list)) = md.extra.get_mut("allowlist") {
+        list.retain(|e| {
+            !e.get("collection")
+                .and_then(Value::as_str)
+                .is_some_and(|c| listed.iter().any(|l| l == c))
+        });
     }
     md.sources.retain(|s| !sources.contains(&s.name));
     for name in remotes {

@@ -18,6 +18,9 @@ pub struct ExecConfig {
     /// `--query-timeout`: the longest a GraphQL request may run; its statements are cancelled
     /// past it (the serving threads' connections carry it as `statement_timeout`).
     pub query_timeout: Option<std::time::Duration>,
+    /// `HASURA_GRAPHQL_ENABLE_ALLOWLIST`: roles other than admin may run only the queries of
+    /// the collections in the allow list.
+    pub enable_allowlist: bool,
 }
 
 impl ExecConfig {

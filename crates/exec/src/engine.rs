@@ -25,6 +25,8 @@ pub struct EngineState {
     pub plans: crate::plan_cache::PlanCache,
     /// Introspection answers of this metadata version.
     pub introspection: crate::introspection::IntrospectionCache,
+    /// The queries the allow list lets through (enforced with `enable_allowlist`).
+    pub allowlist: rasura_allowlist::Allowlist,
     /// Type definitions shared by the schemas of this state (admin's and the roles').
     shared_types: Arc<rasura_schema::SharedTypes>,
     /// Schemas of the other roles, built on first use.
@@ -95,7 +97,9 @@ impl EngineState {
                 ));
         }
         let resolved = Arc::new(resolved);
+        let allowlist = rasura_allowlist::Allowlist::build(&metadata);
         EngineState {
+            allowlist,
             metadata,
             resource_version,
             catalog,

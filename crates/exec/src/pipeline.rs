@@ -40,6 +40,30 @@ pub async fn run_as(
     ran.map_err(|e| e.shown(shows_internal))
 }
 
+/// With the allow list enabled, a role other than admin runs only listed queries; checked
+/// before the document is validated against the schema (a text or a parse, no more).
+fn check_allowlist(
+    state: &Engine,
+    engine: &crate::engine::EngineState,
+    session: &rasura_ir::Session,
+    query: &str,
+) -> Result<(), GqlError> {
+    if !state.config.enable_allowlist || session.role == "admin" {
+        return Ok(());
+    }
+    match engine.allowlist.check(&session.role, query) {
+        rasura_allowlist::Verdict::Refused => {
+            let mut e = GqlError::validation("$", "query is not allowed");
+            e.internal = Some(Box::new(
+                serde_json::json!({"message": "query is not in any of the allowlists"}),
+            ));
+            Err(e)
+        }
+        // Allowed, or not GraphQL at all: parsing reports that.
+        _ => Ok(()),
+    }
+}
+
 /// parse → validate → build IR → plan → execute, for one request of a session.
 async fn pipeline(
     state: &Engine,
@@ -60,8 +84,10 @@ async fn pipeline(
     };
     limits::check_size(&req.query, &state.config.limits)?;
     let doc = match engine.documents.get(&role, &req.query) {
+        // Cached for this role and metadata version: it passed the allow list already.
         Some(doc) => doc,
         None => {
+            check_allowlist(state, &engine, session, &req.query)?;
             let doc =
                 Arc::new(parse_and_validate(&schema, &req.query, &state.config.limits).await?);
             engine.documents.insert(&role, &req.query, doc.clone());

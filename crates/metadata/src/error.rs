@@ -27,6 +27,8 @@ pub enum MetadataError {
     Parse(String),
     #[error("{0}")]
     NotSupported(String),
+    #[error("{0}")]
+    NotFound(String),
 }
 
 impl MetadataError {
@@ -43,6 +45,7 @@ impl MetadataError {
             MetadataError::DependencyError(_) => "dependency-error",
             MetadataError::Parse(_) => "parse-failed",
             MetadataError::NotSupported(_) => "not-supported",
+            MetadataError::NotFound(_) => "not-found",
         }
     }
 }

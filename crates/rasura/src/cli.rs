@@ -162,6 +162,10 @@ pub struct ServeArgs {
     /// [env: RASURA_ADMIN_INTERNAL_ERRORS, HASURA_GRAPHQL_ADMIN_INTERNAL_ERRORS] [default: true]
     #[arg(long)]
     pub admin_internal_errors: Option<bool>,
+    /// Roles other than admin may run only the queries of collections in the allow list
+    /// [env: RASURA_ENABLE_ALLOWLIST, HASURA_GRAPHQL_ENABLE_ALLOWLIST]
+    #[arg(long)]
+    pub enable_allowlist: bool,
 }
 
 /// Serve settings after flags, `RASURA_*` and `HASURA_GRAPHQL_*` variables and defaults.
@@ -189,6 +193,7 @@ pub struct ServeConfig {
     pub disable_cors: bool,
     pub enabled_apis: Option<String>,
     pub query_timeout: Option<std::time::Duration>,
+    pub enable_allowlist: bool,
 }
 
 /// Event delivery tuning, from the environment only (Hasura's names and defaults).
@@ -341,6 +346,9 @@ impl ServeArgs {
                 .or_else(|| env(&["RASURA_ENABLED_APIS", "HASURA_GRAPHQL_ENABLED_APIS"])),
             dev_mode: self.dev_mode
                 || parsed(&["RASURA_DEV_MODE", "HASURA_GRAPHQL_DEV_MODE"]).unwrap_or(false),
+            enable_allowlist: self.enable_allowlist
+                || parsed(&["RASURA_ENABLE_ALLOWLIST", "HASURA_GRAPHQL_ENABLE_ALLOWLIST"])
+                    .unwrap_or(false),
             admin_internal_errors: self
                 .admin_internal_errors
                 .or_else(|| {

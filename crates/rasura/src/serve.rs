@@ -263,6 +263,7 @@ async fn run_server(
                 reads: config.reads,
                 dev_mode: config.dev_mode,
                 hide_internal_from_admin: !config.admin_internal_errors,
+                enable_allowlist: config.enable_allowlist,
             },
             cors: access.cors,
             apis: access.apis,

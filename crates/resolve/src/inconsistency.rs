@@ -43,6 +43,10 @@ pub enum ObjectRef {
     RemoteRelationship(QualifiedName, String),
     /// A whole top-level section of the metadata (`cron_triggers`, `allowlist`, ...).
     Section(String),
+    /// A query collection (`query_collections`), by name.
+    QueryCollection(String),
+    /// An allow-list entry, by collection name.
+    AllowlistEntry(String),
     /// A database source other than the default one.
     Source(String),
     /// A source's `customization` (naming convention).

@@ -166,7 +166,7 @@ fn sections_the_engine_does_not_implement_are_reported_by_name() {
     );
     md.extra.insert(
         "allowlist".into(),
-        json!([{"collection": "allowed", "scope": {"global": true}}]),
+        json!([{"collection": "missing", "scope": {"global": true}}]),
     );
     md.extra.insert(
         "api_limits".into(),
@@ -193,7 +193,7 @@ fn sections_the_engine_does_not_implement_are_reported_by_name() {
     assert!(
         found.contains(&(
             "allowlist",
-            "Inconsistent object: the allow list is not supported by this engine yet"
+            "Inconsistent object: query collection with name \"missing\" does not exist"
         )),
         "{found:#?}"
     );

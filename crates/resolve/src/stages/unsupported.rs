@@ -1,5 +1,5 @@
 //! Metadata this engine cannot honour yet, reported as inconsistent objects (never silently
-//! kept as if it worked): whole sections (allow lists, query collections, inherited roles,
+//! kept as if it worked): whole sections (inherited roles,
 //! cron triggers, REST endpoints, API limits, ...), sources other than the default PostgreSQL
 //! database, naming conventions, and request/response transforms of actions and event
 //! triggers. Each message names the feature; the later work removes entries from here.
@@ -12,18 +12,6 @@ use crate::inconsistency::{Inconsistency, ObjectRef};
 
 /// Top-level sections: (key, object type, what it is, name of one entry's key).
 const SECTIONS: &[(&str, &str, &str, Option<&str>)] = &[
-    (
-        "query_collections",
-        "query_collection",
-        "query collections are",
-        Some("name"),
-    ),
-    (
-        "allowlist",
-        "allowlist",
-        "the allow list is",
-        Some("collection"),
-    ),
     (
         "inherited_roles",
         "inherited_role",
@@ -75,6 +63,21 @@ fn not_yet(feature: &str) -> String {
 
 /// Reports every part of `md` the engine does not implement.
 pub(super) fn report_unsupported(md: &Metadata, report: &mut Vec<Inconsistency>) {
+    // Query collections and the allow list are built; what in them cannot work is reported.
+    for (kind, name, definition, reason) in rasura_allowlist::problems(md) {
+        let object = if kind == "allowlist" {
+            ObjectRef::AllowlistEntry(name.clone())
+        } else {
+            ObjectRef::QueryCollection(name.clone())
+        };
+        report.push(Inconsistency::new(
+            kind,
+            format!("{} {name}", kind.replace('_', " ")),
+            definition,
+            reason,
+            object,
+        ));
+    }
     for (key, kind, feature, entry_name) in SECTIONS {
         let reason = not_yet(feature);
         match md.extra.get(*key) {
