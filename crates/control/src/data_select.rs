@@ -206,6 +206,8 @@ impl Reader<'_> {
             } else {
                 Shape::Rows(fields)
             },
+            redactions: rasura_ir::permission::redactions(self.schema, self.session, t)
+                .map_err(|e| ApiError::bad_request(e.code, e.message))?,
         })
     }
 }
@@ -259,6 +261,7 @@ pub(crate) async fn count(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value,
         distinct_on: vec![],
         limit: None,
         offset: None,
+        redactions: vec![],
         shape: Shape::Aggregate(vec![(
             "aggregate".into(),
             rasura_ir::AggField::Aggregate(vec![(

@@ -128,7 +128,7 @@ async fn replace(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError
 pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
     let mut remotes = vec![];
     let (mut sections, mut sources) = (vec![], vec![]);
-    let (mut collection_drops, mut listed) = (vec![], vec![]);
+    let (mut collection_drops, mut listed, mut inherited) = (vec![], vec![], vec![]);
     let source = md.default_source_mut();
     for o in objects {
         match o {
@@ -180,6 +180,9 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
             ObjectRef::AllowlistEntry(name) => {
                 listed.push(name.clone());
             }
+            ObjectRef::InheritedRole(name) => {
+                inherited.push(name.clone());
+            }
             ObjectRef::Source(name) => {
                 sources.push(name.clone());
             }
@@ -193,6 +196,9 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
     }
     for key in sections {
         md.extra.remove(&key);
+    }
+    for name in inherited {
+        let _ = rasura_metadata::inherited_roles::drop(md, json!({ "role_name": name }));
     }
     for (op, args) in collection_drops {
         let _ = rasura_allowlist::apply(md, op, &args);

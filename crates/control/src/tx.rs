@@ -103,7 +103,8 @@ impl ControlTx<'_> {
 
     /// Refuses an edit that made something inconsistent.
     pub(crate) async fn check_consistency(&mut self) -> Result<(), ApiError> {
-        let (_, fresh) = self.new_inconsistencies().await?;
+        let (_, mut fresh) = self.new_inconsistencies().await?;
+        fresh.retain(Inconsistency::blocks_edits);
         if let Some(first) = fresh.first() {
             // Where Hasura refuses with a specific code, it says the reason as it is.
             let (code, message) = match first.code {

@@ -95,6 +95,7 @@ impl Cx<'_> {
                         limit: None,
                         offset: None,
                         shape: self.shape(rel.target, &sub, &here, ShapeKind::Single)?,
+                        redactions: self.redactions(rel.target)?,
                     }
                 };
                 let mapping = rel

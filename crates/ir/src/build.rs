@@ -188,6 +188,7 @@ impl Cx<'_> {
             limit,
             offset,
             shape,
+            redactions: self.redactions(table)?,
         })
     }
 
@@ -249,6 +250,7 @@ impl Cx<'_> {
             limit: None,
             offset: None,
             shape: self.shape(table, sets, path, ShapeKind::Single)?,
+            redactions: self.redactions(table)?,
         })
     }
 
@@ -330,6 +332,7 @@ impl Cx<'_> {
                             limit: None,
                             offset: None,
                             shape: self.shape(r.target, &sub, &here, ShapeKind::Single)?,
+                            redactions: self.redactions(r.target)?,
                         }),
                     },
                     Some(TableField::ArrayRel(r)) => Field::Relationship {

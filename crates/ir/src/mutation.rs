@@ -29,11 +29,23 @@ impl Cx<'_> {
             } else {
                 MutationOutput::Response(self.response_fields(table, &sets, path)?)
             };
+            // Only rows given back are filtered by the select permission (and need its
+            // session variables); `affected_rows` counts every row the mutation touched.
+            let returns_rows = match &output {
+                MutationOutput::Single(_) => true,
+                MutationOutput::Response(fields) => fields
+                    .iter()
+                    .any(|(_, f)| matches!(f, ResponseField::Returning(_))),
+            };
             Ok(Mutation {
                 table: self.schema.tables[table].name.clone(),
                 kind,
                 output,
-                returning_filter: self.select_filter(table)?,
+                returning_filter: if returns_rows {
+                    self.select_filter(table)?
+                } else {
+                    BoolExp::True
+                },
             })
         };
         Ok(match root {

@@ -27,6 +27,12 @@ impl Cx<'_> {
         }
     }
 
+    /// The columns of `table` this session sees only where a condition holds, with the
+    /// condition (none for admin and for roles that are not inherited).
+    pub(crate) fn redactions(&self, table: usize) -> Result<Vec<(String, BoolExp)>, IrError> {
+        redactions(self.schema, self.session, table)
+    }
+
     /// The select permission's row limit.
     pub(crate) fn select_limit(&self, table: usize) -> Option<u64> {
         self.perms(table)
@@ -149,6 +155,25 @@ impl Cx<'_> {
             })
             .collect()
     }
+}
+
+/// The columns of `table` the session sees only where a condition holds, with the condition
+/// (an inherited role's columns that only some parents allow; none for other roles).
+pub fn redactions(
+    schema: &RoleSchema,
+    session: &Session,
+    table: usize,
+) -> Result<Vec<(String, BoolExp)>, IrError> {
+    let Some(p) = schema.tables[table].perms.as_ref() else {
+        return Ok(vec![]);
+    };
+    let mut out = vec![];
+    for (column, cond) in &p.redactions {
+        let cond = parse_permission_exp(schema, session, table, cond, "$")?;
+        out.push((column.clone(), cond));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
 }
 
 /// Parses a permission rule of `table`: Postgres column names, relationships, `_exists`,
@@ -491,7 +516,18 @@ impl Cx<'_> {
         let info = &self.schema.tables[table];
         set.iter()
             .filter_map(|(col, v)| info.columns.get(col).map(|c| (c, v)))
-            .map(|(c, v)| Ok((column_ref(c), session_value(self.session, v, false)?)))
+            .map(|(c, v)| {
+                let value = session_value(self.session, v, false).map_err(|mut e| {
+                    // Hasura words a preset's missing variable in the singular.
+                    e.message = e.message.replacen(
+                        "missing session variables:",
+                        "missing session variable:",
+                        1,
+                    );
+                    e
+                })?;
+                Ok((column_ref(c), value))
+            })
             .collect()
     }
 

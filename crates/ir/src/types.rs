@@ -270,6 +270,9 @@ pub struct Select {
     pub limit: Option<u64>,
     pub offset: Option<u64>,
     pub shape: Shape,
+    /// Columns the role sees only where a condition holds (null elsewhere): an inherited
+    /// role's columns that only some of its parents allow.
+    pub redactions: Vec<(String, BoolExp)>,
 }
 
 /// What a select returns.

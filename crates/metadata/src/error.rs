@@ -29,6 +29,8 @@ pub enum MetadataError {
     NotSupported(String),
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    InvalidParams(String),
 }
 
 impl MetadataError {
@@ -46,6 +48,7 @@ impl MetadataError {
             MetadataError::Parse(_) => "parse-failed",
             MetadataError::NotSupported(_) => "not-supported",
             MetadataError::NotFound(_) => "not-found",
+            MetadataError::InvalidParams(_) => "invalid-params",
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod document;
 pub mod error;
 pub mod event_triggers;
 pub mod function_ops;
+pub mod inherited_roles;
 pub mod ops;
 pub mod permission;
 pub mod remote_relationships;

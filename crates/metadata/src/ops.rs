@@ -43,6 +43,8 @@ pub fn apply(md: &mut Metadata, op: &str, args: Value) -> Result<Option<Applied>
         "add_computed_field" => add_computed_field(md, parse(args)?),
         "drop_computed_field" => drop_computed_field(md, parse(args)?),
         "track_function" => track_function(md, parse_function_args(args)?),
+        "add_inherited_role" => crate::inherited_roles::add(md, args).map(|()| Applied::Changed),
+        "drop_inherited_role" => crate::inherited_roles::drop(md, args).map(|()| Applied::Changed),
         "set_custom_types" => crate::actions::set_custom_types(md, args).map(|()| Applied::Changed),
         "create_action" => crate::actions::create_action(md, args).map(|()| Applied::Changed),
         "update_action" => crate::actions::update_action(md, args).map(|()| Applied::Changed),

@@ -432,7 +432,7 @@ async fn metadata_the_engine_cannot_honour_is_reported_not_kept_silently() {
     .await;
     let mut md = exported.clone();
     md["cron_triggers"] = json!([{"name": "nightly", "webhook": "http://127.0.0.1:1/x", "schedule": "0 0 * * *", "include_in_metadata": true}]);
-    md["inherited_roles"] = json!([{"role_name": "both", "role_set": ["user", "editor"]}]);
+    md["rest_endpoints"] = json!([{"name": "items", "url": "items", "methods": ["GET"], "definition": {"query": {"collection_name": "c", "query_name": "q"}}}]);
     // Refused as inconsistent, as Hasura refuses it, unless asked to keep it.
     let (status, body) = admin_post(
         &s,
@@ -464,7 +464,7 @@ async fn metadata_the_engine_cannot_honour_is_reported_not_kept_silently() {
         "{reasons:?}"
     );
     assert!(
-        reasons.iter().any(|r| r.contains("inherited roles")),
+        reasons.iter().any(|r| r.contains("REST endpoints")),
         "{reasons:?}"
     );
     // A server started on this metadata says so in its log.

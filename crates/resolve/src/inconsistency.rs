@@ -5,10 +5,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// One entry of `get_inconsistent_metadata`'s `inconsistent_objects`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Inconsistency {
     /// `table`, `object_relation`, `array_relation`, `select_permission`, `computed_field`, `function`, ...
-    #[serde(rename = "type")]
     pub kind: String,
     /// e.g. `table author in source default`.
     pub name: String,
@@ -17,12 +16,28 @@ pub struct Inconsistency {
     /// Why it does not fit, e.g. `Inconsistent object: no such table/view exists in source: "author"`.
     pub reason: String,
     /// Which metadata object this is, for `drop_inconsistent_metadata`.
-    #[serde(skip)]
     pub object: ObjectRef,
+    /// Shown instead of `definition` where Hasura names an entity (an inherited role's
+    /// permission it could not inherit: `{permission_type, source, table}`).
+    pub entity: Option<Value>,
     /// The error code an edit that causes this is refused with, where Hasura has a specific
     /// one (`constraint-violation` for an invalid enum table); else `invalid-configuration`.
-    #[serde(skip)]
     pub code: Option<&'static str>,
+}
+
+impl Serialize for Inconsistency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("type", &self.kind)?;
+        m.serialize_entry("name", &self.name)?;
+        match &self.entity {
+            Some(e) => m.serialize_entry("entity", e)?,
+            None => m.serialize_entry("definition", &self.definition)?,
+        }
+        m.serialize_entry("reason", &self.reason)?;
+        m.end()
+    }
 }
 
 /// Where an inconsistent object sits in the metadata document.
@@ -47,6 +62,8 @@ pub enum ObjectRef {
     QueryCollection(String),
     /// An allow-list entry, by collection name.
     AllowlistEntry(String),
+    /// An `inherited_roles` entry, by role name.
+    InheritedRole(String),
     /// A database source other than the default one.
     Source(String),
     /// A source's `customization` (naming convention).
@@ -67,8 +84,15 @@ impl Inconsistency {
             definition,
             reason: format!("Inconsistent object: {}", reason.as_ref()),
             object,
+            entity: None,
             code: None,
         }
+    }
+
+    /// Whether an edit that causes this is refused. Parents that disagree on a permission
+    /// are reported but refuse nothing, as in Hasura: the inherited role gets its own.
+    pub fn blocks_edits(&self) -> bool {
+        self.kind != "inherited role permission inconsistency"
     }
 
     /// The reason without Hasura's `Inconsistent object: ` prefix.

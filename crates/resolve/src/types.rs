@@ -99,6 +99,10 @@ pub struct ResolvedTable {
     pub update_permissions: HashMap<String, UpdatePermission>,
     pub delete_permissions: HashMap<String, DeletePermission>,
     pub remote_relationships: Vec<ResolvedRemoteRelationship>,
+    /// Inherited roles' columns that only some parents allow: role → column → the condition
+    /// (a boolean expression over the row, as in permissions) under which the value shows;
+    /// elsewhere it is null (`stages/inherited.rs`).
+    pub redactions: HashMap<String, HashMap<String, serde_json::Value>>,
 }
 
 /// A relationship from a table's rows to a remote schema's field.

@@ -17,6 +17,9 @@ pub struct RolePerms {
     pub insert: Option<InsertPermission>,
     pub update: Option<UpdatePermission>,
     pub delete: Option<DeletePermission>,
+    /// Columns seen only on some rows (an inherited role's columns that only some parents
+    /// allow): column → the condition, as a permission filter, under which the value shows.
+    pub redactions: HashMap<String, serde_json::Value>,
 }
 
 /// Narrows every table to what `role` may see and do.
@@ -63,6 +66,7 @@ pub(crate) fn apply_role(
                 .get(role)
                 .filter(|p| backend || !p.backend_only)
                 .cloned(),
+            redactions: r.redactions.get(role).cloned().unwrap_or_default(),
         };
         t.visible = perms.select.is_some();
         t.allow_aggregations = perms.select.as_ref().is_some_and(|s| s.allow_aggregations);

@@ -115,11 +115,21 @@ impl Cx<'_> {
         let base = self.alias();
         let row_alias = self.alias();
         let where_ = self.base_where(select, &base, parent);
-        // Only the columns the response needs leave the base query.
-        let mut items: Vec<SelectItem> = needed_columns(&select.shape)
-            .into_iter()
-            .map(|c| SelectItem::Expr(Expr::col(&base, &c), Some(c)))
-            .collect();
+        // Only the columns the response needs leave the base query; a column the role sees
+        // only on some rows leaves it null on the others.
+        let mut items: Vec<SelectItem> = vec![];
+        for c in needed_columns(&select.shape) {
+            let value = Expr::col(&base, &c);
+            let value = match select.redactions.iter().find(|(name, _)| *name == c) {
+                Some((_, cond)) => Expr::Case {
+                    when: Box::new(self.bool_exp(cond, &base)),
+                    then: Box::new(value),
+                    otherwise: Box::new(Expr::Null),
+                },
+                None => value,
+            };
+            items.push(SelectItem::Expr(value, Some(c)));
+        }
         if needs_whole_row(&select.shape) {
             items.push(SelectItem::Expr(
                 Expr::Row(base.clone()),

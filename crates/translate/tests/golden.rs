@@ -116,3 +116,24 @@ fn distinct_on_json_path_and_nested_aggregate() {
         json!({})
     ));
 }
+
+/// A column seen only on some rows (an inherited role's): nulled in the base query elsewhere.
+#[test]
+fn redacted_column_is_nulled_where_its_condition_fails() {
+    let schema = schema();
+    let query = "{ author(where: {id: {_gt: 10}}) { id name } }";
+    let doc = ExecutableDocument::parse_and_validate(&schema.schema, query, "q.graphql").unwrap();
+    let op = doc.operations.get(None).unwrap();
+    let ir =
+        rasura_ir::build_ir(&schema, &doc, op, &Map::new(), &rasura_ir::Session::admin()).unwrap();
+    let rasura_ir::Root::Select(s) = &ir.roots[0].1 else {
+        panic!("a select")
+    };
+    // The request's filter becomes the condition under which `name` shows.
+    let mut s = s.clone();
+    let cond = std::mem::replace(&mut s.filter, rasura_ir::BoolExp::True);
+    s.redactions = vec![("name".into(), cond)];
+    let t = rasura_translate::translate_select(&s, rasura_translate::Options::default());
+    let sql = rasura_sql::print(&t.select).sql;
+    insta::assert_snapshot!(format!("{}\n-- params: {:?}\n", pretty(&sql), t.params.0));
+}

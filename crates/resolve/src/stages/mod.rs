@@ -1,5 +1,6 @@
 //! Resolution as named stages, each taking the previous stage's output:
-//! tables, enum tables, then relationships, computed fields, permissions, functions, actions, event triggers.
+//! tables, enum tables, then relationships, computed fields, permissions, functions, actions,
+//! event triggers, remote schemas, and last what inherited roles take from their parents.
 
 pub mod actions;
 pub mod bool_exp;
@@ -7,6 +8,7 @@ mod computed_fields;
 mod enums;
 mod event_triggers;
 mod functions;
+mod inherited;
 mod permissions;
 mod relationships;
 pub mod remote_schemas;
@@ -64,6 +66,17 @@ pub fn resolve_with_remotes(
         remote_schemas::resolve_remote_relationships(source, &r, &mut tables, &mut report);
         r
     };
+    // 9. inherited roles, parents first: what they take from their parents
+    let roles = inherited::ordered_roles(md, &mut report);
+    let (mut functions, mut actions, mut remote_schemas) = (functions, actions, remote_schemas);
+    inherited::resolve_inherited(
+        &roles,
+        &mut tables,
+        &mut functions,
+        &mut actions,
+        &mut remote_schemas,
+        &mut report,
+    );
     let mut resolved = ResolvedMetadata::new(tables, functions, report, catalog);
     resolved.actions = actions;
     resolved.event_triggers = event_triggers;

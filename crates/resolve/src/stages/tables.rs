@@ -42,6 +42,7 @@ pub(super) fn resolve_tables(
             update_permissions: HashMap::new(),
             delete_permissions: HashMap::new(),
             remote_relationships: vec![],
+            redactions: Default::default(),
         });
     }
     out

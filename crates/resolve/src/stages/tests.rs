@@ -214,3 +214,88 @@ fn sections_the_engine_does_not_implement_are_reported_by_name() {
         .table(&rasura_metadata::QualifiedName::public("author"))
         .is_some());
 }
+
+#[test]
+fn inherited_roles_combine_their_parents_permissions() {
+    let md = metadata(&[
+        ("track_table", json!("author")),
+        (
+            "create_select_permission",
+            json!({"table": "author", "role": "a", "permission": {"columns": ["id"], "filter": {"id": {"_eq": 1}}, "limit": 5}}),
+        ),
+        (
+            "create_select_permission",
+            json!({"table": "author", "role": "b", "permission": {"columns": "*", "filter": {"id": {"_eq": 2}}, "allow_aggregations": true}}),
+        ),
+        (
+            "create_delete_permission",
+            json!({"table": "author", "role": "a", "permission": {"filter": {}}}),
+        ),
+        (
+            "create_delete_permission",
+            json!({"table": "author", "role": "b", "permission": {"filter": {}}}),
+        ),
+        (
+            "create_update_permission",
+            json!({"table": "author", "role": "a", "permission": {"columns": ["name"], "filter": {}}}),
+        ),
+        (
+            "create_update_permission",
+            json!({"table": "author", "role": "b", "permission": {"columns": ["id"], "filter": {}}}),
+        ),
+        (
+            "add_inherited_role",
+            json!({"role_name": "ab", "role_set": ["a", "b"]}),
+        ),
+        (
+            "add_inherited_role",
+            json!({"role_name": "abc", "role_set": ["ab", "c"]}),
+        ),
+    ]);
+    let r = resolve(&md, catalog());
+    let t = r
+        .table(&rasura_metadata::QualifiedName::public("author"))
+        .unwrap();
+    let ab = &t.select_permissions["ab"];
+    assert_eq!(
+        ab.filter,
+        json!({"_or": [{"id": {"_eq": 1}}, {"id": {"_eq": 2}}]})
+    );
+    assert_eq!(ab.limit, Some(5));
+    assert!(ab.allow_aggregations);
+    assert!(ab.columns.allows("id") && ab.columns.allows("name"));
+    // `name` only through b: shown on b's rows; `id` through both: always.
+    assert_eq!(
+        t.redactions["ab"],
+        std::collections::HashMap::from([(
+            "name".to_string(),
+            json!({"_or": [{"id": {"_eq": 2}}]})
+        )])
+    );
+    // Equal deletes are inherited; different updates are not, and are reported.
+    assert!(t.delete_permissions.contains_key("ab"));
+    assert!(!t.update_permissions.contains_key("ab"));
+    assert!(r.inconsistencies.iter().any(|i| i.name == "ab"
+        && i.reason == "Could not inherit permission for the role 'ab' for the entity: 'update permission, table: author, source: 'default''"));
+    // A role of an inherited role: one parent with a select permission, taken whole with
+    // its redactions.
+    assert_eq!(t.select_permissions["abc"], *ab);
+    assert_eq!(t.redactions["abc"], t.redactions["ab"]);
+    assert!(t.delete_permissions.contains_key("abc"));
+}
+
+#[test]
+fn a_cycle_of_inherited_roles_is_inconsistent() {
+    let mut md = metadata(&[("track_table", json!("author"))]);
+    md.extra.insert(
+        "inherited_roles".into(),
+        json!([{"role_name": "x", "role_set": ["y"]}, {"role_name": "y", "role_set": ["x"]}]),
+    );
+    let r = resolve(&md, catalog());
+    let cycles: Vec<_> = r
+        .inconsistencies
+        .iter()
+        .filter(|i| i.kind == "inherited_role" && i.reason.contains("found cycle(s) in roles"))
+        .collect();
+    assert_eq!(cycles.len(), 2, "{:?}", r.inconsistencies);
+}

@@ -1,6 +1,6 @@
 //! Metadata this engine cannot honour yet, reported as inconsistent objects (never silently
-//! kept as if it worked): whole sections (inherited roles,
-//! cron triggers, REST endpoints, API limits, ...), sources other than the default PostgreSQL
+//! kept as if it worked): whole sections (cron triggers, REST endpoints, API limits, ...),
+//! sources other than the default PostgreSQL
 //! database, naming conventions, and request/response transforms of actions and event
 //! triggers. Each message names the feature; the later work removes entries from here.
 
@@ -12,12 +12,6 @@ use crate::inconsistency::{Inconsistency, ObjectRef};
 
 /// Top-level sections: (key, object type, what it is, name of one entry's key).
 const SECTIONS: &[(&str, &str, &str, Option<&str>)] = &[
-    (
-        "inherited_roles",
-        "inherited_role",
-        "inherited roles are",
-        Some("role_name"),
-    ),
     (
         "cron_triggers",
         "cron_trigger",
