@@ -204,9 +204,21 @@ where
                         Some(message) => serde_json::json!({ "message": message }),
                         None => {
                             ctx.changed();
+                            // An endpoint may use what the edit took away.
+                            ctx.check_consistency()
+                                .await
+                                .map_err(|e| e.under("$.args"))?;
                             success()
                         }
                     });
+                }
+                if let Some(edit) = rasura_rest::edits::apply(&mut ctx.md, bare, &args) {
+                    edit.map_err(|(e, at)| ApiError::from(e).at(format!("$.args{at}")))?;
+                    ctx.changed();
+                    ctx.check_consistency()
+                        .await
+                        .map_err(|e| e.under("$.args"))?;
+                    return Ok(success());
                 }
                 if let Some(v) = metadata_ops::run(ctx, bare, args.clone()).await? {
                     return Ok(v);

@@ -183,6 +183,9 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
             ObjectRef::InheritedRole(name) => {
                 inherited.push(name.clone());
             }
+            ObjectRef::RestEndpoint(name) => {
+                collection_drops.push(("drop_rest_endpoint", json!({ "name": name })));
+            }
             ObjectRef::Source(name) => {
                 sources.push(name.clone());
             }
@@ -201,7 +204,11 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
         let _ = rasura_metadata::inherited_roles::drop(md, json!({ "role_name": name }));
     }
     for (op, args) in collection_drops {
-        let _ = rasura_allowlist::apply(md, op, &args);
+        if op == "drop_rest_endpoint" {
+            let _ = rasura_rest::edits::apply(md, op, &args);
+        } else {
+            let _ = rasura_allowlist::apply(md, op, &args);
+        }
     }
     if let Some(Value::Array(list)) = md.extra.get_mut("allowlist") {
         list.retain(|e| {

@@ -27,6 +27,8 @@ pub struct EngineState {
     pub introspection: crate::introspection::IntrospectionCache,
     /// The queries the allow list lets through (enforced with `enable_allowlist`).
     pub allowlist: rasura_allowlist::Allowlist,
+    /// The RESTified endpoints served at `/api/rest/`.
+    pub rest: rasura_rest::Endpoints,
     /// Type definitions shared by the schemas of this state (admin's and the roles').
     shared_types: Arc<rasura_schema::SharedTypes>,
     /// Schemas of the other roles, built on first use.
@@ -100,6 +102,7 @@ impl EngineState {
         let allowlist = rasura_allowlist::Allowlist::build(&metadata);
         EngineState {
             allowlist,
+            rest: rasura_rest::Endpoints::build(&metadata),
             metadata,
             resource_version,
             catalog,

@@ -64,6 +64,8 @@ pub enum ObjectRef {
     AllowlistEntry(String),
     /// An `inherited_roles` entry, by role name.
     InheritedRole(String),
+    /// A `rest_endpoints` entry, by name.
+    RestEndpoint(String),
     /// A database source other than the default one.
     Source(String),
     /// A source's `customization` (naming convention).

@@ -1,5 +1,5 @@
 //! Metadata this engine cannot honour yet, reported as inconsistent objects (never silently
-//! kept as if it worked): whole sections (cron triggers, REST endpoints, API limits, ...),
+//! kept as if it worked): whole sections (cron triggers, API limits, ...),
 //! sources other than the default PostgreSQL
 //! database, naming conventions, and request/response transforms of actions and event
 //! triggers. Each message names the feature; the later work removes entries from here.
@@ -16,12 +16,6 @@ const SECTIONS: &[(&str, &str, &str, Option<&str>)] = &[
         "cron_triggers",
         "cron_trigger",
         "cron triggers are",
-        Some("name"),
-    ),
-    (
-        "rest_endpoints",
-        "rest_endpoint",
-        "REST endpoints are",
         Some("name"),
     ),
     ("api_limits", "api_limits", "API limits are", None),
@@ -70,6 +64,16 @@ pub(super) fn report_unsupported(md: &Metadata, report: &mut Vec<Inconsistency>)
             definition,
             reason,
             object,
+        ));
+    }
+    // REST endpoints are built; an entry they cannot serve is reported.
+    for (name, definition, reason) in rasura_rest::problems(md) {
+        report.push(Inconsistency::new(
+            "rest_endpoint",
+            format!("rest_endpoint {name}"),
+            definition,
+            reason,
+            ObjectRef::RestEndpoint(name),
         ));
     }
     for (key, kind, feature, entry_name) in SECTIONS {

@@ -114,7 +114,7 @@ fn batch_response(
 }
 
 /// One GraphQL request through the whole pipeline; returns the response body.
-async fn run(
+pub(super) async fn run(
     state: &AppState,
     headers: &HeaderMap,
     req: GqlRequest,

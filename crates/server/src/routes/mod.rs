@@ -4,6 +4,7 @@ mod dev;
 mod graphql;
 mod health;
 mod metadata;
+mod rest;
 mod ws;
 
 use axum::routing::{get, post};
@@ -27,7 +28,8 @@ pub fn router(state: AppState) -> Router {
             .route(
                 "/v1alpha1/graphql",
                 post(graphql::v1alpha1).get(ws::upgrade),
-            );
+            )
+            .route("/api/rest/{*path}", axum::routing::any(rest::call));
     }
     if apis.metadata {
         router = router
