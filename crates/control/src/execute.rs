@@ -212,6 +212,11 @@ where
                         }
                     });
                 }
+                if let Some(edit) = rasura_api_limits::edits::apply(&mut ctx.md, bare, &args) {
+                    edit.map_err(|e| ApiError::from(e).at("$.args"))?;
+                    ctx.changed();
+                    return Ok(success());
+                }
                 if let Some(edit) = rasura_rest::edits::apply(&mut ctx.md, bare, &args) {
                     edit.map_err(|(e, at)| ApiError::from(e).at(format!("$.args{at}")))?;
                     ctx.changed();

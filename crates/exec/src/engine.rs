@@ -29,6 +29,8 @@ pub struct EngineState {
     pub allowlist: rasura_allowlist::Allowlist,
     /// The RESTified endpoints served at `/api/rest/`.
     pub rest: rasura_rest::Endpoints,
+    /// The API limits of each role (an invalid section, reported, limits nothing).
+    pub api_limits: rasura_api_limits::ApiLimits,
     /// Type definitions shared by the schemas of this state (admin's and the roles').
     shared_types: Arc<rasura_schema::SharedTypes>,
     /// Schemas of the other roles, built on first use.
@@ -103,6 +105,8 @@ impl EngineState {
         EngineState {
             allowlist,
             rest: rasura_rest::Endpoints::build(&metadata),
+            api_limits: rasura_api_limits::ApiLimits::parse(metadata.extra.get("api_limits"))
+                .unwrap_or_default(),
             metadata,
             resource_version,
             catalog,

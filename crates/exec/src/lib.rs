@@ -4,6 +4,7 @@
 //! HTTP routes: the server and the WebSocket layer call it.
 
 pub mod action;
+pub mod api_limits;
 pub mod async_actions;
 pub mod cache;
 pub mod config;

@@ -30,7 +30,24 @@ pub async fn run_as(
     channel: Channel,
 ) -> Result<Ran, GqlError> {
     let shows_internal = state.config.shows_internal(&session.role);
-    let ran = match state.config.query_timeout {
+    let limits = state.current().api_limits.for_role(&session.role);
+    // A stream's later batches are one subscription, counted when it started.
+    let advance = matches!(
+        channel,
+        Channel::WebSocket {
+            stream_cursor: Some(_)
+        }
+    );
+    if let Some(rate) = limits.rate.as_ref().filter(|_| !advance) {
+        crate::api_limits::check_rate(state, headers, session, rate)
+            .await
+            .map_err(|e| e.shown(shows_internal))?;
+    }
+    let timeout = match (state.config.query_timeout, limits.time) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let ran = match timeout {
         // Dropping the pipeline cancels a statement running on a connection of its own.
         Some(limit) => tokio::time::timeout(limit, pipeline(state, headers, session, req, channel))
             .await
@@ -225,6 +242,8 @@ fn compile(
     template_wanted: bool,
 ) -> Result<Compiled, GqlError> {
     limits::check_shape(doc, &op.selection_set, &state.config.limits)?;
+    let role_limits = state.current().api_limits.for_role(&session.role);
+    crate::api_limits::check_shape(doc, &op.selection_set, &role_limits)?;
     let ir = build_ir(schema, doc, op, vars, session)?;
     let stream = ir.stream_root().map(str::to_string);
     let rcx = RequestContext {

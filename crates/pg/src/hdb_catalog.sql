@@ -104,3 +104,12 @@ BEGIN
   RETURN event_id;
 END;
 $$ LANGUAGE plpgsql;
+
+-- API rate limits (Rasura's own): one counter per role and unique parameters, shared by every
+-- engine on this database; unlogged, as counters of the last two minutes need no crash safety.
+CREATE UNLOGGED TABLE IF NOT EXISTS hdb_catalog.rasura_rate_limits (
+  key TEXT PRIMARY KEY,
+  window_start BIGINT NOT NULL,
+  count INTEGER NOT NULL,
+  previous INTEGER NOT NULL
+);

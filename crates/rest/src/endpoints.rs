@@ -290,11 +290,7 @@ impl Endpoints {
 
     /// The endpoint `method path` calls (path without `/api/rest/`), with its path
     /// parameters; Hasura's 404 and 405 otherwise.
-    pub fn find(
-        &self,
-        method: &str,
-        path: &str,
-    ) -> Result<(&Endpoint, PathParams), RestError> {
+    pub fn find(&self, method: &str, path: &str) -> Result<(&Endpoint, PathParams), RestError> {
         let got = request_segments(path);
         let matching: Vec<&Endpoint> = self
             .list

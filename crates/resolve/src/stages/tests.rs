@@ -170,7 +170,7 @@ fn sections_the_engine_does_not_implement_are_reported_by_name() {
     );
     md.extra.insert(
         "api_limits".into(),
-        json!({"disabled": false, "depth_limit": {"global": 5}}),
+        json!({"disabled": false, "depth_limit": {"per_role": {"user": 5}}}),
     );
     md.extra.insert("inherited_roles".into(), json!([]));
     md.extra.insert(
@@ -199,7 +199,7 @@ fn sections_the_engine_does_not_implement_are_reported_by_name() {
     );
     assert!(found
         .iter()
-        .any(|(k, r)| *k == "api_limits" && r.contains("API limits")));
+        .any(|(k, r)| *k == "api_limits" && r.contains("API limits are not valid")));
     assert!(
         found
             .iter()

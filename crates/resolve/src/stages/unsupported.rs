@@ -1,5 +1,5 @@
 //! Metadata this engine cannot honour yet, reported as inconsistent objects (never silently
-//! kept as if it worked): whole sections (cron triggers, API limits, ...),
+//! kept as if it worked): whole sections (cron triggers, network, OpenTelemetry, ...),
 //! sources other than the default PostgreSQL
 //! database, naming conventions, and request/response transforms of actions and event
 //! triggers. Each message names the feature; the later work removes entries from here.
@@ -18,7 +18,6 @@ const SECTIONS: &[(&str, &str, &str, Option<&str>)] = &[
         "cron triggers are",
         Some("name"),
     ),
-    ("api_limits", "api_limits", "API limits are", None),
     (
         "network",
         "network",
@@ -64,6 +63,16 @@ pub(super) fn report_unsupported(md: &Metadata, report: &mut Vec<Inconsistency>)
             definition,
             reason,
             object,
+        ));
+    }
+    // API limits are built; a section that does not parse is reported.
+    if let Err(e) = rasura_api_limits::ApiLimits::parse(md.extra.get("api_limits")) {
+        report.push(Inconsistency::new(
+            "api_limits",
+            "api_limits".into(),
+            md.extra.get("api_limits").cloned().unwrap_or_default(),
+            format!("the API limits are not valid: {e}"),
+            ObjectRef::Section("api_limits".into()),
         ));
     }
     // REST endpoints are built; an entry they cannot serve is reported.

@@ -31,24 +31,25 @@ async fn handle(
         Err(e) => return graphql_error(&e, endpoint),
     };
     let mut cookies = vec![];
+    let max_batch = match &body {
+        RequestBody::Batch(_) => batch_limit(state, headers).await,
+        RequestBody::Single(_) => usize::MAX,
+    };
     let mut response = match body {
         RequestBody::Single(req) => match run(state, headers, req, &mut cookies).await {
             Ok(bytes) => json_bytes(StatusCode::OK, bytes),
             Err(e) => graphql_error(&e, endpoint),
         },
-        RequestBody::Batch(reqs) if reqs.len() > state.engine.config.limits.max_batch => {
-            graphql_error(
-                &GqlError::validation(
-                    "$",
-                    format!(
-                        "the batch has {} operations, over the limit of {}",
-                        reqs.len(),
-                        state.engine.config.limits.max_batch
-                    ),
+        RequestBody::Batch(reqs) if reqs.len() > max_batch => graphql_error(
+            &GqlError::validation(
+                "$",
+                format!(
+                    "the batch has {} operations, over the limit of {max_batch}",
+                    reqs.len(),
                 ),
-                endpoint,
-            )
-        }
+            ),
+            endpoint,
+        ),
         RequestBody::Batch(reqs) => {
             let mut reqs = std::collections::VecDeque::from(reqs);
             // The first answer is made before the response starts: it settles the cookies an
@@ -69,6 +70,26 @@ async fn handle(
         }
     }
     response
+}
+
+/// The most operations a batch may hold: `--max-batch-size`, or less by the caller's role's
+/// API batch limit (the caller is authenticated for it only when such a limit exists).
+async fn batch_limit(state: &AppState, headers: &HeaderMap) -> usize {
+    let configured = state.engine.config.limits.max_batch;
+    let limits = state.engine.current().api_limits.clone();
+    if limits.batch_limit.is_none() || limits.disabled {
+        return configured;
+    }
+    let role =
+        match rasura_auth::authenticate(&state.auth, headers, &Value::Null, &mut vec![]).await {
+            Ok(session) => session.role,
+            // Refused anyway when its operations run.
+            Err(_) => return configured,
+        };
+    match limits.for_role(&role).batch {
+        Some(b) => configured.min(usize::try_from(b).unwrap_or(usize::MAX)),
+        None => configured,
+    }
 }
 
 /// One request's answer in a batch: its body, or its error's.
