@@ -151,3 +151,68 @@ async fn a_rate_limit_holds_across_two_engines_on_one_database() {
         assert!(v["data"]["item"].is_array(), "{v}");
     }
 }
+
+#[tokio::test]
+async fn a_jwt_session_meets_the_allow_list_and_its_rate_limit() {
+    const KEY: &str = "a-test-hmac-key-with-32-or-more-characters";
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let jwt = json!({"type": "HS256", "key": KEY}).to_string();
+    let s = TestServer::start(
+        Path::new(BIN),
+        &[
+            "--database-url",
+            url.as_str(),
+            "--admin-secret",
+            "adm",
+            "--jwt-secret",
+            &jwt,
+        ],
+        &[("HASURA_GRAPHQL_ENABLE_ALLOWLIST", "true")],
+    )
+    .await;
+    setup(
+        &s,
+        json!({"rate_limit": {"global": {"max_reqs_per_min": 2, "unique_params": ["x-hasura-user-id"]}}}),
+    )
+    .await;
+    let listed = "query { item(order_by: {id: asc}) { id } }";
+    let (status, v) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "bulk", "args": [
+                {"type": "create_query_collection", "args": {"name": "app", "definition": {"queries": [{"name": "items", "query": listed}]}}},
+                {"type": "add_collection_to_allowlist", "args": {"collection": "app"}}]}),
+            &[ADMIN],
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let token = |user: &str| {
+        let claims = json!({"sub": user, "exp": 4_102_444_800u64, "https://hasura.io/jwt/claims": {
+            "x-hasura-default-role": "user", "x-hasura-allowed-roles": ["user"], "x-hasura-user-id": user}});
+        format!("Bearer {}", rasura_test_support::hs256(&claims, KEY))
+    };
+    let ann = token("ann");
+    let run = |query: &str, auth: &str| {
+        let (body, auth) = (json!({ "query": query }), auth.to_string());
+        let s = &s;
+        async move {
+            s.post("/v1/graphql", &body, &[("authorization", auth.as_str())])
+                .await
+                .1
+        }
+    };
+    // Listed: served; not listed: refused. Both count against the rate limit, checked first.
+    let v = run(listed, &ann).await;
+    assert_eq!(v["data"]["item"], json!([{"id": 1}, {"id": 2}]), "{v}");
+    let v = run("{ item { id up { id } } }", &ann).await;
+    assert_eq!(message(&v), "query is not allowed", "{v}");
+    // Two requests a minute for ann, so the third is refused; bob has his own count.
+    let v = run(listed, &ann).await;
+    assert_eq!(
+        v["errors"][0]["extensions"]["code"], "rate-limit-exceeded",
+        "{v}"
+    );
+    let v = run(listed, &token("bob")).await;
+    assert!(v["data"]["item"].is_array(), "{v}");
+}

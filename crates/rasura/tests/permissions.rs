@@ -281,50 +281,9 @@ async fn writes_follow_filters_checks_and_select_rules() {
     assert_eq!(notes["result"][1][0], "n2,n3,ok", "{notes}");
 }
 
-/// An HS256 token with Hasura's claims, signed without any JWT library (header.claims.HMAC).
+/// An HS256 token signed with the test key.
 fn hs256(claims: &Value) -> String {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let b64 = |b: &[u8]| {
-        let mut c = Command::new("base64")
-            .args(["-w", "0"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        c.stdin.take().unwrap().write_all(b).unwrap();
-        let out = String::from_utf8(c.wait_with_output().unwrap().stdout).unwrap();
-        out.trim()
-            .trim_end_matches('=')
-            .replace('+', "-")
-            .replace('/', "_")
-    };
-    let signing_input = format!(
-        "{}.{}",
-        b64(br#"{"alg":"HS256","typ":"JWT"}"#),
-        b64(claims.to_string().as_bytes())
-    );
-    let mut c = Command::new("openssl")
-        .args([
-            "dgst",
-            "-sha256",
-            "-mac",
-            "HMAC",
-            "-macopt",
-            &format!("key:{JWT_KEY}"),
-            "-binary",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    c.stdin
-        .take()
-        .unwrap()
-        .write_all(signing_input.as_bytes())
-        .unwrap();
-    let sig = c.wait_with_output().unwrap().stdout;
-    format!("{signing_input}.{}", b64(&sig))
+    rasura_test_support::hs256(claims, JWT_KEY)
 }
 
 #[tokio::test]

@@ -326,3 +326,54 @@ where
     });
     format!("http://{addr}")
 }
+
+/// An HS256 JWT of `claims` signed with `key`, made without any JWT library (base64 and
+/// OpenSSL's HMAC: header.claims.signature), for tests of JWT sessions.
+pub fn hs256(claims: &Value, key: &str) -> String {
+    use std::io::Write;
+    let b64 = |b: &[u8]| {
+        let mut c = Command::new("base64")
+            .args(["-w", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("base64");
+        c.stdin
+            .take()
+            .expect("stdin")
+            .write_all(b)
+            .expect("written");
+        let out = String::from_utf8(c.wait_with_output().expect("base64 output").stdout)
+            .expect("base64 text");
+        out.trim()
+            .trim_end_matches('=')
+            .replace('+', "-")
+            .replace('/', "_")
+    };
+    let signing_input = format!(
+        "{}.{}",
+        b64(br#"{"alg":"HS256","typ":"JWT"}"#),
+        b64(claims.to_string().as_bytes())
+    );
+    let mut c = Command::new("openssl")
+        .args([
+            "dgst",
+            "-sha256",
+            "-mac",
+            "HMAC",
+            "-macopt",
+            &format!("key:{key}"),
+            "-binary",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("openssl");
+    c.stdin
+        .take()
+        .expect("stdin")
+        .write_all(signing_input.as_bytes())
+        .expect("written");
+    let sig = c.wait_with_output().expect("openssl output").stdout;
+    format!("{signing_input}.{}", b64(&sig))
+}
