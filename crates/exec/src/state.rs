@@ -26,6 +26,8 @@ pub struct Engine {
     current: Arc<RwLock<Arc<EngineState>>>,
     /// The remote schemas' introspections (fetched at start, add, update and reload).
     remotes: Arc<RwLock<RemoteIntrospections>>,
+    /// This engine's share of the rate limits' allowances (every serving thread's).
+    pub rate_grants: Arc<rasura_api_limits::rate::Grants>,
 }
 
 impl Engine {
@@ -39,6 +41,7 @@ impl Engine {
             config: Arc::new(config),
             current: Arc::new(RwLock::new(Arc::new(state))),
             remotes,
+            rate_grants: Arc::default(),
         })
     }
 

@@ -113,3 +113,4 @@ CREATE UNLOGGED TABLE IF NOT EXISTS hdb_catalog.rasura_rate_limits (
   count INTEGER NOT NULL,
   previous INTEGER NOT NULL
 );
+ALTER TABLE hdb_catalog.rasura_rate_limits ADD COLUMN IF NOT EXISTS granted INTEGER NOT NULL DEFAULT 0;
