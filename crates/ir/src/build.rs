@@ -171,7 +171,9 @@ impl Cx<'_> {
                 ));
             }
         }
-        let filter = self.and_filter(self.select_filter(table)?, self.with_target_perms(filter)?);
+        let redactions = self.redactions(table)?;
+        let user = crate::redact::redact_filter(self.with_target_perms(filter)?, &redactions);
+        let filter = self.and_filter(self.select_filter(table)?, user);
         let order_by = self.order_with_perms(order_by)?;
         let limit = match (self.count_arg(f, "limit", &args)?, self.select_limit(table)) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -188,7 +190,7 @@ impl Cx<'_> {
             limit,
             offset,
             shape,
-            redactions: self.redactions(table)?,
+            redactions,
         })
     }
 
@@ -241,16 +243,18 @@ impl Cx<'_> {
                 value,
             });
         }
+        let redactions = self.redactions(table)?;
+        let by_key = crate::redact::redact_filter(BoolExp::And(parts), &redactions);
         Ok(Select {
             from_function: None,
             table: info.name.clone(),
-            filter: self.and_filter(self.select_filter(table)?, BoolExp::And(parts)),
+            filter: self.and_filter(self.select_filter(table)?, by_key),
             order_by: vec![],
             distinct_on: vec![],
             limit: None,
             offset: None,
             shape: self.shape(table, sets, path, ShapeKind::Single)?,
-            redactions: self.redactions(table)?,
+            redactions,
         })
     }
 

@@ -11,6 +11,7 @@ mod function;
 mod mutation;
 pub mod order_by;
 pub mod permission;
+mod redact;
 mod remote;
 pub mod stream;
 pub mod types;

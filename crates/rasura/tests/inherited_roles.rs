@@ -81,6 +81,33 @@ async fn an_inherited_role_sees_the_union_with_columns_nulled_where_not_allowed(
     )
     .await;
     assert_eq!(v["data"]["doc_aggregate"]["aggregate"]["count"], 2, "{v}");
+    // The request's own where and order_by see the hidden values as NULL: nothing to learn.
+    let v = as_role(
+        &s,
+        "both",
+        "{ doc(where: {body: {_eq: \"ann draft\"}}) { id } }",
+    )
+    .await;
+    assert_eq!(v["data"]["doc"], json!([]), "{v}");
+    let v = as_role(
+        &s,
+        "both",
+        "{ doc(where: {body: {_is_null: true}}) { id } }",
+    )
+    .await;
+    assert_eq!(v["data"]["doc"], json!([{"id": 2}]), "{v}");
+    let v = as_role(
+        &s,
+        "both",
+        "{ doc(order_by: [{note: desc_nulls_last}, {id: asc}]) { id } }",
+    )
+    .await;
+    // ann's notes sort among themselves; bob's hidden one sorts as NULL, last.
+    assert_eq!(
+        v["data"]["doc"],
+        json!([{"id": 2}, {"id": 1}, {"id": 3}]),
+        "{v}"
+    );
     // The largest limit of the parents applies.
     let v = as_role(&s, "both", "{ doc { id } }").await;
     assert_eq!(v["data"]["doc"].as_array().map(Vec::len), Some(3), "{v}");

@@ -1,6 +1,6 @@
 //! Selects → SQL: rows, single objects and aggregates, nested through relationships.
 
-use rasura_ir::{AggField, AggOp, Field, OpField, OrderBy, OrderTarget, Select, Shape};
+use rasura_ir::{AggField, AggOp, BoolExp, Field, OpField, OrderBy, OrderTarget, Select, Shape};
 use rasura_sql::{Alias, Expr, From, OrderItem, Select as SqlSelect, SelectItem, TypeName};
 
 use crate::cx::{Cx, Options};
@@ -121,11 +121,7 @@ impl Cx<'_> {
         for c in needed_columns(&select.shape) {
             let value = Expr::col(&base, &c);
             let value = match select.redactions.iter().find(|(name, _)| *name == c) {
-                Some((_, cond)) => Expr::Case {
-                    when: Box::new(self.bool_exp(cond, &base)),
-                    then: Box::new(value),
-                    otherwise: Box::new(Expr::Null),
-                },
+                Some((_, cond)) => self.shown_where(value, cond, &base),
                 None => value,
             };
             items.push(SelectItem::Expr(value, Some(c)));
@@ -154,7 +150,13 @@ impl Cx<'_> {
             }
         }
         for (i, ob) in select.order_by.iter().enumerate() {
-            let expr = self.order_expr(&ob.target, &base);
+            let mut expr = self.order_expr(&ob.target, &base);
+            // A column hidden on some rows sorts as NULL there, as it shows.
+            if let OrderTarget::Column(c) = &ob.target {
+                if let Some((_, cond)) = select.redactions.iter().find(|(n, _)| n == c) {
+                    expr = self.shown_where(expr, cond, &base);
+                }
+            }
             let name = format!("__order_{i}");
             items.push(SelectItem::Expr(expr.clone(), Some(name.clone())));
             base_order.push(order_item(expr, ob));
@@ -177,6 +179,16 @@ impl Cx<'_> {
             outer_order,
             row_alias,
         )
+    }
+
+    /// `value` where `cond` holds on the row of `alias`, NULL elsewhere (a column the role
+    /// sees only on some rows).
+    fn shown_where(&mut self, value: Expr, cond: &BoolExp, alias: &Alias) -> Expr {
+        Expr::Case {
+            when: Box::new(self.bool_exp(cond, alias)),
+            then: Box::new(value),
+            otherwise: Box::new(Expr::Null),
+        }
     }
 
     fn order_expr(&mut self, target: &OrderTarget, alias: &Alias) -> Expr {
