@@ -9,8 +9,8 @@ use rasura_api_limits::{RateLimit, RoleLimits};
 use crate::error::GqlError;
 use crate::state::Engine;
 
-/// The client's address as a proxy in front reports it.
-fn client_ip(headers: &HeaderMap) -> Option<&str> {
+/// The client's address: as a proxy in front reports it, else the connection's.
+fn client_ip(headers: &HeaderMap, peer: Option<std::net::IpAddr>) -> Option<String> {
     let first = |name: &str| {
         headers
             .get(name)
@@ -18,7 +18,10 @@ fn client_ip(headers: &HeaderMap) -> Option<&str> {
             .and_then(|v| v.split(',').next())
             .map(str::trim)
     };
-    first("x-forwarded-for").or_else(|| first("x-real-ip"))
+    first("x-forwarded-for")
+        .or_else(|| first("x-real-ip"))
+        .map(str::to_string)
+        .or_else(|| peer.map(|p| p.to_string()))
 }
 
 /// Counts the request against the role's rate limit (counters shared by every engine on the
@@ -26,6 +29,7 @@ fn client_ip(headers: &HeaderMap) -> Option<&str> {
 pub async fn check_rate(
     state: &Engine,
     headers: &HeaderMap,
+    peer: Option<std::net::IpAddr>,
     session: &rasura_ir::Session,
     rate: &RateLimit,
 ) -> Result<(), GqlError> {
@@ -33,7 +37,7 @@ pub async fn check_rate(
         &session.role,
         rate,
         |v| session.var(v).map(str::to_string),
-        client_ip(headers),
+        client_ip(headers, peer).as_deref(),
     );
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

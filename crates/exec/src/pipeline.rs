@@ -39,7 +39,11 @@ pub async fn run_as(
         }
     );
     if let Some(rate) = limits.rate.as_ref().filter(|_| !advance) {
-        crate::api_limits::check_rate(state, headers, session, rate)
+        let peer = match &channel {
+            Channel::Http { peer } => *peer,
+            Channel::WebSocket { .. } => None,
+        };
+        crate::api_limits::check_rate(state, headers, peer, session, rate)
             .await
             .map_err(|e| e.shown(shows_internal))?;
     }
@@ -89,7 +93,7 @@ async fn pipeline(
     req: GqlRequest,
     channel: Channel,
 ) -> Result<Ran, GqlError> {
-    let websocket = !matches!(channel, Channel::Http);
+    let websocket = !matches!(channel, Channel::Http { .. });
     let role = session.role.clone();
     let engine = state.current();
     let schema = engine.schema_for(&role, session.backend_only);
@@ -290,11 +294,10 @@ pub struct Ran {
 
 /// Where a request came from.
 pub enum Channel {
-    Http,
+    /// HTTP, with the client's address where the server knows it (rate limits by address).
+    Http { peer: Option<std::net::IpAddr> },
     /// A WebSocket: subscriptions allowed; a stream's cursor carried over from its last batch.
-    WebSocket {
-        stream_cursor: Option<Value>,
-    },
+    WebSocket { stream_cursor: Option<Value> },
 }
 
 /// Query texts up to this size are parsed and planned on the serving thread; larger ones on the

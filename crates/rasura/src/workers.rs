@@ -105,8 +105,8 @@ async fn serve(
             a = listener.accept() => a,
             _ = stop.wait_for(|s| *s) => break,
         };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors and the like: wait a little instead of spinning.
                 tracing::warn!("accept failed: {e}");
@@ -123,7 +123,14 @@ async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let inner = hyper_util::service::TowerToHyperService::new(app.clone());
+        // Handlers see the client's address (rate limits keyed by address).
+        let peer = rasura_server::PeerAddr(peer.ip());
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(peer);
+                hyper::service::Service::call(&inner, req)
+            });
         let mut stop = stop.clone();
         connections.spawn(async move {
             let _permit = permit;

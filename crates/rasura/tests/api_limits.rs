@@ -150,6 +150,51 @@ async fn a_rate_limit_holds_across_two_engines_on_one_database() {
         let (_, v) = a.post("/v1/graphql", &q, &[ADMIN]).await;
         assert!(v["data"]["item"].is_array(), "{v}");
     }
+    // By address: the connection's, or the first hop a proxy reports.
+    let (status, v) = a
+        .post(
+            "/v1/metadata",
+            &json!({"type": "set_api_limits", "args": {"rate_limit": {"global": {"max_reqs_per_min": 2, "unique_params": "IP"}}}}),
+            &[ADMIN],
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let served = |v: &Value| v["data"]["item"].is_array();
+    assert!(served(&by_ip(&a, &q, None).await));
+    assert!(served(&by_ip(&a, &q, None).await));
+    let v = by_ip(&a, &q, None).await;
+    assert_eq!(
+        v["errors"][0]["extensions"]["code"], "rate-limit-exceeded",
+        "{v}"
+    );
+    assert!(served(&by_ip(&a, &q, Some("203.0.113.9, 10.0.0.1")).await));
+    // Another address of this machine is another client.
+    let other = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let v: Value = other
+        .post(a.url("/v1/graphql"))
+        .header("x-hasura-admin-secret", "adm")
+        .header("x-hasura-role", "user")
+        .header("x-hasura-user-id", "u")
+        .body(q.to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(served(&v), "{v}");
+}
+
+/// A request of role user from this machine, or as forwarded by a proxy for `forwarded`.
+async fn by_ip(s: &TestServer, q: &Value, forwarded: Option<&str>) -> Value {
+    let mut h = vec![ADMIN, ("x-hasura-role", "user"), ("x-hasura-user-id", "u")];
+    if let Some(f) = forwarded {
+        h.push(("x-forwarded-for", f));
+    }
+    s.post("/v1/graphql", q, &h).await.1
 }
 
 #[tokio::test]

@@ -12,3 +12,7 @@ pub mod wire_error;
 pub use config::{EnabledApis, ServerConfig};
 pub use routes::router;
 pub use state::AppState;
+
+/// The client's address, put into each request's extensions by whoever accepts connections.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub std::net::IpAddr);

@@ -12,17 +12,35 @@ use serde_json::Value;
 use crate::state::AppState;
 use crate::wire_error::{graphql_error, json_bytes, Endpoint};
 
-pub async fn v1(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    handle(&state, &headers, &body, Endpoint::V1).await
+/// The client's address, if the connection's acceptor gave it.
+pub(super) type Peer = Option<axum::Extension<crate::PeerAddr>>;
+
+pub(super) fn peer_ip(peer: &Peer) -> Option<std::net::IpAddr> {
+    peer.as_ref().map(|p| p.0 .0)
 }
 
-pub async fn v1alpha1(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    handle(&state, &headers, &body, Endpoint::V1Alpha1).await
+pub async fn v1(
+    State(state): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(&state, &headers, peer_ip(&peer), &body, Endpoint::V1).await
+}
+
+pub async fn v1alpha1(
+    State(state): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(&state, &headers, peer_ip(&peer), &body, Endpoint::V1Alpha1).await
 }
 
 async fn handle(
     state: &AppState,
     headers: &HeaderMap,
+    peer: Option<std::net::IpAddr>,
     body: &[u8],
     endpoint: Endpoint,
 ) -> Response {
@@ -36,7 +54,7 @@ async fn handle(
         RequestBody::Single(_) => usize::MAX,
     };
     let mut response = match body {
-        RequestBody::Single(req) => match run(state, headers, req, &mut cookies).await {
+        RequestBody::Single(req) => match run(state, headers, peer, req, &mut cookies).await {
             Ok(bytes) => json_bytes(StatusCode::OK, bytes),
             Err(e) => graphql_error(&e, endpoint),
         },
@@ -55,10 +73,10 @@ async fn handle(
             // The first answer is made before the response starts: it settles the cookies an
             // auth webhook asks to set (it answers the same for every request of the batch).
             let first = match reqs.pop_front() {
-                Some(req) => Some(answer(run(state, headers, req, &mut cookies).await)),
+                Some(req) => Some(answer(run(state, headers, peer, req, &mut cookies).await)),
                 None => None,
             };
-            batch_response(state.clone(), headers.clone(), first, reqs)
+            batch_response(state.clone(), headers.clone(), peer, first, reqs)
         }
     };
     // Cookies the auth webhook asked to set reach the client.
@@ -102,6 +120,7 @@ fn answer(ran: Result<Vec<u8>, GqlError>) -> Vec<u8> {
 fn batch_response(
     state: AppState,
     headers: HeaderMap,
+    peer: Option<std::net::IpAddr>,
     first: Option<Vec<u8>>,
     rest: std::collections::VecDeque<GqlRequest>,
 ) -> Response {
@@ -115,10 +134,10 @@ fn batch_response(
     });
     let tail = stream::unfold(
         (state, headers, rest),
-        |(state, headers, mut rest)| async move {
+        move |(state, headers, mut rest)| async move {
             let req = rest.pop_front()?;
             let mut out = vec![b','];
-            out.extend(answer(run(&state, &headers, req, &mut vec![]).await));
+            out.extend(answer(run(&state, &headers, peer, req, &mut vec![]).await));
             Some((Chunk::Ok(Bytes::from(out)), (state, headers, rest)))
         },
     );
@@ -138,6 +157,7 @@ fn batch_response(
 pub(super) async fn run(
     state: &AppState,
     headers: &HeaderMap,
+    peer: Option<std::net::IpAddr>,
     req: GqlRequest,
     set_cookies: &mut Vec<String>,
 ) -> Result<Vec<u8>, GqlError> {
@@ -150,7 +170,13 @@ pub(super) async fn run(
     let session = rasura_auth::authenticate(&state.auth, headers, &request, set_cookies)
         .await
         .map_err(|e| GqlError::new(e.code, "$", e.message))?;
-    run_as(&state.engine, headers, &session, req, Channel::Http)
-        .await
-        .map(|ran| ran.body)
+    run_as(
+        &state.engine,
+        headers,
+        &session,
+        req,
+        Channel::Http { peer },
+    )
+    .await
+    .map(|ran| ran.body)
 }

@@ -23,6 +23,7 @@ fn refuse(status: u16, code: &str, message: &str) -> Response {
 
 pub async fn call(
     State(state): State<AppState>,
+    peer: super::graphql::Peer,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -62,7 +63,15 @@ pub async fn call(
     };
     drop(engine);
     let mut cookies = vec![];
-    match super::graphql::run(&state, &headers, req, &mut cookies).await {
+    match super::graphql::run(
+        &state,
+        &headers,
+        super::graphql::peer_ip(&peer),
+        req,
+        &mut cookies,
+    )
+    .await
+    {
         Ok(bytes) => {
             let answer: Value = serde_json::from_slice(&bytes).unwrap_or_default();
             match (answer.get("errors"), answer.get("data")) {
