@@ -187,6 +187,7 @@ where
                 Ok(Value::Array(tables))
             }
             "bulk" | "bulk_atomic" | "concurrent_bulk" => bulk(ctx, args).await,
+            "suggest_relationships" => crate::suggest::suggest_relationships(ctx, args).await,
             "run_sql" => run_sql::run_sql(ctx, args)
                 .await
                 .map_err(|e| e.under("$.args")),

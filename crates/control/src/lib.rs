@@ -13,6 +13,7 @@ pub mod execute;
 mod metadata_ops;
 mod remote_ops;
 mod run_sql;
+mod suggest;
 pub mod tx;
 
 pub use error::ApiError;

@@ -1,7 +1,8 @@
 //! The metadata keeps step with the database: renames through `run_sql` are followed, tables
 //! created outside the engine can be tracked at once, `untrack_table` with `cascade` takes its
 //! dependents along; the query API reads as any role under its permissions; a bulk refuses
-//! mixed access modes; a table and a function may not share a name.
+//! mixed access modes; a table and a function may not share a name; relationships are suggested
+//! from foreign keys.
 
 use std::path::Path;
 
@@ -360,5 +361,66 @@ async fn the_query_api_inserts_with_returning_and_on_conflict() {
     assert_eq!(
         body,
         json!({"affected_rows": 1, "returning": [{"name": "Ann2"}]})
+    );
+}
+
+#[tokio::test]
+async fn relationships_are_suggested_from_foreign_keys() {
+    let (_pg, s) = start().await;
+    let (status, body) = query(
+        &s,
+        json!({"type": "bulk", "args": [
+            {"type": "run_sql", "args": {"sql": "create table profile (author_id int primary key references author(id), bio text);"}},
+            {"type": "track_table", "args": "profile"}
+        ]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let suggest = |args: Value| {
+        let s = &s;
+        async move {
+            s.post(
+                "/v1/metadata",
+                &json!({"type": "pg_suggest_relationships", "args": args}),
+                &[],
+            )
+            .await
+        }
+    };
+    let (status, all) = suggest(json!({})).await;
+    assert_eq!(status, 200, "{all}");
+    let article = json!({"schema": "public", "name": "article"});
+    let author = json!({"schema": "public", "name": "author"});
+    let profile = json!({"schema": "public", "name": "profile"});
+    assert_eq!(
+        all["relationships"],
+        json!([
+            {"type": "object",
+             "from": {"table": article, "columns": ["author_id"], "constraint_name": "article_author_id_fkey"},
+             "to": {"table": author, "columns": ["id"]}},
+            {"type": "array",
+             "from": {"table": author, "columns": ["id"]},
+             "to": {"table": article, "columns": ["author_id"], "constraint_name": "article_author_id_fkey"}},
+            {"type": "object",
+             "from": {"table": profile, "columns": ["author_id"], "constraint_name": "profile_author_id_fkey"},
+             "to": {"table": author, "columns": ["id"]}},
+            // The key's column is the primary key: one profile per author.
+            {"type": "object",
+             "from": {"table": author, "columns": ["id"]},
+             "to": {"table": profile, "columns": ["author_id"], "constraint_name": "profile_author_id_fkey"}}
+        ])
+    );
+    // Tracked ones left out, and only the tables asked for.
+    let (_, fresh) = suggest(json!({"omit_tracked": true})).await;
+    assert_eq!(
+        fresh["relationships"].as_array().map(Vec::len),
+        Some(2),
+        "{fresh}"
+    );
+    let (_, one) = suggest(json!({"tables": [{"schema": "public", "name": "profile"}]})).await;
+    assert_eq!(
+        one["relationships"].as_array().map(Vec::len),
+        Some(2),
+        "{one}"
     );
 }
