@@ -152,10 +152,12 @@ fn on_conflict(schema: &RoleSchema, t: usize, c: &Value) -> Result<OnConflict, A
         }
         _ => vec![],
     };
+    // The query API writes as admin: no permission presets.
     Ok(OnConflict {
         constraint,
         update_columns,
         filter: None,
+        presets: vec![],
     })
 }
 

@@ -318,6 +318,8 @@ impl Cx<'_> {
                     Some(TableField::Computed(n)) => {
                         let c = &info.computed[n];
                         let mut column = computed_ref(c, self.session);
+                        // Named, so that a role seeing it only on some rows finds it.
+                        column.name = name.to_string();
                         if let Some(call) = column.computed.take() {
                             let given = self.arg(f, "args");
                             let call = crate::computed::with_args(*call, c, given.as_ref(), &here)?;

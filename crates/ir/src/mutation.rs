@@ -29,23 +29,14 @@ impl Cx<'_> {
             } else {
                 MutationOutput::Response(self.response_fields(table, &sets, path)?)
             };
-            // Only rows given back are filtered by the select permission (and need its
-            // session variables); `affected_rows` counts every row the mutation touched.
-            let returns_rows = match &output {
-                MutationOutput::Single(_) => true,
-                MutationOutput::Response(fields) => fields
-                    .iter()
-                    .any(|(_, f)| matches!(f, ResponseField::Returning(_))),
-            };
+            // As in Hasura, the rows a mutation touched are given back whole (their columns
+            // limited by the select permission's): the insert, update or delete permission
+            // decided which rows those are. Relationships in `returning` keep their filters.
             Ok(Mutation {
                 table: self.schema.tables[table].name.clone(),
                 kind,
                 output,
-                returning_filter: if returns_rows {
-                    self.select_filter(table)?
-                } else {
-                    BoolExp::True
-                },
+                returning_filter: BoolExp::True,
             })
         };
         Ok(match root {
@@ -351,10 +342,17 @@ impl Cx<'_> {
             (p, None) => Some(p),
             (p, Some(f)) => Some(BoolExp::And(vec![p, f])),
         };
+        // The update permission's presets apply to the rows the conflict updates.
+        let presets = if update_columns.is_empty() {
+            vec![]
+        } else {
+            self.update_presets(t)?
+        };
         Ok(OnConflict {
             constraint,
             update_columns,
             filter,
+            presets,
         })
     }
 

@@ -159,6 +159,8 @@ pub struct OnConflict {
     pub constraint: String,
     pub update_columns: Vec<String>,
     pub filter: Option<BoolExp>,
+    /// The update permission's presets, set on the rows the conflict updates.
+    pub presets: Vec<(ColumnRef, Value)>,
 }
 
 /// Update operators.

@@ -20,13 +20,15 @@ async fn server(pg: &TestCluster) -> TestServer {
               (1, 'ann', true,  'a1', 'ann body',  'ann note'),
               (2, 'ann', false, 'a2', 'ann draft', 'ann secret'),
               (3, 'bob', true,  'b1', 'bob body',  'bob note'),
-              (4, 'bob', false, 'b2', 'bob draft', 'bob secret');"}},
+              (4, 'bob', false, 'b2', 'bob draft', 'bob secret');
+            create function doc_headline(d doc) returns text as $$ select d.title || ' by ' || d.owner $$ language sql stable;"}},
         {"type": "pg_track_table", "args": {"table": "doc"}},
+        {"type": "pg_add_computed_field", "args": {"table": "doc", "name": "headline", "definition": {"function": "doc_headline"}}},
         // reader: public rows, title and body; owner: own rows, every column but body.
         {"type": "pg_create_select_permission", "args": {"table": "doc", "role": "reader",
             "permission": {"columns": ["id", "title", "body"], "filter": {"public": {"_eq": true}}, "limit": 10}}},
         {"type": "pg_create_select_permission", "args": {"table": "doc", "role": "owner",
-            "permission": {"columns": ["id", "owner", "title", "note"], "filter": {"owner": {"_eq": "X-Hasura-User-Id"}},
+            "permission": {"columns": ["id", "owner", "title", "note"], "computed_fields": ["headline"], "filter": {"owner": {"_eq": "X-Hasura-User-Id"}},
                            "allow_aggregations": true, "limit": 3}}},
         {"type": "pg_create_update_permission", "args": {"table": "doc", "role": "reader",
             "permission": {"columns": ["title"], "filter": {"public": {"_eq": true}}}}},
@@ -81,6 +83,13 @@ async fn an_inherited_role_sees_the_union_with_columns_nulled_where_not_allowed(
     )
     .await;
     assert_eq!(v["data"]["doc_aggregate"]["aggregate"]["count"], 2, "{v}");
+    // A computed field only owner allows: shown on ann's rows only.
+    let v = as_role(&s, "both", "{ doc(order_by: {id: asc}) { id headline } }").await;
+    assert_eq!(
+        v["data"]["doc"],
+        json!([{"id": 1, "headline": "a1 by ann"}, {"id": 2, "headline": "a2 by ann"}, {"id": 3, "headline": null}]),
+        "{v}"
+    );
     // The request's own where and order_by see the hidden values as NULL: nothing to learn.
     let v = as_role(
         &s,

@@ -175,3 +175,52 @@ async fn a_failing_mutation_leaves_nothing_behind() {
     assert_eq!(count(&s, "author").await, 0);
     assert_eq!(count(&s, "article").await, 0);
 }
+
+/// An upsert as a role: the update permission's presets apply to the rows the conflict
+/// updates, and `returning` gives back the touched rows whole, as Hasura does, even where the
+/// role's select filter would not show them (the insert/update permission chose them).
+#[tokio::test]
+async fn an_upsert_applies_update_presets_and_returns_the_rows_it_touched() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "create table blog (id int primary key, author_id int not null, content text, updated_by int);
+                    insert into blog values (1, 1, 'first', null);"}},
+                {"type": "pg_track_table", "args": {"table": "blog"}},
+                {"type": "pg_create_select_permission", "args": {"table": "blog", "role": "user",
+                    "permission": {"columns": "*", "filter": {"author_id": "X-Hasura-User-Id"}}}},
+                {"type": "pg_create_insert_permission", "args": {"table": "blog", "role": "user",
+                    "permission": {"columns": ["id", "author_id", "content"], "check": {}}}},
+                {"type": "pg_create_update_permission", "args": {"table": "blog", "role": "user",
+                    "permission": {"columns": ["content"], "filter": {}, "set": {"updated_by": "X-Hasura-User-Id"}}}}
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, v) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "mutation { insert_blog(objects: [{id: 1, author_id: 1, content: \"by 2\"}], on_conflict: {constraint: blog_pkey, update_columns: [content]}) { affected_rows returning { id content updated_by } } }"}),
+            &[("x-hasura-role", "user"), ("x-hasura-user-id", "2")],
+        )
+        .await;
+    assert_eq!(
+        v["data"]["insert_blog"],
+        json!({"affected_rows": 1, "returning": [{"id": 1, "content": "by 2", "updated_by": 2}]}),
+        "{v}"
+    );
+    // A query still sees only the role's rows.
+    let (_, v) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ blog { id } }"}),
+            &[("x-hasura-role", "user"), ("x-hasura-user-id", "2")],
+        )
+        .await;
+    assert_eq!(v["data"]["blog"], json!([]), "{v}");
+}

@@ -17,6 +17,9 @@ pub(crate) struct Cx<'a> {
     pub(crate) next_alias: usize,
     /// Row aliases that carry the table row as `__row` (for computed fields).
     pub(crate) whole_rows: Vec<Alias>,
+    /// (row alias, computed field): the row carries `__shown_<field>`, whether the role may
+    /// see that field's value on it.
+    pub(crate) shown: Vec<(Alias, String)>,
     pub(crate) options: Options,
 }
 
@@ -26,6 +29,7 @@ impl<'a> Cx<'a> {
             params,
             next_alias: 0,
             whole_rows: vec![],
+            shown: vec![],
             options,
         }
     }

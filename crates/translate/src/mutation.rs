@@ -336,11 +336,20 @@ fn insert_dml(
     // the filter's parameters must not be bound either.
     let on_conflict = on_conflict.map(|oc| SqlOnConflict {
         constraint: oc.constraint.clone(),
-        set: oc
-            .update_columns
-            .iter()
-            .map(|c| (c.clone(), excluded(c)))
-            .collect(),
+        set: if oc.update_columns.is_empty() {
+            vec![]
+        } else {
+            oc.update_columns
+                .iter()
+                .filter(|c| !oc.presets.iter().any(|(p, _)| &p.name == *c))
+                .map(|c| (c.clone(), excluded(c)))
+                .chain(
+                    oc.presets
+                        .iter()
+                        .map(|(p, v)| (p.name.clone(), value_expr(cx.params, p, v))),
+                )
+                .collect()
+        },
         where_: oc
             .filter
             .as_ref()

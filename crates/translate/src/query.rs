@@ -17,12 +17,7 @@ pub struct Translated {
 /// Translates one root field's select.
 pub fn translate_select(select: &Select, options: Options) -> Translated {
     let mut params = Params::default();
-    let mut cx = Cx {
-        params: &mut params,
-        next_alias: 0,
-        whole_rows: vec![],
-        options,
-    };
+    let mut cx = Cx::new(&mut params, options);
     let json = cx.select_json(select, None);
     Translated {
         select: SqlSelect {
@@ -125,6 +120,14 @@ impl Cx<'_> {
                 None => value,
             };
             items.push(SelectItem::Expr(value, Some(c)));
+        }
+        // A computed field the role sees only on some rows: whether it shows, per row.
+        for (name, cond) in &select.redactions {
+            if computed_names(&select.shape).contains(&name.as_str()) {
+                let shown = self.bool_exp(cond, &base);
+                items.push(SelectItem::Expr(shown, Some(format!("__shown_{name}"))));
+                self.shown.push((row_alias.clone(), name.clone()));
+            }
         }
         if needs_whole_row(&select.shape) {
             items.push(SelectItem::Expr(
@@ -245,6 +248,18 @@ impl Cx<'_> {
                         Expr::Row(alias.clone())
                     };
                     let mut v = self.column_value(column, alias, &row);
+                    if column.computed.is_some()
+                        && self
+                            .shown
+                            .iter()
+                            .any(|(a, n)| a == alias && *n == column.name)
+                    {
+                        v = Expr::Case {
+                            when: Box::new(Expr::col(alias, &format!("__shown_{}", column.name))),
+                            then: Box::new(v),
+                            otherwise: Box::new(Expr::Null),
+                        };
+                    }
                     if let Some(path) = path {
                         let items: Vec<serde_json::Value> = path
                             .iter()
@@ -425,6 +440,28 @@ fn needed_columns(shape: &Shape) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     out.retain(|c| seen.insert(c.clone()));
     out
+}
+
+/// The computed fields a shape's rows show.
+fn computed_names(shape: &Shape) -> Vec<&str> {
+    let fields: Vec<&(String, Field)> = match shape {
+        Shape::Rows(f) | Shape::Single(f) => f.iter().collect(),
+        Shape::Aggregate(items) => items
+            .iter()
+            .filter_map(|(_, i)| match i {
+                AggField::Nodes(n) => Some(n.iter()),
+                _ => None,
+            })
+            .flatten()
+            .collect(),
+    };
+    fields
+        .into_iter()
+        .filter_map(|(_, f)| match f {
+            Field::Column { column, .. } if column.computed.is_some() => Some(column.name.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Whether row fields call computed fields (which need the whole row).

@@ -315,6 +315,40 @@ fn combine_select(
             redactions.insert(c.clone(), json!({ "_or": conds }));
         }
     }
+    // Scalar computed fields likewise: shown where a parent allowing them sees the row.
+    let computed_names: Vec<&String> = {
+        let mut names: Vec<&String> = vec![];
+        for (_, s) in &parents {
+            for c in &s.computed_fields {
+                if !names.contains(&c) {
+                    names.push(c);
+                }
+            }
+        }
+        names
+    };
+    for c in computed_names {
+        let granting: Vec<&(&String, &SelectPermission)> = parents
+            .iter()
+            .filter(|(_, s)| s.computed_fields.contains(c))
+            .collect();
+        let carried = granting
+            .iter()
+            .any(|(p, _)| t.redactions.get(*p).is_some_and(|r| r.contains_key(c)));
+        if granting.len() < parents.len() || carried {
+            let conds: Vec<Value> = granting
+                .iter()
+                .map(|(p, s)| {
+                    t.redactions
+                        .get(*p)
+                        .and_then(|r| r.get(c))
+                        .cloned()
+                        .unwrap_or_else(|| s.filter.clone())
+                })
+                .collect();
+            redactions.insert(c.clone(), json!({ "_or": conds }));
+        }
+    }
     let all_columns = parents.iter().all(|(_, s)| s.columns == Columns::All);
     let mut computed: Vec<String> = vec![];
     for (_, s) in &parents {
