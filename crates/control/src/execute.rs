@@ -188,6 +188,7 @@ where
             }
             "bulk" | "bulk_atomic" | "concurrent_bulk" => bulk(ctx, args).await,
             "suggest_relationships" => crate::suggest::suggest_relationships(ctx, args).await,
+            "test_webhook_transform" => crate::transform_ops::test_webhook_transform(&args),
             "run_sql" => run_sql::run_sql(ctx, args)
                 .await
                 .map_err(|e| e.under("$.args")),

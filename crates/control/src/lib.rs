@@ -14,6 +14,7 @@ mod metadata_ops;
 mod remote_ops;
 mod run_sql;
 mod suggest;
+mod transform_ops;
 pub mod tx;
 
 pub use error::ApiError;
