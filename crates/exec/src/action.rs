@@ -9,6 +9,7 @@ use apollo_compiler::schema::ExtendedType;
 use rasura_ir::{ActionSelection, SelectedField};
 use rasura_resolve::ResolvedAction;
 use rasura_schema::RoleSchema;
+use rasura_transform::request::{Body, Request};
 use serde_json::{json, Map, Value};
 
 use crate::error::GqlError;
@@ -75,23 +76,44 @@ pub async fn run(plan: &ActionPlan) -> Result<Value, GqlError> {
         "session_variables": plan.session,
         "request_query": plan.request_query,
     });
-    let mut req = client()
-        .post(&a.handler)
-        .timeout(Duration::from_secs(a.timeout_secs.max(1)))
-        .json(&body);
+    // The headers sent: the client's (when forwarded), then the configured ones.
+    let mut headers: Vec<(String, String)> = vec![];
     if a.forward_client_headers {
         for (k, v) in &plan.client_headers {
-            if !rasura_auth::http::forwardable(k)
-                || a.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(k))
+            if rasura_auth::http::forwardable(k)
+                && !a.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(k))
             {
-                continue;
+                headers.push((k.clone(), v.clone()));
             }
-            req = req.header(k, v);
         }
     }
-    for (k, v) in &a.headers {
+    headers.extend(a.headers.iter().cloned());
+    let mut outgoing = Request {
+        url: a.handler.clone(),
+        method: "POST".into(),
+        headers,
+        body: Some(Body::Json(body)),
+    };
+    if let Some(t) = &a.request_transform {
+        let session = serde_json::to_value(&plan.session).unwrap_or_default();
+        outgoing = rasura_transform::request::apply(t, outgoing, Some(&session)).map_err(|e| {
+            tracing::warn!(action = %a.name, "request transform failed: {e}");
+            unexpected(&format!("request transform failed: {e}"))
+        })?;
+    }
+    let method = reqwest::Method::from_bytes(outgoing.method.as_bytes())
+        .map_err(|_| unexpected("the request transform gave an invalid method"))?;
+    let mut req = client()
+        .request(method, &outgoing.url)
+        .timeout(Duration::from_secs(a.timeout_secs.max(1)));
+    for (k, v) in &outgoing.headers {
         req = req.header(k, v);
     }
+    req = match outgoing.body {
+        Some(Body::Json(v)) => req.json(&v),
+        Some(Body::Text(t)) => req.body(t),
+        None => req,
+    };
     let resp = req.send().await.map_err(|e| {
         tracing::warn!(action = %a.name, "action handler call failed: {e}");
         unexpected("http exception when calling webhook")

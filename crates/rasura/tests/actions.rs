@@ -292,3 +292,58 @@ async fn action_outputs_join_tables_through_relationships() {
         json!({"data": {"who": {"id": 7, "account": {"email": "b@x"}, "owned": [{"id": 2}, {"id": 1}]}}})
     );
 }
+
+/// A request transform reshapes the handler call: method, URL (from `{{$base_url}}`), query
+/// parameters, headers and a Kriti body built from the action's input and session.
+#[tokio::test]
+async fn a_request_transform_reshapes_the_handler_call() {
+    let (_pg, s) = server().await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(vec![]));
+    let log = seen.clone();
+    let h = rasura_test_support::http_stub(move |req| {
+        log.lock().unwrap().push(req);
+        async { (200, vec![], json!({"id": 7, "name": "ok"}).to_string()) }
+    })
+    .await;
+    let setup = json!({"type": "bulk", "args": [
+        {"type": "set_custom_types", "args": {"objects": [{"name": "Out", "fields": [{"name": "id", "type": "Int!"}, {"name": "name", "type": "String"}]}]}},
+        {"type": "create_action", "args": {"name": "make", "definition": {
+            "type": "mutation", "output_type": "Out", "handler": h.clone(),
+            "arguments": [{"name": "title", "type": "String!"}],
+            "request_transform": {
+                "version": 2, "template_engine": "Kriti", "method": "PUT",
+                "url": "{{$base_url}}/items",
+                "query_params": {"by": "{{$session_variables['x-hasura-user-id']}}"},
+                "request_headers": {"add_headers": {"x-kind": "make"}, "remove_headers": []},
+                "body": {"action": "transform", "template": "{\"name\": {{$body.input.title}}, \"upper\": {{toUpper($body.input.title)}}}"}
+            }}}},
+        {"type": "create_action_permission", "args": {"action": "make", "role": "user"}}
+    ]});
+    let (status, body) = s.post("/v1/metadata", &setup, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "mutation { make(title: \"box\") { id name } }"}),
+            &[("x-hasura-role", "user"), ("x-hasura-user-id", "42")],
+        )
+        .await;
+    assert_eq!(body, json!({"data": {"make": {"id": 7, "name": "ok"}}}));
+    let req = seen.lock().unwrap()[0].clone();
+    assert_eq!(req.method, "PUT");
+    assert_eq!(req.path, "/items?by=42");
+    assert_eq!(req.header("x-kind"), Some("make"));
+    let sent: serde_json::Value = serde_json::from_str(&req.body).unwrap();
+    assert_eq!(sent, json!({"name": "box", "upper": "BOX"}));
+    // A body template that does not parse is refused when the action is made.
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "create_action", "args": {"name": "bad", "definition": {
+                "type": "mutation", "output_type": "Out", "handler": h,
+                "request_transform": {"version": 2, "body": {"action": "transform", "template": "{{ $body.x "}}}}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+}

@@ -178,6 +178,8 @@ pub struct ResolvedAction {
     pub timeout_secs: u64,
     /// Roles other than admin that may call it.
     pub roles: Vec<String>,
+    /// Hasura's `request_transform`, applied to each call (`rasura-transform`).
+    pub request_transform: Option<serde_json::Value>,
 }
 
 /// A tracked function that exists and can be served (`stages/functions.rs`).

@@ -42,7 +42,7 @@ pub(super) fn resolve_actions(
             .to_string();
         let d = a.get("definition").cloned().unwrap_or_default();
         let result = (|| -> Result<ResolvedAction, String> {
-            super::unsupported::no_transforms(&d)?;
+            let request_transform = super::unsupported::action_transform(&d)?;
             let handler = resolve_template(
                 d.get("handler")
                     .and_then(Value::as_str)
@@ -112,6 +112,7 @@ pub(super) fn resolve_actions(
                     .unwrap_or(false),
                 timeout_secs: d.get("timeout").and_then(Value::as_u64).unwrap_or(30),
                 roles,
+                request_transform,
             })
         })();
         match result {

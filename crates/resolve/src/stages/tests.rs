@@ -175,7 +175,7 @@ fn sections_the_engine_does_not_implement_are_reported_by_name() {
     md.extra.insert("inherited_roles".into(), json!([]));
     md.extra.insert(
         "actions".into(),
-        json!([{"name": "a", "definition": {"handler": "http://h", "output_type": "O", "request_transform": {"version": 2}}}]),
+        json!([{"name": "a", "definition": {"handler": "http://h", "output_type": "O", "response_transform": {"version": 2}}}]),
     );
     let r = resolve(&md, catalog());
     let found: Vec<(&str, &str)> = r
@@ -203,7 +203,7 @@ fn sections_the_engine_does_not_implement_are_reported_by_name() {
     assert!(
         found
             .iter()
-            .any(|(k, r)| *k == "action" && r.contains("request transforms")),
+            .any(|(k, r)| *k == "action" && r.contains("response transforms")),
         "{found:#?}"
     );
     // An empty section asks for nothing.

@@ -149,8 +149,31 @@ pub(super) fn report_unsupported(md: &Metadata, report: &mut Vec<Inconsistency>)
     }
 }
 
-/// Refuses a definition (of an action or an event trigger) that transforms its requests or
-/// responses.
+/// An action's `request_transform`, its templates checked; a response transform is refused
+/// (not applied yet).
+pub(super) fn action_transform(definition: &Value) -> Result<Option<Value>, String> {
+    if definition
+        .get("response_transform")
+        .is_some_and(|v| !v.is_null())
+    {
+        return Err("response transforms are not supported by this engine yet".into());
+    }
+    let Some(t) = definition.get("request_transform").filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let body = match t.get("body") {
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(b) => b.get("template").and_then(Value::as_str),
+        None => None,
+    };
+    if let Some(template) = body {
+        rasura_transform::kriti::parse(template)
+            .map_err(|e| format!("the request transform's body template: {e}"))?;
+    }
+    Ok(Some(t.clone()))
+}
+
+/// Refuses a definition (of an event trigger) that transforms its requests or responses.
 pub(super) fn no_transforms(definition: &Value) -> Result<(), String> {
     for key in ["request_transform", "response_transform"] {
         if definition.get(key).is_some_and(|v| !v.is_null()) {
