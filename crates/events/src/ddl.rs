@@ -145,6 +145,7 @@ mod tests {
             interval_sec: 10,
             timeout_sec: 60,
             cleanup: None,
+            request_transform: None,
         }
     }
 

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use rasura_resolve::ResolvedEventTrigger;
 
+use rasura_transform::request::{Body, Request};
+
 use crate::payload;
 use crate::store::{Attempt, ClaimedEvent, Outcome};
 
@@ -17,18 +19,41 @@ pub async fn deliver(
     e: &ClaimedEvent,
 ) -> Attempt {
     let body = payload::body(e, t.num_retries);
+    let (outgoing, body) = match transformed(t, &body) {
+        Ok(o) => o,
+        Err(err) => {
+            // A transform that cannot be applied fails the attempt; it is retried as any.
+            let message =
+                serde_json::json!({"type": "transform_error", "message": err}).to_string();
+            return Attempt {
+                event_id: e.id.clone(),
+                trigger: e.trigger.clone(),
+                status: None,
+                request: None,
+                response: Some(payload::client_error_log(&message)),
+                outcome: failed(t, e, None),
+            };
+        }
+    };
     let request_log = payload::request_log(&body, &t.headers, &rasura_metadata::user_agent());
+    let method =
+        reqwest::Method::from_bytes(outgoing.method.as_bytes()).unwrap_or(reqwest::Method::POST);
     let mut req = http
-        .post(&t.webhook)
+        .request(method, &outgoing.url)
         .timeout(Duration::from_secs(t.timeout_sec.max(1) as u64));
-    for (name, value, _) in &t.headers {
-        if name.eq_ignore_ascii_case("content-type") || name.eq_ignore_ascii_case("user-agent") {
+    let mut content_type = "application/json".to_string();
+    for (name, value) in &outgoing.headers {
+        if name.eq_ignore_ascii_case("content-type") {
+            content_type = value.clone();
+            continue;
+        }
+        if name.eq_ignore_ascii_case("user-agent") {
             continue;
         }
         req = req.header(name.as_str(), value.as_str());
     }
     let req = req
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(reqwest::header::CONTENT_TYPE, content_type)
         .header(reqwest::header::USER_AGENT, rasura_metadata::user_agent())
         .body(body);
     let (status, response_log, outcome) = match req.send().await {
@@ -79,6 +104,44 @@ pub async fn deliver(
     }
 }
 
+/// The request to send: the event's, or what the trigger's request transform makes of it
+/// (the session variables of the change are the templates' `$session_variables`); and its
+/// body as text.
+fn transformed(t: &ResolvedEventTrigger, body: &str) -> Result<(Request, String), String> {
+    let headers = t
+        .headers
+        .iter()
+        .map(|(k, v, _)| (k.clone(), v.clone()))
+        .collect();
+    let Some(transform) = &t.request_transform else {
+        let req = Request {
+            url: t.webhook.clone(),
+            method: "POST".into(),
+            headers,
+            body: None,
+        };
+        return Ok((req, body.to_string()));
+    };
+    let value: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    let session = value
+        .pointer("/event/session_variables")
+        .cloned()
+        .unwrap_or_default();
+    let req = Request {
+        url: t.webhook.clone(),
+        method: "POST".into(),
+        headers,
+        body: Some(Body::Json(value)),
+    };
+    let mut out = rasura_transform::request::apply(transform, req, Some(&session))?;
+    let text = match out.body.take() {
+        Some(Body::Json(v)) => v.to_string(),
+        Some(Body::Text(t)) => t,
+        None => String::new(),
+    };
+    Ok((out, text))
+}
+
 /// What follows a failed attempt.
 pub fn failed(t: &ResolvedEventTrigger, e: &ClaimedEvent, retry_after: Option<i32>) -> Outcome {
     match retry_after {
@@ -127,6 +190,7 @@ mod tests {
             interval_sec: 7,
             timeout_sec: 1,
             cleanup: None,
+            request_transform: None,
         }
     }
 

@@ -573,3 +573,39 @@ async fn processed_events_are_cleaned_up_on_request_and_on_schedule() {
         .get(0);
     assert_eq!(invocations, 0);
 }
+
+#[tokio::test]
+async fn a_request_transform_reshapes_each_delivery() {
+    let pg = TestCluster::start("app").await;
+    let s = start(&pg, &[]).await;
+    setup_table(&s).await;
+    let (url, seen) = webhook(|_, _| ok()).await;
+    metadata(&s, json!({"type": "pg_create_event_trigger", "args": {
+        "name": "item_form", "table": "item", "webhook": url,
+        "insert": {"columns": "*"},
+        "request_transform": {
+            "version": 2, "template_engine": "Kriti", "method": "PUT",
+            "url": "{{$base_url}}/items/{{$body.event.data.new.id}}",
+            "request_headers": {"add_headers": {"x-op": "{{$body.event.op}}"}},
+            "body": {"action": "x_www_form_urlencoded",
+                     "form_template": {"name": "{{$body.event.data.new.name}}", "role": "{{$session_variables['x-hasura-role']}}"}}
+        }
+    }})).await;
+    let body =
+        json!({"query": "mutation { insert_item_one(object: {name: \"a b\", qty: 1}) { id } }"});
+    let (_, r) = s.post("/v1/graphql", &body, &[]).await;
+    assert!(r["data"].is_object(), "{r}");
+    wait_for("the transformed delivery", Duration::from_secs(10), || {
+        seen.lock().unwrap().len() == 1
+    })
+    .await;
+    let req = seen.lock().unwrap()[0].clone();
+    assert_eq!(req.method, "PUT");
+    assert_eq!(req.path, "/items/1");
+    assert_eq!(req.header("x-op"), Some("INSERT"));
+    assert_eq!(
+        req.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(req.body, "name=a%20b&role=admin");
+}

@@ -235,6 +235,8 @@ pub struct ResolvedEventTrigger {
     pub timeout_sec: i64,
     /// `cleanup_config`, when set.
     pub cleanup: Option<EventCleanup>,
+    /// Hasura's `request_transform`, applied to each delivery (`rasura-transform`).
+    pub request_transform: Option<serde_json::Value>,
 }
 
 /// A trigger's scheduled cleanup of processed events.

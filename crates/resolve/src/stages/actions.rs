@@ -42,7 +42,7 @@ pub(super) fn resolve_actions(
             .to_string();
         let d = a.get("definition").cloned().unwrap_or_default();
         let result = (|| -> Result<ResolvedAction, String> {
-            let request_transform = super::unsupported::action_transform(&d)?;
+            let request_transform = super::unsupported::webhook_transform(&d)?;
             let handler = resolve_template(
                 d.get("handler")
                     .and_then(Value::as_str)

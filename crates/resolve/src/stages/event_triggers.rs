@@ -43,7 +43,8 @@ pub(super) fn resolve_event_triggers(
 }
 
 fn resolve_one(t: &EventTrigger, table: &ResolvedTable) -> Result<ResolvedEventTrigger, String> {
-    super::unsupported::no_transforms(&serde_json::to_value(t).unwrap_or_default())?;
+    let request_transform =
+        super::unsupported::webhook_transform(&serde_json::to_value(t).unwrap_or_default())?;
     let webhook = match (&t.webhook, &t.webhook_from_env) {
         (Some(url), _) => resolve_template(url)?,
         (None, Some(var)) => {
@@ -86,6 +87,7 @@ fn resolve_one(t: &EventTrigger, table: &ResolvedTable) -> Result<ResolvedEventT
         interval_sec: t.retry_conf.interval_sec,
         timeout_sec: t.retry_conf.timeout_sec,
         cleanup: t.extra.get("cleanup_config").map(cleanup).transpose()?,
+        request_transform,
     })
 }
 

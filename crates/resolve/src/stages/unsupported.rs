@@ -149,9 +149,9 @@ pub(super) fn report_unsupported(md: &Metadata, report: &mut Vec<Inconsistency>)
     }
 }
 
-/// An action's `request_transform`, its templates checked; a response transform is refused
+/// A webhook's `request_transform` (of an action or event trigger), its body template checked; a response transform is refused
 /// (not applied yet).
-pub(super) fn action_transform(definition: &Value) -> Result<Option<Value>, String> {
+pub(super) fn webhook_transform(definition: &Value) -> Result<Option<Value>, String> {
     if definition
         .get("response_transform")
         .is_some_and(|v| !v.is_null())
@@ -171,17 +171,4 @@ pub(super) fn action_transform(definition: &Value) -> Result<Option<Value>, Stri
             .map_err(|e| format!("the request transform's body template: {e}"))?;
     }
     Ok(Some(t.clone()))
-}
-
-/// Refuses a definition (of an event trigger) that transforms its requests or responses.
-pub(super) fn no_transforms(definition: &Value) -> Result<(), String> {
-    for key in ["request_transform", "response_transform"] {
-        if definition.get(key).is_some_and(|v| !v.is_null()) {
-            return Err(format!(
-                "{} are not supported by this engine yet",
-                key.replace('_', " ") + "s"
-            ));
-        }
-    }
-    Ok(())
 }
