@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::tx::{success, Api, ControlTx};
-use crate::{data_ops, event_ops, metadata_ops, remote_ops, run_sql};
+use crate::{data_ops, event_ops, metadata_ops, remote_ops, run_sql, scheduled_ops};
 
 /// What the engine serves when a request starts: the edits apply to a copy of it.
 pub struct Current {
@@ -72,6 +72,7 @@ pub async fn execute(
             ));
         }
     }
+    let old_crons = rasura_metadata::cron_triggers::all(&current.metadata);
     let mut client = pool.get().await.map_err(PgError::from)?;
     let tx = client
         .transaction()
@@ -107,6 +108,14 @@ pub async fn execute(
         // The capture triggers follow the metadata in the same transaction.
         let resolved = resolve(&ctx.md, catalog.clone());
         rasura_events::sync::sync(&*ctx.tx, &resolved.event_triggers)
+            .await
+            .map_err(|e| PgError::from_db(e, None))?;
+    }
+    if ctx.md_changed {
+        // Cron events follow their triggers in the same transaction.
+        let new_crons = rasura_metadata::cron_triggers::all(&ctx.md);
+        let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+        rasura_scheduled::sync::sync(&*ctx.tx, &old_crons, &new_crons, now)
             .await
             .map_err(|e| PgError::from_db(e, None))?;
     }
@@ -231,6 +240,12 @@ where
                     return Ok(v);
                 }
                 if let Some(v) = remote_ops::run(ctx, bare, args.clone())
+                    .await
+                    .map_err(|e| e.under("$.args"))?
+                {
+                    return Ok(v);
+                }
+                if let Some(v) = scheduled_ops::run(ctx, bare, args.clone())
                     .await
                     .map_err(|e| e.under("$.args"))?
                 {

@@ -13,6 +13,7 @@ pub mod execute;
 mod metadata_ops;
 mod remote_ops;
 mod run_sql;
+mod scheduled_ops;
 mod suggest;
 mod transform_ops;
 pub mod tx;

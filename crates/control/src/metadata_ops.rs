@@ -18,7 +18,8 @@ pub(super) async fn run(
 ) -> Result<Option<Value>, ApiError> {
     let result = match op {
         "export_metadata" => {
-            let md = ctx.md.to_json();
+            let mut md = ctx.md.to_json();
+            rasura_metadata::cron_triggers::for_export(&mut md);
             if ctx.request_version >= 2 {
                 json!({"resource_version": ctx.resource_version, "metadata": md})
             } else {
@@ -104,7 +105,11 @@ async fn replace(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError
         }
         _ => (args, false),
     };
-    ctx.md = Metadata::from_json(doc).map_err(|e| ApiError::from(e).at("$.args"))?;
+    let mut new = Metadata::from_json(doc).map_err(|e| ApiError::from(e).at("$.args"))?;
+    // Cron triggers left out of exports stay, as in Hasura.
+    rasura_metadata::cron_triggers::keep_unexported(&ctx.md, &mut new)
+        .map_err(|e| ApiError::from(e).at("$.args"))?;
+    ctx.md = new;
     ctx.changed();
     ctx.remotes = rasura_remote::introspect::introspect_all(&ctx.md).await;
     ctx.remotes_changed = true;
@@ -126,7 +131,7 @@ async fn replace(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError
 
 /// Removes the given objects from the metadata document.
 pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
-    let mut remotes = vec![];
+    let (mut remotes, mut crons) = (vec![], vec![]);
     let (mut sections, mut sources) = (vec![], vec![]);
     let (mut collection_drops, mut listed, mut inherited) = (vec![], vec![], vec![]);
     let source = md.default_source_mut();
@@ -171,6 +176,7 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
             ObjectRef::Section(key) => {
                 sections.push(key.clone());
             }
+            ObjectRef::CronTrigger(name) => crons.push(name.clone()),
             ObjectRef::QueryCollection(name) => {
                 collection_drops.push((
                     "drop_query_collection",
@@ -199,6 +205,9 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
     }
     for key in sections {
         md.extra.remove(&key);
+    }
+    for name in crons {
+        rasura_metadata::cron_triggers::remove(md, &name);
     }
     for name in inherited {
         let _ = rasura_metadata::inherited_roles::drop(md, json!({ "role_name": name }));

@@ -19,7 +19,19 @@ pub async fn deliver(
     e: &ClaimedEvent,
 ) -> Attempt {
     let body = payload::body(e, t.num_retries);
-    let (outgoing, body) = match transformed(t, &body) {
+    let session = t.request_transform.as_ref().and_then(|_| {
+        serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.pointer("/event/session_variables").cloned())
+    });
+    let prepared = prepare(
+        &t.webhook,
+        &t.headers,
+        t.request_transform.as_ref(),
+        &body,
+        Some(&session.unwrap_or_default()),
+    );
+    let (outgoing, body) = match prepared {
         Ok(o) => o,
         Err(err) => {
             // A transform that cannot be applied fails the attempt; it is retried as any.
@@ -30,17 +42,64 @@ pub async fn deliver(
                 trigger: e.trigger.clone(),
                 status: None,
                 request: None,
-                response: Some(payload::client_error_log(&message)),
+                response: Some(payload::client_error_log(&message, LOG_VERSION)),
                 outcome: failed(t, e, None),
             };
         }
     };
-    let request_log = payload::request_log(&body, &t.headers, &rasura_metadata::user_agent());
+    let request_log = payload::request_log(
+        &body,
+        &t.headers,
+        &rasura_metadata::user_agent(),
+        LOG_VERSION,
+    );
+    let sent = send(http, &outgoing, body, t.timeout_sec, LOG_VERSION).await;
+    let outcome = if sent.delivered {
+        Outcome::Delivered
+    } else {
+        failed(t, e, sent.retry_after)
+    };
+    Attempt {
+        event_id: e.id.clone(),
+        trigger: e.trigger.clone(),
+        status: sent.status,
+        request: Some(request_log),
+        response: Some(sent.response_log),
+        outcome,
+    }
+}
+
+/// The invocation-log version of event triggers (scheduled triggers log "1").
+const LOG_VERSION: &str = "2";
+
+/// What one HTTP attempt gave.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// The answer's status, if one came.
+    pub status: Option<i32>,
+    /// The invocation log's `response`.
+    pub response_log: String,
+    /// A 2xx answer came.
+    pub delivered: bool,
+    /// A positive `Retry-After` of a non-2xx answer.
+    pub retry_after: Option<i32>,
+}
+
+/// Sends `outgoing` with `body` (Hasura's `Content-Type` and `User-Agent` replace configured
+/// ones of the same name) within `timeout_sec`, and describes the answer for the invocation
+/// log of version `log_version`.
+pub async fn send(
+    http: &reqwest::Client,
+    outgoing: &Request,
+    body: String,
+    timeout_sec: i64,
+    log_version: &str,
+) -> Sent {
     let method =
         reqwest::Method::from_bytes(outgoing.method.as_bytes()).unwrap_or(reqwest::Method::POST);
     let mut req = http
         .request(method, &outgoing.url)
-        .timeout(Duration::from_secs(t.timeout_sec.max(1) as u64));
+        .timeout(Duration::from_secs(timeout_sec.max(1) as u64));
     let mut content_type = "application/json".to_string();
     for (name, value) in &outgoing.headers {
         if name.eq_ignore_ascii_case("content-type") {
@@ -56,66 +115,61 @@ pub async fn deliver(
         .header(reqwest::header::CONTENT_TYPE, content_type)
         .header(reqwest::header::USER_AGENT, rasura_metadata::user_agent())
         .body(body);
-    let (status, response_log, outcome) = match req.send().await {
-        Ok(resp) => {
-            let status = resp.status().as_u16();
-            let headers: Vec<(String, String)> = resp
-                .headers()
-                .iter()
-                .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
-                .collect();
-            let retry_after = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_retry_after);
-            match resp.text().await {
-                Ok(text) if (200..300).contains(&status) => (
-                    Some(i32::from(status)),
-                    payload::response_log(status, &headers, &text),
-                    Outcome::Delivered,
-                ),
-                // Hasura logs a non-2xx answer's body as a client error.
-                Ok(text) => (
-                    Some(i32::from(status)),
-                    payload::client_error_log(&text),
-                    failed(t, e, retry_after),
-                ),
-                Err(err) => (
-                    None,
-                    payload::client_error_log(&http_exception(&err)),
-                    failed(t, e, None),
-                ),
-            }
-        }
-        Err(err) => (
-            None,
-            payload::client_error_log(&http_exception(&err)),
-            failed(t, e, None),
-        ),
+    let failure = |err: &reqwest::Error| Sent {
+        status: None,
+        response_log: payload::client_error_log(&http_exception(err), log_version),
+        delivered: false,
+        retry_after: None,
     };
-    Attempt {
-        event_id: e.id.clone(),
-        trigger: e.trigger.clone(),
-        status,
-        request: Some(request_log),
-        response: Some(response_log),
-        outcome,
+    let resp = match req.send().await {
+        Ok(resp) => resp,
+        Err(err) => return failure(&err),
+    };
+    let status = resp.status().as_u16();
+    let headers: Vec<(String, String)> = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
+        .collect();
+    let retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
+    match resp.text().await {
+        Ok(text) if (200..300).contains(&status) => Sent {
+            status: Some(i32::from(status)),
+            response_log: payload::response_log(status, &headers, &text, log_version),
+            delivered: true,
+            retry_after: None,
+        },
+        // Hasura logs a non-2xx answer's body as a client error.
+        Ok(text) => Sent {
+            status: Some(i32::from(status)),
+            response_log: payload::client_error_log(&text, log_version),
+            delivered: false,
+            retry_after,
+        },
+        Err(err) => failure(&err),
     }
 }
 
-/// The request to send: the event's, or what the trigger's request transform makes of it
-/// (the session variables of the change are the templates' `$session_variables`); and its
-/// body as text.
-fn transformed(t: &ResolvedEventTrigger, body: &str) -> Result<(Request, String), String> {
-    let headers = t
-        .headers
+/// The request to send to `webhook` with `headers`: as it is, or what `transform` makes of it
+/// (`session` is the templates' `$session_variables`); and its body as text.
+pub fn prepare(
+    webhook: &str,
+    headers: &[(String, String, Option<String>)],
+    transform: Option<&serde_json::Value>,
+    body: &str,
+    session: Option<&serde_json::Value>,
+) -> Result<(Request, String), String> {
+    let headers = headers
         .iter()
         .map(|(k, v, _)| (k.clone(), v.clone()))
         .collect();
-    let Some(transform) = &t.request_transform else {
+    let Some(transform) = transform else {
         let req = Request {
-            url: t.webhook.clone(),
+            url: webhook.to_string(),
             method: "POST".into(),
             headers,
             body: None,
@@ -123,17 +177,13 @@ fn transformed(t: &ResolvedEventTrigger, body: &str) -> Result<(Request, String)
         return Ok((req, body.to_string()));
     };
     let value: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
-    let session = value
-        .pointer("/event/session_variables")
-        .cloned()
-        .unwrap_or_default();
     let req = Request {
-        url: t.webhook.clone(),
+        url: webhook.to_string(),
         method: "POST".into(),
         headers,
         body: Some(Body::Json(value)),
     };
-    let mut out = rasura_transform::request::apply(transform, req, Some(&session))?;
+    let mut out = rasura_transform::request::apply(transform, req, session)?;
     let text = match out.body.take() {
         Some(Body::Json(v)) => v.to_string(),
         Some(Body::Text(t)) => t,

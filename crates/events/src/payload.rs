@@ -28,6 +28,7 @@ pub fn request_log(
     body: &str,
     headers: &[(String, String, Option<String>)],
     user_agent: &str,
+    version: &str,
 ) -> String {
     let payload: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let mut logged = vec![
@@ -47,23 +48,28 @@ pub fn request_log(
             }),
     );
     let headers = logged;
-    json!({"payload": payload, "headers": headers, "version": "2"}).to_string()
+    json!({"payload": payload, "headers": headers, "version": version}).to_string()
 }
 
 /// The invocation log's `response` for an HTTP answer.
-pub fn response_log(status: u16, headers: &[(String, String)], body: &str) -> String {
+pub fn response_log(
+    status: u16,
+    headers: &[(String, String)],
+    body: &str,
+    version: &str,
+) -> String {
     let headers: Vec<Value> = headers
         .iter()
         .map(|(n, v)| json!({"name": n, "value": v}))
         .collect();
-    json!({"type": "webhook_response", "data": {"status": status, "headers": headers, "body": body}, "version": "2"})
+    json!({"type": "webhook_response", "data": {"status": status, "headers": headers, "body": body}, "version": version})
         .to_string()
 }
 
 /// The invocation log's `response` for anything but a 2xx answer: the answer's body, or a
 /// description of why no answer came (refused, timed out, bad URL).
-pub fn client_error_log(message: &str) -> String {
-    json!({"type": "client_error", "data": {"message": message}, "version": "2"}).to_string()
+pub fn client_error_log(message: &str, version: &str) -> String {
+    json!({"type": "client_error", "data": {"message": message}, "version": version}).to_string()
 }
 
 #[cfg(test)]
@@ -100,6 +106,7 @@ mod tests {
                 ("b".into(), "secret".into(), Some("B_VAR".into())),
             ],
             "ua",
+            "2",
         ))
         .unwrap();
         assert_eq!(

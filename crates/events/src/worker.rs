@@ -86,11 +86,13 @@ fn random_id() -> i32 {
     ((h.finish() & 0x7fff_fffe) + 1) as i32
 }
 
-/// Opens the listening connection, takes a fresh engine id's advisory lock on it, and
-/// forwards notifications to `wake`. Returns the id; the connection lives on its own task
-/// until it breaks, and `lost` is notified then.
-async fn listen(
+/// Opens a listening connection on `channel`, takes a fresh engine id's advisory lock on it,
+/// and forwards notifications to `wake`. Returns the id; the connection lives on its own task
+/// until it breaks, and `lost` is notified then. (Scheduled triggers use it too: claims of
+/// both carry ids of this one lock space.)
+pub async fn listen(
     url: &str,
+    channel: &str,
     wake: Arc<Notify>,
     lost: Arc<Notify>,
 ) -> Result<i32, tokio_postgres::Error> {
@@ -119,9 +121,7 @@ async fn listen(
             break id;
         }
     };
-    client
-        .batch_execute(&format!("LISTEN {}", store::CHANNEL))
-        .await?;
+    client.batch_execute(&format!("LISTEN {channel}")).await?;
     tokio::spawn(async move {
         // The client must live as long as the connection: it holds the session.
         let _client = client;
@@ -142,7 +142,14 @@ async fn run(
     let wake = Arc::new(Notify::new());
     let lost = Arc::new(Notify::new());
     let mut engine_id = loop {
-        match listen(&config.database_url, wake.clone(), lost.clone()).await {
+        match listen(
+            &config.database_url,
+            store::CHANNEL,
+            wake.clone(),
+            lost.clone(),
+        )
+        .await
+        {
             Ok(id) => break id,
             Err(e) => {
                 tracing::warn!("event delivery: cannot open the listening connection: {e}");
@@ -161,7 +168,14 @@ async fn run(
     let permits = Arc::new(Semaphore::new(config.http_pool_size));
     let (record_tx, record_rx) = mpsc::unbounded_channel::<Attempt>();
     let recorder_stop = Arc::new(Notify::new());
-    let recorder = tokio::spawn(record_loop(pool.clone(), record_rx, recorder_stop.clone()));
+    let recorder = tokio::spawn(record_loop(
+        pool.clone(),
+        record_rx,
+        recorder_stop.clone(),
+        |c, batch| {
+            Box::pin(async move { store::record(&***c, batch).await.map_err(|e| e.to_string()) })
+        },
+    ));
     let mut last_reclaim: Option<std::time::Instant> = None;
     let mut last_cleanup_minute = unix_now() / 60;
     loop {
@@ -257,7 +271,7 @@ async fn run(
             _ = lost.notified() => {
                 // The listening session (and with it this engine's lock) is gone: claims
                 // made under the old id may be taken back by others; carry on under a new one.
-                if let Ok(id) = listen(&config.database_url, wake.clone(), lost.clone()).await {
+                if let Ok(id) = listen(&config.database_url, store::CHANNEL, wake.clone(), lost.clone()).await {
                     tracing::warn!(old = engine_id, new = id, "event delivery: listening connection re-opened");
                     engine_id = id;
                 }
@@ -297,12 +311,16 @@ fn unix_now() -> u64 {
 /// Starts the cleanups whose cron schedule matches this minute (one engine runs each: an
 /// advisory lock per trigger and minute).
 fn scheduled_cleanups(pool: &Pool, resolved: &ResolvedMetadata, minute_start: u64) {
-    let (mi, h, dom, mo, dow) = crate::cleanup::utc_fields(minute_start);
+    use rasura_metadata::cron_triggers::{fires_at, parse_schedule};
+    let Some(minute) = chrono::DateTime::<chrono::Utc>::from_timestamp(minute_start as i64, 0)
+    else {
+        return;
+    };
     for t in &resolved.event_triggers {
         let Some(c) = t.cleanup.clone().filter(|c| !c.paused) else {
             continue;
         };
-        if crate::cleanup::cron_matches(&c.schedule, mi, h, dom, mo, dow) != Some(true) {
+        if !parse_schedule(&c.schedule).is_ok_and(|s| fires_at(&s, minute)) {
             continue;
         }
         let (pool, name) = (pool.clone(), t.name.clone());
@@ -343,10 +361,23 @@ fn scheduled_cleanups(pool: &Pool, resolved: &ResolvedMetadata, minute_start: u6
     }
 }
 
-/// Writes outcomes in batches of whatever has arrived; keeps a batch until it is written.
-/// On `stop` it writes what has arrived and returns.
-async fn record_loop(pool: Pool, mut rx: mpsc::UnboundedReceiver<Attempt>, stop: Arc<Notify>) {
-    let mut batch: Vec<Attempt> = Vec::new();
+/// Writes one batch of outcomes on a connection.
+pub type WriteBatch<A> = for<'a> fn(
+    &'a deadpool_postgres::Client,
+    &'a [A],
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<u64, String>> + Send + 'a>,
+>;
+
+/// Writes outcomes in batches of whatever has arrived (with `write`); keeps a batch until it
+/// is written. On `stop` it writes what has arrived and returns.
+pub async fn record_loop<A: Send + 'static>(
+    pool: Pool,
+    mut rx: mpsc::UnboundedReceiver<A>,
+    stop: Arc<Notify>,
+    write: WriteBatch<A>,
+) {
+    let mut batch: Vec<A> = Vec::new();
     let mut stopping = false;
     loop {
         if batch.is_empty() {
@@ -376,7 +407,7 @@ async fn record_loop(pool: Pool, mut rx: mpsc::UnboundedReceiver<Attempt>, stop:
             }
         }
         let written = match pool.get().await {
-            Ok(c) => store::record(&**c, &batch).await.map_err(|e| e.to_string()),
+            Ok(c) => write(&c, &batch).await,
             Err(e) => Err(e.to_string()),
         };
         match written {
@@ -389,10 +420,7 @@ async fn record_loop(pool: Pool, mut rx: mpsc::UnboundedReceiver<Attempt>, stop:
                 }
             }
             Err(e) => {
-                tracing::warn!(
-                    "event delivery: cannot record {} outcomes: {e}",
-                    batch.len()
-                );
+                tracing::warn!("cannot record {} delivery outcomes: {e}", batch.len());
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }

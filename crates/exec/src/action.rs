@@ -67,6 +67,18 @@ fn unexpected(message: &str) -> GqlError {
     GqlError::new("unexpected", "$", message)
 }
 
+/// A request or response transform that failed: Hasura's `<Which> Transformation Failed`,
+/// with the Kriti error as `internal`.
+fn transform_failed(action: &str, which: &str, e: &str) -> GqlError {
+    tracing::warn!(action = %action, "{which} transform failed: {e}");
+    let mut err = unexpected(&format!("{which} Transformation Failed"));
+    err.internal = Some(Box::new(json!([{
+        "error_code": rasura_transform::kriti::error_code(e),
+        "message": e,
+    }])));
+    err
+}
+
 /// Calls the handler and returns its checked answer.
 pub async fn run(plan: &ActionPlan) -> Result<Value, GqlError> {
     let a = &plan.action;
@@ -94,12 +106,14 @@ pub async fn run(plan: &ActionPlan) -> Result<Value, GqlError> {
         headers,
         body: Some(Body::Json(body)),
     };
+    let session = serde_json::to_value(&plan.session).unwrap_or_default();
+    // `$request` of the response transform: the sent request, when it was transformed.
+    let mut request_context = Value::Null;
     if let Some(t) = &a.request_transform {
-        let session = serde_json::to_value(&plan.session).unwrap_or_default();
-        outgoing = rasura_transform::request::apply(t, outgoing, Some(&session)).map_err(|e| {
-            tracing::warn!(action = %a.name, "request transform failed: {e}");
-            unexpected(&format!("request transform failed: {e}"))
-        })?;
+        outgoing = rasura_transform::request::apply(t, outgoing, Some(&session))
+            .map_err(|e| transform_failed(&a.name, "Request", &e))?;
+        request_context =
+            rasura_transform::response::request_context(&outgoing, &a.handler, Some(&session));
     }
     let method = reqwest::Method::from_bytes(outgoing.method.as_bytes())
         .map_err(|_| unexpected("the request transform gave an invalid method"))?;
@@ -119,10 +133,17 @@ pub async fn run(plan: &ActionPlan) -> Result<Value, GqlError> {
         unexpected("http exception when calling webhook")
     })?;
     let status = resp.status().as_u16();
-    let text = resp
+    let mut text = resp
         .text()
         .await
         .map_err(|_| unexpected("http exception when calling webhook"))?;
+    // The response transform rebuilds the body before anything reads it, whatever the status.
+    if let Some(t) = &a.response_transform {
+        text =
+            rasura_transform::response::apply(t, &text, status, &request_context, Some(&session))
+                .map_err(|e| transform_failed(&a.name, "Response", &e))?
+                .to_string();
+    }
     if (400..500).contains(&status) {
         return Err(handler_error(&text));
     }

@@ -206,20 +206,7 @@ pub fn validate(args: &CreateEventTriggerArgs) -> Result<(), MetadataError> {
             "event trigger name can be at most {MAX_NAME_BYTES} characters"
         )));
     }
-    match (&args.webhook, &args.webhook_from_env) {
-        (Some(_), Some(_)) => {
-            return Err(MetadataError::Parse(
-                "only one of webhook or webhook_from_env should be given".into(),
-            ))
-        }
-        (None, None) => {
-            return Err(MetadataError::Parse(
-                "must provide webhook or webhook_from_env".into(),
-            ))
-        }
-        (Some(url), None) => check_url(url)?,
-        (None, Some(_)) => {}
-    }
+    check_webhook(&args.webhook, &args.webhook_from_env)?;
     if args.insert.is_none()
         && args.update.is_none()
         && args.delete.is_none()
@@ -249,7 +236,29 @@ pub fn validate(args: &CreateEventTriggerArgs) -> Result<(), MetadataError> {
             ));
         }
     }
-    for h in &args.headers {
+    check_headers(&args.headers)
+}
+
+/// Exactly one of a webhook URL (checked) or the environment variable holding it.
+pub fn check_webhook(
+    webhook: &Option<String>,
+    from_env: &Option<String>,
+) -> Result<(), MetadataError> {
+    match (webhook, from_env) {
+        (Some(_), Some(_)) => Err(MetadataError::Parse(
+            "only one of webhook or webhook_from_env should be given".into(),
+        )),
+        (None, None) => Err(MetadataError::Parse(
+            "must provide webhook or webhook_from_env".into(),
+        )),
+        (Some(url), None) => check_url(url),
+        (None, Some(_)) => Ok(()),
+    }
+}
+
+/// Every header has exactly one of `value` and `value_from_env`.
+pub fn check_headers(headers: &[HeaderConf]) -> Result<(), MetadataError> {
+    for h in headers {
         if h.value.is_some() == h.value_from_env.is_some() {
             return Err(MetadataError::Parse(format!(
                 "header \"{}\" needs exactly one of value or value_from_env",

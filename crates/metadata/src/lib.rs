@@ -10,6 +10,7 @@ pub fn user_agent() -> String {
 
 pub mod actions;
 pub mod comment_ops;
+pub mod cron_triggers;
 pub mod document;
 pub mod error;
 pub mod event_triggers;

@@ -114,3 +114,66 @@ CREATE UNLOGGED TABLE IF NOT EXISTS hdb_catalog.rasura_rate_limits (
   previous INTEGER NOT NULL
 );
 ALTER TABLE hdb_catalog.rasura_rate_limits ADD COLUMN IF NOT EXISTS granted INTEGER NOT NULL DEFAULT 0;
+
+-- Scheduled triggers (Hasura's layout): events of cron triggers, materialised ahead, and
+-- one-off scheduled events, each with its delivery attempts. `locked_by` names the live engine
+-- holding a claim (see rasura-scheduled); Hasura ignores it.
+CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_cron_events (
+  id TEXT DEFAULT hdb_catalog.gen_hasura_uuid() PRIMARY KEY,
+  trigger_name TEXT NOT NULL,
+  scheduled_time TIMESTAMPTZ NOT NULL,
+  status TEXT NOT NULL DEFAULT 'scheduled',
+  tries INTEGER NOT NULL DEFAULT 0,
+  created_at TIMESTAMPTZ DEFAULT NOW(),
+  next_retry_at TIMESTAMPTZ,
+  CONSTRAINT valid_status CHECK (status IN ('scheduled','locked','delivered','error','dead'))
+);
+ALTER TABLE hdb_catalog.hdb_cron_events ADD COLUMN IF NOT EXISTS locked_by INTEGER NULL;
+CREATE INDEX IF NOT EXISTS hdb_cron_event_status ON hdb_catalog.hdb_cron_events (status);
+CREATE UNIQUE INDEX IF NOT EXISTS hdb_cron_events_unique_scheduled
+  ON hdb_catalog.hdb_cron_events (trigger_name, scheduled_time) WHERE status = 'scheduled';
+
+CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_cron_event_invocation_logs (
+  id TEXT DEFAULT hdb_catalog.gen_hasura_uuid() PRIMARY KEY,
+  event_id TEXT,
+  status INTEGER,
+  request JSON,
+  response JSON,
+  created_at TIMESTAMPTZ DEFAULT NOW(),
+  FOREIGN KEY (event_id) REFERENCES hdb_catalog.hdb_cron_events (id)
+    ON UPDATE CASCADE ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS hdb_cron_event_invocation_event_id
+  ON hdb_catalog.hdb_cron_event_invocation_logs (event_id);
+
+CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_scheduled_events (
+  id TEXT DEFAULT hdb_catalog.gen_hasura_uuid() PRIMARY KEY,
+  webhook_conf JSON NOT NULL,
+  scheduled_time TIMESTAMPTZ NOT NULL,
+  retry_conf JSON,
+  payload JSON,
+  header_conf JSON,
+  status TEXT NOT NULL DEFAULT 'scheduled',
+  tries INTEGER NOT NULL DEFAULT 0,
+  created_at TIMESTAMPTZ DEFAULT NOW(),
+  next_retry_at TIMESTAMPTZ,
+  comment TEXT,
+  CONSTRAINT valid_status CHECK (status IN ('scheduled','locked','delivered','error','dead'))
+);
+ALTER TABLE hdb_catalog.hdb_scheduled_events ADD COLUMN IF NOT EXISTS locked_by INTEGER NULL;
+ALTER TABLE hdb_catalog.hdb_scheduled_events ADD COLUMN IF NOT EXISTS request_transform JSON NULL;
+ALTER TABLE hdb_catalog.hdb_scheduled_events ADD COLUMN IF NOT EXISTS response_transform JSON NULL;
+CREATE INDEX IF NOT EXISTS hdb_scheduled_event_status ON hdb_catalog.hdb_scheduled_events (status);
+
+CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_scheduled_event_invocation_logs (
+  id TEXT DEFAULT hdb_catalog.gen_hasura_uuid() PRIMARY KEY,
+  event_id TEXT,
+  status INTEGER,
+  request JSON,
+  response JSON,
+  created_at TIMESTAMPTZ DEFAULT NOW(),
+  FOREIGN KEY (event_id) REFERENCES hdb_catalog.hdb_scheduled_events (id)
+    ON DELETE CASCADE ON UPDATE CASCADE
+);
+CREATE INDEX IF NOT EXISTS hdb_scheduled_event_invocation_event_id
+  ON hdb_catalog.hdb_scheduled_event_invocation_logs (event_id);

@@ -273,6 +273,7 @@ async fn run_server(
     .context("cannot load the metadata")?;
     let async_actions = rasura_exec::async_actions::spawn(state.engine.clone());
     let deliverer = start_event_delivery(config, url, &state).await?;
+    let scheduler = start_scheduled_delivery(config, url, &state).await?;
     let engine = state.engine.current();
     for i in &engine.resolved.inconsistencies {
         tracing::warn!(name = %i.name, reason = %i.reason, "inconsistent metadata object left out");
@@ -301,6 +302,9 @@ async fn run_server(
     async_actions.abort(); // before the cluster stops under it
     if let Some(d) = deliverer {
         d.shutdown().await;
+    }
+    if let Some(s) = scheduler {
+        s.shutdown().await;
     }
     let _ = stop_tx.send(true);
     for w in workers {
@@ -336,6 +340,31 @@ async fn start_event_delivery(
     let state = state.clone();
     Ok(Some(rasura_events::Deliverer::start(
         dc,
+        pool,
+        std::sync::Arc::new(move || state.engine.current().resolved.clone()),
+    )))
+}
+
+/// Starts the scheduled-event loop (unless event delivery is off), with a pool of its own.
+async fn start_scheduled_delivery(
+    config: &ServeConfig,
+    url: &str,
+    state: &AppState,
+) -> anyhow::Result<Option<rasura_scheduled::Scheduler>> {
+    let e = config.events;
+    if e.fetch_batch_size == 0 {
+        return Ok(None);
+    }
+    let pool = rasura_pg::connect_pool(url, 4)
+        .await
+        .context("cannot connect the scheduled-event loop to the database")?;
+    let mut sc = rasura_scheduled::SchedulerConfig::new(url);
+    sc.http_pool_size = e.http_pool_size;
+    sc.fetch_batch_size = e.fetch_batch_size;
+    sc.graceful_shutdown = std::time::Duration::from_secs(e.graceful_shutdown_secs);
+    let state = state.clone();
+    Ok(Some(rasura_scheduled::Scheduler::start(
+        sc,
         pool,
         std::sync::Arc::new(move || state.engine.current().resolved.clone()),
     )))

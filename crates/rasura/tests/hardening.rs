@@ -440,7 +440,7 @@ async fn metadata_the_engine_cannot_honour_is_reported_not_kept_silently() {
     )
     .await;
     let mut md = exported.clone();
-    md["cron_triggers"] = json!([{"name": "nightly", "webhook": "http://127.0.0.1:1/x", "schedule": "0 0 * * *", "include_in_metadata": true}]);
+    md["network"] = json!({"tls_allowlist": [{"host": "example.com"}]});
     md["rest_endpoints"] = json!([{"name": "items", "url": "items", "methods": ["GET"], "definition": {"query": {"collection_name": "c", "query_name": "q"}}}]);
     // Refused as inconsistent, as Hasura refuses it, unless asked to keep it.
     let (status, body) = admin_post(
@@ -467,9 +467,8 @@ async fn metadata_the_engine_cannot_honour_is_reported_not_kept_silently() {
         .map(|o| format!("{} {}", o["type"], o["reason"]))
         .collect();
     assert!(
-        reasons
-            .iter()
-            .any(|r| r.contains("cron_trigger") && r.contains("cron triggers are not supported")),
+        reasons.iter().any(|r| r.contains("network")
+            && r.contains("network settings (TLS allow list) are not supported")),
         "{reasons:?}"
     );
     assert!(
@@ -484,7 +483,7 @@ async fn metadata_the_engine_cannot_honour_is_reported_not_kept_silently() {
     assert!(
         second
             .log_text()
-            .contains("cron triggers are not supported"),
+            .contains("network settings (TLS allow list) are not supported"),
         "{}",
         second.log_text()
     );
@@ -510,7 +509,7 @@ async fn metadata_the_engine_cannot_honour_is_reported_not_kept_silently() {
         &json!({"type": "export_metadata", "args": {}}),
     )
     .await;
-    assert!(after.get("cron_triggers").is_none(), "{after}");
+    assert!(after.get("network").is_none(), "{after}");
     // A permission rule on a column that does not exist is refused when it is set.
     let (status, body) = admin_post(&s, "/v1/metadata", &json!({"type": "pg_create_select_permission", "args": {"table": "item", "role": "other", "permission": {"columns": ["id"], "filter": {"nmae": {"_eq": "x"}}}}})).await;
     assert_eq!(status, 400, "{body}");

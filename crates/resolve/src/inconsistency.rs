@@ -56,6 +56,8 @@ pub enum ObjectRef {
     RemoteSchema(String),
     /// Table, remote relationship name.
     RemoteRelationship(QualifiedName, String),
+    /// A cron trigger, by name.
+    CronTrigger(String),
     /// A whole top-level section of the metadata (`cron_triggers`, `allowlist`, ...).
     Section(String),
     /// A query collection (`query_collections`), by name.

@@ -9,7 +9,7 @@ pub use inconsistency::{Inconsistency, ObjectRef};
 pub use stages::{resolve, resolve_with_remotes};
 pub use types::{
     EventCleanup, EventOperation, FunctionArg, RelKind, RemoteIntrospections, RemotePreset,
-    ResolvedAction, ResolvedComputedField, ResolvedEventTrigger, ResolvedFunction,
-    ResolvedMetadata, ResolvedRelationship, ResolvedRemoteRelationship, ResolvedRemoteSchema,
-    ResolvedTable,
+    ResolvedAction, ResolvedComputedField, ResolvedCronTrigger, ResolvedEventTrigger,
+    ResolvedFunction, ResolvedMetadata, ResolvedRelationship, ResolvedRemoteRelationship,
+    ResolvedRemoteSchema, ResolvedTable,
 };

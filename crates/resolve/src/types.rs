@@ -18,6 +18,7 @@ pub struct ResolvedMetadata {
     pub functions: Vec<ResolvedFunction>,
     pub actions: Vec<ResolvedAction>,
     pub event_triggers: Vec<ResolvedEventTrigger>,
+    pub cron_triggers: Vec<ResolvedCronTrigger>,
     pub remote_schemas: Vec<ResolvedRemoteSchema>,
     /// Remote schema permissions are enforced (`HASURA_GRAPHQL_ENABLE_REMOTE_SCHEMA_PERMISSIONS`):
     /// roles other than admin see only the remotes, and the parts, granted to them.
@@ -46,6 +47,7 @@ impl ResolvedMetadata {
             functions,
             actions: vec![],
             event_triggers: vec![],
+            cron_triggers: vec![],
             remote_schemas: vec![],
             remote_schema_permissions: false,
             custom_types: serde_json::Value::Null,
@@ -180,6 +182,9 @@ pub struct ResolvedAction {
     pub roles: Vec<String>,
     /// Hasura's `request_transform`, applied to each call (`rasura-transform`).
     pub request_transform: Option<serde_json::Value>,
+    /// Hasura's `response_transform`, applied to each answer's body before it is checked
+    /// (`rasura_transform::response`).
+    pub response_transform: Option<serde_json::Value>,
 }
 
 /// A tracked function that exists and can be served (`stages/functions.rs`).
@@ -235,6 +240,25 @@ pub struct ResolvedEventTrigger {
     pub timeout_sec: i64,
     /// `cleanup_config`, when set.
     pub cleanup: Option<EventCleanup>,
+    /// Hasura's `request_transform`, applied to each delivery (`rasura-transform`).
+    pub request_transform: Option<serde_json::Value>,
+}
+
+/// A cron trigger ready to deliver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedCronTrigger {
+    pub name: String,
+    /// The webhook URL (`webhook_from_env` and `{{VAR}}` resolved).
+    pub webhook: String,
+    /// Five-field cron expression, UTC (parsed when resolved).
+    pub schedule: String,
+    pub payload: Option<serde_json::Value>,
+    /// Configured headers: (name, value, the environment variable it came from).
+    pub headers: Vec<(String, String, Option<String>)>,
+    /// The headers as configured (what invocation logs record).
+    pub header_conf: Vec<rasura_metadata::event_triggers::HeaderConf>,
+    pub retry_conf: rasura_metadata::cron_triggers::ScheduledRetryConf,
+    pub comment: Option<String>,
     /// Hasura's `request_transform`, applied to each delivery (`rasura-transform`).
     pub request_transform: Option<serde_json::Value>,
 }

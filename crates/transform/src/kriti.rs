@@ -50,6 +50,11 @@ pub enum Expr {
 /// A parse or evaluation error, in words.
 pub type Error = String;
 
+/// The variable `getSessionVariable` reads the session from, when set (a name no template can
+/// spell, so the session is not a `$` variable: response transforms have none); otherwise it
+/// reads `$session_variables`.
+pub const SESSION: &str = "#session";
+
 /// Hasura's `error_code` for an error of this module: `Parse Error`, `Attribute Error` (a
 /// field missing from a value) or `Eval Error`.
 pub fn error_code(e: &str) -> &'static str {
@@ -871,7 +876,8 @@ fn call(name: &str, args: &[Value], vars: &HashMap<String, Value>) -> Result<Val
         },
         "getSessionVariable" => match one(name, args)? {
             Value::String(k) => vars
-                .get("session_variables")
+                .get(SESSION)
+                .or_else(|| vars.get("session_variables"))
                 .and_then(|s| s.as_object())
                 .and_then(|s| {
                     s.iter()

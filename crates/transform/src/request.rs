@@ -52,19 +52,43 @@ fn variables(req: &Request, session: Option<&Value>) -> HashMap<String, Value> {
 }
 
 fn form_pairs(query: &str) -> Vec<(String, String)> {
+    query_pairs(query)
+        .into_iter()
+        .map(|(k, v)| (k, v.unwrap_or_default()))
+        .collect()
+}
+
+/// The decoded pairs of a query string; a name without `=` has no value.
+pub(crate) fn query_pairs(query: &str) -> Vec<(String, Option<String>)> {
+    let dec = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     query
         .split('&')
         .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let dec = |s: &str| {
-                percent_encoding::percent_decode_str(&s.replace('+', " "))
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            (dec(k), dec(v))
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (dec(k), Some(dec(v))),
+            None => (dec(p), None),
         })
         .collect()
+}
+
+/// An `x-www-form-urlencoded` body from a `form_template`: each value a text template.
+pub(crate) fn form_body(
+    form: &Map<String, Value>,
+    vars: &HashMap<String, Value>,
+) -> Result<String, String> {
+    let mut pairs = vec![];
+    for (k, v) in form {
+        let v = match v {
+            Value::String(t) => render_text(t, vars)?,
+            other => other.to_string(),
+        };
+        pairs.push(format!("{}={}", encode(k), encode(&v)));
+    }
+    Ok(pairs.join("&"))
 }
 
 fn encode(s: &str) -> String {
@@ -153,17 +177,11 @@ pub fn apply(transform: &Value, req: Request, session: Option<&Value>) -> Result
                 out.body = Some(Body::Json(kriti::render(t, &vars)?));
             }
             Some("x_www_form_urlencoded") => {
-                let mut pairs = vec![];
-                if let Some(Value::Object(form)) = b.get("form_template") {
-                    for (k, v) in form {
-                        let v = match v {
-                            Value::String(t) => render_text(t, &vars)?,
-                            other => other.to_string(),
-                        };
-                        pairs.push(format!("{}={}", encode(k), encode(&v)));
-                    }
-                }
-                out.body = Some(Body::Text(pairs.join("&")));
+                let text = match b.get("form_template") {
+                    Some(Value::Object(form)) => form_body(form, &vars)?,
+                    _ => String::new(),
+                };
+                out.body = Some(Body::Text(text));
                 out.headers
                     .retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
                 out.headers.push((

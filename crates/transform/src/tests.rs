@@ -1,4 +1,4 @@
-//! Kriti templates and request transforms.
+//! Kriti templates, request transforms and response transforms.
 
 use std::collections::HashMap;
 
@@ -157,4 +157,135 @@ fn a_request_is_transformed_as_hasura_does() {
             "application/x-www-form-urlencoded".to_string()
         )]
     );
+}
+
+#[test]
+fn a_response_body_is_rebuilt_from_body_status_request_and_session() {
+    use crate::response::apply;
+    let session = json!({"x-hasura-user-id": "7"});
+    // Version 1: the body is the template.
+    let v1 =
+        json!({"body": "{\"id\": {{$body.data.user_id}}, \"ok\": {{$response.status == 200}}}"});
+    assert_eq!(
+        apply(&v1, r#"{"data": {"user_id": 5}}"#, 200, &Value::Null, None).unwrap(),
+        json!({"id": 5, "ok": true})
+    );
+    // Version 2, with the session read by getSessionVariable and no `$session_variables`.
+    let v2 = json!({"version": 2, "body": {"action": "transform",
+        "template": "{\"who\": {{getSessionVariable(\"x-hasura-user-id\")}}, \"status\": {{$response.status}}}"}});
+    assert_eq!(
+        apply(&v2, "{}", 201, &Value::Null, Some(&session)).unwrap(),
+        json!({"who": "7", "status": 201})
+    );
+    let no_var = json!({"version": 2, "body": {"action": "transform", "template": "{{$session_variables}}"}});
+    assert!(apply(&no_var, "{}", 200, &Value::Null, Some(&session)).is_err());
+    // A 4xx answer is reshaped like any other.
+    let err = json!({"version": 2, "body": {"action": "transform",
+        "template": "{\"message\": {{$body.error.text}}}"}});
+    assert_eq!(
+        apply(
+            &err,
+            r#"{"error": {"text": "no"}}"#,
+            422,
+            &Value::Null,
+            None
+        )
+        .unwrap(),
+        json!({"message": "no"})
+    );
+    // An answer that is not JSON is null to the template.
+    let is_null = json!({"body": "{{$body == null}}"});
+    assert_eq!(
+        apply(&is_null, "<html>", 200, &Value::Null, None).unwrap(),
+        json!(true)
+    );
+    // No body transform: the answer as JSON (null when it is not JSON).
+    assert_eq!(
+        apply(
+            &json!({"version": 2}),
+            r#"{"a": 1}"#,
+            200,
+            &Value::Null,
+            None
+        )
+        .unwrap(),
+        json!({"a": 1})
+    );
+    assert_eq!(
+        apply(&json!({"version": 2}), "oops", 200, &Value::Null, None).unwrap(),
+        Value::Null
+    );
+    // Removed: null; form-encoded: the encoded text as a string.
+    let remove = json!({"version": 2, "body": {"action": "remove"}});
+    assert_eq!(
+        apply(&remove, "{}", 200, &Value::Null, None).unwrap(),
+        Value::Null
+    );
+    let form = json!({"version": 2, "body": {"action": "x_www_form_urlencoded",
+        "form_template": {"name": "{{$body.n}} x"}}});
+    assert_eq!(
+        apply(&form, r#"{"n": "a"}"#, 200, &Value::Null, None).unwrap(),
+        json!("name=a%20x")
+    );
+    // A template that fails to evaluate is an error.
+    let missing = json!({"body": "{{$body.nope}}"});
+    assert!(apply(&missing, "{}", 200, &Value::Null, None).is_err());
+}
+
+#[test]
+fn the_request_context_describes_the_sent_request() {
+    use crate::response::{apply, request_context};
+    let sent = Request {
+        url: "http://h/items?by=42&flag".into(),
+        method: "PUT".into(),
+        headers: vec![],
+        body: Some(Body::Json(json!({"title": "box"}))),
+    };
+    let session = json!({"x-hasura-role": "user"});
+    let ctx = request_context(&sent, "http://h", Some(&session));
+    let one = json!({"body": {"title": "box"}, "session_variables": {"x-hasura-role": "user"},
+        "base_url": "http://h", "query_params": [["by", "42"], ["flag", null]]});
+    assert_eq!(
+        ctx,
+        json!({"method": one, "url": one, "body": one, "query_params": one, "request_headers": one})
+    );
+    let t = json!({"body": "{\"title\": {{$request.body.body.title}}, \"base\": {{$request.url.base_url}}}"});
+    assert_eq!(
+        apply(&t, "{}", 200, &ctx, None).unwrap(),
+        json!({"title": "box", "base": "http://h"})
+    );
+    // A form body is not JSON: null in the context.
+    let form = Request {
+        body: Some(Body::Text("a=1".into())),
+        ..sent
+    };
+    assert_eq!(
+        request_context(&form, "http://h", None)["body"]["body"],
+        Value::Null
+    );
+}
+
+#[test]
+fn response_transforms_are_checked_before_use() {
+    use crate::response::check;
+    for good in [
+        json!({"body": "{{$body}}"}),
+        json!({"version": 2}),
+        json!({"version": 2, "template_engine": "Kriti", "body": {"action": "remove"}}),
+        json!({"version": 2, "body": {"action": "transform", "template": "{\"a\": {{$body.a}}}"}}),
+        json!({"version": 2, "body": {"action": "x_www_form_urlencoded", "form_template": {"a": "{{$body.a}}"}}}),
+    ] {
+        assert_eq!(check(&good), Ok(()), "{good}");
+    }
+    for bad in [
+        json!({"body": "{{ $body.a "}),
+        json!({"version": 3}),
+        json!({"version": 1, "body": {"action": "remove"}}),
+        json!({"version": 2, "body": "{{$body}}"}),
+        json!({"version": 2, "body": {"action": "rewrite"}}),
+        json!({"version": 2, "body": {"action": "transform"}}),
+        json!({"version": 2, "body": {"action": "x_www_form_urlencoded", "form_template": {"a": "{{ $body"}}}),
+    ] {
+        assert!(check(&bad).is_err(), "{bad}");
+    }
 }

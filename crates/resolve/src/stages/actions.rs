@@ -42,7 +42,8 @@ pub(super) fn resolve_actions(
             .to_string();
         let d = a.get("definition").cloned().unwrap_or_default();
         let result = (|| -> Result<ResolvedAction, String> {
-            let request_transform = super::unsupported::webhook_transform(&d)?;
+            let (request_transform, response_transform) =
+                super::unsupported::webhook_transforms(&d)?;
             let handler = resolve_template(
                 d.get("handler")
                     .and_then(Value::as_str)
@@ -113,6 +114,7 @@ pub(super) fn resolve_actions(
                 timeout_secs: d.get("timeout").and_then(Value::as_u64).unwrap_or(30),
                 roles,
                 request_transform,
+                response_transform,
             })
         })();
         match result {

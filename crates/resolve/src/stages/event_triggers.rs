@@ -4,7 +4,6 @@
 use rasura_metadata::event_triggers::{EventColumns, EventTrigger, OperationSpec};
 use rasura_metadata::Source;
 
-use super::actions::resolve_template;
 use crate::inconsistency::{in_table, Inconsistency, ObjectRef};
 use crate::types::{EventCleanup, EventOperation, ResolvedEventTrigger, ResolvedTable};
 
@@ -45,25 +44,8 @@ pub(super) fn resolve_event_triggers(
 fn resolve_one(t: &EventTrigger, table: &ResolvedTable) -> Result<ResolvedEventTrigger, String> {
     let request_transform =
         super::unsupported::webhook_transform(&serde_json::to_value(t).unwrap_or_default())?;
-    let webhook = match (&t.webhook, &t.webhook_from_env) {
-        (Some(url), _) => resolve_template(url)?,
-        (None, Some(var)) => {
-            std::env::var(var).map_err(|_| format!("environment variable \"{var}\" not set"))?
-        }
-        (None, None) => return Err("the event trigger has no webhook".into()),
-    };
-    let mut headers = vec![];
-    for h in &t.headers {
-        match (&h.value, &h.value_from_env) {
-            (Some(v), _) => headers.push((h.name.clone(), v.clone(), None)),
-            (None, Some(var)) => {
-                let v = std::env::var(var)
-                    .map_err(|_| format!("environment variable \"{var}\" not set"))?;
-                headers.push((h.name.clone(), v, Some(var.clone())));
-            }
-            (None, None) => return Err(format!("header \"{}\" has no value", h.name)),
-        }
-    }
+    let webhook = super::cron_triggers::resolve_webhook(&t.webhook, &t.webhook_from_env)?;
+    let headers = super::cron_triggers::resolve_headers(&t.headers)?;
     let op = |spec: &Option<OperationSpec>| -> Result<Option<EventOperation>, String> {
         let Some(spec) = spec else { return Ok(None) };
         Ok(Some(EventOperation {
@@ -104,12 +86,13 @@ fn cleanup(v: &serde_json::Value) -> Result<EventCleanup, String> {
             .and_then(serde_json::Value::as_bool)
             .unwrap_or(false)
     };
+    let schedule = v
+        .get("schedule")
+        .and_then(serde_json::Value::as_str)
+        .ok_or("cleanup_config needs a cron \"schedule\"")?;
+    rasura_metadata::cron_triggers::parse_schedule(schedule)?;
     Ok(EventCleanup {
-        schedule: v
-            .get("schedule")
-            .and_then(serde_json::Value::as_str)
-            .ok_or("cleanup_config needs a cron \"schedule\"")?
-            .to_string(),
+        schedule: schedule.to_string(),
         clear_older_than_hours: int("clear_older_than", None)?,
         batch_size: int("batch_size", Some(10_000))?,
         timeout_secs: int("timeout", Some(60))?,

@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod bool_exp;
 mod computed_fields;
+pub mod cron_triggers;
 mod enums;
 mod event_triggers;
 mod functions;
@@ -58,6 +59,8 @@ pub fn resolve_with_remotes(
     let actions = actions::resolve_actions(md, &mut report);
     // 7. event triggers whose columns exist, webhooks and headers from the environment
     let event_triggers = event_triggers::resolve_event_triggers(source, &tables, &mut report);
+    // 7b. cron triggers: schedules parsed, webhooks and headers from the environment
+    let cron_triggers = cron_triggers::resolve_cron_triggers(md, &mut report);
     // 8. remote schemas with their introspections, and relationships to them
     let remote_schemas = if remotes.is_empty() {
         vec![]
@@ -80,6 +83,7 @@ pub fn resolve_with_remotes(
     let mut resolved = ResolvedMetadata::new(tables, functions, report, catalog);
     resolved.actions = actions;
     resolved.event_triggers = event_triggers;
+    resolved.cron_triggers = cron_triggers;
     resolved.remote_schemas = remote_schemas;
     resolved.remote_schema_permissions = remote_schemas::permissions_enabled();
     resolved.custom_types = md.extra.get("custom_types").cloned().unwrap_or_default();

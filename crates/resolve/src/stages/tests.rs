@@ -162,7 +162,11 @@ fn sections_the_engine_does_not_implement_are_reported_by_name() {
     let mut md = metadata(&[("track_table", json!("author"))]);
     md.extra.insert(
         "cron_triggers".into(),
-        json!([{"name": "nightly", "webhook": "http://x", "schedule": "0 0 * * *"}]),
+        json!([{"name": "nightly", "webhook": "http://x", "schedule": "0 0 * *", "include_in_metadata": true}]),
+    );
+    md.extra.insert(
+        "network".into(),
+        json!({"tls_allowlist": [{"host": "example.com"}]}),
     );
     md.extra.insert(
         "allowlist".into(),
@@ -175,7 +179,7 @@ fn sections_the_engine_does_not_implement_are_reported_by_name() {
     md.extra.insert("inherited_roles".into(), json!([]));
     md.extra.insert(
         "actions".into(),
-        json!([{"name": "a", "definition": {"handler": "http://h", "output_type": "O", "response_transform": {"version": 2}}}]),
+        json!([{"name": "a", "definition": {"handler": "http://h", "output_type": "O", "response_transform": {"version": 2, "body": {"action": "transform", "template": "{{ $body.x "}}}}]),
     );
     let r = resolve(&md, catalog());
     let found: Vec<(&str, &str)> = r
@@ -184,9 +188,14 @@ fn sections_the_engine_does_not_implement_are_reported_by_name() {
         .map(|i| (i.kind.as_str(), i.reason.as_str()))
         .collect();
     assert!(
+        found.iter().any(|(kind, reason)| *kind == "cron_trigger"
+            && reason.contains("invalid cron schedule \"0 0 * *\"")),
+        "{found:#?}"
+    );
+    assert!(
         found.contains(&(
-            "cron_trigger",
-            "Inconsistent object: cron triggers are not supported by this engine yet"
+            "network",
+            "Inconsistent object: network settings (TLS allow list) are not supported by this engine yet"
         )),
         "{found:#?}"
     );
@@ -203,7 +212,7 @@ fn sections_the_engine_does_not_implement_are_reported_by_name() {
     assert!(
         found
             .iter()
-            .any(|(k, r)| *k == "action" && r.contains("response transforms")),
+            .any(|(k, r)| *k == "action" && r.contains("response transform's body template")),
         "{found:#?}"
     );
     // An empty section asks for nothing.
@@ -213,6 +222,30 @@ fn sections_the_engine_does_not_implement_are_reported_by_name() {
     assert!(r
         .table(&rasura_metadata::QualifiedName::public("author"))
         .is_some());
+}
+
+#[test]
+fn action_response_transforms_are_kept_and_trigger_ones_refused() {
+    let mut md = metadata(&[("track_table", json!("author"))]);
+    let transform =
+        json!({"version": 2, "body": {"action": "transform", "template": "{\"id\": {{$body.n}}}"}});
+    md.extra.insert(
+        "actions".into(),
+        json!([{"name": "a", "definition": {"handler": "http://h", "output_type": "O", "response_transform": transform}}]),
+    );
+    let r = resolve(&md, catalog());
+    assert_eq!(r.actions.len(), 1, "{:#?}", r.inconsistencies);
+    assert_eq!(r.actions[0].response_transform, Some(transform.clone()));
+    assert_eq!(r.actions[0].request_transform, None);
+    // Hasura applies a trigger's response transform to each delivery: not built, so refused.
+    let err = super::unsupported::webhook_transform(
+        &json!({"webhook": "http://h", "response_transform": transform}),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("response transforms of event and scheduled triggers"),
+        "{err}"
+    );
 }
 
 #[test]

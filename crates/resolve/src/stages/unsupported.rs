@@ -1,8 +1,9 @@
 //! Metadata this engine cannot honour yet, reported as inconsistent objects (never silently
-//! kept as if it worked): whole sections (cron triggers, network, OpenTelemetry, ...),
+//! kept as if it worked): whole sections (network, OpenTelemetry, ...),
 //! sources other than the default PostgreSQL
-//! database, naming conventions, and request/response transforms of actions and event
-//! triggers. Each message names the feature; the later work removes entries from here.
+//! database, naming conventions, and response transforms of event and cron triggers. Each
+//! message names the feature; the later work removes entries from here. Also the check of
+//! webhook transforms (`webhook_transforms`).
 
 use rasura_metadata::document::DEFAULT_SOURCE;
 use rasura_metadata::Metadata;
@@ -12,12 +13,6 @@ use crate::inconsistency::{Inconsistency, ObjectRef};
 
 /// Top-level sections: (key, object type, what it is, name of one entry's key).
 const SECTIONS: &[(&str, &str, &str, Option<&str>)] = &[
-    (
-        "cron_triggers",
-        "cron_trigger",
-        "cron triggers are",
-        Some("name"),
-    ),
     (
         "network",
         "network",
@@ -149,17 +144,39 @@ pub(super) fn report_unsupported(md: &Metadata, report: &mut Vec<Inconsistency>)
     }
 }
 
-/// A webhook's `request_transform` (of an action or event trigger), its body template checked; a response transform is refused
-/// (not applied yet).
+/// A trigger's (event or cron) `request_transform`, checked as [`webhook_transforms`] does; a
+/// response transform is refused: Hasura applies it to each delivery's answer (the response
+/// its invocation log records), which this engine does not do yet.
 pub(super) fn webhook_transform(definition: &Value) -> Result<Option<Value>, String> {
-    if definition
-        .get("response_transform")
-        .is_some_and(|v| !v.is_null())
-    {
-        return Err("response transforms are not supported by this engine yet".into());
+    let (request, response) = webhook_transforms(definition)?;
+    if response.is_some() {
+        return Err(
+            "response transforms of event and scheduled triggers are not supported by this engine yet"
+                .into(),
+        );
     }
+    Ok(request)
+}
+
+/// A webhook's transforms, checked: `request_transform` with its body template parsed, and
+/// `response_transform` with its shape and templates checked (`rasura_transform::response`).
+/// Answers (request transform, response transform).
+pub(super) fn webhook_transforms(
+    definition: &Value,
+) -> Result<(Option<Value>, Option<Value>), String> {
+    let response = match definition
+        .get("response_transform")
+        .filter(|v| !v.is_null())
+    {
+        Some(t) => {
+            rasura_transform::response::check(t)
+                .map_err(|e| format!("the response transform's body template: {e}"))?;
+            Some(t.clone())
+        }
+        None => None,
+    };
     let Some(t) = definition.get("request_transform").filter(|v| !v.is_null()) else {
-        return Ok(None);
+        return Ok((None, response));
     };
     let body = match t.get("body") {
         Some(Value::String(s)) => Some(s.as_str()),
@@ -170,5 +187,5 @@ pub(super) fn webhook_transform(definition: &Value) -> Result<Option<Value>, Str
         rasura_transform::kriti::parse(template)
             .map_err(|e| format!("the request transform's body template: {e}"))?;
     }
-    Ok(Some(t.clone()))
+    Ok((Some(t.clone()), response))
 }
