@@ -146,6 +146,7 @@ mod tests {
             timeout_sec: 60,
             cleanup: None,
             request_transform: None,
+            response_transform: None,
         }
     }
 

@@ -19,17 +19,19 @@ pub async fn deliver(
     e: &ClaimedEvent,
 ) -> Attempt {
     let body = payload::body(e, t.num_retries);
-    let session = t.request_transform.as_ref().and_then(|_| {
-        serde_json::from_str::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v.pointer("/event/session_variables").cloned())
-    });
+    let session = (t.request_transform.is_some() || t.response_transform.is_some())
+        .then(|| {
+            serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.pointer("/event/session_variables").cloned())
+        })
+        .flatten();
     let prepared = prepare(
         &t.webhook,
         &t.headers,
         t.request_transform.as_ref(),
         &body,
-        Some(&session.unwrap_or_default()),
+        Some(session.as_ref().unwrap_or(&serde_json::Value::Null)),
     );
     let (outgoing, body) = match prepared {
         Ok(o) => o,
@@ -53,7 +55,23 @@ pub async fn deliver(
         &rasura_metadata::user_agent(),
         LOG_VERSION,
     );
-    let sent = send(http, &outgoing, body, t.timeout_sec, LOG_VERSION).await;
+    let answer = answer_transform(
+        t.response_transform.as_ref(),
+        t.request_transform.is_some(),
+        &outgoing,
+        &body,
+        &t.webhook,
+        session.as_ref(),
+    );
+    let sent = send(
+        http,
+        &outgoing,
+        body,
+        t.timeout_sec,
+        LOG_VERSION,
+        answer.as_ref(),
+    )
+    .await;
     let outcome = if sent.delivered {
         Outcome::Delivered
     } else {
@@ -85,15 +103,53 @@ pub struct Sent {
     pub retry_after: Option<i32>,
 }
 
+/// A trigger's `response_transform` with what its templates see besides the answer.
+pub struct AnswerTransform<'a> {
+    pub transform: &'a serde_json::Value,
+    /// `$request`: the sent request's context when a request transform made it, else null.
+    pub request: serde_json::Value,
+    /// The session `getSessionVariable` reads (event triggers: the event's).
+    pub session: Option<&'a serde_json::Value>,
+}
+
+/// The [`AnswerTransform`] of a delivery of `body` by `outgoing` to `webhook`, if the trigger
+/// has a response transform.
+pub fn answer_transform<'a>(
+    transform: Option<&'a serde_json::Value>,
+    request_transformed: bool,
+    outgoing: &Request,
+    body: &str,
+    webhook: &str,
+    session: Option<&'a serde_json::Value>,
+) -> Option<AnswerTransform<'a>> {
+    let transform = transform?;
+    let request = if request_transformed {
+        let sent = Request {
+            body: Some(Body::Text(body.to_string())),
+            ..outgoing.clone()
+        };
+        rasura_transform::response::request_context(&sent, webhook, session)
+    } else {
+        serde_json::Value::Null
+    };
+    Some(AnswerTransform {
+        transform,
+        request,
+        session,
+    })
+}
+
 /// Sends `outgoing` with `body` (Hasura's `Content-Type` and `User-Agent` replace configured
 /// ones of the same name) within `timeout_sec`, and describes the answer for the invocation
-/// log of version `log_version`.
+/// log of version `log_version`. A 2xx answer's body is logged as `answer` transforms it (as
+/// Hasura does); a transform that fails makes the attempt a failure logged with status 500.
 pub async fn send(
     http: &reqwest::Client,
     outgoing: &Request,
     body: String,
     timeout_sec: i64,
     log_version: &str,
+    answer: Option<&AnswerTransform<'_>>,
 ) -> Sent {
     let method =
         reqwest::Method::from_bytes(outgoing.method.as_bytes()).unwrap_or(reqwest::Method::POST);
@@ -137,12 +193,40 @@ pub async fn send(
         .and_then(|v| v.to_str().ok())
         .and_then(parse_retry_after);
     match resp.text().await {
-        Ok(text) if (200..300).contains(&status) => Sent {
-            status: Some(i32::from(status)),
-            response_log: payload::response_log(status, &headers, &text, log_version),
-            delivered: true,
-            retry_after: None,
-        },
+        Ok(text) if (200..300).contains(&status) => {
+            let transformed = answer.map(|a| {
+                rasura_transform::response::apply(a.transform, &text, status, &a.request, a.session)
+            });
+            match transformed {
+                Some(Err(e)) => {
+                    tracing::warn!("response transform failed: {e}");
+                    let detail = rasura_transform::response::error_bundle(&e).to_string();
+                    Sent {
+                        status: Some(500),
+                        response_log: payload::client_error_log(&detail, log_version),
+                        delivered: false,
+                        retry_after: None,
+                    }
+                }
+                Some(Ok(v)) => Sent {
+                    status: Some(i32::from(status)),
+                    response_log: payload::response_log(
+                        status,
+                        &headers,
+                        &v.to_string(),
+                        log_version,
+                    ),
+                    delivered: true,
+                    retry_after: None,
+                },
+                None => Sent {
+                    status: Some(i32::from(status)),
+                    response_log: payload::response_log(status, &headers, &text, log_version),
+                    delivered: true,
+                    retry_after: None,
+                },
+            }
+        }
         // Hasura logs a non-2xx answer's body as a client error.
         Ok(text) => Sent {
             status: Some(i32::from(status)),
@@ -241,6 +325,7 @@ mod tests {
             timeout_sec: 1,
             cleanup: None,
             request_transform: None,
+            response_transform: None,
         }
     }
 

@@ -6,6 +6,7 @@ pub mod cleanup;
 pub mod ddl;
 pub mod deliver;
 pub mod payload;
+pub mod session;
 pub mod store;
 pub mod sync;
 pub mod worker;

@@ -72,10 +72,7 @@ fn unexpected(message: &str) -> GqlError {
 fn transform_failed(action: &str, which: &str, e: &str) -> GqlError {
     tracing::warn!(action = %action, "{which} transform failed: {e}");
     let mut err = unexpected(&format!("{which} Transformation Failed"));
-    err.internal = Some(Box::new(json!([{
-        "error_code": rasura_transform::kriti::error_code(e),
-        "message": e,
-    }])));
+    err.internal = Some(Box::new(rasura_transform::response::error_bundle(e)));
     err
 }
 

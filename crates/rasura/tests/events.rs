@@ -609,3 +609,61 @@ async fn a_request_transform_reshapes_each_delivery() {
     );
     assert_eq!(req.body, "name=a%20b&role=admin");
 }
+
+#[tokio::test]
+async fn a_response_transform_reshapes_the_logged_answer() {
+    let pg = TestCluster::start("app").await;
+    let s = start(&pg, &[]).await;
+    setup_table(&s).await;
+    let (url, _) = webhook(|_, _| (200, vec![], "{\"n\": 5, \"noise\": [1, 2]}".into())).await;
+    metadata(&s, json!({"type": "pg_create_event_trigger", "args": {
+        "name": "item_reply", "table": "item", "webhook": url, "insert": {"columns": "*"},
+        "response_transform": {"version": 2, "body": {"action": "transform",
+            "template": "{\"n\": {{$body.n}}, \"status\": {{$response.status}}, \"role\": {{getSessionVariable(\"x-hasura-role\")}}}"}}
+    }})).await;
+    // A transform that cannot be applied fails the attempt (Hasura logs it with status 500).
+    metadata(&s, json!({"type": "pg_create_event_trigger", "args": {
+        "name": "item_bad_reply", "table": "item", "webhook": url, "insert": {"columns": "*"},
+        "response_transform": {"version": 2, "body": {"action": "transform", "template": "{{$body.missing.deep}}"}}
+    }})).await;
+    let body =
+        json!({"query": "mutation { insert_item_one(object: {name: \"x\", qty: 1}) { id } }"});
+    let (_, r) = s.post("/v1/graphql", &body, &[]).await;
+    assert!(r["data"].is_object(), "{r}");
+    let client = pg.client("app").await;
+    let start = Instant::now();
+    let rows = loop {
+        let rows = client
+            .query(
+                "SELECT e.trigger_name, e.delivered, e.error, l.status, l.response::text \
+                 FROM hdb_catalog.event_log e JOIN hdb_catalog.event_invocation_logs l \
+                   ON l.event_id = e.id ORDER BY e.trigger_name",
+                &[],
+            )
+            .await
+            .unwrap();
+        if rows.len() == 2 {
+            break rows;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{} logs",
+            rows.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let log = |i: usize| -> Value { serde_json::from_str(rows[i].get::<_, &str>(4)).unwrap() };
+    // item_bad_reply: not delivered, error, status 500 with Hasura's error bundle.
+    assert_eq!(rows[0].get::<_, &str>(0), "item_bad_reply");
+    assert!(!rows[0].get::<_, bool>(1) && rows[0].get::<_, bool>(2));
+    assert_eq!(rows[0].get::<_, Option<i32>>(3), Some(500));
+    assert_eq!(log(0)["type"], "client_error");
+    let detail: Value = serde_json::from_str(log(0)["data"]["message"].as_str().unwrap()).unwrap();
+    assert!(detail[0]["error_code"].is_string(), "{detail}");
+    // item_reply: delivered, and the log keeps the transformed body.
+    assert_eq!(rows[1].get::<_, &str>(0), "item_reply");
+    assert!(rows[1].get::<_, bool>(1));
+    assert_eq!(rows[1].get::<_, Option<i32>>(3), Some(200));
+    let logged: Value = serde_json::from_str(log(1)["data"]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(logged, json!({"n": 5, "status": 200, "role": "admin"}));
+}

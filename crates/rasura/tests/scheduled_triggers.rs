@@ -489,3 +489,33 @@ async fn an_event_held_by_a_killed_engine_is_delivered_by_another() {
         "delivered at least once, here twice"
     );
 }
+
+#[tokio::test]
+async fn a_response_transform_reshapes_the_logged_answer_of_a_one_off_event() {
+    let pg = TestCluster::start("app").await;
+    let s = start(&pg, &[]).await;
+    let (url, _) = webhook(|_, _| (200, vec![], "{\"ok\": true, \"id\": 9}".into())).await;
+    // Version 1 (a bare template), as Hasura's docs first showed it.
+    let id = metadata(
+        &s,
+        json!({"type": "create_scheduled_event", "args": {"webhook": url, "schedule_at": iso_in(0.0),
+            "response_transform": {"body": "{\"done\": {{$body.ok}}, \"code\": {{$response.status}}}"}}}),
+    )
+    .await["event_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_status(&s, &id, "delivered", Duration::from_secs(10)).await;
+    let logs = invocations(&s, json!({"type": "one_off", "event_id": id})).await;
+    let body: Value =
+        serde_json::from_str(logs[0]["response"]["data"]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body, json!({"done": true, "code": 200}));
+    // A template that does not parse is refused when the event is created.
+    refused(
+        &s,
+        json!({"type": "create_scheduled_event", "args": {"webhook": url, "schedule_at": iso_in(0.0),
+            "response_transform": {"body": "{{ $body. }}"}}}),
+        "parse-failed",
+    )
+    .await;
+}

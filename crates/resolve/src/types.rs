@@ -242,6 +242,8 @@ pub struct ResolvedEventTrigger {
     pub cleanup: Option<EventCleanup>,
     /// Hasura's `request_transform`, applied to each delivery (`rasura-transform`).
     pub request_transform: Option<serde_json::Value>,
+    /// Hasura's `response_transform`, applied to each 2xx answer before it is logged.
+    pub response_transform: Option<serde_json::Value>,
 }
 
 /// A cron trigger ready to deliver.
@@ -261,6 +263,8 @@ pub struct ResolvedCronTrigger {
     pub comment: Option<String>,
     /// Hasura's `request_transform`, applied to each delivery (`rasura-transform`).
     pub request_transform: Option<serde_json::Value>,
+    /// Hasura's `response_transform`, applied to each 2xx answer before it is logged.
+    pub response_transform: Option<serde_json::Value>,
 }
 
 /// A trigger's scheduled cleanup of processed events.

@@ -1,6 +1,7 @@
 //! One delivery attempt of a scheduled event, as Hasura makes it: an event older than its
 //! tolerance is dead (nothing sent, nothing logged); otherwise the body is POSTed (through
-//! the request transform, if any) with `rasura_events::deliver::send`; a 2xx delivers, and a
+//! the request transform, if any) with `rasura_events::deliver::send`; a 2xx delivers (its
+//! body logged through the response transform, if any; a failing one fails the attempt), and a
 //! failure retries after `Retry-After` or `retry_interval_seconds` until `num_retries` retries
 //! are spent. Invocation logs are of version "1".
 
@@ -22,6 +23,7 @@ struct Target {
     headers: Vec<(String, String, Option<String>)>,
     retry: ScheduledRetryConf,
     request_transform: Option<Value>,
+    response_transform: Option<Value>,
     body: String,
 }
 
@@ -81,12 +83,21 @@ pub async fn deliver(
         &rasura_metadata::user_agent(),
         LOG_VERSION,
     );
+    let answer = rasura_events::deliver::answer_transform(
+        target.response_transform.as_ref(),
+        target.request_transform.is_some(),
+        &outgoing,
+        &body,
+        &target.webhook,
+        None,
+    );
     let sent = rasura_events::deliver::send(
         http,
         &outgoing,
         body,
         target.retry.timeout_seconds,
         LOG_VERSION,
+        answer.as_ref(),
     )
     .await;
     let outcome = if sent.delivered {
@@ -109,6 +120,7 @@ fn target(e: &Claimed, t: Option<&ResolvedCronTrigger>) -> Result<Target, String
             headers: t.headers.clone(),
             retry: t.retry_conf.clone(),
             request_transform: t.request_transform.clone(),
+            response_transform: t.response_transform.clone(),
             body: payload::cron_body(
                 &e.id,
                 &t.name,
@@ -143,6 +155,7 @@ fn target(e: &Claimed, t: Option<&ResolvedCronTrigger>) -> Result<Target, String
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_default(),
         request_transform: json(&c.request_transform),
+        response_transform: json(&c.response_transform),
         body: payload::one_off_body(
             &e.id,
             e.scheduled_micros,

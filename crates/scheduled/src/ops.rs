@@ -60,6 +60,10 @@ pub async fn create_scheduled_event(
         Some(v) => parse(v, "headers")?,
     };
     check_headers(&headers)?;
+    if let Some(t) = args.get("response_transform").filter(|v| !v.is_null()) {
+        rasura_transform::response::check(t)
+            .map_err(|e| MetadataError::Parse(format!("response_transform: {e}")))?;
+    }
     let transform =
         |k: &str| -> Option<String> { args.get(k).filter(|v| !v.is_null()).map(|v| v.to_string()) };
     let payload = args

@@ -54,7 +54,8 @@ pub struct Claimed {
     pub overdue_secs: f64,
     pub tries: i32,
     /// One-off events carry their own configuration: `webhook_conf`, `retry_conf`,
-    /// `payload`, `header_conf` (JSON texts), `comment` and `request_transform`.
+    /// `payload`, `header_conf` (JSON texts), `comment`, `request_transform` and
+    /// `response_transform`.
     pub one_off: Option<OneOffConf>,
 }
 
@@ -67,6 +68,7 @@ pub struct OneOffConf {
     pub header_conf: Option<String>,
     pub comment: Option<String>,
     pub request_transform: Option<String>,
+    pub response_transform: Option<String>,
 }
 
 /// What became of one claimed event.
@@ -124,7 +126,7 @@ pub async fn claim(
                     FOR UPDATE SKIP LOCKED) \
                  RETURNING id, NULL::text, {MICROS}, tries, webhook_conf::text, \
                    retry_conf::text, payload::text, header_conf::text, comment, \
-                   request_transform::text"
+                   request_transform::text, response_transform::text"
             );
             client.query(&sql, &[&limit, &engine_id]).await?
         }
@@ -146,6 +148,7 @@ pub async fn claim(
                 header_conf: r.get(9),
                 comment: r.get(10),
                 request_transform: r.get(11),
+                response_transform: r.get(12),
             }),
         })
         .collect())

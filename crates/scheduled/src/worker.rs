@@ -9,12 +9,12 @@
 //! back the events of engines that died. On shutdown it waits for deliveries in flight and
 //! puts what it still holds back to scheduled.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rasura_events::worker::{listen, record_loop, Triggers};
+use rasura_events::session::Session;
+use rasura_events::worker::Triggers;
 use rasura_pg::Pool;
-use tokio::sync::{mpsc, watch, Notify, Semaphore};
+use tokio::sync::watch;
 
 use crate::store::{self, Attempt, Kind, Outcome};
 
@@ -75,43 +75,21 @@ async fn run(
     triggers: Triggers,
     mut stop: watch::Receiver<bool>,
 ) {
-    let wake = Arc::new(Notify::new());
-    let lost = Arc::new(Notify::new());
-    let mut engine_id = loop {
-        match listen(
-            &config.database_url,
-            store::CHANNEL,
-            wake.clone(),
-            lost.clone(),
-        )
-        .await
-        {
-            Ok(id) => break id,
-            Err(e) => {
-                tracing::warn!("scheduled events: cannot open the listening connection: {e}");
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    _ = stop.changed() => return,
-                }
-            }
-        }
-    };
-    tracing::info!(engine_id, "scheduled event delivery started");
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(config.http_pool_size)
-        .build()
-        .unwrap_or_default();
-    let permits = Arc::new(Semaphore::new(config.http_pool_size));
-    let (record_tx, record_rx) = mpsc::unbounded_channel::<Attempt>();
-    let recorder_stop = Arc::new(Notify::new());
-    let recorder = tokio::spawn(record_loop(
-        pool.clone(),
-        record_rx,
-        recorder_stop.clone(),
+    let Some(session) = Session::open(
+        &config.database_url,
+        store::CHANNEL,
+        "scheduled event delivery",
+        config.http_pool_size,
+        &pool,
         |c, batch| {
             Box::pin(async move { store::record(&***c, batch).await.map_err(|e| e.to_string()) })
         },
-    ));
+        &mut stop,
+    )
+    .await
+    else {
+        return;
+    };
     let mut last_reclaim: Option<Instant> = None;
     let mut last_top_up: Option<Instant> = None;
     loop {
@@ -150,10 +128,13 @@ async fn run(
             })
             .await;
         }
-        let free = permits.available_permits().min(config.fetch_batch_size);
+        let free = session
+            .permits
+            .available_permits()
+            .min(config.fetch_batch_size);
         if free == 0 {
             tokio::select! {
-                p = permits.clone().acquire_owned() => drop(p),
+                p = session.permits.clone().acquire_owned() => drop(p),
                 _ = stop.changed() => {}
             }
             continue;
@@ -162,14 +143,18 @@ async fn run(
         match pool.get().await {
             Ok(c) => {
                 if !names.is_empty() {
-                    match store::claim(&**c, Kind::Cron, &names, free as i64, engine_id).await {
+                    match store::claim(&**c, Kind::Cron, &names, free as i64, session.engine_id())
+                        .await
+                    {
                         Ok(mut e) => claimed.append(&mut e),
                         Err(e) => tracing::warn!("scheduled events: cannot claim: {e}"),
                     }
                 }
                 let left = free - claimed.len();
                 if left > 0 {
-                    match store::claim(&**c, Kind::OneOff, &[], left as i64, engine_id).await {
+                    match store::claim(&**c, Kind::OneOff, &[], left as i64, session.engine_id())
+                        .await
+                    {
                         Ok(mut e) => claimed.append(&mut e),
                         Err(e) => tracing::warn!("scheduled events: cannot claim: {e}"),
                     }
@@ -179,7 +164,7 @@ async fn run(
         }
         let full = claimed.len() == free;
         for e in claimed {
-            let Ok(permit) = permits.clone().acquire_owned().await else {
+            let Ok(permit) = session.permits.clone().acquire_owned().await else {
                 break;
             };
             let trigger = match &e.trigger {
@@ -190,7 +175,11 @@ async fn run(
                     .cloned(),
                 None => None,
             };
-            let (http, record_tx, wake) = (http.clone(), record_tx.clone(), wake.clone());
+            let (http, record_tx, wake) = (
+                session.http.clone(),
+                session.record_tx.clone(),
+                session.wake.clone(),
+            );
             tokio::spawn(async move {
                 let attempt = if e.kind == Kind::Cron && trigger.is_none() {
                     Attempt {
@@ -242,36 +231,17 @@ async fn run(
         let top_up_due =
             TOP_UP_EVERY.saturating_sub(last_top_up.map(|t| t.elapsed()).unwrap_or_default());
         tokio::select! {
-            _ = wake.notified() => {}
+            _ = session.wake.notified() => {}
             _ = tokio::time::sleep(sleep.min(top_up_due)) => {}
             _ = stop.changed() => {}
-            _ = lost.notified() => {
-                if let Ok(id) = listen(&config.database_url, store::CHANNEL, wake.clone(), lost.clone()).await {
-                    tracing::warn!(old = engine_id, new = id, "scheduled events: listening connection re-opened");
-                    engine_id = id;
-                }
-            }
+            _ = session.lost.notified() => session.reopen().await,
         }
     }
-    let all = config.http_pool_size as u32;
-    if tokio::time::timeout(config.graceful_shutdown, permits.acquire_many(all))
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            "scheduled events: deliveries still in flight at shutdown are left to be retried"
-        );
-    }
-    drop(record_tx);
-    recorder_stop.notify_one();
-    let _ = tokio::time::timeout(Duration::from_secs(10), recorder).await;
-    match pool.get().await {
-        Ok(c) => match store::release(&**c, engine_id).await {
-            Ok(n) => tracing::info!(released = n, "scheduled event delivery stopped"),
-            Err(e) => tracing::warn!("scheduled events: cannot release claims: {e}"),
-        },
-        Err(e) => tracing::warn!("scheduled events: cannot release claims: {e}"),
-    }
+    session
+        .close(config.graceful_shutdown, &pool, |c, id| {
+            Box::pin(async move { store::release(&***c, id).await.map_err(|e| e.to_string()) })
+        })
+        .await;
 }
 
 /// Runs one upkeep statement on a pooled connection, logging what it did.

@@ -132,3 +132,9 @@ pub fn apply(
         Some(BodyAction::Form(form)) => form_body(form, &vars).map(Value::String),
     }
 }
+
+/// A failed transform's error as Hasura reports it (its `TransformErrorBundle`):
+/// `[{"error_code", "message"}]`.
+pub fn error_bundle(e: &str) -> Value {
+    json!([{ "error_code": kriti::error_code(e), "message": e }])
+}

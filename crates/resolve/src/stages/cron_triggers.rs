@@ -42,8 +42,8 @@ pub(super) fn resolve_cron_triggers(
 }
 
 fn resolve_one(t: &CronTrigger) -> Result<ResolvedCronTrigger, String> {
-    let request_transform =
-        super::unsupported::webhook_transform(&serde_json::to_value(t).unwrap_or_default())?;
+    let (request_transform, response_transform) =
+        super::unsupported::webhook_transforms(&serde_json::to_value(t).unwrap_or_default())?;
     let webhook = resolve_webhook(&t.webhook, &t.webhook_from_env)?;
     Ok(ResolvedCronTrigger {
         name: t.name.clone(),
@@ -55,6 +55,7 @@ fn resolve_one(t: &CronTrigger) -> Result<ResolvedCronTrigger, String> {
         retry_conf: t.retry_conf.clone(),
         comment: t.comment.clone(),
         request_transform,
+        response_transform,
     })
 }
 

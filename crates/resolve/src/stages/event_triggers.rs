@@ -42,8 +42,8 @@ pub(super) fn resolve_event_triggers(
 }
 
 fn resolve_one(t: &EventTrigger, table: &ResolvedTable) -> Result<ResolvedEventTrigger, String> {
-    let request_transform =
-        super::unsupported::webhook_transform(&serde_json::to_value(t).unwrap_or_default())?;
+    let (request_transform, response_transform) =
+        super::unsupported::webhook_transforms(&serde_json::to_value(t).unwrap_or_default())?;
     let webhook = super::cron_triggers::resolve_webhook(&t.webhook, &t.webhook_from_env)?;
     let headers = super::cron_triggers::resolve_headers(&t.headers)?;
     let op = |spec: &Option<OperationSpec>| -> Result<Option<EventOperation>, String> {
@@ -70,6 +70,7 @@ fn resolve_one(t: &EventTrigger, table: &ResolvedTable) -> Result<ResolvedEventT
         timeout_sec: t.retry_conf.timeout_sec,
         cleanup: t.extra.get("cleanup_config").map(cleanup).transpose()?,
         request_transform,
+        response_transform,
     })
 }
 

@@ -1,7 +1,7 @@
 //! Metadata this engine cannot honour yet, reported as inconsistent objects (never silently
 //! kept as if it worked): whole sections (network, OpenTelemetry, ...),
 //! sources other than the default PostgreSQL
-//! database, naming conventions, and response transforms of event and cron triggers. Each
+//! database and naming conventions. Each
 //! message names the feature; the later work removes entries from here. Also the check of
 //! webhook transforms (`webhook_transforms`).
 
@@ -142,20 +142,6 @@ pub(super) fn report_unsupported(md: &Metadata, report: &mut Vec<Inconsistency>)
             ));
         }
     }
-}
-
-/// A trigger's (event or cron) `request_transform`, checked as [`webhook_transforms`] does; a
-/// response transform is refused: Hasura applies it to each delivery's answer (the response
-/// its invocation log records), which this engine does not do yet.
-pub(super) fn webhook_transform(definition: &Value) -> Result<Option<Value>, String> {
-    let (request, response) = webhook_transforms(definition)?;
-    if response.is_some() {
-        return Err(
-            "response transforms of event and scheduled triggers are not supported by this engine yet"
-                .into(),
-        );
-    }
-    Ok(request)
 }
 
 /// A webhook's transforms, checked: `request_transform` with its body template parsed, and
