@@ -41,6 +41,21 @@ pub struct JwtConfig {
     cookie: Option<String>,
 }
 
+impl JwtConfig {
+    /// What `/v1alpha1/config` tells of this configuration (never the key):
+    /// `{claims_namespace, claims_format, claims_map}`.
+    pub fn describe(&self) -> Value {
+        serde_json::json!({
+            "claims_namespace": self
+                .claims_namespace_path
+                .clone()
+                .unwrap_or_else(|| self.claims_namespace.clone()),
+            "claims_format": if self.stringified { "stringified_json" } else { "json" },
+            "claims_map": self.claims_map,
+        })
+    }
+}
+
 impl std::fmt::Debug for JwtConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the key.

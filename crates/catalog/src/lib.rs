@@ -43,6 +43,9 @@ pub struct Catalog {
     /// A hash of the document it was read from: equal for an unchanged database catalog.
     #[serde(skip)]
     pub fingerprint: u64,
+    /// Why the source's database could not be read (the catalog is empty then).
+    #[serde(skip)]
+    pub unreachable: Option<String>,
     #[serde(skip)]
     index: HashMap<(String, String), usize>,
 }

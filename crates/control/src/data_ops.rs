@@ -38,7 +38,12 @@ struct InsertArgs {
 
 async fn insert(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
     let args: InsertArgs = parse(args)?;
-    if ctx.md.default_source_mut().table(&args.table).is_none() {
+    if ctx
+        .md
+        .served_source()
+        .and_then(|s| s.table(&args.table))
+        .is_none()
+    {
         return Err(ApiError::bad_request(
             "not-exists",
             format!("table \"{}\" does not exist", args.table),

@@ -29,7 +29,7 @@ impl Renames {
 /// The renames of tracked tables and their columns between two reads of the catalog.
 pub(crate) fn renames(md: &Metadata, before: &Catalog, after: &Catalog) -> Renames {
     let mut out = Renames::default();
-    let Ok(source) = md.source(rasura_metadata::document::DEFAULT_SOURCE) else {
+    let Some(source) = md.served_source() else {
         return out;
     };
     for entry in &source.tables {

@@ -210,7 +210,11 @@ struct LogArgs {
 }
 
 async fn known_trigger(ctx: &mut ControlTx<'_>, name: &str) -> Result<(), ApiError> {
-    if event_triggers::find(&ctx.md, &default_source(), name).is_none() {
+    let source = ctx
+        .md
+        .served_source()
+        .map_or_else(default_source, |s| s.name.clone());
+    if event_triggers::find(&ctx.md, &source, name).is_none() {
         return Err(ApiError::bad_request(
             "not-exists",
             format!("event trigger \"{name}\" does not exist"),

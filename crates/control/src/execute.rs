@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::tx::{success, Api, ControlTx};
-use crate::{data_ops, event_ops, metadata_ops, remote_ops, run_sql, scheduled_ops};
+use crate::{data_ops, event_ops, metadata_ops, remote_ops, run_sql, scheduled_ops, source_ops};
 
 /// What the engine serves when a request starts: the edits apply to a copy of it.
 pub struct Current {
@@ -36,13 +36,22 @@ pub struct Committed {
     pub remotes: RemoteIntrospections,
 }
 
-/// Runs one control-plane request body in one transaction on `pool`; answers with its JSON
+/// The databases a request works in: the metadata database, and the served source's
+/// connections with their URL (none when there is no usable source).
+pub struct Databases<'a> {
+    pub meta: &'a Pool,
+    pub meta_url: &'a str,
+    pub source: Option<(&'a Pool, &'a str)>,
+}
+
+/// Runs one control-plane request body in one transaction (one in each database when the
+/// source is not the metadata database: the source's commits first); answers with its JSON
 /// result and, if it changed what the engine serves, what to serve next. `lift_timeout`: the
-/// pool's connections carry the GraphQL query timeout, which metadata edits and migrations do
+/// source connections carry the GraphQL query timeout, which metadata edits and migrations do
 /// not obey. `session`: admin, or (on `/v1/query`) a role that may only read data under its
 /// permissions. Requests must not run concurrently (the caller holds the write lock).
 pub async fn execute(
-    pool: &Pool,
+    dbs: Databases<'_>,
     current: Current,
     body: Value,
     api: Api,
@@ -73,11 +82,19 @@ pub async fn execute(
         }
     }
     let old_crons = rasura_metadata::cron_triggers::all(&current.metadata);
-    let mut client = pool.get().await.map_err(PgError::from)?;
-    let tx = client
-        .transaction()
-        .await
-        .map_err(|e| PgError::from_db(e, None))?;
+    let mut meta_client = dbs.meta.get().await.map_err(PgError::from)?;
+    let mut source_client = match dbs.source {
+        Some((pool, url)) if url != dbs.meta_url => Some(pool.get().await.map_err(PgError::from)?),
+        _ => None,
+    };
+    let begin = |e| PgError::from_db(e, None);
+    let (tx, meta_tx) = match &mut source_client {
+        Some(c) => (
+            c.transaction().await.map_err(begin)?,
+            Some(meta_client.transaction().await.map_err(begin)?),
+        ),
+        None => (meta_client.transaction().await.map_err(begin)?, None),
+    };
     // The query timeout is for GraphQL requests; migrations and metadata edits run to the end.
     if lift_timeout {
         tx.batch_execute("SET LOCAL statement_timeout = 0")
@@ -86,6 +103,9 @@ pub async fn execute(
     }
     let mut ctx = ControlTx {
         tx,
+        meta_tx,
+        source_url: dbs.source.map(|(_, url)| url.to_string()),
+        other_source: None,
         session,
         md: current.metadata,
         catalog: current.catalog.clone(),
@@ -107,21 +127,34 @@ pub async fn execute(
     if ctx.md_changed || catalog_changed {
         // The capture triggers follow the metadata in the same transaction.
         let resolved = resolve(&ctx.md, catalog.clone());
-        rasura_events::sync::sync(&*ctx.tx, &resolved.event_triggers)
-            .await
-            .map_err(|e| PgError::from_db(e, None))?;
+        if ctx.source_moved() {
+            // The source is another database now: the old one loses the triggers, the new
+            // one gets them.
+            if ctx.source_url.is_some() {
+                rasura_events::sync::sync(&*ctx.tx, &[])
+                    .await
+                    .map_err(|e| PgError::from_db(e, None))?;
+            }
+            if let Some(s) = &resolved.source {
+                sync_triggers_at(&s.url, &resolved.event_triggers).await?;
+            }
+        } else if ctx.source_url.is_some() {
+            rasura_events::sync::sync(&*ctx.tx, &resolved.event_triggers)
+                .await
+                .map_err(|e| PgError::from_db(e, None))?;
+        }
     }
     if ctx.md_changed {
         // Cron events follow their triggers in the same transaction.
         let new_crons = rasura_metadata::cron_triggers::all(&ctx.md);
         let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
-        rasura_scheduled::sync::sync(&*ctx.tx, &old_crons, &new_crons, now)
+        rasura_scheduled::sync::sync(&**ctx.meta(), &old_crons, &new_crons, now)
             .await
             .map_err(|e| PgError::from_db(e, None))?;
     }
     let mut version = ctx.resource_version;
     if ctx.md_changed {
-        version = hdb_catalog::save_metadata(&*ctx.tx, &ctx.md, ctx.resource_version).await?;
+        version = hdb_catalog::save_metadata(&**ctx.meta(), &ctx.md, ctx.resource_version).await?;
     }
     let md = std::mem::take(&mut ctx.md);
     let changed = ctx.md_changed || ctx.remotes_changed;
@@ -130,6 +163,12 @@ pub async fn execute(
         .commit()
         .await
         .map_err(|e| PgError::from_db(e, None))?;
+    if let Some(meta_tx) = ctx.meta_tx {
+        meta_tx
+            .commit()
+            .await
+            .map_err(|e| PgError::from_db(e, None))?;
+    }
     let committed = (changed || catalog_changed).then_some(Committed {
         metadata: md,
         resource_version: version,
@@ -137,6 +176,27 @@ pub async fn execute(
         remotes,
     });
     Ok((result, committed))
+}
+
+/// Installs `triggers` (and removes others of ours) in the database at `url`, in a
+/// transaction of its own.
+async fn sync_triggers_at(
+    url: &str,
+    triggers: &[rasura_resolve::ResolvedEventTrigger],
+) -> Result<(), ApiError> {
+    let pool = rasura_pg::lazy_pool(url, &rasura_pg::PoolOptions::default())?;
+    let mut client = pool.get().await.map_err(PgError::from)?;
+    hdb_catalog::ensure(&mut client).await?;
+    let tx = client
+        .transaction()
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    hdb_catalog::lock(&*tx).await?;
+    rasura_events::sync::sync(&*tx, triggers)
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    tx.commit().await.map_err(|e| PgError::from_db(e, None))?;
+    Ok(())
 }
 
 /// Runs one operation (recursively for `bulk`).
@@ -239,6 +299,12 @@ where
                 if let Some(v) = metadata_ops::run(ctx, bare, args.clone()).await? {
                     return Ok(v);
                 }
+                if let Some(v) = source_ops::run(ctx, bare, &args)
+                    .await
+                    .map_err(|e| e.under("$.args"))?
+                {
+                    return Ok(v);
+                }
                 if let Some(v) = remote_ops::run(ctx, bare, args.clone())
                     .await
                     .map_err(|e| e.under("$.args"))?
@@ -267,9 +333,13 @@ where
                             // `cascade`, and otherwise stops the untracking.
                             let (_, broken) = ctx.new_inconsistencies().await?;
                             if !cascade && !broken.is_empty() {
+                                let source = ctx
+                                    .md
+                                    .served_source()
+                                    .map_or_else(|| "default".to_string(), |s| s.name.clone());
                                 let mut names: Vec<String> = broken
                                     .iter()
-                                    .filter_map(|i| dependent_name(&i.object))
+                                    .filter_map(|i| dependent_name(&i.object, &source))
                                     .collect();
                                 names.sort();
                                 return Err(ApiError::bad_request(
@@ -374,27 +444,18 @@ async fn bulk_keep_going(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, 
 }
 
 /// How Hasura names an object that depends on a table being dropped.
-fn dependent_name(o: &rasura_resolve::ObjectRef) -> Option<String> {
+fn dependent_name(o: &rasura_resolve::ObjectRef, source: &str) -> Option<String> {
     use rasura_resolve::ObjectRef;
-    Some(match o {
-        ObjectRef::Relationship(t, name) => {
-            format!("relationship {t}.{name} in source \"default\"")
-        }
-        ObjectRef::Permission(t, kind, role) => {
-            format!("permission {t}.{role}.{kind} in source \"default\"")
-        }
-        ObjectRef::ComputedField(t, name) => {
-            format!("computed field {t}.{name} in source \"default\"")
-        }
-        ObjectRef::EventTrigger(t, name) => {
-            format!("event trigger {t}.{name} in source \"default\"")
-        }
-        ObjectRef::RemoteRelationship(t, name) => {
-            format!("remote relationship {t}.{name} in source \"default\"")
-        }
-        ObjectRef::Function(f) => format!("function {f} in source \"default\""),
+    let (kind, what) = match o {
+        ObjectRef::Relationship(t, name) => ("relationship", format!("{t}.{name}")),
+        ObjectRef::Permission(t, kind, role) => ("permission", format!("{t}.{role}.{kind}")),
+        ObjectRef::ComputedField(t, name) => ("computed field", format!("{t}.{name}")),
+        ObjectRef::EventTrigger(t, name) => ("event trigger", format!("{t}.{name}")),
+        ObjectRef::RemoteRelationship(t, name) => ("remote relationship", format!("{t}.{name}")),
+        ObjectRef::Function(f) => ("function", f.to_string()),
         _ => return None,
-    })
+    };
+    Some(format!("{kind} {what} in source \"{source}\""))
 }
 
 /// The transaction access mode an operation needs: a `read_only` `run_sql` READ ONLY; other

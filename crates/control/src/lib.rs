@@ -14,10 +14,11 @@ mod metadata_ops;
 mod remote_ops;
 mod run_sql;
 mod scheduled_ops;
+mod source_ops;
 mod suggest;
 mod transform_ops;
 pub mod tx;
 
 pub use error::ApiError;
-pub use execute::{execute, Committed, Current};
+pub use execute::{execute, Committed, Current, Databases};
 pub use tx::Api;

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use rasura_metadata::document::{Source, DEFAULT_SOURCE};
 use rasura_metadata::Metadata;
 use rasura_pg::hdb_catalog;
 use rasura_resolve::ObjectRef;
@@ -35,11 +36,9 @@ pub(super) async fn run(
                 ctx.md = md;
                 ctx.resource_version = version;
             }
-            ctx.catalog = Arc::new(
-                rasura_catalog::load(&*ctx.tx)
-                    .await
-                    .map_err(|e| ApiError::bad_request("unexpected", e.to_string()))?,
-            );
+            // Read again, enum rows included.
+            ctx.catalog = Arc::default();
+            ctx.catalog_dirty = true;
             if args.get("reload_remote_schemas") != Some(&Value::Bool(false)) {
                 ctx.remotes = rasura_remote::introspect::introspect_all(&ctx.md).await;
                 ctx.remotes_changed = true;
@@ -49,7 +48,14 @@ pub(super) async fn run(
             report(&resolved.inconsistencies, true)
         }
         "clear_metadata" => {
+            // The default source stays connected, with nothing tracked (as in Hasura).
+            let kept = ctx.md.source(DEFAULT_SOURCE).ok().map(|s| Source {
+                tables: vec![],
+                functions: vec![],
+                ..s.clone()
+            });
             ctx.md = Metadata::empty();
+            ctx.md.sources = kept.into_iter().collect();
             ctx.changed();
             success()
         }
@@ -134,7 +140,11 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
     let (mut remotes, mut crons) = (vec![], vec![]);
     let (mut sections, mut sources) = (vec![], vec![]);
     let (mut collection_drops, mut listed, mut inherited) = (vec![], vec![], vec![]);
-    let source = md.default_source_mut();
+    let mut spare = rasura_metadata::document::Source::default_source();
+    let source = match md.served_source_mut() {
+        Some(s) => s,
+        None => &mut spare,
+    };
     for o in objects {
         match o {
             ObjectRef::Table(t) => rasura_metadata::ops::remove_table(source, t),

@@ -18,18 +18,32 @@ struct RunSqlArgs {
     check_metadata_consistency: bool,
     #[serde(default)]
     read_only: bool,
-    #[serde(default)]
-    #[allow(dead_code)]
-    source: Option<String>,
+    #[serde(default = "default_source")]
+    source: String,
 }
 
 fn yes() -> bool {
     true
 }
 
+fn default_source() -> String {
+    rasura_metadata::document::DEFAULT_SOURCE.to_string()
+}
+
 pub(super) async fn run_sql(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
     let args: RunSqlArgs = serde_json::from_value(args)
         .map_err(|e| ApiError::bad_request("parse-failed", e.to_string()))?;
+    ctx.check_source(&args.source)?;
+    if ctx.source_moved() {
+        // The request moved the source to another database: its SQL waits for the next one.
+        return Err(ApiError::bad_request(
+            "unexpected",
+            format!(
+                "source with name \"{}\" was changed by this request; run the SQL in a request of its own",
+                args.source
+            ),
+        ));
+    }
     if args.read_only {
         ctx.tx
             .batch_execute("SET TRANSACTION READ ONLY")
@@ -57,7 +71,9 @@ pub(super) async fn run_sql(ctx: &mut ControlTx<'_>, args: Value) -> Result<Valu
         ctx.changed();
     }
     // Tracked tables and functions that this SQL dropped are untracked with it.
-    let source = ctx.md.default_source_mut();
+    let Some(source) = ctx.md.served_source_mut() else {
+        return Ok(result.to_json());
+    };
     let dropped: Vec<_> = source
         .tables
         .iter()
@@ -70,7 +86,9 @@ pub(super) async fn run_sql(ctx: &mut ControlTx<'_>, args: Value) -> Result<Valu
         source.tables.retain(|t| !dropped.contains(&t.table));
         ctx.changed();
     }
-    let source = ctx.md.default_source_mut();
+    let Some(source) = ctx.md.served_source_mut() else {
+        return Ok(result.to_json());
+    };
     let before_fns = source.functions.len();
     source.functions.retain(|f| {
         let (s, n) = (&f.function.schema, &f.function.name);

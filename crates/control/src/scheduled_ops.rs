@@ -27,19 +27,23 @@ pub(super) async fn run(
             success()
         }
         "get_cron_triggers" => cron_triggers::listing(&ctx.md),
-        "create_scheduled_event" => rasura_scheduled::ops::create_scheduled_event(&*ctx.tx, &args)
-            .await
-            .map_err(ApiError::from)?,
-        "delete_scheduled_event" => rasura_scheduled::ops::delete_scheduled_event(&*ctx.tx, &args)
-            .await
-            .map_err(ApiError::from)?,
+        "create_scheduled_event" => {
+            rasura_scheduled::ops::create_scheduled_event(&**ctx.meta(), &args)
+                .await
+                .map_err(ApiError::from)?
+        }
+        "delete_scheduled_event" => {
+            rasura_scheduled::ops::delete_scheduled_event(&**ctx.meta(), &args)
+                .await
+                .map_err(ApiError::from)?
+        }
         "get_scheduled_events" => {
-            rasura_scheduled::ops::get_scheduled_events(&*ctx.tx, &ctx.md, &args)
+            rasura_scheduled::ops::get_scheduled_events(&**ctx.meta(), &ctx.md, &args)
                 .await
                 .map_err(ApiError::from)?
         }
         "get_scheduled_event_invocations" => {
-            rasura_scheduled::ops::get_scheduled_event_invocations(&*ctx.tx, &ctx.md, &args)
+            rasura_scheduled::ops::get_scheduled_event_invocations(&**ctx.meta(), &ctx.md, &args)
                 .await
                 .map_err(ApiError::from)?
         }

@@ -21,7 +21,16 @@ pub enum Api {
 
 /// The working state of one control-plane request.
 pub struct ControlTx<'a> {
+    /// The served source's transaction; the metadata database's when there is no source or it
+    /// is that database.
     pub tx: deadpool_postgres::Transaction<'a>,
+    /// The metadata database's transaction, when it is not the source's database.
+    pub meta_tx: Option<deadpool_postgres::Transaction<'a>>,
+    /// The URL of the source `tx` works in (none: there is no usable source).
+    pub source_url: Option<String>,
+    /// The URL whose catalog `catalog` holds, when the working metadata names a source other
+    /// than `tx`'s (read on a connection of its own).
+    pub(crate) other_source: Option<String>,
     /// Who asks: admin for everything; another role only reads data (`select`, `count`) under
     /// its permissions.
     pub session: rasura_ir::Session,
@@ -40,16 +49,63 @@ pub struct ControlTx<'a> {
     pub(crate) api: Api,
 }
 
-impl ControlTx<'_> {
+impl<'a> ControlTx<'a> {
     /// Marks the metadata as edited.
     pub fn changed(&mut self) {
         self.md_changed = true;
     }
 
+    /// The metadata database's transaction.
+    pub fn meta(&self) -> &deadpool_postgres::Transaction<'a> {
+        self.meta_tx.as_ref().unwrap_or(&self.tx)
+    }
+
+    /// The source the working metadata serves, its connection resolved (none: no source, or
+    /// one whose URL cannot be made).
+    pub fn wanted_source(&self) -> Option<rasura_resolve::stages::sources::ResolvedSource> {
+        let source = self.md.served_source()?;
+        rasura_resolve::stages::sources::resolve(source).ok()
+    }
+
+    /// Whether the working metadata serves a source other than the one `tx` works in.
+    pub fn source_moved(&self) -> bool {
+        self.wanted_source().map(|s| s.url) != self.source_url
+    }
+
+    /// Refuses an operation naming source `name` that is not served: unknown, or not usable.
+    pub fn check_source(&self, name: &str) -> Result<(), ApiError> {
+        self.md.source(name).map_err(ApiError::from)?;
+        let served = self.md.served_source().map(|s| s.name.as_str());
+        if served != Some(name) || self.wanted_source().is_none() {
+            return Err(ApiError::bad_request(
+                "unexpected",
+                format!("source with name \"{name}\" is inconsistent"),
+            ));
+        }
+        Ok(())
+    }
+
     /// The catalog, re-read inside the transaction if SQL ran since it was read, with the rows
     /// of every enum table of the working metadata (tables whose shape did not change keep the
-    /// rows read before, as Hasura keeps them until a reload).
+    /// rows read before, as Hasura keeps them until a reload). A source other than `tx`'s is
+    /// read on a connection of its own; no source has an empty catalog.
     pub async fn fresh_catalog(&mut self) -> Result<Arc<Catalog>, ApiError> {
+        if self.source_moved() {
+            let wanted = self.wanted_source();
+            let url = wanted.as_ref().map(|s| s.url.clone());
+            if self.catalog_dirty || self.other_source != url {
+                self.catalog = Arc::new(match &url {
+                    Some(url) => read_catalog(url, &self.md).await,
+                    None => Catalog::default(),
+                });
+                self.other_source = url;
+                self.catalog_dirty = false;
+            }
+            return Ok(self.catalog.clone());
+        }
+        if self.other_source.take().is_some() {
+            self.catalog_dirty = true;
+        }
         if self.catalog_dirty {
             let mut c = rasura_catalog::load(&*self.tx)
                 .await
@@ -114,6 +170,30 @@ impl ControlTx<'_> {
             return Err(ApiError::bad_request(code, message).with_internal(json!(fresh)));
         }
         Ok(())
+    }
+}
+
+/// The catalog of the database at `url` with the rows of `md`'s enum tables, read on a
+/// connection of its own; marked unreachable when it cannot be read.
+pub(crate) async fn read_catalog(url: &str, md: &Metadata) -> Catalog {
+    let read = async {
+        let pool = rasura_pg::lazy_pool(url, &rasura_pg::PoolOptions::default())?;
+        let mut client = pool.get().await?;
+        rasura_pg::hdb_catalog::ensure(&mut client).await?;
+        let mut c = rasura_catalog::load(&**client)
+            .await
+            .map_err(|e| rasura_pg::PgError::Connection(e.to_string()))?;
+        rasura_catalog::load_enum_rows(&**client, &mut c, &md.enum_tables()).await;
+        Ok::<_, rasura_pg::PgError>(c)
+    };
+    match read.await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!("cannot read the source's database: {e}");
+            let mut c = Catalog::default();
+            c.unreachable = Some("connection error".into());
+            c
+        }
     }
 }
 

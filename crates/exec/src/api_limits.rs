@@ -46,7 +46,7 @@ pub async fn check_rate(
         return Ok(());
     }
     let client = state
-        .pool
+        .meta
         .get()
         .await
         .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from(e), ""))?;

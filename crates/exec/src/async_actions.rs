@@ -27,7 +27,11 @@ const RECLAIM: &str =
 /// taken up again at the next start).
 pub fn spawn(state: Engine) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        if let Ok(client) = state.pool.get().await {
+        let client = match state.source() {
+            Ok(s) => s.pool.get().await.ok(),
+            Err(_) => None,
+        };
+        if let Some(client) = client {
             let _ = client.execute(RECLAIM, &[]).await;
         }
         loop {
@@ -47,7 +51,11 @@ pub fn spawn(state: Engine) -> tokio::task::JoinHandle<()> {
 
 /// One round: claim, call, store. Returns how many calls it handled.
 async fn tick(state: &Engine) -> Result<usize, String> {
-    let client = state.pool.get().await.map_err(|e| e.to_string())?;
+    // The action log is kept in the source's database; without a source there is none.
+    let Ok(source) = state.source() else {
+        return Ok(0);
+    };
+    let client = source.pool.get().await.map_err(|e| e.to_string())?;
     let rows = client.query(CLAIM, &[]).await.map_err(|e| e.to_string())?;
     drop(client);
     let engine = state.current();
@@ -89,7 +97,13 @@ async fn tick(state: &Engine) -> Result<usize, String> {
                     .map_err(|e| json!({"path": e.path, "error": e.message, "code": e.code}))
             }
         };
-        let client = state.pool.get().await.map_err(|e| e.to_string())?;
+        let client = state
+            .source()
+            .map_err(|e| e.to_string())?
+            .pool
+            .get()
+            .await
+            .map_err(|e| e.to_string())?;
         let stored = match outcome {
             Ok(answer) => client.execute(COMPLETE, &[&id, &answer]).await,
             Err(error) => client.execute(FAIL, &[&id, &error.to_string()]).await,

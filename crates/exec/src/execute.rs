@@ -57,8 +57,9 @@ pub(crate) async fn execute(
         write_roots(&mut out, &plan, introspection.as_ref(), &remote, &errors);
         return Ok(out);
     }
+    let source = state.source().map_err(|e| GqlError::from_pg(&e, ""))?;
     let mut results = if op.operation_type == OperationType::Mutation {
-        let mut client = state
+        let mut client = source
             .pool
             .get()
             .await
@@ -80,12 +81,12 @@ pub(crate) async fn execute(
         cancel.disarm();
         done?
     } else {
-        let client = state
+        let client = source
             .reads
             .get()
             .await
             .map_err(|e| GqlError::from_pg(&e, ""))?;
-        let cancel = CancelOnDrop::read(&state.reads, &client);
+        let cancel = CancelOnDrop::read(&source.reads, &client);
         let done = run_roots(&*client, &plan, state.config.stringify_numeric).await;
         cancel.disarm();
         done?

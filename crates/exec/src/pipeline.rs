@@ -225,8 +225,8 @@ async fn pipeline(
 }
 
 /// A freshly built plan, the streaming root if any, and the plan's cache template.
-struct Compiled {
-    plan: Vec<(String, RootPlan)>,
+pub(crate) struct Compiled {
+    pub(crate) plan: Vec<(String, RootPlan)>,
     stream: Option<String>,
     template: Option<plan_cache::Cached>,
 }
@@ -234,7 +234,7 @@ struct Compiled {
 /// build IR → plan, for a request whose plan was not cached; with `template_wanted`, the plan
 /// is built a second time with marked variables to make its cache template.
 #[allow(clippy::too_many_arguments)] // the request's parts, each needed
-fn compile(
+pub(crate) fn compile(
     state: &Engine,
     schema: &Arc<RoleSchema>,
     doc: &ExecutableDocument,
@@ -307,7 +307,7 @@ const PARSE_INLINE_BYTES: usize = 16 << 10;
 
 /// Parses and validates the query against the role's schema, within the parser's recursion
 /// and token limits (a hostile document is refused as soon as it passes them).
-async fn parse_and_validate(
+pub(crate) async fn parse_and_validate(
     schema: &Arc<RoleSchema>,
     query: &str,
     limits: &limits::QueryLimits,

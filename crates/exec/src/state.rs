@@ -1,5 +1,6 @@
-//! The engine as request handlers hold it: the connection pool, the connections queries share,
-//! the execution settings, and the current engine state, swapped atomically on metadata changes.
+//! The engine as request handlers hold it: the metadata database's pool, this thread's source
+//! connections, the execution settings, and the current engine state, swapped atomically on
+//! metadata changes.
 
 use std::sync::{Arc, RwLock};
 
@@ -10,18 +11,29 @@ use rasura_resolve::RemoteIntrospections;
 
 use crate::config::ExecConfig;
 use crate::engine::EngineState;
+use crate::source::{SourceConn, SourceSlot};
 
-/// The connections queries on `pool` share.
-fn shared_conns(pool: &Pool, config: &ExecConfig) -> rasura_pg::SharedConns {
-    rasura_pg::SharedConns::new(pool.clone(), config.reads.depth, config.reads.connections)
+/// Where the engine's databases are, settled at start.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    /// A database URL was given (flag, environment or the embedded database): metadata stored
+    /// for the first time gets the `default` source on it, as Hasura adds it.
+    pub database_url: bool,
+    /// Source connections per serving thread when the source does not set `max_connections`.
+    pub source_connections: usize,
+    /// Serving threads (each holds its own source connections).
+    pub threads: usize,
 }
 
 /// Everything GraphQL execution can reach; cheap to clone.
 #[derive(Clone)]
 pub struct Engine {
-    pub pool: Pool,
-    /// Connections queries share (statements pipelined), taken from `pool`.
-    pub reads: Arc<rasura_pg::SharedConns>,
+    /// The metadata database: `hdb_catalog`'s metadata, scheduled events, rate-limit counters.
+    pub meta: Pool,
+    meta_url: Arc<str>,
+    /// This thread's connections to the served source.
+    source: SourceSlot,
+    layout: Layout,
     pub config: Arc<ExecConfig>,
     current: Arc<RwLock<Arc<EngineState>>>,
     /// The remote schemas' introspections (fetched at start, add, update and reload).
@@ -31,13 +43,22 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Prepares `hdb_catalog`, loads the stored metadata and the catalog, and resolves them.
-    pub async fn load(pool: Pool, config: ExecConfig) -> Result<Engine, PgError> {
+    /// Prepares `hdb_catalog` in the metadata database `meta`, loads the stored metadata,
+    /// connects to the source it names and reads its catalog, and resolves them.
+    pub async fn load(
+        meta: Pool,
+        meta_url: &str,
+        config: ExecConfig,
+        layout: Layout,
+    ) -> Result<Engine, PgError> {
         let remotes = Arc::new(RwLock::new(RemoteIntrospections::new()));
-        let state = load_engine(&pool, &remotes, None).await?;
+        let source = SourceSlot::default();
+        let state = load_engine(&meta, &source, layout, &config, &remotes).await?;
         Ok(Engine {
-            reads: Arc::new(shared_conns(&pool, &config)),
-            pool,
+            meta,
+            meta_url: meta_url.into(),
+            source,
+            layout,
             config: Arc::new(config),
             current: Arc::new(RwLock::new(Arc::new(state))),
             remotes,
@@ -45,13 +66,45 @@ impl Engine {
         })
     }
 
-    /// The same engine with another connection pool (each serving thread has its own).
-    pub fn with_pool(&self, pool: Pool) -> Engine {
+    /// The same engine with source connections of its own (each serving thread has its own),
+    /// `connections` of them unless the source sets `max_connections`.
+    pub fn for_thread(&self, connections: usize) -> Engine {
         Engine {
-            reads: Arc::new(shared_conns(&pool, &self.config)),
-            pool,
+            source: SourceSlot::default(),
+            layout: Layout {
+                source_connections: connections,
+                ..self.layout
+            },
             ..self.clone()
         }
+    }
+
+    /// The metadata database's URL.
+    pub fn meta_url(&self) -> &str {
+        &self.meta_url
+    }
+
+    /// This thread's connections to the served source (made on first use, and again when the
+    /// metadata points the source elsewhere).
+    pub fn source(&self) -> Result<Arc<SourceConn>, PgError> {
+        let state = self.current();
+        let Some(s) = &state.resolved.source else {
+            return Err(PgError::Connection(
+                "no database source is connected (see get_inconsistent_metadata)".into(),
+            ));
+        };
+        let options = crate::source::options(
+            s,
+            self.layout.source_connections,
+            self.layout.threads,
+            &self.config,
+        );
+        self.source.get(&s.url, &options, &self.config)
+    }
+
+    /// Closes source connections idle or open longer than the source's settings allow.
+    pub fn prune_source(&self) {
+        self.source.prune();
     }
 
     /// The current engine state (cheap: one Arc clone).
@@ -97,24 +150,28 @@ impl Engine {
 }
 
 async fn load_engine(
-    pool: &Pool,
+    meta: &Pool,
+    slot: &SourceSlot,
+    layout: Layout,
+    config: &ExecConfig,
     remotes: &RwLock<RemoteIntrospections>,
-    previous: Option<Arc<EngineState>>,
 ) -> Result<EngineState, PgError> {
     let t0 = std::time::Instant::now();
-    let mut client = pool.get().await?;
+    let mut client = meta.get().await?;
     hdb_catalog::ensure(&mut client).await?;
-    let (metadata, version) = hdb_catalog::load_metadata(&**client).await?;
+    let (mut metadata, version) = hdb_catalog::load_metadata(&**client).await?;
+    if version == 0 && !layout.database_url {
+        // Nothing stored and no database given: no source until one is added.
+        metadata.sources.clear();
+    }
+    drop(client);
     let t1 = std::time::Instant::now();
-    let mut catalog = rasura_catalog::load(&**client)
-        .await
-        .map_err(|e| PgError::Connection(e.to_string()))?;
-    rasura_catalog::load_enum_rows(&**client, &mut catalog, &metadata.enum_tables()).await;
+    let catalog = source_catalog(&metadata, slot, layout, config).await;
     let t2 = std::time::Instant::now();
     let fetched = rasura_remote::introspect::introspect_all(&metadata).await;
     *remotes.write().expect("remotes lock") = fetched.clone();
     let t3 = std::time::Instant::now();
-    let engine = EngineState::build(metadata, version, Arc::new(catalog), fetched, previous);
+    let engine = EngineState::build(metadata, version, Arc::new(catalog), fetched, None);
     tracing::info!(
         metadata_ms = (t1 - t0).as_millis() as u64,
         catalog_ms = (t2 - t1).as_millis() as u64,
@@ -122,15 +179,55 @@ async fn load_engine(
         build_ms = t3.elapsed().as_millis() as u64,
         "engine state loaded"
     );
-    // The capture triggers match the stored metadata (one engine at a time does this).
-    let tx = client
-        .transaction()
-        .await
-        .map_err(|e| PgError::from_db(e, None))?;
-    hdb_catalog::lock(&*tx).await?;
-    rasura_events::sync::sync(&*tx, &engine.resolved.event_triggers)
-        .await
-        .map_err(|e| PgError::from_db(e, None))?;
-    tx.commit().await.map_err(|e| PgError::from_db(e, None))?;
+    if let Some(s) = &engine.resolved.source {
+        // The capture triggers match the stored metadata (one engine at a time does this).
+        let options = crate::source::options(s, 1, 1, config);
+        let conn = slot.get(&s.url, &options, config)?;
+        let mut client = conn.pool.get().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|e| PgError::from_db(e, None))?;
+        hdb_catalog::lock(&*tx).await?;
+        rasura_events::sync::sync(&*tx, &engine.resolved.event_triggers)
+            .await
+            .map_err(|e| PgError::from_db(e, None))?;
+        tx.commit().await.map_err(|e| PgError::from_db(e, None))?;
+    }
     Ok(engine)
+}
+
+/// The catalog of the source `metadata` serves, read through `slot` (with `hdb_catalog`
+/// prepared there); empty when there is none, and marked unreachable when it cannot be read.
+async fn source_catalog(
+    metadata: &Metadata,
+    slot: &SourceSlot,
+    layout: Layout,
+    config: &ExecConfig,
+) -> Catalog {
+    use rasura_resolve::stages::sources;
+    let Some(Ok(source)) = sources::served(metadata).map(sources::resolve) else {
+        // No source, or one whose URL cannot be made (resolution reports it).
+        return Catalog::default();
+    };
+    let options = crate::source::options(&source, layout.source_connections, 1, config);
+    let read = async {
+        let conn = slot.get(&source.url, &options, config)?;
+        let mut client = conn.pool.get().await?;
+        hdb_catalog::ensure(&mut client).await?;
+        let mut catalog = rasura_catalog::load(&**client)
+            .await
+            .map_err(|e| PgError::Connection(e.to_string()))?;
+        rasura_catalog::load_enum_rows(&**client, &mut catalog, &metadata.enum_tables()).await;
+        Ok::<_, PgError>(catalog)
+    };
+    match read.await {
+        Ok(catalog) => catalog,
+        Err(e) => {
+            tracing::warn!(source = %source.name, "cannot read the source's database: {e}");
+            let mut catalog = Catalog::default();
+            catalog.unreachable = Some("connection error".into());
+            catalog
+        }
+    }
 }

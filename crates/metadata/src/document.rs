@@ -36,6 +36,11 @@ pub struct Source {
     pub extra: Map<String, Value>,
 }
 
+/// The kinds of source this engine serves (`postgres`, also written `pg`).
+pub fn is_postgres(kind: &str) -> bool {
+    matches!(kind, "postgres" | "pg")
+}
+
 fn postgres_kind() -> String {
     "postgres".to_string()
 }
@@ -125,10 +130,10 @@ impl Metadata {
         v
     }
 
-    /// The tables of the default source marked `is_enum`: (schema, name), whose rows the
+    /// The tables of the served source marked `is_enum`: (schema, name), whose rows the
     /// catalog reads (`rasura_catalog::load_enum_rows`).
     pub fn enum_tables(&self) -> Vec<(String, String)> {
-        self.source(DEFAULT_SOURCE)
+        self.served_source()
             .map(|s| {
                 s.tables
                     .iter()
@@ -153,12 +158,24 @@ impl Metadata {
             .ok_or_else(|| MetadataError::SourceNotFound(name.to_string()))
     }
 
-    /// The default source, added when the document has none.
-    pub fn default_source_mut(&mut self) -> &mut Source {
-        if !self.sources.iter().any(|s| s.name == DEFAULT_SOURCE) {
-            self.sources.push(Source::default_source());
-        }
-        self.source_mut(DEFAULT_SOURCE).expect("just added")
+    /// The database source the engine serves: the PostgreSQL source named `default` if there
+    /// is one, else the first PostgreSQL source by name.
+    pub fn served_source(&self) -> Option<&Source> {
+        let name = self.served_name()?;
+        self.sources.iter().find(|s| s.name == name)
+    }
+
+    /// [`Metadata::served_source`], to edit.
+    pub fn served_source_mut(&mut self) -> Option<&mut Source> {
+        let name = self.served_name()?;
+        self.sources.iter_mut().find(|s| s.name == name)
+    }
+
+    fn served_name(&self) -> Option<String> {
+        let pg = || self.sources.iter().filter(|s| is_postgres(&s.kind));
+        pg().find(|s| s.name == DEFAULT_SOURCE)
+            .or_else(|| pg().min_by(|a, b| a.name.cmp(&b.name)))
+            .map(|s| s.name.clone())
     }
 }
 

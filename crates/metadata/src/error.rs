@@ -31,6 +31,8 @@ pub enum MetadataError {
     NotFound(String),
     #[error("{0}")]
     InvalidParams(String),
+    #[error("{0}")]
+    DataConnector(String),
 }
 
 impl MetadataError {
@@ -48,6 +50,7 @@ impl MetadataError {
             MetadataError::Parse(_) => "parse-failed",
             MetadataError::NotSupported(_) => "not-supported",
             MetadataError::NotFound(_) => "not-found",
+            MetadataError::DataConnector(_) => "data-connector-error",
             MetadataError::InvalidParams(_) => "invalid-params",
         }
     }

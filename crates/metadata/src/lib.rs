@@ -20,6 +20,7 @@ pub mod ops;
 pub mod permission;
 pub mod remote_relationships;
 pub mod remote_schemas;
+pub mod sources;
 pub mod table;
 
 pub use document::{Metadata, Source};

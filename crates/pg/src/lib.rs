@@ -8,5 +8,5 @@ pub mod run_sql;
 pub mod shared;
 
 pub use error::PgError;
-pub use pool::{connect_pool, connect_pool_with, Pool};
+pub use pool::{connect_pool, connect_pool_with, lazy_pool, prune, Pool, PoolOptions};
 pub use shared::{SharedConn, SharedConns, QUEUE_BUDGET, STALLED_AFTER};

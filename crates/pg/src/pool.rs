@@ -1,5 +1,7 @@
 //! The connection pool (deadpool over tokio-postgres).
 
+use std::time::Duration;
+
 use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod};
 use tokio_postgres::NoTls;
 
@@ -20,15 +22,64 @@ pub async fn connect_pool_with(
     max_size: usize,
     statement_timeout: Option<std::time::Duration>,
 ) -> Result<Pool, PgError> {
+    let pool = lazy_pool(
+        url,
+        &PoolOptions {
+            max_size,
+            statement_timeout,
+            ..PoolOptions::default()
+        },
+    )?;
+    drop(pool.get().await?);
+    Ok(pool)
+}
+
+/// How a source's connections are pooled: its `pool_settings` with the engine's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolOptions {
+    pub max_size: usize,
+    /// A connection idle this long is closed (by [`prune`]).
+    pub idle_timeout: Option<Duration>,
+    /// A connection this old is closed (by [`prune`]).
+    pub lifetime: Option<Duration>,
+    /// How long a request waits for a free connection (unset: as long as it takes).
+    pub wait_timeout: Option<Duration>,
+    pub statement_timeout: Option<Duration>,
+    /// `default_transaction_isolation` (`read committed`, `repeatable read`, `serializable`).
+    pub isolation: Option<String>,
+}
+
+impl Default for PoolOptions {
+    fn default() -> PoolOptions {
+        PoolOptions {
+            max_size: 4,
+            idle_timeout: None,
+            lifetime: None,
+            wait_timeout: None,
+            statement_timeout: None,
+            isolation: None,
+        }
+    }
+}
+
+/// A pool of connections to `url` as `options` say; connections open on first use.
+pub fn lazy_pool(url: &str, options: &PoolOptions) -> Result<Pool, PgError> {
     let mut config: tokio_postgres::Config = url.parse().map_err(|e: tokio_postgres::Error| {
         PgError::Connection(format!("invalid database URL: {e}"))
     })?;
-    if let Some(t) = statement_timeout {
-        let given = config.get_options().unwrap_or_default().to_string();
-        config.options(format!(
-            "{given} -c statement_timeout={}",
-            t.as_millis().max(1)
+    let mut settings = config.get_options().unwrap_or_default().to_string();
+    if let Some(t) = options.statement_timeout {
+        settings.push_str(&format!(" -c statement_timeout={}", t.as_millis().max(1)));
+    }
+    if let Some(level) = &options.isolation {
+        // A space in an option's value is escaped with a backslash.
+        settings.push_str(&format!(
+            " -c default_transaction_isolation={}",
+            level.replace(' ', "\\ ")
         ));
+    }
+    if !settings.trim().is_empty() {
+        config.options(settings.trim());
     }
     let manager = Manager::from_config(
         config,
@@ -37,10 +88,24 @@ pub async fn connect_pool_with(
             recycling_method: RecyclingMethod::Fast,
         },
     );
-    let pool = Pool::builder(manager)
-        .max_size(max_size)
+    let mut builder = Pool::builder(manager).max_size(options.max_size.max(1));
+    if let Some(wait) = options.wait_timeout {
+        builder = builder
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(wait));
+    }
+    builder
         .build()
-        .map_err(|e| PgError::Connection(e.to_string()))?;
-    drop(pool.get().await?);
-    Ok(pool)
+        .map_err(|e| PgError::Connection(e.to_string()))
+}
+
+/// Closes the pooled connections that have been idle, or open, longer than `options` allow.
+pub fn prune(pool: &Pool, options: &PoolOptions) {
+    if options.idle_timeout.is_none() && options.lifetime.is_none() {
+        return;
+    }
+    pool.retain(|_, m| {
+        options.idle_timeout.is_none_or(|t| m.last_used() < t)
+            && options.lifetime.is_none_or(|t| m.age() < t)
+    });
 }

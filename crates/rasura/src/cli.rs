@@ -74,6 +74,11 @@ pub struct ServeArgs {
     /// [env: RASURA_DATABASE_URL, HASURA_GRAPHQL_DATABASE_URL]
     #[arg(long)]
     pub database_url: Option<String>,
+    /// PostgreSQL URL of the database that holds the metadata (`hdb_catalog`); without it the
+    /// metadata lives in the database of --database-url
+    /// [env: RASURA_METADATA_DATABASE_URL, HASURA_GRAPHQL_METADATA_DATABASE_URL]
+    #[arg(long)]
+    pub metadata_database_url: Option<String>,
     /// Secret that grants admin access [env: RASURA_ADMIN_SECRET, HASURA_GRAPHQL_ADMIN_SECRET]
     #[arg(long)]
     pub admin_secret: Option<String>,
@@ -174,6 +179,7 @@ pub struct ServeConfig {
     pub port: u16,
     pub host: String,
     pub database_url: Option<String>,
+    pub metadata_database_url: Option<String>,
     pub admin_secret: Option<String>,
     pub unauthorized_role: Option<String>,
     pub jwt_secret: Option<String>,
@@ -263,9 +269,15 @@ impl ServeArgs {
             .database_url
             .clone()
             .or_else(|| env(&["RASURA_DATABASE_URL", "HASURA_GRAPHQL_DATABASE_URL"]));
+        let metadata_database_url = self.metadata_database_url.clone().or_else(|| {
+            env(&[
+                "RASURA_METADATA_DATABASE_URL",
+                "HASURA_GRAPHQL_METADATA_DATABASE_URL",
+            ])
+        });
         // As Hasura: every interface when serving a given database (a drop-in container);
         // loopback for the embedded default, a developer's machine.
-        let default_host = if database_url.is_some() {
+        let default_host = if database_url.is_some() || metadata_database_url.is_some() {
             "0.0.0.0"
         } else {
             "127.0.0.1"
@@ -281,6 +293,7 @@ impl ServeArgs {
                 .map(|h| if h == "*" { "0.0.0.0".to_string() } else { h })
                 .unwrap_or_else(|| default_host.to_string()),
             database_url,
+            metadata_database_url,
             admin_secret: self
                 .admin_secret
                 .or_else(|| env(&["RASURA_ADMIN_SECRET", "HASURA_GRAPHQL_ADMIN_SECRET"])),

@@ -78,11 +78,14 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let addr = listen_address(&config)?;
     std::net::TcpListener::bind(addr)
         .with_context(|| format!("cannot listen on {addr}: is another server using it?"))?;
-    let (url, embedded) = match &config.database_url {
-        Some(url) => (url.clone(), None),
-        None => {
+    // The database URL (the `default` source's, and the metadata's unless a metadata database
+    // is given); the embedded cluster when neither is given.
+    let (url, embedded) = match (&config.database_url, &config.metadata_database_url) {
+        (Some(url), _) => (Some(url.clone()), None),
+        (None, Some(_)) => (None, None),
+        (None, None) => {
             let embedded = start_embedded(&config).await?;
-            (embedded.cluster.url(EMBEDDED_DB), Some(embedded))
+            (Some(embedded.cluster.url(EMBEDDED_DB)), Some(embedded))
         }
     };
     let watchdog = embedded
@@ -94,7 +97,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         cors,
         apis,
     };
-    let result = run_server(&config, access, &url, embedded.is_some()).await;
+    let result = run_server(&config, access, url.as_deref(), embedded.is_some()).await;
     if let Some(w) = watchdog {
         w.abort();
     }
@@ -241,14 +244,36 @@ struct Access {
 async fn run_server(
     config: &ServeConfig,
     access: Access,
-    url: &str,
+    database_url: Option<&str>,
     embedded: bool,
 ) -> anyhow::Result<()> {
-    let pool = rasura_pg::connect_pool(url, 2)
+    if let Some(url) = database_url {
+        // The `default` source reads HASURA_GRAPHQL_DATABASE_URL: the flag or the embedded
+        // database stand for it when the environment does not set it.
+        rasura_resolve::stages::sources::set_database_url(url);
+    }
+    let meta_url = config
+        .metadata_database_url
+        .as_deref()
+        .or(database_url)
+        .context("no database: give --database-url or --metadata-database-url")?;
+    let meta = rasura_pg::connect_pool(meta_url, 2)
         .await
-        .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
+        .with_context(|| {
+            format!(
+                "cannot connect to the metadata database at {}",
+                redact(meta_url)
+            )
+        })?;
+    let threads = config.server_threads.max(1);
+    let layout = rasura_exec::Layout {
+        database_url: database_url.is_some(),
+        source_connections: (config.pg_connections / threads).max(2),
+        threads,
+    };
     let state = AppState::load(
-        pool,
+        meta,
+        meta_url,
         ServerConfig {
             auth: rasura_auth::AuthConfig {
                 admin_secret: config.admin_secret.clone(),
@@ -268,31 +293,38 @@ async fn run_server(
             cors: access.cors,
             apis: access.apis,
         },
+        layout,
     )
     .await
     .context("cannot load the metadata")?;
     let async_actions = rasura_exec::async_actions::spawn(state.engine.clone());
-    let deliverer = start_event_delivery(config, url, &state).await?;
-    let scheduler = start_scheduled_delivery(config, url, &state).await?;
+    let deliverer = start_event_delivery(config, &state);
+    let scheduler = start_scheduled_delivery(config, meta_url, &state).await?;
     let engine = state.engine.current();
     for i in &engine.resolved.inconsistencies {
         tracing::warn!(name = %i.name, reason = %i.reason, "inconsistent metadata object left out");
     }
     let addr = listen_address(config)?;
     let origin = if embedded {
-        "embedded cluster"
+        "the embedded cluster"
+    } else if config.metadata_database_url.is_some() {
+        "--metadata-database-url"
     } else {
         "--database-url"
     };
+    tracing::info!("metadata kept in {} ({origin})", redact(meta_url));
+    match &engine.resolved.source {
+        Some(s) => tracing::info!("source \"{}\" served from {}", s.name, redact(&s.url)),
+        None => tracing::info!("no database source is served yet (add one with pg_add_source)"),
+    }
     tracing::info!(
-        "serving database {} ({origin}); GraphQL API at http://{addr}/v1/graphql, metadata API at http://{addr}/v1/metadata",
-        redact(url)
+        "GraphQL API at http://{addr}/v1/graphql, metadata API at http://{addr}/v1/metadata"
     );
+    drop(engine);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let workers = crate::workers::start(
         &state,
         addr,
-        url,
         config.server_threads,
         config.pg_connections,
         config.http,
@@ -318,31 +350,77 @@ async fn run_server(
     Ok(())
 }
 
-/// Starts the event delivery loop (unless `fetch_batch_size` is 0), with a pool of its own.
-async fn start_event_delivery(
-    config: &ServeConfig,
-    url: &str,
-    state: &AppState,
-) -> anyhow::Result<Option<rasura_events::Deliverer>> {
+/// Event delivery that follows the served source: the loop runs on the source's database
+/// (with a pool of its own) and starts again there when the metadata moves the source.
+struct EventDelivery {
+    stop: tokio::sync::watch::Sender<bool>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+impl EventDelivery {
+    async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.done.await;
+    }
+}
+
+/// Starts event delivery (unless `fetch_batch_size` is 0).
+fn start_event_delivery(config: &ServeConfig, state: &AppState) -> Option<EventDelivery> {
     let e = config.events;
     if e.fetch_batch_size == 0 {
         tracing::info!("event delivery is off (fetch batch size 0)");
-        return Ok(None);
+        return None;
     }
-    let pool = rasura_pg::connect_pool(url, 4)
-        .await
-        .context("cannot connect the event delivery loop to the database")?;
-    let mut dc = rasura_events::DeliveryConfig::new(url);
-    dc.http_pool_size = e.http_pool_size;
-    dc.fetch_batch_size = e.fetch_batch_size;
-    dc.fetch_interval = std::time::Duration::from_millis(e.fetch_interval_ms);
-    dc.graceful_shutdown = std::time::Duration::from_secs(e.graceful_shutdown_secs);
+    let (stop, mut stop_rx) = tokio::sync::watch::channel(false);
     let state = state.clone();
-    Ok(Some(rasura_events::Deliverer::start(
-        dc,
-        pool,
-        std::sync::Arc::new(move || state.engine.current().resolved.clone()),
-    )))
+    let done = tokio::spawn(async move {
+        let mut running: Option<(String, rasura_events::Deliverer)> = None;
+        loop {
+            let wanted = state
+                .engine
+                .current()
+                .resolved
+                .source
+                .clone()
+                .map(|s| s.url);
+            if running.as_ref().map(|(url, _)| url) != wanted.as_ref() {
+                if let Some((_, d)) = running.take() {
+                    d.shutdown().await;
+                }
+                if let Some(url) = wanted {
+                    match rasura_pg::connect_pool(&url, 4).await {
+                        Ok(pool) => {
+                            let mut dc = rasura_events::DeliveryConfig::new(&url);
+                            dc.http_pool_size = e.http_pool_size;
+                            dc.fetch_batch_size = e.fetch_batch_size;
+                            dc.fetch_interval =
+                                std::time::Duration::from_millis(e.fetch_interval_ms);
+                            dc.graceful_shutdown =
+                                std::time::Duration::from_secs(e.graceful_shutdown_secs);
+                            let s = state.clone();
+                            let d = rasura_events::Deliverer::start(
+                                dc,
+                                pool,
+                                std::sync::Arc::new(move || s.engine.current().resolved.clone()),
+                            );
+                            running = Some((url, d));
+                        }
+                        Err(err) => tracing::warn!(
+                            "event delivery: cannot connect to the source's database: {err}"
+                        ),
+                    }
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                _ = stop_rx.changed() => break,
+            }
+        }
+        if let Some((_, d)) = running {
+            d.shutdown().await;
+        }
+    });
+    Some(EventDelivery { stop, done })
 }
 
 /// Starts the scheduled-event loop (unless event delivery is off), with a pool of its own.

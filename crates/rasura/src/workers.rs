@@ -39,7 +39,6 @@ impl Default for HttpLimits {
 pub fn start(
     state: &AppState,
     addr: SocketAddr,
-    url: &str,
     threads: usize,
     pg_connections: usize,
     limits: HttpLimits,
@@ -60,8 +59,7 @@ pub fn start(
     let open = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut handles = vec![];
     for (i, listener) in listeners.into_iter().enumerate() {
-        let state = state.clone();
-        let url = url.to_string();
+        let state = state.for_thread(per_thread);
         let stop = stop.clone();
         let open = open.clone();
         let handle = std::thread::Builder::new()
@@ -72,13 +70,16 @@ pub fn start(
                     .build()?;
                 rt.block_on(async move {
                     let listener = tokio::net::TcpListener::from_std(listener)?;
-                    let pool = rasura_pg::connect_pool_with(
-                        &url,
-                        per_thread,
-                        state.engine.config.query_timeout,
-                    )
-                    .await?;
-                    let app = rasura_server::router(state.with_pool(pool)).layer(
+                    // Source connections idle or open past the source's settings are closed.
+                    let engine = state.engine.clone();
+                    tokio::spawn(async move {
+                        let mut tick = tokio::time::interval(Duration::from_secs(10));
+                        loop {
+                            tick.tick().await;
+                            engine.prune_source();
+                        }
+                    });
+                    let app = rasura_server::router(state).layer(
                         tower_http::timeout::RequestBodyTimeoutLayer::new(limits.body_timeout),
                     );
                     serve(listener, app, limits, open, stop).await;

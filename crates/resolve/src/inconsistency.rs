@@ -107,10 +107,12 @@ impl Inconsistency {
     }
 }
 
-/// `<kind> <name> in table <table> in source default`-style names, as Hasura writes them.
-pub(crate) fn in_table(kind: &str, name: &str, table: &rasura_metadata::QualifiedName) -> String {
-    format!(
-        "{kind} {name} in table {table} in source {}",
-        rasura_metadata::document::DEFAULT_SOURCE
-    )
+/// `<kind> <name> in table <table> in source <source>`-style names, as Hasura writes them.
+pub(crate) fn in_table(
+    kind: &str,
+    name: &str,
+    table: &rasura_metadata::QualifiedName,
+    source: &str,
+) -> String {
+    format!("{kind} {name} in table {table} in source {source}")
 }

@@ -25,6 +25,8 @@ pub struct ResolvedMetadata {
     pub remote_schema_permissions: bool,
     /// `custom_types` as the metadata gives them.
     pub custom_types: serde_json::Value,
+    /// The database source served, its connection resolved (none: no usable source).
+    pub source: Option<ResolvedSource>,
     pub inconsistencies: Vec<Inconsistency>,
     pub catalog: Arc<Catalog>,
     index: HashMap<QualifiedName, usize>,
@@ -51,6 +53,7 @@ impl ResolvedMetadata {
             remote_schemas: vec![],
             remote_schema_permissions: false,
             custom_types: serde_json::Value::Null,
+            source: None,
             inconsistencies,
             catalog,
             index,
@@ -79,6 +82,17 @@ impl ResolvedMetadata {
         roles.dedup();
         roles
     }
+}
+
+/// A source's connection, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedSource {
+    pub name: String,
+    pub url: String,
+    /// `pool_settings`, as set (the engine applies its defaults to what is not).
+    pub pool: rasura_metadata::sources::PoolSettings,
+    pub isolation_level: String,
+    pub use_prepared_statements: bool,
 }
 
 /// A tracked table that exists, with its catalog entry.

@@ -16,7 +16,7 @@ use crate::writer::{select_args, SdlWriter};
 
 /// `HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS` (default `true`): a role that may select from
 /// the returned table may call a non-VOLATILE function without a function permission.
-fn infer_function_permissions() -> bool {
+pub fn infer_function_permissions() -> bool {
     [
         "RASURA_INFER_FUNCTION_PERMISSIONS",
         "HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS",

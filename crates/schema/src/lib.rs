@@ -6,6 +6,7 @@ mod aggregates;
 pub mod build;
 mod comparisons;
 pub(crate) mod functions;
+pub use functions::infer_function_permissions;
 mod mutation;
 pub mod naming;
 pub mod perms;

@@ -109,6 +109,8 @@ async fn schemas() -> Vec<(&'static str, String)> {
     ] {
         ops::apply(&mut md, op, args.clone()).unwrap_or_else(|e| panic!("{op}: {e}"));
     }
+    // The default source reads HASURA_GRAPHQL_DATABASE_URL: stand in for the engine's URL.
+    rasura_resolve::stages::sources::set_database_url("postgres://127.0.0.1/fixture");
     let resolved = resolve(&md, Arc::new(catalog));
     assert!(
         resolved.inconsistencies.is_empty(),

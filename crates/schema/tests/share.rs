@@ -46,6 +46,8 @@ fn resolved(user_columns: Value) -> ResolvedMetadata {
             {"table": {"schema": "public", "name": "film"}, "select_permissions": [perm("user"), perm("editor")]}
         ]}]}))
     .unwrap();
+    // The default source reads HASURA_GRAPHQL_DATABASE_URL: stand in for the engine's URL.
+    rasura_resolve::stages::sources::set_database_url("postgres://127.0.0.1/fixture");
     rasura_resolve::resolve(&md, catalog)
 }
 

@@ -26,6 +26,21 @@ pub fn require_admin(auth: &AuthConfig, headers: &HeaderMap) -> Result<(), ApiEr
     check_role(headers)
 }
 
+/// As [`require_admin`], for the admin endpoints outside the metadata API (`pg_dump`,
+/// `explain`), which refuse another role in Hasura's words for them.
+pub fn require_admin_endpoint(auth: &AuthConfig, headers: &HeaderMap) -> Result<(), ApiError> {
+    require_admin(auth, headers).map_err(|e| {
+        if e.status == StatusCode::BAD_REQUEST {
+            ApiError::bad_request(
+                "access-denied",
+                "You have to be an admin to access this endpoint",
+            )
+        } else {
+            e
+        }
+    })
+}
+
 fn check_role(headers: &HeaderMap) -> Result<(), ApiError> {
     match headers.get("x-hasura-role").and_then(|v| v.to_str().ok()) {
         Some(role) if role != "admin" => Err(ApiError::bad_request(

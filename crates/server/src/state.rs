@@ -25,10 +25,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Prepares `hdb_catalog`, loads the stored metadata and the catalog, and resolves them.
-    pub async fn load(pool: Pool, config: ServerConfig) -> Result<AppState, PgError> {
+    /// Prepares `hdb_catalog` in the metadata database `meta`, loads the stored metadata and
+    /// the source's catalog, and resolves them.
+    pub async fn load(
+        meta: Pool,
+        meta_url: &str,
+        config: ServerConfig,
+        layout: rasura_exec::Layout,
+    ) -> Result<AppState, PgError> {
         Ok(AppState {
-            engine: Engine::load(pool, config.exec).await?,
+            engine: Engine::load(meta, meta_url, config.exec, layout).await?,
             auth: Arc::new(config.auth),
             cors: Arc::new(config.cors),
             apis: config.apis,
@@ -37,10 +43,11 @@ impl AppState {
         })
     }
 
-    /// The same state with another connection pool (each serving thread has its own).
-    pub fn with_pool(&self, pool: Pool) -> AppState {
+    /// The same state with source connections of its own (each serving thread has its own),
+    /// `connections` of them unless the source sets `max_connections`.
+    pub fn for_thread(&self, connections: usize) -> AppState {
         AppState {
-            engine: self.engine.with_pool(pool),
+            engine: self.engine.for_thread(connections),
             ..self.clone()
         }
     }

@@ -99,9 +99,17 @@ pub(crate) async fn run(op: Operation) {
                     break;
                 }
                 if let Some(shape) = &ran.live {
+                    let source = match op.cx.engine.source() {
+                        Ok(s) => s,
+                        Err(e) => {
+                            let err = rasura_exec::GqlError::from_pg(&e, "");
+                            send(op.protocol.error(&op.id, err.body()["errors"].clone()));
+                            break;
+                        }
+                    };
                     // From now on the shared poller answers; leaving it is dropping this.
                     let _membership = op.cx.hub.join(
-                        &op.cx.engine.pool,
+                        &source.pool,
                         shape,
                         root_text(&ran.body, &shape.key),
                         Subscriber {

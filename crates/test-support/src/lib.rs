@@ -101,6 +101,8 @@ impl TestServer {
             .current_dir(dir.path())
             .env_remove("RASURA_DATABASE_URL")
             .env_remove("HASURA_GRAPHQL_DATABASE_URL")
+            .env_remove("RASURA_METADATA_DATABASE_URL")
+            .env_remove("HASURA_GRAPHQL_METADATA_DATABASE_URL")
             .env_remove("RASURA_ADMIN_SECRET")
             .env_remove("HASURA_GRAPHQL_ADMIN_SECRET")
             .stdin(Stdio::null())

@@ -72,7 +72,7 @@ pub(super) fn resolve_computed_fields(
                 Ok(r) => table.computed_fields.push(r),
                 Err(reason) => report.push(Inconsistency::new(
                     "computed_field",
-                    in_table("computed field", &cf.name, &table.name),
+                    in_table("computed field", &cf.name, &table.name, &source.name),
                     serde_json::json!({"name": cf.name, "definition": cf.definition, "table": table.name, "source": "default"}),
                     reason,
                     ObjectRef::ComputedField(table.name.clone(), cf.name.clone()),

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use rasura_catalog::{Catalog, Column, EnumRows, Table};
-use rasura_metadata::document::DEFAULT_SOURCE;
 use rasura_metadata::QualifiedName;
 
 use crate::inconsistency::{Inconsistency, ObjectRef};
@@ -14,6 +13,7 @@ use crate::types::ResolvedTable;
 /// Checks the enum tables (an invalid one is reported and left out, as Hasura leaves it out),
 /// then records in every table which of its columns reference a valid one.
 pub(super) fn resolve_enum_tables(
+    source: &str,
     catalog: &Catalog,
     tables: &mut Vec<ResolvedTable>,
     report: &mut Vec<Inconsistency>,
@@ -24,7 +24,7 @@ pub(super) fn resolve_enum_tables(
         match check_enum_table(&t.name, &t.info, catalog.enum_rows.get(&key)) {
             Ok(values) => t.enum_values = Some(values),
             Err(reason) => {
-                report.push(enum_inconsistency(&t.name, reason));
+                report.push(enum_inconsistency(source, &t.name, reason));
                 invalid.push(t.name.clone());
             }
         }
@@ -77,14 +77,14 @@ pub(super) fn resolve_enum_tables(
     }
     for (name, reason) in broken {
         tables.retain(|t| t.name != name);
-        report.push(enum_inconsistency(&name, reason));
+        report.push(enum_inconsistency(source, &name, reason));
     }
 }
 
-fn enum_inconsistency(name: &QualifiedName, reason: String) -> Inconsistency {
+fn enum_inconsistency(source: &str, name: &QualifiedName, reason: String) -> Inconsistency {
     let mut i = Inconsistency::new(
         "table",
-        format!("table {name} in source {DEFAULT_SOURCE}"),
+        format!("table {name} in source {source}"),
         serde_json::to_value(name).unwrap_or_default(),
         reason,
         ObjectRef::Table(name.clone()),

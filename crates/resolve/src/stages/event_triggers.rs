@@ -30,7 +30,7 @@ pub(super) fn resolve_event_triggers(
                 Ok(t) => out.push(t),
                 Err(reason) => report.push(Inconsistency::new(
                     "event_trigger",
-                    in_table("event_trigger", &name, &entry.table),
+                    in_table("event_trigger", &name, &entry.table, &source.name),
                     raw.clone(),
                     reason,
                     ObjectRef::EventTrigger(entry.table.clone(), name),

@@ -3,7 +3,6 @@
 //! argument, volatility matching `exposed_as`, and base-type arguments; with their GraphQL names.
 
 use rasura_catalog::{Catalog, Function};
-use rasura_metadata::document::DEFAULT_SOURCE;
 use rasura_metadata::{QualifiedName, Source};
 use serde_json::Value;
 
@@ -33,8 +32,8 @@ pub(super) fn resolve_functions(
             Err((reason, code)) => {
                 let mut i = Inconsistency::new(
                     "function",
-                    format!("function {name} in source {DEFAULT_SOURCE}"),
-                    serde_json::json!({"function": name, "source": DEFAULT_SOURCE}),
+                    format!("function {name} in source {}", source.name),
+                    serde_json::json!({"function": name, "source": source.name}),
                     reason,
                     ObjectRef::Function(name.clone()),
                 );

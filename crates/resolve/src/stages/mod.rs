@@ -13,13 +13,14 @@ mod inherited;
 mod permissions;
 mod relationships;
 pub mod remote_schemas;
+pub mod sources;
 mod tables;
 mod unsupported;
 
 use std::sync::Arc;
 
 use rasura_catalog::Catalog;
-use rasura_metadata::document::DEFAULT_SOURCE;
+use rasura_metadata::document::Source;
 use rasura_metadata::Metadata;
 
 use crate::inconsistency::Inconsistency;
@@ -40,13 +41,28 @@ pub fn resolve_with_remotes(
     let mut report: Vec<Inconsistency> = vec![];
     // 0. what the engine does not implement: reported, never served as if it worked
     unsupported::report_unsupported(md, &mut report);
-    let Ok(source) = md.source(DEFAULT_SOURCE) else {
-        return ResolvedMetadata::new(vec![], vec![], report, catalog);
+    // 0b. the database source served, its connection resolved; a connection that cannot be
+    // made (an unset variable) is reported, and a database the engine could not read serves
+    // no tables
+    let no_tables = Source::default_source();
+    let (source, served) = match (sources::served(md), &catalog.unreachable) {
+        (Some(s), Some(reason)) => {
+            report.push(sources::unreachable(&s.name, reason));
+            (&no_tables, None)
+        }
+        (Some(s), None) => match sources::resolve(s) {
+            Ok(r) => (s, Some(r)),
+            Err(reason) => {
+                report.push(sources::unreachable(&s.name, &reason));
+                (s, None)
+            }
+        },
+        (None, _) => (&no_tables, None),
     };
     // 1. tracked tables that exist, with their catalog entries
     let mut tables = tables::resolve_tables(source, &catalog, &mut report);
     // 1b. enum tables checked (invalid ones left out), columns referencing them marked
-    enums::resolve_enum_tables(&catalog, &mut tables, &mut report);
+    enums::resolve_enum_tables(&source.name, &catalog, &mut tables, &mut report);
     // 2. relationships whose foreign keys or mapped columns exist and whose targets are tracked
     relationships::resolve_relationships(source, &catalog, &mut tables, &mut report);
     // 3. computed fields whose functions exist and take the table's row
@@ -87,6 +103,7 @@ pub fn resolve_with_remotes(
     resolved.remote_schemas = remote_schemas;
     resolved.remote_schema_permissions = remote_schemas::permissions_enabled();
     resolved.custom_types = md.extra.get("custom_types").cloned().unwrap_or_default();
+    resolved.source = served;
     resolved
 }
 

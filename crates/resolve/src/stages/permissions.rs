@@ -68,7 +68,12 @@ pub(super) fn resolve_permissions(
                     Some(why) => {
                         report.push(Inconsistency::new(
                             &format!("{kind}_permission"),
-                            in_table(&format!("permission {role}"), kind, &table.name),
+                            in_table(
+                                &format!("permission {role}"),
+                                kind,
+                                &table.name,
+                                &source.name,
+                            ),
                             definition,
                             why,
                             ObjectRef::Permission(

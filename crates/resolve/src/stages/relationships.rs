@@ -33,7 +33,7 @@ pub(super) fn resolve_relationships(
                             RelKind::Object => "object_relation",
                             RelKind::Array => "array_relation",
                         },
-                        in_table("relationship", &rel.name, &table.name),
+                        in_table("relationship", &rel.name, &table.name, &source.name),
                         serde_json::json!({
                             "name": rel.name, "using": rel.using,
                             "table": table.name, "source": "default",

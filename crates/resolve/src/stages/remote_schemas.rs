@@ -267,7 +267,7 @@ pub(super) fn resolve_remote_relationships(
                 Ok(r) => t.remote_relationships.push(r),
                 Err(reason) => report.push(Inconsistency::new(
                     "remote_relationship",
-                    in_table("remote_relationship", &name, &entry.table),
+                    in_table("remote_relationship", &name, &entry.table, &source.name),
                     raw.clone(),
                     reason,
                     ObjectRef::RemoteRelationship(entry.table.clone(), name.clone()),

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use rasura_catalog::Catalog;
-use rasura_metadata::document::DEFAULT_SOURCE;
 use rasura_metadata::Source;
 
 use crate::inconsistency::{Inconsistency, ObjectRef};
@@ -20,7 +19,7 @@ pub(super) fn resolve_tables(
         let Some(info) = catalog.table(&name.schema, &name.name) else {
             report.push(Inconsistency::new(
                 "table",
-                format!("table {name} in source {DEFAULT_SOURCE}"),
+                format!("table {name} in source {}", source.name),
                 serde_json::to_value(name).unwrap_or_default(),
                 format!("no such table/view exists in source: \"{name}\""),
                 ObjectRef::Table(name.clone()),

@@ -37,6 +37,7 @@ fn catalog() -> Arc<Catalog> {
 }
 
 fn metadata(ops_list: &[(&str, serde_json::Value)]) -> Metadata {
+    super::sources::set_database_url("postgres://127.0.0.1/test");
     let mut md = Metadata::empty();
     for (op, args) in ops_list {
         ops::apply(&mut md, op, args.clone()).unwrap();

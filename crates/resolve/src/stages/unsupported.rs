@@ -1,11 +1,9 @@
 //! Metadata this engine cannot honour yet, reported as inconsistent objects (never silently
 //! kept as if it worked): whole sections (network, OpenTelemetry, ...),
-//! sources other than the default PostgreSQL
-//! database and naming conventions. Each
+//! a second database source (one PostgreSQL source is served) and naming conventions. Each
 //! message names the feature; the later work removes entries from here. Also the check of
 //! webhook transforms (`webhook_transforms`).
 
-use rasura_metadata::document::DEFAULT_SOURCE;
 use rasura_metadata::Metadata;
 use serde_json::Value;
 
@@ -109,16 +107,26 @@ pub(super) fn report_unsupported(md: &Metadata, report: &mut Vec<Inconsistency>)
             )),
         }
     }
+    let served = md.served_source().map(|s| s.name.clone());
     for source in &md.sources {
-        if source.name != DEFAULT_SOURCE || source.kind != "postgres" {
+        if served.as_deref() != Some(source.name.as_str()) {
+            let reason = if rasura_metadata::sources::is_postgres(&source.kind) {
+                format!(
+                    "serving more than one database source at once (here \"{}\" besides \"{}\") is not supported by this engine yet",
+                    source.name,
+                    served.as_deref().unwrap_or_default()
+                )
+            } else {
+                format!(
+                    "sources of kind \"{}\" are not supported by this engine",
+                    source.kind
+                )
+            };
             report.push(Inconsistency::new(
                 "source",
                 format!("source {}", source.name),
-                serde_json::json!({"name": source.name, "kind": source.kind}),
-                format!(
-                    "more than one database source (here \"{}\" of kind \"{}\") is not supported by this engine yet",
-                    source.name, source.kind
-                ),
+                serde_json::Value::String(source.name.clone()),
+                reason,
                 ObjectRef::Source(source.name.clone()),
             ));
             continue;

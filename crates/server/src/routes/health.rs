@@ -1,6 +1,6 @@
-//! `/healthz`, `/v1/version` and the answer for unknown paths.
+//! `/healthz`, `/v1/version`, `/v1alpha1/config` and the answer for unknown paths.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -11,15 +11,57 @@ use crate::state::AppState;
 /// The Hasura version this engine answers as (clients such as the CLI parse it).
 pub use rasura_metadata::COMPAT_VERSION;
 
-pub async fn healthz(State(state): State<AppState>) -> Response {
-    if state.engine.pool.get().await.is_err() {
+/// `/healthz[?strict=true]`: the metadata database answers, and the metadata is consistent
+/// (a warning, or with `strict` an error, when it is not).
+pub async fn healthz(
+    State(state): State<AppState>,
+    Query(params): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    if state.engine.meta.get().await.is_err() {
         return (StatusCode::INTERNAL_SERVER_ERROR, "ERROR").into_response();
     }
-    if state.engine.current().resolved.inconsistencies.is_empty() {
-        (StatusCode::OK, "OK").into_response()
-    } else {
-        (StatusCode::OK, "WARN: inconsistent objects in schema").into_response()
+    let strict = params.get("strict").is_some_and(|v| v == "true");
+    match (
+        state.engine.current().resolved.inconsistencies.is_empty(),
+        strict,
+    ) {
+        (true, _) => (StatusCode::OK, "OK").into_response(),
+        (false, false) => (StatusCode::OK, "WARN: inconsistent objects in schema").into_response(),
+        (false, true) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ERROR: inconsistent objects in schema",
+        )
+            .into_response(),
     }
+}
+
+/// `/v1alpha1/config` (admin): the server's settings as Hasura reports them.
+pub async fn config(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if let Err(e) = crate::admin::require_admin(&state.auth, &headers) {
+        return crate::wire_error::api_error(&e);
+    }
+    let engine = state.engine.current();
+    let auth = &state.auth;
+    let polling = json!({"batch_size": 100, "refetch_delay": 1});
+    Json(json!({
+        "version": COMPAT_VERSION,
+        "is_function_permissions_inferred": rasura_schema::infer_function_permissions(),
+        "is_remote_schema_permissions_enabled": engine.resolved.remote_schema_permissions,
+        "is_admin_secret_set": auth.admin_secret.is_some(),
+        "is_auth_hook_set": auth.auth_hook.is_some(),
+        "is_jwt_set": auth.jwt.is_some(),
+        "jwt": auth.jwt.iter().map(|j| j.describe()).collect::<Vec<_>>(),
+        "is_allow_list_enabled": state.engine.config.enable_allowlist,
+        "live_queries": polling,
+        "streaming_queries": polling,
+        "console_assets_dir": null,
+        "experimental_features": [],
+        "is_prometheus_metrics_enabled": state.apis.metrics,
+        "default_naming_convention": "hasura-default",
+        "feature_flags": [],
+        "is_apollo_federation_enabled": false,
+    }))
+    .into_response()
 }
 
 pub async fn version() -> Json<serde_json::Value> {

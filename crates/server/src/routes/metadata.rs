@@ -84,15 +84,15 @@ async fn run(
     };
     drop(engine);
     let lift_timeout = state.engine.config.query_timeout.is_some();
-    let (answer, committed) = rasura_control::execute(
-        &state.engine.pool,
-        current,
-        body,
-        api,
-        lift_timeout,
-        session,
-    )
-    .await?;
+    // No usable source: the request works in the metadata database alone.
+    let source = state.engine.source().ok();
+    let dbs = rasura_control::Databases {
+        meta: &state.engine.meta,
+        meta_url: state.engine.meta_url(),
+        source: source.as_ref().map(|s| (&s.pool, s.url.as_str())),
+    };
+    let (answer, committed) =
+        rasura_control::execute(dbs, current, body, api, lift_timeout, session).await?;
     if let Some(c) = committed {
         state
             .engine

@@ -1,9 +1,11 @@
 //! The HTTP routes: each enabled API's paths and their handlers.
 
 mod dev;
+mod explain;
 mod graphql;
 mod health;
 mod metadata;
+mod pgdump;
 mod rest;
 mod ws;
 
@@ -35,7 +37,15 @@ pub fn router(state: AppState) -> Router {
         router = router
             .route("/v1/metadata", post(metadata::metadata))
             .route("/v1/query", post(metadata::query))
-            .route("/v2/query", post(metadata::query));
+            .route("/v2/query", post(metadata::query))
+            .route("/v1/graphql/explain", post(explain::explain))
+            .route("/v1alpha1/graphql/explain", post(explain::explain));
+    }
+    if apis.pgdump {
+        router = router.route("/v1alpha1/pg_dump", post(pgdump::pg_dump));
+    }
+    if apis.config {
+        router = router.route("/v1alpha1/config", get(health::config));
     }
     if apis.developer {
         router = router.route("/dev/subscriptions", get(dev::live_queries));

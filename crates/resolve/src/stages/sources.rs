@@ -1,0 +1,114 @@
+//! The database source this engine serves: the PostgreSQL source named `default` if there is
+//! one, else the first by name; its connection URL resolved (a template, an environment
+//! variable, or parameters) with its pool settings. Other sources are reported by
+//! `unsupported` until several are served at once.
+
+use std::sync::OnceLock;
+
+use rasura_metadata::document::Source;
+use rasura_metadata::sources::{connection_info, parameters_url, UrlConf};
+use rasura_metadata::Metadata;
+
+use crate::inconsistency::{Inconsistency, ObjectRef};
+pub use crate::types::ResolvedSource;
+
+/// The variable Hasura's default source reads its URL from.
+pub const DATABASE_URL_VAR: &str = "HASURA_GRAPHQL_DATABASE_URL";
+
+static DATABASE_URL: OnceLock<String> = OnceLock::new();
+
+/// What `HASURA_GRAPHQL_DATABASE_URL` stands for when the environment does not set it (the
+/// `--database-url` flag, or the embedded database). Set once, at start.
+pub fn set_database_url(url: &str) {
+    let _ = DATABASE_URL.set(url.to_string());
+}
+
+/// The source served: `default` when it is a PostgreSQL source, else the first PostgreSQL
+/// source by name.
+pub fn served(md: &Metadata) -> Option<&Source> {
+    md.served_source()
+}
+
+/// The value of environment variable `var` (`HASURA_GRAPHQL_DATABASE_URL` falls back to what
+/// [`set_database_url`] set).
+fn env(var: &str) -> Result<String, String> {
+    if let Ok(v) = std::env::var(var) {
+        return Ok(v);
+    }
+    match DATABASE_URL.get() {
+        Some(url) if var == DATABASE_URL_VAR => Ok(url.clone()),
+        _ => Err(format!("environment variable '{var}' not set")),
+    }
+}
+
+/// Resolves `source`'s connection.
+pub fn resolve(source: &Source) -> Result<ResolvedSource, String> {
+    let info = connection_info(&source.configuration)?;
+    let url = match &info.url {
+        UrlConf::Url(template) => super::actions::resolve_template(template)?,
+        UrlConf::FromEnv(var) => env(var)?,
+        UrlConf::Parameters {
+            host,
+            port,
+            username,
+            password,
+            database,
+        } => parameters_url(host, *port, username, password.as_deref(), database),
+    };
+    Ok(ResolvedSource {
+        name: source.name.clone(),
+        url,
+        pool: info.pool,
+        isolation_level: info.isolation_level,
+        use_prepared_statements: info.use_prepared_statements,
+    })
+}
+
+/// The inconsistency of source `name` that cannot be used (`reason`).
+pub fn unreachable(name: &str, reason: &str) -> Inconsistency {
+    Inconsistency::new(
+        "source",
+        format!("source {name}"),
+        serde_json::Value::String(name.to_string()),
+        reason,
+        ObjectRef::Source(name.to_string()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn source(name: &str, url: serde_json::Value) -> Source {
+        let mut s = Source::default_source();
+        s.name = name.into();
+        s.configuration = json!({"connection_info": {"database_url": url}});
+        s
+    }
+
+    #[test]
+    fn the_served_source_and_its_url() {
+        let mut md = Metadata::empty();
+        md.sources = vec![
+            source("b", json!("postgres://h/b")),
+            source("a", json!("postgres://h/a")),
+        ];
+        assert_eq!(served(&md).unwrap().name, "a");
+        md.sources.push(source("default", json!("postgres://h/d")));
+        assert_eq!(served(&md).unwrap().name, "default");
+        let r = resolve(served(&md).unwrap()).unwrap();
+        assert_eq!(r.url, "postgres://h/d");
+        let missing = source("x", json!({"from_env": "RASURA_TEST_SURELY_UNSET"}));
+        assert_eq!(
+            resolve(&missing).unwrap_err(),
+            "environment variable 'RASURA_TEST_SURELY_UNSET' not set"
+        );
+        let i = unreachable("x", "connection error");
+        assert_eq!(i.name, "source x");
+        assert_eq!(i.definition, json!("x"));
+        assert_eq!(i.reason, "Inconsistent object: connection error");
+        md.sources.clear();
+        assert!(served(&md).is_none());
+    }
+}
