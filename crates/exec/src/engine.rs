@@ -121,12 +121,40 @@ impl EngineState {
         }
     }
 
+    /// The Relay schema `role` queries against at `/v1beta1/relay` (built on first use).
+    pub fn relay_schema_for(&self, role: &str) -> Arc<RoleSchema> {
+        self.role_schema(format!("{role}\u{0}relay"), role, |r, role, shared| {
+            rasura_schema::build_relay_schema(r, role, shared)
+        })
+    }
+
     /// The schema `role` queries against.
     pub fn schema_for(&self, role: &str, backend_only: bool) -> Arc<RoleSchema> {
         if role == "admin" {
             return self.admin_schema.clone();
         }
-        let key = format!("{role}\u{0}{backend_only}");
+        self.role_schema(
+            format!("{role}\u{0}{backend_only}"),
+            role,
+            move |r, role, shared| {
+                rasura_schema::build_schema_shared(r, role, backend_only, shared)
+            },
+        )
+    }
+
+    /// The schema cached under `key`, else built for `role` by `build` (on the schema thread).
+    fn role_schema(
+        &self,
+        key: String,
+        role: &str,
+        build: impl FnOnce(
+                &ResolvedMetadata,
+                &str,
+                &rasura_schema::SharedTypes,
+            ) -> Result<RoleSchema, String>
+            + Send
+            + 'static,
+    ) -> Arc<RoleSchema> {
         let mut cache = self.role_schemas.lock().expect("schema cache lock");
         if let Some(s) = cache.get(&key) {
             return s.clone();
@@ -136,9 +164,7 @@ impl EngineState {
             self.shared_types.clone(),
             role.to_string(),
         );
-        let built = crate::memory::on_schema_thread(move || {
-            rasura_schema::build_schema_shared(&resolved, &owned_role, backend_only, &shared)
-        });
+        let built = crate::memory::on_schema_thread(move || build(&resolved, &owned_role, &shared));
         let schema = match built {
             Ok(s) => Arc::new(s),
             Err(e) => {

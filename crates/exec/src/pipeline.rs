@@ -96,9 +96,15 @@ async fn pipeline(
     let websocket = !matches!(channel, Channel::Http { .. });
     let role = session.role.clone();
     let engine = state.current();
-    let schema = engine.schema_for(&role, session.backend_only);
-    // Documents are validated against a schema: backend-only sessions have their own.
-    let role = if session.backend_only {
+    let schema = if req.relay {
+        engine.relay_schema_for(&role)
+    } else {
+        engine.schema_for(&role, session.backend_only)
+    };
+    // Documents are validated against a schema: backend-only sessions and Relay have their own.
+    let role = if req.relay {
+        format!("{role}\u{0}relay")
+    } else if session.backend_only {
         format!("{role}\u{0}backend")
     } else {
         role
@@ -126,7 +132,11 @@ async fn pipeline(
     {
         vars.insert(rasura_ir::stream::STREAM_CURSOR_VAR.to_string(), c.clone());
     }
-    let key = plan_cache::PlanKey::new(session, &req.query, req.operation_name.as_deref(), &vars);
+    let mut key =
+        plan_cache::PlanKey::new(session, &req.query, req.operation_name.as_deref(), &vars);
+    if req.relay {
+        key = key.relay();
+    }
     let cached = if subscription {
         None
     } else {

@@ -69,6 +69,13 @@ pub(crate) fn plan(
                         params: t.params.0,
                     }
                 }
+                rasura_ir::Root::Connection(c) => {
+                    let t = rasura_translate::translate_connection(c, options);
+                    RootPlan::Sql {
+                        sql: rasura_sql::print(&t.select).sql,
+                        params: t.params.0,
+                    }
+                }
                 rasura_ir::Root::Typename(t) => RootPlan::Typename(t.clone()),
                 rasura_ir::Root::Introspection => RootPlan::Introspection,
                 rasura_ir::Root::Mutation(m) => {

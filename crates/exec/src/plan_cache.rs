@@ -73,6 +73,13 @@ impl PlanKey {
             fixed,
         }
     }
+
+    /// The key of the same request against the Relay schema (whose plans differ: `id` is the
+    /// global id there).
+    pub fn relay(mut self) -> PlanKey {
+        self.session.push_str("\u{0}relay");
+        self
+    }
 }
 
 /// A parameter of a template.

@@ -18,6 +18,9 @@ pub struct GqlRequest {
     pub variables: Map<String, Value>,
     #[serde(default, rename = "operationName")]
     pub operation_name: Option<String>,
+    /// Sent to the Relay endpoint (`/v1beta1/relay`): run against the role's Relay schema.
+    #[serde(skip)]
+    pub relay: bool,
 }
 
 fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {

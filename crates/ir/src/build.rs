@@ -70,6 +70,12 @@ pub fn build_ir(
                         roots.push((key, cx.action_result(i, f, &fields, &path)?));
                         continue;
                     }
+                    RootField::Connection(t) => {
+                        let c = cx.connection(t, f, &sets, &path)?;
+                        roots.push((key, Root::Connection(Box::new(c))));
+                        continue;
+                    }
+                    RootField::Node => cx.node(f, &sets, &path)?,
                     RootField::Action(i) => {
                         roots.push((key, cx.action(i, f, &fields, &path)?));
                         continue;
@@ -286,6 +292,7 @@ impl Cx<'_> {
             let sub: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
             let field = match f.name.as_str() {
                 "__typename" => Field::Typename(info.type_name.clone()),
+                "id" if self.schema.relay && !info.primary_key.is_empty() => self.node_id(table),
                 name => match info.fields.get(name) {
                     Some(TableField::Column(c)) => {
                         let path_arg = match self.arg(f, "path") {

@@ -4,18 +4,17 @@
 mod action;
 pub mod bool_exp;
 pub mod build;
-pub mod collect;
 mod computed;
-pub mod error;
 mod function;
 mod mutation;
 pub mod order_by;
 pub mod permission;
 mod redact;
+pub mod relay;
 mod remote;
 pub mod stream;
-pub mod types;
-pub mod value;
+
+pub use rasura_ir_types::{collect, error, types, value};
 
 pub use build::build_ir;
 pub use error::IrError;

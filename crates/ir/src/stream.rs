@@ -15,23 +15,7 @@ use crate::types::{BoolExp, Field, Select, Shape};
 
 /// The reserved variable holding the advanced cursor's value.
 pub const STREAM_CURSOR_VAR: &str = "__rasura_stream_cursor";
-/// The key of each row's cursor value in the database's answer.
-pub const STREAM_CURSOR_KEY: &str = "__rasura_cursor";
-
-impl crate::types::Operation {
-    /// The response key of the streaming root field, if the operation has one.
-    pub fn stream_root(&self) -> Option<&str> {
-        self.roots.iter().find_map(|(key, root)| match root {
-            crate::types::Root::Select(s) => match &s.shape {
-                Shape::Rows(f) if f.iter().any(|(k, _)| k == STREAM_CURSOR_KEY) => {
-                    Some(key.as_str())
-                }
-                _ => None,
-            },
-            _ => None,
-        })
-    }
-}
+pub use crate::types::STREAM_CURSOR_KEY;
 
 impl Cx<'_> {
     pub(crate) fn stream(

@@ -60,6 +60,25 @@ pub fn build_schema_shared(
     backend: bool,
     shared: &SharedTypes,
 ) -> Result<RoleSchema, String> {
+    build(resolved, role, backend, shared, false)
+}
+
+/// The Relay schema `role` sees at `/v1beta1/relay` (`relay.rs`).
+pub fn build_relay_schema(
+    resolved: &ResolvedMetadata,
+    role: &str,
+    shared: &SharedTypes,
+) -> Result<RoleSchema, String> {
+    build(resolved, role, false, shared, true)
+}
+
+fn build(
+    resolved: &ResolvedMetadata,
+    role: &str,
+    backend: bool,
+    shared: &SharedTypes,
+    relay: bool,
+) -> Result<RoleSchema, String> {
     // The enum tables' types: `<table's GraphQL name>_enum`, with the tables' rows as values.
     let enum_types: HashMap<&QualifiedName, (String, &EnumRows)> = resolved
         .tables
@@ -177,6 +196,7 @@ pub fn build_schema_shared(
     }
     crate::perms::apply_role(&mut tables, resolved, role, backend);
     let mut w = SdlWriter {
+        relay,
         enum_types: enum_types
             .into_values()
             .map(|(name, values)| (name, values.clone()))
@@ -195,6 +215,9 @@ pub fn build_schema_shared(
         }
         w.table(t, &tables, idx, &mut query_roots, &mut mutation_roots);
     }
+    if relay {
+        w.relay_node(&mut query_roots);
+    }
     let mut action_relationships = HashMap::new();
     w.custom_types(
         &resolved.custom_types,
@@ -203,18 +226,31 @@ pub fn build_schema_shared(
         &table_index,
         &mut action_relationships,
     );
+    let queries = std::mem::take(&mut w.query_fields);
     w.actions(
         &resolved.actions,
         role,
         &mut query_roots,
         &mut mutation_roots,
     );
+    if relay {
+        // Relay has the actions' mutations, not their queries.
+        w.query_fields = queries;
+        query_roots.retain(|_, r| !matches!(r, RootField::Action(_) | RootField::ActionResult(_)));
+    } else {
+        w.query_fields.insert_str(0, &queries);
+    }
     for (i, f) in functions.iter().enumerate() {
-        if crate::functions::role_may_call(f, &tables, role) {
+        if !relay && crate::functions::role_may_call(f, &tables, role) {
             w.function(f, i, &tables, &mut query_roots, &mut mutation_roots);
         }
     }
-    let remotes = crate::remote_perms::remotes_for(resolved, role);
+    // Relay serves no remote schemas.
+    let remotes = if relay {
+        vec![]
+    } else {
+        crate::remote_perms::remotes_for(resolved, role)
+    };
     let remote_conflicts = w.remotes(&remotes, &mut query_roots, &mut mutation_roots);
     let remote_rels = w.remote_relationships(
         resolved,
@@ -242,6 +278,7 @@ pub fn build_schema_shared(
         remotes,
         remote_conflicts,
         remote_rels,
+        relay,
     })
 }
 
@@ -339,7 +376,12 @@ impl SdlWriter {
         // Root fields.
         let select = naming::root_field(&info.type_name, &t.config, RootKind::Select);
         let agg = naming::root_field(&info.type_name, &t.config, RootKind::SelectAggregate);
-        if allows_root(&info.perms, "select") {
+        let node = self.relay && crate::relay::is_node(info);
+        if self.relay {
+            if node && allows_root(&info.perms, "select") {
+                self.connection_root(&select, &names, &qualified, idx, roots);
+            }
+        } else if allows_root(&info.perms, "select") {
             let _ = writeln!(
                 self.query_fields,
                 "  {}\n  {select}{}: [{}!]!",
@@ -354,7 +396,7 @@ impl SdlWriter {
             roots.insert(select, RootField::Select(idx));
             self.stream_field(info, &names, &cols, idx, roots);
         }
-        if info.allow_aggregations && allows_root(&info.perms, "select_aggregate") {
+        if !self.relay && info.allow_aggregations && allows_root(&info.perms, "select_aggregate") {
             let _ = writeln!(
                 self.query_fields,
                 "  {}\n  {agg}{}: {}!",
@@ -374,7 +416,8 @@ impl SdlWriter {
             .filter_map(|c| info.columns.get(c))
             .filter(|c| matches!(info.fields.get(&c.field), Some(TableField::Column(_))))
             .collect();
-        if !pk.is_empty()
+        if !self.relay
+            && !pk.is_empty()
             && pk.len() == info.primary_key.len()
             && allows_root(&info.perms, "select_by_pk")
         {
@@ -410,13 +453,22 @@ impl SdlWriter {
             .clone()
             .or_else(|| t.info.description.clone())
             .unwrap_or_else(|| format!("columns and relationships of \"{qualified}\""));
+        let implements = if node { " implements Node" } else { "" };
         let _ = writeln!(
             self.types,
-            "{}\ntype {} {{",
+            "{}\ntype {}{implements} {{",
             literal(&table_doc),
             names.object
         );
+        if node {
+            self.types
+                .push_str("  \"A globally unique identifier\"\n  id: ID!\n");
+        }
         for c in &cols {
+            // In Relay a column named `id` gives way to the global id.
+            if self.relay && c.field == "id" {
+                continue;
+            }
             self.scalar(&c.scalar);
             let bang = if c.nullable { "" } else { "!" };
             let args = if scalars::is_json_like(catalog_col(&c.name)) {

@@ -10,6 +10,7 @@ pub use functions::infer_function_permissions;
 mod mutation;
 pub mod naming;
 pub mod perms;
+mod relay;
 mod remote;
 pub mod remote_perms;
 pub mod scalars;
@@ -18,7 +19,7 @@ mod subscription;
 pub mod types;
 mod writer;
 
-pub use build::{build_schema, build_schema_for, build_schema_shared};
+pub use build::{build_relay_schema, build_schema, build_schema_for, build_schema_shared};
 pub use perms::RolePerms;
 pub use share::SharedTypes;
 pub use types::{

@@ -29,6 +29,9 @@ pub struct RoleSchema {
     pub remote_conflicts: Vec<(String, String)>,
     /// Remote relationships of the tables.
     pub remote_rels: Vec<RemoteRelInfo>,
+    /// The Relay schema (`/v1beta1/relay`): tables with a primary key are `Node`s whose `id`
+    /// is their global id, read through `<t>_connection`.
+    pub relay: bool,
 }
 
 /// A relationship from a custom object type (an action's output) to a table.
@@ -59,6 +62,10 @@ pub enum RootField {
     Remote(usize),
     /// The namespace field of a remote schema.
     RemoteNamespace(usize),
+    /// `<t>_connection` (Relay).
+    Connection(usize),
+    /// `node(id)` (Relay).
+    Node,
 }
 
 /// A tracked function returning rows of a table.

@@ -8,6 +8,8 @@ use crate::scalars;
 /// Accumulates SDL text; types shared by several tables are written once.
 #[derive(Default)]
 pub(crate) struct SdlWriter {
+    /// Writing the Relay schema (`relay.rs`).
+    pub(crate) relay: bool,
     pub(crate) types: String,
     pub(crate) query_fields: String,
     /// Fields only the subscription root has (`<t>_stream`).
@@ -39,6 +41,9 @@ impl SdlWriter {
         scalars::is_builtin(name)
             || self.scalars.contains(name)
             || self.types.contains(&format!("type {name} {{"))
+            || self
+                .types
+                .contains(&format!("type {name} implements Node {{"))
             || self.types.contains(&format!("input {name} {{"))
             || self.types.contains(&format!("enum {name} {{"))
     }

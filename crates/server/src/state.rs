@@ -53,8 +53,9 @@ impl AppState {
     }
 
     /// What a WebSocket connection works with.
-    pub fn socket_context(&self) -> rasura_subscriptions::Context {
+    pub fn socket_context(&self, relay: bool) -> rasura_subscriptions::Context {
         rasura_subscriptions::Context {
+            relay,
             engine: self.engine.clone(),
             auth: self.auth.clone(),
             hub: self.live.clone(),

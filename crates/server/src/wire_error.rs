@@ -15,6 +15,8 @@ use rasura_exec::GqlError;
 pub enum Endpoint {
     V1,
     V1Alpha1,
+    /// `/v1beta1/relay`: answered as `/v1/graphql` is.
+    Relay,
 }
 
 /// A JSON body already serialized.
@@ -33,7 +35,9 @@ pub fn json_bytes(status: StatusCode, bytes: Vec<u8>) -> Response {
 /// A GraphQL error as `endpoint` answers it.
 pub fn graphql_error(e: &GqlError, endpoint: Endpoint) -> Response {
     match endpoint {
-        Endpoint::V1 => json_bytes(StatusCode::OK, e.body().to_string().into_bytes()),
+        Endpoint::V1 | Endpoint::Relay => {
+            json_bytes(StatusCode::OK, e.body().to_string().into_bytes())
+        }
         Endpoint::V1Alpha1 => json_bytes(e.status(), e.legacy_body().to_string().into_bytes()),
     }
 }

@@ -51,6 +51,11 @@ pub enum Expr {
         expr: Box<Expr>,
         order_by: Vec<OrderItem>,
     },
+    /// A window function over the whole row set: `call OVER (ORDER BY …)`, e.g. `row_number()`.
+    Window {
+        func: &'static str,
+        order_by: Vec<OrderItem>,
+    },
     /// `left op right`.
     BinOp(Box<Expr>, &'static str, Box<Expr>),
     /// `left op ANY (right)` / `left op ALL (right)`.

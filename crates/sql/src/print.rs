@@ -330,6 +330,14 @@ fn expr_sql(out: &mut String, e: &Expr) {
             }
             out.push(')');
         }
+        Expr::Window { func, order_by } => {
+            let _ = write!(out, "{func} OVER (");
+            if !order_by.is_empty() {
+                out.push_str("ORDER BY ");
+                order_sql(out, order_by);
+            }
+            out.push(')');
+        }
         Expr::BinOp(l, op, r) => {
             out.push('(');
             expr_sql(out, l);

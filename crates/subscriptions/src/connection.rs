@@ -327,7 +327,10 @@ impl Conn {
             };
         }
         let req: GqlRequest = match serde_json::from_value(payload) {
-            Ok(r) => r,
+            Ok(r) => GqlRequest {
+                relay: self.cx.relay,
+                ..r
+            },
             Err(e) => {
                 drop(ops);
                 let errors = json!([{"message": e.to_string(), "extensions": {"path": "$", "code": "parse-failed"}}]);

@@ -14,4 +14,6 @@ pub struct Context {
     pub engine: Engine,
     pub auth: Arc<AuthConfig>,
     pub hub: Arc<Hub>,
+    /// The socket was opened on the Relay endpoint (`/v1beta1/relay`).
+    pub relay: bool,
 }

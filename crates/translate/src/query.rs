@@ -32,7 +32,7 @@ pub fn translate_select(select: &Select, options: Options) -> Translated {
 }
 
 /// The row set a nested select is joined to: (parent alias, mapping).
-type Parent<'a> = Option<(&'a Alias, &'a [(String, String)])>;
+pub(crate) type Parent<'a> = Option<(&'a Alias, &'a [(String, String)])>;
 
 impl Cx<'_> {
     /// A scalar subquery yielding the select's JSON.
@@ -106,7 +106,11 @@ impl Cx<'_> {
 
     /// The filtered, ordered, limited rows as a subquery `FROM (...) AS row_alias`, with the
     /// order-by values as extra columns so the JSON aggregate can keep the order.
-    fn base(&mut self, select: &Select, parent: Parent<'_>) -> (From, Vec<OrderItem>, Alias) {
+    pub(crate) fn base(
+        &mut self,
+        select: &Select,
+        parent: Parent<'_>,
+    ) -> (From, Vec<OrderItem>, Alias) {
         let base = self.alias();
         let row_alias = self.alias();
         let where_ = self.base_where(select, &base, parent);
@@ -278,6 +282,15 @@ impl Cx<'_> {
                 Field::Relationship { mapping, select } => {
                     self.select_json(select, Some((alias, mapping)))
                 }
+                Field::NodeId { table, primary_key } => {
+                    let mut items = vec![
+                        Expr::Int(1),
+                        Expr::Str(table.schema.clone()),
+                        Expr::Str(table.name.clone()),
+                    ];
+                    items.extend(primary_key.iter().map(|c| Expr::col(alias, &c.name)));
+                    base64_of(Expr::func("json_build_array", items))
+                }
                 Field::RemoteJoin(j) => {
                     let row = if self.whole_rows.contains(alias) {
                         Expr::col(alias, "__row")
@@ -401,6 +414,9 @@ fn needed_columns(shape: &Shape) -> Vec<String> {
                 Field::Relationship { mapping, .. } => {
                     out.extend(mapping.iter().map(|(p, _)| p.clone()))
                 }
+                Field::NodeId { primary_key, .. } => {
+                    out.extend(primary_key.iter().map(|c| c.name.clone()))
+                }
                 Field::RemoteJoin(j) => out.extend(
                     j.lhs
                         .iter()
@@ -500,4 +516,20 @@ pub(crate) fn json_object(pairs: Vec<(String, Expr)>) -> Expr {
 
 fn stringified(type_name: &str) -> bool {
     matches!(type_name, "int8" | "numeric" | "float8" | "money")
+}
+
+/// `regexp_replace(encode(convert_to(json::text, 'UTF8'), 'base64'), E'\n', '', 'g')`.
+pub(crate) fn base64_of(json: Expr) -> Expr {
+    let text = Expr::Cast(Box::new(json), TypeName::pg("text"));
+    let bytes = Expr::func("convert_to", vec![text, Expr::Str("UTF8".into())]);
+    let encoded = Expr::func("encode", vec![bytes, Expr::Str("base64".into())]);
+    Expr::func(
+        "regexp_replace",
+        vec![
+            encoded,
+            Expr::Str("\n".into()),
+            Expr::Str(String::new()),
+            Expr::Str("g".into()),
+        ],
+    )
 }

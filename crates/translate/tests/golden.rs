@@ -9,15 +9,23 @@ use serde_json::{json, Map, Value};
 
 /// Translates every root field of `query` and renders SQL and parameters.
 fn render(query: &str, variables: Value) -> String {
-    let schema = schema();
+    render_with(schema(), query, variables)
+}
+
+fn render_with(schema: rasura_schema::RoleSchema, query: &str, variables: Value) -> String {
     let doc = ExecutableDocument::parse_and_validate(&schema.schema, query, "q.graphql").unwrap();
     let op = doc.operations.get(None).unwrap();
     let vars: Map<String, Value> = variables.as_object().cloned().unwrap_or_default();
     let ir = rasura_ir::build_ir(&schema, &doc, op, &vars, &rasura_ir::Session::admin()).unwrap();
     let mut out = String::new();
     for (key, root) in &ir.roots {
-        if let rasura_ir::Root::Select(s) = root {
-            let t = rasura_translate::translate_select(s, rasura_translate::Options::default());
+        let options = rasura_translate::Options::default();
+        let t = match root {
+            rasura_ir::Root::Select(s) => rasura_translate::translate_select(s, options),
+            rasura_ir::Root::Connection(c) => rasura_translate::translate_connection(c, options),
+            _ => continue,
+        };
+        {
             let sql = rasura_sql::print(&t.select).sql;
             out.push_str(&format!(
                 "-- {key}\n{}\n-- params: {:?}\n",
@@ -136,4 +144,15 @@ fn redacted_column_is_nulled_where_its_condition_fails() {
     let t = rasura_translate::translate_select(&s, rasura_translate::Options::default());
     let sql = rasura_sql::print(&t.select).sql;
     insta::assert_snapshot!(format!("{}\n-- params: {:?}\n", pretty(&sql), t.params.0));
+}
+
+/// A Relay connection after a cursor, ordered by a column: rows numbered over the whole
+/// filtered set, the cursor split compared as JSON, the page sliced, ids and cursors in base64.
+#[test]
+fn relay_connection_after_a_cursor() {
+    insta::assert_snapshot!(render_with(
+        fixture::schema_for(fixture::RELAY),
+        "query($after: String) { article_connection(first: 2, after: $after, order_by: {rating: desc}, where: {rating: {_gt: 1}}) { pageInfo { hasNextPage endCursor } edges { cursor node { id title } } } }",
+        json!({"after": "eyJyYXRpbmciIDogNSwgImlkIiA6IDN9"})
+    ));
 }

@@ -37,6 +37,16 @@ pub async fn v1alpha1(
     handle(&state, &headers, peer_ip(&peer), &body, Endpoint::V1Alpha1).await
 }
 
+/// `POST /v1beta1/relay`: GraphQL against the role's Relay schema.
+pub async fn relay(
+    State(state): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(&state, &headers, peer_ip(&peer), &body, Endpoint::Relay).await
+}
+
 async fn handle(
     state: &AppState,
     headers: &HeaderMap,
@@ -44,10 +54,16 @@ async fn handle(
     body: &[u8],
     endpoint: Endpoint,
 ) -> Response {
-    let body = match rasura_exec::request::parse_body(body) {
+    let mut body = match rasura_exec::request::parse_body(body) {
         Ok(b) => b,
         Err(e) => return graphql_error(&e, endpoint),
     };
+    if endpoint == Endpoint::Relay {
+        match &mut body {
+            RequestBody::Single(r) => r.relay = true,
+            RequestBody::Batch(rs) => rs.iter_mut().for_each(|r| r.relay = true),
+        }
+    }
     let mut cookies = vec![];
     let max_batch = match &body {
         RequestBody::Batch(_) => batch_limit(state, headers).await,

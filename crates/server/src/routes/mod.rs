@@ -31,7 +31,13 @@ pub fn router(state: AppState) -> Router {
                 "/v1alpha1/graphql",
                 post(graphql::v1alpha1).get(ws::upgrade),
             )
-            .route("/api/rest/{*path}", axum::routing::any(rest::call));
+            .route("/api/rest/{*path}", axum::routing::any(rest::call))
+            // Relay; `/v1/relay` is the path of Hasura's releases before v2, kept as an alias.
+            .route(
+                "/v1beta1/relay",
+                post(graphql::relay).get(ws::upgrade_relay),
+            )
+            .route("/v1/relay", post(graphql::relay).get(ws::upgrade_relay));
     }
     if apis.metadata {
         router = router

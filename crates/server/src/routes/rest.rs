@@ -60,6 +60,7 @@ pub async fn call(
         query: endpoint.query.clone(),
         variables,
         operation_name: None,
+        relay: false,
     };
     drop(engine);
     let mut cookies = vec![];

@@ -16,6 +16,19 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    open(state, headers, ws, false)
+}
+
+/// `GET /v1beta1/relay` with `Upgrade: websocket`: the same, against the Relay schema.
+pub async fn upgrade_relay(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    open(state, headers, ws, true)
+}
+
+fn open(state: AppState, headers: HeaderMap, ws: WebSocketUpgrade, relay: bool) -> Response {
     // With a list of CORS domains, a browser page of another origin may not open a socket
     // (Hasura answers 400 before the handshake).
     if let CorsConfig::Domains(_) = &*state.cors {
@@ -39,6 +52,6 @@ pub async fn upgrade(
         Some(Protocol::TRANSPORT_WS) => Protocol::TransportWs,
         _ => Protocol::Legacy,
     };
-    let cx = state.socket_context();
+    let cx = state.socket_context(relay);
     ws.on_upgrade(move |socket| rasura_subscriptions::serve(socket, cx, headers, protocol))
 }

@@ -49,7 +49,8 @@ fn collect_into<'a>(
                 let Some(fragment) = doc.fragments.get(&spread.fragment_name) else {
                     continue;
                 };
-                if fragment.type_condition().as_str() != type_name {
+                let tc = fragment.type_condition().as_str();
+                if tc != type_name && tc != "Node" {
                     continue;
                 }
                 visited.push(name);
@@ -60,8 +61,9 @@ fn collect_into<'a>(
                 if !included(&inline.directives, vars) {
                     continue;
                 }
+                // `... on Node` applies to every table type (Relay's interface).
                 if let Some(tc) = &inline.type_condition {
-                    if tc.as_str() != type_name {
+                    if tc.as_str() != type_name && tc.as_str() != "Node" {
                         continue;
                     }
                 }

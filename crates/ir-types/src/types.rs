@@ -28,6 +28,8 @@ pub enum Root {
     ActionResult(Box<ActionResultRead>),
     /// A root field of a remote schema, forwarded.
     Remote(Box<RemoteCall>),
+    /// A Relay connection (`<t>_connection`).
+    Connection(Box<Connection>),
 }
 
 /// An operation to forward to a remote schema.
@@ -305,6 +307,11 @@ pub enum Field {
     /// A remote relationship: the database answers a placeholder holding the join columns,
     /// filled in afterwards from one batched call of the remote.
     RemoteJoin(Box<RemoteJoin>),
+    /// A row's Relay global id, made of its table and primary key.
+    NodeId {
+        table: QualifiedName,
+        primary_key: Vec<ColumnRef>,
+    },
 }
 
 /// The key of the placeholder object a remote join leaves in the database's answer.
@@ -626,4 +633,64 @@ mod tests {
         assert_eq!(compiled, 33, "a compiled operator is missing from the list");
         assert_eq!(COLUMN_OPERATORS.len(), 7);
     }
+}
+
+/// The key of each row's cursor value in a streaming subscription's answer
+/// (`rasura_ir::stream`).
+pub const STREAM_CURSOR_KEY: &str = "__rasura_cursor";
+
+impl Operation {
+    /// The response key of the streaming root field, if the operation has one.
+    pub fn stream_root(&self) -> Option<&str> {
+        self.roots.iter().find_map(|(key, root)| match root {
+            Root::Select(s) => match &s.shape {
+                Shape::Rows(f) if f.iter().any(|(k, _)| k == STREAM_CURSOR_KEY) => {
+                    Some(key.as_str())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+}
+
+/// A `<t>_connection` root field.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// The rows (filter with permissions; order ending in the primary key); its shape holds
+    /// every field the nodes read.
+    pub select: Select,
+    /// `after` (true) or `before` (false), with the cursor's value for each order-by item.
+    pub split: Option<(bool, Vec<Value>)>,
+    /// `first` (true) or `last` (false), and how many.
+    pub slice: Option<(bool, u64)>,
+    /// The cursor's keys: a path for each order-by item.
+    pub cursor_keys: Vec<Vec<String>>,
+    pub fields: Vec<(String, ConnField)>,
+}
+
+/// A field of `<t>Connection`.
+#[derive(Debug, Clone)]
+pub enum ConnField {
+    Typename(String),
+    PageInfo(Vec<(String, PageField)>),
+    Edges(Vec<(String, EdgeField)>),
+}
+
+/// A field of `PageInfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageField {
+    Typename,
+    StartCursor,
+    EndCursor,
+    HasNextPage,
+    HasPreviousPage,
+}
+
+/// A field of `<t>Edge`.
+#[derive(Debug, Clone)]
+pub enum EdgeField {
+    Typename(String),
+    Cursor,
+    Node(Vec<(String, Field)>),
 }

@@ -1,0 +1,54 @@
+//! The Relay schema's own parts: the `Node` interface and `node(id)` root, `PageInfo`, and for
+//! each table with a primary key its `<t>_connection` root with the `<t>Connection` and
+//! `<t>Edge` types (Hasura's names and descriptions).
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use crate::naming::TypeNames;
+use crate::types::{RootField, TableInfo};
+use crate::writer::SdlWriter;
+
+/// Whether the table is a `Node` in Relay: it has a primary key.
+pub(crate) fn is_node(info: &TableInfo) -> bool {
+    !info.primary_key.is_empty()
+}
+
+impl SdlWriter {
+    /// `<select>_connection` on the query root, and its connection and edge types.
+    pub(crate) fn connection_root(
+        &mut self,
+        select: &str,
+        names: &TypeNames,
+        qualified: &str,
+        idx: usize,
+        roots: &mut HashMap<String, RootField>,
+    ) {
+        let field = format!("{select}_connection");
+        let object = &names.object;
+        let _ = writeln!(
+            self.query_fields,
+            "  \"fetch data from the table: \\\"{qualified}\\\"\"\n  {field}(after: String, before: String, distinct_on: [{sc}!], first: Int, last: Int, order_by: [{ob}!], where: {be}): {object}Connection!",
+            sc = names.select_column,
+            ob = names.order_by,
+            be = names.bool_exp,
+        );
+        let _ = writeln!(
+            self.types,
+            "\"A Relay connection object on \\\"{qualified}\\\"\"\ntype {object}Connection {{\n  pageInfo: PageInfo!\n  edges: [{object}Edge!]!\n}}\ntype {object}Edge {{\n  cursor: String!\n  node: {object}!\n}}"
+        );
+        roots.insert(field, RootField::Connection(idx));
+    }
+
+    /// `node(id: ID!): Node`, first on the query root, with the `Node` interface and `PageInfo`.
+    pub(crate) fn relay_node(&mut self, roots: &mut HashMap<String, RootField>) {
+        self.query_fields.insert_str(
+            0,
+            "  \"Fetches an object given its ID\"\n  node(\n    \"A globally unique id\"\n    id: ID!\n  ): Node\n",
+        );
+        self.types.push_str(
+            "\"An object with globally unique ID\"\ninterface Node {\n  \"A globally unique identifier\"\n  id: ID!\n}\ntype PageInfo {\n  startCursor: String!\n  endCursor: String!\n  hasNextPage: Boolean!\n  hasPreviousPage: Boolean!\n}\n",
+        );
+        roots.insert("node".into(), RootField::Node);
+    }
+}
