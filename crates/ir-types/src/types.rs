@@ -307,6 +307,11 @@ pub enum Field {
     /// A remote relationship: the database answers a placeholder holding the join columns,
     /// filled in afterwards from one batched call of the remote.
     RemoteJoin(Box<RemoteJoin>),
+    /// A Relay connection through an array relationship, joined on `mapping`.
+    Connection {
+        mapping: Vec<(String, String)>,
+        connection: Box<Connection>,
+    },
     /// A row's Relay global id, made of its table and primary key.
     NodeId {
         table: QualifiedName,

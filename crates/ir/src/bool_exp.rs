@@ -110,6 +110,7 @@ pub fn parse_bool_exp(
                 Some(
                     TableField::ComputedRows(_)
                     | TableField::ComputedAggregate(_)
+                    | TableField::ArrayConnection(_)
                     | TableField::RemoteRel(_),
                 )
                 | None => {

@@ -75,6 +75,11 @@ pub fn build_ir(
                         roots.push((key, Root::Connection(Box::new(c))));
                         continue;
                     }
+                    RootField::FunctionConnection(i) => {
+                        let c = cx.function_connection(i, f, &sets, &path)?;
+                        roots.push((key, Root::Connection(Box::new(c))));
+                        continue;
+                    }
                     RootField::Node => cx.node(f, &sets, &path)?,
                     RootField::Action(i) => {
                         roots.push((key, cx.action(i, f, &fields, &path)?));
@@ -230,7 +235,7 @@ impl Cx<'_> {
         path: &str,
     ) -> Result<Select, IrError> {
         let info = &self.schema.tables[table];
-        let mut parts = vec![];
+        let mut values = vec![];
         for pk in &info.primary_key {
             let col = &info.columns[pk];
             let value = self
@@ -242,13 +247,32 @@ impl Cx<'_> {
                         format!("missing required field '{}'", col.field),
                     )
                 })?;
-            parts.push(BoolExp::Compare {
-                column: column_ref(col),
+            values.push(value);
+        }
+        self.by_key(table, values, sets, path)
+    }
+
+    /// The row of `table` whose primary key is `values`, as the role may see it (a single
+    /// object, or null).
+    pub(crate) fn by_key(
+        &self,
+        table: usize,
+        values: Vec<Value>,
+        sets: &[&SelectionSet],
+        path: &str,
+    ) -> Result<Select, IrError> {
+        let info = &self.schema.tables[table];
+        let parts = info
+            .primary_key
+            .iter()
+            .zip(values)
+            .map(|(pk, value)| BoolExp::Compare {
+                column: column_ref(&info.columns[pk]),
                 cast: false,
                 op: CompareOp::Eq,
                 value,
-            });
-        }
+            })
+            .collect();
         let redactions = self.redactions(table)?;
         let by_key = crate::redact::redact_filter(BoolExp::And(parts), &redactions);
         Ok(Select {
@@ -351,6 +375,10 @@ impl Cx<'_> {
                     Some(TableField::ArrayRel(r)) => Field::Relationship {
                         mapping: r.mapping.clone(),
                         select: Box::new(self.select(r.target, f, &sub, &here, ShapeKind::Rows)?),
+                    },
+                    Some(TableField::ArrayConnection(r)) => Field::Connection {
+                        mapping: r.mapping.clone(),
+                        connection: Box::new(self.connection(r.target, f, &sub, &here)?),
                     },
                     Some(TableField::ArrayAggregate(r)) => Field::Relationship {
                         mapping: r.mapping.clone(),

@@ -33,7 +33,7 @@ impl Cx<'_> {
 
     /// The call's arguments, as Hasura takes them: an argument without a default must be
     /// given; an unnamed argument may be left out only if no later unnamed one is given.
-    fn function_call(
+    pub(crate) fn function_call(
         &self,
         func: &rasura_schema::FunctionInfo,
         f: &GqlField,

@@ -14,8 +14,7 @@ use crate::build::{column_ref, Cx, ShapeKind};
 use crate::collect::collect_fields;
 use crate::error::IrError;
 use crate::types::{
-    BoolExp, CompareOp, ConnField, Connection, EdgeField, Field, OrderBy, OrderTarget, PageField,
-    Select, Shape,
+    ConnField, Connection, EdgeField, Field, OrderBy, OrderTarget, PageField, Select, Shape,
 };
 
 /// Base64 as Hasura writes ids and cursors (padded; read with or without padding).
@@ -38,8 +37,34 @@ impl Cx<'_> {
         sets: &[&SelectionSet],
         path: &str,
     ) -> Result<Connection, IrError> {
+        let select = self.select(table, f, &[], path, ShapeKind::Rows)?;
+        self.connection_of(select, table, f, sets, path)
+    }
+
+    /// `<f>_connection`: a connection over the rows a tracked function returns.
+    pub(crate) fn function_connection(
+        &self,
+        index: usize,
+        f: &Node<GqlField>,
+        sets: &[&SelectionSet],
+        path: &str,
+    ) -> Result<Connection, IrError> {
+        let func = &self.schema.functions[index];
+        let mut select = self.select(func.table, f, &[], path, ShapeKind::Rows)?;
+        select.from_function = Some(self.function_call(func, f, path)?);
+        self.connection_of(select, func.table, f, sets, path)
+    }
+
+    /// The connection over `select`'s rows of `table`, shaped by the selection.
+    fn connection_of(
+        &self,
+        mut select: Select,
+        table: usize,
+        f: &Node<GqlField>,
+        sets: &[&SelectionSet],
+        path: &str,
+    ) -> Result<Connection, IrError> {
         let info = &self.schema.tables[table];
-        let mut select = self.select(table, f, &[], path, ShapeKind::Rows)?;
         for pk in &info.primary_key {
             let ordered = select
                 .order_by
@@ -220,30 +245,7 @@ impl Cx<'_> {
                 values.len()
             )));
         }
-        let by_key = info
-            .primary_key
-            .iter()
-            .zip(values)
-            .map(|(pk, v)| BoolExp::Compare {
-                column: column_ref(&info.columns[pk]),
-                cast: false,
-                op: CompareOp::Eq,
-                value: v.clone(),
-            })
-            .collect();
-        let redactions = self.redactions(table)?;
-        let by_key = crate::redact::redact_filter(BoolExp::And(by_key), &redactions);
-        Ok(Select {
-            from_function: None,
-            table: info.name.clone(),
-            filter: self.and_filter(self.select_filter(table)?, by_key),
-            order_by: vec![],
-            distinct_on: vec![],
-            limit: None,
-            offset: None,
-            shape: Shape::Single(self.row_fields(table, sets, path)?),
-            redactions,
-        })
+        self.by_key(table, values.to_vec(), sets, path)
     }
 
     /// The global id of a row of `table` (its primary key), in Relay's object types.

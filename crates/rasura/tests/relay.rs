@@ -46,7 +46,9 @@ async fn start() -> (TestCluster, TestServer) {
              CREATE TABLE note (body text); \
              INSERT INTO author (name) VALUES ('ann'), ('bob'); \
              INSERT INTO article (title, author_id, published) VALUES \
-               ('a1', 1, true), ('a2', 1, false), ('a3', 2, true), ('a4', 2, true), ('a5', 1, true);",
+               ('a1', 1, true), ('a2', 1, false), ('a3', 2, true), ('a4', 2, true), ('a5', 1, true); \
+             CREATE FUNCTION by_author(who int) RETURNS SETOF article STABLE LANGUAGE sql \
+               AS 'SELECT * FROM article WHERE author_id = who';",
         )
         .await
         .unwrap();
@@ -60,7 +62,9 @@ async fn start() -> (TestCluster, TestServer) {
         json!({"type": "pg_track_table", "args": {"table": "author"}}),
         json!({"type": "pg_track_table", "args": {"table": "article"}}),
         json!({"type": "pg_track_table", "args": {"table": "note"}}),
+        json!({"type": "pg_track_function", "args": {"function": "by_author"}}),
         json!({"type": "pg_create_object_relationship", "args": {"table": "article", "name": "author", "using": {"foreign_key_constraint_on": "author_id"}}}),
+        json!({"type": "pg_create_array_relationship", "args": {"table": "author", "name": "articles", "using": {"foreign_key_constraint_on": {"table": "article", "column": "author_id"}}}}),
         json!({"type": "pg_create_select_permission", "args": {"table": "article", "role": "reader",
             "permission": {"columns": ["title"], "filter": {"published": {"_eq": true}}}}}),
     ] {
@@ -152,6 +156,28 @@ async fn connections_page_forwards_and_backwards_with_hasuras_cursors() {
         ["a4", "a3"],
         "{r}"
     );
+    // Through an array relationship: each author's own page.
+    let r = relay(
+        &s,
+        "{ author_connection { edges { node { name articles_connection(first: 1, order_by: {id: desc}) { pageInfo { hasNextPage } edges { node { title } } } } } } }",
+        None,
+    )
+    .await;
+    let authors = r["data"]["author_connection"]["edges"].as_array().unwrap();
+    let first_of = |i: usize| &authors[i]["node"]["articles_connection"];
+    assert_eq!(titles(first_of(0)), ["a5"], "{r}");
+    assert_eq!(titles(first_of(1)), ["a4"], "{r}");
+    assert_eq!(first_of(0)["pageInfo"]["hasNextPage"], true);
+    // A tracked function's rows, paged.
+    let r = relay(
+        &s,
+        "{ by_author_connection(args: {who: 1}, first: 2) { pageInfo { hasNextPage } edges { node { title } } } }",
+        None,
+    )
+    .await;
+    let page = &r["data"]["by_author_connection"];
+    assert_eq!(titles(page), ["a1", "a2"], "{r}");
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
     // An empty page.
     let r = relay(&s, &q("where: {title: {_eq: \"none\"}}"), None).await;
     let page = &r["data"]["article_connection"];
@@ -279,7 +305,15 @@ async fn the_relay_schema_has_relays_shape() {
     // roots.
     assert_eq!(roots.remove(0), "node", "{r}");
     roots.sort_unstable();
-    assert_eq!(roots, ["article_connection", "author_connection"], "{r}");
+    assert_eq!(
+        roots,
+        [
+            "article_connection",
+            "author_connection",
+            "by_author_connection"
+        ],
+        "{r}"
+    );
     let fields: Vec<&str> = r["data"]["article"]["fields"]
         .as_array()
         .unwrap()

@@ -116,12 +116,20 @@ fn build(
                 mapping: r.mapping.clone(),
                 insert_after_parent: r.kind == RelKind::Array || r.insert_after_parent,
             };
+            // Relay pages through an array relationship to a table with a primary key.
+            let connectable = relay && crate::relay::is_node(&tables[target]);
             let fields = &mut tables[i].fields;
             match r.kind {
                 RelKind::Object => {
                     fields.insert(r.name.clone(), TableField::ObjectRel(info));
                 }
                 RelKind::Array => {
+                    if connectable {
+                        fields.insert(
+                            format!("{}_connection", r.name),
+                            TableField::ArrayConnection(info.clone()),
+                        );
+                    }
                     fields.insert(
                         format!("{}_aggregate", r.name),
                         TableField::ArrayAggregate(info.clone()),
@@ -241,7 +249,7 @@ fn build(
         w.query_fields.insert_str(0, &queries);
     }
     for (i, f) in functions.iter().enumerate() {
-        if !relay && crate::functions::role_may_call(f, &tables, role) {
+        if crate::functions::role_may_call(f, &tables, role) {
             w.function(f, i, &tables, &mut query_roots, &mut mutation_roots);
         }
     }
@@ -358,11 +366,7 @@ impl SdlWriter {
     ) {
         let info = &tables[idx];
         let names = TypeNames::new(&info.type_name);
-        let qualified = if t.name.schema == "public" {
-            t.name.name.clone()
-        } else {
-            format!("{}.{}", t.name.schema, t.name.name)
-        };
+        let qualified = naming::described(&t.name);
         let mut cols: Vec<&ColumnInfo> = t
             .info
             .columns
@@ -486,6 +490,8 @@ impl SdlWriter {
                 .unwrap_or_default();
             let _ = writeln!(self.types, "{doc}  {}{args}: {}{bang}", c.field, c.scalar);
         }
+        // Connection types of the relationships' targets, written after this type.
+        let mut pending: Vec<(String, String)> = vec![];
         let mut rels: Vec<(&String, &TableField)> = info
             .fields
             .iter()
@@ -516,6 +522,17 @@ impl SdlWriter {
                         select_args(&target),
                         target.object
                     );
+                }
+                TableField::ArrayConnection(r) => {
+                    let target = &tables[r.target];
+                    let names = TypeNames::new(&target.type_name);
+                    let _ = writeln!(
+                        self.types,
+                        "  \"An array relationship connection\"\n  {name}{}: {}Connection!",
+                        crate::relay::connection_args(&names),
+                        names.object
+                    );
+                    pending.push((names.object.clone(), naming::described(&target.name)));
                 }
                 TableField::ArrayAggregate(r) => {
                     let target = TypeNames::new(&tables[r.target].type_name);
@@ -561,6 +578,9 @@ impl SdlWriter {
                 }
                 TableField::Column(_) | TableField::RemoteRel(_) => {}
             }
+        }
+        for (object, qualified) in pending {
+            self.connection_types(&object, &qualified);
         }
         // A permission with no columns (`columns: []`, e.g. to count rows only) leaves the
         // type without fields: it is declared without a field list (as Hasura serves it, with
@@ -639,6 +659,7 @@ impl SdlWriter {
                 | TableField::Computed(_)
                 | TableField::ComputedRows(_)
                 | TableField::ComputedAggregate(_)
+                | TableField::ArrayConnection(_)
                 | TableField::RemoteRel(_) => {}
             }
         }

@@ -100,6 +100,24 @@ impl SdlWriter {
                 f.root_field, f.args_type
             )
         };
+        if self.relay {
+            // Relay: a connection over the rows of a table with a primary key.
+            if f.returns_set && !f.mutation && crate::relay::is_node(table) {
+                let conn = crate::relay::connection_args(&names);
+                let field = format!("{}_connection", f.root_field);
+                let _ = writeln!(
+                    self.query_fields,
+                    "  \"execute function \\\"{}\\\" which returns \\\"{}\\\"\"\n  {field}({args_arg}{}): {}Connection!",
+                    f.name,
+                    table.name,
+                    &conn[1..conn.len() - 1],
+                    names.object
+                );
+                self.connection_types(&names.object, &naming::described(&table.name));
+                roots.insert(field, RootField::FunctionConnection(idx));
+            }
+            return;
+        }
         let select = select_args(&names);
         let inner = &select[1..select.len() - 1];
         let output = if f.returns_set {

@@ -139,3 +139,12 @@ impl TypeNames {
 pub fn comparison_exp(scalar: &str) -> String {
     format!("{scalar}_comparison_exp")
 }
+
+/// A table as Hasura's descriptions name it: `name` in `public`, else `schema.name`.
+pub(crate) fn described(name: &rasura_metadata::QualifiedName) -> String {
+    if name.schema == "public" {
+        name.name.clone()
+    } else {
+        format!("{}.{}", name.schema, name.name)
+    }
+}

@@ -121,7 +121,9 @@ pub(crate) fn apply_role(
             .collect();
         t.fields.retain(|_, f| match f {
             TableField::Column(_) | TableField::Computed(_) | TableField::RemoteRel(_) => true,
-            TableField::ObjectRel(r) | TableField::ArrayRel(r) => visible[r.target],
+            TableField::ObjectRel(r) | TableField::ArrayRel(r) | TableField::ArrayConnection(r) => {
+                visible[r.target]
+            }
             TableField::ArrayAggregate(r) => visible[r.target] && aggregates[r.target],
             TableField::ComputedRows(n) => rows_to.get(n).is_some_and(|&i| visible[i]),
             TableField::ComputedAggregate(n) => {

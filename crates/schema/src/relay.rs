@@ -9,6 +9,14 @@ use crate::naming::TypeNames;
 use crate::types::{RootField, TableInfo};
 use crate::writer::SdlWriter;
 
+/// The arguments of a connection field over the rows of `names`' table.
+pub(crate) fn connection_args(names: &TypeNames) -> String {
+    format!(
+        "(after: String, before: String, distinct_on: [{}!], first: Int, last: Int, order_by: [{}!], where: {})",
+        names.select_column, names.order_by, names.bool_exp
+    )
+}
+
 /// Whether the table is a `Node` in Relay: it has a primary key.
 pub(crate) fn is_node(info: &TableInfo) -> bool {
     !info.primary_key.is_empty()
@@ -28,16 +36,18 @@ impl SdlWriter {
         let object = &names.object;
         let _ = writeln!(
             self.query_fields,
-            "  \"fetch data from the table: \\\"{qualified}\\\"\"\n  {field}(after: String, before: String, distinct_on: [{sc}!], first: Int, last: Int, order_by: [{ob}!], where: {be}): {object}Connection!",
-            sc = names.select_column,
-            ob = names.order_by,
-            be = names.bool_exp,
+            "  \"fetch data from the table: \\\"{qualified}\\\"\"\n  {field}{}: {object}Connection!",
+            connection_args(names),
         );
-        let _ = writeln!(
-            self.types,
-            "\"A Relay connection object on \\\"{qualified}\\\"\"\ntype {object}Connection {{\n  pageInfo: PageInfo!\n  edges: [{object}Edge!]!\n}}\ntype {object}Edge {{\n  cursor: String!\n  node: {object}!\n}}"
-        );
+        self.connection_types(object, qualified);
         roots.insert(field, RootField::Connection(idx));
+    }
+
+    /// `<object>Connection` and `<object>Edge`, written once whoever asks.
+    pub(crate) fn connection_types(&mut self, object: &str, qualified: &str) {
+        self.extra_inputs.insert(format!(
+            "\"A Relay connection object on \\\"{qualified}\\\"\"\ntype {object}Connection {{\n  pageInfo: PageInfo!\n  edges: [{object}Edge!]!\n}}\ntype {object}Edge {{\n  cursor: String!\n  node: {object}!\n}}\n"
+        ));
     }
 
     /// `node(id: ID!): Node`, first on the query root, with the `Node` interface and `PageInfo`.

@@ -64,6 +64,8 @@ pub enum RootField {
     RemoteNamespace(usize),
     /// `<t>_connection` (Relay).
     Connection(usize),
+    /// `<f>_connection` of a tracked function returning rows (Relay).
+    FunctionConnection(usize),
     /// `node(id)` (Relay).
     Node,
 }
@@ -185,6 +187,8 @@ pub enum TableField {
     ArrayRel(RelInfo),
     /// `<rel>_aggregate`.
     ArrayAggregate(RelInfo),
+    /// `<rel>_connection` (Relay, to a target with a primary key).
+    ArrayConnection(RelInfo),
     /// A scalar computed field, by name.
     Computed(String),
     /// A computed field returning rows of a table (`SETOF <table>`), by name.

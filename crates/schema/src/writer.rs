@@ -22,7 +22,8 @@ pub(crate) struct SdlWriter {
     pub(crate) enum_types: BTreeMap<String, rasura_catalog::EnumRows>,
     /// The enum types some field or comparison refers to.
     pub(crate) used_enums: BTreeSet<String>,
-    /// Input types operators take (`st_d_within_input`, ...), each written once.
+    /// Definitions written once, at the end: input types operators take (`st_d_within_input`,
+    /// ...) and Relay's connection and edge types.
     pub(crate) extra_inputs: BTreeSet<String>,
 }
 

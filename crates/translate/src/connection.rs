@@ -10,24 +10,11 @@ use rasura_ir::{ConnField, Connection, EdgeField, OrderBy, PageField};
 use rasura_sql::{Alias, Expr, From, OrderItem, Select as SqlSelect, SelectItem, TypeName};
 
 use crate::cx::{Cx, Options};
-use crate::params::Params;
-use crate::query::{base64_of, empty_array, json_object, Translated};
+use crate::query::{base64_of, empty_array, json_object, root_statement, Parent, Translated};
 
 /// Translates one `<t>_connection` root field.
 pub fn translate_connection(c: &Connection, options: Options) -> Translated {
-    let mut params = Params::default();
-    let mut cx = Cx::new(&mut params, options);
-    let json = cx.connection_json(c);
-    Translated {
-        select: SqlSelect {
-            items: vec![SelectItem::Expr(
-                Expr::Cast(Box::new(json), TypeName::pg("text")),
-                Some("root".into()),
-            )],
-            ..Default::default()
-        },
-        params,
-    }
+    root_statement(options, |cx| cx.connection_json(c, None))
 }
 
 /// A value at a key path.
@@ -61,8 +48,9 @@ fn nested_object(items: Vec<AtPath<'_>>) -> Expr {
 }
 
 impl Cx<'_> {
-    fn connection_json(&mut self, c: &Connection) -> Expr {
-        let (from, order, rows) = self.base(&c.select, None);
+    /// A connection's JSON; `parent` correlates it to a row (a relationship's connection).
+    pub(crate) fn connection_json(&mut self, c: &Connection, parent: Parent<'_>) -> Expr {
+        let (from, order, rows) = self.base(&c.select, parent);
         let numbered = self.alias();
         let page = self.alias();
         // Each row's cursor: its order-by values under the cursor's keys.

@@ -16,9 +16,18 @@ pub struct Translated {
 
 /// Translates one root field's select.
 pub fn translate_select(select: &Select, options: Options) -> Translated {
+    root_statement(options, |cx| cx.select_json(select, None))
+}
+
+/// The statement answering one root field: `SELECT (<json>)::text AS root`, `json` made by
+/// `make` with the statement's parameters.
+pub(crate) fn root_statement(
+    options: Options,
+    make: impl FnOnce(&mut Cx<'_>) -> Expr,
+) -> Translated {
     let mut params = Params::default();
     let mut cx = Cx::new(&mut params, options);
-    let json = cx.select_json(select, None);
+    let json = make(&mut cx);
     Translated {
         select: SqlSelect {
             items: vec![SelectItem::Expr(
@@ -282,6 +291,10 @@ impl Cx<'_> {
                 Field::Relationship { mapping, select } => {
                     self.select_json(select, Some((alias, mapping)))
                 }
+                Field::Connection {
+                    mapping,
+                    connection,
+                } => self.connection_json(connection, Some((alias, mapping))),
                 Field::NodeId { table, primary_key } => {
                     let mut items = vec![
                         Expr::Int(1),
@@ -411,7 +424,7 @@ fn needed_columns(shape: &Shape) -> Vec<String> {
                 Field::Column { column, .. } if column.computed.is_none() => {
                     out.push(column.name.clone())
                 }
-                Field::Relationship { mapping, .. } => {
+                Field::Relationship { mapping, .. } | Field::Connection { mapping, .. } => {
                     out.extend(mapping.iter().map(|(p, _)| p.clone()))
                 }
                 Field::NodeId { primary_key, .. } => {
