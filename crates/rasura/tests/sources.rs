@@ -109,6 +109,17 @@ async fn metadata_in_its_own_database_and_a_source_from_the_environment() {
         json!([{"name": "ada"}, {"name": "bo"}]),
         "{r}"
     );
+    let h: Value = s
+        .http
+        .get(s.url("/healthz/sources"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h["default"]["status"], "OK", "{h}");
+    assert_eq!(h["default"]["error"], Value::Null, "{h}");
     // The metadata is in the metadata database, not in the source's.
     assert_eq!(rows_of_metadata(&pg, "meta").await, 1);
     assert_eq!(rows_of_metadata(&pg, "app").await, 0);
@@ -228,6 +239,13 @@ async fn a_source_out_of_reach_at_start_is_inconsistent_and_strict_health_fails(
     assert_eq!(
         strict.text().await.unwrap(),
         "ERROR: inconsistent objects in schema"
+    );
+    // Each source's health.
+    let h: Value = get("/healthz/sources").await.unwrap().json().await.unwrap();
+    assert_eq!(h["default"]["status"], "ERROR", "{h}");
+    assert!(
+        h["default"]["timestamp"].as_str().unwrap().ends_with('Z'),
+        "{h}"
     );
     // The server's settings, as Hasura's console and CLI read them.
     let c: Value = get("/v1alpha1/config").await.unwrap().json().await.unwrap();

@@ -1,10 +1,11 @@
-//! `/healthz`, `/v1/version`, `/v1alpha1/config` and the answer for unknown paths.
+//! `/healthz`, `/healthz/sources`, `/v1/version`, `/v1alpha1/config` and the answer for
+//! unknown paths.
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::state::AppState;
 
@@ -33,6 +34,52 @@ pub async fn healthz(
         )
             .into_response(),
     }
+}
+
+/// `/healthz/sources` (admin): each source's health, by a `SELECT 1` within 5 s:
+/// `{"<source>": {"status": "OK" | "ERROR" | "TIMEOUT", "error": null | message, "timestamp"}}`
+/// (Hasura's shape; a source that cannot be connected to is `ERROR`).
+pub async fn sources(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if let Err(e) = crate::admin::require_admin(&state.auth, &headers) {
+        return crate::wire_error::api_error(&e);
+    }
+    let engine = state.engine.current();
+    let mut out = serde_json::Map::new();
+    for source in &engine.metadata.sources {
+        let served = engine
+            .resolved
+            .source
+            .as_ref()
+            .is_some_and(|s| s.name == source.name);
+        let check = async {
+            let conn = state.engine.source().map_err(|e| e.to_string())?;
+            let client = conn.pool.get().await.map_err(|e| e.to_string())?;
+            client
+                .simple_query("SELECT 1")
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        };
+        let (status, error) = if !served {
+            (
+                "ERROR",
+                json!("the source is not served (see get_inconsistent_metadata)"),
+            )
+        } else {
+            match tokio::time::timeout(std::time::Duration::from_secs(5), check).await {
+                Ok(Ok(())) => ("OK", Value::Null),
+                Ok(Err(e)) => ("ERROR", json!(e)),
+                Err(_) => ("TIMEOUT", Value::Null),
+            }
+        };
+        let timestamp = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        out.insert(
+            source.name.clone(),
+            json!({"status": status, "error": error, "timestamp": timestamp}),
+        );
+    }
+    Json(Value::Object(out)).into_response()
 }
 
 /// `/v1alpha1/config` (admin): the server's settings as Hasura reports them.

@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/hasura/healthz", get(health::healthz))
+        .route("/healthz/sources", get(health::sources))
         .route("/v1/version", get(health::version));
     if apis.graphql {
         router = router
