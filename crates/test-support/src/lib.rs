@@ -30,7 +30,14 @@ impl TestCluster {
         let mut cluster =
             Cluster::new(&dir.path().join("data"), port).expect("PostgreSQL binaries");
         cluster.init().await.expect("initdb");
-        cluster.start().await.expect("pg_ctl start");
+        // Another test may take the free port before PostgreSQL binds it: try another.
+        let mut tries = 0;
+        while let Err(e) = cluster.start().await {
+            tries += 1;
+            let taken = e.to_string().contains("Address already in use");
+            assert!(taken && tries < 5, "pg_ctl start: {e:?}");
+            cluster.port = rasura_cluster::free_port().expect("free port");
+        }
         cluster.create_database(db).await.expect("create database");
         TestCluster { cluster, _dir: dir }
     }
