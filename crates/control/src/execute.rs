@@ -136,7 +136,7 @@ pub async fn execute(
                     .map_err(|e| PgError::from_db(e, None))?;
             }
             if let Some(s) = &resolved.source {
-                sync_triggers_at(&s.url, &resolved.event_triggers).await?;
+                rasura_events::sync::sync_at(&s.url, &resolved.event_triggers).await?;
             }
         } else if ctx.source_url.is_some() {
             rasura_events::sync::sync(&*ctx.tx, &resolved.event_triggers)
@@ -176,27 +176,6 @@ pub async fn execute(
         remotes,
     });
     Ok((result, committed))
-}
-
-/// Installs `triggers` (and removes others of ours) in the database at `url`, in a
-/// transaction of its own.
-async fn sync_triggers_at(
-    url: &str,
-    triggers: &[rasura_resolve::ResolvedEventTrigger],
-) -> Result<(), ApiError> {
-    let pool = rasura_pg::lazy_pool(url, &rasura_pg::PoolOptions::default())?;
-    let mut client = pool.get().await.map_err(PgError::from)?;
-    hdb_catalog::ensure(&mut client).await?;
-    let tx = client
-        .transaction()
-        .await
-        .map_err(|e| PgError::from_db(e, None))?;
-    hdb_catalog::lock(&*tx).await?;
-    rasura_events::sync::sync(&*tx, triggers)
-        .await
-        .map_err(|e| PgError::from_db(e, None))?;
-    tx.commit().await.map_err(|e| PgError::from_db(e, None))?;
-    Ok(())
 }
 
 /// Runs one operation (recursively for `bulk`).

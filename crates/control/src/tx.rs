@@ -95,7 +95,7 @@ impl<'a> ControlTx<'a> {
             let url = wanted.as_ref().map(|s| s.url.clone());
             if self.catalog_dirty || self.other_source != url {
                 self.catalog = Arc::new(match &url {
-                    Some(url) => read_catalog(url, &self.md).await,
+                    Some(url) => rasura_pg::source_catalog::read(url, &self.md.enum_tables()).await,
                     None => Catalog::default(),
                 });
                 self.other_source = url;
@@ -170,30 +170,6 @@ impl<'a> ControlTx<'a> {
             return Err(ApiError::bad_request(code, message).with_internal(json!(fresh)));
         }
         Ok(())
-    }
-}
-
-/// The catalog of the database at `url` with the rows of `md`'s enum tables, read on a
-/// connection of its own; marked unreachable when it cannot be read.
-pub(crate) async fn read_catalog(url: &str, md: &Metadata) -> Catalog {
-    let read = async {
-        let pool = rasura_pg::lazy_pool(url, &rasura_pg::PoolOptions::default())?;
-        let mut client = pool.get().await?;
-        rasura_pg::hdb_catalog::ensure(&mut client).await?;
-        let mut c = rasura_catalog::load(&**client)
-            .await
-            .map_err(|e| rasura_pg::PgError::Connection(e.to_string()))?;
-        rasura_catalog::load_enum_rows(&**client, &mut c, &md.enum_tables()).await;
-        Ok::<_, rasura_pg::PgError>(c)
-    };
-    match read.await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!("cannot read the source's database: {e}");
-            let mut c = Catalog::default();
-            c.unreachable = Some("connection error".into());
-            c
-        }
     }
 }
 

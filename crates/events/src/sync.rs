@@ -1,6 +1,6 @@
 //! Keeps the database's capture triggers in step with the resolved metadata: creates what is
 //! missing or changed, drops what no trigger asks for any more. Idempotent; runs in the
-//! caller's transaction (the control plane's, or the startup's).
+//! caller's transaction (the control plane's), or in one of its own (`sync_at`).
 
 use std::collections::HashMap;
 
@@ -72,4 +72,26 @@ pub async fn sync(
 
 fn qualified(schema: &str, table: &str) -> String {
     format!("{}.{}", quote_ident(schema), quote_ident(table))
+}
+
+/// [`sync`] in the database at `url`, in a transaction of its own (with `hdb_catalog` prepared
+/// there, serialised with other engines by the catalog lock): at start, and when the metadata
+/// moves the source to another database.
+pub async fn sync_at(
+    url: &str,
+    triggers: &[ResolvedEventTrigger],
+) -> Result<(), rasura_pg::PgError> {
+    use rasura_pg::{hdb_catalog, PgError};
+    let pool = rasura_pg::lazy_pool(url, &rasura_pg::PoolOptions::default())?;
+    let mut client = pool.get().await?;
+    hdb_catalog::ensure(&mut client).await?;
+    let tx = client
+        .transaction()
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    hdb_catalog::lock(&*tx).await?;
+    sync(&*tx, triggers)
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    tx.commit().await.map_err(|e| PgError::from_db(e, None))
 }

@@ -86,12 +86,8 @@ async fn plan_of(
         .await
         .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from(e), ""))?;
     let text = format!("EXPLAIN (FORMAT TEXT) {sql}");
-    let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
-        .iter()
-        .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
-        .collect();
     let rows = client
-        .query(&text, &refs)
+        .query(&text, &crate::statement::bind(params))
         .await
         .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, Some(&text)), &text))?;
     Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())

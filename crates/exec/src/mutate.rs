@@ -114,14 +114,8 @@ fn insert_one<'a, C: GenericClient>(
             .prepare_cached(&sql)
             .await
             .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, Some(&sql)), &sql))?;
-        let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = t
-            .params
-            .0
-            .iter()
-            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
-            .collect();
         let found = client
-            .query_opt(&stmt, &refs)
+            .query_opt(&stmt, &crate::statement::bind(&t.params.0))
             .await
             .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, Some(&sql)), &sql))?;
         let Some(found) = found else { return Ok(None) };

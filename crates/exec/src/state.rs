@@ -53,7 +53,7 @@ impl Engine {
     ) -> Result<Engine, PgError> {
         let remotes = Arc::new(RwLock::new(RemoteIntrospections::new()));
         let source = SourceSlot::default();
-        let state = load_engine(&meta, &source, layout, &config, &remotes).await?;
+        let state = load_engine(&meta, layout, &remotes).await?;
         Ok(Engine {
             meta,
             meta_url: meta_url.into(),
@@ -151,9 +151,7 @@ impl Engine {
 
 async fn load_engine(
     meta: &Pool,
-    slot: &SourceSlot,
     layout: Layout,
-    config: &ExecConfig,
     remotes: &RwLock<RemoteIntrospections>,
 ) -> Result<EngineState, PgError> {
     let t0 = std::time::Instant::now();
@@ -166,7 +164,7 @@ async fn load_engine(
     }
     drop(client);
     let t1 = std::time::Instant::now();
-    let catalog = source_catalog(&metadata, slot, layout, config).await;
+    let catalog = source_catalog(&metadata).await;
     let t2 = std::time::Instant::now();
     let fetched = rasura_remote::introspect::introspect_all(&metadata).await;
     *remotes.write().expect("remotes lock") = fetched.clone();
@@ -181,53 +179,19 @@ async fn load_engine(
     );
     if let Some(s) = &engine.resolved.source {
         // The capture triggers match the stored metadata (one engine at a time does this).
-        let options = crate::source::options(s, 1, 1, config);
-        let conn = slot.get(&s.url, &options, config)?;
-        let mut client = conn.pool.get().await?;
-        let tx = client
-            .transaction()
-            .await
-            .map_err(|e| PgError::from_db(e, None))?;
-        hdb_catalog::lock(&*tx).await?;
-        rasura_events::sync::sync(&*tx, &engine.resolved.event_triggers)
-            .await
-            .map_err(|e| PgError::from_db(e, None))?;
-        tx.commit().await.map_err(|e| PgError::from_db(e, None))?;
+        rasura_events::sync::sync_at(&s.url, &engine.resolved.event_triggers).await?;
     }
     Ok(engine)
 }
 
-/// The catalog of the source `metadata` serves, read through `slot` (with `hdb_catalog`
-/// prepared there); empty when there is none, and marked unreachable when it cannot be read.
-async fn source_catalog(
-    metadata: &Metadata,
-    slot: &SourceSlot,
-    layout: Layout,
-    config: &ExecConfig,
-) -> Catalog {
+/// The catalog of the source `metadata` serves; empty when there is none (or its URL cannot
+/// be made: resolution reports that), marked unreachable when it cannot be read.
+async fn source_catalog(metadata: &Metadata) -> Catalog {
     use rasura_resolve::stages::sources;
-    let Some(Ok(source)) = sources::served(metadata).map(sources::resolve) else {
-        // No source, or one whose URL cannot be made (resolution reports it).
-        return Catalog::default();
-    };
-    let options = crate::source::options(&source, layout.source_connections, 1, config);
-    let read = async {
-        let conn = slot.get(&source.url, &options, config)?;
-        let mut client = conn.pool.get().await?;
-        hdb_catalog::ensure(&mut client).await?;
-        let mut catalog = rasura_catalog::load(&**client)
-            .await
-            .map_err(|e| PgError::Connection(e.to_string()))?;
-        rasura_catalog::load_enum_rows(&**client, &mut catalog, &metadata.enum_tables()).await;
-        Ok::<_, PgError>(catalog)
-    };
-    match read.await {
-        Ok(catalog) => catalog,
-        Err(e) => {
-            tracing::warn!(source = %source.name, "cannot read the source's database: {e}");
-            let mut catalog = Catalog::default();
-            catalog.unreachable = Some("connection error".into());
-            catalog
+    match metadata.served_source().map(sources::resolve) {
+        Some(Ok(source)) => {
+            rasura_pg::source_catalog::read(&source.url, &metadata.enum_tables()).await
         }
+        _ => Catalog::default(),
     }
 }

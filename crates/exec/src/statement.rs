@@ -14,13 +14,17 @@ pub(crate) async fn run_statement(
         .prepare_cached(sql)
         .await
         .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, Some(sql)), sql))?;
-    let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
-        .iter()
-        .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
-        .collect();
     let row = client
-        .query_one(&stmt, &refs)
+        .query_one(&stmt, &bind(params))
         .await
         .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, Some(sql)), sql))?;
     Ok(row.get(0))
+}
+
+/// A statement's text parameters, as the driver binds them.
+pub(crate) fn bind(params: &[Option<String>]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+    params
+        .iter()
+        .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+        .collect()
 }

@@ -6,7 +6,8 @@ pub mod hdb_catalog;
 pub mod pool;
 pub mod run_sql;
 pub mod shared;
+pub mod source_catalog;
 
 pub use error::PgError;
-pub use pool::{connect_pool, connect_pool_with, lazy_pool, prune, Pool, PoolOptions};
+pub use pool::{connect_pool, lazy_pool, prune, Pool, PoolOptions};
 pub use shared::{SharedConn, SharedConns, QUEUE_BUDGET, STALLED_AFTER};

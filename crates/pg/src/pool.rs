@@ -11,25 +11,11 @@ pub type Pool = deadpool_postgres::Pool;
 
 /// A pool of up to `max_size` connections to `url`; checks that one connection opens.
 pub async fn connect_pool(url: &str, max_size: usize) -> Result<Pool, PgError> {
-    connect_pool_with(url, max_size, None).await
-}
-
-/// As [`connect_pool`], every statement on its connections limited to `statement_timeout`
-/// (PostgreSQL cancels it past that, SQLSTATE 57014); a transaction may lift it with
-/// `SET LOCAL statement_timeout = 0`.
-pub async fn connect_pool_with(
-    url: &str,
-    max_size: usize,
-    statement_timeout: Option<std::time::Duration>,
-) -> Result<Pool, PgError> {
-    let pool = lazy_pool(
-        url,
-        &PoolOptions {
-            max_size,
-            statement_timeout,
-            ..PoolOptions::default()
-        },
-    )?;
+    let options = PoolOptions {
+        max_size,
+        ..PoolOptions::default()
+    };
+    let pool = lazy_pool(url, &options)?;
     drop(pool.get().await?);
     Ok(pool)
 }
@@ -44,6 +30,8 @@ pub struct PoolOptions {
     pub lifetime: Option<Duration>,
     /// How long a request waits for a free connection (unset: as long as it takes).
     pub wait_timeout: Option<Duration>,
+    /// Every statement is cancelled past it (SQLSTATE 57014); a transaction may lift it with
+    /// `SET LOCAL statement_timeout = 0`.
     pub statement_timeout: Option<Duration>,
     /// `default_transaction_isolation` (`read committed`, `repeatable read`, `serializable`).
     pub isolation: Option<String>,

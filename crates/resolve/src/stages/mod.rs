@@ -45,7 +45,7 @@ pub fn resolve_with_remotes(
     // made (an unset variable) is reported, and a database the engine could not read serves
     // no tables
     let no_tables = Source::default_source();
-    let (source, served) = match (sources::served(md), &catalog.unreachable) {
+    let (source, served) = match (md.served_source(), &catalog.unreachable) {
         (Some(s), Some(reason)) => {
             report.push(sources::unreachable(&s.name, reason));
             (&no_tables, None)

@@ -7,7 +7,6 @@ use std::sync::OnceLock;
 
 use rasura_metadata::document::Source;
 use rasura_metadata::sources::{connection_info, parameters_url, UrlConf};
-use rasura_metadata::Metadata;
 
 use crate::inconsistency::{Inconsistency, ObjectRef};
 pub use crate::types::ResolvedSource;
@@ -21,12 +20,6 @@ static DATABASE_URL: OnceLock<String> = OnceLock::new();
 /// `--database-url` flag, or the embedded database). Set once, at start.
 pub fn set_database_url(url: &str) {
     let _ = DATABASE_URL.set(url.to_string());
-}
-
-/// The source served: `default` when it is a PostgreSQL source, else the first PostgreSQL
-/// source by name.
-pub fn served(md: &Metadata) -> Option<&Source> {
-    md.served_source()
 }
 
 /// The value of environment variable `var` (`HASURA_GRAPHQL_DATABASE_URL` falls back to what
@@ -78,6 +71,7 @@ pub fn unreachable(name: &str, reason: &str) -> Inconsistency {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rasura_metadata::Metadata;
     use serde_json::json;
 
     fn source(name: &str, url: serde_json::Value) -> Source {
@@ -94,10 +88,10 @@ mod tests {
             source("b", json!("postgres://h/b")),
             source("a", json!("postgres://h/a")),
         ];
-        assert_eq!(served(&md).unwrap().name, "a");
+        assert_eq!(md.served_source().unwrap().name, "a");
         md.sources.push(source("default", json!("postgres://h/d")));
-        assert_eq!(served(&md).unwrap().name, "default");
-        let r = resolve(served(&md).unwrap()).unwrap();
+        assert_eq!(md.served_source().unwrap().name, "default");
+        let r = resolve(md.served_source().unwrap()).unwrap();
         assert_eq!(r.url, "postgres://h/d");
         let missing = source("x", json!({"from_env": "RASURA_TEST_SURELY_UNSET"}));
         assert_eq!(
@@ -109,6 +103,6 @@ mod tests {
         assert_eq!(i.definition, json!("x"));
         assert_eq!(i.reason, "Inconsistent object: connection error");
         md.sources.clear();
-        assert!(served(&md).is_none());
+        assert!(md.served_source().is_none());
     }
 }

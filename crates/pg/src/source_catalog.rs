@@ -1,0 +1,31 @@
+//! Reading a source database's catalog, with `hdb_catalog` prepared there, on a connection of
+//! its own: what metadata is resolved against, or an empty catalog marked unreachable.
+
+use rasura_catalog::Catalog;
+
+use crate::error::PgError;
+use crate::pool::{lazy_pool, PoolOptions};
+
+/// The catalog of the database at `url`, with the rows of `enum_tables`; empty and marked
+/// `unreachable` ("connection error", the cause logged) when it cannot be read.
+pub async fn read(url: &str, enum_tables: &[(String, String)]) -> Catalog {
+    let read = async {
+        let pool = lazy_pool(url, &PoolOptions::default())?;
+        let mut client = pool.get().await?;
+        crate::hdb_catalog::ensure(&mut client).await?;
+        let mut catalog = rasura_catalog::load(&**client)
+            .await
+            .map_err(|e| PgError::Connection(e.to_string()))?;
+        rasura_catalog::load_enum_rows(&**client, &mut catalog, enum_tables).await;
+        Ok::<_, PgError>(catalog)
+    };
+    match read.await {
+        Ok(catalog) => catalog,
+        Err(e) => {
+            tracing::warn!("cannot read the source's database: {e}");
+            let mut catalog = Catalog::default();
+            catalog.unreachable = Some("connection error".into());
+            catalog
+        }
+    }
+}
