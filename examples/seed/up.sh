@@ -3,8 +3,11 @@
 # until Ctrl-C:
 #   examples/seed/up.sh          # engine + the Rust backend (examples/seed-backend)
 #   examples/seed/up.sh python   # engine + the tutorial's Python backend from ../shared
-# The engine serves http://127.0.0.1:8080/v1/graphql on its embedded PostgreSQL
-# (./.rasura-seed); the backend listens on 127.0.0.1:8000.
+# The backend starts first (the engine reads its remote schema at start), then the engine on
+# its embedded PostgreSQL (./.rasura-seed) with this directory as its project: migrations and
+# metadata applied before it serves. With the Rust backend (an admin secret and JWTs), requests
+# without credentials are role `anonymous` (the tutorial's login); with the Python one there is
+# no secret, and every request is admin as in the tutorial. Run it again any number of times: nothing is applied twice.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 which="${1:-rust}"
@@ -15,15 +18,6 @@ JWT_SECRET="${JWT_SECRET:-change-me-to-a-secret-of-at-least-32-bytes}"
 cargo build --locked --release -q -p rasura -p seed-backend
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
-engine_args=(serve --port "$ENGINE_PORT" --data-dir .rasura-seed)
-admin=()
-if [ "$which" = rust ]; then
-  engine_args+=(--admin-secret "$ADMIN_SECRET" --jwt-secret "{\"type\":\"HS256\",\"key\":\"$JWT_SECRET\"}")
-  admin=(-H "x-hasura-admin-secret: $ADMIN_SECRET")
-fi
-BACKEND_URL="http://127.0.0.1:$BACKEND_PORT" target/release/rasura "${engine_args[@]}" &
-pids+=($!)
-until curl -sf "http://127.0.0.1:$ENGINE_PORT/healthz" >/dev/null; do sleep 0.3; done
 export PORT="$BACKEND_PORT" GRAPHQL_ENGINE_URL="http://127.0.0.1:$ENGINE_PORT/v1/graphql"
 if [ "$which" = python ]; then
   bash ../shared/interop/seed-python-backend/run.sh &
@@ -32,9 +26,12 @@ else
 fi
 pids+=($!)
 until curl -sf -o /dev/null -X POST -H 'content-type: application/json' -d '{"query":"{ hello }"}' "http://127.0.0.1:$BACKEND_PORT/graphql"; do sleep 0.3; done
-python3 -c 'import json,sys; print(json.dumps({"type":"run_sql","args":{"sql":open(sys.argv[1]).read()}}))' examples/seed/schema.sql \
-  | curl -sf "${admin[@]}" -H 'content-type: application/json' --data-binary @- "http://127.0.0.1:$ENGINE_PORT/v2/query" >/dev/null
-python3 -c 'import json,sys; print(json.dumps({"type":"replace_metadata","args":json.load(open(sys.argv[1]))}))' examples/seed/metadata.json \
-  | curl -sf "${admin[@]}" -H 'content-type: application/json' --data-binary @- "http://127.0.0.1:$ENGINE_PORT/v1/metadata" >/dev/null
+engine_args=(serve --port "$ENGINE_PORT" --data-dir .rasura-seed --project examples/seed)
+if [ "$which" = rust ]; then
+  engine_args+=(--admin-secret "$ADMIN_SECRET" --jwt-secret "{\"type\":\"HS256\",\"key\":\"$JWT_SECRET\"}" --unauthorized-role anonymous)
+fi
+BACKEND_URL="http://127.0.0.1:$BACKEND_PORT" target/release/rasura "${engine_args[@]}" &
+pids+=($!)
+until curl -sf "http://127.0.0.1:$ENGINE_PORT/healthz" >/dev/null; do sleep 0.3; done
 echo "up: GraphQL at http://127.0.0.1:$ENGINE_PORT/v1/graphql, backend ($which) at http://127.0.0.1:$BACKEND_PORT; Ctrl-C stops both"
 wait

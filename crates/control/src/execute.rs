@@ -15,7 +15,10 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::tx::{success, Api, ControlTx};
-use crate::{data_ops, event_ops, metadata_ops, remote_ops, run_sql, scheduled_ops, source_ops};
+use crate::{
+    catalog_state_ops, data_ops, event_ops, metadata_ops, remote_ops, run_sql, scheduled_ops,
+    source_ops,
+};
 
 /// What the engine serves when a request starts: the edits apply to a copy of it.
 pub struct Current {
@@ -276,6 +279,9 @@ where
                     return Ok(success());
                 }
                 if let Some(v) = metadata_ops::run(ctx, bare, args.clone()).await? {
+                    return Ok(v);
+                }
+                if let Some(v) = catalog_state_ops::run(ctx, bare, &args).await? {
                     return Ok(v);
                 }
                 if let Some(v) = source_ops::run(ctx, bare, &args)

@@ -3,6 +3,7 @@
 //! metadata, resolution and the database, not on GraphQL execution: what a request committed is
 //! handed back for the engine to serve.
 
+mod catalog_state_ops;
 mod data_ops;
 mod data_select;
 mod data_write;

@@ -94,3 +94,41 @@ pub async fn save_metadata(
     }
     Err(PgError::Conflict { expected })
 }
+
+/// The catalog state: the installation's id and the states the CLI and the console keep.
+pub async fn catalog_state(
+    client: &impl GenericClient,
+) -> Result<(String, serde_json::Value, serde_json::Value), PgError> {
+    let row = client
+        .query_one(
+            "SELECT hasura_uuid::text, cli_state, console_state FROM hdb_catalog.hdb_version",
+            &[],
+        )
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    Ok((row.get(0), row.get(1), row.get(2)))
+}
+
+/// Which of the two catalog states `set_catalog_state` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateOwner {
+    Cli,
+    Console,
+}
+
+/// Replaces the CLI's or the console's state.
+pub async fn set_catalog_state(
+    client: &impl GenericClient,
+    owner: StateOwner,
+    state: &serde_json::Value,
+) -> Result<(), PgError> {
+    let sql = match owner {
+        StateOwner::Cli => "UPDATE hdb_catalog.hdb_version SET cli_state = $1",
+        StateOwner::Console => "UPDATE hdb_catalog.hdb_version SET console_state = $1",
+    };
+    client
+        .execute(sql, &[state])
+        .await
+        .map_err(|e| PgError::from_db(e, Some(sql)))?;
+    Ok(())
+}

@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use rasura_exec::limits::QueryLimits;
+use rasura_project::cmd::{
+    DeployArgs, InitArgs, MetadataCommand, MigrateCommand, ProjectArgs, SeedCommand,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,6 +28,36 @@ pub enum Command {
     Codegen(CodegenCommand),
     /// A psql shell on the embedded database of a running `rasura serve`.
     Psql(PsqlArgs),
+    /// The metadata of a Hasura CLI project (config v3) and of the engine.
+    Metadata {
+        #[command(flatten)]
+        project: ProjectArgs,
+        #[command(subcommand)]
+        cmd: MetadataCommand,
+    },
+    /// The migrations of a Hasura CLI project.
+    Migrate {
+        #[command(flatten)]
+        project: ProjectArgs,
+        #[command(subcommand)]
+        cmd: MigrateCommand,
+    },
+    /// The seeds of a Hasura CLI project.
+    Seed {
+        #[command(flatten)]
+        project: ProjectArgs,
+        #[command(subcommand)]
+        cmd: SeedCommand,
+    },
+    /// Deploy a Hasura CLI project: metadata, migrations, metadata again, reload (and seeds).
+    Deploy {
+        #[command(flatten)]
+        project: ProjectArgs,
+        #[command(flatten)]
+        args: DeployArgs,
+    },
+    /// Make a new Hasura CLI project directory.
+    Init(InitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -171,6 +204,18 @@ pub struct ServeArgs {
     /// [env: RASURA_ENABLE_ALLOWLIST, HASURA_GRAPHQL_ENABLE_ALLOWLIST]
     #[arg(long)]
     pub enable_allowlist: bool,
+    /// A Hasura CLI project directory whose migrations and metadata are applied at start, before
+    /// the API is served [env: RASURA_PROJECT]
+    #[arg(long)]
+    pub project: Option<PathBuf>,
+    /// A metadata directory (config v3 layout) applied at start, as Hasura's cli-migrations
+    /// image does [env: HASURA_GRAPHQL_METADATA_DIR]
+    #[arg(long)]
+    pub metadata_dir: Option<PathBuf>,
+    /// A migrations directory (`<database>/<version>_<name>/up.sql`) applied at start
+    /// [env: HASURA_GRAPHQL_MIGRATIONS_DIR]
+    #[arg(long)]
+    pub migrations_dir: Option<PathBuf>,
 }
 
 /// Serve settings after flags, `RASURA_*` and `HASURA_GRAPHQL_*` variables and defaults.
@@ -200,6 +245,21 @@ pub struct ServeConfig {
     pub enabled_apis: Option<String>,
     pub query_timeout: Option<std::time::Duration>,
     pub enable_allowlist: bool,
+    pub project: StartProject,
+}
+
+/// A project applied when the engine starts (all empty: none).
+#[derive(Debug, Clone, Default)]
+pub struct StartProject {
+    pub dir: Option<PathBuf>,
+    pub metadata_dir: Option<PathBuf>,
+    pub migrations_dir: Option<PathBuf>,
+}
+
+impl StartProject {
+    pub fn is_set(&self) -> bool {
+        self.dir.is_some() || self.metadata_dir.is_some() || self.migrations_dir.is_some()
+    }
 }
 
 /// Event delivery tuning, from the environment only (Hasura's names and defaults).
@@ -371,6 +431,20 @@ impl ServeArgs {
                     ])
                 })
                 .unwrap_or(true),
+            project: StartProject {
+                dir: self
+                    .project
+                    .clone()
+                    .or_else(|| env(&["RASURA_PROJECT"]).map(PathBuf::from)),
+                metadata_dir: self
+                    .metadata_dir
+                    .clone()
+                    .or_else(|| env(&["HASURA_GRAPHQL_METADATA_DIR"]).map(PathBuf::from)),
+                migrations_dir: self
+                    .migrations_dir
+                    .clone()
+                    .or_else(|| env(&["HASURA_GRAPHQL_MIGRATIONS_DIR"]).map(PathBuf::from)),
+            },
             server_threads: self
                 .server_threads
                 .or_else(|| parsed(&["RASURA_SERVER_THREADS"]))

@@ -19,6 +19,17 @@ fn main() -> std::process::ExitCode {
             cli::Command::Serve(args) => serve::serve(args.resolve()).await,
             cli::Command::Codegen(cli::CodegenCommand::Action(args)) => codegen_action(args).await,
             cli::Command::Psql(args) => serve::psql(&args.data_dir, &args.args),
+            cli::Command::Metadata { project, cmd } => {
+                rasura_project::cmd::metadata(&project, cmd).await
+            }
+            cli::Command::Migrate { project, cmd } => {
+                rasura_project::cmd::migrate(&project, cmd).await
+            }
+            cli::Command::Seed { project, cmd } => rasura_project::cmd::seed(&project, cmd).await,
+            cli::Command::Deploy { project, args } => {
+                rasura_project::cmd::deploy(&project, args).await
+            }
+            cli::Command::Init(args) => rasura_project::cmd::init(&args).await,
         }
     });
     match result {

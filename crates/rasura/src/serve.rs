@@ -321,6 +321,9 @@ async fn run_server(
         "GraphQL API at http://{addr}/v1/graphql, metadata API at http://{addr}/v1/metadata"
     );
     drop(engine);
+    if config.project.is_set() {
+        apply_project(&state, config).await?;
+    }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let workers = crate::workers::start(
         &state,
@@ -347,6 +350,30 @@ async fn run_server(
         }
     }
     tracing::info!("shut down");
+    Ok(())
+}
+
+/// Applies the start-up project through the engine's own API on a loopback port of its own,
+/// before the API's port is served (as Hasura's cli-migrations image does with a temporary
+/// server).
+async fn apply_project(state: &AppState, config: &ServeConfig) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let endpoint = format!("http://{}", listener.local_addr()?);
+    let app = rasura_server::router(state.for_thread(2));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let p = &config.project;
+    let started = std::time::Instant::now();
+    let applied = rasura_project::cmd::apply_project_at_start(
+        &endpoint,
+        config.admin_secret.as_deref(),
+        p.dir.as_deref(),
+        p.metadata_dir.as_deref(),
+        p.migrations_dir.as_deref(),
+    )
+    .await;
+    server.abort();
+    applied.context("applying the project at start failed")?;
+    tracing::info!("project applied in {} ms", started.elapsed().as_millis());
     Ok(())
 }
 

@@ -267,14 +267,16 @@ async fn event_triggers_fire_from_the_sources_database_and_the_tutorial_metadata
     sql(
         &pg,
         "app",
-        include_str!("../../../examples/seed/schema.sql"),
+        include_str!("../../../examples/seed/migrations/default/1700000000000_init/up.sql"),
     )
     .await;
     let app_url = pg.url("app");
     // The tutorial's metadata names its source `{from_env: HASURA_GRAPHQL_DATABASE_URL}`.
     let s = start_with_meta(&pg, &[("HASURA_GRAPHQL_DATABASE_URL", &app_url)]).await;
-    let seed: Value =
-        serde_json::from_str(include_str!("../../../examples/seed/metadata.json")).unwrap();
+    let seed = rasura_project::layout::build(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/seed/metadata"),
+    )
+    .unwrap();
     metadata(
         &s,
         json!({"type": "replace_metadata", "args": {"allow_inconsistent_metadata": true, "metadata": seed}}),

@@ -111,16 +111,24 @@ async fn login(
     let found: Users = config
         .engine()
         .query(
-            "query ($name: String!) { user(where: {name: {_eq: $name}}, limit: 1) { id password_hash } }",
+            "query ($name: String!) { user(where: {name: {_eq: $name}}) { id password_hash } }",
             json!({"name": p.input.username}),
         )
         .await
-        .map_err(|e| ActionError::new(format!("cannot look the user up: {e}")).with_code("unexpected"))?;
-    let user = found.user.into_iter().next().ok_or_else(invalid)?;
-    let hash = user.password_hash.as_deref().unwrap_or_default();
-    if !verify_password(&p.input.password, hash) {
-        return Err(invalid());
-    }
+        .map_err(|e| {
+            ActionError::new(format!("cannot look the user up: {e}")).with_code("unexpected")
+        })?;
+    // Names are not unique (the tutorial's table): the user is the one the password fits.
+    let user = found
+        .user
+        .into_iter()
+        .find(|u| {
+            verify_password(
+                &p.input.password,
+                u.password_hash.as_deref().unwrap_or_default(),
+            )
+        })
+        .ok_or_else(invalid)?;
     Ok(Json(LoginResponse {
         access_token: token(secret, &user.id)
             .map_err(|e| ActionError::new(e).with_code("unexpected"))?,
