@@ -84,6 +84,17 @@ pub async fn execute(
             ));
         }
     }
+    let outside = match (api, session.role == "admin") {
+        (Api::Query, true) => {
+            let pool = dbs.source.map_or(dbs.meta, |(pool, _)| pool);
+            let bare = op.strip_prefix("pg_").unwrap_or(&op);
+            match run_sql::run_outside_transaction(&current.metadata, pool, bare, &args).await {
+                Some(result) => Some(result?),
+                None => None,
+            }
+        }
+        _ => None,
+    };
     let old_crons = rasura_metadata::cron_triggers::all(&current.metadata);
     let mut meta_client = dbs.meta.get().await.map_err(PgError::from)?;
     let mut source_client = match dbs.source {
@@ -123,7 +134,10 @@ pub async fn execute(
         request_version,
         api,
     };
-    let result = dispatch(&mut ctx, &op, args).await?;
+    let result = match outside {
+        Some(result) => result,
+        None => dispatch(&mut ctx, &op, args).await?,
+    };
     let catalog = ctx.fresh_catalog().await?;
     let catalog_changed = catalog.fingerprint != current.catalog.fingerprint
         || catalog.enum_rows != current.catalog.enum_rows;

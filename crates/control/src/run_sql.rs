@@ -20,6 +20,10 @@ struct RunSqlArgs {
     read_only: bool,
     #[serde(default = "default_source")]
     source: String,
+    /// Rasura's: run the statements one by one outside any transaction (migrations marked
+    /// `-- hasura:no-transaction`).
+    #[serde(default)]
+    no_transaction: bool,
 }
 
 fn yes() -> bool {
@@ -30,9 +34,49 @@ fn default_source() -> String {
     rasura_metadata::document::DEFAULT_SOURCE.to_string()
 }
 
+/// A `run_sql` with `no_transaction` runs here, before the request's transactions are opened
+/// (an open snapshot of the request would make `CREATE INDEX CONCURRENTLY` wait for it forever);
+/// `None` for any other request. The request then goes on as a read of what the SQL changed.
+pub(super) async fn run_outside_transaction(
+    md: &rasura_metadata::Metadata,
+    pool: &rasura_pg::Pool,
+    op: &str,
+    args: &Value,
+) -> Option<Result<Value, ApiError>> {
+    if op != "run_sql" || args.get("no_transaction") != Some(&Value::Bool(true)) {
+        return None;
+    }
+    Some(
+        async {
+            let args: RunSqlArgs = serde_json::from_value(args.clone())
+                .map_err(|e| ApiError::bad_request("parse-failed", e.to_string()).at("$.args"))?;
+            if md.served_source().map(|s| s.name.as_str()) != Some(args.source.as_str()) {
+                return Err(ApiError::bad_request(
+                    "not-exists",
+                    format!("source with name \"{}\" does not exist", args.source),
+                )
+                .at("$.args"));
+            }
+            let client = pool.get().await.map_err(rasura_pg::PgError::from)?;
+            let result = rasura_pg::run_sql::run_each(&**client, &args.sql)
+                .await
+                .map_err(|e| ApiError::from(e).at("$.args"))?;
+            Ok(result.to_json())
+        }
+        .await,
+    )
+}
+
 pub(super) async fn run_sql(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
     let args: RunSqlArgs = serde_json::from_value(args)
         .map_err(|e| ApiError::bad_request("parse-failed", e.to_string()))?;
+    if args.no_transaction {
+        // Only a request of its own runs outside a transaction (`run_outside_transaction`).
+        return Err(ApiError::bad_request(
+            "not-supported",
+            "no_transaction is only allowed on a run_sql request of its own, not inside bulk",
+        ));
+    }
     ctx.check_source(&args.source)?;
     if ctx.source_moved() {
         // The request moved the source to another database: its SQL waits for the next one.

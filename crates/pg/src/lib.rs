@@ -7,6 +7,7 @@ pub mod pool;
 pub mod run_sql;
 pub mod shared;
 pub mod source_catalog;
+pub mod statements;
 
 pub use error::PgError;
 pub use pool::{connect_pool, lazy_pool, prune, Pool, PoolOptions};

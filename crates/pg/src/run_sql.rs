@@ -24,6 +24,17 @@ impl SqlResult {
     }
 }
 
+/// Runs the statements of `sql` one at a time, each committed on its own (no transaction
+/// around them: `CREATE INDEX CONCURRENTLY` and the like); the last statement's result. A failing
+/// statement stops the run, the ones before it stay.
+pub async fn run_each(client: &impl GenericClient, sql: &str) -> Result<SqlResult, PgError> {
+    let mut last = SqlResult::CommandOk;
+    for statement in crate::statements::split(sql) {
+        last = run_sql(client, statement).await?;
+    }
+    Ok(last)
+}
+
 /// Runs `sql` (one or more statements) on `client`.
 pub async fn run_sql(client: &impl GenericClient, sql: &str) -> Result<SqlResult, PgError> {
     let messages = client

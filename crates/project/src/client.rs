@@ -57,16 +57,21 @@ impl Client {
             .await
     }
 
-    /// `run_sql` on a source, through `/v2/query`.
+    /// `run_sql` on a source, through `/v2/query`; `no_transaction`: statement by statement,
+    /// outside a transaction (Rasura's `no_transaction` argument).
     pub async fn run_sql(
         &self,
         source: &str,
         sql: &str,
         check_consistency: bool,
+        no_transaction: bool,
     ) -> anyhow::Result<Value> {
         let mut args = json!({"sql": sql, "source": source});
         if !check_consistency {
             args["check_metadata_consistency"] = json!(false);
+        }
+        if no_transaction {
+            args["no_transaction"] = json!(true);
         }
         self.post("v2/query", &json!({"type": "run_sql", "args": args}))
             .await

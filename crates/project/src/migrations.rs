@@ -112,6 +112,16 @@ pub struct Step {
     pub direction: Direction,
     /// The SQL to run (`None`: nothing to run, the state changes only).
     pub sql: Option<String>,
+    /// Run statement by statement outside a transaction (the file is marked so).
+    pub no_transaction: bool,
+}
+
+/// Whether SQL opts out of the transaction: its first line is `-- hasura:no-transaction`
+/// (the Hasura CLI's marker; surrounding spaces and a CRLF ending allowed).
+pub fn marked_no_transaction(sql: &str) -> bool {
+    let head = &sql.as_bytes()[..sql.len().min(256)];
+    let head = String::from_utf8_lossy(head);
+    head.lines().next().map(str::trim) == Some("-- hasura:no-transaction")
 }
 
 /// The steps `target` takes from the `applied` versions (each with its dirty flag).
@@ -128,6 +138,7 @@ pub fn plan(
         version: m.version,
         name: m.name.clone(),
         direction: Direction::Up,
+        no_transaction: m.up.as_deref().is_some_and(marked_no_transaction),
         sql: m.up.clone(),
     };
     let down = |v: u64| -> anyhow::Result<Step> {
@@ -138,6 +149,7 @@ pub fn plan(
             version: v,
             name: m.name.clone(),
             direction: Direction::Down,
+            no_transaction: m.down.as_deref().is_some_and(marked_no_transaction),
             sql: m.down.clone(),
         })
     };
@@ -260,6 +272,20 @@ mod tests {
                 .to_string(),
             "9 down migration not found"
         );
+    }
+
+    #[test]
+    fn the_no_transaction_marker_is_the_first_line_exactly() {
+        assert!(marked_no_transaction(
+            "  -- hasura:no-transaction  \r\nCREATE INDEX CONCURRENTLY i ON t (a);"
+        ));
+        assert!(!marked_no_transaction("--hasura:no-transaction\nSELECT 1;"));
+        assert!(!marked_no_transaction(
+            "-- hasura:no-transaction please\nSELECT 1;"
+        ));
+        assert!(!marked_no_transaction(
+            "SELECT 1;\n-- hasura:no-transaction\n"
+        ));
     }
 
     #[test]

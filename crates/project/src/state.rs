@@ -111,7 +111,7 @@ pub async fn copy_legacy(client: &Client, state: &mut CliState, db: &str) -> any
         return Ok(());
     }
     let sql = "SELECT version::text, dirty::text FROM hdb_catalog.schema_migrations";
-    if let Ok(answer) = client.run_sql(db, sql, false).await {
+    if let Ok(answer) = client.run_sql(db, sql, false, false).await {
         if let Some(rows) = answer.get("result").and_then(Value::as_array) {
             for row in rows.iter().skip(1) {
                 let (Some(v), Some(d)) = (row.get(0).and_then(Value::as_str), row.get(1)) else {

@@ -13,14 +13,20 @@ const BIN: &str = env!("CARGO_BIN_EXE_rasura");
 
 /// Runs `rasura <args>` in `dir`; returns success, stdout and stderr.
 async fn cli(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = tokio::process::Command::new(BIN)
-        .args(args)
+    cli_env(dir, args, &[]).await
+}
+
+/// As [`cli`], with environment variables.
+async fn cli_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.args(args)
         .current_dir(dir)
         .env_remove("HASURA_GRAPHQL_ENDPOINT")
-        .env_remove("HASURA_GRAPHQL_ADMIN_SECRET")
-        .output()
-        .await
-        .expect("run rasura");
+        .env_remove("HASURA_GRAPHQL_ADMIN_SECRET");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().await.expect("run rasura");
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).to_string(),
@@ -181,6 +187,86 @@ async fn deploy_gives_what_replace_metadata_of_the_same_json_gives() {
         json!({"1700000000000": false, "1700000000001": false})
     );
     assert_eq!(state["cli_state"]["settings"]["migration_mode"], "true");
+    // A seed from a table's rows.
+    let (_, err) = cli_ok(
+        dir,
+        &["seed", "create", "authors", "--from-table", "author"],
+    )
+    .await;
+    assert!(err.contains("created seed file"), "{err}");
+    let seeds: Vec<_> = std::fs::read_dir(dir.join("seeds/default"))
+        .unwrap()
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    assert!(
+        seeds
+            .iter()
+            .any(|s| s.contains("INSERT INTO public.author") && s.contains("'ada'")),
+        "{seeds:?}"
+    );
+}
+
+#[tokio::test]
+async fn endpoint_and_admin_secret_come_from_flags_the_environment_or_env_file() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let server = TestServer::start(
+        Path::new(BIN),
+        &["--database-url", &url, "--admin-secret", "s3cret"],
+        &[],
+    )
+    .await;
+    // config.yaml points elsewhere: the flag and the variable win over it.
+    let p = project("http://127.0.0.1:1");
+    let dir = p.path();
+    let endpoint = server.url("");
+    let (ok, _, err) = cli_env(
+        dir,
+        &["metadata", "reload"],
+        &[("HASURA_GRAPHQL_ENDPOINT", endpoint.as_str())],
+    )
+    .await;
+    assert!(!ok);
+    assert!(
+        err.contains("access-denied") || err.contains("invalid"),
+        "{err}"
+    );
+    cli_ok(
+        dir,
+        &[
+            "metadata",
+            "reload",
+            "--endpoint",
+            &endpoint,
+            "--admin-secret",
+            "s3cret",
+        ],
+    )
+    .await;
+    let (ok, _, err) = cli_env(
+        dir,
+        &["metadata", "reload"],
+        &[
+            ("HASURA_GRAPHQL_ENDPOINT", endpoint.as_str()),
+            ("HASURA_GRAPHQL_ADMIN_SECRET", "s3cret"),
+        ],
+    )
+    .await;
+    assert!(ok, "{err}");
+    // A `.env` file in the project.
+    write(
+        &dir.join(".env"),
+        &format!("HASURA_GRAPHQL_ENDPOINT={endpoint}\nHASURA_GRAPHQL_ADMIN_SECRET=s3cret\n"),
+    );
+    cli_ok(dir, &["metadata", "reload"]).await;
+    // Outside a project: a clear error.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (ok, _, err) = cli(elsewhere.path(), &["migrate", "status"]).await;
+    assert!(
+        !ok && err.contains("not a Hasura project directory"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -514,4 +600,55 @@ async fn catalog_state_is_kept_apart_from_the_metadata() {
         .await;
     assert_eq!(status, 400);
     assert_eq!(body["code"], "parse-failed");
+}
+
+#[tokio::test]
+async fn a_migration_marked_no_transaction_runs_outside_one() {
+    let pg = TestCluster::start("app").await;
+    let server = engine(&pg).await;
+    let p = project(&server.url(""));
+    let dir = p.path();
+    migration(dir, "1_t", "CREATE TABLE t (a int, b int);", "");
+    migration(
+        dir,
+        "2_index",
+        "-- hasura:no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\nCREATE INDEX CONCURRENTLY t_ab ON t (a, b);\n",
+        "",
+    );
+    cli_ok(dir, &["migrate", "apply"]).await;
+    let c = pg.client("app").await;
+    let n: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 't' AND indexname IN ('t_a', 't_ab')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 2);
+    // Without the marker the file runs in a transaction, where PostgreSQL refuses it.
+    migration(
+        dir,
+        "3_unmarked",
+        "CREATE INDEX CONCURRENTLY t_b ON t (b);",
+        "",
+    );
+    let (ok, _, err) = cli(dir, &["migrate", "apply"]).await;
+    assert!(!ok);
+    assert!(
+        err.contains("3_unmarked") && err.contains("transaction block"),
+        "{err}"
+    );
+    // `--no-transaction` runs every file so.
+    cli_ok(dir, &["migrate", "apply", "--no-transaction"]).await;
+    // Inside a bulk, outside-a-transaction is refused rather than ignored.
+    let (status, body) = server
+        .post(
+            "/v2/query",
+            &json!({"type": "bulk", "args": [{"type": "run_sql", "args": {"sql": "SELECT 1", "no_transaction": true}}]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "not-supported");
 }

@@ -99,6 +99,7 @@ async fn migrate_all(project: &Project, client: &Client) -> anyhow::Result<()> {
             kind: "up".into(),
             skip_execution: false,
             dry_run: false,
+            no_transaction: false,
             db: DatabaseArgs {
                 database_name: Some(db),
                 all_databases: false,

@@ -85,6 +85,10 @@ pub struct ApplyArgs {
     /// Print what would run, and run nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Run every migration statement by statement outside a transaction (a file whose first
+    /// line is `-- hasura:no-transaction` always runs so).
+    #[arg(long)]
+    pub no_transaction: bool,
     #[command(flatten)]
     pub db: DatabaseArgs,
 }
@@ -341,7 +345,9 @@ async fn apply_db(
     }
     let total = Instant::now();
     for step in &steps {
-        run_step(client, &mut state, db, step, a.skip_execution).await?;
+        let mut step = step.clone();
+        step.no_transaction |= a.no_transaction;
+        run_step(client, &mut state, db, &step, a.skip_execution).await?;
     }
     info(format!(
         "migrations applied on database: {db} ({} in {} ms)",
@@ -367,10 +373,15 @@ async fn run_step(
         step.direction.as_str()
     );
     if let (Some(sql), false) = (&step.sql, skip_execution) {
+        let outcome = if step.no_transaction {
+            "it ran outside a transaction: its statements before the failing one stay applied"
+        } else {
+            "nothing of it was applied"
+        };
         client
-            .run_sql(db, sql, false)
+            .run_sql(db, sql, false, step.no_transaction)
             .await
-            .with_context(|| format!("migration {label} failed; nothing of it was applied"))?;
+            .with_context(|| format!("migration {label} failed; {outcome}"))?;
     }
     match step.direction {
         Direction::Up => state.set(db, step.version, false),
