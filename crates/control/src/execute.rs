@@ -173,6 +173,15 @@ pub async fn execute(
     if ctx.md_changed {
         version = hdb_catalog::save_metadata(&**ctx.meta(), &ctx.md, ctx.resource_version).await?;
     }
+    // The other engines on this metadata database follow (told when this commits).
+    if ctx.md_changed || catalog_changed {
+        let change = if ctx.md_changed {
+            hdb_catalog::Change::Metadata
+        } else {
+            hdb_catalog::Change::Catalog
+        };
+        hdb_catalog::announce(&**ctx.meta(), version, change).await?;
+    }
     let md = std::mem::take(&mut ctx.md);
     let changed = ctx.md_changed || ctx.remotes_changed;
     let remotes = std::mem::take(&mut ctx.remotes);

@@ -143,6 +143,39 @@ impl Engine {
         self.set_current(state);
     }
 
+    /// Serves what another engine committed to the metadata database: the stored metadata
+    /// when its version is newer than this engine's (or always, with `catalog_too`, when the
+    /// database schema changed), the source's catalog read again; remote schemas introspected
+    /// again only when their definitions changed. The caller holds the control-plane lock.
+    /// Answers whether anything was installed.
+    pub async fn follow_store(&self, catalog_too: bool) -> Result<bool, PgError> {
+        let client = self.meta.get().await?;
+        if !catalog_too
+            && hdb_catalog::stored_version(&**client).await? <= self.current().resource_version
+        {
+            return Ok(false);
+        }
+        let (metadata, version) = hdb_catalog::load_metadata(&**client).await?;
+        drop(client);
+        let current = self.current();
+        if version < current.resource_version
+            || (version == current.resource_version && !catalog_too)
+        {
+            return Ok(false);
+        }
+        let catalog = source_catalog(&metadata).await;
+        let remotes = if metadata.extra.get("remote_schemas")
+            == current.metadata.extra.get("remote_schemas")
+        {
+            self.remote_introspections()
+        } else {
+            rasura_remote::introspect::introspect_all(&metadata).await
+        };
+        drop(current);
+        self.install(metadata, version, Arc::new(catalog), remotes);
+        Ok(true)
+    }
+
     /// The stored remote introspections (a copy to work on).
     pub fn remote_introspections(&self) -> RemoteIntrospections {
         self.remotes.read().expect("remotes lock").clone()

@@ -132,3 +132,70 @@ pub async fn set_catalog_state(
         .map_err(|e| PgError::from_db(e, Some(sql)))?;
     Ok(())
 }
+
+/// The channel on which engines sharing a metadata database announce what they committed.
+pub const CHANGE_CHANNEL: &str = "rasura_metadata";
+
+/// This process's id among the engines sharing a metadata database (random, fixed at first use).
+pub fn instance_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        format!("{:016x}", h.finish())
+    })
+}
+
+/// What a committed request changed, as other engines are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// The metadata (a new resource version).
+    Metadata,
+    /// Only the database schema the metadata is resolved against (`run_sql` DDL).
+    Catalog,
+}
+
+/// Tells the other engines, when the transaction commits, that this one changed `change`
+/// (payload `<instance>:<version>:<metadata|catalog>`).
+pub async fn announce(
+    client: &impl GenericClient,
+    version: i64,
+    change: Change,
+) -> Result<(), PgError> {
+    let kind = match change {
+        Change::Metadata => "metadata",
+        Change::Catalog => "catalog",
+    };
+    let payload = format!("{}:{version}:{kind}", instance_id());
+    client
+        .execute("SELECT pg_notify($1, $2)", &[&CHANGE_CHANNEL, &payload])
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    Ok(())
+}
+
+/// An announcement read back: who sent it, the version, what changed.
+pub fn parse_announcement(payload: &str) -> Option<(&str, i64, Change)> {
+    let mut parts = payload.splitn(3, ':');
+    let instance = parts.next()?;
+    let version = parts.next()?.parse().ok()?;
+    let change = match parts.next()? {
+        "metadata" => Change::Metadata,
+        "catalog" => Change::Catalog,
+        _ => return None,
+    };
+    Some((instance, version, change))
+}
+
+/// The stored metadata's resource version (0 when nothing is stored).
+pub async fn stored_version(client: &impl GenericClient) -> Result<i64, PgError> {
+    let row = client
+        .query_opt(
+            "SELECT resource_version::int8 FROM hdb_catalog.hdb_metadata WHERE id = $1",
+            &[&METADATA_ROW_ID],
+        )
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
+    Ok(row.map_or(0, |r| r.get(0)))
+}

@@ -2,6 +2,7 @@
 
 mod cli;
 mod codegen;
+mod follow;
 mod serve;
 mod workers;
 

@@ -298,6 +298,7 @@ async fn run_server(
     .await
     .context("cannot load the metadata")?;
     let async_actions = rasura_exec::async_actions::spawn(state.engine.clone());
+    let follower = crate::follow::start(state.clone(), meta_url.to_string());
     let deliverer = start_event_delivery(config, &state);
     let scheduler = start_scheduled_delivery(config, meta_url, &state).await?;
     let engine = state.engine.current();
@@ -335,6 +336,7 @@ async fn run_server(
     )?;
     shutdown_signal().await;
     async_actions.abort(); // before the cluster stops under it
+    follower.abort();
     if let Some(d) = deliverer {
         d.shutdown().await;
     }

@@ -74,6 +74,11 @@ async fn run(
     session: rasura_ir::Session,
 ) -> Result<serde_json::Value, ApiError> {
     let _guard = state.write_lock.lock().await;
+    // Another engine on this metadata database may have committed since: start from its
+    // version (no edit of a stale copy, no needless conflict).
+    if let Err(e) = state.engine.follow_store(false).await {
+        tracing::warn!("cannot read the stored metadata's version: {e}");
+    }
     let engine = state.engine.current();
     let current = Current {
         metadata: engine.metadata.clone(),
