@@ -204,6 +204,15 @@ pub struct ServeArgs {
     /// [env: RASURA_ENABLE_ALLOWLIST, HASURA_GRAPHQL_ENABLE_ALLOWLIST]
     #[arg(long)]
     pub enable_allowlist: bool,
+    /// Log types written as JSON lines on stdout: startup, http-log, webhook-log, websocket-log,
+    /// query-log, ... [env: RASURA_ENABLED_LOG_TYPES, HASURA_GRAPHQL_ENABLED_LOG_TYPES]
+    /// [default: startup,http-log,webhook-log,websocket-log,jwk-refresh-log]
+    #[arg(long)]
+    pub enabled_log_types: Option<String>,
+    /// Lowest level written: debug, info, warn or error
+    /// [env: RASURA_LOG_LEVEL, HASURA_GRAPHQL_LOG_LEVEL] [default: info]
+    #[arg(long)]
+    pub log_level: Option<String>,
     /// A Hasura CLI project directory whose migrations and metadata are applied at start, before
     /// the API is served [env: RASURA_PROJECT]
     #[arg(long)]
@@ -322,6 +331,21 @@ fn parsed<T: std::str::FromStr>(names: &[&str]) -> Option<T> {
 }
 
 impl ServeArgs {
+    /// The log settings (flags, then `RASURA_*`, then `HASURA_GRAPHQL_*`).
+    pub fn log_config(&self) -> Result<rasura_log::LogConfig, String> {
+        let types = self.enabled_log_types.clone().or_else(|| {
+            env(&[
+                "RASURA_ENABLED_LOG_TYPES",
+                "HASURA_GRAPHQL_ENABLED_LOG_TYPES",
+            ])
+        });
+        let level = self
+            .log_level
+            .clone()
+            .or_else(|| env(&["RASURA_LOG_LEVEL", "HASURA_GRAPHQL_LOG_LEVEL"]));
+        rasura_log::LogConfig::parse(types.as_deref(), level.as_deref())
+    }
+
     pub fn resolve(self) -> ServeConfig {
         let limits = self.limits();
         let http = self.http_limits();

@@ -10,7 +10,19 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
-    init_tracing();
+    let logs = match &cli.command {
+        cli::Command::Serve(args) => args.log_config(),
+        _ => Ok(rasura_log::LogConfig::default()),
+    };
+    let logs = match logs {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("rasura: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    init_tracing(logs.level);
+    rasura_log::init(logs);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -65,13 +77,15 @@ async fn codegen_action(args: cli::CodegenActionArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn init_tracing() {
-    let filter = std::env::var("RUST_LOG")
-        .or_else(|_| std::env::var("RASURA_LOG_LEVEL"))
-        .or_else(|_| std::env::var("HASURA_GRAPHQL_LOG_LEVEL"))
-        .unwrap_or_else(|_| "info".to_string());
+/// Diagnostics for people, on stderr (stdout carries the JSON log lines), coloured only on a
+/// terminal; `RUST_LOG` refines the level.
+fn init_tracing(level: rasura_log::Level) {
+    use std::io::IsTerminal;
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| level.as_str().to_string());
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }

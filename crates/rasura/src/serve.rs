@@ -12,6 +12,7 @@ use crate::cli::ServeConfig;
 const EMBEDDED_DB: &str = "rasura";
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    log_configuration(&config);
     let cors = if config.disable_cors {
         rasura_server::cors::CorsConfig::Disabled
     } else {
@@ -334,7 +335,15 @@ async fn run_server(
         config.http,
         stop_rx,
     )?;
+    rasura_log::startup(
+        "server",
+        serde_json::json!({"message": "Starting API server", "time_taken": rasura_log::uptime()}),
+    );
     shutdown_signal().await;
+    rasura_log::startup(
+        "server",
+        serde_json::json!("gracefully shutting down server"),
+    );
     async_actions.abort(); // before the cluster stops under it
     follower.abort();
     if let Some(d) = deliverer {
@@ -486,6 +495,34 @@ fn is_loopback(host: &str) -> bool {
 }
 
 /// The URL without its password.
+/// The `startup` line of the settings, as Hasura logs them: secrets only as whether they are set.
+fn log_configuration(config: &ServeConfig) {
+    rasura_log::startup(
+        "server_configuration",
+        serde_json::json!({
+            "port": config.port,
+            "server_host": config.host,
+            "admin_secret_set": config.admin_secret.is_some(),
+            "auth_hook": config.auth_hook,
+            "auth_hook_mode": config.auth_hook_mode,
+            "jwt_secret": config.jwt_secret.as_ref().map(|_| "<JWK REDACTED>"),
+            "unauth_role": config.unauthorized_role,
+            "cors_config": {"allowed_origins": config.cors.as_deref().unwrap_or("*"), "disabled": config.disable_cors},
+            "enabled_apis": config.enabled_apis.as_deref().unwrap_or("metadata,graphql,pgdump,config"),
+            "stringify_numeric_types": config.stringify_numeric_types,
+            "enable_allowlist": config.enable_allowlist,
+            "dev_mode": config.dev_mode,
+            "admin_internal_errors": config.admin_internal_errors,
+            "events_fetch_batch_size": config.events.fetch_batch_size,
+            "graceful_shutdown_timeout": config.events.graceful_shutdown_secs,
+            "server_threads": config.server_threads,
+            "pg_connections": config.pg_connections,
+            "database_url_set": config.database_url.is_some(),
+            "metadata_database_url_set": config.metadata_database_url.is_some(),
+        }),
+    );
+}
+
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {

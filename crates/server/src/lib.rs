@@ -5,6 +5,7 @@
 mod admin;
 pub mod config;
 pub mod cors;
+pub mod http_log;
 mod routes;
 pub mod state;
 pub mod wire_error;

@@ -56,8 +56,17 @@ async fn handle(
 ) -> Response {
     let mut body = match rasura_exec::request::parse_body(body) {
         Ok(b) => b,
-        Err(e) => return graphql_error(&e, endpoint),
+        Err(e) => {
+            crate::http_log::note_error(e.code, &e.message, &e.path);
+            return graphql_error(&e, endpoint);
+        }
     };
+    rasura_log::http::note(|n| {
+        n.request_mode = Some(match &body {
+            RequestBody::Single(_) => "single",
+            RequestBody::Batch(_) => "batched",
+        })
+    });
     if endpoint == Endpoint::Relay {
         match &mut body {
             RequestBody::Single(r) => r.relay = true,
@@ -72,7 +81,10 @@ async fn handle(
     let mut response = match body {
         RequestBody::Single(req) => match run(state, headers, peer, req, &mut cookies).await {
             Ok(bytes) => json_bytes(StatusCode::OK, bytes),
-            Err(e) => graphql_error(&e, endpoint),
+            Err(e) => {
+                crate::http_log::note_error(e.code, &e.message, &e.path);
+                graphql_error(&e, endpoint)
+            }
         },
         RequestBody::Batch(reqs) if reqs.len() > max_batch => graphql_error(
             &GqlError::validation(
@@ -186,6 +198,7 @@ pub(super) async fn run(
     let session = rasura_auth::authenticate(&state.auth, headers, &request, set_cookies)
         .await
         .map_err(|e| GqlError::new(e.code, "$", e.message))?;
+    crate::http_log::note_session(&session);
     run_as(
         &state.engine,
         headers,

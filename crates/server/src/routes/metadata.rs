@@ -49,14 +49,17 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8], api: Api) ->
                 })?
             }
         };
+        crate::http_log::note_session(&session);
         let value: serde_json::Value =
             serde_json::from_slice(body).map_err(ApiError::invalid_json)?;
+        rasura_log::http::note(|n| n.query = Some(serde_json::json!({"type": value.get("type")})));
         run(state, value, api, session).await
     }
     .await;
     match result {
         Ok(v) => Json(v).into_response(),
         Err(mut e) => {
+            crate::http_log::note_error(e.code, &e.message, &e.path);
             tracing::debug!(code = e.code, error = %e.message, path = %e.path, "control-plane request refused");
             if !state.engine.config.shows_internal("admin") {
                 e.internal = None;

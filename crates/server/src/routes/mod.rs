@@ -57,12 +57,13 @@ pub fn router(state: AppState) -> Router {
     if apis.developer {
         router = router.route("/dev/subscriptions", get(dev::live_queries));
     }
-    let router = router.fallback(health::not_found).with_state(state);
-    if cors == CorsConfig::Disabled {
-        return router;
+    let mut router = router.fallback(health::not_found).with_state(state);
+    if cors != CorsConfig::Disabled {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            cors,
+            crate::cors::layer,
+        ));
     }
-    router.layer(axum::middleware::from_fn_with_state(
-        cors,
-        crate::cors::layer,
-    ))
+    // Outermost: every answer gets its request id and its log line.
+    router.layer(axum::middleware::from_fn(crate::http_log::layer))
 }

@@ -1,0 +1,150 @@
+//! The `http-log` line of each request. Handlers add what only they know (the session's
+//! variables, the error, the operation type) to the request's note while it runs; the HTTP
+//! layer writes the line when the response is made.
+
+use std::cell::RefCell;
+use std::future::Future;
+
+use serde_json::{json, Map, Value};
+
+use crate::Level;
+
+tokio::task_local! {
+    static NOTE: RefCell<Note>;
+}
+
+/// What handlers tell the log about the request they serve.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Note {
+    /// The session's variables (`x-hasura-role`, ...), once authenticated.
+    pub user_vars: Option<Value>,
+    /// The error the request was answered with, as `{code, error, path}`.
+    pub error: Option<Value>,
+    /// `{"type": ...}`: a metadata request's operation type (`null` for GraphQL).
+    pub query: Option<Value>,
+    /// `single`, `batched` or `non-graphql`.
+    pub request_mode: Option<&'static str>,
+}
+
+/// Changes the current request's note (nothing outside a request).
+pub fn note(f: impl FnOnce(&mut Note)) {
+    let _ = NOTE.try_with(|n| f(&mut n.borrow_mut()));
+}
+
+/// Runs `fut` with a fresh note; returns its output and the note it left.
+pub async fn scope<F: Future>(fut: F) -> (F::Output, Note) {
+    NOTE.scope(RefCell::new(Note::default()), async {
+        let out = fut.await;
+        (out, NOTE.with(|n| n.take()))
+    })
+    .await
+}
+
+/// The HTTP side of a request.
+#[derive(Debug, Clone)]
+pub struct HttpInfo {
+    pub status: u16,
+    pub method: String,
+    /// The path, without the query string.
+    pub url: String,
+    pub ip: String,
+    pub http_version: &'static str,
+}
+
+/// Writes the request's `http-log` line: level `error` when it was answered with an error.
+pub fn log(
+    request_id: &str,
+    http: &HttpInfo,
+    note: Note,
+    seconds: f64,
+    response_size: Option<u64>,
+) {
+    let level = if note.error.is_some() {
+        Level::Error
+    } else {
+        Level::Info
+    };
+    if !crate::enabled("http-log", level) {
+        return;
+    }
+    crate::emit(
+        "http-log",
+        level,
+        detail(request_id, http, note, seconds, response_size),
+    );
+}
+
+fn detail(
+    request_id: &str,
+    http: &HttpInfo,
+    note: Note,
+    seconds: f64,
+    response_size: Option<u64>,
+) -> Value {
+    let mut op = Map::new();
+    op.insert("request_id".into(), json!(request_id));
+    if let Some(v) = note.user_vars {
+        op.insert("user_vars".into(), v);
+    }
+    let mode = if note.error.is_some() {
+        "error"
+    } else {
+        note.request_mode.unwrap_or("non-graphql")
+    };
+    op.insert("request_mode".into(), json!(mode));
+    op.insert(
+        "query".into(),
+        note.query.unwrap_or_else(|| json!({"type": null})),
+    );
+    if let Some(e) = note.error {
+        op.insert("error".into(), e);
+    }
+    op.insert("query_execution_time".into(), json!(seconds));
+    if let Some(n) = response_size {
+        op.insert("response_size".into(), json!(n));
+        op.insert("uncompressed_response_size".into(), json!(n));
+    }
+    json!({
+        "request_id": request_id,
+        "operation": op,
+        "http_info": {
+            "status": http.status,
+            "http_version": http.http_version,
+            "url": http.url,
+            "ip": http.ip,
+            "method": http.method,
+            "content_encoding": null,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn handlers_notes_reach_the_line() {
+        let ((), n) = scope(async {
+            note(|n| n.user_vars = Some(json!({"x-hasura-role": "user"})));
+            note(|n| {
+                n.error = Some(json!({"code": "validation-failed", "error": "x", "path": "$"}))
+            });
+        })
+        .await;
+        let http = HttpInfo {
+            status: 200,
+            method: "POST".into(),
+            url: "/v1/graphql".into(),
+            ip: "127.0.0.1".into(),
+            http_version: "HTTP/1.1",
+        };
+        let d = detail("id-1", &http, n, 0.5, Some(10));
+        assert_eq!(d["operation"]["request_mode"], "error");
+        assert_eq!(d["operation"]["user_vars"]["x-hasura-role"], "user");
+        assert_eq!(d["operation"]["error"]["code"], "validation-failed");
+        assert_eq!(d["http_info"]["url"], "/v1/graphql");
+        assert_eq!(d["request_id"], "id-1");
+        // Outside a request a note goes nowhere.
+        note(|n| n.request_mode = Some("single"));
+    }
+}

@@ -1,0 +1,194 @@
+//! The engine's logs as Hasura writes them: JSON lines on stdout with `type`, `timestamp`,
+//! `level`, `detail`; a `startup` line of the settings (secrets only as set or not), an
+//! `http-log` line per request with its id, role, status and error; `x-request-id` honoured and
+//! returned; the enabled types and the level obeyed; no colour codes in a file.
+
+use std::path::Path;
+
+use rasura_test_support::{TestCluster, TestServer};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rasura");
+const SECRET: &str = "log-test-secret";
+
+fn lines(s: &TestServer) -> Vec<Value> {
+    s.log_text()
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn of_type<'a>(lines: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    lines.iter().filter(|l| l["type"] == kind).collect()
+}
+
+async fn post(
+    s: &TestServer,
+    path: &str,
+    body: Value,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut req = s.http.post(s.url(path)).json(&body);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn requests_are_logged_in_hasuras_shape() {
+    let pg = TestCluster::start("app").await;
+    let s = TestServer::start(
+        Path::new(BIN),
+        &["--database-url", &pg.url("app"), "--admin-secret", SECRET],
+        &[],
+    )
+    .await;
+    let admin = [
+        ("x-hasura-admin-secret", SECRET),
+        ("x-request-id", "req-123"),
+    ];
+    let r = post(
+        &s,
+        "/v1/graphql",
+        json!({"query": "{ __typename }"}),
+        &admin,
+    )
+    .await;
+    assert_eq!(r.headers()["x-request-id"], "req-123");
+    let r = post(
+        &s,
+        "/v1/graphql",
+        json!({"query": "{ nope }"}),
+        &[("x-hasura-admin-secret", SECRET), ("x-hasura-role", "user")],
+    )
+    .await;
+    let failed_id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(failed_id.len(), 36, "a generated id: {failed_id}");
+    post(
+        &s,
+        "/v1/metadata",
+        json!({"type": "export_metadata", "args": {}}),
+        &[("x-hasura-admin-secret", SECRET)],
+    )
+    .await;
+    post(
+        &s,
+        "/v1/metadata",
+        json!({"type": "export_metadata", "args": {}}),
+        &[],
+    )
+    .await;
+    let all = lines(&s);
+    for l in &all {
+        for key in ["type", "timestamp", "level", "detail"] {
+            assert!(l.get(key).is_some(), "{key} missing: {l}");
+        }
+        let ts = l["timestamp"].as_str().unwrap();
+        assert!(ts.len() == 28 && ts.ends_with("+0000"), "{ts}");
+    }
+    let text = s.log_text();
+    assert!(!text.contains(SECRET), "the admin secret is never logged");
+    assert!(!text.contains('\u{1b}'), "no colour codes in a file");
+    // Start-up.
+    let startup = of_type(&all, "startup");
+    let conf = startup
+        .iter()
+        .find(|l| l["detail"]["kind"] == "server_configuration")
+        .expect("server_configuration");
+    assert_eq!(conf["detail"]["info"]["admin_secret_set"], true);
+    assert!(startup
+        .iter()
+        .any(|l| l["detail"]["info"]["message"] == "Starting API server"));
+    // One http-log line per request.
+    let http = of_type(&all, "http-log");
+    let ok = http
+        .iter()
+        .find(|l| l["detail"]["request_id"] == "req-123")
+        .expect("the line of req-123");
+    assert_eq!(ok["level"], "info");
+    let op = &ok["detail"]["operation"];
+    assert_eq!(op["user_vars"]["x-hasura-role"], "admin");
+    assert_eq!(op["request_mode"], "single");
+    assert!(op["query_execution_time"].as_f64().unwrap() >= 0.0);
+    assert!(op["response_size"].as_u64().unwrap() > 0);
+    let info = &ok["detail"]["http_info"];
+    assert_eq!(
+        (&info["status"], &info["method"], &info["url"], &info["ip"]),
+        (
+            &json!(200),
+            &json!("POST"),
+            &json!("/v1/graphql"),
+            &json!("127.0.0.1")
+        )
+    );
+    let failed = http
+        .iter()
+        .find(|l| l["detail"]["request_id"] == failed_id.as_str())
+        .expect("the failed request's line");
+    assert_eq!(failed["level"], "error");
+    assert_eq!(failed["detail"]["operation"]["request_mode"], "error");
+    assert_eq!(
+        failed["detail"]["operation"]["error"]["code"],
+        "validation-failed"
+    );
+    assert_eq!(
+        failed["detail"]["operation"]["user_vars"]["x-hasura-role"],
+        "user"
+    );
+    let md: Vec<_> = http
+        .iter()
+        .filter(|l| l["detail"]["http_info"]["url"] == "/v1/metadata")
+        .collect();
+    assert_eq!(md.len(), 2);
+    assert_eq!(
+        md[0]["detail"]["operation"]["query"],
+        json!({"type": "export_metadata"})
+    );
+    assert_eq!(md[0]["detail"]["operation"]["request_mode"], "non-graphql");
+    assert_eq!(md[1]["level"], "error");
+    assert_eq!(
+        md[1]["detail"]["operation"]["error"]["code"],
+        "access-denied"
+    );
+}
+
+#[tokio::test]
+async fn enabled_types_and_level_are_obeyed() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(
+        Path::new(BIN),
+        &["--database-url", &url],
+        &[("HASURA_GRAPHQL_ENABLED_LOG_TYPES", "startup")],
+    )
+    .await;
+    s.graphql("{ __typename }", json!({})).await;
+    let all = lines(&s);
+    assert!(!of_type(&all, "startup").is_empty());
+    assert!(
+        of_type(&all, "http-log").is_empty(),
+        "http-log is not enabled"
+    );
+    let s = TestServer::start(
+        Path::new(BIN),
+        &["--database-url", &url, "--log-level", "warn"],
+        &[],
+    )
+    .await;
+    s.graphql("{ __typename }", json!({})).await;
+    let all = lines(&s);
+    assert!(all.is_empty(), "info lines are below warn: {all:?}");
+    // An unknown type stops the start with the valid ones named.
+    let out = std::process::Command::new(BIN)
+        .args(["serve", "--enabled-log-types", "http-log,nope"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Valid list of comma-separated log types"),
+        "{err}"
+    );
+}

@@ -1,0 +1,76 @@
+//! The HTTP layer of the logs: each request gets an id (its `x-request-id`, or a new one, sent
+//! back in the response's `x-request-id`) and, when answered, its `http-log` line with what the
+//! handler noted (`rasura_log::http::note`).
+
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use rasura_log::http::{HttpInfo, Note};
+
+use crate::PeerAddr;
+
+/// The request id of the request being served (for handlers that pass it on).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+pub async fn layer(mut req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let headers = req.headers();
+    let id = rasura_log::request_id::of(header(headers, "x-request-id"));
+    // Behind a proxy the client is the one it names.
+    let ip = header(headers, "x-real-ip")
+        .map(str::to_string)
+        .or_else(|| {
+            header(headers, "x-forwarded-for")
+                .and_then(|f| f.split(',').next())
+                .map(|s| s.trim().to_string())
+        })
+        .or_else(|| req.extensions().get::<PeerAddr>().map(|p| p.0.to_string()))
+        .unwrap_or_default();
+    let method = req.method().to_string();
+    let url = req.uri().path().to_string();
+    let http_version = match req.version() {
+        axum::http::Version::HTTP_10 => "HTTP/1.0",
+        axum::http::Version::HTTP_2 => "HTTP/2",
+        _ => "HTTP/1.1",
+    };
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let (mut response, note): (Response, Note) = rasura_log::http::scope(next.run(req)).await;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    let size = axum::body::HttpBody::size_hint(response.body()).exact();
+    let http = HttpInfo {
+        status: response.status().as_u16(),
+        method,
+        url,
+        ip,
+        http_version,
+    };
+    rasura_log::http::log(&id, &http, note, started.elapsed().as_secs_f64(), size);
+    response
+}
+
+fn header<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Notes the session's variables (with its role) for the request's log line.
+pub fn note_session(session: &rasura_ir::Session) {
+    rasura_log::http::note(|n| {
+        let mut vars = serde_json::Map::new();
+        vars.insert("x-hasura-role".into(), session.role.clone().into());
+        for (k, v) in &session.vars {
+            vars.insert(k.clone(), v.clone().into());
+        }
+        n.user_vars = Some(serde_json::Value::Object(vars));
+    });
+}
+
+/// Notes the error a request was answered with, in Hasura's `{code, error, path}`.
+pub fn note_error(code: &str, error: &str, path: &str) {
+    rasura_log::http::note(|n| {
+        n.error = Some(serde_json::json!({"code": code, "error": error, "path": path}));
+    });
+}
