@@ -41,3 +41,8 @@ if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   echo "setup: installing python3-venv"
   apt_install python3-venv || echo "setup: python3-venv not installed; the tutorial backend tests will fail" >&2
 fi
+# The metrics test scrapes the engine with a real Prometheus.
+if ! command -v prometheus >/dev/null 2>&1; then
+  echo "setup: installing Prometheus"
+  apt_install prometheus || echo "setup: Prometheus not installed; the metrics test will fail" >&2
+fi

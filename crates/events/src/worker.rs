@@ -167,7 +167,12 @@ async fn run(
             let record_tx = session.record_tx.clone();
             tokio::spawn(async move {
                 let attempt = match trigger {
-                    Some(t) => crate::deliver::deliver(&http, &t, &e).await,
+                    Some(t) => {
+                        let started = std::time::Instant::now();
+                        let attempt = crate::deliver::deliver(&http, &t, &e).await;
+                        record(&attempt, started.elapsed());
+                        attempt
+                    }
                     None => Attempt {
                         event_id: e.id.clone(),
                         trigger: e.trigger.clone(),
@@ -196,6 +201,26 @@ async fn run(
             Box::pin(async move { store::release(&***c, id).await.map_err(|e| e.to_string()) })
         })
         .await;
+}
+
+/// An attempt in `/v1/metrics`: `hasura_event_invocations_total{status, trigger_name}`, the
+/// webhook's time, and `hasura_event_processed_total` once the event is done (delivered, or
+/// failed for good).
+fn record(attempt: &Attempt, took: std::time::Duration) {
+    let status = if attempt.outcome == Outcome::Delivered {
+        "success"
+    } else {
+        "failed"
+    };
+    let trigger = attempt.trigger.clone();
+    metrics::counter!("hasura_event_invocations_total", "status" => status, "trigger_name" => trigger.clone())
+        .increment(1);
+    metrics::histogram!("hasura_event_webhook_processing_time_seconds", "trigger_name" => trigger.clone())
+        .record(took.as_secs_f64());
+    if matches!(attempt.outcome, Outcome::Delivered | Outcome::Failed) {
+        metrics::counter!("hasura_event_processed_total", "status" => status, "trigger_name" => trigger)
+            .increment(1);
+    }
 }
 
 fn unix_now() -> u64 {

@@ -16,6 +16,7 @@ pub mod explain;
 pub mod introspection;
 pub mod limits;
 pub mod memory;
+pub mod metrics;
 mod mutate;
 pub mod pipeline;
 pub mod plan;

@@ -51,6 +51,7 @@ pub async fn run_as(
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
+    let started = std::time::Instant::now();
     let ran = match timeout {
         // Dropping the pipeline cancels a statement running on a connection of its own.
         Some(limit) => tokio::time::timeout(limit, pipeline(state, headers, session, req, channel))
@@ -58,6 +59,9 @@ pub async fn run_as(
             .unwrap_or_else(|_| Err(GqlError::timeout(limit))),
         None => pipeline(state, headers, session, req, channel).await,
     };
+    if !advance {
+        crate::metrics::request(ran.as_ref().ok().map(|r| r.kind), started.elapsed());
+    }
     ran.map_err(|e| e.shown(shows_internal))
 }
 
@@ -140,7 +144,9 @@ async fn pipeline(
     let cached = if subscription {
         None
     } else {
-        engine.plans.get(&key)
+        let cached = engine.plans.get(&key);
+        crate::metrics::cache_lookup(cached.is_some());
+        cached
     };
     let mut stream = None;
     let plan = match cached.as_ref().and_then(|c| c.instantiate(&vars)) {

@@ -276,6 +276,10 @@ async fn run_server(
         meta,
         meta_url,
         ServerConfig {
+            metrics_secret: std::env::var("RASURA_METRICS_SECRET")
+                .or_else(|_| std::env::var("HASURA_GRAPHQL_METRICS_SECRET"))
+                .ok()
+                .filter(|s| !s.is_empty()),
             auth: rasura_auth::AuthConfig {
                 admin_secret: config.admin_secret.clone(),
                 unauthorized_role: config.unauthorized_role.clone(),

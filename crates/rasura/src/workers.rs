@@ -92,6 +92,22 @@ pub fn start(
     Ok(handles)
 }
 
+/// An open connection in `hasura_http_connections` while it lives.
+struct HttpCounted;
+
+impl HttpCounted {
+    fn new() -> HttpCounted {
+        metrics::gauge!("hasura_http_connections").increment(1.0);
+        HttpCounted
+    }
+}
+
+impl Drop for HttpCounted {
+    fn drop(&mut self) {
+        metrics::gauge!("hasura_http_connections").decrement(1.0);
+    }
+}
+
 /// Accepts connections until `stop`, then lets the open ones finish their requests.
 async fn serve(
     listener: tokio::net::TcpListener,
@@ -135,6 +151,7 @@ async fn serve(
         let mut stop = stop.clone();
         connections.spawn(async move {
             let _permit = permit;
+            let _counted = HttpCounted::new();
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(limits.header_timeout);

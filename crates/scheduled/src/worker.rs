@@ -191,7 +191,9 @@ async fn run(
                         outcome: Outcome::Postponed(60),
                     }
                 } else {
-                    crate::deliver::deliver(&http, &e, trigger.as_ref()).await
+                    let attempt = crate::deliver::deliver(&http, &e, trigger.as_ref()).await;
+                    record(&attempt);
+                    attempt
                 };
                 let retry_in = match attempt.outcome {
                     Outcome::Retry(s) | Outcome::Postponed(s) => Some(s),
@@ -260,5 +262,32 @@ where
             Err(e) => tracing::warn!("scheduled events: cannot {what}: {e}"),
         },
         Err(e) => tracing::warn!("scheduled events: cannot {what}: {e}"),
+    }
+}
+
+/// An attempt in `/v1/metrics`: `hasura_cron_events_invocation_total{status}` (or
+/// `hasura_oneoff_events_...`), and `..._processed_total` once the event is done.
+fn record(attempt: &crate::store::Attempt) {
+    let status = if attempt.outcome == Outcome::Delivered {
+        "success"
+    } else {
+        "failed"
+    };
+    let (invoked, processed) = match attempt.kind {
+        crate::store::Kind::Cron => (
+            "hasura_cron_events_invocation_total",
+            "hasura_cron_events_processed_total",
+        ),
+        crate::store::Kind::OneOff => (
+            "hasura_oneoff_events_invocation_total",
+            "hasura_oneoff_events_processed_total",
+        ),
+    };
+    metrics::counter!(invoked, "status" => status).increment(1);
+    if matches!(
+        attempt.outcome,
+        Outcome::Delivered | Outcome::Error | Outcome::Dead
+    ) {
+        metrics::counter!(processed, "status" => status).increment(1);
     }
 }

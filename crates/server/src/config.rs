@@ -11,6 +11,8 @@ pub struct ServerConfig {
     pub cors: crate::cors::CorsConfig,
     /// `HASURA_GRAPHQL_ENABLED_APIS`.
     pub apis: EnabledApis,
+    /// `HASURA_GRAPHQL_METRICS_SECRET`: `/v1/metrics` asks for `Authorization: Bearer <it>`.
+    pub metrics_secret: Option<String>,
 }
 
 /// The APIs served (`HASURA_GRAPHQL_ENABLED_APIS`); the paths of the others answer 404.

@@ -35,12 +35,20 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
         axum::http::Version::HTTP_2 => "HTTP/2",
         _ => "HTTP/1.1",
     };
+    let request_bytes = axum::body::HttpBody::size_hint(req.body())
+        .exact()
+        .or_else(|| header(req.headers(), "content-length").and_then(|l| l.parse().ok()))
+        .unwrap_or(0);
     req.extensions_mut().insert(RequestId(id.clone()));
     let (mut response, note): (Response, Note) = rasura_log::http::scope(next.run(req)).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
     }
     let size = axum::body::HttpBody::size_hint(response.body()).exact();
+    if counted(&url, response.status()) {
+        metrics::counter!("hasura_http_request_bytes_total").increment(request_bytes);
+        metrics::counter!("hasura_http_response_bytes_total").increment(size.unwrap_or(0));
+    }
     let http = HttpInfo {
         status: response.status().as_u16(),
         method,
@@ -50,6 +58,13 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
     };
     rasura_log::http::log(&id, &http, note, started.elapsed().as_secs_f64(), size);
     response
+}
+
+/// Whether a request counts in the byte totals (as Hasura: not health checks, the version or
+/// unknown paths).
+fn counted(url: &str, status: axum::http::StatusCode) -> bool {
+    !matches!(url, "/healthz" | "/hasura/healthz" | "/v1/version")
+        && status != axum::http::StatusCode::NOT_FOUND
 }
 
 fn header<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {

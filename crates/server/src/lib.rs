@@ -6,6 +6,7 @@ mod admin;
 pub mod config;
 pub mod cors;
 pub mod http_log;
+pub mod metrics;
 mod routes;
 pub mod state;
 pub mod wire_error;

@@ -22,6 +22,8 @@ pub struct AppState {
     pub write_lock: Arc<tokio::sync::Mutex<()>>,
     /// The pollers of multiplexed live queries.
     pub live: Arc<Hub>,
+    /// What `/v1/metrics` asks for (none: open to whoever reaches it).
+    pub metrics_secret: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -34,6 +36,7 @@ impl AppState {
         layout: rasura_exec::Layout,
     ) -> Result<AppState, PgError> {
         Ok(AppState {
+            metrics_secret: config.metrics_secret.map(Arc::from),
             engine: Engine::load(meta, meta_url, config.exec, layout).await?,
             auth: Arc::new(config.auth),
             cors: Arc::new(config.cors),

@@ -75,12 +75,32 @@ enum Flow {
     Close(u16, String),
 }
 
+/// A WebSocket connection in `hasura_websocket_connections` (and out of
+/// `hasura_http_connections`, which counts the others) while it lives.
+struct SocketCounted;
+
+impl SocketCounted {
+    fn new() -> SocketCounted {
+        metrics::gauge!("hasura_websocket_connections").increment(1.0);
+        metrics::gauge!("hasura_http_connections").decrement(1.0);
+        SocketCounted
+    }
+}
+
+impl Drop for SocketCounted {
+    fn drop(&mut self) {
+        metrics::gauge!("hasura_websocket_connections").decrement(1.0);
+        metrics::gauge!("hasura_http_connections").increment(1.0);
+    }
+}
+
 pub async fn serve(
     mut socket: WebSocket,
     cx: Context,
     upgrade_headers: HeaderMap,
     protocol: Protocol,
 ) {
+    let _counted = SocketCounted::new();
     let (out, mut outgoing) = crate::outbox::channel(crate::outbox::MAX_QUEUED_BYTES);
     let mut conn = Conn {
         cx,

@@ -18,6 +18,7 @@ use crate::state::AppState;
 /// The whole HTTP API: the enabled APIs' routes (the others answer 404 as unknown paths do),
 /// behind the CORS layer.
 pub fn router(state: AppState) -> Router {
+    crate::metrics::install();
     let apis = state.apis;
     let cors = (*state.cors).clone();
     let mut router = Router::new()
@@ -53,6 +54,9 @@ pub fn router(state: AppState) -> Router {
     }
     if apis.config {
         router = router.route("/v1alpha1/config", get(health::config));
+    }
+    if apis.metrics {
+        router = router.route("/v1/metrics", get(crate::metrics::scrape));
     }
     if apis.developer {
         router = router.route("/dev/subscriptions", get(dev::live_queries));

@@ -1,0 +1,82 @@
+//! Prometheus metrics at `/v1/metrics` (with `metrics` in the enabled APIs), under Hasura's
+//! names where Hasura has them. The crates record through the `metrics` facade as things
+//! happen; gauges of what the engine holds (subscriptions, the metadata version) are read at
+//! scrape time. `HASURA_GRAPHQL_METRICS_SECRET`, when set, is asked as `Authorization: Bearer`.
+
+use std::sync::OnceLock;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::state::AppState;
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Histogram buckets, as Hasura's.
+const BUCKETS: [(&str, &[f64]); 2] = [
+    (
+        "hasura_graphql_execution_time_seconds",
+        &[0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
+    ),
+    (
+        "hasura_event_webhook_processing_time_seconds",
+        &[0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
+    ),
+];
+
+/// Installs the process's recorder (once; a process that has another keeps it).
+pub fn install() {
+    HANDLE.get_or_init(|| {
+        let mut builder = PrometheusBuilder::new();
+        for (name, buckets) in BUCKETS {
+            builder = builder
+                .set_buckets_for_metric(Matcher::Full(name.to_string()), buckets)
+                .expect("buckets are not empty");
+        }
+        builder.install_recorder().ok()
+    });
+}
+
+/// `GET /v1/metrics`: the text exposition format.
+pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(secret) = &state.metrics_secret {
+        let given = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let ok = given.is_some_and(|g| {
+            rasura_auth::secret::constant_time_eq(g.as_bytes(), secret.as_bytes())
+        });
+        if !ok {
+            return crate::wire_error::api_error(&rasura_control::ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "access-denied",
+                "invalid or missing metrics secret (send Authorization: Bearer <HASURA_GRAPHQL_METRICS_SECRET>)",
+            ));
+        }
+    }
+    let Some(Some(handle)) = HANDLE.get() else {
+        return (StatusCode::OK, "").into_response();
+    };
+    // What the engine holds, read now.
+    let live = state.live.report();
+    let count = |k: &str| live.get(k).and_then(|v| v.as_u64()).unwrap_or(0) as f64;
+    metrics::gauge!("hasura_active_subscriptions", "subscription_kind" => "live-query")
+        .set(count("subscribers"));
+    metrics::gauge!("hasura_active_subscription_pollers", "subscription_kind" => "live-query")
+        .set(count("pollers"));
+    metrics::gauge!("hasura_metadata_resource_version")
+        .set(state.engine.current().resource_version as f64);
+    handle.run_upkeep();
+    (
+        StatusCode::OK,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        handle.render(),
+    )
+        .into_response()
+}
