@@ -223,6 +223,9 @@ async fn pipeline(
             });
         }
     }
+    if rasura_log::enabled("query-log", rasura_log::Level::Info) {
+        crate::plan::log_query(&req, &plan);
+    }
     let request = Request {
         doc: &doc,
         op,

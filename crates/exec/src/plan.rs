@@ -33,6 +33,52 @@ pub enum RootPlan {
     },
 }
 
+/// The `query-log` line of a request about to run: each database root field's SQL and
+/// parameters (`generated_sql` null when none has any).
+pub fn log_query(req: &crate::request::GqlRequest, plan: &[(String, RootPlan)]) {
+    let mut sql = serde_json::Map::new();
+    let mut kind = "database";
+    for (alias, p) in plan {
+        let p = match p {
+            RootPlan::Joined { inner, .. } => inner.as_ref(),
+            p => p,
+        };
+        match p {
+            RootPlan::Sql { sql: text, params } => {
+                sql.insert(
+                    alias.clone(),
+                    serde_json::json!({"query": text, "prepared_arguments": params}),
+                );
+            }
+            RootPlan::Many(statements) => {
+                for (i, (text, params)) in statements.iter().enumerate() {
+                    sql.insert(
+                        format!("{alias}.{i}"),
+                        serde_json::json!({"query": text, "prepared_arguments": params}),
+                    );
+                }
+            }
+            RootPlan::Action(_) | RootPlan::ActionResult(_) => kind = "action",
+            RootPlan::Remote(_) => kind = "remote-schema",
+            RootPlan::Introspection => kind = "introspection",
+            _ => {}
+        }
+    }
+    let mut query = serde_json::json!({"query": req.query});
+    if let Some(name) = &req.operation_name {
+        query["operationName"] = name.clone().into();
+    }
+    if !req.variables.is_empty() {
+        query["variables"] = serde_json::Value::Object(req.variables.clone());
+    }
+    let generated = if sql.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::Value::Object(sql)
+    };
+    rasura_log::graphql::query_log(query, generated, kind);
+}
+
 /// A read of a stored asynchronous call.
 pub struct ActionResultPlan {
     pub id: Option<String>,

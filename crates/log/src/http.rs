@@ -24,6 +24,8 @@ pub struct Note {
     pub query: Option<Value>,
     /// `single`, `batched` or `non-graphql`.
     pub request_mode: Option<&'static str>,
+    /// The request's id (set by the HTTP layer).
+    pub request_id: Option<String>,
 }
 
 /// Changes the current request's note (nothing outside a request).
@@ -31,9 +33,20 @@ pub fn note(f: impl FnOnce(&mut Note)) {
     let _ = NOTE.try_with(|n| f(&mut n.borrow_mut()));
 }
 
-/// Runs `fut` with a fresh note; returns its output and the note it left.
-pub async fn scope<F: Future>(fut: F) -> (F::Output, Note) {
-    NOTE.scope(RefCell::new(Note::default()), async {
+/// The id of the request being served, if any.
+pub fn request_id() -> Option<String> {
+    NOTE.try_with(|n| n.borrow().request_id.clone())
+        .ok()
+        .flatten()
+}
+
+/// Runs `fut` (the request `id`) with a fresh note; returns its output and the note it left.
+pub async fn scope<F: Future>(id: &str, fut: F) -> (F::Output, Note) {
+    let note = Note {
+        request_id: Some(id.to_string()),
+        ..Note::default()
+    };
+    NOTE.scope(RefCell::new(note), async {
         let out = fut.await;
         (out, NOTE.with(|n| n.take()))
     })
@@ -124,7 +137,8 @@ mod tests {
 
     #[tokio::test]
     async fn handlers_notes_reach_the_line() {
-        let ((), n) = scope(async {
+        let ((), n) = scope("id-1", async {
+            assert_eq!(request_id().as_deref(), Some("id-1"));
             note(|n| n.user_vars = Some(json!({"x-hasura-role": "user"})));
             note(|n| {
                 n.error = Some(json!({"code": "validation-failed", "error": "x", "path": "$"}))

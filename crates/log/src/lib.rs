@@ -4,6 +4,7 @@
 //! `HASURA_GRAPHQL_LOG_LEVEL`. Diagnostics for people go through `tracing` to stderr.
 
 pub mod config;
+pub mod graphql;
 pub mod http;
 pub mod request_id;
 

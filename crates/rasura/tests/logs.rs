@@ -192,3 +192,129 @@ async fn enabled_types_and_level_are_obeyed() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn query_log_and_websocket_log_when_enabled() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let pg = TestCluster::start("app").await;
+    pg.client("app")
+        .await
+        .batch_execute("CREATE TABLE item (id int PRIMARY KEY); INSERT INTO item VALUES (7);")
+        .await
+        .unwrap();
+    let s = TestServer::start(
+        Path::new(BIN),
+        &["--database-url", &pg.url("app")],
+        &[(
+            "HASURA_GRAPHQL_ENABLED_LOG_TYPES",
+            "startup,http-log,query-log,websocket-log",
+        )],
+    )
+    .await;
+    s.post(
+        "/v1/metadata",
+        &json!({"type": "pg_track_table", "args": {"table": "item"}}),
+        &[],
+    )
+    .await;
+    let r = post(
+        &s,
+        "/v1/graphql",
+        json!({"query": "query Items($n: Int!) { item(limit: $n) { id } }", "variables": {"n": 5}, "operationName": "Items"}),
+        &[("x-request-id", "q-1")],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    // A WebSocket connection with one operation.
+    let mut req = format!("ws://127.0.0.1:{}/v1/graphql", s.port)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    ws.send(Message::Text(r#"{"type":"connection_init"}"#.into()))
+        .await
+        .unwrap();
+    ws.send(Message::Text(
+        r#"{"type":"subscribe","id":"op1","payload":{"query":"subscription Watch { item { id } }","operationName":"Watch"}}"#.into(),
+    ))
+    .await
+    .unwrap();
+    // Wait for the first answer, then stop and close.
+    loop {
+        let m = ws.next().await.unwrap().unwrap();
+        if m.to_text().unwrap_or("").contains("\"next\"") {
+            break;
+        }
+    }
+    ws.send(Message::Text(r#"{"type":"complete","id":"op1"}"#.into()))
+        .await
+        .unwrap();
+    ws.close(None).await.unwrap();
+    let start = std::time::Instant::now();
+    let all = loop {
+        let all = lines(&s);
+        if of_type(&all, "websocket-log")
+            .iter()
+            .any(|l| l["detail"]["event"]["type"] == "closed")
+        {
+            break all;
+        }
+        assert!(start.elapsed().as_secs() < 10, "no closed event: {all:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    // query-log: the request and the generated SQL with its parameters.
+    let q = of_type(&all, "query-log")
+        .into_iter()
+        .find(|l| l["detail"]["request_id"] == "q-1")
+        .expect("the query-log line of q-1");
+    assert_eq!(q["detail"]["kind"], "database");
+    assert_eq!(q["detail"]["query"]["operationName"], "Items");
+    assert_eq!(q["detail"]["query"]["variables"], json!({"n": 5}));
+    let generated = &q["detail"]["generated_sql"]["item"];
+    assert!(
+        generated["query"].as_str().unwrap().contains("SELECT"),
+        "{generated}"
+    );
+    assert!(generated["prepared_arguments"].is_array(), "{generated}");
+    // websocket-log: accepted, the operation started and stopped, closed; one connection id.
+    let ws_lines = of_type(&all, "websocket-log");
+    let events: Vec<String> = ws_lines
+        .iter()
+        .map(|l| {
+            let e = &l["detail"]["event"];
+            match e["type"].as_str().unwrap() {
+                "operation" => format!(
+                    "operation {}",
+                    e["detail"]["operation_type"]["type"].as_str().unwrap()
+                ),
+                other => other.to_string(),
+            }
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "accepted",
+            "operation started",
+            "operation stopped",
+            "closed"
+        ]
+    );
+    let ids: std::collections::BTreeSet<_> = ws_lines
+        .iter()
+        .map(|l| l["detail"]["connection_info"]["websocket_id"].to_string())
+        .collect();
+    assert_eq!(ids.len(), 1);
+    let started = ws_lines[1];
+    assert_eq!(
+        started["detail"]["event"]["detail"]["operation_name"],
+        "Watch"
+    );
+    assert_eq!(started["detail"]["user_vars"]["x-hasura-role"], "admin");
+}

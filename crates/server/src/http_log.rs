@@ -40,7 +40,7 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
         .or_else(|| header(req.headers(), "content-length").and_then(|l| l.parse().ok()))
         .unwrap_or(0);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let (mut response, note): (Response, Note) = rasura_log::http::scope(next.run(req)).await;
+    let (mut response, note): (Response, Note) = rasura_log::http::scope(&id, next.run(req)).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
     }

@@ -56,6 +56,8 @@ const WS_HEADERS: [&str; 5] = [
 ];
 
 struct Conn {
+    /// This connection's id in the logs.
+    ws_id: String,
     cx: Context,
     protocol: Protocol,
     upgrade_headers: HeaderMap,
@@ -103,6 +105,7 @@ pub async fn serve(
     let _counted = SocketCounted::new();
     let (out, mut outgoing) = crate::outbox::channel(crate::outbox::MAX_QUEUED_BYTES);
     let mut conn = Conn {
+        ws_id: rasura_log::request_id::new(),
         cx,
         protocol,
         upgrade_headers,
@@ -113,6 +116,7 @@ pub async fn serve(
         ops: Arc::default(),
         out,
     };
+    conn.ws_log(json!({"type": "accepted"}), rasura_log::Level::Info);
     let overflow = outgoing.overflow();
     let init_deadline = tokio::time::sleep(init_timeout());
     tokio::pin!(init_deadline);
@@ -170,6 +174,7 @@ pub async fn serve(
     for (_, op) in conn.ops.lock().expect("operations lock").drain() {
         op.abort();
     }
+    conn.ws_log(json!({"type": "closed"}), rasura_log::Level::Info);
 }
 
 /// How long one message may take to go out before the client counts as gone.
@@ -200,6 +205,33 @@ impl Conn {
         }
     }
 
+    /// A `websocket-log` line about this connection.
+    fn ws_log(&self, event: Value, level: rasura_log::Level) {
+        let user_vars = self.session.as_ref().map(|s| {
+            let mut vars = serde_json::Map::new();
+            vars.insert("x-hasura-role".into(), s.role.clone().into());
+            for (k, v) in &s.vars {
+                vars.insert(k.clone(), v.clone().into());
+            }
+            Value::Object(vars)
+        });
+        rasura_log::graphql::websocket(&self.ws_id, user_vars, event, level);
+    }
+
+    /// The `websocket-log` line of an operation's start or end.
+    fn op_log(&self, id: &str, name: Option<&str>, what: &str) {
+        self.ws_log(
+            json!({"type": "operation", "detail": {
+                "operation_id": id,
+                "operation_name": name,
+                "operation_type": {"type": what},
+                "query": null,
+                "request_id": rasura_log::request_id::new(),
+            }}),
+            rasura_log::Level::Info,
+        );
+    }
+
     async fn handle(&mut self, raw: &str) -> Flow {
         let msg: Value = match serde_json::from_str(raw) {
             Ok(v @ Value::Object(_)) => v,
@@ -226,8 +258,10 @@ impl Conn {
             }
             (Protocol::TransportWs, Some("complete")) | (Protocol::Legacy, Some("stop")) => {
                 if let Some(id) = id {
-                    if let Some(op) = self.ops.lock().expect("operations lock").remove(&id) {
+                    let removed = self.ops.lock().expect("operations lock").remove(&id);
+                    if let Some(op) = removed {
                         op.abort();
+                        self.op_log(&id, None, "stopped");
                         if self.protocol == Protocol::Legacy {
                             self.send(complete(&id));
                         }
@@ -279,18 +313,29 @@ impl Conn {
                 }
                 Flow::Continue
             }
-            Err(e) => match self.protocol {
-                Protocol::TransportWs => Flow::Close(4403, "Forbidden".into()),
-                Protocol::Legacy => {
-                    self.send(text(
-                        json!({"type": "connection_error", "payload": e.message}),
-                    ));
-                    Flow::Close(
-                        4400,
-                        format!("Connection initialization failed: {}", e.message),
-                    )
-                }
-            },
+            Err(e) => {
+                self.ws_log(
+                    json!({"type": "rejected", "detail": {"code": e.code, "error": e.message, "path": "$"}}),
+                    rasura_log::Level::Error,
+                );
+                self.refuse_init(e)
+            }
+        }
+    }
+
+    /// The answer to a `connection_init` whose credentials were refused.
+    fn refuse_init(&self, e: rasura_auth::AuthError) -> Flow {
+        match self.protocol {
+            Protocol::TransportWs => Flow::Close(4403, "Forbidden".into()),
+            Protocol::Legacy => {
+                self.send(text(
+                    json!({"type": "connection_error", "payload": e.message}),
+                ));
+                Flow::Close(
+                    4400,
+                    format!("Connection initialization failed: {}", e.message),
+                )
+            }
         }
     }
 
@@ -333,7 +378,7 @@ impl Conn {
                 }
             };
         };
-        let mut ops = self.ops.lock().expect("operations lock");
+        let ops = self.ops.lock().expect("operations lock");
         if ops.contains_key(&id) {
             drop(ops);
             return match self.protocol {
@@ -361,6 +406,9 @@ impl Conn {
                 return Flow::Continue;
             }
         };
+        drop(ops);
+        self.op_log(&id, req.operation_name.as_deref(), "started");
+        let mut ops = self.ops.lock().expect("operations lock");
         let task = tokio::spawn(crate::live::run(crate::live::Operation {
             cx: self.cx.clone(),
             protocol: self.protocol,
