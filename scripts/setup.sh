@@ -46,3 +46,8 @@ if ! command -v prometheus >/dev/null 2>&1; then
   echo "setup: installing Prometheus"
   apt_install prometheus || echo "setup: Prometheus not installed; the metrics test will fail" >&2
 fi
+# The load-balanced test puts three engines behind a real haproxy.
+if ! command -v haproxy >/dev/null 2>&1; then
+  echo "setup: installing haproxy"
+  apt_install haproxy || echo "setup: haproxy not installed; the load-balanced test will fail" >&2
+fi
