@@ -368,6 +368,9 @@ async fn run_server(
     Ok(())
 }
 
+/// The advisory lock key under which engines apply a start-up project.
+const PROJECT_LOCK: i64 = 7358237802;
+
 /// Applies the start-up project through the engine's own API on a loopback port of its own,
 /// before the API's port is served (as Hasura's cli-migrations image does with a temporary
 /// server).
@@ -378,6 +381,17 @@ async fn apply_project(state: &AppState, config: &ServeConfig) -> anyhow::Result
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let p = &config.project;
     let started = std::time::Instant::now();
+    // Engines started together with the project apply it one at a time: the later ones find
+    // the migrations recorded.
+    let lock = state
+        .engine
+        .meta
+        .get()
+        .await
+        .context("the metadata database, for the start-up lock")?;
+    lock.batch_execute(&format!("SELECT pg_advisory_lock({PROJECT_LOCK})"))
+        .await
+        .context("taking the start-up lock")?;
     let applied = rasura_project::cmd::apply_project_at_start(
         &endpoint,
         config.admin_secret.as_deref(),
@@ -387,6 +401,10 @@ async fn apply_project(state: &AppState, config: &ServeConfig) -> anyhow::Result
     )
     .await;
     server.abort();
+    let _ = lock
+        .batch_execute(&format!("SELECT pg_advisory_unlock({PROJECT_LOCK})"))
+        .await;
+    drop(lock);
     applied.context("applying the project at start failed")?;
     tracing::info!("project applied in {} ms", started.elapsed().as_millis());
     Ok(())

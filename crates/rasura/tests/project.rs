@@ -652,3 +652,41 @@ async fn a_migration_marked_no_transaction_runs_outside_one() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["code"], "not-supported");
 }
+
+#[tokio::test]
+async fn engines_started_together_apply_a_project_once() {
+    let pg = TestCluster::start("app").await;
+    let p = project("http://127.0.0.1:1");
+    let dir = p.path();
+    // Not idempotent: a second run would fail on the existing table.
+    migration(dir, "1_init", INIT_UP, "");
+    migration(
+        dir,
+        "2_rows",
+        "INSERT INTO author (name) VALUES ('once');",
+        "",
+    );
+    let md = sample_metadata();
+    rasura_project::layout::write(
+        &dir.join("metadata"),
+        &rasura_project::layout::export(&md).unwrap(),
+    )
+    .unwrap();
+    let url = pg.url("app");
+    let dir_arg = dir.display().to_string();
+    let args = [
+        "--database-url",
+        url.as_str(),
+        "--project",
+        dir_arg.as_str(),
+    ];
+    let env = [("PG_DATABASE_URL", url.as_str())];
+    let (a, b) = tokio::join!(
+        TestServer::start(Path::new(BIN), &args, &env),
+        TestServer::start(Path::new(BIN), &args, &env),
+    );
+    for s in [&a, &b] {
+        let rows = s.graphql("{ author { name } }", json!({})).await;
+        assert_eq!(rows["data"]["author"], json!([{"name": "once"}]), "{rows}");
+    }
+}
