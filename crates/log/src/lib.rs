@@ -54,8 +54,61 @@ pub fn emit(kind: &str, level: Level, detail: Value) {
     });
     let mut text = line.to_string();
     text.push('\n');
-    // One write per line, so lines of concurrent requests never interleave.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    // Written by the log thread: a request never waits on the output, and lines go out in
+    // batches (whole lines, in order; a full queue holds the caller back rather than drop).
+    if let Err(std::sync::mpsc::SendError(Message::Line(text))) = writer().send(Message::Line(text))
+    {
+        // The log thread is gone: write it here.
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    }
+}
+
+enum Message {
+    Line(String),
+    Flush(std::sync::mpsc::SyncSender<()>),
+}
+
+fn writer() -> &'static std::sync::mpsc::SyncSender<Message> {
+    static WRITER: OnceLock<std::sync::mpsc::SyncSender<Message>> = OnceLock::new();
+    WRITER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Message>(65_536);
+        let spawned = std::thread::Builder::new()
+            .name("rasura-log".into())
+            .spawn(move || {
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+                while let Ok(first) = rx.recv() {
+                    let mut waiting = vec![];
+                    let mut next = Some(first);
+                    while let Some(m) = next {
+                        match m {
+                            Message::Line(l) => {
+                                let _ = out.write_all(l.as_bytes());
+                            }
+                            Message::Flush(done) => waiting.push(done),
+                        }
+                        next = rx.try_recv().ok();
+                    }
+                    let _ = out.flush();
+                    for done in waiting {
+                        let _ = done.send(());
+                    }
+                }
+            });
+        if spawned.is_err() {
+            // No thread: a channel nobody reads makes `emit` write the line itself.
+            let (dead, _) = std::sync::mpsc::sync_channel(0);
+            return dead;
+        }
+        tx
+    })
+}
+
+/// Waits until every line emitted so far is written (before the process exits).
+pub fn flush() {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    if writer().send(Message::Flush(tx)).is_ok() {
+        let _ = rx.recv_timeout(std::time::Duration::from_secs(5));
+    }
 }
 
 /// A `startup` line: `{"kind": kind, "info": info}`.

@@ -45,6 +45,7 @@ fn main() -> std::process::ExitCode {
             cli::Command::Init(args) => rasura_project::cmd::init(&args).await,
         }
     });
+    rasura_log::flush();
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -11,6 +11,19 @@ use serde_json::{json, Value};
 const BIN: &str = env!("CARGO_BIN_EXE_rasura");
 const SECRET: &str = "log-test-secret";
 
+/// The JSON lines once the log has settled (lines are written by a log thread of their own).
+async fn settled(s: &TestServer) -> Vec<Value> {
+    let mut last = usize::MAX;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let now = lines(s);
+        if now.len() == last {
+            return now;
+        }
+        last = now.len();
+    }
+}
+
 fn lines(s: &TestServer) -> Vec<Value> {
     s.log_text()
         .lines()
@@ -80,7 +93,7 @@ async fn requests_are_logged_in_hasuras_shape() {
         &[],
     )
     .await;
-    let all = lines(&s);
+    let all = settled(&s).await;
     for l in &all {
         for key in ["type", "timestamp", "level", "detail"] {
             assert!(l.get(key).is_some(), "{key} missing: {l}");
@@ -165,7 +178,7 @@ async fn enabled_types_and_level_are_obeyed() {
     )
     .await;
     s.graphql("{ __typename }", json!({})).await;
-    let all = lines(&s);
+    let all = settled(&s).await;
     assert!(!of_type(&all, "startup").is_empty());
     assert!(
         of_type(&all, "http-log").is_empty(),
@@ -178,7 +191,7 @@ async fn enabled_types_and_level_are_obeyed() {
     )
     .await;
     s.graphql("{ __typename }", json!({})).await;
-    let all = lines(&s);
+    let all = settled(&s).await;
     assert!(all.is_empty(), "info lines are below warn: {all:?}");
     // An unknown type stops the start with the valid ones named.
     let out = std::process::Command::new(BIN)
