@@ -76,21 +76,27 @@ fn writer() -> &'static std::sync::mpsc::SyncSender<Message> {
             .name("rasura-log".into())
             .spawn(move || {
                 let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
-                while let Ok(first) = rx.recv() {
+                // Woken by time, not by each line: a sender then never has to wake this
+                // thread, which would cost a system call per line.
+                loop {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
                     let mut waiting = vec![];
-                    let mut next = Some(first);
-                    while let Some(m) = next {
-                        match m {
-                            Message::Line(l) => {
+                    let gone = loop {
+                        match rx.try_recv() {
+                            Ok(Message::Line(l)) => {
                                 let _ = out.write_all(l.as_bytes());
                             }
-                            Message::Flush(done) => waiting.push(done),
+                            Ok(Message::Flush(done)) => waiting.push(done),
+                            Err(std::sync::mpsc::TryRecvError::Empty) => break false,
+                            Err(std::sync::mpsc::TryRecvError::Disconnected) => break true,
                         }
-                        next = rx.try_recv().ok();
-                    }
+                    };
                     let _ = out.flush();
                     for done in waiting {
                         let _ = done.send(());
+                    }
+                    if gone {
+                        return;
                     }
                 }
             });
