@@ -29,8 +29,26 @@ pub struct Note {
 }
 
 /// Changes the current request's note (nothing outside a request).
+/// Changes the current request's note (nothing outside a request, or when no `http-log` line
+/// can be written: handlers then build nothing for it).
 pub fn note(f: impl FnOnce(&mut Note)) {
+    if !crate::enabled("http-log", Level::Error) {
+        return;
+    }
     let _ = NOTE.try_with(|n| f(&mut n.borrow_mut()));
+}
+
+/// A session's `user_vars` as Hasura logs them: its role and its variables.
+pub fn user_vars<'a>(
+    role: &str,
+    vars: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> Value {
+    let mut out = Map::new();
+    out.insert("x-hasura-role".into(), role.into());
+    for (k, v) in vars {
+        out.insert(k.clone(), v.clone().into());
+    }
+    Value::Object(out)
 }
 
 /// The id of the request being served, if any.

@@ -85,6 +85,19 @@ impl Project {
     }
 }
 
+impl Config {
+    /// A version 3 configuration with every default, for `endpoint` (a project given as
+    /// directories rather than a `config.yaml`).
+    pub fn defaults(endpoint: &str, admin_secret: Option<&str>) -> Config {
+        let overrides = Overrides {
+            endpoint: Some(endpoint.to_string()),
+            admin_secret: admin_secret.map(str::to_string),
+        };
+        resolve(&|k| (k == "version").then(|| "3".to_string()), &overrides)
+            .expect("the defaults resolve")
+    }
+}
+
 /// A setting by its config key (`actions.kind`): environment, `.env`, then `config.yaml`.
 fn lookup(key: &str, dotenv: &HashMap<String, String>, file: &Value) -> Option<String> {
     let env_name = format!(

@@ -74,12 +74,7 @@ fn header<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str>
 /// Notes the session's variables (with its role) for the request's log line.
 pub fn note_session(session: &rasura_ir::Session) {
     rasura_log::http::note(|n| {
-        let mut vars = serde_json::Map::new();
-        vars.insert("x-hasura-role".into(), session.role.clone().into());
-        for (k, v) in &session.vars {
-            vars.insert(k.clone(), v.clone().into());
-        }
-        n.user_vars = Some(serde_json::Value::Object(vars));
+        n.user_vars = Some(rasura_log::http::user_vars(&session.role, &session.vars));
     });
 }
 

@@ -207,19 +207,21 @@ impl Conn {
 
     /// A `websocket-log` line about this connection.
     fn ws_log(&self, event: Value, level: rasura_log::Level) {
-        let user_vars = self.session.as_ref().map(|s| {
-            let mut vars = serde_json::Map::new();
-            vars.insert("x-hasura-role".into(), s.role.clone().into());
-            for (k, v) in &s.vars {
-                vars.insert(k.clone(), v.clone().into());
-            }
-            Value::Object(vars)
-        });
+        if !rasura_log::enabled("websocket-log", level) {
+            return;
+        }
+        let user_vars = self
+            .session
+            .as_ref()
+            .map(|s| rasura_log::http::user_vars(&s.role, &s.vars));
         rasura_log::graphql::websocket(&self.ws_id, user_vars, event, level);
     }
 
     /// The `websocket-log` line of an operation's start or end.
     fn op_log(&self, id: &str, name: Option<&str>, what: &str) {
+        if !rasura_log::enabled("websocket-log", rasura_log::Level::Info) {
+            return;
+        }
         self.ws_log(
             json!({"type": "operation", "detail": {
                 "operation_id": id,

@@ -184,20 +184,16 @@ pub async fn apply_project_at_start(
             p
         }
         None => {
-            let md = metadata_dir.map(|d| d.display().to_string());
-            let mig = migrations_dir.map(|d| d.display().to_string());
+            let mut config = crate::config::Config::defaults(endpoint, admin_secret);
+            if let Some(d) = metadata_dir {
+                config.metadata_directory = d.display().to_string();
+            }
+            if let Some(d) = migrations_dir {
+                config.migrations_directory = d.display().to_string();
+            }
             Project {
                 dir: std::env::current_dir()?,
-                config: crate::config::Config {
-                    version: 3,
-                    endpoint: endpoint.into(),
-                    admin_secret: admin_secret.map(str::to_string),
-                    metadata_directory: md.clone().unwrap_or_else(|| "metadata".into()),
-                    migrations_directory: mig.clone().unwrap_or_else(|| "migrations".into()),
-                    seeds_directory: "seeds".into(),
-                    actions_kind: "synchronous".into(),
-                    actions_handler_webhook_baseurl: "http://localhost:3000".into(),
-                },
+                config,
             }
         }
     };
