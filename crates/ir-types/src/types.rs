@@ -476,8 +476,10 @@ pub enum BoolExp {
         other: String,
         root: bool,
     },
-    /// `count` of related rows (filtered by `filter`) compared by `predicate`.
-    AggregateCount {
+    /// An aggregate (`count`, `bool_and`, `bool_or`) of related rows (filtered by `filter`)
+    /// compared by `predicate`.
+    AggregatePredicate {
+        function: AggregateFunction,
         table: QualifiedName,
         mapping: Vec<(String, String)>,
         columns: Vec<String>,
@@ -485,6 +487,28 @@ pub enum BoolExp {
         filter: Box<BoolExp>,
         predicate: Box<BoolExp>,
     },
+}
+
+/// The aggregates an aggregation predicate (`<rel>_aggregate: {count: ...}`) can compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateFunction {
+    /// `count(columns)` (`count(*)` without columns).
+    Count,
+    /// `bool_and(column)` over one boolean column.
+    BoolAnd,
+    /// `bool_or(column)` over one boolean column.
+    BoolOr,
+}
+
+impl AggregateFunction {
+    /// The input field (and SQL function) name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AggregateFunction::Count => "count",
+            AggregateFunction::BoolAnd => "bool_and",
+            AggregateFunction::BoolOr => "bool_or",
+        }
+    }
 }
 
 /// Comparison operators of `<S>_comparison_exp`.

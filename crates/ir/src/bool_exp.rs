@@ -1,10 +1,10 @@
 //! `where` arguments (`<t>_bool_exp`) → [`BoolExp`].
 
-use rasura_schema::{RoleSchema, TableField};
+use rasura_schema::{RelInfo, RoleSchema, TableField};
 use serde_json::Value;
 
 use crate::error::IrError;
-use crate::types::{BoolExp, ColumnRef, CompareOp, Session};
+use crate::types::{AggregateFunction, BoolExp, ColumnRef, CompareOp, Session};
 use crate::value::as_list;
 
 /// Parses a boolean expression over table `table` (an index into the role's tables).
@@ -53,55 +53,19 @@ pub fn parse_bool_exp(
                     })
                 }
                 Some(TableField::ArrayAggregate(r)) => {
-                    let count = value
-                        .get("count")
-                        .ok_or_else(|| IrError::new(&here, "expected \"count\""))?;
-                    let columns = match count.get("arguments") {
-                        Some(a) => as_list(a)
-                            .into_iter()
-                            .filter_map(Value::as_str)
-                            .filter_map(|f| {
-                                schema.tables[r.target]
-                                    .column_by_field(f)
-                                    .map(|c| c.name.clone())
-                            })
-                            .collect(),
-                        None => vec![],
+                    let Value::Object(preds) = value else {
+                        return Err(IrError::new(&here, "expected an object"));
                     };
-                    let filter = match count.get("filter") {
-                        Some(f) => parse_bool_exp(
+                    for (name, pred) in preds {
+                        parts.push(aggregate_predicate(
                             schema,
                             session,
-                            r.target,
-                            f,
-                            &format!("{here}.count.filter"),
-                        )?,
-                        None => BoolExp::True,
-                    };
-                    let count_col = ColumnRef {
-                        name: String::new(),
-                        type_schema: "pg_catalog".into(),
-                        type_name: "int8".into(),
-                        computed: None,
-                    };
-                    let predicate = count
-                        .get("predicate")
-                        .map(|p| {
-                            comparisons(count_col, false, p, &format!("{here}.count.predicate"))
-                        })
-                        .transpose()?
-                        .unwrap_or_default();
-                    parts.push(BoolExp::AggregateCount {
-                        table: schema.tables[r.target].name.clone(),
-                        mapping: r.mapping.clone(),
-                        columns,
-                        distinct: count
-                            .get("distinct")
-                            .and_then(Value::as_bool)
-                            .unwrap_or(false),
-                        filter: Box::new(filter),
-                        predicate: Box::new(BoolExp::And(predicate)),
-                    });
+                            r,
+                            name,
+                            pred,
+                            &format!("{here}.{name}"),
+                        )?);
+                    }
                 }
                 Some(TableField::Computed(n)) => {
                     let column = crate::computed::computed_ref(&info.computed[n], session);
@@ -297,6 +261,71 @@ fn normalize_column(v: &Value) -> Value {
         Value::Object(_) => normalize_legacy(v),
         other => serde_json::json!({"_eq": other}),
     }
+}
+
+/// One aggregation predicate of `<rel>_aggregate: {count|bool_and|bool_or: {arguments,
+/// distinct, filter, predicate}}` over the related rows of `rel`.
+fn aggregate_predicate(
+    schema: &RoleSchema,
+    session: &Session,
+    rel: &RelInfo,
+    name: &str,
+    pred: &Value,
+    here: &str,
+) -> Result<BoolExp, IrError> {
+    let (function, result_type) = match name {
+        "count" => (AggregateFunction::Count, "int8"),
+        "bool_and" => (AggregateFunction::BoolAnd, "bool"),
+        "bool_or" => (AggregateFunction::BoolOr, "bool"),
+        other => {
+            return Err(IrError::new(
+                here,
+                format!("field '{other}' not found in aggregation predicates"),
+            ))
+        }
+    };
+    let target = &schema.tables[rel.target];
+    let columns: Vec<String> = match pred.get("arguments") {
+        Some(a) => as_list(a)
+            .into_iter()
+            .filter_map(Value::as_str)
+            .filter_map(|f| target.column_by_field(f).map(|c| c.name.clone()))
+            .collect(),
+        None => vec![],
+    };
+    if function != AggregateFunction::Count && columns.len() != 1 {
+        return Err(IrError::new(
+            &format!("{here}.arguments"),
+            "expected one boolean column",
+        ));
+    }
+    let filter = match pred.get("filter") {
+        Some(f) => parse_bool_exp(schema, session, rel.target, f, &format!("{here}.filter"))?,
+        None => BoolExp::True,
+    };
+    let subject = ColumnRef {
+        name: String::new(),
+        type_schema: "pg_catalog".into(),
+        type_name: result_type.into(),
+        computed: None,
+    };
+    let predicate = pred
+        .get("predicate")
+        .map(|p| comparisons(subject, false, p, &format!("{here}.predicate")))
+        .transpose()?
+        .unwrap_or_default();
+    Ok(BoolExp::AggregatePredicate {
+        function,
+        table: target.name.clone(),
+        mapping: rel.mapping.clone(),
+        columns,
+        distinct: pred
+            .get("distinct")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        filter: Box::new(filter),
+        predicate: Box::new(BoolExp::And(predicate)),
+    })
 }
 
 #[cfg(test)]

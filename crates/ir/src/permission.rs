@@ -78,7 +78,8 @@ impl Cx<'_> {
                     exp: Box::new(self.and_filter(perm, inner)),
                 }
             }
-            BoolExp::AggregateCount {
+            BoolExp::AggregatePredicate {
+                function,
                 table,
                 mapping,
                 columns,
@@ -88,7 +89,8 @@ impl Cx<'_> {
             } => {
                 let inner = self.with_target_perms(*filter)?;
                 let perm = self.filter_of(&table)?;
-                BoolExp::AggregateCount {
+                BoolExp::AggregatePredicate {
+                    function,
                     table,
                     mapping,
                     columns,

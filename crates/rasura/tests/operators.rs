@@ -1,6 +1,7 @@
 //! Operators of extension types end to end: ltree (`_ancestor`, `_descendant`, `_matches` and
 //! their `_any` forms, `_matches_fulltext`) and PostGIS (`_st_*`, `_st_d_within`, `_cast`
-//! between geometry and geography), with the comparison types Hasura gives them.
+//! between geometry and geography), with the comparison types Hasura gives them; aggregation
+//! predicates (`count`, `bool_and`, `bool_or`) over array relationships.
 
 use std::path::Path;
 
@@ -150,5 +151,92 @@ async fn postgis_operators_and_casts() {
     assert_eq!(
         d["data"]["c"]["inputFields"],
         json!([{"name": "geography"}])
+    );
+}
+
+#[tokio::test]
+async fn aggregation_predicates_count_bool_and_bool_or() {
+    let (_pg, s) = start(
+        "create table team (id int primary key, name text not null);
+         create table member (id int primary key, team_id int not null references team(id),
+                              active boolean, admin boolean not null default false);
+         insert into team values (1, 'all active'), (2, 'mixed'), (3, 'empty');
+         insert into member values (1, 1, true, false), (2, 1, true, true),
+                                   (3, 2, true, false), (4, 2, false, false);",
+        &["team", "member"],
+    )
+    .await;
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "pg_create_array_relationship", "args": {"table": "team",
+                "name": "members", "using": {"foreign_key_constraint_on":
+                    {"table": "member", "column": "team_id"}}}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let names = |d: &Value| -> Vec<String> {
+        d["data"]["team"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{d}"))
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let q = "query($w: team_bool_exp) { team(where: $w, order_by: {id: asc}) { name } }";
+    let all_active = json!({"members_aggregate": {"bool_and": {"arguments": "active",
+        "predicate": {"_eq": true}}}});
+    // bool_and over no rows is null, so the empty team is not "all active".
+    assert_eq!(
+        names(&gql(&s, q, json!({"w": all_active})).await),
+        ["all active"]
+    );
+    let any_admin = json!({"members_aggregate": {"bool_or": {"arguments": "admin",
+        "predicate": {"_eq": true}}}});
+    assert_eq!(
+        names(&gql(&s, q, json!({"w": any_admin})).await),
+        ["all active"]
+    );
+    let any_inactive = json!({"members_aggregate": {"bool_and": {"arguments": "active",
+        "filter": {"admin": {"_eq": false}}, "predicate": {"_eq": false}}}});
+    assert_eq!(
+        names(&gql(&s, q, json!({"w": any_inactive})).await),
+        ["mixed"]
+    );
+    let two = json!({"members_aggregate": {"count": {"predicate": {"_eq": 2}},
+        "bool_and": {"arguments": "active", "predicate": {"_eq": false}}}});
+    assert_eq!(names(&gql(&s, q, json!({"w": two})).await), ["mixed"]);
+    // The inputs are typed as Hasura types them: the column enum takes boolean columns only.
+    let intro = gql(
+        &s,
+        r#"{ t: __type(name: "member_select_column_member_aggregate_bool_exp_bool_and_arguments_columns") {
+               description enumValues { name } }
+             e: __type(name: "member_aggregate_bool_exp") { inputFields { name type { name } } } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        intro["data"]["t"],
+        json!({"description": "select \"member_aggregate_bool_exp_bool_and_arguments_columns\" columns of table \"member\"",
+               "enumValues": [{"name": "active"}, {"name": "admin"}]})
+    );
+    assert_eq!(
+        intro["data"]["e"]["inputFields"],
+        json!([{"name": "bool_and", "type": {"name": "member_aggregate_bool_exp_bool_and"}},
+               {"name": "bool_or", "type": {"name": "member_aggregate_bool_exp_bool_or"}},
+               {"name": "count", "type": {"name": "member_aggregate_bool_exp_count"}}])
+    );
+    // A non-boolean column is refused by validation.
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ team(where: {members_aggregate: {bool_and: {arguments: id, predicate: {_eq: true}}}}) { name } }"}),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "validation-failed",
+        "{body}"
     );
 }

@@ -63,15 +63,55 @@ impl SdlWriter {
                 self.op_types(names, op, &comparable, |c| c.scalar.clone());
             }
         }
+        // Aggregation predicates: bool_and/bool_or where there is a boolean column to fold.
+        let booleans: Vec<&ColumnInfo> = cols
+            .iter()
+            .copied()
+            .filter(|c| !c.is_array && catalog_col(&c.name).type_name == "bool")
+            .collect();
+        let folds: &[&str] = if booleans.is_empty() {
+            &[]
+        } else {
+            &["bool_and", "bool_or"]
+        };
+        let _ = writeln!(self.types, "input {} {{", names.aggregate_bool_exp);
+        for f in folds {
+            let _ = writeln!(self.types, "  {f}: {}_{f}", names.aggregate_bool_exp);
+        }
         let _ = writeln!(
             self.types,
-            "input {} {{\n  count: {}\n}}\ninput {} {{\n  arguments: [{}!]\n  distinct: Boolean\n  filter: {}\n  predicate: Int_comparison_exp!\n}}",
-            names.aggregate_bool_exp,
+            "  count: {}\n}}\ninput {} {{\n  arguments: [{}!]\n  distinct: Boolean\n  filter: {}\n  predicate: Int_comparison_exp!\n}}",
             names.aggregate_bool_exp_count,
             names.aggregate_bool_exp_count,
             names.select_column,
             names.bool_exp
         );
+        for f in folds {
+            let columns = format!(
+                "{}_{}_{f}_arguments_columns",
+                names.select_column, names.aggregate_bool_exp
+            );
+            let _ = writeln!(
+                self.types,
+                "input {be}_{f} {{\n  arguments: {columns}!\n  distinct: Boolean\n  filter: {}\n  predicate: Boolean_comparison_exp!\n}}",
+                names.bool_exp,
+                be = names.aggregate_bool_exp,
+            );
+            let _ = writeln!(
+                self.types,
+                "\"select \\\"{}_{f}_arguments_columns\\\" columns of table \\\"{qualified}\\\"\"\nenum {columns} {{",
+                names.aggregate_bool_exp
+            );
+            for c in &booleans {
+                let _ = writeln!(self.types, "  \"column name\"\n  {}", c.field);
+            }
+            self.types.push_str("}\n");
+        }
+        if !folds.is_empty() {
+            self.comparison_types
+                .entry("Boolean".into())
+                .or_insert(false);
+        }
         self.comparison_types.entry("Int".into()).or_insert(false);
     }
 

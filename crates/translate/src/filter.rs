@@ -1,6 +1,6 @@
 //! Boolean expressions → SQL conditions over a table alias.
 
-use rasura_ir::{BoolExp, ColumnRef, CompareOp};
+use rasura_ir::{AggregateFunction, BoolExp, ColumnRef, CompareOp};
 use rasura_metadata::QualifiedName;
 use rasura_sql::{Alias, Expr, From, Select, SelectItem, TypeName};
 use serde_json::Value;
@@ -114,7 +114,8 @@ impl Cx<'_> {
                     cond,
                 )))
             }
-            BoolExp::AggregateCount {
+            BoolExp::AggregatePredicate {
+                function,
                 table,
                 mapping,
                 columns,
@@ -124,14 +125,19 @@ impl Cx<'_> {
             } => {
                 let inner = self.alias();
                 let cond = self.bool_exp(filter, &inner);
-                let count = Expr::Count {
-                    distinct: *distinct,
-                    args: columns.iter().map(|c| Expr::col(&inner, c)).collect(),
+                let args = columns.iter().map(|c| Expr::col(&inner, c)).collect();
+                // `distinct` changes nothing for bool_and/bool_or, so only count takes it.
+                let value = match function {
+                    AggregateFunction::Count => Expr::Count {
+                        distinct: *distinct,
+                        args,
+                    },
+                    f => Expr::Func(f.name().to_string(), args),
                 };
-                let count = Expr::Subquery(Box::new(correlated_select(
-                    count, table, mapping, alias, inner, cond,
+                let value = Expr::Subquery(Box::new(correlated_select(
+                    value, table, mapping, alias, inner, cond,
                 )));
-                self.predicate(predicate, &count)
+                self.predicate(predicate, &value)
             }
         }
     }
