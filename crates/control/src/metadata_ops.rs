@@ -206,8 +206,18 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
                 sources.push(name.clone());
             }
             ObjectRef::SourceCustomization(_) => {
+                // The namespace goes; a customization still malformed without it goes whole.
                 if let Some(Value::Object(c)) = source.extra.get_mut("customization") {
-                    c.remove("naming_convention");
+                    if let Some(Value::Object(r)) = c.get_mut("root_fields") {
+                        r.remove("namespace");
+                    }
+                }
+                let broken = source
+                    .extra
+                    .get("customization")
+                    .is_some_and(|c| rasura_naming::check_customization(c).is_err());
+                if broken {
+                    source.extra.remove("customization");
                 }
             }
             ObjectRef::Unknown => {}

@@ -1,5 +1,6 @@
 //! `where` arguments (`<t>_bool_exp`) → [`BoolExp`].
 
+use rasura_naming::{vocab, Naming};
 use rasura_schema::{RelInfo, RoleSchema, TableField};
 use serde_json::Value;
 
@@ -43,7 +44,7 @@ pub fn parse_bool_exp(
                         type_name: col.type_name.clone(),
                         computed: None,
                     };
-                    parts.extend(comparisons(column, false, value, &here)?);
+                    parts.extend(comparisons(&schema.naming, column, false, value, &here)?);
                 }
                 Some(TableField::ObjectRel(r) | TableField::ArrayRel(r)) => {
                     parts.push(BoolExp::Related {
@@ -69,7 +70,7 @@ pub fn parse_bool_exp(
                 }
                 Some(TableField::Computed(n)) => {
                     let column = crate::computed::computed_ref(&info.computed[n], session);
-                    parts.extend(comparisons(column, false, value, &here)?);
+                    parts.extend(comparisons(&schema.naming, column, false, value, &here)?);
                 }
                 Some(
                     TableField::ComputedRows(_)
@@ -110,6 +111,7 @@ fn list(
 
 /// The operators of one `<S>_comparison_exp` object, ANDed.
 fn comparisons(
+    naming: &Naming,
     column: ColumnRef,
     cast: bool,
     v: &Value,
@@ -124,6 +126,7 @@ fn comparisons(
     let mut out = vec![];
     for (op, value) in ops {
         let here = format!("{path}.{op}");
+        let op = naming.internal(op, vocab::OPERATORS);
         if op == "_is_null" {
             match value {
                 Value::Bool(b) => out.push(BoolExp::IsNull {
@@ -159,7 +162,13 @@ fn comparisons(
                     type_name: type_name.to_string(),
                     ..column.clone()
                 };
-                out.extend(comparisons(cast, true, inner, &format!("{here}.{target}"))?);
+                out.extend(comparisons(
+                    naming,
+                    cast,
+                    true,
+                    inner,
+                    &format!("{here}.{target}"),
+                )?);
             }
             continue;
         }
@@ -311,7 +320,15 @@ fn aggregate_predicate(
     };
     let predicate = pred
         .get("predicate")
-        .map(|p| comparisons(subject, false, p, &format!("{here}.predicate")))
+        .map(|p| {
+            comparisons(
+                &schema.naming,
+                subject,
+                false,
+                p,
+                &format!("{here}.predicate"),
+            )
+        })
         .transpose()?
         .unwrap_or_default();
     Ok(BoolExp::AggregatePredicate {

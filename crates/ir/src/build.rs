@@ -11,6 +11,7 @@ use crate::error::IrError;
 use crate::order_by::{parse_distinct_on, parse_order_by};
 use crate::types::*;
 use crate::value::resolve;
+use rasura_naming::vocab;
 
 /// Builds the IR of `op` (a query) for the role whose schema is `schema`.
 pub fn build_ir(
@@ -124,7 +125,17 @@ pub(crate) struct Cx<'a> {
 }
 
 impl Cx<'_> {
+    /// Argument `name` of Hasura's vocabulary (`order_by`, `pk_columns`, ...), looked up as the
+    /// schema's naming spells it.
     pub(crate) fn arg(&self, f: &GqlField, name: &str) -> Option<Value> {
+        if self.schema.naming.graphql {
+            return self.arg_named(f, &self.schema.naming.field(name));
+        }
+        self.arg_named(f, name)
+    }
+
+    /// Argument `name` exactly as written in the schema (a column's field).
+    pub(crate) fn arg_named(&self, f: &GqlField, name: &str) -> Option<Value> {
         f.specified_argument_by_name(name)
             .and_then(|v| resolve(v, self.vars))
     }
@@ -239,7 +250,7 @@ impl Cx<'_> {
         for pk in &info.primary_key {
             let col = &info.columns[pk];
             let value = self
-                .arg(f, &col.field)
+                .arg_named(f, &col.field)
                 .filter(|v| !v.is_null())
                 .ok_or_else(|| {
                     IrError::new(
@@ -422,8 +433,7 @@ impl Cx<'_> {
         sets: &[&SelectionSet],
         path: &str,
     ) -> Result<Vec<(String, AggField)>, IrError> {
-        let info = &self.schema.tables[table];
-        let agg_type = format!("{}_aggregate", info.type_name);
+        let agg_type = self.schema.table_type(table, "aggregate");
         let mut out = vec![];
         for (key, fields) in collect_fields(self.doc, sets, &agg_type, self.vars) {
             let here = format!("{path}.selectionSet.{key}");
@@ -446,7 +456,7 @@ impl Cx<'_> {
         path: &str,
     ) -> Result<Vec<(String, AggOp)>, IrError> {
         let info = &self.schema.tables[table];
-        let type_name = format!("{}_aggregate_fields", info.type_name);
+        let type_name = self.schema.table_type(table, "aggregate_fields");
         let mut out = vec![];
         for (key, fields) in collect_fields(self.doc, sets, &type_name, self.vars) {
             let f = fields[0];
@@ -470,7 +480,8 @@ impl Cx<'_> {
                     AggOp::Count { columns, distinct }
                 }
                 op => {
-                    let op_type = format!("{}_{op}_fields", info.type_name);
+                    let op = self.schema.naming.internal(op, vocab::AGGREGATES);
+                    let op_type = self.schema.table_type(table, &format!("{op}_fields"));
                     let sub: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
                     let mut cols = vec![];
                     for (k, fs) in collect_fields(self.doc, &sub, &op_type, self.vars) {

@@ -105,7 +105,8 @@ impl Cx<'_> {
                         &format!("{here}.where"),
                     )?;
                     let filter = self.update_filter(t, filter)?;
-                    let set = self.update_ops(t, |n| u.get(n).cloned(), &here)?;
+                    let naming = &self.schema.naming;
+                    let set = self.update_ops(t, |n| u.get(naming.field(n)).cloned(), &here)?;
                     let check = self.update_check(t)?;
                     out.push(m(t, MutationKind::Update { filter, set, check }, false)?);
                 }
@@ -131,7 +132,7 @@ impl Cx<'_> {
                 let mut pk = Map::new();
                 for c in &info.primary_key {
                     let field = &info.columns[c].field;
-                    if let Some(v) = self.arg(f, field) {
+                    if let Some(v) = self.arg_named(f, field) {
                         pk.insert(field.clone(), v);
                     }
                 }
@@ -205,7 +206,7 @@ impl Cx<'_> {
                     return Err(IrError::unknown_field(
                         &here,
                         name,
-                        &format!("{}_insert_input", info.type_name),
+                        &self.schema.table_type(t, "insert_input"),
                     ))
                 }
             };
@@ -215,7 +216,7 @@ impl Cx<'_> {
                 return Err(IrError::unknown_field(
                     &here,
                     name,
-                    &format!("{}_insert_input", info.type_name),
+                    &self.schema.table_type(t, "insert_input"),
                 ));
             }
             // `rel: null` inserts nothing through it.
@@ -244,7 +245,7 @@ impl Cx<'_> {
                     self.insert_row(r.target, o, &at, &child_determined)
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let on_conflict = match value.get("on_conflict") {
+            let on_conflict = match value.get(self.schema.naming.field("on_conflict")) {
                 Some(v) if !v.is_null() => {
                     Some(self.on_conflict(r.target, v, &format!("{here}.on_conflict"))?)
                 }
@@ -315,7 +316,7 @@ impl Cx<'_> {
             .and_then(Value::as_str)
             .ok_or_else(|| IrError::new(path, "missing required field 'constraint'"))?
             .to_string();
-        let update_columns = match v.get("update_columns") {
+        let update_columns = match v.get(self.schema.naming.field("update_columns")) {
             Some(cols) => as_list(cols)
                 .into_iter()
                 .filter_map(Value::as_str)
@@ -419,13 +420,14 @@ impl Cx<'_> {
         sets: &[&SelectionSet],
         path: &str,
     ) -> Result<Vec<(String, ResponseField)>, IrError> {
-        let type_name = format!("{}_mutation_response", self.schema.tables[t].type_name);
+        let type_name = self.schema.table_type(t, "mutation_response");
+        let affected_rows = self.schema.naming.field("affected_rows");
         let mut out = vec![];
         for (key, fields) in collect_fields(self.doc, sets, &type_name, self.vars) {
             let here = format!("{path}.selectionSet.{key}");
             let field = match fields[0].name.as_str() {
                 "__typename" => ResponseField::Typename(type_name.clone()),
-                "affected_rows" => ResponseField::AffectedRows,
+                name if name == affected_rows => ResponseField::AffectedRows,
                 "returning" => {
                     let sub: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
                     ResponseField::Returning(self.row_fields(t, &sub, &here)?)

@@ -1,5 +1,6 @@
 //! `order_by` and `distinct_on` arguments.
 
+use rasura_naming::{vocab, Naming};
 use rasura_schema::{RoleSchema, TableField};
 use serde_json::Value;
 
@@ -30,10 +31,10 @@ pub fn parse_order_by(
     Ok(out)
 }
 
-fn direction(v: &Value, path: &str) -> Result<Option<(bool, bool)>, IrError> {
+fn direction(naming: &Naming, v: &Value, path: &str) -> Result<Option<(bool, bool)>, IrError> {
     Ok(Some(match v {
         Value::Null => return Ok(None),
-        Value::String(s) => match s.as_str() {
+        Value::String(s) => match naming.internal(s, vocab::ORDER_BY) {
             "asc" | "asc_nulls_last" => (false, false),
             "asc_nulls_first" => (false, true),
             "desc" | "desc_nulls_first" => (true, true),
@@ -66,7 +67,7 @@ fn entries(
         let here = format!("{path}.{key}");
         match info.fields.get(key) {
             Some(TableField::Column(c)) => {
-                if let Some((desc, nulls_first)) = direction(value, &here)? {
+                if let Some((desc, nulls_first)) = direction(&schema.naming, value, &here)? {
                     out.push(OrderBy {
                         target: wrap(OrderTarget::Column(c.clone())),
                         desc,
@@ -75,7 +76,7 @@ fn entries(
                 }
             }
             Some(TableField::Computed(n)) => {
-                if let Some((desc, nulls_first)) = direction(value, &here)? {
+                if let Some((desc, nulls_first)) = direction(&schema.naming, value, &here)? {
                     let call = crate::computed::computed_call(&info.computed[n], session);
                     out.push(OrderBy {
                         target: wrap(OrderTarget::Computed(Box::new(call))),
@@ -111,7 +112,7 @@ fn entries(
                 for (op, v) in aggs {
                     let here = format!("{here}.{op}");
                     if op == "count" {
-                        if let Some((desc, nulls_first)) = direction(v, &here)? {
+                        if let Some((desc, nulls_first)) = direction(&schema.naming, v, &here)? {
                             out.push(OrderBy {
                                 target: wrap(OrderTarget::Aggregate {
                                     table: target.name.clone(),
@@ -127,18 +128,20 @@ fn entries(
                         continue;
                     }
                     let Value::Object(cols) = v else { continue };
+                    let op = schema.naming.internal(op, vocab::AGGREGATES);
                     for (field, d) in cols {
                         let col = target
                             .column_by_field(field)
                             .ok_or_else(|| IrError::new(&here, format!("no column \"{field}\"")))?;
-                        if let Some((desc, nulls_first)) = direction(d, &format!("{here}.{field}"))?
+                        if let Some((desc, nulls_first)) =
+                            direction(&schema.naming, d, &format!("{here}.{field}"))?
                         {
                             out.push(OrderBy {
                                 target: wrap(OrderTarget::Aggregate {
                                     table: target.name.clone(),
                                     mapping: r.mapping.clone(),
                                     filter: Box::new(BoolExp::True),
-                                    op: op.clone(),
+                                    op: op.to_string(),
                                     column: Some(col.name.clone()),
                                 }),
                                 desc,

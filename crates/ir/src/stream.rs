@@ -47,8 +47,9 @@ impl Cx<'_> {
             }
         };
         let descending = cursor.get("ordering").and_then(Value::as_str) == Some("DESC");
+        let initial_value = self.schema.naming.field("initial_value");
         let initial = cursor
-            .get("initial_value")
+            .get(&initial_value)
             .and_then(Value::as_object)
             .filter(|m| m.len() == 1)
             .ok_or_else(|| {

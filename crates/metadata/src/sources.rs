@@ -205,6 +205,7 @@ pub fn add_source(md: &mut Metadata, args: &Value) -> Result<(), MetadataError> 
     let configuration = checked_configuration(args)?;
     let replace = args.get("replace_configuration") == Some(&Value::Bool(true));
     let customization = args.get("customization").filter(|c| !c.is_null()).cloned();
+    check_customization(customization.as_ref())?;
     if let Some(existing) = md.sources.iter_mut().find(|s| s.name == name) {
         if !replace {
             return Err(MetadataError::AlreadyExists(format!(
@@ -234,6 +235,14 @@ pub fn add_source(md: &mut Metadata, args: &Value) -> Result<(), MetadataError> 
     Ok(())
 }
 
+/// A source's `customization` refused when malformed, in Hasura's words where it has them.
+fn check_customization(c: Option<&Value>) -> Result<(), MetadataError> {
+    match c {
+        Some(c) => rasura_naming::check_customization(c).map_err(MetadataError::Parse),
+        None => Ok(()),
+    }
+}
+
 fn set_optional(extra: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     match value.filter(|v| !v.is_null() && v != &json!({})) {
         Some(v) => {
@@ -253,6 +262,7 @@ pub fn update_source(md: &mut Metadata, args: &Value) -> Result<(), MetadataErro
         Some(c) if !c.is_null() => Some(checked_configuration(args).map(|_| c.clone())?),
         _ => None,
     };
+    check_customization(args.get("customization"))?;
     let source = md.source_mut(name)?;
     if let Some(c) = configuration {
         source.configuration = c;

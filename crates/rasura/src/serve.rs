@@ -32,13 +32,14 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             "the admin secret is empty: give a non-empty --admin-secret, or none at all to run without one"
         );
     }
-    // A naming convention this engine does not build is refused, never silently ignored.
-    if let Ok(nc) = std::env::var("HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION") {
-        if !nc.is_empty() && nc != "hasura-default" {
-            anyhow::bail!(
-                "HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION={nc} is not supported yet: only hasura-default (unset it or set it to hasura-default)"
-            );
-        }
+    // An unknown naming convention is refused; graphql-default without the experimental
+    // feature is ignored, as Hasura ignores it, with a warning.
+    let convention = rasura_naming::server_convention().map_err(|e| anyhow::anyhow!(e))?;
+    let features = rasura_naming::experimental_features();
+    if convention != "hasura-default" && !features.iter().any(|f| f == "naming_convention") {
+        tracing::warn!(
+            "HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION={convention} takes effect only with the naming_convention experimental feature (HASURA_GRAPHQL_EXPERIMENTAL_FEATURES=naming_convention); hasura-default is used"
+        );
     }
     if config.admin_secret.is_none() && !is_loopback(&config.host) {
         tracing::warn!(

@@ -105,7 +105,7 @@ async fn an_empty_admin_secret_is_refused_at_start() {
 }
 
 #[tokio::test]
-async fn an_unbuilt_naming_convention_is_refused_at_start() {
+async fn an_unknown_naming_convention_is_refused_at_start() {
     let out = std::process::Command::new(BIN)
         .args([
             "serve",
@@ -114,18 +114,13 @@ async fn an_unbuilt_naming_convention_is_refused_at_start() {
             "--database-url",
             "postgres://nobody@127.0.0.1:1/none",
         ])
-        .env(
-            "HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION",
-            "graphql-default",
-        )
+        .env("HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION", "kebab-case")
         .output()
         .expect("run rasura");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains(
-            "HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION=graphql-default is not supported yet"
-        ),
+        err.contains("naming_convention can either be \"hasura-default\" or \"graphql-default\""),
         "{err}"
     );
 }

@@ -25,6 +25,9 @@ pub struct ResolvedMetadata {
     pub remote_schema_permissions: bool,
     /// `custom_types` as the metadata gives them.
     pub custom_types: serde_json::Value,
+    /// The served source's `customization` (naming convention, prefixes), as the metadata
+    /// gives it.
+    pub customization: serde_json::Value,
     /// The database source served, its connection resolved (none: no usable source).
     pub source: Option<ResolvedSource>,
     pub inconsistencies: Vec<Inconsistency>,
@@ -53,6 +56,7 @@ impl ResolvedMetadata {
             remote_schemas: vec![],
             remote_schema_permissions: false,
             custom_types: serde_json::Value::Null,
+            customization: serde_json::Value::Null,
             source: None,
             inconsistencies,
             catalog,

@@ -112,7 +112,7 @@ impl SdlWriter {
                         writeln!(
                             self.types,
                             "  {rname}{}: [{t}!]!",
-                            crate::writer::select_args(&crate::naming::TypeNames::new(t))
+                            crate::writer::select_args(&self.names(&tables[target]))
                         )
                     } else {
                         writeln!(self.types, "  {rname}: {t}")

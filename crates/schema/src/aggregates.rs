@@ -36,11 +36,17 @@ impl SdlWriter {
             "\"aggregate fields of \\\"{qualified}\\\"\"\ntype {} {{\n  count(columns: [{}!], distinct: Boolean): Int!",
             names.aggregate_fields, names.select_column
         );
-        let mut order_by = format!("input {} {{\n  count: order_by\n", names.aggregate_order_by);
+        let n = &self.naming;
+        let order_by_type = n.type_case("order_by");
+        let mut order_by = format!(
+            "input {} {{\n  count: {order_by_type}\n",
+            names.aggregate_order_by
+        );
         if !numeric.is_empty() {
             for op in scalars::FLOAT_AGGREGATES.iter().chain(["sum"].iter()) {
-                let _ = writeln!(self.types, "  {op}: {}", names.op_fields(op));
-                let _ = writeln!(order_by, "  {op}: {}", names.op_order_by(op));
+                let field = n.field(op);
+                let _ = writeln!(self.types, "  {field}: {}", names.op_fields(op));
+                let _ = writeln!(order_by, "  {field}: {}", names.op_order_by(op));
             }
         }
         if !comparable.is_empty() {
@@ -76,26 +82,29 @@ impl SdlWriter {
         };
         let _ = writeln!(self.types, "input {} {{", names.aggregate_bool_exp);
         for f in folds {
-            let _ = writeln!(self.types, "  {f}: {}_{f}", names.aggregate_bool_exp);
+            let own = names.of(&format!("aggregate_bool_exp_{f}"));
+            let _ = writeln!(self.types, "  {f}: {own}");
         }
         let _ = writeln!(
             self.types,
-            "  count: {}\n}}\ninput {} {{\n  arguments: [{}!]\n  distinct: Boolean\n  filter: {}\n  predicate: Int_comparison_exp!\n}}",
+            "  count: {}\n}}\ninput {} {{\n  arguments: [{}!]\n  distinct: Boolean\n  filter: {}\n  predicate: {}!\n}}",
             names.aggregate_bool_exp_count,
             names.aggregate_bool_exp_count,
             names.select_column,
-            names.bool_exp
+            names.bool_exp,
+            crate::naming::comparison_exp(&self.naming, "Int"),
         );
         for f in folds {
-            let columns = format!(
-                "{}_{}_{f}_arguments_columns",
-                names.select_column, names.aggregate_bool_exp
-            );
+            let own = names.of(&format!("aggregate_bool_exp_{f}"));
+            let columns = names.of(&format!(
+                "select_column_{}_aggregate_bool_exp_{f}_arguments_columns",
+                names.of("")
+            ));
             let _ = writeln!(
                 self.types,
-                "input {be}_{f} {{\n  arguments: {columns}!\n  distinct: Boolean\n  filter: {}\n  predicate: Boolean_comparison_exp!\n}}",
+                "input {own} {{\n  arguments: {columns}!\n  distinct: Boolean\n  filter: {}\n  predicate: {}!\n}}",
                 names.bool_exp,
-                be = names.aggregate_bool_exp,
+                crate::naming::comparison_exp(&self.naming, "Boolean"),
             );
             let _ = writeln!(
                 self.types,
@@ -128,8 +137,9 @@ impl SdlWriter {
         }
         self.types.push_str("}\n");
         let _ = writeln!(self.types, "input {} {{", names.op_order_by(op));
+        let order_by_type = self.naming.type_case("order_by");
         for c in cols {
-            let _ = writeln!(self.types, "  {}: order_by", c.field);
+            let _ = writeln!(self.types, "  {}: {order_by_type}", c.field);
         }
         self.types.push_str("}\n");
     }

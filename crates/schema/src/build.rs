@@ -7,7 +7,7 @@ use rasura_resolve::{RelKind, ResolvedMetadata, ResolvedTable};
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use crate::naming::{self, RootKind, TypeNames};
+use crate::naming::{self, Naming, RootKind, TypeNames};
 use crate::perms::allows_root;
 use crate::scalars;
 use crate::share::SharedTypes;
@@ -20,23 +20,30 @@ const SHARED_SDL: &str = r#"
 
 """whether this query should be cached (Hasura Cloud only)"""
 directive @cached(ttl: Int! = 60, refresh: Boolean! = false) on QUERY
-
-"""column ordering options"""
-enum order_by {
-  """in ascending order, nulls last"""
-  asc
-  """in ascending order, nulls first"""
-  asc_nulls_first
-  """in ascending order, nulls last"""
-  asc_nulls_last
-  """in descending order, nulls first"""
-  desc
-  """in descending order, nulls first"""
-  desc_nulls_first
-  """in descending order, nulls last"""
-  desc_nulls_last
-}
 "#;
+
+/// The `order_by` enum's values and their descriptions.
+pub const ORDER_BY_VALUES: [(&str, &str); 6] = [
+    ("asc", "in ascending order, nulls last"),
+    ("asc_nulls_first", "in ascending order, nulls first"),
+    ("asc_nulls_last", "in ascending order, nulls last"),
+    ("desc", "in descending order, nulls first"),
+    ("desc_nulls_first", "in descending order, nulls first"),
+    ("desc_nulls_last", "in descending order, nulls last"),
+];
+
+/// `order_by` (`OrderBy` with upper-case values under graphql-default).
+fn order_by_enum(n: &Naming) -> String {
+    let mut out = format!(
+        "\n\"\"\"column ordering options\"\"\"\nenum {} {{\n",
+        n.type_case("order_by")
+    );
+    for (value, doc) in ORDER_BY_VALUES {
+        let _ = writeln!(out, "  \"\"\"{doc}\"\"\"\n  {}", n.enum_value(value));
+    }
+    out.push_str("}\n");
+    out
+}
 
 /// Builds the schema `role` sees (today every role sees everything, as admin does).
 pub fn build_schema(resolved: &ResolvedMetadata, role: &str) -> Result<RoleSchema, String> {
@@ -79,12 +86,13 @@ fn build(
     shared: &SharedTypes,
     relay: bool,
 ) -> Result<RoleSchema, String> {
+    let naming = Naming::for_source(&resolved.customization);
     // The enum tables' types: `<table's GraphQL name>_enum`, with the tables' rows as values.
     let enum_types: HashMap<&QualifiedName, (String, &EnumRows)> = resolved
         .tables
         .iter()
         .filter_map(|t| {
-            let name = format!("{}_enum", naming::table_base(&t.name, &t.config));
+            let name = naming.table_type(&naming::table_ident(&t.name, &t.config), "enum");
             let values = t.enum_values.as_ref()?;
             naming::is_valid_name(&name).then_some((&t.name, (name, values)))
         })
@@ -97,7 +105,7 @@ fn build(
             continue;
         }
         table_index.insert(t.name.clone(), tables.len());
-        tables.push(table_info(t, &enum_types));
+        tables.push(table_info(t, &enum_types, &naming));
     }
     // Relationships, now that every table has an index.
     for t in &resolved.tables {
@@ -126,12 +134,12 @@ fn build(
                 RelKind::Array => {
                     if connectable {
                         fields.insert(
-                            format!("{}_connection", r.name),
+                            naming.field(&format!("{}_connection", r.name)),
                             TableField::ArrayConnection(info.clone()),
                         );
                     }
                     fields.insert(
-                        format!("{}_aggregate", r.name),
+                        naming.field(&format!("{}_aggregate", r.name)),
                         TableField::ArrayAggregate(info.clone()),
                     );
                     fields.insert(r.name.clone(), TableField::ArrayRel(info));
@@ -191,7 +199,7 @@ fn build(
                 let fields = &mut tables[i].fields;
                 fields.insert(cf.name.clone(), TableField::ComputedRows(cf.name.clone()));
                 fields.insert(
-                    format!("{}_aggregate", cf.name),
+                    naming.field(&format!("{}_aggregate", cf.name)),
                     TableField::ComputedAggregate(cf.name.clone()),
                 );
             }
@@ -205,6 +213,7 @@ fn build(
     crate::perms::apply_role(&mut tables, resolved, role, backend);
     let mut w = SdlWriter {
         relay,
+        naming: naming.clone(),
         enum_types: enum_types
             .into_values()
             .map(|(name, values)| (name, values.clone()))
@@ -287,18 +296,20 @@ fn build(
         remote_conflicts,
         remote_rels,
         relay,
+        naming,
     })
 }
 
 fn table_info(
     t: &ResolvedTable,
     enum_types: &HashMap<&QualifiedName, (String, &EnumRows)>,
+    n: &Naming,
 ) -> TableInfo {
-    let base = naming::table_base(&t.name, &t.config);
+    let ident = naming::table_ident(&t.name, &t.config);
     let mut fields = HashMap::new();
     let mut columns = HashMap::new();
     for c in &t.info.columns {
-        let field = naming::column_field(&c.name, &t.config);
+        let field = naming::column_field(n, &c.name, &t.config);
         if !naming::is_valid_name(&field) {
             continue;
         }
@@ -325,7 +336,8 @@ fn table_info(
     }
     TableInfo {
         name: t.name.clone(),
-        type_name: base,
+        type_name: n.table_type(&ident, ""),
+        ident,
         fields,
         columns,
         primary_key: t
@@ -356,6 +368,11 @@ fn table_info(
 }
 
 impl SdlWriter {
+    /// The type names of table `t` under this schema's naming.
+    pub(crate) fn names(&self, t: &TableInfo) -> TypeNames {
+        TypeNames::new(&self.naming, &t.ident)
+    }
+
     fn table(
         &mut self,
         t: &ResolvedTable,
@@ -365,7 +382,7 @@ impl SdlWriter {
         mutation_roots: &mut HashMap<String, MutationRoot>,
     ) {
         let info = &tables[idx];
-        let names = TypeNames::new(&info.type_name);
+        let names = self.names(info);
         let qualified = naming::described(&t.name);
         let mut cols: Vec<&ColumnInfo> = t
             .info
@@ -378,8 +395,13 @@ impl SdlWriter {
         let catalog_col = |name: &str| t.info.column(name).expect("column of this table");
 
         // Root fields.
-        let select = naming::root_field(&info.type_name, &t.config, RootKind::Select);
-        let agg = naming::root_field(&info.type_name, &t.config, RootKind::SelectAggregate);
+        let select = naming::root_field(&self.naming, &info.ident, &t.config, RootKind::Select);
+        let agg = naming::root_field(
+            &self.naming,
+            &info.ident,
+            &t.config,
+            RootKind::SelectAggregate,
+        );
         let node = self.relay && crate::relay::is_node(info);
         if self.relay {
             if node && allows_root(&info.perms, "select") {
@@ -425,7 +447,8 @@ impl SdlWriter {
             && pk.len() == info.primary_key.len()
             && allows_root(&info.perms, "select_by_pk")
         {
-            let by_pk = naming::root_field(&info.type_name, &t.config, RootKind::SelectByPk);
+            let by_pk =
+                naming::root_field(&self.naming, &info.ident, &t.config, RootKind::SelectByPk);
             for c in &pk {
                 self.scalar(&c.scalar);
             }
@@ -501,7 +524,7 @@ impl SdlWriter {
         for (name, f) in &rels {
             match f {
                 TableField::ObjectRel(r) => {
-                    let target = TypeNames::new(&tables[r.target].type_name);
+                    let target = self.names(&tables[r.target]);
                     let nullable = t
                         .object_relationships
                         .iter()
@@ -515,7 +538,7 @@ impl SdlWriter {
                     );
                 }
                 TableField::ArrayRel(r) => {
-                    let target = TypeNames::new(&tables[r.target].type_name);
+                    let target = self.names(&tables[r.target]);
                     let _ = writeln!(
                         self.types,
                         "  \"An array relationship\"\n  {name}{}: [{}!]!",
@@ -525,7 +548,7 @@ impl SdlWriter {
                 }
                 TableField::ArrayConnection(r) => {
                     let target = &tables[r.target];
-                    let names = TypeNames::new(&target.type_name);
+                    let names = self.names(target);
                     let _ = writeln!(
                         self.types,
                         "  \"An array relationship connection\"\n  {name}{}: {}Connection!",
@@ -535,7 +558,7 @@ impl SdlWriter {
                     pending.push((names.object.clone(), naming::described(&target.name)));
                 }
                 TableField::ArrayAggregate(r) => {
-                    let target = TypeNames::new(&tables[r.target].type_name);
+                    let target = self.names(&tables[r.target]);
                     let _ = writeln!(
                         self.types,
                         "  \"An aggregate relationship\"\n  {name}{}: {}!",
@@ -548,7 +571,7 @@ impl SdlWriter {
                     let Some(target) = c.returns_table else {
                         continue;
                     };
-                    let target = TypeNames::new(&tables[target].type_name);
+                    let target = self.names(&tables[target]);
                     let output = if matches!(f, TableField::ComputedRows(_)) {
                         format!("[{}!]!", target.object)
                     } else {
@@ -628,31 +651,25 @@ impl SdlWriter {
                 self.types,
                 "  {}: {}",
                 c.field,
-                naming::comparison_exp(&c.scalar)
+                naming::comparison_exp(&self.naming, &c.scalar)
             );
         }
         for (name, f) in &rels {
             match f {
                 TableField::ObjectRel(r) | TableField::ArrayRel(r) => {
-                    let _ = writeln!(
-                        self.types,
-                        "  {name}: {}_bool_exp",
-                        tables[r.target].type_name
-                    );
+                    let target = self.names(&tables[r.target]);
+                    let _ = writeln!(self.types, "  {name}: {}", target.bool_exp);
                 }
                 TableField::ArrayAggregate(r) => {
-                    let _ = writeln!(
-                        self.types,
-                        "  {name}: {}_aggregate_bool_exp",
-                        tables[r.target].type_name
-                    );
+                    let target = self.names(&tables[r.target]);
+                    let _ = writeln!(self.types, "  {name}: {}", target.aggregate_bool_exp);
                 }
                 // Only computed fields without arguments of their own can be compared.
                 TableField::Computed(n) if info.computed[n].args.is_empty() => {
                     if let Some((scalar, _, _)) = &info.computed[n].scalar {
                         self.comparison_types.entry(scalar.clone()).or_insert(false);
-                        let _ =
-                            writeln!(self.types, "  {name}: {}", naming::comparison_exp(scalar));
+                        let exp = naming::comparison_exp(&self.naming, scalar);
+                        let _ = writeln!(self.types, "  {name}: {exp}");
                     }
                 }
                 TableField::Column(_)
@@ -671,35 +688,30 @@ impl SdlWriter {
             "\"Ordering options when selecting data from \\\"{qualified}\\\".\"\ninput {} {{",
             names.order_by
         );
+        let order_by = self.naming.type_case("order_by");
         for c in &cols {
-            let _ = writeln!(self.types, "  {}: order_by", c.field);
+            let _ = writeln!(self.types, "  {}: {order_by}", c.field);
         }
         for (name, f) in &rels {
             match f {
                 TableField::ObjectRel(r) => {
-                    let _ = writeln!(
-                        self.types,
-                        "  {name}: {}_order_by",
-                        tables[r.target].type_name
-                    );
+                    let target = self.names(&tables[r.target]);
+                    let _ = writeln!(self.types, "  {name}: {}", target.order_by);
                 }
                 TableField::ArrayAggregate(r) => {
-                    let _ = writeln!(
-                        self.types,
-                        "  {name}: {}_aggregate_order_by",
-                        tables[r.target].type_name
-                    );
+                    let target = self.names(&tables[r.target]);
+                    let _ = writeln!(self.types, "  {name}: {}", target.aggregate_order_by);
                 }
                 TableField::Computed(n)
                     if info.computed[n].scalar.is_some() && info.computed[n].args.is_empty() =>
                 {
-                    let _ = writeln!(self.types, "  {name}: order_by");
+                    let _ = writeln!(self.types, "  {name}: {order_by}");
                 }
                 _ => {}
             }
         }
         if cols.is_empty() && rels.is_empty() {
-            self.types.push_str("  _PLACEHOLDER: order_by\n");
+            let _ = writeln!(self.types, "  _PLACEHOLDER: {order_by}");
         }
         self.types.push_str("}\n");
         // Roles without aggregations get no aggregate types (nothing could refer to them).
@@ -722,11 +734,17 @@ impl SdlWriter {
             )
         };
         out.push_str(SHARED_SDL);
+        out.push_str(&order_by_enum(&self.naming));
         if self.needs_jsonb_cast {
             self.comparison_types
                 .entry("String".into())
                 .or_insert(false);
-            out.push_str("input jsonb_cast_exp {\n  String: String_comparison_exp\n}\n");
+            let _ = writeln!(
+                out,
+                "input {} {{\n  String: {}\n}}",
+                self.naming.type_case("jsonb_cast_exp"),
+                naming::comparison_exp(&self.naming, "String")
+            );
         }
         self.write_comparisons(&mut out);
         for input in &self.extra_inputs {

@@ -61,7 +61,7 @@ impl SdlWriter {
         }
         for (scalar, jsonb) in &todo {
             if self.enum_types.contains_key(scalar) {
-                Self::write_enum_comparison(out, scalar);
+                self.write_enum_comparison(out, scalar);
                 self.used_enums.insert(scalar.clone());
                 continue;
             }
@@ -76,26 +76,31 @@ impl SdlWriter {
     fn write_comparison(&mut self, out: &mut String, scalar: &str, jsonb: bool) {
         let extra = extra_operators(scalar);
         let cast = cast_target(scalar);
+        let n = &self.naming;
+        let cast_exp = n.type_case(&format!("{scalar}_cast_exp"));
         if let Some(target) = cast {
             let _ = writeln!(
                 out,
-                "\"Expression to compare the result of casting a column of type {scalar}. Multiple cast targets are combined with logical 'AND'.\"\ninput {scalar}_cast_exp {{\n  {target}: {}\n}}",
-                naming::comparison_exp(target)
+                "\"Expression to compare the result of casting a column of type {scalar}. Multiple cast targets are combined with logical 'AND'.\"\ninput {cast_exp} {{\n  {target}: {}\n}}",
+                naming::comparison_exp(n, target)
             );
         }
         let _ = writeln!(
             out,
             "\"Boolean expression to compare columns of type \\\"{scalar}\\\". All fields are combined with logical 'AND'.\"\ninput {} {{",
-            naming::comparison_exp(scalar)
+            naming::comparison_exp(n, scalar)
         );
         if cast.is_some() {
-            let _ = writeln!(out, "  _cast: {scalar}_cast_exp");
+            let _ = writeln!(out, "  _cast: {cast_exp}");
         }
         // Fields in alphabetical order, as Hasura prints them.
         let mut fields: Vec<(String, String)> = vec![];
         let mut add = |name: &str, line: String| fields.push((name.to_string(), line));
         if jsonb {
-            add("_cast", "  _cast: jsonb_cast_exp".into());
+            add(
+                "_cast",
+                format!("  _cast: {}", n.type_case("jsonb_cast_exp")),
+            );
             add(
                 "_contained_in",
                 "  \"is the column contained in the given json value\"\n  _contained_in: jsonb"
@@ -135,6 +140,15 @@ impl SdlWriter {
         for (op, ty, doc) in extra {
             add(op, format!("  \"{doc}\"\n  {op}: {ty}"));
         }
+        // Operators of several words are cased by the convention (`_is_null` → `_isNull`).
+        let mut fields: Vec<(String, String)> = fields
+            .into_iter()
+            .map(|(op, line)| {
+                let public = n.field(&op);
+                let line = line.replacen(&format!("  {op}:"), &format!("  {public}:"), 1);
+                (public, line)
+            })
+            .collect();
         fields.sort_by(|a, b| a.0.cmp(&b.0));
         for (_, line) in fields {
             out.push_str(&line);

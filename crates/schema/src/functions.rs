@@ -9,7 +9,7 @@ use std::fmt::Write;
 use rasura_metadata::QualifiedName;
 use rasura_resolve::ResolvedMetadata;
 
-use crate::naming::{self, TypeNames};
+use crate::naming;
 use crate::scalars;
 use crate::types::{FunctionInfo, MutationRoot, RootField, TableInfo};
 use crate::writer::{select_args, SdlWriter};
@@ -78,12 +78,16 @@ impl SdlWriter {
             return;
         }
         let table = &tables[f.table];
-        let names = TypeNames::new(&table.type_name);
+        let names = self.names(table);
+        let n = &self.naming;
+        let root_field = n.root_field(&n.field(&f.root_field));
+        let aggregate_field = n.root_field(&n.field(&f.aggregate_field));
+        let args_type = n.typename(&f.args_type);
         let given: Vec<_> = f.args.iter().filter(|a| !a.session).collect();
         let args_arg = if given.is_empty() {
             String::new()
         } else {
-            let _ = writeln!(self.types, "input {} {{", f.args_type);
+            let _ = writeln!(self.types, "input {args_type} {{");
             for a in &given {
                 let scalar = scalars::scalar_for_type(&a.type_name);
                 self.scalar(&scalar);
@@ -96,15 +100,14 @@ impl SdlWriter {
                 ""
             };
             format!(
-                "\"input parameters for function \\\"{}\\\"\" args: {}{bang}, ",
-                f.root_field, f.args_type
+                "\"input parameters for function \\\"{root_field}\\\"\" args: {args_type}{bang}, "
             )
         };
         if self.relay {
             // Relay: a connection over the rows of a table with a primary key.
             if f.returns_set && !f.mutation && crate::relay::is_node(table) {
                 let conn = crate::relay::connection_args(&names);
-                let field = format!("{}_connection", f.root_field);
+                let field = self.naming.field(&format!("{root_field}_connection"));
                 let _ = writeln!(
                     self.query_fields,
                     "  \"execute function \\\"{}\\\" which returns \\\"{}\\\"\"\n  {field}({args_arg}{}): {}Connection!",
@@ -127,23 +130,23 @@ impl SdlWriter {
         };
         let volatile = if f.mutation { "VOLATILE " } else { "" };
         let field = format!(
-            "  \"execute {volatile}function \\\"{}\\\" which returns \\\"{}\\\"\"\n  {}({args_arg}{inner}): {output}\n",
-            f.name, table.name, f.root_field
+            "  \"execute {volatile}function \\\"{}\\\" which returns \\\"{}\\\"\"\n  {root_field}({args_arg}{inner}): {output}\n",
+            f.name, table.name
         );
         if f.mutation {
             self.mutation_fields.push_str(&field);
-            mutation_roots.insert(f.root_field.clone(), MutationRoot::Function(idx));
+            mutation_roots.insert(root_field, MutationRoot::Function(idx));
             return;
         }
         self.query_fields.push_str(&field);
-        roots.insert(f.root_field.clone(), RootField::Function(idx));
+        roots.insert(root_field, RootField::Function(idx));
         if f.returns_set && table.allow_aggregations && naming::is_valid_name(&f.aggregate_field) {
             let _ = writeln!(
                 self.query_fields,
-                "  \"execute function \\\"{}\\\" and query aggregates on result of table type \\\"{}\\\"\"\n  {}({args_arg}{inner}): {}!",
-                f.name, table.name, f.aggregate_field, names.aggregate
+                "  \"execute function \\\"{}\\\" and query aggregates on result of table type \\\"{}\\\"\"\n  {aggregate_field}({args_arg}{inner}): {}!",
+                f.name, table.name, names.aggregate
             );
-            roots.insert(f.aggregate_field.clone(), RootField::FunctionAggregate(idx));
+            roots.insert(aggregate_field, RootField::FunctionAggregate(idx));
         }
     }
 }

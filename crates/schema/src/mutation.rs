@@ -21,7 +21,25 @@ impl SdlWriter {
         roots: &mut HashMap<String, MutationRoot>,
     ) {
         let info = &tables[idx];
-        let base = info.type_name.clone();
+        let names = self.names(info);
+        let n = self.naming.clone();
+        let base = names.object.clone();
+        let t_mutation_response = names.of("mutation_response");
+        let t_constraint = names.of("constraint");
+        let t_on_conflict = names.of("on_conflict");
+        let t_update_column = names.of("update_column");
+        let t_insert_input = names.of("insert_input");
+        let t_obj_rel_insert_input = names.of("obj_rel_insert_input");
+        let t_arr_rel_insert_input = names.of("arr_rel_insert_input");
+        let t_set_input = names.of("set_input");
+        let t_inc_input = names.of("inc_input");
+        let t_pk_columns_input = names.of("pk_columns_input");
+        let t_updates = names.of("updates");
+        let t_bool_exp = names.bool_exp.clone();
+        let affected_rows = n.field("affected_rows");
+        let update_columns = n.field("update_columns");
+        let on_conflict_arg = n.field("on_conflict");
+        let pk_columns = n.field("pk_columns");
         let pick = |names: &[String]| {
             let mut v: Vec<&ColumnInfo> =
                 names.iter().filter_map(|n| info.columns.get(n)).collect();
@@ -61,27 +79,27 @@ impl SdlWriter {
         // Shared output type.
         let _ = writeln!(
             w,
-            "\"response of any mutation on the table \\\"{qualified}\\\"\"\ntype {base}_mutation_response {{\n  \
-             \"number of rows affected by the mutation\"\n  affected_rows: Int!\n  \
+            "\"response of any mutation on the table \\\"{qualified}\\\"\"\ntype {t_mutation_response} {{\n  \
+             \"number of rows affected by the mutation\"\n  {affected_rows}: Int!\n  \
              \"data from the rows affected by the mutation\"\n  returning: [{base}!]!\n}}"
         );
 
         // Constraint and update-column enums, on_conflict.
         if has_constraints {
-            let _ = writeln!(w, "\"unique or primary key constraints on table \\\"{qualified}\\\"\"\nenum {base}_constraint {{");
+            let _ = writeln!(w, "\"unique or primary key constraints on table \\\"{qualified}\\\"\"\nenum {t_constraint} {{");
             for c in &info.constraints {
                 let _ = writeln!(w, "  {c}");
             }
             w.push_str("}\n");
             let _ = writeln!(
                 w,
-                "\"on_conflict condition type for table \\\"{qualified}\\\"\"\ninput {base}_on_conflict {{\n  \
-                 constraint: {base}_constraint!\n  update_columns: [{base}_update_column!]! = []\n  where: {base}_bool_exp\n}}"
+                "\"on_conflict condition type for table \\\"{qualified}\\\"\"\ninput {t_on_conflict} {{\n  \
+                 constraint: {t_constraint}!\n  {update_columns}: [{t_update_column}!]! = []\n  where: {t_bool_exp}\n}}"
             );
         }
         let _ = writeln!(
             w,
-            "\"update columns of table \\\"{qualified}\\\"\"\nenum {base}_update_column {{"
+            "\"update columns of table \\\"{qualified}\\\"\"\nenum {t_update_column} {{"
         );
         if cols.is_empty() {
             w.push_str("  _PLACEHOLDER\n");
@@ -92,7 +110,7 @@ impl SdlWriter {
         w.push_str("}\n");
 
         // Insert input, with nested relationship inputs.
-        let _ = writeln!(w, "\"input type for inserting data into table \\\"{qualified}\\\"\"\ninput {base}_insert_input {{");
+        let _ = writeln!(w, "\"input type for inserting data into table \\\"{qualified}\\\"\"\ninput {t_insert_input} {{");
         for c in &insert_cols {
             let _ = writeln!(w, "  {}: {}", c.field, c.scalar);
         }
@@ -110,18 +128,16 @@ impl SdlWriter {
         for (name, f) in &rels {
             match f {
                 TableField::ObjectRel(r) => {
-                    let _ = writeln!(
-                        w,
-                        "  {name}: {}_obj_rel_insert_input",
-                        tables[r.target].type_name
-                    );
+                    let target = self
+                        .naming
+                        .table_type(&tables[r.target].ident, "obj_rel_insert_input");
+                    let _ = writeln!(w, "  {name}: {target}");
                 }
                 TableField::ArrayRel(r) => {
-                    let _ = writeln!(
-                        w,
-                        "  {name}: {}_arr_rel_insert_input",
-                        tables[r.target].type_name
-                    );
+                    let target = self
+                        .naming
+                        .table_type(&tables[r.target].ident, "arr_rel_insert_input");
+                    let _ = writeln!(w, "  {name}: {target}");
                 }
                 _ => {}
             }
@@ -135,33 +151,35 @@ impl SdlWriter {
         }
         w.push_str("}\n");
         let conflict = if has_constraints {
-            format!("\n  on_conflict: {base}_on_conflict")
+            format!("\n  {on_conflict_arg}: {t_on_conflict}")
         } else {
             String::new()
         };
         let _ = writeln!(
             w,
-            "\"input type for inserting object relation for remote table \\\"{qualified}\\\"\"\ninput {base}_obj_rel_insert_input {{\n  data: {base}_insert_input!{conflict}\n}}\n\
-             \"input type for inserting array relation for remote table \\\"{qualified}\\\"\"\ninput {base}_arr_rel_insert_input {{\n  data: [{base}_insert_input!]!{conflict}\n}}"
+            "\"input type for inserting object relation for remote table \\\"{qualified}\\\"\"\ninput {t_obj_rel_insert_input} {{\n  data: {t_insert_input}!{conflict}\n}}\n\
+             \"input type for inserting array relation for remote table \\\"{qualified}\\\"\"\ninput {t_arr_rel_insert_input} {{\n  data: [{t_insert_input}!]!{conflict}\n}}"
         );
 
         // Update inputs.
         let mut ops: Vec<String> = vec![];
         if !cols.is_empty() {
-            let _ = writeln!(w, "\"input type for updating data in table \\\"{qualified}\\\"\"\ninput {base}_set_input {{");
+            let _ = writeln!(w, "\"input type for updating data in table \\\"{qualified}\\\"\"\ninput {t_set_input} {{");
             for c in &cols {
                 let _ = writeln!(w, "  {}: {}", c.field, c.scalar);
             }
             w.push_str("}\n");
-            ops.push(format!("\"sets the columns of the filtered rows to the given values\" _set: {base}_set_input"));
+            ops.push(format!(
+                "\"sets the columns of the filtered rows to the given values\" _set: {t_set_input}"
+            ));
         }
         if !numeric.is_empty() {
-            let _ = writeln!(w, "\"input type for incrementing numeric columns in table \\\"{qualified}\\\"\"\ninput {base}_inc_input {{");
+            let _ = writeln!(w, "\"input type for incrementing numeric columns in table \\\"{qualified}\\\"\"\ninput {t_inc_input} {{");
             for c in &numeric {
                 let _ = writeln!(w, "  {}: {}", c.field, c.scalar);
             }
             w.push_str("}\n");
-            ops.push(format!("\"increments the numeric columns with given value of the filtered values\" _inc: {base}_inc_input"));
+            ops.push(format!("\"increments the numeric columns with given value of the filtered values\" _inc: {t_inc_input}"));
         }
         if !jsonb.is_empty() {
             for (op, suffix, ty, doc) in [
@@ -171,12 +189,13 @@ impl SdlWriter {
                 ("_delete_elem", "delete_elem_input", "Int", "delete the array element with specified index (negative integers count from the end). throws an error if top level container is not an array"),
                 ("_delete_at_path", "delete_at_path_input", "[String!]", "delete the field or element with specified path (for JSON arrays, negative integers count from the end)"),
             ] {
-                let _ = writeln!(w, "input {base}_{suffix} {{");
+                let input = names.of(suffix);
+                let _ = writeln!(w, "input {input} {{");
                 for c in &jsonb {
                     let _ = writeln!(w, "  {}: {ty}", c.field);
                 }
                 w.push_str("}\n");
-                ops.push(format!("\"{doc}\" {op}: {base}_{suffix}"));
+                ops.push(format!("\"{doc}\" {}: {input}", n.field(op)));
             }
         }
         let pk: Vec<&ColumnInfo> = info
@@ -186,20 +205,20 @@ impl SdlWriter {
             .collect();
         let has_pk = !pk.is_empty() && pk.len() == info.primary_key.len();
         if has_pk {
-            let _ = writeln!(w, "\"primary key columns input for table: {qualified}\"\ninput {base}_pk_columns_input {{");
+            let _ = writeln!(w, "\"primary key columns input for table: {qualified}\"\ninput {t_pk_columns_input} {{");
             for c in &pk {
                 let _ = writeln!(w, "  {}: {}!", c.field, c.scalar);
             }
             w.push_str("}\n");
         }
         if !ops.is_empty() {
-            let _ = writeln!(w, "input {base}_updates {{");
+            let _ = writeln!(w, "input {t_updates} {{");
             for part in &ops {
                 let _ = writeln!(w, "  {part}");
             }
             let _ = writeln!(
                 w,
-                "  \"filter the rows which have to be updated\"\n  where: {base}_bool_exp!\n}}"
+                "  \"filter the rows which have to be updated\"\n  where: {t_bool_exp}!\n}}"
             );
         }
 
@@ -207,7 +226,7 @@ impl SdlWriter {
         let f = &mut self.mutation_fields;
         let ops: String = ops.iter().map(|o| format!("{o}, ")).collect();
         let on_conflict = if has_constraints {
-            format!(", \"upsert condition\" on_conflict: {base}_on_conflict")
+            format!(", \"upsert condition\" {on_conflict_arg}: {t_on_conflict}")
         } else {
             String::new()
         };
@@ -216,14 +235,14 @@ impl SdlWriter {
             .map(|c| format!("{}: {}!", c.field, c.scalar))
             .collect();
         let config = &t.config;
-        let name = |k: RootKind| naming::root_field(&base, config, k);
+        let name = |k: RootKind| naming::root_field(&n, &info.ident, config, k);
         let doc = |k: RootKind, default: &str| naming::root_description(config, k, default);
         if can_insert {
             let (insert, one) = (name(RootKind::Insert), name(RootKind::InsertOne));
             let _ = writeln!(
                 f,
-                "  {}\n  {insert}(\"the rows to be inserted\" objects: [{base}_insert_input!]!{on_conflict}): {base}_mutation_response\n  \
-                 {}\n  {one}(\"the row to be inserted\" object: {base}_insert_input!{on_conflict}): {base}",
+                "  {}\n  {insert}(\"the rows to be inserted\" objects: [{t_insert_input}!]!{on_conflict}): {t_mutation_response}\n  \
+                 {}\n  {one}(\"the row to be inserted\" object: {t_insert_input}!{on_conflict}): {base}",
                 doc(RootKind::Insert, &format!("insert data into the table: \"{qualified}\"")),
                 doc(RootKind::InsertOne, &format!("insert a single row into the table: \"{qualified}\"")),
             );
@@ -234,8 +253,8 @@ impl SdlWriter {
             let (update, many) = (name(RootKind::Update), name(RootKind::UpdateMany));
             let _ = writeln!(
                 f,
-                "  {}\n  {update}({ops}\"filter the rows which have to be updated\" where: {base}_bool_exp!): {base}_mutation_response\n  \
-                 {}\n  {many}(\"updates to execute, in order\" updates: [{base}_updates!]!): [{base}_mutation_response]",
+                "  {}\n  {update}({ops}\"filter the rows which have to be updated\" where: {t_bool_exp}!): {t_mutation_response}\n  \
+                 {}\n  {many}(\"updates to execute, in order\" updates: [{t_updates}!]!): [{t_mutation_response}]",
                 doc(RootKind::Update, &format!("update data of the table: \"{qualified}\"")),
                 doc(RootKind::UpdateMany, &format!("update multiples rows of table: \"{qualified}\"")),
             );
@@ -245,7 +264,7 @@ impl SdlWriter {
                 let by_pk = name(RootKind::UpdateByPk);
                 let _ = writeln!(
                     f,
-                    "  {}\n  {by_pk}({ops}pk_columns: {base}_pk_columns_input!): {base}",
+                    "  {}\n  {by_pk}({ops}{pk_columns}: {t_pk_columns_input}!): {base}",
                     doc(
                         RootKind::UpdateByPk,
                         &format!("update single row of the table: \"{qualified}\"")
@@ -258,7 +277,7 @@ impl SdlWriter {
             let delete = name(RootKind::Delete);
             let _ = writeln!(
                 f,
-                "  {}\n  {delete}(\"filter the rows which have to be deleted\" where: {base}_bool_exp!): {base}_mutation_response",
+                "  {}\n  {delete}(\"filter the rows which have to be deleted\" where: {t_bool_exp}!): {t_mutation_response}",
                 doc(RootKind::Delete, &format!("delete data from the table: \"{qualified}\"")),
             );
             roots.insert(delete, MutationRoot::Delete(idx));

@@ -1,6 +1,8 @@
-//! All GraphQL naming in one place (Hasura's `hasura-default` convention).
+//! All GraphQL naming of tables in one place, spelled by the source's [`Naming`] (convention
+//! and customization, `rasura-naming`).
 
 use rasura_metadata::{QualifiedName, TableConfig};
+pub use rasura_naming::{Ident, Naming};
 
 /// The base GraphQL name of a table: `custom_name`, else `name` in `public`, else `schema_name`.
 pub fn table_base(name: &QualifiedName, config: &TableConfig) -> String {
@@ -14,24 +16,31 @@ pub fn table_base(name: &QualifiedName, config: &TableConfig) -> String {
     }
 }
 
-/// A root field name: the custom one for `kind` if configured, else the default.
-pub fn root_field(base: &str, config: &TableConfig, kind: RootKind) -> String {
+/// The identifier of a table (its `custom_name`, else `schema_name` or `name` in `public`).
+pub fn table_ident(name: &QualifiedName, config: &TableConfig) -> Ident {
+    Ident::table(&name.schema, &name.name, config.custom_name.as_deref())
+}
+
+/// A root field name: the custom one for `kind` if configured (as written), else the default;
+/// then the source's root prefix and suffix.
+pub fn root_field(n: &Naming, ident: &Ident, config: &TableConfig, kind: RootKind) -> String {
     if let Some(custom) = config.root_field_name(kind.config_key()) {
-        return custom.to_string();
+        return n.root_field(custom);
     }
-    match kind {
-        RootKind::Select => base.to_string(),
-        RootKind::SelectByPk => format!("{base}_by_pk"),
-        RootKind::SelectAggregate => format!("{base}_aggregate"),
-        RootKind::SelectStream => format!("{base}_stream"),
-        RootKind::Insert => format!("insert_{base}"),
-        RootKind::InsertOne => format!("insert_{base}_one"),
-        RootKind::Update => format!("update_{base}"),
-        RootKind::UpdateByPk => format!("update_{base}_by_pk"),
-        RootKind::UpdateMany => format!("update_{base}_many"),
-        RootKind::Delete => format!("delete_{base}"),
-        RootKind::DeleteByPk => format!("delete_{base}_by_pk"),
-    }
+    let (before, after) = match kind {
+        RootKind::Select => ("", ""),
+        RootKind::SelectByPk => ("", "by_pk"),
+        RootKind::SelectAggregate => ("", "aggregate"),
+        RootKind::SelectStream => ("", "stream"),
+        RootKind::Insert => ("insert", ""),
+        RootKind::InsertOne => ("insert", "one"),
+        RootKind::Update => ("update", ""),
+        RootKind::UpdateByPk => ("update", "by_pk"),
+        RootKind::UpdateMany => ("update", "many"),
+        RootKind::Delete => ("delete", ""),
+        RootKind::DeleteByPk => ("delete", "by_pk"),
+    };
+    n.table_root(before, ident, after)
 }
 
 /// A root field's description: the configured `comment`, else Hasura's text; as a GraphQL
@@ -78,11 +87,9 @@ impl RootKind {
     }
 }
 
-/// The GraphQL field name of a column.
-pub fn column_field(column: &str, config: &TableConfig) -> String {
-    config
-        .column_name(column)
-        .map_or_else(|| column.to_string(), str::to_string)
+/// The GraphQL field name of a column: its custom name as written, else the column cased.
+pub fn column_field(n: &Naming, column: &str, config: &TableConfig) -> String {
+    n.column(column, config.column_name(column))
 }
 
 /// Whether `s` is a valid GraphQL name.
@@ -95,7 +102,7 @@ pub fn is_valid_name(s: &str) -> bool {
     chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
-/// Names of the types generated for a table with base name `base`.
+/// Names of the types generated for a table, spelled by the source's naming.
 #[derive(Debug, Clone)]
 pub struct TypeNames {
     pub object: String,
@@ -107,37 +114,47 @@ pub struct TypeNames {
     pub aggregate_order_by: String,
     pub aggregate_bool_exp: String,
     pub aggregate_bool_exp_count: String,
+    pub(crate) naming: Naming,
+    ident: Ident,
 }
 
 impl TypeNames {
-    pub fn new(base: &str) -> TypeNames {
+    pub fn new(naming: &Naming, ident: &Ident) -> TypeNames {
+        let t = |suffix: &str| naming.table_type(ident, suffix);
         TypeNames {
-            object: base.to_string(),
-            bool_exp: format!("{base}_bool_exp"),
-            order_by: format!("{base}_order_by"),
-            select_column: format!("{base}_select_column"),
-            aggregate: format!("{base}_aggregate"),
-            aggregate_fields: format!("{base}_aggregate_fields"),
-            aggregate_order_by: format!("{base}_aggregate_order_by"),
-            aggregate_bool_exp: format!("{base}_aggregate_bool_exp"),
-            aggregate_bool_exp_count: format!("{base}_aggregate_bool_exp_count"),
+            object: t(""),
+            bool_exp: t("bool_exp"),
+            order_by: t("order_by"),
+            select_column: t("select_column"),
+            aggregate: t("aggregate"),
+            aggregate_fields: t("aggregate_fields"),
+            aggregate_order_by: t("aggregate_order_by"),
+            aggregate_bool_exp: t("aggregate_bool_exp"),
+            aggregate_bool_exp_count: t("aggregate_bool_exp_count"),
+            naming: naming.clone(),
+            ident: ident.clone(),
         }
+    }
+
+    /// Any other type of the table: `suffix` in snake case (`insert_input`, `on_conflict`, ...).
+    pub fn of(&self, suffix: &str) -> String {
+        self.naming.table_type(&self.ident, suffix)
     }
 
     /// `<base>_<op>_fields`, e.g. `author_avg_fields`.
     pub fn op_fields(&self, op: &str) -> String {
-        format!("{}_{op}_fields", self.object)
+        self.of(&format!("{op}_fields"))
     }
 
     /// `<base>_<op>_order_by`, e.g. `author_avg_order_by`.
     pub fn op_order_by(&self, op: &str) -> String {
-        format!("{}_{op}_order_by", self.object)
+        self.of(&format!("{op}_order_by"))
     }
 }
 
-/// `<Scalar>_comparison_exp`.
-pub fn comparison_exp(scalar: &str) -> String {
-    format!("{scalar}_comparison_exp")
+/// `<Scalar>_comparison_exp` (cased, never prefixed).
+pub fn comparison_exp(n: &Naming, scalar: &str) -> String {
+    n.type_case(&format!("{scalar}_comparison_exp"))
 }
 
 /// A table as Hasura's descriptions name it: `name` in `public`, else `schema.name`.

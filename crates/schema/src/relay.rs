@@ -12,8 +12,12 @@ use crate::writer::SdlWriter;
 /// The arguments of a connection field over the rows of `names`' table.
 pub(crate) fn connection_args(names: &TypeNames) -> String {
     format!(
-        "(after: String, before: String, distinct_on: [{}!], first: Int, last: Int, order_by: [{}!], where: {})",
-        names.select_column, names.order_by, names.bool_exp
+        "(after: String, before: String, {}: [{}!], first: Int, last: Int, {}: [{}!], where: {})",
+        names.naming.field("distinct_on"),
+        names.select_column,
+        names.naming.field("order_by"),
+        names.order_by,
+        names.bool_exp
     )
 }
 
@@ -32,7 +36,7 @@ impl SdlWriter {
         idx: usize,
         roots: &mut HashMap<String, RootField>,
     ) {
-        let field = format!("{select}_connection");
+        let field = self.naming.field(&format!("{select}_connection"));
         let object = &names.object;
         let _ = writeln!(
             self.query_fields,

@@ -356,7 +356,7 @@ impl SdlWriter {
                 let Some(Ok(ty)) = last.map(|f| type_ref(&f["type"], r)) else {
                     continue;
                 };
-                let object = crate::naming::TypeNames::new(&info.type_name).object;
+                let object = info.type_name.clone();
                 let _ = writeln!(
                     self.types,
                     "extend type {object} {{\n  \"A remote relationship\"\n  {}: {ty}\n}}",

@@ -46,18 +46,23 @@ impl SdlWriter {
         roots: &mut HashMap<String, RootField>,
     ) {
         let base = &info.type_name;
-        let stream = format!("{base}_stream");
+        let n = &self.naming;
+        let stream = n.table_root("", &info.ident, "stream");
         if cols.is_empty() || roots.contains_key(&stream) {
             return;
         }
+        let cursor_input = names.of("stream_cursor_input");
+        let value_input = names.of("stream_cursor_value_input");
+        let (batch_size, initial_value) = (n.field("batch_size"), n.field("initial_value"));
+        let ordering = n.typename("cursor_ordering");
         let _ = writeln!(
             self.subscription_fields,
-            "  \"fetch data from the table in a streaming manner: \\\"{base}\\\"\"\n  {stream}(batch_size: Int!, cursor: [{base}_stream_cursor_input]!, where: {}): [{}!]!",
+            "  \"fetch data from the table in a streaming manner: \\\"{base}\\\"\"\n  {stream}({batch_size}: Int!, cursor: [{cursor_input}]!, where: {}): [{}!]!",
             names.bool_exp, names.object
         );
         let _ = writeln!(
             self.types,
-            "\"Streaming cursor of the table \\\"{base}\\\"\"\ninput {base}_stream_cursor_input {{\n  initial_value: {base}_stream_cursor_value_input!\n  ordering: cursor_ordering\n}}\n\"Initial value of the column from where the streaming should start\"\ninput {base}_stream_cursor_value_input {{"
+            "\"Streaming cursor of the table \\\"{base}\\\"\"\ninput {cursor_input} {{\n  {initial_value}: {value_input}!\n  ordering: {ordering}\n}}\n\"Initial value of the column from where the streaming should start\"\ninput {value_input} {{"
         );
         for c in cols {
             self.scalar(&c.scalar);
@@ -71,7 +76,11 @@ impl SdlWriter {
     /// the query root's fields join it after parsing (`share_query_fields`).
     pub(crate) fn subscription_root(&self, out: &mut String) {
         if !self.subscription_fields.is_empty() {
-            out.push_str("\"ordering argument of a cursor\"\nenum cursor_ordering {\n  \"ascending ordering of the cursor\"\n  ASC\n  \"descending ordering of the cursor\"\n  DESC\n}\n");
+            let _ = writeln!(
+                out,
+                "\"ordering argument of a cursor\"\nenum {} {{\n  \"ascending ordering of the cursor\"\n  ASC\n  \"descending ordering of the cursor\"\n  DESC\n}}",
+                self.naming.typename("cursor_ordering")
+            );
         }
         let own = if self.subscription_fields.is_empty() {
             "  no_queries_available: String!\n"

@@ -32,6 +32,16 @@ pub struct RoleSchema {
     /// The Relay schema (`/v1beta1/relay`): tables with a primary key are `Node`s whose `id`
     /// is their global id, read through `<t>_connection`.
     pub relay: bool,
+    /// How the source's generated names are spelled (convention and customization).
+    pub naming: rasura_naming::Naming,
+}
+
+impl RoleSchema {
+    /// A type of table `t`: `suffix` in snake case (`aggregate_fields`, `mutation_response`,
+    /// ...), spelled by the schema's naming.
+    pub fn table_type(&self, t: usize, suffix: &str) -> String {
+        self.naming.table_type(&self.tables[t].ident, suffix)
+    }
 }
 
 /// A relationship from a custom object type (an action's output) to a table.
@@ -130,7 +140,10 @@ pub enum MutationRoot {
 #[derive(Debug, Clone)]
 pub struct TableInfo {
     pub name: QualifiedName,
+    /// The object type's name.
     pub type_name: String,
+    /// The identifier the table's names are built from.
+    pub ident: rasura_naming::Ident,
     /// GraphQL field name of the object type → what it is.
     pub fields: HashMap<String, TableField>,
     /// Postgres column name → column facts.

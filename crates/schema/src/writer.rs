@@ -10,6 +10,8 @@ use crate::scalars;
 pub(crate) struct SdlWriter {
     /// Writing the Relay schema (`relay.rs`).
     pub(crate) relay: bool,
+    /// How generated names are spelled.
+    pub(crate) naming: crate::naming::Naming,
     pub(crate) types: String,
     pub(crate) query_fields: String,
     /// Fields only the subscription root has (`<t>_stream`).
@@ -29,7 +31,9 @@ pub(crate) struct SdlWriter {
 
 pub(crate) fn select_args(t: &TypeNames) -> String {
     format!(
-        "(distinct_on: [{sc}!], limit: Int, offset: Int, order_by: [{ob}!], where: {be})",
+        "({d}: [{sc}!], limit: Int, offset: Int, {o}: [{ob}!], where: {be})",
+        d = t.naming.field("distinct_on"),
+        o = t.naming.field("order_by"),
         sc = t.select_column,
         ob = t.order_by,
         be = t.bool_exp
@@ -83,9 +87,11 @@ impl SdlWriter {
     }
 
     /// `<enum>_comparison_exp`: equality operators only, as Hasura gives enum columns.
-    pub(crate) fn write_enum_comparison(out: &mut String, name: &str) {
+    pub(crate) fn write_enum_comparison(&self, out: &mut String, name: &str) {
         out.push_str(&format!(
-            "\"Boolean expression to compare columns of type \\\"{name}\\\". All fields are combined with logical 'AND'.\"\ninput {name}_comparison_exp {{\n  _eq: {name}\n  _in: [{name}!]\n  _is_null: Boolean\n  _neq: {name}\n  _nin: [{name}!]\n}}\n"
+            "\"Boolean expression to compare columns of type \\\"{name}\\\". All fields are combined with logical 'AND'.\"\ninput {} {{\n  _eq: {name}\n  _in: [{name}!]\n  {}: Boolean\n  _neq: {name}\n  _nin: [{name}!]\n}}\n",
+            crate::naming::comparison_exp(&self.naming, name),
+            self.naming.field("_is_null"),
         ));
     }
 }

@@ -1,6 +1,7 @@
 //! Metadata this engine cannot honour yet, reported as inconsistent objects (never silently
 //! kept as if it worked): whole sections (network, OpenTelemetry, ...),
-//! a second database source (one PostgreSQL source is served) and naming conventions. Each
+//! a second database source (one PostgreSQL source is served) and a source's root field
+//! namespace. Each
 //! message names the feature; the later work removes entries from here. Also the check of
 //! webhook transforms (`webhook_transforms`).
 
@@ -131,21 +132,24 @@ pub(super) fn report_unsupported(md: &Metadata, report: &mut Vec<Inconsistency>)
             ));
             continue;
         }
-        let convention = source
-            .extra
-            .get("customization")
-            .and_then(|c| c.get("naming_convention"))
-            .and_then(Value::as_str);
-        if let Some(nc) = convention.filter(|nc| *nc != "hasura-default") {
+        // The naming convention and the prefixes and suffixes are built; a customization
+        // that does not parse, or a root field namespace, is reported.
+        let customization = source.extra.get("customization");
+        let reason = match customization {
+            Some(c) => rasura_naming::check_customization(c).err().or_else(|| {
+                c.get("root_fields")
+                    .and_then(|r| r.get("namespace"))
+                    .filter(|n| !n.is_null())
+                    .map(|_| not_yet("a root field namespace for a database source is"))
+            }),
+            None => None,
+        };
+        if let Some(reason) = reason {
             report.push(Inconsistency::new(
                 "source",
                 format!("source {} customization", source.name),
-                source
-                    .extra
-                    .get("customization")
-                    .cloned()
-                    .unwrap_or_default(),
-                format!("the naming convention \"{nc}\" is not supported by this engine yet"),
+                customization.cloned().unwrap_or_default(),
+                reason,
                 ObjectRef::SourceCustomization(source.name.clone()),
             ));
         }

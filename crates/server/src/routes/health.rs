@@ -102,9 +102,10 @@ pub async fn config(State(state): State<AppState>, headers: axum::http::HeaderMa
         "live_queries": polling,
         "streaming_queries": polling,
         "console_assets_dir": null,
-        "experimental_features": [],
+        "experimental_features": rasura_naming::experimental_features(),
         "is_prometheus_metrics_enabled": state.apis.metrics,
-        "default_naming_convention": "hasura-default",
+        "default_naming_convention": rasura_naming::server_convention()
+            .unwrap_or_else(|_| "hasura-default".into()),
         "feature_flags": [],
         "is_apollo_federation_enabled": false,
     }))

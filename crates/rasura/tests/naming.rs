@@ -1,0 +1,330 @@
+//! Naming conventions and source customization end to end: `graphql-default` (camelCase fields
+//! and arguments, PascalCase types, upper-case `order_by` values, camelCase multi-word
+//! operators) under the `naming_convention` experimental feature, ignored without it as Hasura
+//! does; custom names kept as written; root field and type name prefixes and suffixes.
+
+use std::path::Path;
+
+use rasura_test_support::{TestCluster, TestServer};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rasura");
+
+const FEATURE: (&str, &str) = ("HASURA_GRAPHQL_EXPERIMENTAL_FEATURES", "naming_convention");
+
+const SQL: &str = "
+    create table author_local (id serial primary key, name text not null, nick text);
+    create table article_local (id serial primary key, title text not null,
+                                author_id int not null references author_local(id),
+                                rating numeric not null default 1);
+    insert into author_local (name) values ('Ann'), ('Bob');
+    insert into article_local (title, author_id, rating) values
+        ('a1', 1, 2), ('a2', 1, 4), ('b1', 2, 3);";
+
+/// A server on a fresh database with the two tables tracked, their relationships made, and
+/// the default source customized as `customization` says.
+async fn start(customization: Value, env: &[(&str, &str)]) -> (TestCluster, TestServer) {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let server = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], env).await;
+    let (status, body) = server
+        .post(
+            "/v1/metadata",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": SQL}},
+                {"type": "pg_track_table", "args": {"table": "author_local"}},
+                {"type": "pg_track_table", "args": {"table": "article_local"}},
+                {"type": "pg_create_object_relationship", "args": {"table": "article_local",
+                    "name": "author", "using": {"foreign_key_constraint_on": "author_id"}}},
+                {"type": "pg_create_array_relationship", "args": {"table": "author_local",
+                    "name": "articles", "using": {"foreign_key_constraint_on":
+                        {"table": "article_local", "column": "author_id"}}}},
+                {"type": "pg_update_source", "args": {"name": "default",
+                    "customization": customization}},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    (pg, server)
+}
+
+async fn gql(s: &TestServer, q: &str) -> Value {
+    let (status, body) = s.post("/v1/graphql", &json!({"query": q}), &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("errors").is_none(), "{q}\n{body}");
+    body["data"].clone()
+}
+
+#[tokio::test]
+async fn graphql_default_names_everything_as_hasura_does() {
+    let (_pg, s) = start(json!({"naming_convention": "graphql-default"}), &[FEATURE]).await;
+    let d = gql(
+        &s,
+        "{ authorLocal(orderBy: {id: DESC}, where: {nick: {_isNull: true}}) {
+             __typename id name articlesAggregate { aggregate { count } } }
+           authorLocalByPk(id: 1) { __typename name }
+           articleLocalAggregate(where: {authorId: {_eq: 1}}) {
+             __typename aggregate { __typename count sum { rating } stddevPop { rating } } } }",
+    )
+    .await;
+    assert_eq!(
+        d["authorLocal"],
+        json!([
+            {"__typename": "AuthorLocal", "id": 2, "name": "Bob",
+             "articlesAggregate": {"aggregate": {"count": 1}}},
+            {"__typename": "AuthorLocal", "id": 1, "name": "Ann",
+             "articlesAggregate": {"aggregate": {"count": 2}}}
+        ])
+    );
+    assert_eq!(
+        d["authorLocalByPk"],
+        json!({"__typename": "AuthorLocal", "name": "Ann"})
+    );
+    let agg = &d["articleLocalAggregate"];
+    assert_eq!(agg["__typename"], "ArticleLocalAggregate");
+    assert_eq!(
+        agg["aggregate"]["__typename"],
+        "ArticleLocalAggregateFields"
+    );
+    assert_eq!(agg["aggregate"]["count"], 2);
+    assert_eq!(agg["aggregate"]["stddevPop"]["rating"].as_f64(), Some(1.0));
+
+    // Ordering by a relationship's aggregate, distinct rows, variables typed by the new names.
+    let (status, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "query($w: ArticleLocalBoolExp!, $o: [ArticleLocalOrderBy!]) {
+                      articleLocal(where: $w, orderBy: $o, distinctOn: [authorId]) { authorId } }",
+                    "variables": {"w": {"rating": {"_gte": 2}},
+                                  "o": [{"authorId": "ASC"}, {"rating": "DESC_NULLS_LAST"}]}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["data"]["articleLocal"],
+        json!([{"authorId": 1}, {"authorId": 2}]),
+        "{body}"
+    );
+
+    // Mutations: camelCase roots, arguments and response fields.
+    let d = gql(
+        &s,
+        "mutation {
+           insertAuthorLocal(objects: [{name: \"Cid\", articles: {data: [{title: \"c1\"}]}}]) {
+             __typename affectedRows returning { __typename id } }
+           updateArticleLocalByPk(pkColumns: {id: 1}, _set: {title: \"a1!\"}, _inc: {rating: 1}) {
+             title rating }
+           insertArticleLocalOne(object: {id: 2, title: \"again\", authorId: 1},
+             onConflict: {constraint: article_local_pkey, updateColumns: [title]}) { id title }
+           updateArticleLocalMany(updates: [{where: {id: {_eq: 3}}, _set: {title: \"b1!\"}}]) {
+             affectedRows }
+           deleteArticleLocalByPk(id: 3) { id } }",
+    )
+    .await;
+    assert_eq!(
+        d["insertAuthorLocal"]["__typename"],
+        "AuthorLocalMutationResponse"
+    );
+    assert_eq!(d["insertAuthorLocal"]["affectedRows"], 2);
+    assert_eq!(
+        d["insertAuthorLocal"]["returning"][0]["__typename"],
+        "AuthorLocal"
+    );
+    assert_eq!(d["updateArticleLocalByPk"]["title"], "a1!");
+    assert_eq!(
+        d["insertArticleLocalOne"],
+        json!({"id": 2, "title": "again"})
+    );
+    assert_eq!(d["updateArticleLocalMany"], json!([{"affectedRows": 1}]));
+    assert_eq!(d["deleteArticleLocalByPk"], json!({"id": 3}));
+
+    // The schema as Hasura prints it under graphql-default.
+    let d = gql(
+        &s,
+        r#"{ o: __type(name: "OrderBy") { enumValues { name } }
+             c: __type(name: "IntComparisonExp") { inputFields { name } }
+             b: __type(name: "ArticleLocalBoolExp") { inputFields { name } } }"#,
+    )
+    .await;
+    let names = |v: &Value, key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{v}"))
+            .iter()
+            .map(|x| x["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        names(&d["o"], "enumValues"),
+        [
+            "ASC",
+            "ASC_NULLS_FIRST",
+            "ASC_NULLS_LAST",
+            "DESC",
+            "DESC_NULLS_FIRST",
+            "DESC_NULLS_LAST"
+        ]
+    );
+    assert!(names(&d["c"], "inputFields").contains(&"_isNull".to_string()));
+    assert_eq!(
+        names(&d["b"], "inputFields"),
+        ["_and", "_not", "_or", "authorId", "id", "rating", "title", "author"]
+    );
+    // The snake-case spellings are gone.
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ author_local { id } }"}),
+            &[],
+        )
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "validation-failed");
+}
+
+#[tokio::test]
+async fn the_convention_waits_for_the_experimental_feature() {
+    let (_pg, s) = start(json!({"naming_convention": "graphql-default"}), &[]).await;
+    let d = gql(
+        &s,
+        "{ author_local(order_by: {id: asc}) { __typename author_id: id } }",
+    )
+    .await;
+    assert_eq!(d["author_local"][0]["__typename"], "author_local");
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "get_inconsistent_metadata", "args": {}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["is_consistent"], true, "{body}");
+}
+
+#[tokio::test]
+async fn the_server_default_applies_to_a_source_without_one() {
+    let (_pg, s) = start(
+        Value::Null,
+        &[
+            FEATURE,
+            (
+                "HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION",
+                "graphql-default",
+            ),
+        ],
+    )
+    .await;
+    let d = gql(
+        &s,
+        "{ articleLocal(where: {authorId: {_eq: 2}}) { title } }",
+    )
+    .await;
+    assert_eq!(d["articleLocal"], json!([{"title": "b1"}]));
+    // A source's own convention wins over the default.
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "pg_update_source", "args": {"name": "default",
+                "customization": {"naming_convention": "hasura-default"}}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let d = gql(
+        &s,
+        "{ article_local(where: {author_id: {_eq: 2}}) { title } }",
+    )
+    .await;
+    assert_eq!(d["article_local"], json!([{"title": "b1"}]));
+    let config: Value = reqwest::get(s.url("/v1alpha1/config"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        config["default_naming_convention"], "graphql-default",
+        "{config}"
+    );
+    assert_eq!(
+        config["experimental_features"],
+        json!(["naming_convention"])
+    );
+}
+
+#[tokio::test]
+async fn custom_names_are_kept_and_prefixes_apply() {
+    let (_pg, s) = start(
+        json!({"naming_convention": "graphql-default",
+               "root_fields": {"prefix": "test", "suffix": "query"}}),
+        &[FEATURE],
+    )
+    .await;
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "pg_set_table_customization", "args": {"table": "author_local",
+                "configuration": {"custom_name": "authorDetails",
+                    "custom_root_fields": {"select_by_pk": "author_detail"},
+                    "column_config": {"id": {"custom_name": "author_id"}}}}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let d = gql(
+        &s,
+        "{ testAuthorDetailsQuery(where: {author_id: {_eq: 1}}) { __typename author_id name }
+           testAuthor_detailQuery(author_id: 2) { name }
+           testArticleLocalAggregateQuery { aggregate { count } } }",
+    )
+    .await;
+    assert_eq!(
+        d["testAuthorDetailsQuery"],
+        json!([{"__typename": "authorDetails", "author_id": 1, "name": "Ann"}])
+    );
+    assert_eq!(d["testAuthor_detailQuery"]["name"], "Bob");
+    assert_eq!(d["testArticleLocalAggregateQuery"]["aggregate"]["count"], 3);
+
+    // hasura-default with prefixes: plain concatenation; type names prefixed too.
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "pg_update_source", "args": {"name": "default", "customization": {
+                "root_fields": {"prefix": "test_", "suffix": "_query"},
+                "type_names": {"prefix": "my_"}}}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let d = gql(
+        &s,
+        "{ test_article_local_query(where: {author: {name: {_eq: \"Bob\"}}}) { __typename title } }",
+    )
+    .await;
+    assert_eq!(
+        d["test_article_local_query"],
+        json!([{"__typename": "my_article_local", "title": "b1"}])
+    );
+    // A malformed customization is refused; a namespace is reported as not supported yet.
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "pg_update_source", "args": {"name": "default",
+                "customization": {"naming_convention": "kebab-case"}}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "pg_update_source", "args": {"name": "default",
+                "customization": {"root_fields": {"namespace": "db"}}}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].to_string().contains("namespace"), "{body}");
+}
