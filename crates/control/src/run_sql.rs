@@ -67,6 +67,40 @@ pub(super) async fn run_outside_transaction(
     )
 }
 
+/// A tracked function the SQL made VOLATILE is refused, as Hasura refuses it (its root field
+/// would change from a query to a mutation under the clients' feet).
+fn refuse_turned_volatile(
+    md: &rasura_metadata::Metadata,
+    before: &rasura_catalog::Catalog,
+    after: &rasura_catalog::Catalog,
+) -> Result<(), ApiError> {
+    let Some(source) = md.served_source() else {
+        return Ok(());
+    };
+    for tracked in &source.functions {
+        let (schema, name) = (&tracked.function.schema, &tracked.function.name);
+        let was = before.functions_named(schema, name).next();
+        let now = after.functions_named(schema, name).next();
+        if let (Some(was), Some(now)) = (was, now) {
+            if was.volatility != "v" && now.volatility == "v" {
+                let shown = if schema == "public" {
+                    name.clone()
+                } else {
+                    format!("{schema}.{name}")
+                };
+                return Err(ApiError::bad_request(
+                    "not-supported",
+                    format!(
+                        "type of function \"{shown}\" is altered to \"VOLATILE\" which is not supported now"
+                    ),
+                )
+                .at("$.args"));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub(super) async fn run_sql(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
     let args: RunSqlArgs = serde_json::from_value(args)
         .map_err(|e| ApiError::bad_request("parse-failed", e.to_string()))?;
@@ -106,6 +140,7 @@ pub(super) async fn run_sql(ctx: &mut ControlTx<'_>, args: Value) -> Result<Valu
     };
     ctx.catalog_dirty = true;
     let after = ctx.fresh_catalog().await?;
+    refuse_turned_volatile(&ctx.md, &before, &after)?;
     // Tables and columns it renamed are renamed in the metadata too.
     let renamed = crate::ddl_follow::renames(&ctx.md, &before, &after);
     if !renamed.is_empty() {

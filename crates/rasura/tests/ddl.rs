@@ -2,7 +2,7 @@
 //! created outside the engine can be tracked at once, `untrack_table` with `cascade` takes its
 //! dependents along; the query API reads as any role under its permissions; a bulk refuses
 //! mixed access modes; a table and a function may not share a name; relationships are suggested
-//! from foreign keys.
+//! from foreign keys; a tracked function made VOLATILE is refused.
 
 use std::path::Path;
 
@@ -423,4 +423,52 @@ async fn relationships_are_suggested_from_foreign_keys() {
         Some(2),
         "{one}"
     );
+}
+
+#[tokio::test]
+async fn a_tracked_function_made_volatile_is_refused() {
+    let (_pg, s) = start().await;
+    let (status, body) = query(
+        &s,
+        json!({"type": "bulk", "args": [
+            {"type": "run_sql", "args": {"sql": "create function titled(t text) returns setof article
+                as $$ select * from article where title = t $$ language sql stable;"}},
+            {"type": "track_function", "args": "titled"},
+        ]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let make_volatile = "create or replace function titled(t text) returns setof article
+        as $$ select * from article where title = t $$ language sql volatile;";
+    let (status, body) = query(
+        &s,
+        json!({"type": "run_sql", "args": {"sql": make_volatile}}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "not-supported", "{body}");
+    assert_eq!(
+        body["error"],
+        "type of function \"titled\" is altered to \"VOLATILE\" which is not supported now"
+    );
+    // The SQL was rolled back: the function is still a query.
+    let (status, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ titled(args: {t: \"a1\"}) { id } }"}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["titled"], json!([{"id": 1}]), "{body}");
+    // An untracked function may change as it likes.
+    let (status, body) = query(
+        &s,
+        json!({"type": "bulk", "args": [
+            {"type": "untrack_function", "args": {"name": "titled"}},
+            {"type": "run_sql", "args": {"sql": make_volatile}},
+        ]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
 }

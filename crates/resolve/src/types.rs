@@ -25,9 +25,9 @@ pub struct ResolvedMetadata {
     pub remote_schema_permissions: bool,
     /// `custom_types` as the metadata gives them.
     pub custom_types: serde_json::Value,
-    /// The served source's `customization` (naming convention, prefixes), as the metadata
-    /// gives it.
-    pub customization: serde_json::Value,
+    /// How the served source's generated names are spelled: its `customization` (naming
+    /// convention, prefixes) under the server's settings.
+    pub naming: rasura_naming::Naming,
     /// The database source served, its connection resolved (none: no usable source).
     pub source: Option<ResolvedSource>,
     pub inconsistencies: Vec<Inconsistency>,
@@ -56,7 +56,7 @@ impl ResolvedMetadata {
             remote_schemas: vec![],
             remote_schema_permissions: false,
             custom_types: serde_json::Value::Null,
-            customization: serde_json::Value::Null,
+            naming: rasura_naming::Naming::default(),
             source: None,
             inconsistencies,
             catalog,

@@ -86,7 +86,7 @@ fn build(
     shared: &SharedTypes,
     relay: bool,
 ) -> Result<RoleSchema, String> {
-    let naming = Naming::for_source(&resolved.customization);
+    let naming = resolved.naming.clone();
     // The enum tables' types: `<table's GraphQL name>_enum`, with the tables' rows as values.
     let enum_types: HashMap<&QualifiedName, (String, &EnumRows)> = resolved
         .tables
@@ -178,7 +178,7 @@ fn build(
                     scalar,
                     returns_table,
                     args: computed_args(f, cf.table_argument, cf.session_argument),
-                    args_type: format!("{}_args", f.name),
+                    args_type: naming.typename(&format!("{}_args", f.name)),
                 },
             );
             if naming::is_valid_name(&cf.name) && tables[i].computed[&cf.name].scalar.is_some() {

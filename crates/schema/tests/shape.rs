@@ -117,13 +117,95 @@ async fn schemas() -> Vec<(&'static str, String)> {
         "{:?}",
         resolved.inconsistencies
     );
-    ["admin", "user", "counter", "both"]
+    let mut all: Vec<(&'static str, String)> = ["admin", "user", "counter", "both"]
         .into_iter()
         .map(|role| {
             let s = rasura_schema::build_schema(&resolved, role).unwrap();
             (role, s.schema.to_string())
         })
-        .collect()
+        .collect();
+    // The admin schema again under graphql-default (the experimental feature on).
+    let mut camel = resolved;
+    camel.naming = rasura_naming::Naming::with(
+        &json!({"naming_convention": "graphql-default"}),
+        false,
+        true,
+    );
+    let s = rasura_schema::build_schema(&camel, "admin").unwrap();
+    all.push(("graphql_default", s.schema.to_string()));
+    all
+}
+
+/// The names a user gave in the fixture, kept as written under any convention.
+const GIVEN: &[&str] = &["author_by_id", "full_name", "top_articles", "min_rating"];
+
+/// Hasura's names that no convention changes.
+const FIXED: &[&str] = &[
+    "query_root",
+    "mutation_root",
+    "subscription_root",
+    "_and",
+    "_or",
+    "_not",
+    "_set",
+    "_inc",
+    "_append",
+    "_prepend",
+    "_cast",
+    "_PLACEHOLDER",
+];
+
+#[tokio::test]
+async fn graphql_default_leaves_no_generated_snake_case_name() {
+    let all = schemas().await;
+    let sdl = &all.iter().find(|(r, _)| *r == "graphql_default").unwrap().1;
+    let mut checked = 0;
+    for line in sdl.lines() {
+        let line = line.trim();
+        if line.starts_with('"') || line.starts_with('#') {
+            continue;
+        }
+        let name = match line.split_whitespace().collect::<Vec<_>>()[..] {
+            ["type" | "input" | "enum" | "scalar" | "interface", name, ..] => name,
+            [first, ..] if first.ends_with(':') || first.contains('(') => {
+                first.split([':', '(']).next().unwrap_or_default()
+            }
+            _ => continue,
+        };
+        checked += 1;
+        let inner = name.trim_start_matches('_');
+        if inner.contains('_') && !GIVEN.contains(&name) && !FIXED.contains(&name) {
+            // Scalars keep PostgreSQL's names (`_text` arrays aside, none here).
+            assert!(
+                sdl.contains(&format!("scalar {name}")),
+                "graphql-default left a snake-case name: {line}"
+            );
+        }
+    }
+    assert!(checked > 200, "only {checked} names checked");
+    for expected in [
+        "type Author ",
+        "input AuthorBoolExp",
+        "enum ArticleStatusEnum",
+        "enum OrderBy",
+        "  ASC_NULLS_FIRST",
+        "  authorById(",
+        "  articlesAggregate(",
+        "  insertArticleOne(",
+        "  affectedRows: Int!",
+        "  _isNull: Boolean",
+        "  searchArticles(",
+        "  biography: String",
+        "orderBy: [ArticleOrderBy!]",
+    ] {
+        let found = sdl.contains(expected);
+        // A custom root field is kept as written (`author_by_id`).
+        if expected == "  authorById(" {
+            assert!(!found && sdl.contains("  author_by_id("), "{sdl}");
+            continue;
+        }
+        assert!(found, "graphql-default SDL lacks {expected:?}");
+    }
 }
 
 #[tokio::test]

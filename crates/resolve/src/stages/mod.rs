@@ -103,11 +103,12 @@ pub fn resolve_with_remotes(
     resolved.remote_schemas = remote_schemas;
     resolved.remote_schema_permissions = remote_schemas::permissions_enabled();
     resolved.custom_types = md.extra.get("custom_types").cloned().unwrap_or_default();
-    resolved.customization = source
-        .extra
-        .get("customization")
-        .cloned()
-        .unwrap_or_default();
+    resolved.naming = rasura_naming::Naming::for_source(
+        source
+            .extra
+            .get("customization")
+            .unwrap_or(&serde_json::Value::Null),
+    );
     resolved.source = served;
     resolved
 }
