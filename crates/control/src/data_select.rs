@@ -220,6 +220,7 @@ fn column_field(c: &rasura_schema::ColumnInfo) -> Field {
             type_name: c.type_name.clone(),
             computed: None,
         },
+        upper: false,
         path: None,
     }
 }

@@ -190,7 +190,14 @@ fn response(
         let mut fields = vec![];
         for name in returning {
             let column = column(schema, t, name, "returning")?;
-            fields.push((name.clone(), Field::Column { column, path: None }));
+            fields.push((
+                name.clone(),
+                Field::Column {
+                    column,
+                    path: None,
+                    upper: false,
+                },
+            ));
         }
         output.push(("returning".to_string(), ResponseField::Returning(fields)));
     }

@@ -297,6 +297,8 @@ pub enum Field {
         column: ColumnRef,
         /// `path` argument of json/jsonb columns, as path elements.
         path: Option<Vec<String>>,
+        /// Read through `upper()`: an enum table's value under graphql-default.
+        upper: bool,
     },
     Typename(String),
     /// An object or array relationship, or an array aggregate: a nested select joined on `mapping`.

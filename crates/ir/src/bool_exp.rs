@@ -44,7 +44,8 @@ pub fn parse_bool_exp(
                         type_name: col.type_name.clone(),
                         computed: None,
                     };
-                    parts.extend(comparisons(&schema.naming, column, false, value, &here)?);
+                    let value = crate::enums::stored_comparisons(col, value);
+                    parts.extend(comparisons(&schema.naming, column, false, &value, &here)?);
                 }
                 Some(TableField::ObjectRel(r) | TableField::ArrayRel(r)) => {
                     parts.push(BoolExp::Related {

@@ -339,6 +339,7 @@ impl Cx<'_> {
                         Field::Column {
                             column: column_ref(&info.columns[c]),
                             path: path_arg,
+                            upper: info.columns[c].enum_values.is_some(),
                         }
                     }
                     Some(TableField::ComputedRows(n) | TableField::ComputedAggregate(n)) => {
@@ -367,7 +368,11 @@ impl Cx<'_> {
                             let call = crate::computed::with_args(*call, c, given.as_ref(), &here)?;
                             column.computed = Some(Box::new(call));
                         }
-                        Field::Column { column, path: None }
+                        Field::Column {
+                            column,
+                            path: None,
+                            upper: false,
+                        }
                     }
                     Some(TableField::ObjectRel(r)) => Field::Relationship {
                         mapping: r.mapping.clone(),

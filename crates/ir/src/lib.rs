@@ -5,6 +5,7 @@ mod action;
 pub mod bool_exp;
 pub mod build;
 mod computed;
+mod enums;
 mod function;
 mod mutation;
 pub mod order_by;

@@ -196,7 +196,8 @@ impl Cx<'_> {
         for (name, value) in fields {
             let here = format!("{path}.{name}");
             if let Some(col) = info.column_by_any_field(name) {
-                row.columns.push((column_ref(col), value.clone()));
+                row.columns
+                    .push((column_ref(col), crate::enums::stored(col, value)));
                 continue;
             }
             let (r, is_object) = match info.fields.get(name) {
@@ -390,6 +391,7 @@ impl Cx<'_> {
                     Some((_, ops)) => ops.push(name),
                     None => uses.push((col.field.clone(), vec![name])),
                 }
+                let value = crate::enums::stored(col, &value);
                 out.push((column_ref(col), op, value));
             }
         }

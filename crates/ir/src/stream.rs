@@ -99,6 +99,7 @@ impl Cx<'_> {
                 Field::Column {
                     column: column_ref(column),
                     path: None,
+                    upper: false,
                 },
             ));
         }

@@ -1,7 +1,8 @@
 //! Naming conventions and source customization end to end: `graphql-default` (camelCase fields
 //! and arguments, PascalCase types, upper-case `order_by` values, camelCase multi-word
 //! operators) under the `naming_convention` experimental feature, ignored without it as Hasura
-//! does; custom names kept as written; root field and type name prefixes and suffixes.
+//! does; custom names kept as written; enum table values upper case; root field and type name
+//! prefixes and suffixes.
 
 use std::path::Path;
 
@@ -327,4 +328,69 @@ async fn custom_names_are_kept_and_prefixes_apply() {
         .await;
     assert_eq!(status, 400, "{body}");
     assert!(body["error"].to_string().contains("namespace"), "{body}");
+}
+
+#[tokio::test]
+async fn enum_table_values_are_upper_case_under_graphql_default() {
+    let (_pg, s) = start(json!({"naming_convention": "graphql-default"}), &[FEATURE]).await;
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "
+                    create table days_of_week (day_name text primary key);
+                    insert into days_of_week values ('Monday'), ('Sunday');
+                    create table fan (id serial primary key,
+                                      favourite_day text references days_of_week(day_name));"}},
+                {"type": "pg_track_table", "args": {"table": "days_of_week", "is_enum": true}},
+                {"type": "pg_track_table", "args": {"table": "fan"}},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let d = gql(
+        &s,
+        r#"{ __type(name: "DaysOfWeekEnum") { enumValues { name } } }"#,
+    )
+    .await;
+    assert_eq!(
+        d["__type"]["enumValues"],
+        json!([{"name": "MONDAY"}, {"name": "SUNDAY"}])
+    );
+    let d = gql(
+        &s,
+        "mutation { insertFan(objects: [{favouriteDay: SUNDAY}, {favouriteDay: MONDAY}]) {
+             returning { id favouriteDay } } }",
+    )
+    .await;
+    assert_eq!(
+        d["insertFan"]["returning"],
+        json!([{"id": 1, "favouriteDay": "SUNDAY"}, {"id": 2, "favouriteDay": "MONDAY"}])
+    );
+    let d = gql(
+        &s,
+        "mutation { updateFan(where: {favouriteDay: {_eq: SUNDAY}}, _set: {favouriteDay: MONDAY}) {
+             affectedRows } }",
+    )
+    .await;
+    assert_eq!(d["updateFan"]["affectedRows"], 1);
+    let d = gql(
+        &s,
+        "{ fan(where: {favouriteDay: {_in: [MONDAY]}}, orderBy: {id: ASC}) { id favouriteDay } }",
+    )
+    .await;
+    assert_eq!(
+        d["fan"],
+        json!([{"id": 1, "favouriteDay": "MONDAY"}, {"id": 2, "favouriteDay": "MONDAY"}])
+    );
+    // The table keeps the values as written.
+    let (_, body) = s
+        .post(
+            "/v2/query",
+            &json!({"type": "run_sql", "args": {"sql": "select distinct favourite_day from fan"}}),
+            &[],
+        )
+        .await;
+    assert_eq!(body["result"][1][0], "Monday", "{body}");
 }

@@ -6,6 +6,7 @@ use rasura_metadata::QualifiedName;
 use rasura_resolve::{RelKind, ResolvedMetadata, ResolvedTable};
 use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::Arc;
 
 use crate::naming::{self, Naming, RootKind, TypeNames};
 use crate::perms::allows_root;
@@ -97,6 +98,21 @@ fn build(
             naming::is_valid_name(&name).then_some((&t.name, (name, values)))
         })
         .collect();
+    // Under graphql-default enum values are upper case: the stored value of each.
+    let enum_maps: HashMap<&QualifiedName, Arc<HashMap<String, String>>> = if naming.graphql {
+        enum_types
+            .iter()
+            .map(|(t, (_, rows))| {
+                let map = rows
+                    .iter()
+                    .map(|(v, _)| (naming.enum_value(v), v.clone()))
+                    .collect();
+                (*t, Arc::new(map))
+            })
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let mut tables = vec![];
     let mut table_index = HashMap::new();
     for t in &resolved.tables {
@@ -105,7 +121,7 @@ fn build(
             continue;
         }
         table_index.insert(t.name.clone(), tables.len());
-        tables.push(table_info(t, &enum_types, &naming));
+        tables.push(table_info(t, &enum_types, &enum_maps, &naming));
     }
     // Relationships, now that every table has an index.
     for t in &resolved.tables {
@@ -303,6 +319,7 @@ fn build(
 fn table_info(
     t: &ResolvedTable,
     enum_types: &HashMap<&QualifiedName, (String, &EnumRows)>,
+    enum_maps: &HashMap<&QualifiedName, Arc<HashMap<String, String>>>,
     n: &Naming,
 ) -> TableInfo {
     let ident = naming::table_ident(&t.name, &t.config);
@@ -331,6 +348,11 @@ fn table_info(
                 is_array: c.is_array(),
                 nullable: c.nullable,
                 writable: !c.is_generated,
+                enum_values: t
+                    .enum_columns
+                    .get(&c.name)
+                    .and_then(|target| enum_maps.get(target))
+                    .cloned(),
             },
         );
     }

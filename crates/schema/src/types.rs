@@ -251,6 +251,9 @@ pub struct ColumnInfo {
     pub nullable: bool,
     /// Whether inserts and updates may set it (not a generated column).
     pub writable: bool,
+    /// For a column referencing an enum table whose values the naming spells differently
+    /// (graphql-default upper-cases them): the stored value of each GraphQL value.
+    pub enum_values: Option<std::sync::Arc<HashMap<String, String>>>,
 }
 
 impl ColumnInfo {

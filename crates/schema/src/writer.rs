@@ -79,7 +79,7 @@ impl SdlWriter {
                     out.push('\n');
                 }
                 out.push_str("  ");
-                out.push_str(value);
+                out.push_str(&self.naming.enum_value(value));
                 out.push('\n');
             }
             out.push_str("}\n");

@@ -254,7 +254,11 @@ impl Cx<'_> {
         for (key, f) in fields {
             let v = match f {
                 Field::Typename(t) => Expr::Str(t.clone()),
-                Field::Column { column, path } => {
+                Field::Column {
+                    column,
+                    path,
+                    upper,
+                } => {
                     let row = if self.whole_rows.contains(alias) {
                         Expr::col(alias, "__row")
                     } else {
@@ -285,6 +289,9 @@ impl Cx<'_> {
                         v = Expr::BinOp(Box::new(v), "#>", Box::new(p));
                     } else if self.options.stringify_numeric && stringified(&column.type_name) {
                         v = Expr::Cast(Box::new(v), TypeName::pg("text"));
+                    }
+                    if *upper {
+                        v = Expr::Func("upper".into(), vec![v]);
                     }
                     v
                 }
