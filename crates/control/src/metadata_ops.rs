@@ -206,12 +206,7 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
                 sources.push(name.clone());
             }
             ObjectRef::SourceCustomization(_) => {
-                // The namespace goes; a customization still malformed without it goes whole.
-                if let Some(Value::Object(c)) = source.extra.get_mut("customization") {
-                    if let Some(Value::Object(r)) = c.get_mut("root_fields") {
-                        r.remove("namespace");
-                    }
-                }
+                // A customization that does not parse goes whole.
                 let broken = source
                     .extra
                     .get("customization")

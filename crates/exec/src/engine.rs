@@ -20,7 +20,7 @@ pub struct EngineState {
     /// The schema of roles without permissions (until permissions are enforced: every other role).
     pub empty_schema: Arc<RoleSchema>,
     /// Validated GraphQL documents of this metadata version.
-    pub documents: crate::cache::DocumentCache,
+    pub documents: rasura_memory::cache::DocumentCache,
     /// Compiled plans of this metadata version.
     pub plans: crate::plan_cache::PlanCache,
     /// Introspection answers of this metadata version.
@@ -47,7 +47,7 @@ impl EngineState {
         remotes: RemoteIntrospections,
         previous: Option<Arc<EngineState>>,
     ) -> EngineState {
-        crate::memory::on_schema_thread(move || {
+        rasura_memory::threads::on_schema_thread(move || {
             let shared_types = Arc::new(rasura_schema::SharedTypes::default());
             if let Some(p) = previous {
                 shared_types.seed(&p.admin_schema.schema);
@@ -164,7 +164,9 @@ impl EngineState {
             self.shared_types.clone(),
             role.to_string(),
         );
-        let built = crate::memory::on_schema_thread(move || build(&resolved, &owned_role, &shared));
+        let built = rasura_memory::threads::on_schema_thread(move || {
+            build(&resolved, &owned_role, &shared)
+        });
         let schema = match built {
             Ok(s) => Arc::new(s),
             Err(e) => {

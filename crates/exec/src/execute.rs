@@ -275,19 +275,50 @@ fn write_roots(
     results: &[Option<String>],
     errors: &[Value],
 ) {
+    let name = |out: &mut Vec<u8>, n: &str| {
+        out.extend_from_slice(Value::String(n.to_string()).to_string().as_bytes());
+        out.push(b':');
+    };
     out.extend_from_slice(b"{\"data\":{");
-    for (i, (key, p)) in plan.iter().enumerate() {
-        if i > 0 {
+    // Fields under a source namespace (`ns\u{1f}key`) come together: one nested object.
+    let mut open: Option<&str> = None;
+    let (mut first_top, mut first_inner) = (true, true);
+    for (i, (full_key, p)) in plan.iter().enumerate() {
+        let (namespace, key) = match full_key.split_once(rasura_ir::NAMESPACE_SEPARATOR) {
+            Some((ns, k)) => (Some(ns), k),
+            None => (None, full_key.as_str()),
+        };
+        if open != namespace {
+            if open.is_some() {
+                out.push(b'}');
+            }
+            if let Some(ns) = namespace {
+                if !first_top {
+                    out.push(b',');
+                }
+                first_top = false;
+                first_inner = true;
+                name(out, ns);
+                out.push(b'{');
+            }
+            open = namespace;
+        }
+        let first = if open.is_some() {
+            &mut first_inner
+        } else {
+            &mut first_top
+        };
+        if !*first {
             out.push(b',');
         }
-        out.extend_from_slice(Value::String(key.clone()).to_string().as_bytes());
-        out.push(b':');
+        *first = false;
+        name(out, key);
         match p {
             RootPlan::Typename(t) => {
                 out.extend_from_slice(Value::String(t.clone()).to_string().as_bytes())
             }
             RootPlan::Introspection => {
-                let v = introspection.and_then(|m| m.get(key));
+                let v = introspection.and_then(|m| m.get(full_key));
                 out.extend_from_slice(v.map_or("null", String::as_str).as_bytes());
             }
             _ => {
@@ -295,6 +326,9 @@ fn write_roots(
                 out.extend_from_slice(json.as_bytes());
             }
         }
+    }
+    if open.is_some() {
+        out.push(b'}');
     }
     out.push(b'}');
     if !errors.is_empty() {

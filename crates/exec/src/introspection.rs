@@ -10,9 +10,9 @@ use apollo_compiler::ExecutableDocument;
 use rasura_schema::RoleSchema;
 use serde_json::{Map, Value};
 
-use crate::cache::BoundedCache;
 use crate::error::GqlError;
 use crate::request::Request;
+use rasura_memory::cache::BoundedCache;
 
 /// An introspection answer: each root field's JSON text, by response key.
 pub type IntrospectionAnswer = Arc<HashMap<String, String>>;
@@ -60,7 +60,7 @@ pub(crate) async fn introspection(
         return Ok(answer);
     }
     let (schema, doc, vars) = (schema.clone(), request.doc.clone(), vars.clone());
-    let answer = crate::memory::off_the_serving_threads(move || {
+    let answer = rasura_memory::threads::off_the_serving_threads(move || {
         let op = doc
             .operations
             .get(name.as_deref())

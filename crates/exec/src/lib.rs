@@ -6,7 +6,7 @@
 pub mod action;
 pub mod api_limits;
 pub mod async_actions;
-pub mod cache;
+pub use rasura_memory::cache;
 pub mod config;
 pub mod engine;
 pub mod error;
@@ -15,7 +15,7 @@ pub mod execute;
 pub mod explain;
 pub mod introspection;
 pub mod limits;
-pub mod memory;
+pub use rasura_memory::threads as memory;
 pub mod metrics;
 mod mutate;
 pub mod pipeline;

@@ -177,7 +177,7 @@ async fn pipeline(
                     headers.clone(),
                 );
                 let name = op.name.as_ref().map(|n| n.to_string());
-                crate::memory::off_the_serving_threads(move || {
+                rasura_memory::threads::off_the_serving_threads(move || {
                     let op = d
                         .operations
                         .get(name.as_deref())
@@ -215,12 +215,15 @@ async fn pipeline(
         }
         // One statement answering the one root field: subscribers with the same statement
         // share a poller (`subscriptions::multiplex`).
+        // (A field under a source namespace is polled as a whole request.)
         if let ([(key, RootPlan::Sql { sql, params })], None) = (plan.as_slice(), &stream) {
-            live = Some(LiveShape {
-                key: key.clone(),
-                sql: sql.clone(),
-                params: params.clone(),
-            });
+            if !key.contains(rasura_ir::NAMESPACE_SEPARATOR) {
+                live = Some(LiveShape {
+                    key: key.clone(),
+                    sql: sql.clone(),
+                    params: params.clone(),
+                });
+            }
         }
     }
     if rasura_log::enabled("query-log", rasura_log::Level::Info) {
@@ -336,9 +339,11 @@ pub(crate) async fn parse_and_validate(
         return parse_and_validate_now(schema, query, limits);
     }
     let (schema, text, limits) = (schema.clone(), query.to_string(), *limits);
-    crate::memory::off_the_serving_threads(move || parse_and_validate_now(&schema, &text, &limits))
-        .await
-        .map_err(|e| GqlError::new("unexpected", "$", format!("parsing failed: {e}")))?
+    rasura_memory::threads::off_the_serving_threads(move || {
+        parse_and_validate_now(&schema, &text, &limits)
+    })
+    .await
+    .map_err(|e| GqlError::new("unexpected", "$", format!("parsing failed: {e}")))?
 }
 
 fn parse_and_validate_now(

@@ -228,16 +228,16 @@ impl Cached {
 }
 
 /// The cache; part of the engine state, so a metadata change starts a fresh one. Bounded in
-/// bytes; plans of query texts over [`crate::cache::MAX_CACHED_QUERY`] are not kept.
+/// bytes; plans of query texts over [`rasura_memory::cache::MAX_CACHED_QUERY`] are not kept.
 #[derive(Debug)]
 pub struct PlanCache {
-    entries: crate::cache::BoundedCache<PlanKey, Cached>,
+    entries: rasura_memory::cache::BoundedCache<PlanKey, Cached>,
 }
 
 impl Default for PlanCache {
     fn default() -> PlanCache {
         PlanCache {
-            entries: crate::cache::BoundedCache::new(PLAN_BUDGET, MAX_PLAN),
+            entries: rasura_memory::cache::BoundedCache::new(PLAN_BUDGET, MAX_PLAN),
         }
     }
 }
@@ -248,7 +248,7 @@ impl PlanCache {
     }
 
     pub fn insert(&self, key: PlanKey, plan: Cached) {
-        if key.query.len() > crate::cache::MAX_CACHED_QUERY {
+        if key.query.len() > rasura_memory::cache::MAX_CACHED_QUERY {
             return;
         }
         let size = key.size() + plan.size();

@@ -120,7 +120,7 @@ impl Engine {
         );
         // Unless a request still holds it, the old state goes now: give its memory back.
         drop(old);
-        crate::memory::release_free_memory();
+        rasura_memory::threads::release_free_memory();
     }
 
     /// Builds and serves a metadata version the control plane committed, with the remote

@@ -491,6 +491,10 @@ pub enum BoolExp {
     },
 }
 
+/// Between a source namespace's response key and its field's key in an IR root key
+/// (`archive\u{1f}author`): the response nests the field under the namespace.
+pub const NAMESPACE_SEPARATOR: char = '\u{1f}';
+
 /// The aggregates an aggregation predicate (`<rel>_aggregate: {count: ...}`) can compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AggregateFunction {

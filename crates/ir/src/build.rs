@@ -2,7 +2,7 @@
 
 use apollo_compiler::executable::{Field as GqlField, Operation as GqlOperation, SelectionSet};
 use apollo_compiler::{ExecutableDocument, Node};
-use rasura_schema::{MutationRoot, RoleSchema, RootField, TableField};
+use rasura_schema::{RoleSchema, TableField};
 use serde_json::{Map, Value};
 
 use crate::bool_exp::parse_bool_exp;
@@ -12,100 +12,6 @@ use crate::order_by::{parse_distinct_on, parse_order_by};
 use crate::types::*;
 use crate::value::resolve;
 use rasura_naming::vocab;
-
-/// Builds the IR of `op` (a query) for the role whose schema is `schema`.
-pub fn build_ir(
-    schema: &RoleSchema,
-    doc: &ExecutableDocument,
-    op: &GqlOperation,
-    vars: &Map<String, Value>,
-    session: &Session,
-) -> Result<Operation, IrError> {
-    let cx = Cx {
-        schema,
-        doc,
-        op,
-        vars,
-        session,
-        join_ids: Default::default(),
-    };
-    let root_type = op.object_type().to_string();
-    let mut roots = vec![];
-    for (key, fields) in collect_fields(doc, &[&op.selection_set], &root_type, vars) {
-        let f = fields[0];
-        let path = format!("$.selectionSet.{key}");
-        let root = match f.name.as_str() {
-            "__typename" => Root::Typename(root_type.clone()),
-            "__schema" | "__type" => Root::Introspection,
-            name if root_type == "mutation_root" => match schema.mutation_roots.get(name) {
-                Some(&MutationRoot::Action(i)) => cx.action(i, f, &fields, &path)?,
-                Some(&MutationRoot::Remote(i)) => {
-                    let r = &schema.remotes[i];
-                    crate::remote::remote_root(doc, op, session, r, i, &key, &fields, false)?
-                }
-                Some(&MutationRoot::RemoteNamespace(i)) => {
-                    let r = &schema.remotes[i];
-                    crate::remote::remote_root(doc, op, session, r, i, &key, &fields, true)?
-                }
-                Some(&MutationRoot::Function(i)) => {
-                    let sets: Vec<&SelectionSet> =
-                        fields.iter().map(|f| &f.selection_set).collect();
-                    Root::Select(Box::new(cx.function_select(i, f, &sets, &path, false)?))
-                }
-                Some(&root) => cx.mutation(root, f, &fields, &path)?,
-                None => return Err(IrError::unknown_field(&path, name, &root_type)),
-            },
-            name => {
-                let Some(&root) = schema.query_roots.get(name) else {
-                    return Err(IrError::unknown_field(&path, name, &root_type));
-                };
-                let sets: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
-                Root::Select(Box::new(match root {
-                    RootField::Select(t) => cx.select(t, f, &sets, &path, ShapeKind::Rows)?,
-                    RootField::SelectAggregate(t) => {
-                        cx.select(t, f, &sets, &path, ShapeKind::Aggregate)?
-                    }
-                    RootField::SelectByPk(t) => cx.by_pk(t, f, &sets, &path)?,
-                    RootField::SelectStream(t) => cx.stream(t, f, &sets, &path)?,
-                    RootField::ActionResult(i) => {
-                        roots.push((key, cx.action_result(i, f, &fields, &path)?));
-                        continue;
-                    }
-                    RootField::Connection(t) => {
-                        let c = cx.connection(t, f, &sets, &path)?;
-                        roots.push((key, Root::Connection(Box::new(c))));
-                        continue;
-                    }
-                    RootField::FunctionConnection(i) => {
-                        let c = cx.function_connection(i, f, &sets, &path)?;
-                        roots.push((key, Root::Connection(Box::new(c))));
-                        continue;
-                    }
-                    RootField::Node => cx.node(f, &sets, &path)?,
-                    RootField::Action(i) => {
-                        roots.push((key, cx.action(i, f, &fields, &path)?));
-                        continue;
-                    }
-                    RootField::Remote(i) | RootField::RemoteNamespace(i) => {
-                        let namespace = matches!(root, RootField::RemoteNamespace(_));
-                        let r = &schema.remotes[i];
-                        let call = crate::remote::remote_root(
-                            doc, op, session, r, i, &key, &fields, namespace,
-                        )?;
-                        roots.push((key, call));
-                        continue;
-                    }
-                    RootField::Function(i) => cx.function_select(i, f, &sets, &path, false)?,
-                    RootField::FunctionAggregate(i) => {
-                        cx.function_select(i, f, &sets, &path, true)?
-                    }
-                }))
-            }
-        };
-        roots.push((key, root));
-    }
-    Ok(Operation { roots })
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ShapeKind {
@@ -238,7 +144,7 @@ impl Cx<'_> {
         }
     }
 
-    fn by_pk(
+    pub(crate) fn by_pk(
         &self,
         table: usize,
         f: &Node<GqlField>,

@@ -13,10 +13,11 @@ pub mod permission;
 mod redact;
 pub mod relay;
 mod remote;
+mod roots;
 pub mod stream;
 
 pub use rasura_ir_types::{collect, error, types, value};
 
-pub use build::build_ir;
 pub use error::IrError;
+pub use roots::build_ir;
 pub use types::*;

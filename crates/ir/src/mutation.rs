@@ -120,7 +120,8 @@ impl Cx<'_> {
             // Built by the caller (they are reads of a function's rows, not table mutations).
             MutationRoot::Function(_)
             | MutationRoot::Remote(_)
-            | MutationRoot::RemoteNamespace(_) => {
+            | MutationRoot::RemoteNamespace(_)
+            | MutationRoot::SourceNamespace => {
                 return Err(IrError::unknown_field(
                     path,
                     f.name.as_str(),

@@ -15,6 +15,9 @@ pub struct Naming {
     pub root_suffix: String,
     pub type_prefix: String,
     pub type_suffix: String,
+    /// `root_fields.namespace`: the source's root fields under one field of this name (empty:
+    /// none).
+    pub namespace: String,
 }
 
 /// A table's identifier: its pieces, and whether it is one name the user gave (`custom_name`).
@@ -192,6 +195,7 @@ impl Naming {
             root_suffix: text(&["root_fields", "suffix"]),
             type_prefix: text(&["type_names", "prefix"]),
             type_suffix: text(&["type_names", "suffix"]),
+            namespace: text(&["root_fields", "namespace"]),
         }
     }
 
@@ -275,6 +279,13 @@ impl Naming {
     /// A root field name (generated or custom) with the source's root prefix and suffix.
     pub fn root_field(&self, name: &str) -> String {
         self.affix(&self.root_prefix, name, &self.root_suffix)
+    }
+
+    /// The type of the namespace field under an operation root: `<namespace>_<suffix>`
+    /// (`query`, `mutation_frontend`, `mutation_backend`, `subscription`), given the type
+    /// prefix and suffix but not re-cased.
+    pub fn namespace_type(&self, suffix: &str) -> String {
+        self.customize_type(format!("{}_{suffix}", self.namespace))
     }
 
     fn customize_type(&self, name: String) -> String {

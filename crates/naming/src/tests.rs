@@ -88,6 +88,16 @@ fn prefixes_and_suffixes() {
     assert_eq!(g.table_type(&t, ""), "fooAuthorLocalBar");
     assert_eq!(g.typename("cursor_ordering"), "fooCursorOrderingBar");
     assert_eq!(g.type_case("order_by"), "OrderBy");
+    let ns = Naming::with(
+        &json!({"root_fields": {"namespace": "archive"}, "type_names": {"prefix": "archive_"}}),
+        false,
+        true,
+    );
+    assert_eq!(ns.namespace, "archive");
+    assert_eq!(
+        ns.namespace_type("mutation_frontend"),
+        "archive_archive_mutation_frontend"
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! and arguments, PascalCase types, upper-case `order_by` values, camelCase multi-word
 //! operators) under the `naming_convention` experimental feature, ignored without it as Hasura
 //! does; custom names kept as written; enum table values upper case; root field and type name
-//! prefixes and suffixes.
+//! prefixes and suffixes; a root field namespace (queries, mutations, subscriptions).
 
 use std::path::Path;
 
@@ -308,7 +308,7 @@ async fn custom_names_are_kept_and_prefixes_apply() {
         d["test_article_local_query"],
         json!([{"__typename": "my_article_local", "title": "b1"}])
     );
-    // A malformed customization is refused; a namespace is reported as not supported yet.
+    // A malformed customization is refused.
     let (status, body) = s
         .post(
             "/v1/metadata",
@@ -318,16 +318,129 @@ async fn custom_names_are_kept_and_prefixes_apply() {
         )
         .await;
     assert_eq!(status, 400, "{body}");
-    let (status, body) = s
+}
+
+#[tokio::test]
+async fn a_namespace_puts_the_source_under_one_field() {
+    let (_pg, s) = start(
+        json!({"root_fields": {"namespace": "db"}, "type_names": {"prefix": "my_"}}),
+        &[],
+    )
+    .await;
+    let d = gql(
+        &s,
+        "{ __typename db { __typename author_local(order_by: {id: asc}) { name }
+                           total: article_local_aggregate { aggregate { count } } } }",
+    )
+    .await;
+    assert_eq!(
+        d,
+        json!({"__typename": "query_root", "db": {"__typename": "my_db_query",
+            "author_local": [{"name": "Ann"}, {"name": "Bob"}],
+            "total": {"aggregate": {"count": 3}}}})
+    );
+    let d = gql(
+        &s,
+        "mutation { db { insert_author_local_one(object: {name: \"Cid\"}) { id }
+                         delete_article_local(where: {id: {_eq: 3}}) { affected_rows } } }",
+    )
+    .await;
+    assert_eq!(
+        d,
+        json!({"db": {"insert_author_local_one": {"id": 3},
+                      "delete_article_local": {"affected_rows": 1}}})
+    );
+    // The root fields are no longer at the top; subscriptions have the namespace too.
+    let (_, body) = s
         .post(
-            "/v1/metadata",
-            &json!({"type": "pg_update_source", "args": {"name": "default",
-                "customization": {"root_fields": {"namespace": "db"}}}}),
+            "/v1/graphql",
+            &json!({"query": "{ author_local { id } }"}),
             &[],
         )
         .await;
-    assert_eq!(status, 400, "{body}");
-    assert!(body["error"].to_string().contains("namespace"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "validation-failed");
+    let d = gql(
+        &s,
+        r#"{ __schema { subscriptionType { fields { name type { ofType { name } } } } } }"#,
+    )
+    .await;
+    assert_eq!(
+        d["__schema"]["subscriptionType"]["fields"][0],
+        json!({"name": "db", "type": {"ofType": {"name": "my_db_subscription"}}})
+    );
+    // A subscription under the namespace answers nested, and again after a change.
+    let mut ws = subscribe(
+        &s,
+        "subscription { db { author_local(order_by: {id: asc}) { name } } }",
+    )
+    .await;
+    let first = next_data(&mut ws).await;
+    assert_eq!(
+        first["db"]["author_local"],
+        json!([{"name": "Ann"}, {"name": "Bob"}, {"name": "Cid"}])
+    );
+    gql(
+        &s,
+        "mutation { db { insert_author_local_one(object: {name: \"Dee\"}) { id } } }",
+    )
+    .await;
+    let second = next_data(&mut ws).await;
+    assert_eq!(second["db"]["author_local"][3], json!({"name": "Dee"}));
+    let (_, md) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "get_inconsistent_metadata", "args": {}}),
+            &[],
+        )
+        .await;
+    assert_eq!(md["is_consistent"], true, "{md}");
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A graphql-transport-ws connection with `query` subscribed as id `1`.
+async fn subscribe(s: &TestServer, query: &str) -> Socket {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+    let mut req = s
+        .url("/v1/graphql")
+        .replacen("http", "ws", 1)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    for m in [
+        json!({"type": "connection_init", "payload": {}}),
+        json!({"type": "subscribe", "id": "1", "payload": {"query": query}}),
+    ] {
+        ws.send(Message::Text(m.to_string().into())).await.unwrap();
+    }
+    ws
+}
+
+/// The `data` of the next `next` message.
+async fn next_data(ws: &mut Socket) -> Value {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let m = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message in time")
+            .expect("open")
+            .unwrap();
+        if let Message::Text(t) = m {
+            let v: Value = serde_json::from_str(&t).unwrap();
+            if v["type"] == "next" {
+                return v["payload"]["data"].clone();
+            }
+            assert_ne!(v["type"], "error", "{v}");
+        }
+    }
 }
 
 #[tokio::test]

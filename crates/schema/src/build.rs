@@ -248,6 +248,12 @@ fn build(
         }
         w.table(t, &tables, idx, &mut query_roots, &mut mutation_roots);
     }
+    // A namespace puts the source's root fields (tables', then functions') under one field.
+    let namespaced = !relay && !naming.namespace.is_empty();
+    let mut db = crate::namespace::DbFields::default();
+    if namespaced {
+        db.take_from(&mut w, &mut query_roots, &mut mutation_roots);
+    }
     if relay {
         w.relay_node(&mut query_roots);
     }
@@ -273,11 +279,38 @@ fn build(
     } else {
         w.query_fields.insert_str(0, &queries);
     }
-    for (i, f) in functions.iter().enumerate() {
-        if crate::functions::role_may_call(f, &tables, role) {
-            w.function(f, i, &tables, &mut query_roots, &mut mutation_roots);
+    if namespaced {
+        let (queries, mutations) = (
+            std::mem::take(&mut w.query_fields),
+            std::mem::take(&mut w.mutation_fields),
+        );
+        for (i, f) in functions.iter().enumerate() {
+            if crate::functions::role_may_call(f, &tables, role) {
+                w.function(f, i, &tables, &mut db.query_roots, &mut db.mutation_roots);
+            }
+        }
+        db.query_fields
+            .push_str(&std::mem::take(&mut w.query_fields));
+        db.mutation_fields
+            .push_str(&std::mem::take(&mut w.mutation_fields));
+        w.query_fields = queries;
+        w.mutation_fields = mutations;
+    } else {
+        for (i, f) in functions.iter().enumerate() {
+            if crate::functions::role_may_call(f, &tables, role) {
+                w.function(f, i, &tables, &mut query_roots, &mut mutation_roots);
+            }
         }
     }
+    let namespace = namespaced.then(|| {
+        db.write_into(
+            &mut w,
+            &naming,
+            backend,
+            &mut query_roots,
+            &mut mutation_roots,
+        )
+    });
     // Relay serves no remote schemas.
     let remotes = if relay {
         vec![]
@@ -313,6 +346,7 @@ fn build(
         remote_rels,
         relay,
         naming,
+        namespace,
     })
 }
 

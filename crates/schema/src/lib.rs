@@ -8,6 +8,7 @@ mod comparisons;
 pub(crate) mod functions;
 pub use functions::infer_function_permissions;
 mod mutation;
+mod namespace;
 pub mod naming;
 pub mod perms;
 mod relay;
@@ -24,5 +25,5 @@ pub use perms::RolePerms;
 pub use share::SharedTypes;
 pub use types::{
     ActionRelationship, ColumnInfo, ComputedInfo, FunctionInfo, MutationRoot, RelInfo,
-    RemoteRelInfo, RoleSchema, RootField, TableField, TableInfo,
+    RemoteRelInfo, RoleSchema, RootField, SourceNamespace, TableField, TableInfo,
 };

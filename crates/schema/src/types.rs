@@ -34,6 +34,8 @@ pub struct RoleSchema {
     pub relay: bool,
     /// How the source's generated names are spelled (convention and customization).
     pub naming: rasura_naming::Naming,
+    /// The source's root fields when they are under a namespace field.
+    pub namespace: Option<SourceNamespace>,
 }
 
 impl RoleSchema {
@@ -72,6 +74,9 @@ pub enum RootField {
     Remote(usize),
     /// The namespace field of a remote schema.
     RemoteNamespace(usize),
+    /// The namespace field of the database source (`customization.root_fields.namespace`):
+    /// its root fields are in `RoleSchema::namespace`.
+    SourceNamespace,
     /// `<t>_connection` (Relay).
     Connection(usize),
     /// `<f>_connection` of a tracked function returning rows (Relay).
@@ -134,6 +139,20 @@ pub enum MutationRoot {
     Remote(usize),
     /// The namespace field of a remote schema's mutations.
     RemoteNamespace(usize),
+    /// The namespace field of the database source's mutations.
+    SourceNamespace,
+}
+
+/// The database source's root fields when its customization puts them under a namespace
+/// field: the types of that field and the fields in them.
+#[derive(Debug, Default)]
+pub struct SourceNamespace {
+    pub field: String,
+    pub query_type: String,
+    pub mutation_type: String,
+    pub subscription_type: String,
+    pub query_roots: HashMap<String, RootField>,
+    pub mutation_roots: HashMap<String, MutationRoot>,
 }
 
 /// One table as this role sees it.

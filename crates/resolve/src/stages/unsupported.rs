@@ -1,7 +1,7 @@
 //! Metadata this engine cannot honour yet, reported as inconsistent objects (never silently
 //! kept as if it worked): whole sections (network, OpenTelemetry, ...),
-//! a second database source (one PostgreSQL source is served) and a source's root field
-//! namespace. Each
+//! a second database source (one PostgreSQL source is served), a source's customization
+//! that does not parse. Each
 //! message names the feature; the later work removes entries from here. Also the check of
 //! webhook transforms (`webhook_transforms`).
 
@@ -132,18 +132,10 @@ pub(super) fn report_unsupported(md: &Metadata, report: &mut Vec<Inconsistency>)
             ));
             continue;
         }
-        // The naming convention and the prefixes and suffixes are built; a customization
-        // that does not parse, or a root field namespace, is reported.
+        // The naming convention, prefixes, suffixes and namespace are built; a customization
+        // that does not parse is reported.
         let customization = source.extra.get("customization");
-        let reason = match customization {
-            Some(c) => rasura_naming::check_customization(c).err().or_else(|| {
-                c.get("root_fields")
-                    .and_then(|r| r.get("namespace"))
-                    .filter(|n| !n.is_null())
-                    .map(|_| not_yet("a root field namespace for a database source is"))
-            }),
-            None => None,
-        };
+        let reason = customization.and_then(|c| rasura_naming::check_customization(c).err());
         if let Some(reason) = reason {
             report.push(Inconsistency::new(
                 "source",

@@ -1,0 +1,162 @@
+//! One root field of an operation → its IR: a table's select, by-pk, aggregate or stream, a
+//! mutation, a function, an action, a remote schema's field, Relay's roots; and the source's
+//! root field namespace the fields may sit under.
+
+use std::collections::HashMap;
+
+use apollo_compiler::executable::{
+    Field as GqlField, Operation as GqlOperation, OperationType, SelectionSet,
+};
+use apollo_compiler::{ExecutableDocument, Node};
+use rasura_schema::{MutationRoot, RoleSchema, RootField, SourceNamespace};
+use serde_json::{Map, Value};
+
+use crate::build::{Cx, ShapeKind};
+use crate::collect::collect_fields;
+use crate::error::IrError;
+use crate::types::*;
+
+/// The source's namespace when `f` (a field of `root_type`) is its field.
+pub(crate) fn source_namespace<'a>(
+    schema: &'a RoleSchema,
+    root_type: &str,
+    f: &GqlField,
+) -> Option<&'a SourceNamespace> {
+    let ns = schema.namespace.as_ref()?;
+    let name = f.name.as_str();
+    let is_ns = if root_type == "mutation_root" {
+        schema.mutation_roots.get(name) == Some(&MutationRoot::SourceNamespace)
+    } else {
+        schema.query_roots.get(name) == Some(&RootField::SourceNamespace)
+    };
+    is_ns.then_some(ns)
+}
+
+/// The namespace field's type under an operation of `kind`.
+pub(crate) fn namespace_type(ns: &SourceNamespace, kind: OperationType) -> &str {
+    match kind {
+        OperationType::Query => &ns.query_type,
+        OperationType::Mutation => &ns.mutation_type,
+        OperationType::Subscription => &ns.subscription_type,
+    }
+}
+
+/// Builds the IR of `op` (a query) for the role whose schema is `schema`.
+pub fn build_ir(
+    schema: &RoleSchema,
+    doc: &ExecutableDocument,
+    op: &GqlOperation,
+    vars: &Map<String, Value>,
+    session: &Session,
+) -> Result<Operation, IrError> {
+    let cx = Cx {
+        schema,
+        doc,
+        op,
+        vars,
+        session,
+        join_ids: Default::default(),
+    };
+    let root_type = op.object_type().to_string();
+    let mut roots = vec![];
+    for (key, fields) in collect_fields(doc, &[&op.selection_set], &root_type, vars) {
+        let path = format!("$.selectionSet.{key}");
+        if let Some(ns) = source_namespace(schema, &root_type, fields[0]) {
+            // The source's fields under its namespace: keyed `<namespace key>\u{1f}<key>`.
+            let ty = namespace_type(ns, op.operation_type);
+            let sets: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+            for (inner, inner_fields) in collect_fields(doc, &sets, ty, vars) {
+                let at = format!("{path}.selectionSet.{inner}");
+                let maps = (&ns.query_roots, &ns.mutation_roots);
+                let root = cx.root(maps, &root_type, ty, &inner, &inner_fields, &at)?;
+                roots.push((format!("{key}{NAMESPACE_SEPARATOR}{inner}"), root));
+            }
+            continue;
+        }
+        let maps = (&schema.query_roots, &schema.mutation_roots);
+        let root = cx.root(maps, &root_type, &root_type, &key, &fields, &path)?;
+        roots.push((key, root));
+    }
+    Ok(Operation { roots })
+}
+
+type RootMaps<'a> = (
+    &'a HashMap<String, RootField>,
+    &'a HashMap<String, MutationRoot>,
+);
+
+impl Cx<'_> {
+    /// The IR of root field `fields` (merged fields of one response key) of `parent`, an
+    /// operation root (`root_type`) or the namespace type under it; names looked up in `maps`.
+    pub(crate) fn root(
+        &self,
+        (query_roots, mutation_roots): RootMaps<'_>,
+        root_type: &str,
+        parent: &str,
+        key: &str,
+        fields: &[&Node<GqlField>],
+        path: &str,
+    ) -> Result<Root, IrError> {
+        let (schema, doc, op, session) = (self.schema, self.doc, self.op, self.session);
+        let f = fields[0];
+        let name = f.name.as_str();
+        let sets: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+        if name == "__typename" {
+            return Ok(Root::Typename(parent.to_string()));
+        }
+        if name == "__schema" || name == "__type" {
+            return Ok(Root::Introspection);
+        }
+        if root_type == "mutation_root" {
+            return match mutation_roots.get(name) {
+                Some(&MutationRoot::Action(i)) => self.action(i, f, fields, path),
+                Some(&MutationRoot::Remote(i)) => {
+                    let r = &schema.remotes[i];
+                    crate::remote::remote_root(doc, op, session, r, i, key, fields, false)
+                }
+                Some(&MutationRoot::RemoteNamespace(i)) => {
+                    let r = &schema.remotes[i];
+                    crate::remote::remote_root(doc, op, session, r, i, key, fields, true)
+                }
+                Some(&MutationRoot::Function(i)) => Ok(Root::Select(Box::new(
+                    self.function_select(i, f, &sets, path, false)?,
+                ))),
+                Some(MutationRoot::SourceNamespace) | None => {
+                    Err(IrError::unknown_field(path, name, parent))
+                }
+                Some(&root) => self.mutation(root, f, fields, path),
+            };
+        }
+        let Some(&root) = query_roots.get(name) else {
+            return Err(IrError::unknown_field(path, name, parent));
+        };
+        let select = match root {
+            RootField::Select(t) => self.select(t, f, &sets, path, ShapeKind::Rows)?,
+            RootField::SelectAggregate(t) => {
+                self.select(t, f, &sets, path, ShapeKind::Aggregate)?
+            }
+            RootField::SelectByPk(t) => self.by_pk(t, f, &sets, path)?,
+            RootField::SelectStream(t) => self.stream(t, f, &sets, path)?,
+            RootField::ActionResult(i) => return self.action_result(i, f, fields, path),
+            RootField::Connection(t) => {
+                let c = self.connection(t, f, &sets, path)?;
+                return Ok(Root::Connection(Box::new(c)));
+            }
+            RootField::FunctionConnection(i) => {
+                let c = self.function_connection(i, f, &sets, path)?;
+                return Ok(Root::Connection(Box::new(c)));
+            }
+            RootField::Node => self.node(f, &sets, path)?,
+            RootField::Action(i) => return self.action(i, f, fields, path),
+            RootField::Remote(i) | RootField::RemoteNamespace(i) => {
+                let namespace = matches!(root, RootField::RemoteNamespace(_));
+                let r = &schema.remotes[i];
+                return crate::remote::remote_root(doc, op, session, r, i, key, fields, namespace);
+            }
+            RootField::Function(i) => self.function_select(i, f, &sets, path, false)?,
+            RootField::FunctionAggregate(i) => self.function_select(i, f, &sets, path, true)?,
+            RootField::SourceNamespace => return Err(IrError::unknown_field(path, name, parent)),
+        };
+        Ok(Root::Select(Box::new(select)))
+    }
+}
