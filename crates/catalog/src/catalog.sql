@@ -30,6 +30,7 @@ WITH
              'nullable', NOT a.attnotnull,
              'has_default', a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '',
              'is_identity', a.attidentity <> '',
+             'identity_always', a.attidentity = 'a',
              'is_generated', a.attgenerated <> '',
              'description', col_description(a.attrelid, a.attnum)
            ) AS doc

@@ -90,6 +90,9 @@ pub struct Column {
     pub nullable: bool,
     pub has_default: bool,
     pub is_identity: bool,
+    /// `GENERATED ALWAYS AS IDENTITY` (not `BY DEFAULT`): no value may be given for it.
+    #[serde(default)]
+    pub identity_always: bool,
     pub is_generated: bool,
     pub description: Option<String>,
 }

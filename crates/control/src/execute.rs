@@ -250,7 +250,16 @@ where
                 }
                 Ok(success())
             }
+            "get_table_info" if op.starts_with("pg_") => {
+                crate::table_info::get_table_info(ctx, &args).await
+            }
+            "get_table_info" => Err(ApiError::new(
+                http::StatusCode::INTERNAL_SERVER_ERROR,
+                "unexpected",
+                "Schema fetching is not supported for 'postgres'",
+            )),
             "get_source_tables" => {
+                crate::table_info::source_arg(ctx, &args)?;
                 let catalog = ctx.fresh_catalog().await?;
                 let mut tables: Vec<Value> = catalog
                     .tables

@@ -17,6 +17,7 @@ mod run_sql;
 mod scheduled_ops;
 mod source_ops;
 mod suggest;
+mod table_info;
 mod transform_ops;
 pub mod tx;
 

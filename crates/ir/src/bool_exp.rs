@@ -35,7 +35,7 @@ pub fn parse_bool_exp(
             "_not" => parts.push(BoolExp::Not(Box::new(parse_bool_exp(
                 schema, session, table, value, &here,
             )?))),
-            field => match info.fields.get(field) {
+            field => match info.input_field(field) {
                 Some(TableField::Column(c)) => {
                     let col = &info.columns[c];
                     let column = ColumnRef {

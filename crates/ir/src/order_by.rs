@@ -65,7 +65,7 @@ fn entries(
     let info = &schema.tables[table];
     for (key, value) in m {
         let here = format!("{path}.{key}");
-        match info.fields.get(key) {
+        match info.input_field(key) {
             Some(TableField::Column(c)) => {
                 if let Some((desc, nulls_first)) = direction(&schema.naming, value, &here)? {
                     out.push(OrderBy {

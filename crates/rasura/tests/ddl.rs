@@ -2,7 +2,8 @@
 //! created outside the engine can be tracked at once, `untrack_table` with `cascade` takes its
 //! dependents along; the query API reads as any role under its permissions; a bulk refuses
 //! mixed access modes; a table and a function may not share a name; relationships are suggested
-//! from foreign keys; a tracked function made VOLATILE is refused.
+//! from foreign keys; a tracked function made VOLATILE is refused; `pg_get_table_info`
+//! describes any table of the source.
 
 use std::path::Path;
 
@@ -471,4 +472,100 @@ async fn a_tracked_function_made_volatile_is_refused() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn table_info_describes_any_table_of_the_source() {
+    let (_pg, s) = start().await;
+    let (status, body) = query(
+        &s,
+        json!({"type": "run_sql", "args": {"sql": "
+            create table gadget (id int generated always as identity primary key,
+                                 tags int4[], price numeric, doubled numeric generated always as (price * 2) stored);
+            comment on column gadget.price is 'In euros';
+            create view titles as select id, title from article;"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let info = |table: Value| {
+        let s = &s;
+        async move {
+            s.post(
+                "/v1/metadata",
+                &json!({"type": "pg_get_table_info", "args": {"source": "default", "table": table}}),
+                &[],
+            )
+            .await
+        }
+    };
+    let (status, body) = info(json!("article")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"name": {"schema": "public", "name": "article"}, "type": "table",
+               "columns": [
+                 {"name": "id", "type": "integer", "nullable": false, "insertable": true, "updatable": true},
+                 {"name": "title", "type": "text", "nullable": false, "insertable": true, "updatable": true},
+                 {"name": "author_id", "type": "integer", "nullable": false, "insertable": true, "updatable": true}],
+               "primary_key": ["id"],
+               "foreign_keys": {"article_author_id_fkey": {
+                   "foreign_table": {"schema": "public", "name": "author"},
+                   "column_mapping": {"author_id": "id"}}},
+               "insertable": true, "updatable": true, "deletable": true})
+    );
+    // An untracked table: identity and generated columns cannot be written, arrays and
+    // comments are shown.
+    let (_, body) = info(json!({"schema": "public", "name": "gadget"})).await;
+    assert_eq!(
+        body["columns"],
+        json!([
+            {"name": "id", "type": "integer", "nullable": false, "insertable": false, "updatable": false},
+            {"name": "tags", "type": "integer[]", "nullable": true, "insertable": true, "updatable": true},
+            {"name": "price", "type": "numeric", "nullable": true, "insertable": true, "updatable": true,
+             "description": "In euros"},
+            {"name": "doubled", "type": "numeric", "nullable": true, "insertable": false, "updatable": false}
+        ])
+    );
+    assert!(body.get("foreign_keys").is_none(), "{body}");
+    let (_, body) = info(json!("titles")).await;
+    assert_eq!(body["type"], "view");
+    assert!(body.get("primary_key").is_none(), "{body}");
+    // No such table: null; no such source: not-exists; the data-connector form: not for postgres.
+    let (status, body) = info(json!("nothing")).await;
+    assert_eq!((status, body), (200, Value::Null));
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "pg_get_table_info", "args": {"source": "elsewhere", "table": "article"}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "not-exists");
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "get_table_info", "args": {"source": "default", "table": "article"}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(
+        body["error"],
+        "Schema fetching is not supported for 'postgres'"
+    );
+    let (_, tables) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "pg_get_source_tables", "args": {"source": "default"}}),
+            &[],
+        )
+        .await;
+    assert!(
+        tables
+            .as_array()
+            .unwrap()
+            .contains(&json!({"schema": "public", "name": "gadget"})),
+        "{tables}"
+    );
 }

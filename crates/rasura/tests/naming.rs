@@ -141,6 +141,31 @@ async fn graphql_default_names_everything_as_hasura_does() {
     assert_eq!(d["updateArticleLocalMany"], json!([{"affectedRows": 1}]));
     assert_eq!(d["deleteArticleLocalByPk"], json!({"id": 3}));
 
+    // A relationship's aggregate is cased whole where it is selected, and as the
+    // relationship's name plus `Aggregate` in filters and ordering (as in Hasura).
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "pg_create_array_relationship", "args": {"table": "author_local",
+                "name": "written_articles", "using": {"foreign_key_constraint_on":
+                    {"table": "article_local", "column": "author_id"}}}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let d = gql(
+        &s,
+        "{ authorLocal(where: {written_articlesAggregate: {count: {predicate: {_gt: 0}}}},
+                       orderBy: {written_articlesAggregate: {count: DESC}}) {
+             name writtenArticlesAggregate { aggregate { count } } } }",
+    )
+    .await;
+    assert_eq!(
+        d["authorLocal"],
+        json!([{"name": "Ann", "writtenArticlesAggregate": {"aggregate": {"count": 2}}},
+               {"name": "Cid", "writtenArticlesAggregate": {"aggregate": {"count": 1}}}])
+    );
+
     // The schema as Hasura prints it under graphql-default.
     let d = gql(
         &s,

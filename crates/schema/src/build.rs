@@ -139,6 +139,11 @@ fn build(
                 target,
                 mapping: r.mapping.clone(),
                 insert_after_parent: r.kind == RelKind::Array || r.insert_after_parent,
+                aggregate_input: if naming.graphql {
+                    format!("{}Aggregate", r.name)
+                } else {
+                    format!("{}_aggregate", r.name)
+                },
             };
             // Relay pages through an array relationship to a table with a primary key.
             let connectable = relay && crate::relay::is_node(&tables[target]);
@@ -718,7 +723,8 @@ impl SdlWriter {
                 }
                 TableField::ArrayAggregate(r) => {
                     let target = self.names(&tables[r.target]);
-                    let _ = writeln!(self.types, "  {name}: {}", target.aggregate_bool_exp);
+                    let input = &r.aggregate_input;
+                    let _ = writeln!(self.types, "  {input}: {}", target.aggregate_bool_exp);
                 }
                 // Only computed fields without arguments of their own can be compared.
                 TableField::Computed(n) if info.computed[n].args.is_empty() => {
@@ -756,7 +762,8 @@ impl SdlWriter {
                 }
                 TableField::ArrayAggregate(r) => {
                     let target = self.names(&tables[r.target]);
-                    let _ = writeln!(self.types, "  {name}: {}", target.aggregate_order_by);
+                    let input = &r.aggregate_input;
+                    let _ = writeln!(self.types, "  {input}: {}", target.aggregate_order_by);
                 }
                 TableField::Computed(n)
                     if info.computed[n].scalar.is_some() && info.computed[n].args.is_empty() =>

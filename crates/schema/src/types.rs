@@ -201,6 +201,16 @@ impl TableInfo {
         self.columns.values().find(|c| c.field == field)
     }
 
+    /// A field of the table's boolean expression or ordering input: as in the object type,
+    /// or an array relationship's aggregate by its input name (`RelInfo::aggregate_input`).
+    pub fn input_field(&self, key: &str) -> Option<&TableField> {
+        self.fields.get(key).or_else(|| {
+            self.fields
+                .values()
+                .find(|f| matches!(f, TableField::ArrayAggregate(r) if r.aggregate_input == key))
+        })
+    }
+
     /// The column behind a GraphQL field name, if the field is a column.
     pub fn column_by_field(&self, field: &str) -> Option<&ColumnInfo> {
         match self.fields.get(field)? {
@@ -253,6 +263,10 @@ pub struct RelInfo {
     /// In a nested insert, the related row is inserted after this one (array relationships,
     /// and object relationships on the target's foreign key or with `after_parent`).
     pub insert_after_parent: bool,
+    /// The field of its aggregate in boolean expressions and ordering (an array
+    /// relationship's): `<rel>_aggregate`, or under graphql-default `<rel>Aggregate` (the
+    /// relationship's name as written, where the selection field is cased whole).
+    pub aggregate_input: String,
 }
 
 /// A column's facts needed to compile queries.
