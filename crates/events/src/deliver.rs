@@ -9,6 +9,7 @@ use rasura_resolve::ResolvedEventTrigger;
 
 use rasura_transform::request::{Body, Request};
 
+use crate::attempt_log::{self, Answer, Who};
 use crate::payload;
 use crate::store::{Attempt, ClaimedEvent, Outcome};
 
@@ -63,6 +64,11 @@ pub async fn deliver(
         &t.webhook,
         session.as_ref(),
     );
+    let who = Who {
+        kind: "event-trigger",
+        event_id: &e.id,
+        event_name: Some(&e.trigger),
+    };
     let sent = send(
         http,
         &outgoing,
@@ -70,6 +76,7 @@ pub async fn deliver(
         t.timeout_sec,
         LOG_VERSION,
         answer.as_ref(),
+        &who,
     )
     .await;
     let outcome = if sent.delivered {
@@ -150,7 +157,14 @@ pub async fn send(
     timeout_sec: i64,
     log_version: &str,
     answer: Option<&AnswerTransform<'_>>,
+    who: &Who<'_>,
 ) -> Sent {
+    let logged_body = attempt_log::wanted(who.kind).then(|| body.clone());
+    let log = |a: Answer<'_>| {
+        if let Some(b) = &logged_body {
+            attempt_log::log(who, outgoing, b, timeout_sec, a);
+        }
+    };
     let method =
         reqwest::Method::from_bytes(outgoing.method.as_bytes()).unwrap_or(reqwest::Method::POST);
     let mut req = http
@@ -179,7 +193,10 @@ pub async fn send(
     };
     let resp = match req.send().await {
         Ok(resp) => resp,
-        Err(err) => return failure(&err),
+        Err(err) => {
+            log(Answer::Client(&http_exception(&err)));
+            return failure(&err);
+        }
     };
     let status = resp.status().as_u16();
     let headers: Vec<(String, String)> = resp
@@ -200,6 +217,9 @@ pub async fn send(
             match transformed {
                 Some(Err(e)) => {
                     tracing::warn!("response transform failed: {e}");
+                    log(Answer::Internal(rasura_transform::response::error_bundle(
+                        &e,
+                    )));
                     let detail = rasura_transform::response::error_bundle(&e).to_string();
                     Sent {
                         status: Some(500),
@@ -208,33 +228,58 @@ pub async fn send(
                         retry_after: None,
                     }
                 }
-                Some(Ok(v)) => Sent {
-                    status: Some(i32::from(status)),
-                    response_log: payload::response_log(
+                Some(Ok(v)) => {
+                    let shown = v.to_string();
+                    log(Answer::Delivered {
                         status,
-                        &headers,
-                        &v.to_string(),
-                        log_version,
-                    ),
-                    delivered: true,
-                    retry_after: None,
-                },
-                None => Sent {
-                    status: Some(i32::from(status)),
-                    response_log: payload::response_log(status, &headers, &text, log_version),
-                    delivered: true,
-                    retry_after: None,
-                },
+                        headers: &headers,
+                        body: &shown,
+                    });
+                    Sent {
+                        status: Some(i32::from(status)),
+                        response_log: payload::response_log(
+                            status,
+                            &headers,
+                            &v.to_string(),
+                            log_version,
+                        ),
+                        delivered: true,
+                        retry_after: None,
+                    }
+                }
+                None => {
+                    log(Answer::Delivered {
+                        status,
+                        headers: &headers,
+                        body: &text,
+                    });
+                    Sent {
+                        status: Some(i32::from(status)),
+                        response_log: payload::response_log(status, &headers, &text, log_version),
+                        delivered: true,
+                        retry_after: None,
+                    }
+                }
             }
         }
         // Hasura logs a non-2xx answer's body as a client error.
-        Ok(text) => Sent {
-            status: Some(i32::from(status)),
-            response_log: payload::client_error_log(&text, log_version),
-            delivered: false,
-            retry_after,
-        },
-        Err(err) => failure(&err),
+        Ok(text) => {
+            log(Answer::Status {
+                status,
+                headers: &headers,
+                body: &text,
+            });
+            Sent {
+                status: Some(i32::from(status)),
+                response_log: payload::client_error_log(&text, log_version),
+                delivered: false,
+                retry_after,
+            }
+        }
+        Err(err) => {
+            log(Answer::Client(&http_exception(&err)));
+            failure(&err)
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! (`ddl`, kept in step with the metadata by `sync`), and the delivery loop that claims
 //! captured events and POSTs them to their webhooks (`worker`, `deliver`, `store`).
 
+pub mod attempt_log;
 pub mod cleanup;
 pub mod ddl;
 pub mod deliver;

@@ -104,6 +104,8 @@ pub async fn run(plan: &ActionPlan) -> Result<Value, GqlError> {
         body: Some(Body::Json(body)),
     };
     let session = serde_json::to_value(&plan.session).unwrap_or_default();
+    let logged = rasura_log::enabled("action-handler-log", rasura_log::Level::Info)
+        .then(|| handler_log_request(&outgoing, a.timeout_secs));
     // `$request` of the response transform: the sent request, when it was transformed.
     let mut request_context = Value::Null;
     if let Some(t) = &a.request_transform {
@@ -112,6 +114,10 @@ pub async fn run(plan: &ActionPlan) -> Result<Value, GqlError> {
         request_context =
             rasura_transform::response::request_context(&outgoing, &a.handler, Some(&session));
     }
+    let transformed = logged
+        .as_ref()
+        .filter(|_| a.request_transform.is_some())
+        .map(|_| handler_log_request(&outgoing, a.timeout_secs));
     let method = reqwest::Method::from_bytes(outgoing.method.as_bytes())
         .map_err(|_| unexpected("the request transform gave an invalid method"))?;
     let mut req = client()
@@ -134,6 +140,17 @@ pub async fn run(plan: &ActionPlan) -> Result<Value, GqlError> {
         .text()
         .await
         .map_err(|_| unexpected("http exception when calling webhook"))?;
+    if let Some((request, size)) = logged {
+        let mut detail = json!({
+            "action_name": a.name, "request": request, "request_size": size,
+            "response_size": text.len(),
+        });
+        if let Some((sent, sent_size)) = transformed {
+            detail["request_trans"] = sent;
+            detail["transformed_request_size"] = json!(sent_size);
+        }
+        rasura_log::emit("action-handler-log", rasura_log::Level::Info, detail);
+    }
     // The response transform rebuilds the body before anything reads it, whatever the status.
     if let Some(t) = &a.response_transform {
         text =
@@ -150,6 +167,22 @@ pub async fn run(plan: &ActionPlan) -> Result<Value, GqlError> {
     let answer: Value = serde_json::from_str(&text)
         .map_err(|_| unexpected("not a valid json response from webhook"))?;
     Ok(check_output(&plan.schema, &a.output_type, &answer)?.clone())
+}
+
+/// A handler request as the `action-handler-log` line gives it, and its body's size.
+fn handler_log_request(r: &Request, timeout_secs: u64) -> (Value, usize) {
+    let body = match &r.body {
+        Some(Body::Json(v)) => v.to_string(),
+        Some(Body::Text(t)) => t.clone(),
+        None => String::new(),
+    };
+    let headers: Vec<Value> = r.headers.iter().map(|(k, v)| json!([k, v])).collect();
+    let size = body.len();
+    let request = json!({
+        "url": r.url, "method": r.method, "headers": headers, "body": body,
+        "query_string": "", "response_timeout": (timeout_secs * 1_000_000).to_string(),
+    });
+    (request, size)
 }
 
 /// Calls the handler and shapes its answer by the client's selection; relationships to tables

@@ -1,7 +1,9 @@
 //! The engine's logs as Hasura writes them: JSON lines on stdout with `type`, `timestamp`,
 //! `level`, `detail`; a `startup` line of the settings (secrets only as set or not), an
 //! `http-log` line per request with its id, role, status and error; `x-request-id` honoured and
-//! returned; the enabled types and the level obeyed; no colour codes in a file.
+//! returned; the enabled types and the level obeyed; no colour codes in a file; one
+//! `event-trigger` / `scheduled-trigger` line per delivery attempt, `action-handler-log` per
+//! handler call and `livequery-poller-log` per poll cycle.
 
 use std::path::Path;
 
@@ -330,4 +332,155 @@ async fn query_log_and_websocket_log_when_enabled() {
         "Watch"
     );
     assert_eq!(started["detail"]["user_vars"]["x-hasura-role"], "admin");
+}
+
+#[tokio::test]
+async fn webhook_calls_and_pollers_are_logged_in_hasuras_shape() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let pg = TestCluster::start("app").await;
+    pg.client("app")
+        .await
+        .batch_execute("CREATE TABLE item (id int PRIMARY KEY)")
+        .await
+        .unwrap();
+    let hook = rasura_test_support::http_stub(|_| async {
+        (
+            200,
+            vec![("x-seen".into(), "yes".into())],
+            "{\"id\": 1}".into(),
+        )
+    })
+    .await;
+    let s = TestServer::start(
+        Path::new(BIN),
+        &["--database-url", &pg.url("app")],
+        &[
+            (
+                "HASURA_GRAPHQL_ENABLED_LOG_TYPES",
+                "startup,http-log,action-handler-log,livequery-poller-log",
+            ),
+            (
+                "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL",
+                "200",
+            ),
+        ],
+    )
+    .await;
+    let now = rasura_test_support::iso_in(0.0);
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "bulk", "args": [
+                {"type": "pg_track_table", "args": {"table": "item"}},
+                {"type": "pg_create_event_trigger", "args": {"table": "item", "name": "item_added",
+                    "insert": {"columns": "*"}, "webhook": format!("{hook}/event")}},
+                {"type": "set_custom_types", "args": {"objects": [
+                    {"name": "Out", "fields": [{"name": "id", "type": "Int!"}]}]}},
+                {"type": "create_action", "args": {"name": "make", "definition": {
+                    "kind": "synchronous", "type": "mutation", "arguments": [],
+                    "output_type": "Out", "handler": format!("{hook}/action")}}},
+                {"type": "create_scheduled_event", "args": {"webhook": format!("{hook}/once"),
+                    "schedule_at": now, "payload": {"n": 1}}},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "mutation { insert_item_one(object: {id: 1}) { id } make { id } }"}),
+            &[],
+        )
+        .await;
+    assert_eq!(body["data"]["make"], json!({"id": 1}), "{body}");
+    // A live query for the poller's lines.
+    let mut req = format!("ws://127.0.0.1:{}/v1/graphql", s.port)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    for m in [
+        r#"{"type":"connection_init"}"#,
+        r#"{"type":"subscribe","id":"1","payload":{"query":"subscription { item { id } }"}}"#,
+    ] {
+        ws.send(Message::Text(m.into())).await.unwrap();
+    }
+    let start = std::time::Instant::now();
+    let all = loop {
+        let all = lines(&s);
+        let have = |t: &str| !of_type(&all, t).is_empty();
+        if [
+            "event-trigger",
+            "scheduled-trigger",
+            "action-handler-log",
+            "livequery-poller-log",
+        ]
+        .iter()
+        .all(|t| have(t))
+        {
+            break all;
+        }
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "not all lines came: {all:#?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let event = of_type(&all, "event-trigger")[0];
+    assert_eq!(event["level"], "info");
+    let d = &event["detail"];
+    assert_eq!(d["event_name"], "item_added");
+    assert!(d["event_id"].is_string(), "{d}");
+    assert_eq!(
+        d["request"]["original_request"]["url"],
+        format!("{hook}/event")
+    );
+    assert_eq!(d["request"]["original_request"]["method"], "POST");
+    let sent: Value =
+        serde_json::from_str(d["request"]["original_request"]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(sent["event"]["data"]["new"], json!({"id": 1}));
+    assert_eq!(d["response"]["status"], 200);
+    assert_eq!(d["response"]["body"], "{\"id\": 1}");
+    assert!(d["response"]["headers"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"name": "x-seen", "value": "yes"})));
+    let once = &of_type(&all, "scheduled-trigger")[0]["detail"];
+    assert!(
+        once.get("event_name").is_none(),
+        "a one-off event has no trigger: {once}"
+    );
+    assert_eq!(
+        once["request"]["original_request"]["url"],
+        format!("{hook}/once")
+    );
+    assert_eq!(once["response"]["status"], 200);
+    let action = &of_type(&all, "action-handler-log")[0]["detail"];
+    assert_eq!(action["action_name"], "make");
+    assert_eq!(action["request"]["url"], format!("{hook}/action"));
+    assert_eq!(action["response_size"], 9);
+    assert_eq!(
+        action["request_size"].as_u64().unwrap(),
+        action["request"]["body"].as_str().unwrap().len() as u64
+    );
+    let poll = &of_type(&all, "livequery-poller-log")[0]["detail"];
+    assert_eq!(poll["kind"], "live-query");
+    assert_eq!(poll["subscriber_count"], 1);
+    assert_eq!(poll["batches"][0]["batch_id"], 1);
+    assert!(
+        poll["batches"][0]["db_execution_time"].is_number(),
+        "{poll}"
+    );
+    assert!(poll["generated_sql"]
+        .as_str()
+        .unwrap()
+        .contains("json_array_elements"));
+    assert_eq!(poll["subscription_options"]["refetch_delay"], 0.2);
 }

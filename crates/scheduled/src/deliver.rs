@@ -98,6 +98,11 @@ pub async fn deliver(
         target.retry.timeout_seconds,
         LOG_VERSION,
         answer.as_ref(),
+        &rasura_events::attempt_log::Who {
+            kind: "scheduled-trigger",
+            event_id: &e.id,
+            event_name: e.trigger.as_deref(),
+        },
     )
     .await;
     let outcome = if sent.delivered {

@@ -34,6 +34,8 @@ struct Cohort {
 }
 
 struct Poller {
+    /// For its `livequery-poller-log` lines.
+    id: String,
     key: String,
     sql: String,
     cohorts: Mutex<HashMap<Vec<Option<String>>, Cohort>>,
@@ -125,6 +127,7 @@ impl Hub {
         let mut pollers = self.pollers.lock().expect("hub lock");
         let poller = pollers.entry(shape.sql.clone()).or_insert_with(|| {
             let p = Arc::new(Poller {
+                id: rasura_log::request_id::new(),
                 key: shape.key.clone(),
                 sql: shape.sql.clone(),
                 cohorts: Mutex::default(),
@@ -180,6 +183,9 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, pool: Pool) {
     let interval = refetch_interval();
     loop {
         tokio::time::sleep(interval).await;
+        let started = std::time::Instant::now();
+        let logging = rasura_log::enabled("livequery-poller-log", rasura_log::Level::Info);
+        let mut batches = vec![];
         let params: Vec<Vec<Option<String>>> = {
             // A poller without cohorts leaves the hub (under the hub's lock, so that no one joins
             // it meanwhile).
@@ -191,8 +197,10 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, pool: Pool) {
             }
             cohorts.keys().cloned().collect()
         };
-        for batch in params.chunks(BATCH) {
+        let snapshot_time = started.elapsed().as_secs_f64();
+        for (batch_index, batch) in params.chunks(BATCH).enumerate() {
             let arg = serde_json::to_string(batch).unwrap_or_else(|_| "[]".into());
+            let run_started = std::time::Instant::now();
             let rows = match pool.get().await {
                 Ok(client) => match client.prepare_cached(&statement).await {
                     Ok(stmt) => client.query(&stmt, &[&arg]).await,
@@ -204,6 +212,7 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, pool: Pool) {
                 }
             };
             hub.statements.fetch_add(1, Ordering::Relaxed);
+            let db_execution_time = run_started.elapsed().as_secs_f64();
             let rows = match rows {
                 Ok(rows) => rows,
                 Err(e) => {
@@ -211,6 +220,8 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, pool: Pool) {
                     continue;
                 }
             };
+            let push_started = std::time::Instant::now();
+            let mut response_bytes = 0;
             let mut cohorts = p.cohorts.lock().expect("cohorts lock");
             for row in rows {
                 let i: i64 = row.get(0);
@@ -222,6 +233,7 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, pool: Pool) {
                     continue;
                 };
                 let result = result.unwrap_or_else(|| "null".into());
+                response_bytes += result.len();
                 if cohort.last.as_deref() == Some(result.as_str()) {
                     continue;
                 }
@@ -235,8 +247,59 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, pool: Pool) {
                 }
                 cohort.last = Some(result);
             }
+            if logging {
+                batches.push(serde_json::json!({
+                    "batch_id": batch_index + 1,
+                    "batch_response_size_bytes": response_bytes,
+                    "db_execution_time": db_execution_time,
+                    "pg_execution_time": db_execution_time,
+                    "push_time": push_started.elapsed().as_secs_f64(),
+                }));
+            }
+        }
+        if logging {
+            poller_log(
+                &p,
+                &statement,
+                batches,
+                params.len(),
+                snapshot_time,
+                started,
+                interval,
+            );
         }
     }
+}
+
+/// The `livequery-poller-log` line of one poll cycle, in Hasura's shape.
+fn poller_log(
+    p: &Poller,
+    statement: &str,
+    batches: Vec<Value>,
+    cohorts: usize,
+    snapshot_time: f64,
+    started: std::time::Instant,
+    interval: Duration,
+) {
+    rasura_log::emit(
+        "livequery-poller-log",
+        rasura_log::Level::Info,
+        serde_json::json!({
+            "poller_id": p.id,
+            "kind": "live-query",
+            "snapshot_time": snapshot_time,
+            "execution_batches": batches.clone(),
+            "batches": batches,
+            "subscriber_count": cohorts,
+            "total_time": started.elapsed().as_secs_f64(),
+            "source": "default",
+            "generated_sql": statement,
+            "subscription_options": {
+                "batch_size": BATCH,
+                "refetch_delay": interval.as_secs_f64(),
+            },
+        }),
+    );
 }
 
 #[cfg(test)]

@@ -386,3 +386,33 @@ pub fn hs256(claims: &Value, key: &str) -> String {
     let sig = c.wait_with_output().expect("openssl output").stdout;
     format!("{signing_input}.{}", b64(&sig))
 }
+
+/// The time `secs` seconds from now as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC), as the scheduling
+/// APIs take it.
+pub fn iso_in(secs: f64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let t = now + secs;
+    let micros = (t * 1e6) as i64;
+    let (s, us) = (micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000));
+    // Days since the epoch to a civil date (UTC).
+    let days = s.div_euclid(86_400);
+    let rem = s.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{us:06}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
