@@ -1,5 +1,6 @@
 //! JSON comparison with the corpus README's defaults: key order ignored, numbers by value,
-//! and differing error bodies accepted as "soft" mismatches.
+//! and differing error bodies accepted as "soft" mismatches, except that error codes are
+//! strict: an error body whose codes differ from the recorded ones fails.
 
 use serde_json::{Number, Value};
 
@@ -35,8 +36,32 @@ pub fn compare_body(expected: &Value, actual: &Value, batched: bool) -> Verdict 
 fn compare_one(expected: &Value, actual: &Value, path: &str) -> Verdict {
     match first_diff(expected, actual, path) {
         None => Verdict::Pass,
-        Some(d) if is_error_body(expected) && is_error_body(actual) => Verdict::Soft(d),
+        Some(d) if is_error_body(expected) && is_error_body(actual) => {
+            let (want, got) = (error_codes(expected), error_codes(actual));
+            if !want.is_empty() && want != got {
+                Verdict::Fail(format!(
+                    "{path}: error codes {want:?} expected, actual {got:?}"
+                ))
+            } else {
+                Verdict::Soft(d)
+            }
+        }
         Some(d) => Verdict::Fail(d),
+    }
+}
+
+/// The codes of an error body, in order: `errors[].extensions.code` (or a legacy
+/// `errors[].code`), or a legacy body's `code`.
+fn error_codes(v: &Value) -> Vec<String> {
+    let code = |e: &Value| {
+        e.pointer("/extensions/code")
+            .or_else(|| e.get("code"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    match v.get("errors") {
+        Some(Value::Array(errors)) => errors.iter().filter_map(code).collect(),
+        _ => code(v).into_iter().collect(),
     }
 }
 
@@ -163,11 +188,27 @@ mod tests {
     }
 
     #[test]
+    fn differing_error_codes_fail() {
+        let e = json!({"errors": [{"message": "x", "extensions": {"code": "not-supported"}}]});
+        let same = json!({"errors": [{"message": "y", "extensions": {"code": "not-supported"}}]});
+        let other =
+            json!({"errors": [{"message": "x", "extensions": {"code": "validation-failed"}}]});
+        assert!(matches!(compare_body(&e, &same, false), Verdict::Soft(_)));
+        assert!(matches!(compare_body(&e, &other, false), Verdict::Fail(_)));
+        let legacy = json!({"path": "$", "error": "x", "code": "not-found"});
+        let wrapped = json!({"errors": [{"path": "$", "error": "x", "code": "not-found"}]});
+        assert!(matches!(
+            compare_body(&wrapped, &legacy, false),
+            Verdict::Soft(_)
+        ));
+    }
+
+    #[test]
     fn differing_error_bodies_are_soft() {
         let e = json!({"errors": [{"message": "field \"x\" not found", "extensions": {"code": "validation-failed"}}]});
         let a = json!({"errors": [{"message": "no such field", "extensions": {"code": "validation-failed"}}]});
         assert!(matches!(compare_body(&e, &a, false), Verdict::Soft(_)));
-        let legacy = json!({"error": "bad", "code": "not-exists", "path": "$"});
+        let legacy = json!({"error": "bad", "code": "validation-failed", "path": "$"});
         assert!(matches!(compare_body(&legacy, &a, false), Verdict::Soft(_)));
     }
 

@@ -67,6 +67,44 @@ pub(super) async fn run_outside_transaction(
     )
 }
 
+/// A tracked function the SQL overloaded (a second function of its name) is refused, as
+/// Hasura refuses it: a root field stands for one function.
+fn refuse_overloaded(
+    md: &rasura_metadata::Metadata,
+    after: &rasura_catalog::Catalog,
+) -> Result<(), ApiError> {
+    let Some(source) = md.served_source() else {
+        return Ok(());
+    };
+    let overloaded: Vec<String> = source
+        .functions
+        .iter()
+        .map(|f| &f.function)
+        .filter(|f| after.functions_named(&f.schema, &f.name).count() > 1)
+        .map(|f| shown(&f.schema, &f.name))
+        .collect();
+    if overloaded.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(
+        "not-supported",
+        format!(
+            "the following tracked function(s) cannot be overloaded: {}",
+            overloaded.join(", ")
+        ),
+    )
+    .at("$.args"))
+}
+
+/// A function as Hasura's messages name it: `name` in `public`, else `schema.name`.
+fn shown(schema: &str, name: &str) -> String {
+    if schema == "public" {
+        name.to_string()
+    } else {
+        format!("{schema}.{name}")
+    }
+}
+
 /// A tracked function the SQL made VOLATILE is refused, as Hasura refuses it (its root field
 /// would change from a query to a mutation under the clients' feet).
 fn refuse_turned_volatile(
@@ -83,15 +121,11 @@ fn refuse_turned_volatile(
         let now = after.functions_named(schema, name).next();
         if let (Some(was), Some(now)) = (was, now) {
             if was.volatility != "v" && now.volatility == "v" {
-                let shown = if schema == "public" {
-                    name.clone()
-                } else {
-                    format!("{schema}.{name}")
-                };
                 return Err(ApiError::bad_request(
                     "not-supported",
                     format!(
-                        "type of function \"{shown}\" is altered to \"VOLATILE\" which is not supported now"
+                        "type of function \"{}\" is altered to \"VOLATILE\" which is not supported now",
+                        shown(schema, name)
                     ),
                 )
                 .at("$.args"));
@@ -140,6 +174,7 @@ pub(super) async fn run_sql(ctx: &mut ControlTx<'_>, args: Value) -> Result<Valu
     };
     ctx.catalog_dirty = true;
     let after = ctx.fresh_catalog().await?;
+    refuse_overloaded(&ctx.md, &after)?;
     refuse_turned_volatile(&ctx.md, &before, &after)?;
     // Tables and columns it renamed are renamed in the metadata too.
     let renamed = crate::ddl_follow::renames(&ctx.md, &before, &after);

@@ -162,10 +162,12 @@ impl<'a> ControlTx<'a> {
         let (_, mut fresh) = self.new_inconsistencies().await?;
         fresh.retain(Inconsistency::blocks_edits);
         if let Some(first) = fresh.first() {
-            // Where Hasura refuses with a specific code, it says the reason as it is.
+            // Where Hasura refuses with a specific code, it says the reason as it is. Otherwise
+            // `constraint-violation`, as the recorded cases of Hasura's suite answer (current
+            // Hasura says `invalid-configuration` there).
             let (code, message) = match first.code {
                 Some(code) => (code, first.bare_reason().to_string()),
-                None => ("invalid-configuration", first.reason.clone()),
+                None => ("constraint-violation", first.reason.clone()),
             };
             return Err(ApiError::bad_request(code, message).with_internal(json!(fresh)));
         }

@@ -100,7 +100,10 @@ impl GqlError {
                     "error": {"exec_status": "FatalError", "message": message, "status_code": sqlstate,
                               "description": detail, "hint": hint}
                 });
-                let (code, msg) = if sqlstate.starts_with("22") {
+                // An invalid LIKE escape is the query's fault (Hasura: bad-request).
+                let (code, msg) = if sqlstate == "22025" {
+                    ("bad-request", message.clone())
+                } else if sqlstate.starts_with("22") {
                     ("data-exception", message.clone())
                 } else if sqlstate == "23514" {
                     (

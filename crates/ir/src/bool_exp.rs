@@ -176,6 +176,11 @@ fn comparisons(
         let Some(cmp) = CompareOp::parse(op) else {
             return Err(IrError::new(&here, format!("unexpected operator \"{op}\"")));
         };
+        if column.type_name == "ltree"
+            && !matches!(op, "_matches" | "_matches_any" | "_matches_fulltext")
+        {
+            check_label_paths(value, &here)?;
+        }
         if value.is_null() {
             return Err(IrError::new(
                 &here,
@@ -270,6 +275,40 @@ fn normalize_column(v: &Value) -> Value {
         }
         Value::Object(_) => normalize_legacy(v),
         other => serde_json::json!({"_eq": other}),
+    }
+}
+
+/// An `ltree` value (or each of a list) checked as Hasura checks it before the database sees
+/// it: labels of letters, digits, `_` and `-`, separated by dots.
+fn check_label_paths(v: &Value, path: &str) -> Result<(), IrError> {
+    let bad = |at: &str| {
+        IrError::new(
+            at,
+            "Expecting label path: a sequence of zero or more labels separated by dots, for example L1.L2.L3",
+        )
+        .with_code("parse-failed")
+    };
+    let valid = |s: &str| {
+        s.is_empty()
+            || s.split('.').all(|l| {
+                !l.is_empty()
+                    && l.chars()
+                        .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            })
+    };
+    match v {
+        Value::String(s) if !valid(s) => Err(bad(path)),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if let Value::String(s) = item {
+                    if !valid(s) {
+                        return Err(bad(&format!("{path}[{i}]")));
+                    }
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 

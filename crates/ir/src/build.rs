@@ -133,7 +133,8 @@ impl Cx<'_> {
             Some(Value::Number(n)) if n.as_i64().is_some_and(|i| i < 0) => Err(IrError::new(
                 &format!("{args}.{name}"),
                 "unexpected negative value",
-            )),
+            )
+            .with_code("not-supported")),
             Some(other) => Err(IrError::new(
                 &format!("{args}.{name}"),
                 format!(

@@ -19,8 +19,10 @@ pub enum MetadataError {
     NotExists(String),
     #[error("source with name {0:?} does not exist")]
     SourceNotFound(String),
+    /// What the recorded cases of Hasura's suite refuse as `constraint-violation` (a
+    /// permission for admin).
     #[error("{0}")]
-    InvalidConfiguration(String),
+    ConstraintViolation(String),
     #[error("{0}")]
     DependencyError(String),
     #[error("{0}")]
@@ -45,7 +47,7 @@ impl MetadataError {
             MetadataError::NotTracked(_) | MetadataError::NotExists(_) => "not-exists",
             MetadataError::SourceNotFound(_) => "not-exists",
             MetadataError::AlreadyExists(_) => "already-exists",
-            MetadataError::InvalidConfiguration(_) => "invalid-configuration",
+            MetadataError::ConstraintViolation(_) => "constraint-violation",
             MetadataError::DependencyError(_) => "dependency-error",
             MetadataError::Parse(_) => "parse-failed",
             MetadataError::NotSupported(_) => "not-supported",

@@ -527,7 +527,7 @@ fn push_permission<P: DeserializeOwned>(
         )));
     }
     if args.role == "admin" {
-        return Err(MetadataError::InvalidConfiguration(format!(
+        return Err(MetadataError::ConstraintViolation(format!(
             "in table \"{}\": in permission for role \"admin\": cannot define permission for admin role",
             args.table
         )));

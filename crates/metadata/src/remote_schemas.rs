@@ -172,7 +172,7 @@ pub fn add_permission(md: &mut Metadata, args: Value) -> Result<(), MetadataErro
         return Err(MetadataError::Parse("key \"schema\" not found".into()));
     }
     if args.role == "admin" {
-        return Err(MetadataError::InvalidConfiguration(
+        return Err(MetadataError::ConstraintViolation(
             "cannot define permission for admin role".into(),
         ));
     }

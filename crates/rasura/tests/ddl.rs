@@ -246,7 +246,7 @@ async fn metadata_api_breadth() {
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body[0], json!({"message": "success"}));
-    assert_eq!(body[1]["code"], "invalid-configuration", "{body}");
+    assert_eq!(body[1]["code"], "constraint-violation", "{body}");
     assert_eq!(body[2], json!({"message": "success"}));
     let (status, body) = meta(json!({"type": "pg_untrack_tables", "args": {"tables": [{"table": "t1"}, {"table": "t2"}]}})).await;
     assert_eq!((status, body.clone()), (200, json!({"message": "success"})));
@@ -462,6 +462,19 @@ async fn a_tracked_function_made_volatile_is_refused() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(body["data"]["titled"], json!([{"id": 1}]), "{body}");
+    // Nor may it be overloaded.
+    let (status, body) = query(
+        &s,
+        json!({"type": "run_sql", "args": {"sql": "create function titled(t text, n int) returns setof article
+            as $$ select * from article where title = t $$ language sql stable;"}}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "not-supported");
+    assert_eq!(
+        body["error"],
+        "the following tracked function(s) cannot be overloaded: titled"
+    );
     // An untracked function may change as it likes.
     let (status, body) = query(
         &s,

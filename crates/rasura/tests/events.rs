@@ -370,7 +370,7 @@ async fn bad_definitions_get_clear_errors() {
         ),
         (
             with(json!({"insert": {"columns": "*", "payload": ["ghost"]}})),
-            "invalid-configuration",
+            "constraint-violation",
             "ghost",
         ),
         (
@@ -390,7 +390,7 @@ async fn bad_definitions_get_clear_errors() {
         ),
         (
             with(json!({"webhook": null, "webhook_from_env": "RASURA_TEST_UNSET_VAR"})),
-            "invalid-configuration",
+            "constraint-violation",
             "RASURA_TEST_UNSET_VAR",
         ),
         (

@@ -156,7 +156,7 @@ async fn bad_input_gets_hasura_errors_and_the_server_keeps_serving() {
     )
     .await;
     assert_eq!(status, 400);
-    assert_eq!(body["code"], "invalid-configuration");
+    assert_eq!(body["code"], "constraint-violation");
     assert_eq!(
         body["error"],
         "Inconsistent object: no such table/view exists in source: \"missing\""

@@ -1,7 +1,8 @@
 //! Operators of extension types end to end: ltree (`_ancestor`, `_descendant`, `_matches` and
 //! their `_any` forms, `_matches_fulltext`) and PostGIS (`_st_*`, `_st_d_within`, `_cast`
 //! between geometry and geography), with the comparison types Hasura gives them; aggregation
-//! predicates (`count`, `bool_and`, `bool_or`) over array relationships.
+//! predicates (`count`, `bool_and`, `bool_or`) over array relationships; bad values answered
+//! with Hasura's codes (invalid `ltree`, negative `limit`, a `LIKE` pattern ending in an escape).
 
 use std::path::Path;
 
@@ -239,4 +240,38 @@ async fn aggregation_predicates_count_bool_and_bool_or() {
         body["errors"][0]["extensions"]["code"], "validation-failed",
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn bad_values_get_hasuras_codes_before_the_database() {
+    let (_pg, s) = start(
+        "create extension if not exists ltree;
+         create table tree (id serial primary key, path ltree not null, name text);
+         insert into tree (path, name) values ('a', 'John');",
+        &["tree"],
+    )
+    .await;
+    let error = |q: &'static str| {
+        let s = &s;
+        async move {
+            let (_, body) = s.post("/v1/graphql", &json!({"query": q}), &[]).await;
+            body["errors"][0].clone()
+        }
+    };
+    let e = error(r#"{ tree(where: {path: {_ancestor: "a.b."}}) { id } }"#).await;
+    assert_eq!(e["extensions"]["code"], "parse-failed", "{e}");
+    assert_eq!(
+        e["extensions"]["path"],
+        "$.selectionSet.tree.args.where.path._ancestor"
+    );
+    let e = error(r#"{ tree(where: {path: {_descendant_any: ["a", "b..c"]}}) { id } }"#).await;
+    assert_eq!(
+        e["extensions"]["path"], "$.selectionSet.tree.args.where.path._descendant_any[1]",
+        "{e}"
+    );
+    let e = error("{ tree(limit: -1) { id } }").await;
+    assert_eq!(e["extensions"]["code"], "not-supported", "{e}");
+    assert_eq!(e["message"], "unexpected negative value");
+    let e = error(r#"{ tree(where: {name: {_like: "Jo\\"}}) { id } }"#).await;
+    assert_eq!(e["extensions"]["code"], "bad-request", "{e}");
 }

@@ -58,3 +58,55 @@ async fn a_permission_without_columns_counts_rows_and_breaks_nothing() {
         "field 'v' not found in type: 'secret'"
     );
 }
+
+#[tokio::test]
+async fn insert_checks_with_array_session_variables_are_enforced() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let (status, body) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "
+                    create table computer (id serial primary key, name text not null, spec jsonb not null);"}},
+                {"type": "track_table", "args": "computer"},
+                {"type": "create_insert_permission", "args": {"table": "computer", "role": "seller",
+                    "permission": {"check": {"spec": {"_has_keys_all": "X-Hasura-Spec-Required-Keys"}},
+                                   "columns": "*"}}},
+                {"type": "create_select_permission", "args": {"table": "computer", "role": "seller",
+                    "permission": {"columns": "*", "filter": {}}}},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let insert = |spec: serde_json::Value, endpoint: &'static str| {
+        let s = &s;
+        async move {
+            s.post(
+                endpoint,
+                &json!({"query": "mutation($spec: jsonb) { insert_computer(objects: [{name: \"c\", spec: $spec}]) { affected_rows } }",
+                        "variables": {"spec": spec}}),
+                &[
+                    ("x-hasura-role", "seller"),
+                    ("x-hasura-spec-required-keys", "{processor,display,memory,warranty}"),
+                ],
+            )
+            .await
+        }
+    };
+    for endpoint in ["/v1/graphql", "/v1alpha1/graphql"] {
+        let (status, body) = insert(json!({"processor": "AMD", "display": "16"}), endpoint).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "permission-error",
+            "{endpoint}: {status} {body}"
+        );
+        let full = json!({"processor": "a", "display": "b", "memory": "c", "warranty": "d"});
+        let (_, body) = insert(full, endpoint).await;
+        assert_eq!(
+            body["data"]["insert_computer"]["affected_rows"], 1,
+            "{endpoint}: {body}"
+        );
+    }
+}

@@ -572,7 +572,7 @@ async fn remote_relationships_join_rows_in_one_batched_call() {
         "remote_schema": "greetings", "lhs_fields": ["name"], "remote_field": {"missing": {"arguments": {}}}}}}})).await;
     assert_eq!(
         (status, body["code"].as_str()),
-        (400, Some("invalid-configuration")),
+        (400, Some("constraint-violation")),
         "{body}"
     );
 }

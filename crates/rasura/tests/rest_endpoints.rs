@@ -189,7 +189,7 @@ async fn bad_definitions_are_refused_and_dependencies_kept() {
     ] {
         let (status, v) = s.post("/v1/metadata", &body, &[ADMIN]).await;
         assert_eq!(status, 400, "{v}");
-        assert_eq!(v["code"], "invalid-configuration", "{v}");
+        assert_eq!(v["code"], "constraint-violation", "{v}");
         assert!(
             v["error"].as_str().unwrap_or_default().contains(reason),
             "{v}"

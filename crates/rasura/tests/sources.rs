@@ -69,7 +69,7 @@ async fn metadata_in_its_own_database_and_a_source_from_the_environment() {
     let e = refused(
         &s,
         add_source("default", json!({"from_env": "RASURA_TEST_NOT_SET"})),
-        "invalid-configuration",
+        "constraint-violation",
     )
     .await;
     assert!(
@@ -83,7 +83,7 @@ async fn metadata_in_its_own_database_and_a_source_from_the_environment() {
     let e = refused(
         &s,
         add_source("default", json!("postgres://postgres@127.0.0.1:1/none")),
-        "invalid-configuration",
+        "constraint-violation",
     )
     .await;
     assert!(
@@ -133,7 +133,7 @@ async fn metadata_in_its_own_database_and_a_source_from_the_environment() {
     let e = refused(
         &s,
         add_source("other", json!(pg.url("other"))),
-        "invalid-configuration",
+        "constraint-violation",
     )
     .await;
     assert!(

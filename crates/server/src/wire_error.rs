@@ -2,8 +2,9 @@
 //!
 //! Control plane (`rasura_control::ApiError`): `{"path", "error", "code"[, "internal"]}` with its
 //! HTTP status. GraphQL (`rasura_exec::GqlError`): `{"errors": [{"message", "extensions": {"path",
-//! "code"[, "internal"]}}]}`, status 200 on `/v1/graphql`; `/v1alpha1/graphql` answers the
-//! legacy shape with the error's status.
+//! "code"[, "internal"]}}]}`, status 200 on `/v1/graphql`; `/v1alpha1/graphql` answers the same
+//! body with the error's status (Hasura encodes both with `encodeGQErr`; only `/v1` maps the
+//! status to 200).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -38,7 +39,7 @@ pub fn graphql_error(e: &GqlError, endpoint: Endpoint) -> Response {
         Endpoint::V1 | Endpoint::Relay => {
             json_bytes(StatusCode::OK, e.body().to_string().into_bytes())
         }
-        Endpoint::V1Alpha1 => json_bytes(e.status(), e.legacy_body().to_string().into_bytes()),
+        Endpoint::V1Alpha1 => json_bytes(e.status(), e.body().to_string().into_bytes()),
     }
 }
 
