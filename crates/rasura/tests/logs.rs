@@ -336,10 +336,6 @@ async fn query_log_and_websocket_log_when_enabled() {
 
 #[tokio::test]
 async fn webhook_calls_and_pollers_are_logged_in_hasuras_shape() {
-    use futures_util::SinkExt;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    use tokio_tungstenite::tungstenite::Message;
-
     let pg = TestCluster::start("app").await;
     pg.client("app")
         .await
@@ -398,20 +394,13 @@ async fn webhook_calls_and_pollers_are_logged_in_hasuras_shape() {
         .await;
     assert_eq!(body["data"]["make"], json!({"id": 1}), "{body}");
     // A live query for the poller's lines.
-    let mut req = format!("ws://127.0.0.1:{}/v1/graphql", s.port)
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    for m in [
-        r#"{"type":"connection_init"}"#,
-        r#"{"type":"subscribe","id":"1","payload":{"query":"subscription { item { id } }"}}"#,
-    ] {
-        ws.send(Message::Text(m.into())).await.unwrap();
-    }
+    let _ws = rasura_test_support::ws::subscribe(
+        s.port,
+        "/v1/graphql",
+        json!({}),
+        "subscription { item { id } }",
+    )
+    .await;
     let start = std::time::Instant::now();
     let all = loop {
         let all = lines(&s);

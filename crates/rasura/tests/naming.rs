@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use rasura_test_support::ws::{next_data, subscribe};
 use rasura_test_support::{TestCluster, TestServer};
 use serde_json::{json, Value};
 
@@ -395,7 +396,9 @@ async fn a_namespace_puts_the_source_under_one_field() {
     );
     // A subscription under the namespace answers nested, and again after a change.
     let mut ws = subscribe(
-        &s,
+        s.port,
+        "/v1/graphql",
+        json!({}),
         "subscription { db { author_local(order_by: {id: asc}) { name } } }",
     )
     .await;
@@ -419,116 +422,4 @@ async fn a_namespace_puts_the_source_under_one_field() {
         )
         .await;
     assert_eq!(md["is_consistent"], true, "{md}");
-}
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// A graphql-transport-ws connection with `query` subscribed as id `1`.
-async fn subscribe(s: &TestServer, query: &str) -> Socket {
-    use futures_util::SinkExt;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    use tokio_tungstenite::tungstenite::Message;
-    let mut req = s
-        .url("/v1/graphql")
-        .replacen("http", "ws", 1)
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    for m in [
-        json!({"type": "connection_init", "payload": {}}),
-        json!({"type": "subscribe", "id": "1", "payload": {"query": query}}),
-    ] {
-        ws.send(Message::Text(m.to_string().into())).await.unwrap();
-    }
-    ws
-}
-
-/// The `data` of the next `next` message.
-async fn next_data(ws: &mut Socket) -> Value {
-    use futures_util::StreamExt;
-    use tokio_tungstenite::tungstenite::Message;
-    loop {
-        let m = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
-            .await
-            .expect("a message in time")
-            .expect("open")
-            .unwrap();
-        if let Message::Text(t) = m {
-            let v: Value = serde_json::from_str(&t).unwrap();
-            if v["type"] == "next" {
-                return v["payload"]["data"].clone();
-            }
-            assert_ne!(v["type"], "error", "{v}");
-        }
-    }
-}
-
-#[tokio::test]
-async fn enum_table_values_are_upper_case_under_graphql_default() {
-    let (_pg, s) = start(json!({"naming_convention": "graphql-default"}), &[FEATURE]).await;
-    let (status, body) = s
-        .post(
-            "/v1/metadata",
-            &json!({"type": "bulk", "args": [
-                {"type": "run_sql", "args": {"sql": "
-                    create table days_of_week (day_name text primary key);
-                    insert into days_of_week values ('Monday'), ('Sunday');
-                    create table fan (id serial primary key,
-                                      favourite_day text references days_of_week(day_name));"}},
-                {"type": "pg_track_table", "args": {"table": "days_of_week", "is_enum": true}},
-                {"type": "pg_track_table", "args": {"table": "fan"}},
-            ]}),
-            &[],
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let d = gql(
-        &s,
-        r#"{ __type(name: "DaysOfWeekEnum") { enumValues { name } } }"#,
-    )
-    .await;
-    assert_eq!(
-        d["__type"]["enumValues"],
-        json!([{"name": "MONDAY"}, {"name": "SUNDAY"}])
-    );
-    let d = gql(
-        &s,
-        "mutation { insertFan(objects: [{favouriteDay: SUNDAY}, {favouriteDay: MONDAY}]) {
-             returning { id favouriteDay } } }",
-    )
-    .await;
-    assert_eq!(
-        d["insertFan"]["returning"],
-        json!([{"id": 1, "favouriteDay": "SUNDAY"}, {"id": 2, "favouriteDay": "MONDAY"}])
-    );
-    let d = gql(
-        &s,
-        "mutation { updateFan(where: {favouriteDay: {_eq: SUNDAY}}, _set: {favouriteDay: MONDAY}) {
-             affectedRows } }",
-    )
-    .await;
-    assert_eq!(d["updateFan"]["affectedRows"], 1);
-    let d = gql(
-        &s,
-        "{ fan(where: {favouriteDay: {_in: [MONDAY]}}, orderBy: {id: ASC}) { id favouriteDay } }",
-    )
-    .await;
-    assert_eq!(
-        d["fan"],
-        json!([{"id": 1, "favouriteDay": "MONDAY"}, {"id": 2, "favouriteDay": "MONDAY"}])
-    );
-    // The table keeps the values as written.
-    let (_, body) = s
-        .post(
-            "/v2/query",
-            &json!({"type": "run_sql", "args": {"sql": "select distinct favourite_day from fan"}}),
-            &[],
-        )
-        .await;
-    assert_eq!(body["result"][1][0], "Monday", "{body}");
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use rasura_cluster::Cluster;
 
 mod python_backend;
+pub mod ws;
 pub use python_backend::PythonBackend;
 use serde_json::Value;
 
