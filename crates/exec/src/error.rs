@@ -195,6 +195,13 @@ fn translate_message(schema: &Schema, text: &str) -> String {
     if text.starts_with("field `") && text.contains("` does not exist on `") && ticks.len() >= 4 {
         return format!("field '{}' not found in type: '{}'", ticks[1], ticks[3]);
     }
+    // "`mutation` root operation type is not defined" (a role without mutations)
+    if text.starts_with("`mutation` root operation type is not defined") {
+        return "no mutations exist".to_string();
+    }
+    if text.starts_with("`subscription` root operation type is not defined") {
+        return "no subscriptions exist".to_string();
+    }
     // "value `x` does not exist on `colors_enum`" (an enum value the type does not have)
     if text.starts_with("value `") && text.contains("` does not exist on `") && ticks.len() >= 4 {
         return format!("unexpected value \"{}\" for enum: '{}'", ticks[1], ticks[3]);

@@ -1,5 +1,6 @@
 //! Permission shapes at the edges: a select permission without columns (to count rows only)
-//! must leave the rest of the role's schema whole.
+//! must leave the rest of the role's schema whole; a role without mutations is told so; insert
+//! checks with array session variables hold on both GraphQL endpoints.
 
 use std::path::Path;
 
@@ -57,6 +58,15 @@ async fn a_permission_without_columns_counts_rows_and_breaks_nothing() {
         body["errors"][0]["message"],
         "field 'v' not found in type: 'secret'"
     );
+    // A role that may not write anything has no mutation root, in Hasura's words.
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "mutation { delete_open(where: {}) { affected_rows } }"}),
+            &[("x-hasura-role", "viewer")],
+        )
+        .await;
+    assert_eq!(body["errors"][0]["message"], "no mutations exist", "{body}");
 }
 
 #[tokio::test]

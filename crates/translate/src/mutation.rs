@@ -102,13 +102,12 @@ pub fn translate_mutation(m: &Mutation, options: Options) -> TranslatedStatement
     let statement = match dml {
         Some(dml) => {
             let json = response(&mut cx, &m.output, Source::Cte, &m.returning_filter);
-            let check = match &m.kind {
-                MutationKind::Insert { check, .. } | MutationKind::Update { check, .. } => {
-                    check.as_ref()
-                }
-                MutationKind::Delete { .. } => None,
+            let (check, failed) = match &m.kind {
+                MutationKind::Insert { check, .. } => (check.as_ref(), INSERT_CHECK_FAILED),
+                MutationKind::Update { check, .. } => (check.as_ref(), UPDATE_CHECK_FAILED),
+                MutationKind::Delete { .. } => (None, ""),
             };
-            let body = checked_select(&mut cx, json, check);
+            let body = checked_select(&mut cx, json, check, failed);
             Statement::With(Box::new(With {
                 name: cte(),
                 dml,
@@ -253,11 +252,12 @@ fn response(
     }
 }
 
-/// The message of a failed insert or update check.
-const CHECK_FAILED: &str = "check constraint of an insert/update permission has failed";
+/// The messages of a failed insert or update check, as Hasura words them.
+const INSERT_CHECK_FAILED: &str = "insert check constraint failed";
+const UPDATE_CHECK_FAILED: &str = "update check constraint failed";
 
 /// The result query, failing the statement when a written row breaks `check`.
-fn checked_select(cx: &mut Cx<'_>, json: Expr, check: Option<&BoolExp>) -> Select {
+fn checked_select(cx: &mut Cx<'_>, json: Expr, check: Option<&BoolExp>, failed: &str) -> Select {
     let Some(check) = check else {
         return text_select(json);
     };
@@ -274,7 +274,7 @@ fn checked_select(cx: &mut Cx<'_>, json: Expr, check: Option<&BoolExp>) -> Selec
     }));
     let fail = Expr::func(
         "hdb_catalog.check_violation",
-        vec![Expr::Str(CHECK_FAILED.into())],
+        vec![Expr::Str(failed.into())],
     );
     let text = TypeName::pg("text");
     Select {
@@ -462,7 +462,7 @@ pub fn insert_row(
                 when: Box::new(Expr::Not(Box::new(holds))),
                 then: Box::new(Expr::func(
                     "hdb_catalog.check_violation",
-                    vec![Expr::Str(CHECK_FAILED.into())],
+                    vec![Expr::Str(INSERT_CHECK_FAILED.into())],
                 )),
                 otherwise: Box::new(Expr::Bool(true)),
             }
