@@ -147,6 +147,12 @@ impl Cx<'_> {
                 return Ok(Root::Connection(Box::new(c)));
             }
             RootField::Node => self.node(f, &sets, path)?,
+            // A constant answer, written as a root `__typename` is.
+            RootField::Placeholder => {
+                return Ok(Root::Typename(
+                    rasura_schema::build::PLACEHOLDER_TEXT.to_string(),
+                ))
+            }
             RootField::Action(i) => return self.action(i, f, fields, path),
             RootField::Remote(i) | RootField::RemoteNamespace(i) => {
                 let namespace = matches!(root, RootField::RemoteNamespace(_));

@@ -2,7 +2,8 @@
 //! their `_any` forms, `_matches_fulltext`) and PostGIS (`_st_*`, `_st_d_within`, `_cast`
 //! between geometry and geography), with the comparison types Hasura gives them; aggregation
 //! predicates (`count`, `bool_and`, `bool_or`) over array relationships; bad values answered
-//! with Hasura's codes (invalid `ltree`, negative `limit`, a `LIKE` pattern ending in an escape).
+//! with Hasura's codes (invalid `ltree`, negative `limit`, a `LIKE` pattern ending in an escape);
+//! GeoJSON output with Hasura's long CRS names.
 
 use std::path::Path;
 
@@ -152,6 +153,19 @@ async fn postgis_operators_and_casts() {
     assert_eq!(
         d["data"]["c"]["inputFields"],
         json!([{"name": "geography"}])
+    );
+    // GeoJSON as Hasura prints it: a geography's CRS as the long URN, none for SRID 0.
+    let d = gql(
+        &s,
+        r#"{ place(where: {name: {_eq: "near"}}) { geom geog } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        d["data"]["place"][0],
+        json!({"geom": {"type": "Point", "coordinates": [1, 1]},
+               "geog": {"type": "Point", "coordinates": [0.001, 0.001],
+                        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4326"}}}})
     );
 }
 

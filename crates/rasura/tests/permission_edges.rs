@@ -1,6 +1,7 @@
 //! Permission shapes at the edges: a select permission without columns (to count rows only)
 //! must leave the rest of the role's schema whole; a role without mutations is told so; insert
-//! checks with array session variables hold on both GraphQL endpoints.
+//! checks with array session variables hold on both GraphQL endpoints; a role that may read
+//! nothing gets the placeholder query and no subscription root.
 
 use std::path::Path;
 
@@ -119,4 +120,32 @@ async fn insert_checks_with_array_session_variables_are_enforced() {
             "{endpoint}: {body}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_role_that_may_read_nothing_gets_hasuras_placeholder() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let nobody = [("x-hasura-role", "nobody")];
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ no_queries_available }"}),
+            &nobody,
+        )
+        .await;
+    assert_eq!(
+        body["data"]["no_queries_available"],
+        "There are no queries available to the current role. Either there are no sources or remote schemas configured, or the current role doesn't have the required permissions."
+    );
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": r#"{ m: __type(name: "mutation_root") { name }
+                                  s: __type(name: "subscription_root") { name } }"#}),
+            &nobody,
+        )
+        .await;
+    assert_eq!(body["data"], json!({"m": null, "s": null}), "{body}");
 }

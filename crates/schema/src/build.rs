@@ -23,6 +23,10 @@ const SHARED_SDL: &str = r#"
 directive @cached(ttl: Int! = 60, refresh: Boolean! = false) on QUERY
 "#;
 
+/// The query root's only field when a role may read nothing, and what it answers.
+pub const PLACEHOLDER_FIELD: &str = "no_queries_available";
+pub const PLACEHOLDER_TEXT: &str = "There are no queries available to the current role. Either there are no sources or remote schemas configured, or the current role doesn't have the required permissions.";
+
 /// The `order_by` enum's values and their descriptions.
 pub const ORDER_BY_VALUES: [(&str, &str); 6] = [
     ("asc", "in ascending order, nulls last"),
@@ -330,6 +334,9 @@ fn build(
         &mut tables,
         &table_index,
     );
+    if w.query_fields.is_empty() {
+        query_roots.insert(PLACEHOLDER_FIELD.into(), RootField::Placeholder);
+    }
     let sdl = w.finish();
     let schema = crate::share::parse_shared(&sdl, shared)?;
     drop(sdl);
@@ -789,13 +796,16 @@ impl SdlWriter {
     fn finish(mut self) -> String {
         // Subscriptions are live queries: `subscription_root` offers the query root's fields
         // (apollo-compiler does not let one type serve as two roots).
-        let mut out = if self.mutation_fields.is_empty() {
-            String::from("schema { query: query_root subscription: subscription_root }\n")
-        } else {
-            String::from(
-                "schema { query: query_root mutation: mutation_root subscription: subscription_root }\n",
-            )
-        };
+        // Nothing to read: the placeholder query, and no subscription root (as Hasura).
+        let readable = !self.query_fields.is_empty() || !self.subscription_fields.is_empty();
+        let mut out = String::from("schema { query: query_root");
+        if !self.mutation_fields.is_empty() {
+            out.push_str(" mutation: mutation_root");
+        }
+        if readable {
+            out.push_str(" subscription: subscription_root");
+        }
+        out.push_str(" }\n");
         out.push_str(SHARED_SDL);
         out.push_str(&order_by_enum(&self.naming));
         if self.needs_jsonb_cast {
@@ -819,11 +829,12 @@ impl SdlWriter {
         }
         out.push_str(&self.types);
         if self.query_fields.is_empty() {
-            self.query_fields
-                .push_str("  no_queries_available: String!\n");
+            let _ = writeln!(self.query_fields, "  {PLACEHOLDER_FIELD}: String!");
         }
         let _ = write!(out, "type query_root {{\n{}}}\n", self.query_fields);
-        self.subscription_root(&mut out);
+        if readable {
+            self.subscription_root(&mut out);
+        }
         if !self.mutation_fields.is_empty() {
             let _ = write!(out, "type mutation_root {{\n{}}}\n", self.mutation_fields);
         }

@@ -83,6 +83,8 @@ pub enum RootField {
     FunctionConnection(usize),
     /// `node(id)` (Relay).
     Node,
+    /// `no_queries_available`: the query root of a role that may read nothing.
+    Placeholder,
 }
 
 /// A tracked function returning rows of a table.

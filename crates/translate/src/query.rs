@@ -265,6 +265,16 @@ impl Cx<'_> {
                         Expr::Row(alias.clone())
                     };
                     let mut v = self.column_value(column, alias, &row);
+                    // GeoJSON as Hasura prints it: 15 digits, the CRS as a long URN.
+                    if matches!(column.type_name.as_str(), "geometry" | "geography") {
+                        v = Expr::Cast(
+                            Box::new(Expr::func(
+                                "ST_AsGeoJSON",
+                                vec![v, Expr::Int(15), Expr::Int(4)],
+                            )),
+                            TypeName::pg("json"),
+                        );
+                    }
                     if column.computed.is_some()
                         && self
                             .shown
