@@ -201,6 +201,7 @@ impl Reader<'_> {
             distinct_on: vec![],
             limit,
             offset: args.offset,
+            nodes_limit: None,
             shape: if single {
                 Shape::Single(fields)
             } else {
@@ -262,6 +263,7 @@ pub(crate) async fn count(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value,
         distinct_on: vec![],
         limit: None,
         offset: None,
+        nodes_limit: None,
         redactions: vec![],
         shape: Shape::Aggregate(vec![(
             "aggregate".into(),

@@ -273,6 +273,9 @@ pub struct Select {
     pub distinct_on: Vec<String>,
     pub limit: Option<u64>,
     pub offset: Option<u64>,
+    /// An aggregate's `nodes` only: the role's row limit, which does not shrink the
+    /// aggregates (as in Hasura).
+    pub nodes_limit: Option<u64>,
     pub shape: Shape,
     /// Columns the role sees only where a condition holds (null elsewhere): an inherited
     /// role's columns that only some of its parents allow.

@@ -94,6 +94,7 @@ impl Cx<'_> {
                         distinct_on: vec![],
                         limit: None,
                         offset: None,
+                        nodes_limit: None,
                         shape: self.shape(rel.target, &sub, &here, ShapeKind::Single)?,
                         redactions: self.redactions(rel.target)?,
                     }

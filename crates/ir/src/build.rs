@@ -103,9 +103,14 @@ impl Cx<'_> {
         let user = crate::redact::redact_filter(self.with_target_perms(filter)?, &redactions);
         let filter = self.and_filter(self.select_filter(table)?, user);
         let order_by = self.order_with_perms(order_by)?;
-        let limit = match (self.count_arg(f, "limit", &args)?, self.select_limit(table)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        let given = self.count_arg(f, "limit", &args)?;
+        let role_limit = self.select_limit(table);
+        // The role's limit bounds the rows returned; of an aggregate, only its `nodes`.
+        let (limit, nodes_limit) = match (kind, given, role_limit) {
+            (ShapeKind::Aggregate, a, Some(b)) if a.is_none_or(|a| b < a) => (a, Some(b)),
+            (ShapeKind::Aggregate, a, _) => (a, None),
+            (_, Some(a), Some(b)) => (Some(a.min(b)), None),
+            (_, a, b) => (a.or(b), None),
         };
         let offset = self.count_arg(f, "offset", &args)?;
         let shape = self.shape(table, sets, path, kind)?;
@@ -117,6 +122,7 @@ impl Cx<'_> {
             distinct_on,
             limit,
             offset,
+            nodes_limit,
             shape,
             redactions,
         })
@@ -201,6 +207,7 @@ impl Cx<'_> {
             distinct_on: vec![],
             limit: None,
             offset: None,
+            nodes_limit: None,
             shape: self.shape(table, sets, path, ShapeKind::Single)?,
             redactions,
         })
@@ -291,6 +298,7 @@ impl Cx<'_> {
                             distinct_on: vec![],
                             limit: None,
                             offset: None,
+                            nodes_limit: None,
                             shape: self.shape(r.target, &sub, &here, ShapeKind::Single)?,
                             redactions: self.redactions(r.target)?,
                         }),

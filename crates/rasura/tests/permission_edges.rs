@@ -1,7 +1,8 @@
 //! Permission shapes at the edges: a select permission without columns (to count rows only)
 //! must leave the rest of the role's schema whole; a role without mutations is told so; insert
 //! checks with array session variables hold on both GraphQL endpoints; a role that may read
-//! nothing gets the placeholder query and no subscription root.
+//! nothing gets the placeholder query and no subscription root; a row limit bounds an
+//! aggregate's nodes, not its aggregates.
 
 use std::path::Path;
 
@@ -148,4 +149,52 @@ async fn a_role_that_may_read_nothing_gets_hasuras_placeholder() {
         )
         .await;
     assert_eq!(body["data"], json!({"m": null, "s": null}), "{body}");
+}
+
+#[tokio::test]
+async fn a_row_limit_bounds_nodes_but_not_aggregates() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let (status, body) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "
+                    create table author (id int primary key);
+                    create table article (id int primary key, author_id int references author(id));
+                    insert into author values (1), (2), (3);
+                    insert into article values (1, 1), (2, 1), (3, 1);"}},
+                {"type": "track_table", "args": "author"},
+                {"type": "track_table", "args": "article"},
+                {"type": "create_array_relationship", "args": {"table": "author", "name": "articles",
+                    "using": {"foreign_key_constraint_on": {"table": "article", "column": "author_id"}}}},
+                {"type": "create_select_permission", "args": {"table": "author", "role": "user",
+                    "permission": {"columns": ["id"], "filter": {}, "limit": 1, "allow_aggregations": true}}},
+                {"type": "create_select_permission", "args": {"table": "article", "role": "user",
+                    "permission": {"columns": ["id"], "filter": {}, "limit": 2, "allow_aggregations": true}}},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ author_aggregate(order_by: {id: desc}) {
+                                  aggregate { count max { id } } nodes { id } }
+                                author(where: {id: {_eq: 1}}) {
+                                  articles_aggregate { aggregate { count } nodes { id } } }
+                                small: author_aggregate(limit: 2) { aggregate { count } } }"}),
+            &[("x-hasura-role", "user")],
+        )
+        .await;
+    assert_eq!(
+        body["data"],
+        json!({"author_aggregate": {"aggregate": {"count": 3, "max": {"id": 3}}, "nodes": [{"id": 3}]},
+               "author": [{"articles_aggregate": {"aggregate": {"count": 3},
+                                                  "nodes": [{"id": 1}, {"id": 2}]}}],
+               "small": {"aggregate": {"count": 2}}}),
+        "{body}"
+    );
 }

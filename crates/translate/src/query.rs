@@ -81,16 +81,42 @@ impl Cx<'_> {
                 for (key, f) in fields {
                     let v = match f {
                         AggField::Typename(t) => Expr::Str(t.clone()),
-                        AggField::Nodes(nodes) => {
-                            let row = self.row_json(nodes, &row_alias);
-                            Expr::Coalesce(vec![
-                                Expr::JsonAgg {
-                                    expr: Box::new(row),
-                                    order_by: order.clone(),
-                                },
-                                empty_array(),
-                            ])
-                        }
+                        AggField::Nodes(nodes) => match select.nodes_limit {
+                            None => {
+                                let row = self.row_json(nodes, &row_alias);
+                                Expr::Coalesce(vec![
+                                    Expr::JsonAgg {
+                                        expr: Box::new(row),
+                                        order_by: order.clone(),
+                                    },
+                                    empty_array(),
+                                ])
+                            }
+                            // The role's row limit: the nodes read the rows again, limited.
+                            Some(n) => {
+                                let limited = Select {
+                                    limit: Some(n),
+                                    nodes_limit: None,
+                                    ..select.clone()
+                                };
+                                let (from, order, row_alias) = self.base(&limited, parent);
+                                let row = self.row_json(nodes, &row_alias);
+                                Expr::Subquery(Box::new(SqlSelect {
+                                    items: vec![SelectItem::Expr(
+                                        Expr::Coalesce(vec![
+                                            Expr::JsonAgg {
+                                                expr: Box::new(row),
+                                                order_by: order,
+                                            },
+                                            empty_array(),
+                                        ]),
+                                        None,
+                                    )],
+                                    from: Some(from),
+                                    ..Default::default()
+                                }))
+                            }
+                        },
                         AggField::Aggregate(ops) => self.aggregate_ops(ops, &row_alias),
                     };
                     pairs.push((key.clone(), v));
