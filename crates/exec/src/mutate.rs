@@ -118,7 +118,16 @@ fn insert_one<'a, C: GenericClient>(
             .query_opt(&stmt, &crate::statement::bind(&t.params.0))
             .await
             .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, Some(&sql)), &sql))?;
-        let Some(found) = found else { return Ok(None) };
+        let Some(found) = found else {
+            // A parent row skipped (an upsert doing nothing) leaves its array rows no parent.
+            if !row.array_rels.is_empty() {
+                return Err(GqlError::validation(
+                    "$",
+                    format!("cannot proceed to insert array relations since insert to table \"{table}\" affects zero rows"),
+                ));
+            }
+            return Ok(None);
+        };
         *affected += 1;
         let ctid: Option<String> = found.get(0);
         let json: String = found.get(1);

@@ -274,6 +274,19 @@ async fn shapes_hasura_accepts() {
     assert_eq!(body, json!({"data": {"insert_post": {"affected_rows": 1}}}));
     let body = as_role(&s, "user", q).await;
     assert_eq!(body, json!({"data": {"insert_post": {"affected_rows": 0}}}));
+    // Its array rows then have no parent: refused, nothing written (as Hasura).
+    let before = counts(&s).await;
+    let body = admin(
+        &s,
+        r#"mutation { insert_post(objects: [{title: "d", slug: "d", comments: {data: [{body: "c"}]}}], on_conflict: {constraint: post_slug_key, update_columns: []}) { affected_rows } }"#,
+    )
+    .await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "cannot proceed to insert array relations since insert to table \"post\" affects zero rows",
+        "{body}"
+    );
+    assert_eq!(counts(&s).await, before);
 }
 
 #[tokio::test]
