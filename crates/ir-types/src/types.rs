@@ -466,6 +466,8 @@ pub enum BoolExp {
     /// Some row returned by a set-returning computed field satisfies `exp`.
     ComputedRelated {
         call: ComputedCall,
+        /// The table whose rows the function returns.
+        table: QualifiedName,
         exp: Box<BoolExp>,
     },
     /// Some row of an unrelated table satisfies `exp` (`_exists` in permissions).

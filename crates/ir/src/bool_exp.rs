@@ -73,6 +73,20 @@ pub fn parse_bool_exp(
                     let column = crate::computed::computed_ref(&info.computed[n], session);
                     parts.extend(comparisons(&schema.naming, column, false, value, &here)?);
                 }
+                // A set-returning computed field without arguments of its own: some row it
+                // returns matches.
+                Some(TableField::ComputedRows(n))
+                    if info.computed[n].args.is_empty()
+                        && info.computed[n].returns_table.is_some() =>
+                {
+                    let c = &info.computed[n];
+                    let target = c.returns_table.unwrap_or_default();
+                    parts.push(BoolExp::ComputedRelated {
+                        call: crate::computed::computed_call(c, session),
+                        table: schema.tables[target].name.clone(),
+                        exp: Box::new(parse_bool_exp(schema, session, target, value, &here)?),
+                    });
+                }
                 Some(
                     TableField::ComputedRows(_)
                     | TableField::ComputedAggregate(_)

@@ -78,6 +78,15 @@ impl Cx<'_> {
                     exp: Box::new(self.and_filter(perm, inner)),
                 }
             }
+            BoolExp::ComputedRelated { call, table, exp } => {
+                let inner = self.with_target_perms(*exp)?;
+                let perm = self.filter_of(&table)?;
+                BoolExp::ComputedRelated {
+                    call,
+                    table,
+                    exp: Box::new(self.and_filter(perm, inner)),
+                }
+            }
             BoolExp::AggregatePredicate {
                 function,
                 table,
@@ -259,6 +268,7 @@ fn parse(
                         )?),
                         (false, Some(t)) => parts.push(BoolExp::ComputedRelated {
                             call: crate::build::computed_call(c, session),
+                            table: schema.tables[t].name.clone(),
                             exp: Box::new(parse(schema, session, t, value, &here)?),
                         }),
                         _ => {}

@@ -1,5 +1,6 @@
 //! Computed fields that return rows of a table (`SETOF <table>`): a field with the table's
-//! select arguments and an `_aggregate` twin, under the returned table's permissions.
+//! select arguments and an `_aggregate` twin, under the returned table's permissions, and a
+//! filter on the rows they return (those without arguments of their own).
 
 use std::path::Path;
 
@@ -119,6 +120,31 @@ async fn set_returning_computed_fields() {
     assert_eq!(
         d["errors"][0]["message"],
         "field 'published_aggregate' not found in type: 'author'"
+    );
+    // Filtering by the rows a computed field returns, under the returned table's permission.
+    let q = |title: &str| {
+        format!(r#"{{ author(where: {{published: {{title: {{_eq: "{title}"}}}}}}) {{ name }} }}"#)
+    };
+    let d = gql(&s, "admin", &q("a3")).await;
+    assert_eq!(d["data"]["author"], json!([{"name": "Ann"}]), "{d}");
+    let d = gql(&s, "user", &q("a3")).await;
+    assert_eq!(
+        d["data"]["author"],
+        json!([]),
+        "a3 is hidden from user: {d}"
+    );
+    let d = gql(&s, "user", &q("b1")).await;
+    assert_eq!(d["data"]["author"], json!([{"name": "Bob"}]), "{d}");
+    // One that takes arguments of its own cannot be a filter.
+    let d = gql(
+        &s,
+        "admin",
+        r#"{ author(where: {search: {title: {_eq: "a1"}}}) { name } }"#,
+    )
+    .await;
+    assert_eq!(
+        d["errors"][0]["extensions"]["code"], "validation-failed",
+        "{d}"
     );
 }
 

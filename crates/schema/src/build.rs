@@ -733,6 +733,13 @@ impl SdlWriter {
                     let input = &r.aggregate_input;
                     let _ = writeln!(self.types, "  {input}: {}", target.aggregate_bool_exp);
                 }
+                // A set-returning one without arguments of its own: a filter on its rows.
+                TableField::ComputedRows(n) if info.computed[n].args.is_empty() => {
+                    if let Some(t) = info.computed[n].returns_table {
+                        let target = self.names(&tables[t]);
+                        let _ = writeln!(self.types, "  {name}: {}", target.bool_exp);
+                    }
+                }
                 // Only computed fields without arguments of their own can be compared.
                 TableField::Computed(n) if info.computed[n].args.is_empty() => {
                     if let Some((scalar, _, _)) = &info.computed[n].scalar {
