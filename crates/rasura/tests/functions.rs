@@ -210,12 +210,6 @@ async fn permissions_are_inferred_or_explicit() {
 async fn functions_that_cannot_be_tracked_are_refused_and_break_nothing() {
     let (_pg, s) = start(&[]).await;
     let track = |f: &str, config: Value| json!({"type": "track_function", "version": 2, "args": {"function": f, "configuration": config}});
-    let (status, body) = query(&s, track("by_row", json!({}))).await;
-    assert_eq!(status, 400, "{body}");
-    assert_eq!(
-        body["error"],
-        "in function \"by_row\": the function \"by_row\" cannot be tracked because the function argument types \"item\" are not supported, because function arguments are expected to be of the type: 'base'"
-    );
     let (status, body) = query(&s, track("not_rows", json!({}))).await;
     assert_eq!(status, 400);
     assert_eq!(
@@ -287,5 +281,33 @@ async fn custom_names_can_be_set_and_cleared() {
     assert_eq!(
         body["error"],
         "function \"missing\" does not exist in source: default"
+    );
+}
+
+#[tokio::test]
+async fn a_function_taking_a_table_row_takes_the_row_as_text() {
+    let (_pg, s) = start(&[]).await;
+    let (status, body) = query(&s, json!({"type": "track_function", "args": "by_row"})).await;
+    assert_eq!(status, 200, "{body}");
+    let d = gql(
+        &s,
+        "admin",
+        r#"{ by_row(args: {i: "(9,fig,4)"}) { id name price } }"#,
+    )
+    .await;
+    assert_eq!(
+        d["data"]["by_row"],
+        json!([{"id": 9, "name": "fig", "price": 4}]),
+        "{d}"
+    );
+    let d = gql(
+        &s,
+        "admin",
+        r#"{ __type(name: "by_row_args") { inputFields { name type { name } } } }"#,
+    )
+    .await;
+    assert_eq!(
+        d["data"]["__type"]["inputFields"],
+        json!([{"name": "i", "type": {"name": "item_scalar"}}])
     );
 }

@@ -295,7 +295,14 @@ fn build(
         );
         for (i, f) in functions.iter().enumerate() {
             if crate::functions::role_may_call(f, &tables, role) {
-                w.function(f, i, &tables, &mut db.query_roots, &mut db.mutation_roots);
+                w.function(
+                    f,
+                    i,
+                    &tables,
+                    &resolved.catalog,
+                    &mut db.query_roots,
+                    &mut db.mutation_roots,
+                );
             }
         }
         db.query_fields
@@ -307,7 +314,14 @@ fn build(
     } else {
         for (i, f) in functions.iter().enumerate() {
             if crate::functions::role_may_call(f, &tables, role) {
-                w.function(f, i, &tables, &mut query_roots, &mut mutation_roots);
+                w.function(
+                    f,
+                    i,
+                    &tables,
+                    &resolved.catalog,
+                    &mut query_roots,
+                    &mut mutation_roots,
+                );
             }
         }
     }

@@ -71,6 +71,7 @@ impl SdlWriter {
         f: &FunctionInfo,
         idx: usize,
         tables: &[TableInfo],
+        catalog: &rasura_catalog::Catalog,
         roots: &mut HashMap<String, RootField>,
         mutation_roots: &mut HashMap<String, MutationRoot>,
     ) {
@@ -89,7 +90,12 @@ impl SdlWriter {
         } else {
             let _ = writeln!(self.types, "input {args_type} {{");
             for a in &given {
-                let scalar = scalars::scalar_for_type(&a.type_name);
+                // A table's row is given as its text, typed `<type>_scalar` (as Hasura).
+                let scalar = if catalog.table(&a.type_schema, &a.type_name).is_some() {
+                    format!("{}_scalar", a.type_name)
+                } else {
+                    scalars::scalar_for_type(&a.type_name)
+                };
                 self.scalar(&scalar);
                 let _ = writeln!(self.types, "  {}: {scalar}", a.field);
             }

@@ -111,7 +111,7 @@ fn resolve_function(
         }
         (None, _) => volatile,
     };
-    let args = input_arguments(f, catalog, session_argument.as_deref(), &mut problems);
+    let args = input_arguments(f, session_argument.as_deref(), &mut problems);
     if !problems.is_empty() {
         return Err((
             format!(
@@ -156,7 +156,6 @@ fn resolve_function(
 /// what is wrong with them.
 fn input_arguments(
     f: &Function,
-    catalog: &Catalog,
     session_argument: Option<&str>,
     problems: &mut Vec<String>,
 ) -> Vec<FunctionArg> {
@@ -219,16 +218,16 @@ fn input_arguments(
             Some(_) => {}
         }
     }
-    // Rows and pseudo-types have no GraphQL input type (a row argument makes a computed field).
+    // Pseudo-types have no GraphQL input type. A table's row type does: `<type>_scalar`, its
+    // value the row's text (`"(1,Ann)"`), as current Hasura takes it.
     let composite: Vec<&str> = args
         .iter()
         .filter(|a| !a.session)
         .filter(|a| {
-            catalog.table(&a.type_schema, &a.type_name).is_some()
-                || matches!(
-                    a.type_name.as_str(),
-                    "record" | "anyelement" | "anyarray" | "internal" | "cstring"
-                )
+            matches!(
+                a.type_name.as_str(),
+                "record" | "anyelement" | "anyarray" | "internal" | "cstring"
+            )
         })
         .map(|a| a.type_name.as_str())
         .collect();
