@@ -81,7 +81,7 @@ fn refuse_overloaded(
         .iter()
         .map(|f| &f.function)
         .filter(|f| after.functions_named(&f.schema, &f.name).count() > 1)
-        .map(|f| shown(&f.schema, &f.name))
+        .map(|f| f.to_string())
         .collect();
     if overloaded.is_empty() {
         return Ok(());
@@ -94,15 +94,6 @@ fn refuse_overloaded(
         ),
     )
     .at("$.args"))
-}
-
-/// A function as Hasura's messages name it: `name` in `public`, else `schema.name`.
-fn shown(schema: &str, name: &str) -> String {
-    if schema == "public" {
-        name.to_string()
-    } else {
-        format!("{schema}.{name}")
-    }
 }
 
 /// A tracked function the SQL made VOLATILE is refused, as Hasura refuses it (its root field
@@ -125,7 +116,7 @@ fn refuse_turned_volatile(
                     "not-supported",
                     format!(
                         "type of function \"{}\" is altered to \"VOLATILE\" which is not supported now",
-                        shown(schema, name)
+                        tracked.function
                     ),
                 )
                 .at("$.args"));
