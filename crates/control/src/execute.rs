@@ -52,15 +52,18 @@ pub struct Databases<'a> {
 /// result and, if it changed what the engine serves, what to serve next. `lift_timeout`: the
 /// source connections carry the GraphQL query timeout, which metadata edits and migrations do
 /// not obey. `session`: admin, or (on `/v1/query`) a role that may only read data under its
-/// permissions. Requests must not run concurrently (the caller holds the write lock).
-pub async fn execute(
+/// permissions. `prepare` turns what is to be committed into what the engine will serve
+/// (its schemas built) before the commit: refused, the request fails and nothing is kept.
+/// Requests must not run concurrently (the caller holds the write lock).
+pub async fn execute<S>(
     dbs: Databases<'_>,
     current: Current,
     body: Value,
     api: Api,
     lift_timeout: bool,
     session: rasura_ir::Session,
-) -> Result<(Value, Option<Committed>), ApiError> {
+    prepare: impl FnOnce(Committed) -> Result<S, ApiError>,
+) -> Result<(Value, Option<S>), ApiError> {
     let Value::Object(req) = body else {
         return Err(ApiError::bad_request(
             "parse-failed",
@@ -185,6 +188,17 @@ pub async fn execute(
     let md = std::mem::take(&mut ctx.md);
     let changed = ctx.md_changed || ctx.remotes_changed;
     let remotes = std::mem::take(&mut ctx.remotes);
+    let prepared = (changed || catalog_changed)
+        .then(|| {
+            prepare(Committed {
+                metadata: md,
+                resource_version: version,
+                catalog,
+                remotes,
+            })
+        })
+        .transpose()
+        .map_err(|e| e.under("$.args"))?;
     ctx.tx
         .commit()
         .await
@@ -195,13 +209,7 @@ pub async fn execute(
             .await
             .map_err(|e| PgError::from_db(e, None))?;
     }
-    let committed = (changed || catalog_changed).then_some(Committed {
-        metadata: md,
-        resource_version: version,
-        catalog,
-        remotes,
-    });
-    Ok((result, committed))
+    Ok((result, prepared))
 }
 
 /// Runs one operation (recursively for `bulk`).

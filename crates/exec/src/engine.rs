@@ -17,6 +17,8 @@ pub struct EngineState {
     pub resolved: Arc<ResolvedMetadata>,
     /// The admin role's schema (every tracked table).
     pub admin_schema: Arc<RoleSchema>,
+    /// Why the admin schema could not be built (then it is the empty schema), if it could not.
+    pub schema_error: Option<String>,
     /// The schema of roles without permissions (until permissions are enforced: every other role).
     pub empty_schema: Arc<RoleSchema>,
     /// Validated GraphQL documents of this metadata version.
@@ -73,11 +75,23 @@ impl EngineState {
             rasura_schema::build_schema(&ResolvedMetadata::default(), "anonymous")
                 .expect("the empty schema builds"),
         );
+        let mut schema_error = None;
         let admin_schema =
             match rasura_schema::build_schema_shared(&resolved, "admin", false, &shared_types) {
                 Ok(s) => Arc::new(s),
                 Err(e) => {
                     tracing::error!("could not build the GraphQL schema: {e}");
+                    // Served as the empty schema, and said so by get_inconsistent_metadata.
+                    resolved
+                        .inconsistencies
+                        .push(rasura_resolve::Inconsistency::new(
+                            "graphql_schema",
+                            "graphql_schema".to_string(),
+                            serde_json::Value::Null,
+                            &e,
+                            rasura_resolve::ObjectRef::Section("graphql_schema".into()),
+                        ));
+                    schema_error = Some(e);
                     empty_schema.clone()
                 }
             };
@@ -103,6 +117,7 @@ impl EngineState {
         let resolved = Arc::new(resolved);
         let allowlist = rasura_allowlist::Allowlist::build(&metadata);
         EngineState {
+            schema_error,
             allowlist,
             rest: rasura_rest::Endpoints::build(&metadata),
             api_limits: rasura_api_limits::ApiLimits::parse(metadata.extra.get("api_limits"))

@@ -132,13 +132,30 @@ impl Engine {
         catalog: Arc<Catalog>,
         remotes: RemoteIntrospections,
     ) {
-        let state = EngineState::build(
+        let state = self.build_next(metadata, resource_version, catalog, &remotes);
+        self.install_built(state, remotes);
+    }
+
+    /// Builds what a metadata version would serve, without serving it yet.
+    pub fn build_next(
+        &self,
+        metadata: Metadata,
+        resource_version: i64,
+        catalog: Arc<Catalog>,
+        remotes: &RemoteIntrospections,
+    ) -> EngineState {
+        EngineState::build(
             metadata,
             resource_version,
             catalog,
             remotes.clone(),
             Some(self.current()),
-        );
+        )
+    }
+
+    /// Serves a state [`Self::build_next`] built, with the remote introspections it was
+    /// built from.
+    pub fn install_built(&self, state: EngineState, remotes: RemoteIntrospections) {
         *self.remotes.write().expect("remotes lock") = remotes;
         self.set_current(state);
     }

@@ -55,6 +55,17 @@ impl Ident {
         }
     }
 
+    /// `first` (a generated name, snake case) put before this identifier: the computed field
+    /// `top_articles` of `author` names its arguments' type from `top_articles_author`.
+    pub fn after(&self, first: &str) -> Ident {
+        let mut pieces = from_snake(first);
+        pieces.extend(self.pieces.iter().cloned());
+        Ident {
+            pieces,
+            custom: false,
+        }
+    }
+
     /// The snake-case spelling (`hasura-default`): the pieces joined by `_`.
     pub fn snake(&self) -> String {
         self.pieces.join("_")

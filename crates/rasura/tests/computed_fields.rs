@@ -212,3 +212,100 @@ async fn scalar_computed_fields_filter_and_order() {
     .await;
     assert!(d["errors"].is_array(), "{d}");
 }
+
+/// One function both tracked at the root and a computed field: each gets its own arguments'
+/// type (`search_author_args` beside `author_search_args`), and both answer. A customization
+/// that gives a function a name already taken fails the request with Hasura's 500, and the
+/// engine keeps serving what it served.
+#[tokio::test]
+async fn root_function_and_computed_field_and_root_clashes() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "
+                    create table author (id serial primary key, name text not null);
+                    insert into author (name) values ('Ann'), ('Bob');
+                    create function author_search(a author, search text) returns setof author as $$
+                      select * from author where id = a.id and name like search $$ language sql stable;
+                    create function other_authors() returns setof author as $$
+                      select * from author $$ language sql stable;"}},
+                {"type": "pg_track_table", "args": {"table": "author"}},
+                {"type": "pg_track_function", "args": {"function": "author_search"}},
+                {"type": "pg_track_function", "args": {"function": "other_authors"}},
+                {"type": "pg_add_computed_field", "args": {"table": "author", "name": "search",
+                    "definition": {"function": "author_search"}}},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let d = gql(
+        &s,
+        "admin",
+        r#"{ author(order_by: {id: asc}) { name search(args: {search: "A%"}) { name } }
+             cf: __type(name: "search_author_args") { name }
+             root: __type(name: "author_search_args") { inputFields { name } } }"#,
+    )
+    .await;
+    assert_eq!(
+        d["data"]["author"],
+        json!([{"name": "Ann", "search": [{"name": "Ann"}]}, {"name": "Bob", "search": []}]),
+        "{d}"
+    );
+    assert_eq!(d["data"]["cf"]["name"], "search_author_args", "{d}");
+    let root_args: Vec<&str> = d["data"]["root"]["inputFields"]
+        .as_array()
+        .expect("root args")
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    assert_eq!(root_args, ["a", "search"], "{d}");
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "get_inconsistent_metadata", "args": {}}),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (status, &body["is_consistent"]),
+        (200, &json!(true)),
+        "{body}"
+    );
+
+    // A function named as a table's root fields: refused, nothing kept.
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "pg_set_function_customization", "args": {
+                "function": "other_authors", "configuration": {"custom_name": "author"}}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["code"], "unexpected", "{body}");
+    assert_eq!(body["path"], "$.args", "{body}");
+    assert_eq!(
+        body["error"], "found duplicate fields in selection set: ['author_aggregate', 'author']",
+        "{body}"
+    );
+    let d = gql(&s, "admin", "{ other_authors { name } author { name } }").await;
+    assert_eq!(
+        d["data"]["other_authors"].as_array().map(Vec::len),
+        Some(2),
+        "{d}"
+    );
+    let (_, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "export_metadata", "args": {}}),
+            &[],
+        )
+        .await;
+    let functions = body["sources"][0]["functions"].to_string();
+    assert!(!functions.contains("custom_name"), "{functions}");
+}

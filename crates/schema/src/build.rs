@@ -203,7 +203,16 @@ fn build(
                     scalar,
                     returns_table,
                     args: computed_args(f, cf.table_argument, cf.session_argument),
-                    args_type: naming.typename(&format!("{}_args", f.name)),
+                    // `<field>_<table>_args`, as current Hasura names it (the function may
+                    // also be a root field, whose `<function>_args` differs).
+                    args_type: naming.table_type(
+                        &naming::table_ident(&t.name, &t.config).after(&cf.name),
+                        "args",
+                    ),
+                    args_description: format!(
+                        "input parameters for computed field \"{}\" defined on table \"{}\"",
+                        cf.name, t.name
+                    ),
                 },
             );
             if naming::is_valid_name(&cf.name) && tables[i].computed[&cf.name].scalar.is_some() {
@@ -904,7 +913,7 @@ fn computed_args(
 }
 
 impl SdlWriter {
-    /// `(args: <function>_args[!])` for a computed field with arguments of its own (the input
+    /// `(args: <field>_<table>_args[!])` for a computed field with arguments of its own (the input
     /// type written once, after the tables), or nothing.
     fn computed_args_arg(&mut self, c: &crate::types::ComputedInfo) -> String {
         if c.args.is_empty() {
@@ -924,8 +933,9 @@ impl SdlWriter {
             ""
         };
         format!(
-            "(\"input parameters for function \\\"{}\\\"\" args: {}{bang})",
-            c.function, c.args_type
+            "({} args: {}{bang})",
+            literal(&c.args_description),
+            c.args_type
         )
     }
 }

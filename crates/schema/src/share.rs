@@ -248,6 +248,7 @@ pub(crate) fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Sche
         }
         let mut doc = apollo_compiler::ast::Document::parse(&sdl[start..end], "schema.graphql")
             .map_err(|e| e.errors.to_string())?;
+        refuse_duplicate_fields(&doc)?;
         shared.share_document(&mut doc);
         builder = builder.add_ast(&doc);
         start = end;
@@ -267,6 +268,30 @@ pub(crate) fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Sche
         }
         Err(e) => Err(e.errors.to_string()),
     }
+}
+
+/// Two root fields (or fields of any generated object) of one name, as when a function is given
+/// a table's root field name, stop the schema as they stop Hasura's (its wording).
+fn refuse_duplicate_fields(doc: &Document) -> Result<(), String> {
+    for d in &doc.definitions {
+        let Definition::ObjectTypeDefinition(o) = d else {
+            continue;
+        };
+        let mut seen = HashSet::new();
+        let mut twice: Vec<&str> = (o.fields.iter())
+            .filter(|f| !seen.insert(f.name.as_str()))
+            .map(|f| f.name.as_str())
+            .collect();
+        if !twice.is_empty() {
+            twice.sort_by(|a, b| b.cmp(a));
+            let names: Vec<String> = twice.iter().map(|n| format!("'{n}'")).collect();
+            return Err(format!(
+                "found duplicate fields in selection set: [{}]",
+                names.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Hasura introspects `__TypeKind`'s values in alphabetical order (`ENUM`, `INPUT_OBJECT`, ...),

@@ -117,10 +117,12 @@ pub struct ComputedInfo {
     /// The scalar it returns, or `None` for a set of rows of `returns_table`.
     pub scalar: Option<(String, String, String)>,
     pub returns_table: Option<usize>,
-    /// The arguments the client gives (`args: <function>_args`): (position, argument).
+    /// The arguments the client gives (`args: <field>_<table>_args`): (position, argument).
     pub args: Vec<(usize, rasura_resolve::FunctionArg)>,
-    /// `<function>_args`.
+    /// `<field>_<table>_args`.
     pub args_type: String,
+    /// The description of the `args` argument (it names the field and its table).
+    pub args_description: String,
 }
 
 /// What a root field of `mutation_root` does (the index of its table).

@@ -99,12 +99,25 @@ async fn run(
         meta_url: state.engine.meta_url(),
         source: source.as_ref().map(|s| (&s.pool, s.url.as_str())),
     };
-    let (answer, committed) =
-        rasura_control::execute(dbs, current, body, api, lift_timeout, session).await?;
-    if let Some(c) = committed {
-        state
-            .engine
-            .install(c.metadata, c.resource_version, c.catalog, c.remotes);
+    let engine = &state.engine;
+    let old_error = engine.current().schema_error.clone();
+    // What the request commits is built first: a schema it breaks (two root fields of one
+    // name, say) fails the request, as in Hasura, and nothing is committed.
+    let build = |c: rasura_control::Committed| {
+        let next = engine.build_next(c.metadata, c.resource_version, c.catalog, &c.remotes);
+        match &next.schema_error {
+            Some(e) if next.schema_error != old_error => Err(ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "unexpected",
+                e.clone(),
+            )),
+            _ => Ok((next, c.remotes)),
+        }
+    };
+    let (answer, built) =
+        rasura_control::execute(dbs, current, body, api, lift_timeout, session, build).await?;
+    if let Some((next, remotes)) = built {
+        engine.install_built(next, remotes);
     }
     Ok(answer)
 }
