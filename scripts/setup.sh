@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what the engine and its tests need, if missing (idempotent):
-# PostgreSQL server binaries, and PostGIS for the conformance corpus.
+# Installs what the engine and its tests need, if missing (idempotent): PostgreSQL server
+# binaries, PostGIS for the conformance corpus, Node.js, Python's venv, Prometheus, haproxy and
+# Chromium for tests, and builds the web console (embedded in the engine).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 have_pg() {
   command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1 && return 0
@@ -50,4 +52,18 @@ fi
 if ! command -v haproxy >/dev/null 2>&1; then
   echo "setup: installing haproxy"
   apt_install haproxy || echo "setup: haproxy not installed; the load-balanced test will fail" >&2
+fi
+# The console's browser tests drive Debian's Chromium (browsers cannot be downloaded here).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "setup: installing Chromium"
+  apt_install chromium || echo "setup: Chromium not installed; the console's browser tests will fail" >&2
+fi
+# The web console, embedded in the engine at build time (console/dist), and the browser
+# tests' driver (puppeteer-core, no browser of its own).
+if command -v npm >/dev/null 2>&1; then
+  ./scripts/build-console.sh || echo "setup: the console did not build; /console will say so" >&2
+  e2e=console/e2e
+  if [ ! -f "$e2e/node_modules/.package-lock.json" ] || [ "$e2e/package-lock.json" -nt "$e2e/node_modules/.package-lock.json" ]; then
+    (cd "$e2e" && npm ci --no-audit --no-fund >/dev/null) || echo "setup: puppeteer-core not installed; the console's browser tests will fail" >&2
+  fi
 fi

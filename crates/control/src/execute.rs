@@ -118,6 +118,15 @@ pub async fn execute<S>(
             .await
             .map_err(|e| PgError::from_db(e, None))?;
     }
+    // Writes by the query API and `run_sql` are captured with the caller's session, as
+    // GraphQL mutations are.
+    let mut vars = session.vars.clone();
+    vars.entry("x-hasura-role".into())
+        .or_insert_with(|| session.role.clone());
+    let vars = serde_json::to_value(&vars).unwrap_or_default();
+    rasura_events::write_context::set(&tx, &vars)
+        .await
+        .map_err(|e| PgError::from_db(e, None))?;
     let mut ctx = ControlTx {
         tx,
         meta_tx,

@@ -49,18 +49,26 @@ pub(super) async fn suggest_relationships(
                 .cloned()
                 .zip(fk.ref_columns.iter().cloned())
                 .collect();
-            let already = t
-                .object_relationships
+            // Each direction is left out under `omit_tracked` only when it is itself tracked.
+            let has =
+                |from: &rasura_resolve::ResolvedTable, to: (&str, &str), m: &[(String, String)]| {
+                    from.object_relationships
+                        .iter()
+                        .chain(&from.array_relationships)
+                        .any(|r| {
+                            r.target.schema == to.0
+                                && r.target.name == to.1
+                                && same_mapping(&r.mapping, m)
+                        })
+                };
+            let reverse: Vec<(String, String)> = mapping
                 .iter()
-                .chain(&t.array_relationships)
-                .any(|r| {
-                    r.target.schema == rs
-                        && r.target.name == rn
-                        && same_mapping(&r.mapping, &mapping)
-                });
-            if omit_tracked && already {
-                continue;
-            }
+                .map(|(a, b)| (b.clone(), a.clone()))
+                .collect();
+            let forward_tracked = omit_tracked && has(t, (rs, rn), &mapping);
+            let backward_tracked = omit_tracked
+                && tracked(rs, rn)
+                    .is_some_and(|target| has(target, (&t.name.schema, &t.name.name), &reverse));
             let here = json!({"schema": t.name.schema, "name": t.name.name});
             let there = json!({"schema": rs, "name": rn});
             // The key's columns are unique (a unique constraint, or the primary key itself).
@@ -70,11 +78,16 @@ pub(super) async fn suggest_relationships(
                 .iter()
                 .chain(&t.info.primary_key)
                 .any(|u| same_set(&u.columns, &fk.columns));
-            out.push(json!({
-                "type": "object",
-                "from": {"table": here, "columns": fk.columns, "constraint_name": fk.name},
-                "to": {"table": there, "columns": fk.ref_columns},
-            }));
+            if !forward_tracked {
+                out.push(json!({
+                    "type": "object",
+                    "from": {"table": here, "columns": fk.columns, "constraint_name": fk.name},
+                    "to": {"table": there, "columns": fk.ref_columns},
+                }));
+            }
+            if backward_tracked {
+                continue;
+            }
             out.push(json!({
                 "type": if unique { "object" } else { "array" },
                 "from": {"table": there, "columns": fk.ref_columns},

@@ -11,5 +11,6 @@ pub mod session;
 pub mod store;
 pub mod sync;
 pub mod worker;
+pub mod write_context;
 
 pub use worker::{Deliverer, DeliveryConfig};

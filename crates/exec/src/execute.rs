@@ -169,36 +169,15 @@ impl Drop for CancelOnDrop<'_> {
     }
 }
 
-/// Sets what event triggers record about a write: the session variables and a trace context
-/// (`hasura.user`, `hasura.tracecontext`), for this transaction only.
+/// Sets what event triggers record about a write (`rasura_events::write_context`).
 async fn set_event_context(
     client: &impl GenericClient,
     session: &rasura_ir::Session,
 ) -> Result<(), GqlError> {
-    let vars = serde_json::to_string(&session.vars).unwrap_or_else(|_| "{}".into());
-    let trace =
-        serde_json::json!({"trace_id": random_hex(16), "span_id": random_hex(8)}).to_string();
-    client
-        .query(
-            "SELECT set_config('hasura.user', $1, true), set_config('hasura.tracecontext', $2, true)",
-            &[&vars, &trace],
-        )
+    let vars = serde_json::to_value(&session.vars).unwrap_or_default();
+    rasura_events::write_context::set(client, &vars)
         .await
-        .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
-    Ok(())
-}
-
-/// `bytes` random bytes as lower-case hex.
-fn random_hex(bytes: usize) -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut out = String::with_capacity(bytes * 2);
-    while out.len() < bytes * 2 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_usize(out.len());
-        out.push_str(&format!("{:016x}", h.finish()));
-    }
-    out.truncate(bytes * 2);
-    out
+        .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))
 }
 
 /// Runs every database root field; one JSON text (or null) per plan entry.

@@ -58,6 +58,21 @@ pub enum Command {
     },
     /// Make a new Hasura CLI project directory.
     Init(InitArgs),
+    /// Serve the web console against a running engine (a project's, or `--endpoint`), as
+    /// `hasura console` does.
+    Console(ConsoleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// The address the console listens on
+    #[arg(long, default_value = "127.0.0.1")]
+    pub address: String,
+    /// The console's port
+    #[arg(long, default_value_t = 9695)]
+    pub console_port: u16,
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +207,11 @@ pub struct ServeArgs {
     /// Send no CORS headers at all [env: RASURA_DISABLE_CORS, HASURA_GRAPHQL_DISABLE_CORS]
     #[arg(long)]
     pub disable_cors: bool,
+    /// Serve the web console at /console: true or false (the flag alone: true)
+    /// [env: RASURA_ENABLE_CONSOLE, HASURA_GRAPHQL_ENABLE_CONSOLE] [default: true with the
+    /// embedded database, else false]
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub enable_console: Option<bool>,
     /// APIs to serve: graphql, metadata, developer, pgdump, config, metrics
     /// [env: RASURA_ENABLED_APIS, HASURA_GRAPHQL_ENABLED_APIS] [default: metadata,graphql,pgdump,config]
     #[arg(long)]
@@ -252,6 +272,7 @@ pub struct ServeConfig {
     pub cors: Option<String>,
     pub disable_cors: bool,
     pub enabled_apis: Option<String>,
+    pub enable_console: Option<bool>,
     pub query_timeout: Option<std::time::Duration>,
     pub enable_allowlist: bool,
     pub project: StartProject,
@@ -441,6 +462,9 @@ impl ServeArgs {
                 .enabled_apis
                 .clone()
                 .or_else(|| env(&["RASURA_ENABLED_APIS", "HASURA_GRAPHQL_ENABLED_APIS"])),
+            enable_console: self
+                .enable_console
+                .or_else(|| parsed(&["RASURA_ENABLE_CONSOLE", "HASURA_GRAPHQL_ENABLE_CONSOLE"])),
             dev_mode: self.dev_mode
                 || parsed(&["RASURA_DEV_MODE", "HASURA_GRAPHQL_DEV_MODE"]).unwrap_or(false),
             enable_allowlist: self.enable_allowlist

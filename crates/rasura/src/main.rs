@@ -1,7 +1,7 @@
 //! The `rasura` binary: command line, startup, graceful shutdown.
 
 mod cli;
-mod codegen;
+mod console;
 mod follow;
 mod serve;
 mod workers;
@@ -43,6 +43,7 @@ fn main() -> std::process::ExitCode {
                 rasura_project::cmd::deploy(&project, args).await
             }
             cli::Command::Init(args) => rasura_project::cmd::init(&args).await,
+            cli::Command::Console(args) => console::run(args).await,
         }
     });
     rasura_log::flush();
@@ -72,8 +73,8 @@ async fn codegen_action(args: cli::CodegenActionArgs) -> anyhow::Result<()> {
             req.send().await?.error_for_status()?.json().await?
         }
     };
-    let code =
-        codegen::generate(&md, &args.name, &args.framework).map_err(|e| anyhow::anyhow!(e))?;
+    let code = rasura_codegen::generate(&md, &args.name, &args.framework)
+        .map_err(|e| anyhow::anyhow!(e))?;
     print!("{code}");
     Ok(())
 }

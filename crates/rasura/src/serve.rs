@@ -298,6 +298,8 @@ async fn run_server(
             },
             cors: access.cors,
             apis: access.apis,
+            // Hasura's default is off; Rasura's embedded database is a developer's own machine.
+            console: config.enable_console.unwrap_or(embedded),
         },
         layout,
     )

@@ -424,6 +424,22 @@ async fn relationships_are_suggested_from_foreign_keys() {
         Some(2),
         "{one}"
     );
+    // One direction tracked: only the other is still suggested.
+    let (status, body) = query(
+        &s,
+        json!({"type": "create_object_relationship", "args": {"table": "profile", "name": "author",
+            "using": {"foreign_key_constraint_on": "author_id"}}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, fresh) = suggest(json!({"omit_tracked": true})).await;
+    assert_eq!(
+        fresh["relationships"],
+        json!([{"type": "object",
+             "from": {"table": author, "columns": ["id"]},
+             "to": {"table": profile, "columns": ["author_id"], "constraint_name": "profile_author_id_fkey"}}]),
+        "{fresh}"
+    );
 }
 
 #[tokio::test]

@@ -667,3 +667,48 @@ async fn a_response_transform_reshapes_the_logged_answer() {
     let logged: Value = serde_json::from_str(log(1)["data"]["body"].as_str().unwrap()).unwrap();
     assert_eq!(logged, json!({"n": 5, "status": 200, "role": "admin"}));
 }
+
+/// Writes by the query API (`insert`) and by `run_sql` are captured with the caller's session
+/// and a trace context, as GraphQL mutations are (the console inserts rows this way).
+#[tokio::test]
+async fn query_api_and_run_sql_writes_carry_the_session() {
+    let pg = TestCluster::start("app").await;
+    let s = start(&pg, &[]).await;
+    setup_table(&s).await;
+    let (url, seen) = webhook(|_, _| ok()).await;
+    metadata(
+        &s,
+        json!({"type": "pg_create_event_trigger", "args": {
+        "name": "item_added", "table": "item", "webhook": url, "insert": {"columns": "*"}}}),
+    )
+    .await;
+    let (status, body) = s
+        .post(
+            "/v2/query",
+            &json!({"type": "insert", "args": {"table": "item", "objects": [{"name": "q", "qty": 1}]}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = s
+        .post(
+            "/v2/query",
+            &json!({"type": "run_sql", "args": {"sql": "INSERT INTO item (name, qty) VALUES ('r', 2)"}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    wait_for("both events", Duration::from_secs(10), || {
+        seen.lock().unwrap().len() == 2
+    })
+    .await;
+    for e in bodies(&seen) {
+        assert_eq!(
+            e["event"]["session_variables"],
+            json!({"x-hasura-role": "admin"}),
+            "{e}"
+        );
+        let trace = &e["event"]["trace_context"];
+        assert_eq!(trace["trace_id"].as_str().map(str::len), Some(32), "{e}");
+    }
+}

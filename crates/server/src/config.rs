@@ -13,6 +13,8 @@ pub struct ServerConfig {
     pub apis: EnabledApis,
     /// `HASURA_GRAPHQL_METRICS_SECRET`: `/v1/metrics` asks for `Authorization: Bearer <it>`.
     pub metrics_secret: Option<String>,
+    /// `HASURA_GRAPHQL_ENABLE_CONSOLE`: the console at `/console` (and `/` sent there).
+    pub console: bool,
 }
 
 /// The APIs served (`HASURA_GRAPHQL_ENABLED_APIS`); the paths of the others answer 404.

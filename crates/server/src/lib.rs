@@ -13,6 +13,9 @@ pub mod wire_error;
 
 pub use config::{EnabledApis, ServerConfig};
 pub use routes::router;
+
+/// A console path's answer (asset or page), for `rasura console`'s own server.
+pub use routes::console_answer;
 pub use state::AppState;
 
 /// The client's address, put into each request's extensions by whoever accepts connections.

@@ -18,6 +18,8 @@ pub struct AppState {
     pub auth: Arc<AuthConfig>,
     pub cors: Arc<CorsConfig>,
     pub apis: EnabledApis,
+    /// The console is served at `/console`.
+    pub console: bool,
     /// Serialises control-plane writes within this instance.
     pub write_lock: Arc<tokio::sync::Mutex<()>>,
     /// The pollers of multiplexed live queries.
@@ -41,6 +43,7 @@ impl AppState {
             auth: Arc::new(config.auth),
             cors: Arc::new(config.cors),
             apis: config.apis,
+            console: config.console,
             write_lock: Arc::default(),
             live: Arc::default(),
         })

@@ -1,5 +1,6 @@
 //! The HTTP routes: each enabled API's paths and their handlers.
 
+mod console;
 mod dev;
 mod explain;
 mod graphql;
@@ -14,6 +15,7 @@ use axum::Router;
 
 use crate::cors::CorsConfig;
 use crate::state::AppState;
+pub use console::serve as console_answer;
 
 /// The whole HTTP API: the enabled APIs' routes (the others answer 404 as unknown paths do),
 /// behind the CORS layer.
@@ -57,6 +59,16 @@ pub fn router(state: AppState) -> Router {
     }
     if apis.metrics {
         router = router.route("/v1/metrics", get(crate::metrics::scrape));
+    }
+    if state.console {
+        router = router
+            .route("/", get(console::root))
+            .route("/console", get(console::index))
+            .route(
+                "/console/api/codegen/{action}/{framework}",
+                get(console::codegen),
+            )
+            .route("/console/{*path}", get(console::path));
     }
     if apis.developer {
         router = router.route("/dev/subscriptions", get(dev::live_queries));

@@ -1,5 +1,5 @@
-//! `rasura codegen action <name> --framework ...`: a handler scaffold with the action's types,
-//! like the Codegen tab of Hasura's console, from exported metadata (a file or a running engine).
+//! Handler scaffolds for actions, as the Codegen tab of Hasura's console gives them, from
+//! exported metadata (used by `rasura codegen action` and by the console).
 
 use serde_json::Value;
 

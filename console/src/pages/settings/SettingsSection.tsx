@@ -1,0 +1,39 @@
+// SETTINGS section: sidebar and routes (metadata actions, metadata status, about).
+import { Link, match, usePath } from '../../router';
+import { NotFound } from '../../ui';
+import About from './About';
+import MetadataActions from './MetadataActions';
+import MetadataStatus from './MetadataStatus';
+
+const LINKS = [
+  { to: '/settings/metadata-actions', label: 'Metadata Actions', testid: 'settings-metadata-actions' },
+  { to: '/settings/metadata-status', label: 'Metadata Status', testid: 'settings-metadata-status' },
+  { to: '/settings/about', label: 'About', testid: 'settings-about' },
+];
+
+function Sidebar() {
+  const path = usePath();
+  return (
+    <aside className="sidebar" data-testid="settings-sidebar">
+      {LINKS.map((l) => (
+        <Link key={l.to} to={l.to} className={`sidebar-link${path === l.to ? ' active' : ''}`} data-testid={l.testid}>
+          {l.label}
+        </Link>
+      ))}
+    </aside>
+  );
+}
+
+export default function SettingsSection({ path }: { path: string }) {
+  let page;
+  if (match('/settings/metadata-actions', path)) page = <MetadataActions />;
+  else if (match('/settings/metadata-status', path)) page = <MetadataStatus />;
+  else if (match('/settings/about', path)) page = <About />;
+  else page = <NotFound />;
+  return (
+    <div className="with-sidebar">
+      <Sidebar />
+      <div className="page">{page}</div>
+    </div>
+  );
+}
