@@ -1,6 +1,8 @@
 // Shared metadata store: export_metadata cached for all pages, with lookup helpers.
 import { useEffect, useSyncExternalStore } from 'react';
 import { metadata } from './api';
+import { act } from './notify';
+import { navigate } from './router';
 
 export interface QualifiedTable {
   schema: string;
@@ -161,4 +163,17 @@ export function allEventTriggers(md: Metadata | null) {
     for (const t of s.tables) for (const trigger of t.event_triggers ?? []) out.push({ source: s.name, table: t.table, trigger });
   }
   return out.sort((a, b) => a.trigger.name.localeCompare(b.trigger.name));
+}
+
+/**
+ * A confirmed metadata edit: asks `question` (window.confirm), runs the operation, reports
+ * `ok` or the error, refreshes the metadata, then goes to the `then` path when given.
+ */
+export async function confirmedEdit(question: string, type: string, args: unknown, ok: string, then?: string): Promise<void> {
+  if (!window.confirm(question)) return;
+  await act(async () => {
+    await metadata(type, args);
+    await refreshMetadata();
+    if (then) navigate(then);
+  }, ok);
 }

@@ -1,7 +1,6 @@
-// Small shared UI components: buttons, tabs, tables, fields, JSON input, header lists.
+// Small shared UI components: buttons, tabs, tables, fields, JSON input and view.
 import { ButtonHTMLAttributes, ReactNode, useEffect, useState } from 'react';
 import { errorMessage } from './api';
-import { HeaderConf } from './metadata';
 import { Link, navigate, usePath } from './router';
 
 type ButtonProps = Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'onClick'> & {
@@ -200,50 +199,6 @@ export function PageHeader({ title, children }: { title: ReactNode; children?: R
     <div className="page-header">
       <h1>{title}</h1>
       <div className="page-actions">{children}</div>
-    </div>
-  );
-}
-
-export interface HeaderRow {
-  name: string;
-  value: string;
-  fromEnv: boolean;
-}
-
-export const headersToRows = (hs: HeaderConf[] | undefined): HeaderRow[] =>
-  (hs ?? []).map((h) => ({ name: h.name, value: h.value_from_env ?? h.value ?? '', fromEnv: h.value_from_env !== undefined }));
-
-export const rowsToHeaders = (rows: HeaderRow[]): HeaderConf[] =>
-  rows
-    .filter((r) => r.name.trim())
-    .map((r) => (r.fromEnv ? { name: r.name.trim(), value_from_env: r.value } : { name: r.name.trim(), value: r.value }));
-
-/** Editor for metadata header lists: name, value or environment variable. */
-export function HeaderList({ rows, onChange, testid = 'headers' }: { rows: HeaderRow[]; onChange: (r: HeaderRow[]) => void; testid?: string }) {
-  const update = (i: number, patch: Partial<HeaderRow>) => onChange(rows.map((r, j) => (i === j ? { ...r, ...patch } : r)));
-  return (
-    <div className="header-list" data-testid={testid}>
-      {rows.map((r, i) => (
-        <div className="row" key={i}>
-          <input placeholder="header name" value={r.name} onChange={(e) => update(i, { name: e.target.value })} data-testid={`${testid}-name-${i}`} />
-          <select value={r.fromEnv ? 'env' : 'value'} onChange={(e) => update(i, { fromEnv: e.target.value === 'env' })}>
-            <option value="value">value</option>
-            <option value="env">from env var</option>
-          </select>
-          <input
-            placeholder={r.fromEnv ? 'ENV_VAR_NAME' : 'value'}
-            value={r.value}
-            onChange={(e) => update(i, { value: e.target.value })}
-            data-testid={`${testid}-value-${i}`}
-          />
-          <Button variant="link" onClick={() => onChange(rows.filter((_, j) => j !== i))}>
-            remove
-          </Button>
-        </div>
-      ))}
-      <Button variant="link" testid={`${testid}-add`} onClick={() => onChange([...rows, { name: '', value: '', fromEnv: false }])}>
-        + add header
-      </Button>
     </div>
   );
 }

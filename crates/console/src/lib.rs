@@ -18,6 +18,8 @@ pub struct File {
     pub content_type: &'static str,
     /// Named after its content (Vite's `assets/<name>-<hash>.js`): cached for good.
     pub immutable: bool,
+    /// `bytes` is the gzip-compressed copy the build made (`Content-Encoding: gzip`).
+    pub gzip: bool,
 }
 
 /// Whether the console is in this binary.
@@ -25,17 +27,22 @@ pub fn is_built() -> bool {
     Dist::get("index.html").is_some()
 }
 
-/// A file of the console by its path under `/console/` (`assets/index-1a2b3c.js`); the page
-/// itself is [`page`].
-pub fn file(path: &str) -> Option<File> {
+/// A file of the console by its path under `/console/` (`assets/index-1a2b3c.js`), its
+/// gzip-compressed copy when the client takes gzip and the build made one; the page itself is
+/// [`page`].
+pub fn file(path: &str, gzip_ok: bool) -> Option<File> {
     if path.is_empty() || path == "index.html" {
         return None;
     }
-    let f = Dist::get(path)?;
+    let (f, gzip) = match Dist::get(&format!("{path}.gz")).filter(|_| gzip_ok) {
+        Some(f) => (f, true),
+        None => (Dist::get(path)?, false),
+    };
     Some(File {
         bytes: f.data,
         content_type: content_type(path),
         immutable: path.starts_with("assets/"),
+        gzip,
     })
 }
 

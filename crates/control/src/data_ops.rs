@@ -71,7 +71,7 @@ async fn insert(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError>
             .tx
             .execute(sql.as_str(), &refs)
             .await
-            .map_err(|e| rasura_pg::PgError::from_db(e, Some(&sql)))?;
+            .map_err(|e| ApiError::from_data(rasura_pg::PgError::from_db(e, Some(&sql))))?;
     }
     Ok(json!({"affected_rows": affected}))
 }

@@ -217,7 +217,7 @@ async fn run_mutation(ctx: &ControlTx<'_>, m: &Mutation) -> Result<Value, ApiErr
         .tx
         .query_one(sql.as_str(), &refs)
         .await
-        .map_err(|e| rasura_pg::PgError::from_db(e, Some(&sql)))?;
+        .map_err(|e| ApiError::from_data(rasura_pg::PgError::from_db(e, Some(&sql))))?;
     let text: Option<String> = row.get(0);
     Ok(text
         .and_then(|t| serde_json::from_str(&t).ok())

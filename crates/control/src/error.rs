@@ -70,6 +70,24 @@ impl From<MetadataError> for ApiError {
 }
 
 /// Maps a database error; `internal` carries the Postgres details (admin-only callers see it).
+impl ApiError {
+    /// A failed data statement of the query API (`select`, `insert`, ...): Hasura's code and
+    /// message for it, as GraphQL gives them (`run_sql` failures stay `postgres-error`).
+    pub fn from_data(e: PgError) -> ApiError {
+        let Some((code, message)) = e.data_error() else {
+            return e.into();
+        };
+        let status = if code == "unexpected" {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        let mut err = ApiError::new(status, code, message);
+        err.internal = ApiError::from(e).internal;
+        err
+    }
+}
+
 impl From<PgError> for ApiError {
     fn from(e: PgError) -> Self {
         match &e {

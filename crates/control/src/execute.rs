@@ -365,12 +365,18 @@ where
                             // What depended on the table (relationships the catalog alone
                             // ties to it, permissions through them) goes with it under
                             // `cascade`, and otherwise stops the untracking.
-                            let (_, broken) = ctx.new_inconsistencies().await?;
+                            let (_, mut broken) = ctx.new_inconsistencies().await?;
+                            let source = ctx
+                                .md
+                                .served_source()
+                                .map_or_else(|| "default".to_string(), |s| s.name.clone());
+                            // A whole section that breaks (an action's relationship to the
+                            // table, in `custom_types`) is no dependent to drop: it refuses the
+                            // edit below, in its own words.
+                            broken.retain(|i| {
+                                !matches!(i.object, rasura_resolve::ObjectRef::Section(_))
+                            });
                             if !cascade && !broken.is_empty() {
-                                let source = ctx
-                                    .md
-                                    .served_source()
-                                    .map_or_else(|| "default".to_string(), |s| s.name.clone());
                                 let mut names: Vec<String> = broken
                                     .iter()
                                     .filter_map(|i| dependent_name(&i.object, &source))

@@ -100,39 +100,7 @@ impl GqlError {
                     "error": {"exec_status": "FatalError", "message": message, "status_code": sqlstate,
                               "description": detail, "hint": hint}
                 });
-                // An invalid LIKE escape is the query's fault (Hasura: bad-request).
-                let (code, msg) = if sqlstate == "22025" {
-                    ("bad-request", message.clone())
-                } else if sqlstate.starts_with("22") {
-                    ("data-exception", message.clone())
-                } else if sqlstate == "23514" {
-                    (
-                        "permission-error",
-                        format!("Check constraint violation. {message}"),
-                    )
-                } else if sqlstate.starts_with("23") {
-                    let prefix = match sqlstate.as_str() {
-                        "23505" => "Uniqueness violation. ",
-                        "23503" if message.contains("update or delete") => {
-                            "Can not delete or update due to data being referred. "
-                        }
-                        "23503" => "Foreign key violation. ",
-                        "23502" => "Not-NULL violation. ",
-                        "23P01" => "Exclusion violation. ",
-                        _ => "",
-                    };
-                    ("constraint-violation", format!("{prefix}{message}"))
-                } else if sqlstate == "42501" {
-                    ("permission-error", message.clone())
-                } else if sqlstate == "57014" && message.contains("statement timeout") {
-                    (
-                        "timeout",
-                        "the request ran longer than the query timeout and was cancelled"
-                            .to_string(),
-                    )
-                } else {
-                    ("unexpected", "database query error".to_string())
-                };
+                let (code, msg) = e.data_error().unwrap_or_default();
                 GqlError {
                     code,
                     path: "$".into(),

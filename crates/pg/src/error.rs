@@ -39,6 +39,51 @@ impl PgError {
         }
     }
 
+    /// Hasura's error code and message for a failed data statement (a GraphQL root field, or
+    /// the query API's `select`/`insert`/...): data exceptions, constraint violations with
+    /// Hasura's prefixes, permission errors, the query timeout; anything else `unexpected`.
+    /// `None` when this is no statement error.
+    pub fn data_error(&self) -> Option<(&'static str, String)> {
+        let PgError::Statement {
+            sqlstate, message, ..
+        } = self
+        else {
+            return None;
+        };
+        Some(if sqlstate == "22025" {
+            // An invalid LIKE escape is the query's fault (Hasura: bad-request).
+            ("bad-request", message.clone())
+        } else if sqlstate.starts_with("22") {
+            ("data-exception", message.clone())
+        } else if sqlstate == "23514" {
+            (
+                "permission-error",
+                format!("Check constraint violation. {message}"),
+            )
+        } else if sqlstate.starts_with("23") {
+            let prefix = match sqlstate.as_str() {
+                "23505" => "Uniqueness violation. ",
+                "23503" if message.contains("update or delete") => {
+                    "Can not delete or update due to data being referred. "
+                }
+                "23503" => "Foreign key violation. ",
+                "23502" => "Not-NULL violation. ",
+                "23P01" => "Exclusion violation. ",
+                _ => "",
+            };
+            ("constraint-violation", format!("{prefix}{message}"))
+        } else if sqlstate == "42501" {
+            ("permission-error", message.clone())
+        } else if sqlstate == "57014" && message.contains("statement timeout") {
+            (
+                "timeout",
+                "the request ran longer than the query timeout and was cancelled".to_string(),
+            )
+        } else {
+            ("unexpected", "database query error".to_string())
+        })
+    }
+
     pub fn sqlstate(&self) -> Option<&str> {
         match self {
             PgError::Statement { sqlstate, .. } => Some(sqlstate),

@@ -2,7 +2,8 @@
 //! project's `config.yaml` endpoint, or `--endpoint`), as `hasura console` serves it.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::HeaderMap;
+use axum::response::{Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use rasura_console::PageSettings;
@@ -19,6 +20,7 @@ pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
     let app = Router::new()
         .route("/", get(|| async { Redirect::temporary("/console") }))
         .route("/console", get(page))
+        .route("/console/", get(page))
         .route("/console/{*path}", get(file))
         .with_state(settings.clone());
     let listener = tokio::net::TcpListener::bind((args.address.as_str(), args.console_port))
@@ -66,10 +68,14 @@ fn settings(args: &ConsoleArgs) -> anyhow::Result<PageSettings> {
     })
 }
 
-async fn page(State(s): State<Arc<PageSettings>>) -> Response {
-    rasura_server::console_answer("", &s).into_response()
+async fn page(State(s): State<Arc<PageSettings>>, headers: HeaderMap) -> Response {
+    rasura_server::console_answer("", &headers, &s)
 }
 
-async fn file(State(s): State<Arc<PageSettings>>, Path(path): Path<String>) -> Response {
-    rasura_server::console_answer(&path, &s).into_response()
+async fn file(
+    State(s): State<Arc<PageSettings>>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    rasura_server::console_answer(&path, &headers, &s)
 }

@@ -291,6 +291,65 @@ async fn action_outputs_join_tables_through_relationships() {
         body,
         json!({"data": {"who": {"id": 7, "account": {"email": "b@x"}, "owned": [{"id": 2}, {"id": 1}]}}})
     );
+    // Relationships that do not fit are refused with Hasura's words, and nothing changes.
+    let who = |rel: serde_json::Value| {
+        json!({"type": "set_custom_types", "args": {"objects": [{"name": "Who",
+            "fields": [{"name": "id", "type": "Int!"}, {"name": "account_id", "type": "Int"}],
+            "relationships": [rel]}]}})
+    };
+    for (rel, error) in [
+        (
+            json!({"name": "account", "type": "object", "remote_table": "nosuch", "field_mapping": {"account_id": "id"}}),
+            "the remote table \"nosuch\" for relationship \"account\" of object type \"Who\" does not exist",
+        ),
+        (
+            json!({"name": "account", "type": "object", "remote_table": "account", "field_mapping": {"nofield": "id"}}),
+            "the field \"nofield\" for relationship \"account\" in object type \"Who\" does not exist",
+        ),
+        (
+            json!({"name": "owned", "type": "array", "remote_table": "account", "field_mapping": {"id": "nocolumn"}}),
+            "the column \"nocolumn\" of remote table \"account\" for relationship \"owned\" of object type \"Who\" does not exist",
+        ),
+    ] {
+        let (status, body) = s.post("/v1/metadata", &who(rel), &[]).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["code"], "constraint-violation", "{body}");
+        assert_eq!(
+            body["error"],
+            format!("validation for the given custom types failed because {error}"),
+            "{body}"
+        );
+    }
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ who { account { email } } }"}),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        body,
+        json!({"data": {"who": {"account": {"email": "b@x"}}}})
+    );
+    // The table an action's relationship reaches cannot be untracked from under it, even with
+    // cascade (the custom types are no dependent to drop).
+    for cascade in [false, true] {
+        let (status, body) = s
+            .post(
+                "/v1/metadata",
+                &json!({"type": "pg_untrack_table", "args": {"table": "account", "cascade": cascade}}),
+                &[],
+            )
+            .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["code"], "constraint-violation", "{body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("the remote table \"account\"")),
+            "{body}"
+        );
+    }
 }
 
 /// A request transform reshapes the handler call: method, URL (from `{{$base_url}}`), query

@@ -76,8 +76,10 @@ async fn the_engine_serves_the_console() {
         html.contains("<meta name=\"rasura-endpoint\" content=\"\""),
         "{html}"
     );
-    let (_, root) = page(&s.url("/console")).await;
-    assert_eq!(root, html);
+    for path in ["/console", "/console/"] {
+        let (_, root) = page(&s.url(path)).await;
+        assert_eq!(root, html, "{path}");
+    }
     let asset = first_asset(&html);
     let r = reqwest::get(s.url(&asset)).await.expect("asset");
     assert_eq!(r.status(), 200, "{asset}");
@@ -85,6 +87,22 @@ async fn the_engine_serves_the_console() {
         .to_str()
         .expect("text")
         .contains("immutable"));
+    // Browsers that take gzip get the copy the build compressed (the client here does not
+    // decompress: the bytes are gzip's).
+    assert!(asset.ends_with(".js") || asset.ends_with(".css"), "{asset}");
+    let r = reqwest::Client::new()
+        .get(s.url(&asset))
+        .header("accept-encoding", "gzip, deflate")
+        .send()
+        .await
+        .expect("asset");
+    assert_eq!(
+        r.headers().get("content-encoding").map(|v| v.as_bytes()),
+        Some(&b"gzip"[..]),
+        "no gzip copy of {asset}: build the console with scripts/build-console.sh"
+    );
+    let zipped = r.bytes().await.expect("body");
+    assert_eq!(&zipped[..2], &[0x1f, 0x8b]);
     let r = reqwest::get(s.url("/console/assets/missing-0000.js"))
         .await
         .expect("request");

@@ -195,6 +195,39 @@ async fn the_query_api_reads_as_a_role() {
         status, 400,
         "a role without select permission reads nothing"
     );
+    // A failing data statement gets the code and words GraphQL gives it, not run_sql's.
+    let (status, body) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "select", "args": {"table": "article", "columns": ["id"]}}),
+            &[("x-hasura-role", "user"), ("x-hasura-user-id", "one")],
+        )
+        .await;
+    assert_eq!(
+        (status, &body["code"]),
+        (400, &json!("data-exception")),
+        "{body}"
+    );
+    assert_eq!(
+        body["error"], "invalid input syntax for type integer: \"one\"",
+        "{body}"
+    );
+    let (status, body) = query(
+        &s,
+        json!({"type": "insert", "args": {"table": "author", "objects": [{"id": 1, "name": "Twin"}]}}),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["code"]),
+        (400, &json!("constraint-violation")),
+        "{body}"
+    );
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("Uniqueness violation. duplicate key value")),
+        "{body}"
+    );
 }
 
 #[tokio::test]

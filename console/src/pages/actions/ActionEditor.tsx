@@ -1,11 +1,12 @@
 // Action editor (add / modify): action SDL and types SDL, handler, kind, headers; saved with set_custom_types + create/update_action.
 import { useState } from 'react';
 import { metadata } from '../../api';
-import { refreshMetadata, useMetadata } from '../../metadata';
+import { confirmedEdit, refreshMetadata, useMetadata } from '../../metadata';
 import { act, notify } from '../../notify';
 import { actionPath } from '../../paths';
 import { navigate } from '../../router';
-import { Button, Check, Field, HeaderList, headersToRows, PageHeader, rowsToHeaders } from '../../ui';
+import { headersToRows, HeadersField, rowsToHeaders, TextField } from '../../forms';
+import { Button, Field, PageHeader } from '../../ui';
 import { actionSdl, actionTypesSdl, DEFAULT_ACTION_SDL, DEFAULT_TYPES_SDL, mergeTypes, parseActionSdl, parseTypesSdl } from './sdl';
 
 export default function ActionEditor({ action }: { action?: any }) {
@@ -63,14 +64,8 @@ export default function ActionEditor({ action }: { action?: any }) {
       if (!action || action.name !== field.name) navigate(actionPath(field.name));
     });
 
-  const remove = async () => {
-    if (!window.confirm(`Delete action "${action.name}"?`)) return;
-    await act(async () => {
-      await metadata('drop_action', { name: action.name });
-      await refreshMetadata();
-      navigate('/actions/manage/actions');
-    }, `Action "${action.name}" deleted`);
-  };
+  const remove = () =>
+    confirmedEdit(`Delete action "${action.name}"?`, 'drop_action', { name: action.name }, `Action "${action.name}" deleted`, '/actions/manage/actions');
 
   return (
     <div data-testid="action-editor">
@@ -95,18 +90,9 @@ export default function ActionEditor({ action }: { action?: any }) {
           </select>
         </Field>
       )}
-      <Field label="Headers">
-        <div>
-          <Check label="Forward client headers to the webhook" checked={forward} onChange={setForward} testid="action-forward-headers" />
-          <HeaderList rows={headers} onChange={setHeaders} testid="action-headers" />
-        </div>
-      </Field>
-      <Field label="Timeout (seconds)">
-        <input type="number" min={1} value={timeout} placeholder="30" onChange={(e) => setTimeoutText(e.target.value)} data-testid="action-timeout" />
-      </Field>
-      <Field label="Comment">
-        <input value={comment} onChange={(e) => setComment(e.target.value)} data-testid="action-comment" />
-      </Field>
+      <HeadersField label="Headers" forwardLabel="Forward client headers to the webhook" forward={[forward, setForward]} rows={[headers, setHeaders]} testid="action" />
+      <TextField label="Timeout (seconds)" type="number" placeholder="30" bound={[timeout, setTimeoutText]} testid="action-timeout" />
+      <TextField label="Comment" bound={[comment, setComment]} testid="action-comment" />
       <div className="row">
         <Button variant="primary" disabled={!!parseError || !handler.trim()} onClick={save} testid={action ? 'action-save' : 'action-create'} id="action-save">
           {action ? 'Save Action' : 'Create Action'}

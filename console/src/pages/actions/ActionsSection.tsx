@@ -1,48 +1,49 @@
-// ACTIONS section: sidebar of actions, the list page and the per-action tabs (modify, permissions, codegen).
+// ACTIONS section: sidebar of actions, the list page and the per-action tabs (modify, relationships, permissions, codegen).
+import { lazy } from 'react';
 import { useMetadata } from '../../metadata';
 import { actionPath } from '../../paths';
-import { Link, match } from '../../router';
-import { DataTable, NotFound, PageHeader, Tabs } from '../../ui';
+import { Link } from '../../router';
+import { ListPage, ObjectPage, ObjectSidebar, objectRoutes, route, SectionLayout, SidebarItems } from '../../section';
+import { DataTable } from '../../ui';
 import ActionEditor from './ActionEditor';
 import ActionPermissions from './ActionPermissions';
 import Codegen from './Codegen';
 
-function Sidebar() {
+// The relationships tab (with the catalog reads it needs) loads when first opened.
+const ActionRelationships = lazy(() => import('./ActionRelationships'));
+
+function useActions(): any[] {
   const { md } = useMetadata();
-  const actions = [...(md?.actions ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  return [...(md?.actions ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function Sidebar() {
+  const actions = useActions();
   return (
-    <aside className="sidebar" data-testid="actions-sidebar">
-      <Link to="/actions/manage/add" className="btn btn-primary btn-block" data-testid="actions-create-link">
-        Create
-      </Link>
-      <Link to="/actions/manage/actions" className="sidebar-link">
-        All actions
-      </Link>
-      <div className="sidebar-title">Actions ({actions.length})</div>
-      <ul className="sidebar-list">
-        {actions.map((a) => (
-          <li key={a.name}>
-            <Link to={actionPath(a.name)} data-testid={`sidebar-action-${a.name}`}>
-              {a.name}
-            </Link>
-          </li>
-        ))}
-      </ul>
-    </aside>
+    <ObjectSidebar
+      testid="actions-sidebar"
+      createTo="/actions/manage/add"
+      createLabel="Create"
+      createTestid="actions-create-link"
+      allTo="/actions/manage/actions"
+      allLabel="All actions"
+      title={`Actions (${actions.length})`}
+    >
+      <SidebarItems names={actions.map((a) => a.name)} to={actionPath} testid={(n) => `sidebar-action-${n}`} />
+    </ObjectSidebar>
   );
 }
 
 function ActionsList() {
-  const { md } = useMetadata();
-  const actions = [...(md?.actions ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const actions = useActions();
   return (
-    <div data-testid="actions-list">
-      <PageHeader title="Actions">
-        <Link to="/actions/manage/add" className="btn btn-primary" data-testid="actions-create">
-          Create
-        </Link>
-      </PageHeader>
-      <p className="muted">Actions extend the GraphQL schema with custom queries and mutations served by your HTTP handlers.</p>
+    <ListPage
+      testid="actions-list"
+      title="Actions"
+      createTo="/actions/manage/add"
+      createTestid="actions-create"
+      intro="Actions extend the GraphQL schema with custom queries and mutations served by your HTTP handlers."
+    >
       <DataTable
         testid="actions-table"
         empty="No actions yet."
@@ -57,12 +58,13 @@ function ActionsList() {
           (a.permissions ?? []).map((p: { role: string }) => p.role).join(', '),
         ])}
       />
-    </div>
+    </ListPage>
   );
 }
 
 const TABS = [
   { tab: 'modify', label: 'Modify' },
+  { tab: 'relationships', label: 'Relationships' },
   { tab: 'permissions', label: 'Permissions' },
   { tab: 'codegen', label: 'Codegen' },
 ];
@@ -70,38 +72,31 @@ const TABS = [
 function ActionPage({ name, tab }: { name: string; tab: string }) {
   const { md } = useMetadata();
   const action = md?.actions?.find((a) => a.name === name);
-  if (!TABS.some((t) => t.tab === tab)) return <NotFound />;
   return (
-    <div data-testid={`action-page-${tab}`}>
-      <PageHeader title={`Action: ${name}`} />
-      <Tabs items={TABS.map((t) => ({ label: t.label, to: actionPath(name, t.tab), testid: `action-tab-${t.tab}` }))} />
-      <div className="tab-body">
-        {!md ? null : !action ? (
-          <p className="warn">There is no action named "{name}".</p>
-        ) : tab === 'modify' ? (
+    <ObjectPage prefix="action" kind="Action" name={name} tabs={TABS} tab={tab} pathOf={actionPath} found={md ? !!action : undefined}>
+      {() =>
+        tab === 'modify' ? (
           <ActionEditor key={name} action={action} />
+        ) : tab === 'relationships' ? (
+          <ActionRelationships action={action} />
         ) : tab === 'permissions' ? (
           <ActionPermissions action={action} />
         ) : (
           <Codegen name={name} />
-        )}
-      </div>
-    </div>
+        )
+      }
+    </ObjectPage>
   );
 }
 
 export default function ActionsSection({ path }: { path: string }) {
-  let page;
-  let m;
-  if (match('/actions/manage/actions', path)) page = <ActionsList />;
-  else if (match('/actions/manage/add', path)) page = <ActionEditor key="new" />;
-  else if ((m = match('/actions/manage/:name/:tab', path))) page = <ActionPage name={m.name} tab={m.tab} />;
-  else if ((m = match('/actions/manage/:name', path))) page = <ActionPage name={m.name} tab="modify" />;
-  else page = <NotFound />;
   return (
-    <div className="with-sidebar">
-      <Sidebar />
-      <div className="page">{page}</div>
-    </div>
+    <SectionLayout sidebar={<Sidebar />}>
+      {route(path, [
+        ['/actions/manage/actions', () => <ActionsList />],
+        ['/actions/manage/add', () => <ActionEditor key="new" />],
+        ...objectRoutes('/actions/manage', ActionPage),
+      ])}
+    </SectionLayout>
   );
 }

@@ -139,22 +139,16 @@ export default function AddTable({ source, schema }: { source: string; schema: s
           <span>references</span>
           <input placeholder="[schema.]table" value={f.refTable} onChange={(e) => setFk(i, { refTable: e.target.value })} />
           <input placeholder="ref columns" value={f.refColumns} onChange={(e) => setFk(i, { refColumns: e.target.value })} />
-          <label>
-            on update{' '}
-            <select value={f.onUpdate} onChange={(e) => setFk(i, { onUpdate: e.target.value })}>
-              {ACTIONS.map((a) => (
-                <option key={a}>{a}</option>
-              ))}
-            </select>
-          </label>
-          <label>
-            on delete{' '}
-            <select value={f.onDelete} onChange={(e) => setFk(i, { onDelete: e.target.value })}>
-              {ACTIONS.map((a) => (
-                <option key={a}>{a}</option>
-              ))}
-            </select>
-          </label>
+          {(['onUpdate', 'onDelete'] as const).map((k) => (
+            <label key={k}>
+              {k === 'onUpdate' ? 'on update' : 'on delete'}{' '}
+              <select value={f[k]} onChange={(e) => setFk(i, { [k]: e.target.value })}>
+                {ACTIONS.map((a) => (
+                  <option key={a}>{a}</option>
+                ))}
+              </select>
+            </label>
+          ))}
           <Button variant="link" onClick={() => setFks(fks.filter((_, j) => j !== i))}>
             remove
           </Button>

@@ -3,6 +3,7 @@ import { lazy, ReactNode } from 'react';
 import { useMetadata } from '../../metadata';
 import { Link, match, navigate } from '../../router';
 import { schemaPath, tablePath } from '../../paths';
+import { SectionLayout } from '../../section';
 import { NotFound, Redirect } from '../../ui';
 import { useAsync } from '../../hooks';
 import { listSchemas } from './pg';
@@ -89,10 +90,5 @@ function content(path: string): [ReactNode, { source: string; schema: string }] 
 
 export default function DataSection({ path }: { path: string }) {
   const [page, where] = content(path);
-  return (
-    <div className="with-sidebar">
-      <Sidebar source={where.source} schema={where.schema} />
-      <div className="page">{page}</div>
-    </div>
-  );
+  return <SectionLayout sidebar={<Sidebar source={where.source} schema={where.schema} />}>{page}</SectionLayout>;
 }

@@ -1,10 +1,13 @@
-// Permission editor for one role and action: row filter / check, columns, presets, select options, backend only.
+// Permission editor for one role and action: row filter / check, columns, presets, select options, backend only, preview.
 import { useState } from 'react';
 import { metadata } from '../../api';
-import { Permission, PermKind, refreshMetadata } from '../../metadata';
+import { confirmedEdit, Permission, PermKind, refreshMetadata } from '../../metadata';
 import { act } from '../../notify';
-import { Button, Check, Field, JsonInput, parseJson } from '../../ui';
+import { Button, Check, Field, parseJson } from '../../ui';
+import { sessionVars } from './boolexp';
 import { typedValue } from './pg';
+import PermPreview from './PermPreview';
+import RowCheck from './RowCheck';
 import type { TableCtx } from './TablePage';
 
 const QUERY_ROOTS = ['select', 'select_by_pk', 'select_aggregate'];
@@ -17,34 +20,6 @@ interface Preset {
 }
 
 const pretty = (v: unknown) => JSON.stringify(v ?? {}, null, 2);
-
-/** A row check: "without any checks" ({}) or a custom boolean expression. */
-function RowCheck({ label, text, onChange, testid }: { label: string; text: string; onChange: (t: string) => void; testid: string }) {
-  const [v] = parseJson(text);
-  const none = text.trim() === '' || (v !== null && typeof v === 'object' && Object.keys(v as object).length === 0);
-  const [custom, setCustom] = useState(!none);
-  return (
-    <div className="perm-section" data-testid={`${testid}-section`}>
-      <h4>{label}</h4>
-      <label className="check">
-        <input type="radio" checked={!custom} onChange={() => { setCustom(false); onChange('{}'); }} data-testid={`${testid}-none`} />
-        <span>Without any checks</span>
-      </label>
-      <label className="check">
-        <input type="radio" checked={custom} onChange={() => setCustom(true)} data-testid={`${testid}-custom`} />
-        <span>With custom check</span>
-      </label>
-      {custom && (
-        <>
-          <JsonInput value={text} onChange={onChange} rows={5} testid={testid} placeholder='{"id": {"_eq": "X-Hasura-User-Id"}}' />
-          <p className="muted small">
-            A boolean expression, e.g. <code>{'{"id": {"_eq": "X-Hasura-User-Id"}}'}</code>
-          </p>
-        </>
-      )}
-    </div>
-  );
-}
 
 export default function PermEditor({
   ctx,
@@ -83,6 +58,7 @@ export default function PermEditor({
   );
   const [comment, setComment] = useState(existing?.comment ?? '');
 
+  const vars = sessionVars(parseJson(filter)[0], parseJson(check)[0], presets.map((x) => x.value));
   const hasColumns = kind !== 'delete';
   const hasFilter = kind !== 'insert';
   const hasCheck = kind === 'insert' || kind === 'update';
@@ -135,13 +111,8 @@ export default function PermEditor({
       onSaved();
     }, `Permission saved (${role}: ${kind})`);
 
-  const remove = async () => {
-    if (!window.confirm(`Delete the ${kind} permission of role "${role}"?`)) return;
-    await act(async () => {
-      await metadata(`pg_drop_${kind}_permission`, args());
-      await refreshMetadata();
-    }, `Permission deleted (${role}: ${kind})`);
-  };
+  const remove = () =>
+    confirmedEdit(`Delete the ${kind} permission of role "${role}"?`, `pg_drop_${kind}_permission`, args(), `Permission deleted (${role}: ${kind})`);
 
   const toggle = (list: string[], set: (l: string[]) => void, x: string, on: boolean) =>
     set(on ? [...list.filter((y) => y !== x), x] : list.filter((y) => y !== x));
@@ -158,15 +129,10 @@ export default function PermEditor({
         </Button>
       </div>
       {hasFilter && (
-        <RowCheck
-          label={kind === 'update' ? 'Pre-update check (row filter)' : `Row ${kind} permissions (filter)`}
-          text={filter}
-          onChange={setFilter}
-          testid="perm-filter"
-        />
+        <RowCheck label={kind === 'update' ? 'Pre-update check (row filter)' : `Row ${kind} permissions (filter)`} text={[filter, setFilter]} testid="perm-filter" builderTestid="perm-builder" ctx={ctx} vars={vars} />
       )}
       {hasCheck && (
-        <RowCheck label={kind === 'update' ? 'Post-update check' : 'Row insert permissions (check)'} text={check} onChange={setCheck} testid="perm-check" />
+        <RowCheck label={kind === 'update' ? 'Post-update check' : 'Row insert permissions (check)'} text={[check, setCheck]} testid="perm-check" builderTestid="perm-check-builder" ctx={ctx} vars={vars} />
       )}
       {hasColumns && (
         <div className="perm-section" data-testid="perm-columns">
@@ -258,6 +224,7 @@ export default function PermEditor({
           </Button>
         )}
       </div>
+      {kind === 'select' && <PermPreview ctx={ctx} role={role} saved={existing} unsaved={JSON.stringify(parseJson(filter.trim() || '{}')[0]) !== JSON.stringify(p.filter ?? {})} />}
     </div>
   );
 }

@@ -1,10 +1,11 @@
-// Relationships tab: existing relationships, suggestions from foreign keys (suggest_relationships), manual add, drop.
+// Relationships tab: existing relationships, suggestions from foreign keys (suggest_relationships), manual add, drop, remote ones.
 import { useState } from 'react';
 import { metadata } from '../../api';
 import { useAsync } from '../../hooks';
-import { QualifiedTable, refreshMetadata } from '../../metadata';
+import { confirmedEdit, QualifiedTable, refreshMetadata } from '../../metadata';
 import { act } from '../../notify';
 import { Button, DataTable, ErrorBox } from '../../ui';
+import RemoteRelationships from './RemoteRelationships';
 import type { TableCtx } from './TablePage';
 
 interface Suggestion {
@@ -102,13 +103,8 @@ export default function Relationships({ ctx }: { ctx: TableCtx }) {
     });
   };
 
-  const drop = async (name: string) => {
-    if (!window.confirm(`Drop relationship "${name}"?`)) return;
-    await act(async () => {
-      await metadata('pg_drop_relationship', { source, table: tableRef, relationship: name });
-      await refreshMetadata();
-    }, `Relationship "${name}" dropped`);
-  };
+  const drop = (name: string) =>
+    confirmedEdit(`Drop relationship "${name}"?`, 'pg_drop_relationship', { source, table: tableRef, relationship: name }, `Relationship "${name}" dropped`);
 
   if (!entry) return <p className="muted">Track the table to add relationships.</p>;
   const setMap = (i: number, patch: object) =>
@@ -177,6 +173,7 @@ export default function Relationships({ ctx }: { ctx: TableCtx }) {
           </Button>
         </div>
       </div>
+      <RemoteRelationships ctx={ctx} />
     </div>
   );
 }

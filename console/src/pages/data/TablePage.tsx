@@ -1,4 +1,5 @@
 // Table page: loads the table's columns and metadata entry, shows the tabs (browse, insert, modify, relationships, permissions).
+import { lazy, Suspense } from 'react';
 import { useAsync } from '../../hooks';
 import { findTable, refreshMetadata, TableEntry, useMetadata } from '../../metadata';
 import { act } from '../../notify';
@@ -10,8 +11,11 @@ import { trackTable } from './SchemaPage';
 import Browse from './Browse';
 import InsertRow from './InsertRow';
 import Modify from './Modify';
-import Relationships from './Relationships';
-import Permissions from './Permissions';
+
+// The relationships and permissions tabs (remote relationships, the row-check builder, the
+// preview) load when first opened, so the other data pages stay small.
+const Relationships = lazy(() => import('./Relationships'));
+const Permissions = lazy(() => import('./Permissions'));
 
 export interface TableCtx {
   source: string;
@@ -74,11 +78,13 @@ export default function TablePage({ source, schema, table, tab }: { source: stri
     <div data-testid={`table-page-${tab}`}>
       {header}
       <div className="tab-body">
-        {tab === 'browse' && <Browse ctx={ctx} />}
-        {tab === 'insert' && <InsertRow ctx={ctx} />}
-        {tab === 'modify' && <Modify ctx={ctx} />}
-        {tab === 'relationships' && <Relationships ctx={ctx} />}
-        {tab === 'permissions' && <Permissions ctx={ctx} />}
+        <Suspense fallback={<Loading />}>
+          {tab === 'browse' && <Browse ctx={ctx} />}
+          {tab === 'insert' && <InsertRow ctx={ctx} />}
+          {tab === 'modify' && <Modify ctx={ctx} />}
+          {tab === 'relationships' && <Relationships ctx={ctx} />}
+          {tab === 'permissions' && <Permissions ctx={ctx} />}
+        </Suspense>
       </div>
     </div>
   );

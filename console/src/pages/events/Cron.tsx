@@ -2,11 +2,13 @@
 import { useState } from 'react';
 import { metadata } from '../../api';
 import { useAsync } from '../../hooks';
-import { refreshMetadata } from '../../metadata';
+import { confirmedEdit, refreshMetadata } from '../../metadata';
 import { act } from '../../notify';
 import { cronPath } from '../../paths';
 import { Link, navigate } from '../../router';
-import { Button, Check, DataTable, ErrorBox, Field, headersToRows, Loading, PageHeader, Tabs } from '../../ui';
+import { ListPage, ObjectPage } from '../../section';
+import { headersToRows } from '../../forms';
+import { Button, Check, DataTable, ErrorBox, Field, Loading, PageHeader } from '../../ui';
 import { emptySchedule, ScheduledEvents, ScheduledInvocations, scheduleArgs, ScheduleFields, ScheduleForm } from './OneOff';
 
 const listCron = () => metadata<{ cron_triggers: any[] }>('get_cron_triggers', {}).then((r) => r.cron_triggers ?? []);
@@ -14,12 +16,7 @@ const listCron = () => metadata<{ cron_triggers: any[] }>('get_cron_triggers', {
 export function CronList() {
   const list = useAsync(listCron, []);
   return (
-    <div data-testid="cron-list">
-      <PageHeader title="Cron triggers">
-        <Link to="/events/cron/add" className="btn btn-primary" data-testid="cron-create-link">
-          Create
-        </Link>
-      </PageHeader>
+    <ListPage testid="cron-list" title="Cron triggers" createTo="/events/cron/add" createTestid="cron-create-link">
       {list.error ? <ErrorBox error={list.error} /> : null}
       {!list.data ? (
         <Loading />
@@ -38,7 +35,7 @@ export function CronList() {
           ])}
         />
       )}
-    </div>
+    </ListPage>
   );
 }
 
@@ -71,14 +68,8 @@ function CronEditor({ existing }: { existing?: any }) {
       await refreshMetadata();
       navigate(cronPath(name.trim()), !!existing);
     }, existing ? `Cron trigger "${name}" saved` : `Cron trigger "${name.trim()}" created`);
-  const remove = async () => {
-    if (!window.confirm(`Delete cron trigger "${existing.name}"?`)) return;
-    await act(async () => {
-      await metadata('delete_cron_trigger', { name: existing.name });
-      await refreshMetadata();
-      navigate('/events/cron/manage');
-    }, `Cron trigger "${existing.name}" deleted`);
-  };
+  const remove = () =>
+    confirmedEdit(`Delete cron trigger "${existing.name}"?`, 'delete_cron_trigger', { name: existing.name }, `Cron trigger "${existing.name}" deleted`, '/events/cron/manage');
   return (
     <div data-testid="cron-editor">
       {!existing && <PageHeader title="Create a cron trigger" />}
@@ -119,23 +110,16 @@ export function CronPage({ name, tab }: { name: string; tab: string }) {
   const list = useAsync(listCron, [name]);
   const trigger = list.data?.find((t) => t.name === name);
   return (
-    <div data-testid={`cron-page-${tab}`}>
-      <PageHeader title={`Cron trigger: ${name}`} />
-      <Tabs items={TABS.map((t) => ({ label: t.label, to: cronPath(name, t.tab), testid: `cron-tab-${t.tab}` }))} />
-      <div className="tab-body">
-        {list.error ? <ErrorBox error={list.error} /> : null}
-        {!list.data ? (
-          <Loading />
-        ) : !trigger ? (
-          <p className="warn">There is no cron trigger named "{name}".</p>
-        ) : tab === 'modify' ? (
+    <ObjectPage prefix="cron" kind="Cron trigger" name={name} tabs={TABS} tab={tab} pathOf={cronPath} found={list.data ? !!trigger : undefined} error={list.error}>
+      {() =>
+        tab === 'modify' ? (
           <CronEditor key={name} existing={trigger} />
         ) : tab === 'pending' || tab === 'processed' ? (
           <ScheduledEvents type="cron" trigger={name} status={tab} />
         ) : (
           <ScheduledInvocations type="cron" trigger={name} />
-        )}
-      </div>
-    </div>
+        )
+      }
+    </ObjectPage>
   );
 }

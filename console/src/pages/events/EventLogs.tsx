@@ -1,5 +1,5 @@
 // Event trigger logs: pending / processed events and invocations read with run_sql from hdb_catalog; redeliver, invoke.
-import { Fragment, useState } from 'react';
+import { Fragment, ReactNode, useState } from 'react';
 import { metadata, sqlLit, sqlRows } from '../../api';
 import { useAsync } from '../../hooks';
 import { EventTrigger, QualifiedTable } from '../../metadata';
@@ -19,6 +19,16 @@ function pretty(text: string | null): string {
   return err ? text : JSON.stringify(v, null, 2);
 }
 
+/** The expanded details of a table row (a row of one cell across the table). */
+function DetailRow({ show, span, children }: { show: boolean; span: number; children: ReactNode }) {
+  if (!show) return null;
+  return (
+    <tr>
+      <td colSpan={span}>{children}</td>
+    </tr>
+  );
+}
+
 /** Invocations of one event (or all of a trigger) as a table with expandable request / response. */
 export function Invocations({ source, trigger, eventId }: { source: string; trigger: string; eventId?: string }) {
   const [offset, setOffset] = useState(0);
@@ -36,52 +46,62 @@ export function Invocations({ source, trigger, eventId }: { source: string; trig
   if (rows.error) return <ErrorBox error={rows.error} />;
   if (!rows.data) return <Loading />;
   return (
-    <div data-testid="invocations">
-      <div className="row">
-        <Button onClick={rows.reload} testid="invocations-refresh">Refresh</Button>
-      </div>
-      {rows.data.length === 0 ? (
-        <p className="muted" data-testid="invocations-empty">No invocations.</p>
-      ) : (
-        <table className="data" data-testid="invocations-table">
-          <thead>
-            <tr><th>Id</th><th>Event</th><th>Status</th><th>Created</th><th /></tr>
-          </thead>
-          <tbody>
-            {rows.data.map((r) => (
-              <Fragment key={r.id}>
-                <tr>
-                  <td><code>{r.id}</code></td>
-                  <td><code>{r.event_id}</code></td>
-                  <td className={Number(r.status) >= 200 && Number(r.status) < 300 ? 'ok' : 'warn'} data-testid="invocation-status">{r.status ?? '—'}</td>
-                  <td>{r.created_at}</td>
-                  <td><Button variant="link" onClick={() => setOpen(open === r.id ? null : r.id)}>{open === r.id ? 'hide' : 'details'}</Button></td>
-                </tr>
-                {open === r.id && (
-                  <tr>
-                    <td colSpan={5}>
-                      <div className="grid-2">
-                        <div><h4>Request</h4><pre className="code">{pretty(r.request)}</pre></div>
-                        <div><h4>Response</h4><pre className="code">{pretty(r.response)}</pre></div>
-                      </div>
-                    </td>
-                  </tr>
-                )}
-              </Fragment>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <Pager offset={offset} count={rows.data.length} setOffset={setOffset} />
-    </div>
+    <LogTable name="invocations" refreshTestid="invocations-refresh" rows={rows.data} reload={rows.reload} empty="No invocations." head={['Id', 'Event', 'Status', 'Created', '']} page={[offset, setOffset]}>
+      {rows.data.map((r) => (
+        <Fragment key={r.id}>
+          <tr>
+            <td><code>{r.id}</code></td>
+            <td><code>{r.event_id}</code></td>
+            <td className={Number(r.status) >= 200 && Number(r.status) < 300 ? 'ok' : 'warn'} data-testid="invocation-status">{r.status ?? '—'}</td>
+            <td>{r.created_at}</td>
+            <td><Button variant="link" onClick={() => setOpen(open === r.id ? null : r.id)}>{open === r.id ? 'hide' : 'details'}</Button></td>
+          </tr>
+          <DetailRow show={open === r.id} span={5}>
+            <div className="grid-2">
+              <div><h4>Request</h4><pre className="code">{pretty(r.request)}</pre></div>
+              <div><h4>Response</h4><pre className="code">{pretty(r.response)}</pre></div>
+            </div>
+          </DetailRow>
+        </Fragment>
+      ))}
+    </LogTable>
   );
 }
 
-function Pager({ offset, count, setOffset }: { offset: number; count: number; setOffset: (n: number) => void }) {
+/**
+ * A page of log rows: a refresh button, the table (or `empty`), and newer / older buttons.
+ * Test hooks: `<name>` on the block, `<name>-table`, `<name>-empty`.
+ */
+function LogTable(p: {
+  name: string;
+  refreshTestid: string;
+  rows: Row[];
+  reload: () => void;
+  empty: string;
+  head: string[];
+  page: [number, (n: number) => void];
+  children: ReactNode;
+}) {
+  const [offset, setOffset] = p.page;
   return (
-    <div className="row pager">
-      <Button disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>‹ Newer</Button>
-      <Button disabled={count < PAGE} onClick={() => setOffset(offset + PAGE)}>Older ›</Button>
+    <div data-testid={p.name}>
+      <div className="row">
+        <Button onClick={p.reload} testid={p.refreshTestid}>Refresh</Button>
+      </div>
+      {p.rows.length === 0 ? (
+        <p className="muted" data-testid={`${p.name}-empty`}>{p.empty}</p>
+      ) : (
+        <table className="data" data-testid={`${p.name}-table`}>
+          <thead>
+            <tr>{p.head.map((h, i) => <th key={i}>{h}</th>)}</tr>
+          </thead>
+          <tbody>{p.children}</tbody>
+        </table>
+      )}
+      <div className="row pager">
+        <Button disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>‹ Newer</Button>
+        <Button disabled={p.rows.length < PAGE} onClick={() => setOffset(offset + PAGE)}>Older ›</Button>
+      </div>
     </div>
   );
 }
@@ -108,50 +128,31 @@ export function EventList({ source, trigger, status }: { source: string; trigger
   if (!rows.data) return <Loading />;
   const state = (r: Row) => (yes(r.delivered) ? 'delivered' : yes(r.error) ? 'error' : yes(r.locked) ? 'locked' : 'pending');
   return (
-    <div data-testid={`${status}-events`}>
-      <div className="row">
-        <Button onClick={rows.reload} testid="events-refresh">Refresh</Button>
-      </div>
-      {rows.data.length === 0 ? (
-        <p className="muted" data-testid={`${status}-events-empty`}>No {status} events.</p>
-      ) : (
-        <table className="data" data-testid={`${status}-events-table`}>
-          <thead>
-            <tr><th>Id</th><th>Status</th><th>Tries</th><th>Created</th><th>Next retry</th><th /></tr>
-          </thead>
-          <tbody>
-            {rows.data.map((r) => (
-              <Fragment key={r.id}>
-                <tr data-testid="event-row" data-event-id={r.id ?? ''} data-status={state(r)}>
-                  <td><code>{r.id}</code></td>
-                  <td className={state(r) === 'delivered' ? 'ok' : state(r) === 'error' ? 'warn' : ''} data-testid="event-status">{state(r)}</td>
-                  <td>{r.tries}</td>
-                  <td>{r.created_at}</td>
-                  <td>{r.next_retry_at ?? ''}</td>
-                  <td className="row-actions">
-                    <Button variant="link" onClick={() => setOpen(open === r.id ? null : r.id)} testid={`event-details-${r.id}`}>
-                      {open === r.id ? 'hide' : 'details'}
-                    </Button>
-                    <Button variant="link" onClick={() => redeliver(r.id ?? '')} testid={`redeliver-${r.id}`}>Redeliver</Button>
-                  </td>
-                </tr>
-                {open === r.id && (
-                  <tr>
-                    <td colSpan={6}>
-                      <h4>Payload</h4>
-                      <pre className="code">{pretty(r.payload)}</pre>
-                      <h4>Invocations</h4>
-                      <Invocations source={source} trigger={trigger} eventId={r.id ?? ''} />
-                    </td>
-                  </tr>
-                )}
-              </Fragment>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <Pager offset={offset} count={rows.data.length} setOffset={setOffset} />
-    </div>
+    <LogTable name={`${status}-events`} refreshTestid="events-refresh" rows={rows.data} reload={rows.reload} empty={`No ${status} events.`} head={['Id', 'Status', 'Tries', 'Created', 'Next retry', '']} page={[offset, setOffset]}>
+      {rows.data.map((r) => (
+        <Fragment key={r.id}>
+          <tr data-testid="event-row" data-event-id={r.id ?? ''} data-status={state(r)}>
+            <td><code>{r.id}</code></td>
+            <td className={state(r) === 'delivered' ? 'ok' : state(r) === 'error' ? 'warn' : ''} data-testid="event-status">{state(r)}</td>
+            <td>{r.tries}</td>
+            <td>{r.created_at}</td>
+            <td>{r.next_retry_at ?? ''}</td>
+            <td className="row-actions">
+              <Button variant="link" onClick={() => setOpen(open === r.id ? null : r.id)} testid={`event-details-${r.id}`}>
+                {open === r.id ? 'hide' : 'details'}
+              </Button>
+              <Button variant="link" onClick={() => redeliver(r.id ?? '')} testid={`redeliver-${r.id}`}>Redeliver</Button>
+            </td>
+          </tr>
+          <DetailRow show={open === r.id} span={6}>
+            <h4>Payload</h4>
+            <pre className="code">{pretty(r.payload)}</pre>
+            <h4>Invocations</h4>
+            <Invocations source={source} trigger={trigger} eventId={r.id ?? ''} />
+          </DetailRow>
+        </Fragment>
+      ))}
+    </LogTable>
   );
 }
 

@@ -1,8 +1,9 @@
 // EVENTS section: sidebar, event trigger list and pages (modify, pending, processed, invocations), cron and one-off routes.
 import { allEventTriggers, useMetadata } from '../../metadata';
 import { triggerPath } from '../../paths';
-import { Link, match } from '../../router';
-import { DataTable, NotFound, PageHeader, Tabs } from '../../ui';
+import { Link } from '../../router';
+import { ListPage, ObjectPage, ObjectSidebar, objectRoutes, route, SectionLayout, SidebarItems } from '../../section';
+import { DataTable } from '../../ui';
 import { CronAdd, CronList, CronPage } from './Cron';
 import { EventList, InvokePanel, Invocations } from './EventLogs';
 import OneOffPage from './OneOff';
@@ -10,31 +11,24 @@ import TriggerEditor from './TriggerEditor';
 
 function Sidebar() {
   const { md } = useMetadata();
-  const triggers = allEventTriggers(md);
   return (
-    <aside className="sidebar" data-testid="events-sidebar">
-      <Link to="/events/data/manage" className="sidebar-link" data-testid="events-data-link">
-        Event Triggers
-      </Link>
-      <Link to="/events/data/add" className="btn btn-primary btn-block" data-testid="events-create-link">
-        Create
-      </Link>
-      <ul className="sidebar-list">
-        {triggers.map((t) => (
-          <li key={t.trigger.name}>
-            <Link to={triggerPath(t.trigger.name)} data-testid={`sidebar-trigger-${t.trigger.name}`}>
-              {t.trigger.name}
-            </Link>
-          </li>
-        ))}
-      </ul>
+    <ObjectSidebar
+      testid="events-sidebar"
+      createTo="/events/data/add"
+      createLabel="Create"
+      createTestid="events-create-link"
+      allTo="/events/data/manage"
+      allLabel="Event Triggers"
+      allTestid="events-data-link"
+    >
+      <SidebarItems names={allEventTriggers(md).map((t) => t.trigger.name)} to={triggerPath} testid={(n) => `sidebar-trigger-${n}`} />
       <Link to="/events/cron/manage" className="sidebar-link" data-testid="events-cron-link">
         Cron Triggers
       </Link>
       <Link to="/events/one-off-scheduled-events" className="sidebar-link" data-testid="events-oneoff-link">
         One-Off Scheduled Events
       </Link>
-    </aside>
+    </ObjectSidebar>
   );
 }
 
@@ -44,12 +38,7 @@ function TriggerList() {
   const ops = (d: Record<string, unknown>) =>
     [...['insert', 'update', 'delete'].filter((o) => d[o]), ...(d.enable_manual ? ['manual'] : [])].join(', ');
   return (
-    <div data-testid="triggers-list">
-      <PageHeader title="Event Triggers">
-        <Link to="/events/data/add" className="btn btn-primary" data-testid="trigger-create-link">
-          Create
-        </Link>
-      </PageHeader>
+    <ListPage testid="triggers-list" title="Event Triggers" createTo="/events/data/add" createTestid="trigger-create-link">
       <DataTable
         testid="triggers-table"
         empty="No event triggers yet."
@@ -63,7 +52,7 @@ function TriggerList() {
           <code>{trigger.webhook ?? `env: ${trigger.webhook_from_env}`}</code>,
         ])}
       />
-    </div>
+    </ListPage>
   );
 }
 
@@ -77,15 +66,10 @@ const TABS = [
 function TriggerPage({ name, tab }: { name: string; tab: string }) {
   const { md } = useMetadata();
   const found = allEventTriggers(md).find((t) => t.trigger.name === name);
-  if (!TABS.some((t) => t.tab === tab)) return <NotFound />;
   return (
-    <div data-testid={`trigger-page-${tab}`}>
-      <PageHeader title={`Event trigger: ${name}`} />
-      <Tabs items={TABS.map((t) => ({ label: t.label, to: triggerPath(name, t.tab), testid: `trigger-tab-${t.tab}` }))} />
-      <div className="tab-body">
-        {!md ? null : !found ? (
-          <p className="warn">There is no event trigger named "{name}".</p>
-        ) : tab === 'modify' ? (
+    <ObjectPage prefix="trigger" kind="Event trigger" name={name} tabs={TABS} tab={tab} pathOf={triggerPath} found={md ? !!found : undefined}>
+      {() =>
+        !found ? null : tab === 'modify' ? (
           <>
             <TriggerEditor key={name} existing={found} />
             <InvokePanel source={found.source} table={found.table} trigger={found.trigger} />
@@ -94,31 +78,25 @@ function TriggerPage({ name, tab }: { name: string; tab: string }) {
           <Invocations source={found.source} trigger={name} />
         ) : (
           <EventList key={tab} source={found.source} trigger={name} status={tab as 'pending' | 'processed'} />
-        )}
-      </div>
-    </div>
+        )
+      }
+    </ObjectPage>
   );
-}
-
-function page(path: string) {
-  let m;
-  if (match('/events/data/manage', path)) return <TriggerList />;
-  if (match('/events/data/add', path)) return <TriggerEditor key="new" />;
-  if ((m = match('/events/data/:name/:tab', path))) return <TriggerPage name={m.name} tab={m.tab} />;
-  if ((m = match('/events/data/:name', path))) return <TriggerPage name={m.name} tab="modify" />;
-  if (match('/events/cron/manage', path)) return <CronList />;
-  if (match('/events/cron/add', path)) return <CronAdd />;
-  if ((m = match('/events/cron/:name/:tab', path))) return <CronPage name={m.name} tab={m.tab} />;
-  if ((m = match('/events/cron/:name', path))) return <CronPage name={m.name} tab="modify" />;
-  if (match('/events/one-off-scheduled-events', path) || match('/events/one-off-scheduled-events/*', path)) return <OneOffPage />;
-  return <NotFound />;
 }
 
 export default function EventsSection({ path }: { path: string }) {
   return (
-    <div className="with-sidebar">
-      <Sidebar />
-      <div className="page">{page(path)}</div>
-    </div>
+    <SectionLayout sidebar={<Sidebar />}>
+      {route(path, [
+        ['/events/data/manage', () => <TriggerList />],
+        ['/events/data/add', () => <TriggerEditor key="new" />],
+        ...objectRoutes('/events/data', TriggerPage),
+        ['/events/cron/manage', () => <CronList />],
+        ['/events/cron/add', () => <CronAdd />],
+        ...objectRoutes('/events/cron', CronPage),
+        ['/events/one-off-scheduled-events', () => <OneOffPage />],
+        ['/events/one-off-scheduled-events/*', () => <OneOffPage />],
+      ])}
+    </SectionLayout>
   );
 }

@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { metadata } from '../../api';
 import { useAsync } from '../../hooks';
 import { act } from '../../notify';
-import { Button, DataTable, ErrorBox, Field, HeaderList, JsonInput, JsonView, Loading, PageHeader, parseJson, rowsToHeaders, HeaderRow } from '../../ui';
+import { HeaderList, HeaderRow, rowsToHeaders } from '../../forms';
+import { Button, DataTable, ErrorBox, Field, JsonInput, JsonView, Loading, PageHeader, parseJson } from '../../ui';
 
 const PENDING = ['scheduled', 'locked'];
 const PROCESSED = ['delivered', 'error', 'dead'];

@@ -2,11 +2,12 @@
 import { useState } from 'react';
 import { metadata } from '../../api';
 import { useAsync } from '../../hooks';
-import { EventTrigger, QualifiedTable, refreshMetadata, useMetadata } from '../../metadata';
+import { confirmedEdit, EventTrigger, QualifiedTable, refreshMetadata, useMetadata } from '../../metadata';
 import { act } from '../../notify';
 import { triggerPath } from '../../paths';
 import { navigate } from '../../router';
-import { Button, Check, Field, HeaderList, headersToRows, PageHeader, rowsToHeaders } from '../../ui';
+import { HeaderList, headersToRows, rowsToHeaders, UrlOrEnvField } from '../../forms';
+import { Button, Check, Field, PageHeader } from '../../ui';
 import { tableInfo } from '../data/pg';
 
 const OPS = ['insert', 'update', 'delete'] as const;
@@ -62,14 +63,15 @@ export default function TriggerEditor({ existing }: { existing?: { source: strin
       if (!existing) navigate(triggerPath(name.trim()));
     }, existing ? `Event trigger "${name}" saved` : `Event trigger "${name.trim()}" created`);
 
-  const remove = async () => {
-    if (!existing || !window.confirm(`Delete event trigger "${existing.trigger.name}"?`)) return;
-    await act(async () => {
-      await metadata('pg_delete_event_trigger', { name: existing.trigger.name, source: existing.source });
-      await refreshMetadata();
-      navigate('/events/data/manage');
-    }, `Event trigger "${existing.trigger.name}" deleted`);
-  };
+  const remove = () =>
+    existing &&
+    confirmedEdit(
+      `Delete event trigger "${existing.trigger.name}"?`,
+      'pg_delete_event_trigger',
+      { name: existing.trigger.name, source: existing.source },
+      `Event trigger "${existing.trigger.name}" deleted`,
+      '/events/data/manage',
+    );
 
   const toggleCol = (c: string, on: boolean) => {
     const list = updateCols === '*' ? cols.data ?? [] : updateCols;
@@ -115,21 +117,7 @@ export default function TriggerEditor({ existing }: { existing?: { source: strin
           </div>
         </Field>
       )}
-      <Field label="Webhook (HTTP/S) handler">
-        <div className="row">
-          <select value={fromEnv ? 'env' : 'url'} onChange={(e) => setFromEnv(e.target.value === 'env')} data-testid="trigger-webhook-type">
-            <option value="url">URL</option>
-            <option value="env">from env var</option>
-          </select>
-          <input
-            value={webhook}
-            placeholder={fromEnv ? 'WEBHOOK_URL_ENV' : 'http://localhost:3000/event'}
-            onChange={(e) => setWebhook(e.target.value)}
-            data-testid="trigger-webhook"
-            id="trigger-webhook"
-          />
-        </div>
-      </Field>
+      <UrlOrEnvField label="Webhook (HTTP/S) handler" env={[fromEnv, setFromEnv]} url={[webhook, setWebhook]} placeholders={['http://localhost:3000/event', 'WEBHOOK_URL_ENV']} testid="trigger-webhook" />
       <details open={!!existing}>
         <summary>Retry configuration</summary>
         <div className="row wrap">

@@ -1,11 +1,14 @@
 // Remote schema editor (add / modify): URL or env var, headers, forward client headers, timeout; add/update/remove/reload.
 import { useState } from 'react';
 import { metadata } from '../../api';
-import { refreshMetadata } from '../../metadata';
+import { confirmedEdit, refreshMetadata } from '../../metadata';
 import { act } from '../../notify';
 import { remotePath } from '../../paths';
 import { navigate } from '../../router';
-import { Button, Check, Field, HeaderList, headersToRows, PageHeader, rowsToHeaders } from '../../ui';
+import { headersToRows, HeadersField, rowsToHeaders, TextField, UrlOrEnvField } from '../../forms';
+import { Button, Field, PageHeader } from '../../ui';
+
+const URL_HINT = 'https://my-graphql-service.com/graphql';
 
 export default function RemoteEditor({ existing }: { existing?: any }) {
   const d = existing?.definition ?? {};
@@ -37,14 +40,8 @@ export default function RemoteEditor({ existing }: { existing?: any }) {
 
   const reload = () => act(() => metadata('reload_remote_schema', { name: existing.name }), `Remote schema "${existing.name}" reloaded`);
 
-  const remove = async () => {
-    if (!window.confirm(`Remove remote schema "${existing.name}"?`)) return;
-    await act(async () => {
-      await metadata('remove_remote_schema', { name: existing.name });
-      await refreshMetadata();
-      navigate('/remote-schemas/manage/schemas');
-    }, `Remote schema "${existing.name}" removed`);
-  };
+  const remove = () =>
+    confirmedEdit(`Remove remote schema "${existing.name}"?`, 'remove_remote_schema', { name: existing.name }, `Remote schema "${existing.name}" removed`, '/remote-schemas/manage/schemas');
 
   return (
     <div data-testid="remote-editor">
@@ -52,33 +49,10 @@ export default function RemoteEditor({ existing }: { existing?: any }) {
       <Field label="Remote schema name">
         <input value={name} disabled={!!existing} onChange={(e) => setName(e.target.value)} data-testid="remote-name" id="remote-name" />
       </Field>
-      <Field label="GraphQL service URL">
-        <div className="row">
-          <select value={fromEnv ? 'env' : 'url'} onChange={(e) => setFromEnv(e.target.value === 'env')} data-testid="remote-url-type">
-            <option value="url">URL</option>
-            <option value="env">from env var</option>
-          </select>
-          <input
-            value={url}
-            placeholder={fromEnv ? 'REMOTE_SCHEMA_URL' : 'https://my-graphql-service.com/graphql'}
-            onChange={(e) => setUrl(e.target.value)}
-            data-testid="remote-url"
-            id="remote-url"
-          />
-        </div>
-      </Field>
-      <Field label="Headers for the remote GraphQL server">
-        <div>
-          <Check label="Forward all headers from the client" checked={forward} onChange={setForward} testid="remote-forward-headers" />
-          <HeaderList rows={headers} onChange={setHeaders} testid="remote-headers" />
-        </div>
-      </Field>
-      <Field label="GraphQL server timeout (seconds)">
-        <input type="number" min={1} value={timeout} placeholder="60" onChange={(e) => setTimeoutText(e.target.value)} data-testid="remote-timeout" />
-      </Field>
-      <Field label="Comment">
-        <input value={comment} onChange={(e) => setComment(e.target.value)} data-testid="remote-comment" />
-      </Field>
+      <UrlOrEnvField label="GraphQL service URL" env={[fromEnv, setFromEnv]} url={[url, setUrl]} placeholders={[URL_HINT, 'REMOTE_SCHEMA_URL']} testid="remote-url" />
+      <HeadersField label="Headers for the remote GraphQL server" forwardLabel="Forward all headers from the client" forward={[forward, setForward]} rows={[headers, setHeaders]} testid="remote" />
+      <TextField label="GraphQL server timeout (seconds)" type="number" placeholder="60" bound={[timeout, setTimeoutText]} testid="remote-timeout" />
+      <TextField label="Comment" bound={[comment, setComment]} testid="remote-comment" />
       <div className="row">
         <Button variant="primary" disabled={!name.trim() || !url.trim()} onClick={save} testid={existing ? 'remote-save' : 'remote-create'} id="remote-save">
           {existing ? 'Save' : 'Add Remote Schema'}

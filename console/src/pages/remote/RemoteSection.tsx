@@ -1,47 +1,45 @@
 // REMOTE SCHEMAS section: sidebar, list page and per-schema tabs (modify, details, permissions).
 import { useMetadata } from '../../metadata';
 import { remotePath } from '../../paths';
-import { Link, match } from '../../router';
-import { DataTable, NotFound, PageHeader, Tabs } from '../../ui';
+import { Link } from '../../router';
+import { ListPage, ObjectPage, ObjectSidebar, objectRoutes, route, SectionLayout, SidebarItems } from '../../section';
+import { DataTable } from '../../ui';
 import RemoteDetails from './RemoteDetails';
 import RemoteEditor from './RemoteEditor';
 import RemotePermissions from './RemotePermissions';
 
-function Sidebar() {
+function useRemotes(): any[] {
   const { md } = useMetadata();
-  const list = [...(md?.remote_schemas ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  return [...(md?.remote_schemas ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function Sidebar() {
+  const list = useRemotes();
   return (
-    <aside className="sidebar" data-testid="remote-sidebar">
-      <Link to="/remote-schemas/manage/add" className="btn btn-primary btn-block" data-testid="remote-create-link">
-        Add
-      </Link>
-      <Link to="/remote-schemas/manage/schemas" className="sidebar-link">
-        All remote schemas
-      </Link>
-      <ul className="sidebar-list">
-        {list.map((r) => (
-          <li key={r.name}>
-            <Link to={remotePath(r.name)} data-testid={`sidebar-remote-${r.name}`}>
-              {r.name}
-            </Link>
-          </li>
-        ))}
-      </ul>
-    </aside>
+    <ObjectSidebar
+      testid="remote-sidebar"
+      createTo="/remote-schemas/manage/add"
+      createLabel="Add"
+      createTestid="remote-create-link"
+      allTo="/remote-schemas/manage/schemas"
+      allLabel="All remote schemas"
+    >
+      <SidebarItems names={list.map((r) => r.name)} to={remotePath} testid={(n) => `sidebar-remote-${n}`} />
+    </ObjectSidebar>
   );
 }
 
 function RemoteList() {
-  const { md } = useMetadata();
-  const list = [...(md?.remote_schemas ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const list = useRemotes();
   return (
-    <div data-testid="remote-list">
-      <PageHeader title="Remote Schemas">
-        <Link to="/remote-schemas/manage/add" className="btn btn-primary" data-testid="remote-add">
-          Add
-        </Link>
-      </PageHeader>
-      <p className="muted">Other GraphQL services merged into this engine's schema.</p>
+    <ListPage
+      testid="remote-list"
+      title="Remote Schemas"
+      createTo="/remote-schemas/manage/add"
+      createTestid="remote-add"
+      createLabel="Add"
+      intro="Other GraphQL services merged into this engine's schema."
+    >
       <DataTable
         testid="remote-table"
         empty="No remote schemas yet."
@@ -54,7 +52,7 @@ function RemoteList() {
           (r.permissions ?? []).map((p: { role: string }) => p.role).join(', '),
         ])}
       />
-    </div>
+    </ListPage>
   );
 }
 
@@ -67,38 +65,29 @@ const TABS = [
 function RemotePage({ name, tab }: { name: string; tab: string }) {
   const { md } = useMetadata();
   const remote = md?.remote_schemas?.find((r) => r.name === name);
-  if (!TABS.some((t) => t.tab === tab)) return <NotFound />;
   return (
-    <div data-testid={`remote-page-${tab}`}>
-      <PageHeader title={`Remote schema: ${name}`} />
-      <Tabs items={TABS.map((t) => ({ label: t.label, to: remotePath(name, t.tab), testid: `remote-tab-${t.tab}` }))} />
-      <div className="tab-body">
-        {!md ? null : !remote ? (
-          <p className="warn">There is no remote schema named "{name}".</p>
-        ) : tab === 'modify' ? (
+    <ObjectPage prefix="remote" kind="Remote schema" name={name} tabs={TABS} tab={tab} pathOf={remotePath} found={md ? !!remote : undefined}>
+      {() =>
+        tab === 'modify' ? (
           <RemoteEditor key={name} existing={remote} />
         ) : tab === 'details' ? (
           <RemoteDetails name={name} />
         ) : (
           <RemotePermissions remote={remote} />
-        )}
-      </div>
-    </div>
+        )
+      }
+    </ObjectPage>
   );
 }
 
 export default function RemoteSection({ path }: { path: string }) {
-  let m;
-  let page;
-  if (match('/remote-schemas/manage/schemas', path)) page = <RemoteList />;
-  else if (match('/remote-schemas/manage/add', path)) page = <RemoteEditor key="new" />;
-  else if ((m = match('/remote-schemas/manage/:name/:tab', path))) page = <RemotePage name={m.name} tab={m.tab} />;
-  else if ((m = match('/remote-schemas/manage/:name', path))) page = <RemotePage name={m.name} tab="modify" />;
-  else page = <NotFound />;
   return (
-    <div className="with-sidebar">
-      <Sidebar />
-      <div className="page">{page}</div>
-    </div>
+    <SectionLayout sidebar={<Sidebar />}>
+      {route(path, [
+        ['/remote-schemas/manage/schemas', () => <RemoteList />],
+        ['/remote-schemas/manage/add', () => <RemoteEditor key="new" />],
+        ...objectRoutes('/remote-schemas/manage', RemotePage),
+      ])}
+    </SectionLayout>
   );
 }

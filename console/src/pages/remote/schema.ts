@@ -1,41 +1,9 @@
-// Remote schema introspection helpers: fetch through introspect_remote_schema, type references, SDL printing.
+// Remote schema helpers: the shared introspection reads, and SDL printing (graphql-js, remote schemas section only).
 import { buildClientSchema, IntrospectionQuery, printSchema } from 'graphql';
-import { metadata } from '../../api';
+import type { IntroSchema } from '../../introspection';
 
-export interface TypeRef {
-  kind: string;
-  name?: string | null;
-  ofType?: TypeRef | null;
-}
-
-export interface IntroType {
-  kind: string;
-  name: string;
-  description?: string | null;
-  fields?: { name: string; description?: string | null; args: { name: string; type: TypeRef }[]; type: TypeRef }[] | null;
-  inputFields?: { name: string; type: TypeRef }[] | null;
-  enumValues?: { name: string }[] | null;
-}
-
-export interface IntroSchema {
-  queryType?: { name: string } | null;
-  mutationType?: { name: string } | null;
-  subscriptionType?: { name: string } | null;
-  types: IntroType[];
-}
-
-export async function introspect(name: string): Promise<IntroSchema> {
-  const r = await metadata<{ data: { __schema: IntroSchema } }>('introspect_remote_schema', { name });
-  return r.data.__schema;
-}
-
-/** "[Foo!]!" for a type reference. */
-export function typeName(t: TypeRef | null | undefined): string {
-  if (!t) return '?';
-  if (t.kind === 'NON_NULL') return `${typeName(t.ofType)}!`;
-  if (t.kind === 'LIST') return `[${typeName(t.ofType)}]`;
-  return t.name ?? '?';
-}
+export { introspect, typeName } from '../../introspection';
+export type { IntroSchema, IntroType, TypeRef } from '../../introspection';
 
 /** The schema's SDL (as printed by graphql-js), or an error message. */
 export function schemaSdl(schema: IntroSchema): string {

@@ -1,6 +1,6 @@
 // SETTINGS section: sidebar and routes (metadata actions, metadata status, about).
-import { Link, match, usePath } from '../../router';
-import { NotFound } from '../../ui';
+import { Link, usePath } from '../../router';
+import { route, SectionLayout } from '../../section';
 import About from './About';
 import MetadataActions from './MetadataActions';
 import MetadataStatus from './MetadataStatus';
@@ -25,15 +25,13 @@ function Sidebar() {
 }
 
 export default function SettingsSection({ path }: { path: string }) {
-  let page;
-  if (match('/settings/metadata-actions', path)) page = <MetadataActions />;
-  else if (match('/settings/metadata-status', path)) page = <MetadataStatus />;
-  else if (match('/settings/about', path)) page = <About />;
-  else page = <NotFound />;
   return (
-    <div className="with-sidebar">
-      <Sidebar />
-      <div className="page">{page}</div>
-    </div>
+    <SectionLayout sidebar={<Sidebar />}>
+      {route(path, [
+        ['/settings/metadata-actions', () => <MetadataActions />],
+        ['/settings/metadata-status', () => <MetadataStatus />],
+        ['/settings/about', () => <About />],
+      ])}
+    </SectionLayout>
   );
 }

@@ -6,6 +6,7 @@ pub mod actions;
 pub mod bool_exp;
 mod computed_fields;
 pub mod cron_triggers;
+mod custom_types;
 mod enums;
 mod event_triggers;
 mod functions;
@@ -96,13 +97,21 @@ pub fn resolve_with_remotes(
         &mut remote_schemas,
         &mut report,
     );
+    // 10. the relationships of actions' output types, to tracked tables
+    let custom_types = custom_types::check(
+        md.extra
+            .get("custom_types")
+            .unwrap_or(&serde_json::Value::Null),
+        &tables,
+        &mut report,
+    );
     let mut resolved = ResolvedMetadata::new(tables, functions, report, catalog);
     resolved.actions = actions;
     resolved.event_triggers = event_triggers;
     resolved.cron_triggers = cron_triggers;
     resolved.remote_schemas = remote_schemas;
     resolved.remote_schema_permissions = remote_schemas::permissions_enabled();
-    resolved.custom_types = md.extra.get("custom_types").cloned().unwrap_or_default();
+    resolved.custom_types = custom_types;
     resolved.naming = rasura_naming::Naming::for_source(
         source
             .extra

@@ -13,31 +13,45 @@ pub async fn root() -> Redirect {
 }
 
 /// `/console`: the console's page.
-pub async fn index() -> Response {
-    serve("", &rasura_console::PageSettings::default())
+pub async fn index(headers: HeaderMap) -> Response {
+    serve("", &headers, &rasura_console::PageSettings::default())
 }
 
 /// `/console/<path>`: an asset, else the console's page (its own router shows the path).
-pub async fn path(Path(path): Path<String>) -> Response {
-    serve(&path, &rasura_console::PageSettings::default())
+pub async fn path(Path(path): Path<String>, headers: HeaderMap) -> Response {
+    serve(&path, &headers, &rasura_console::PageSettings::default())
 }
 
-/// What a console path answers, the page told `settings` (also used by `rasura console`).
-pub fn serve(path: &str, settings: &rasura_console::PageSettings) -> Response {
-    if let Some(f) = rasura_console::file(path) {
+/// What a console path answers to a request with `headers`, the page told `settings` (also
+/// used by `rasura console`).
+pub fn serve(path: &str, headers: &HeaderMap, settings: &rasura_console::PageSettings) -> Response {
+    let gzip_ok = headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    if let Some(f) = rasura_console::file(path, gzip_ok) {
         let cache = if f.immutable {
             "public, max-age=31536000, immutable"
         } else {
             "no-cache"
         };
-        return (
+        let mut response = (
             [
                 (header::CONTENT_TYPE, f.content_type),
                 (header::CACHE_CONTROL, cache),
+                (header::VARY, "accept-encoding"),
             ],
             f.bytes,
         )
             .into_response();
+        if f.gzip {
+            response.headers_mut().insert(
+                header::CONTENT_ENCODING,
+                header::HeaderValue::from_static("gzip"),
+            );
+        }
+        return response;
     }
     if rasura_console::looks_like_file(path) {
         return (StatusCode::NOT_FOUND, "no such console file").into_response();

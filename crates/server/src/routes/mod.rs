@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         router = router
             .route("/", get(console::root))
             .route("/console", get(console::index))
+            .route("/console/", get(console::index))
             .route(
                 "/console/api/codegen/{action}/{framework}",
                 get(console::codegen),
