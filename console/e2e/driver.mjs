@@ -79,3 +79,69 @@ export async function open(executablePath) {
     close: () => browser.close(),
   };
 }
+
+// More helpers for a page opened by `open`: picking an option of a `<select>` once it is
+// offered, waiting for a text, and reading an element's text.
+export function extras({ page, tid }) {
+  // Selects `value` in the `<select>` `id`, waiting until it has that option.
+  const choose = async (id, value, timeout = 15000) => {
+    await page
+      .waitForFunction(
+        (s, v) => [...(document.querySelector(s)?.options ?? [])].some((o) => o.value === v),
+        { timeout },
+        tid(id),
+        value,
+      )
+      .catch(() => {
+        throw new Error(`no option "${value}" in ${id}`);
+      });
+    const got = await page.select(tid(id), value);
+    if (!got.includes(value)) throw new Error(`could not select "${value}" in ${id}`);
+  };
+  // Waits until the element `id` contains `text`; answers its whole text.
+  const waitText = async (id, text, timeout = 15000) => {
+    await page
+      .waitForFunction((s, t) => document.querySelector(s)?.textContent.includes(t), { timeout }, tid(id), text)
+      .catch(async () => {
+        const now = await page.$eval(tid(id), (e) => e.textContent).catch(() => '(no such element)');
+        throw new Error(`${id} does not show "${text}": ${now.slice(0, 400)}`);
+      });
+    return page.$eval(tid(id), (e) => e.textContent);
+  };
+  const textOf = (id) => page.$eval(tid(id), (e) => e.textContent);
+  // The cells of a table's body rows (the DataTable of `id`), as text.
+  const rowsOf = (id) =>
+    page.$$eval(`${tid(id)} tbody tr`, (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())));
+  return { choose, waitText, textOf, rowsOf };
+}
+
+// The engine's HTTP APIs as admin (the origin of CONSOLE_URL): metadata, the query API,
+// run_sql (rows as objects) and GraphQL with extra headers.
+export function engineApi(consoleUrl, secret) {
+  const origin = new URL(consoleUrl).origin;
+  const post = async (path, body, headers = {}) => {
+    const r = await fetch(origin + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hasura-admin-secret': secret, ...headers },
+      body: JSON.stringify(body),
+    });
+    const json = await r.json().catch(() => null);
+    return { status: r.status, json };
+  };
+  // Fails with the request and the answer unless the status is 200.
+  const ok = async (path, body, headers) => {
+    const { status, json } = await post(path, body, headers);
+    if (status !== 200) throw new Error(`${path} ${JSON.stringify(body)} answered ${status}: ${JSON.stringify(json)}`);
+    return json;
+  };
+  const metadata = (type, args = {}) => ok('/v1/metadata', { type, args });
+  const query = (type, args) => ok('/v2/query', { type, args });
+  const sqlRows = async (sql) => {
+    const r = await query('run_sql', { sql, read_only: true });
+    const [head, ...rows] = r.result ?? [];
+    return rows.map((row) => Object.fromEntries(head.map((h, i) => [h, row[i] === 'NULL' ? null : row[i]])));
+  };
+  const graphql = (q, headers = {}, variables) => post('/v1/graphql', { query: q, variables }, headers).then((r) => r.json);
+  const exportMetadata = () => metadata('export_metadata');
+  return { origin, post, metadata, query, sqlRows, graphql, exportMetadata };
+}

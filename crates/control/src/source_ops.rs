@@ -1,5 +1,5 @@
 //! The source operations: `pg_add_source`, `pg_update_source`, `pg_drop_source`,
-//! `rename_source`, `list_source_kinds`, `get_source_kind_capabilities`. A source that cannot
+//! `rename_source`, `set_query_tags`, `list_source_kinds`, `get_source_kind_capabilities`. A source that cannot
 //! be connected to (or a second one, which this engine does not serve yet) is refused by the
 //! consistency check, so it is never stored as if it worked.
 
@@ -20,6 +20,7 @@ pub(super) async fn run(
         "update_source" => sources::update_source(&mut ctx.md, args),
         "drop_source" => sources::drop_source(&mut ctx.md, args),
         "rename_source" => sources::rename_source(&mut ctx.md, args),
+        "set_query_tags" => sources::set_query_tags(&mut ctx.md, args),
         "list_source_kinds" => return Ok(Some(sources::list_source_kinds())),
         "get_source_kind_capabilities" => {
             return sources::source_kind_capabilities(args)

@@ -58,6 +58,8 @@ pub(crate) async fn execute(
         return Ok(out);
     }
     let source = state.source().map_err(|e| GqlError::from_pg(&e, ""))?;
+    let current = state.current();
+    let tagging = Tagging::of(&current.resolved.query_tags, &request);
     let mut results = if op.operation_type == OperationType::Mutation {
         let mut client = source
             .pool
@@ -71,7 +73,7 @@ pub(crate) async fn execute(
                 .await
                 .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
             set_event_context(&tx, session).await?;
-            let results = run_roots(&tx, &plan, state.config.stringify_numeric).await?;
+            let results = run_roots(&tx, &plan, state.config.stringify_numeric, &tagging).await?;
             tx.commit()
                 .await
                 .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
@@ -87,7 +89,7 @@ pub(crate) async fn execute(
             .await
             .map_err(|e| GqlError::from_pg(&e, ""))?;
         let cancel = CancelOnDrop::read(&source.reads, &client);
-        let done = run_roots(&*client, &plan, state.config.stringify_numeric).await;
+        let done = run_roots(&*client, &plan, state.config.stringify_numeric, &tagging).await;
         cancel.disarm();
         done?
     };
@@ -180,14 +182,66 @@ async fn set_event_context(
         .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))
 }
 
+/// The `parameterized_query_hash` of query tags: the SHA-1 of the document (the same for every
+/// set of variables).
+pub(crate) fn query_hash(query: &str) -> String {
+    use sha1::Digest;
+    sha1::Sha1::digest(query.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What query tags name a request's statements by (`rasura_resolve::query_tags`).
+struct Tagging<'a> {
+    tags: &'a rasura_resolve::query_tags::QueryTags,
+    request_id: Option<String>,
+    query_hash: String,
+    operation: Option<&'a str>,
+}
+
+impl<'a> Tagging<'a> {
+    fn of(tags: &'a rasura_resolve::query_tags::QueryTags, request: &Request<'a>) -> Tagging<'a> {
+        let query_hash = if tags.disabled {
+            String::new()
+        } else {
+            query_hash(request.query)
+        };
+        Tagging {
+            tags,
+            request_id: rasura_log::http::request_id(),
+            query_hash,
+            operation: request.op.name.as_ref().map(|n| n.as_str()),
+        }
+    }
+
+    /// The statement of root field `key` (an alias; `ns\u{1f}field` under a namespace) with
+    /// its tags.
+    fn sql<'s>(&self, sql: &'s str, key: &str) -> std::borrow::Cow<'s, str> {
+        if self.tags.disabled {
+            return sql.into();
+        }
+        let field = key.rsplit('\u{1f}').next().unwrap_or(key);
+        let tagged = self.tags.apply(
+            sql,
+            self.request_id.as_deref(),
+            field,
+            &self.query_hash,
+            self.operation,
+        );
+        tagged.into()
+    }
+}
+
 /// Runs every database root field; one JSON text (or null) per plan entry.
 async fn run_roots(
     client: &impl GenericClient,
     plan: &[(String, RootPlan)],
     stringify: bool,
+    tagging: &Tagging<'_>,
 ) -> Result<Vec<Option<String>>, GqlError> {
     let mut results = Vec::with_capacity(plan.len());
-    for (_, p) in plan {
+    for (key, p) in plan {
         let p = match p {
             RootPlan::Joined { inner, .. } => inner.as_ref(),
             other => other,
@@ -198,7 +252,7 @@ async fn run_roots(
             | RootPlan::Remote(_)
             | RootPlan::Joined { .. } => None,
             RootPlan::Sql { sql, params } => {
-                run_statement(client, sql, params)
+                run_statement(client, &tagging.sql(sql, key), params)
                     .instrument(tracing::debug_span!("statement", sql = %sql))
                     .await?
             }
@@ -206,7 +260,7 @@ async fn run_roots(
                 let mut parts = vec![];
                 for (sql, params) in statements {
                     parts.push(
-                        run_statement(client, sql, params)
+                        run_statement(client, &tagging.sql(sql, key), params)
                             .await?
                             .unwrap_or_else(|| "null".into()),
                     );

@@ -218,9 +218,16 @@ async fn pipeline(
         // (A field under a source namespace is polled as a whole request.)
         if let ([(key, RootPlan::Sql { sql, params })], None) = (plan.as_slice(), &stream) {
             if !key.contains(rasura_ir::NAMESPACE_SEPARATOR) {
+                // Tagged with the field and the query's hash (no request id: the poller's
+                // statement serves many requests), as Hasura tags live queries.
+                let tags = &engine.resolved.query_tags;
+                let sql = match tags.disabled {
+                    true => sql.clone(),
+                    false => tags.apply(sql, None, key, &execute::query_hash(&req.query), None),
+                };
                 live = Some(LiveShape {
                     key: key.clone(),
-                    sql: sql.clone(),
+                    sql,
                     params: params.clone(),
                 });
             }

@@ -302,6 +302,43 @@ pub fn rename_source(md: &mut Metadata, args: &Value) -> Result<(), MetadataErro
     Ok(())
 }
 
+/// `set_query_tags {source_name, disabled?, format?, omit_request_id?}`: the source's query
+/// tags (the SQL comments on generated statements), as given.
+pub fn set_query_tags(md: &mut Metadata, args: &Value) -> Result<(), MetadataError> {
+    let name = name_arg(args, "source_name")?;
+    let mut tags = serde_json::Map::new();
+    for (key, ok) in [
+        (
+            "disabled",
+            args.get("disabled").is_none_or(Value::is_boolean),
+        ),
+        (
+            "format",
+            args.get("format").is_none_or(|f| {
+                matches!(
+                    f.as_str(),
+                    Some("standard" | "sqlcommenter" | "standard_prepended")
+                )
+            }),
+        ),
+        (
+            "omit_request_id",
+            args.get("omit_request_id").is_none_or(Value::is_boolean),
+        ),
+    ] {
+        if !ok {
+            return Err(parse_err(format!("invalid value for \"{key}\"")));
+        }
+        if let Some(v) = args.get(key) {
+            tags.insert(key.to_string(), v.clone());
+        }
+    }
+    md.source_mut(name)?
+        .extra
+        .insert("query_tags".into(), Value::Object(tags));
+    Ok(())
+}
+
 /// `list_source_kinds`: the kinds this engine knows (PostgreSQL only).
 pub fn list_source_kinds() -> Value {
     json!({"sources": [

@@ -2,6 +2,7 @@
 //! collected as an inconsistency and left out, never an error that stops the server.
 
 pub mod inconsistency;
+pub mod query_tags;
 pub mod stages;
 pub mod types;
 

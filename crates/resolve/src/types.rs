@@ -23,11 +23,13 @@ pub struct ResolvedMetadata {
     /// Remote schema permissions are enforced (`HASURA_GRAPHQL_ENABLE_REMOTE_SCHEMA_PERMISSIONS`):
     /// roles other than admin see only the remotes, and the parts, granted to them.
     pub remote_schema_permissions: bool,
-    /// `custom_types` as the metadata gives them.
+    /// `custom_types` as the metadata gives them, less the relationships that do not fit.
     pub custom_types: serde_json::Value,
     /// How the served source's generated names are spelled: its `customization` (naming
     /// convention, prefixes) under the server's settings.
     pub naming: rasura_naming::Naming,
+    /// The served source's query tags (`query_tags.rs`).
+    pub query_tags: crate::query_tags::QueryTags,
     /// The database source served, its connection resolved (none: no usable source).
     pub source: Option<ResolvedSource>,
     pub inconsistencies: Vec<Inconsistency>,
@@ -48,6 +50,7 @@ impl ResolvedMetadata {
             .map(|(i, t)| (t.name.clone(), i))
             .collect();
         ResolvedMetadata {
+            query_tags: Default::default(),
             tables,
             functions,
             actions: vec![],

@@ -24,7 +24,7 @@ use rasura_catalog::Catalog;
 use rasura_metadata::document::Source;
 use rasura_metadata::Metadata;
 
-use crate::inconsistency::Inconsistency;
+use crate::inconsistency::{Inconsistency, ObjectRef};
 use crate::types::{RemoteIntrospections, ResolvedMetadata};
 
 /// Resolves `md` against `catalog` (remote schemas left out). Never fails: what does not fit
@@ -118,6 +118,16 @@ pub fn resolve_with_remotes(
             .get("customization")
             .unwrap_or(&serde_json::Value::Null),
     );
+    match crate::query_tags::QueryTags::parse(source.extra.get("query_tags")) {
+        Ok(tags) => resolved.query_tags = tags,
+        Err(reason) => resolved.inconsistencies.push(Inconsistency::new(
+            "source",
+            format!("source {}", source.name),
+            source.extra.get("query_tags").cloned().unwrap_or_default(),
+            reason,
+            ObjectRef::Unknown,
+        )),
+    }
     resolved.source = served;
     resolved
 }
