@@ -108,11 +108,28 @@ export function extras({ page, tid }) {
       });
     return page.$eval(tid(id), (e) => e.textContent);
   };
+  // Like `click` and `fill`, but the element is first scrolled to the middle of the window, so
+  // that the sticky top bar cannot be over it when the mouse clicks.
+  const centered = async (id) => {
+    const el = await page.waitForSelector(tid(id), { visible: true, timeout: 15000 });
+    await el.evaluate((e) => e.scrollIntoView({ block: 'center', inline: 'nearest' }));
+    return el;
+  };
+  const press = async (id) => (await centered(id)).click();
+  const enter = async (id, text) => {
+    const el = await centered(id);
+    await el.click();
+    await page.keyboard.down('Control');
+    await page.keyboard.press('A');
+    await page.keyboard.up('Control');
+    await page.keyboard.press('Backspace');
+    await el.type(text);
+  };
   const textOf = (id) => page.$eval(tid(id), (e) => e.textContent);
   // The cells of a table's body rows (the DataTable of `id`), as text.
   const rowsOf = (id) =>
     page.$$eval(`${tid(id)} tbody tr`, (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())));
-  return { choose, waitText, textOf, rowsOf };
+  return { choose, waitText, textOf, rowsOf, press, enter };
 }
 
 // The engine's HTTP APIs as admin (the origin of CONSOLE_URL): metadata, the query API,

@@ -43,6 +43,12 @@ pub(super) async fn run(
             success()
         }
         "add_remote_schema_permissions" => {
+            if !rasura_resolve::stages::remote_schemas::permissions_enabled() {
+                return Err(ApiError::bad_request(
+                    "constraint-violation",
+                    "remote schema permissions can only be added when remote schema permissions are enabled in the graphql-engine",
+                ));
+            }
             rs::add_permission(&mut ctx.md, args.clone()).map_err(ApiError::from)?;
             let (remote, role) = (
                 args["remote_schema"].as_str().unwrap_or_default(),

@@ -190,14 +190,9 @@ async fn rasura_console_serves_it_for_another_engine() {
     );
 }
 
-/// The tutorial done in the console in a real browser (`console/e2e/tutorial.mjs`: Chromium
-/// driven by puppeteer-core) against this engine and the tutorial's own backend; then what it
-/// did is checked through the API and the database. Screenshots go to `docs/console/` with
-/// `RASURA_UPDATE_SCREENSHOTS=1`, else to a temporary directory.
-#[tokio::test]
-async fn the_tutorial_done_in_the_console_in_a_browser() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let e2e = repo.join("console/e2e");
+/// The browser test's driver and browser, checked present (`scripts/setup.sh` installs both).
+fn browser_parts() -> (std::path::PathBuf, String) {
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../console/e2e");
     assert!(
         e2e.join("node_modules/puppeteer-core").exists(),
         "puppeteer-core is not installed in console/e2e: run scripts/setup.sh"
@@ -207,10 +202,16 @@ async fn the_tutorial_done_in_the_console_in_a_browser() {
         Path::new(&chromium).exists(),
         "no Chromium at {chromium}: run scripts/setup.sh (Debian's chromium package)"
     );
-    let pg = TestCluster::start("app").await;
+    (e2e, chromium)
+}
+
+/// An engine for the browser tests (admin secret `s3cret`; requests without credentials are
+/// role `user`) with the tutorial's own backend.
+async fn engine_and_backend(
+    pg: &TestCluster,
+    env: &[(&str, &str)],
+) -> (TestServer, rasura_test_support::PythonBackend) {
     let url = pg.url("app");
-    // Requests without credentials (the tutorial backend's own query) are role `user`: what
-    // the permission made in the console lets them read.
     let s = TestServer::start(
         Path::new(BIN),
         &[
@@ -222,22 +223,34 @@ async fn the_tutorial_done_in_the_console_in_a_browser() {
             "--unauthorized-role",
             "user",
         ],
-        &[],
+        env,
     )
     .await;
     let Some(backend) = rasura_test_support::PythonBackend::start(&s.url("/v1/graphql")).await
     else {
         panic!("../shared/interop/seed-python-backend not found: the tutorial's backend is needed");
     };
+    (s, backend)
+}
+
+/// Runs `console/e2e/<script>` against the engine; fails with its output (and the engine's
+/// and backend's) unless every step passed. Screenshots go to `docs/console/` with
+/// `RASURA_UPDATE_SCREENSHOTS=1`, else to a temporary directory; answers that directory.
+async fn run_browser_script(
+    script: &str,
+    s: &TestServer,
+    backend: &rasura_test_support::PythonBackend,
+    tmp: &Path,
+) -> std::path::PathBuf {
+    let (e2e, chromium) = browser_parts();
     let update = std::env::var("RASURA_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1");
-    let tmp = tempfile::tempdir().expect("temp dir");
     let shots = if update {
-        repo.join("docs/console")
+        e2e.join("../../docs/console")
     } else {
-        tmp.path().to_path_buf()
+        tmp.to_path_buf()
     };
     let out = tokio::process::Command::new("node")
-        .arg("tutorial.mjs")
+        .arg(script)
         .current_dir(&e2e)
         .env("CONSOLE_URL", s.url("/console"))
         .env("ADMIN_SECRET", "s3cret")
@@ -252,13 +265,25 @@ async fn the_tutorial_done_in_the_console_in_a_browser() {
         .expect("node runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        out.status.success(),
+        out.status.success() && stdout.contains("all steps passed"),
         "{stdout}\n{}\nengine log:\n{}\nbackend:\n{}",
         String::from_utf8_lossy(&out.stderr),
         s.log_text(),
         backend.output()
     );
-    assert!(stdout.contains("all steps passed"), "{stdout}");
+    shots
+}
+
+/// The tutorial done in the console in a real browser (`console/e2e/tutorial.mjs`: Chromium
+/// driven by puppeteer-core) against this engine and the tutorial's own backend; then what it
+/// did is checked through the API and the database.
+#[tokio::test]
+async fn the_tutorial_done_in_the_console_in_a_browser() {
+    browser_parts();
+    let pg = TestCluster::start("app").await;
+    let (s, backend) = engine_and_backend(&pg, &[]).await;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let shots = run_browser_script("tutorial.mjs", &s, &backend, tmp.path()).await;
     for page in [
         "api-explorer",
         "data-permissions",
@@ -315,4 +340,24 @@ async fn the_tutorial_done_in_the_console_in_a_browser() {
         body["data"]["login"]["AccessToken"], "<sample value>",
         "{body}"
     );
+}
+
+/// The console's other workflows in a real browser (`console/e2e/workflows.mjs`): tables with
+/// a foreign key made in forms and their suggested relationships, rows filtered, edited and
+/// deleted, columns altered, permissions built with the row-check builder and previewed,
+/// subscriptions and JWT decoding in the explorer, cron and one-off events, remote schema
+/// permissions, metadata export, reload and inconsistencies, deep links and log out; each
+/// checked through the engine's API by the script.
+#[tokio::test]
+async fn the_console_workflows_in_a_browser() {
+    browser_parts();
+    let pg = TestCluster::start("app").await;
+    let (s, backend) = engine_and_backend(
+        &pg,
+        &[("HASURA_GRAPHQL_ENABLE_REMOTE_SCHEMA_PERMISSIONS", "true")],
+    )
+    .await;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let shots = run_browser_script("workflows.mjs", &s, &backend, tmp.path()).await;
+    assert!(shots.join("data-add-table.png").exists());
 }

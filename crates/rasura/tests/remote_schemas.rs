@@ -576,3 +576,29 @@ async fn remote_relationships_join_rows_in_one_batched_call() {
         "{body}"
     );
 }
+
+/// Without remote schema permissions enabled, adding one is refused as Hasura refuses it
+/// (kept, it would do nothing: every role sees every remote).
+#[tokio::test]
+async fn remote_schema_permissions_need_the_setting() {
+    let pg = TestCluster::start("app").await;
+    let s = TestServer::start(Path::new(BIN), &["--database-url", &pg.url("app")], &[]).await;
+    let remote = Remote::start(json!({"data": {"greet": {"text": "Hello"}}}));
+    let (status, body) = s
+        .post("/v1/metadata", &json!({"type": "add_remote_schema", "args": {"name": "greetings", "definition": {"url": remote.url}}}), &[])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = s
+        .post("/v1/metadata", &json!({"type": "add_remote_schema_permissions", "args": {"remote_schema": "greetings", "role": "user",
+            "definition": {"schema": "type Query { greet: String }"}}}), &[])
+        .await;
+    assert_eq!(
+        (status, &body["code"]),
+        (400, &json!("constraint-violation")),
+        "{body}"
+    );
+    assert_eq!(
+        body["error"],
+        "remote schema permissions can only be added when remote schema permissions are enabled in the graphql-engine"
+    );
+}

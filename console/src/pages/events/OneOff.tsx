@@ -165,10 +165,14 @@ export const emptySchedule = (): ScheduleForm => ({
   comment: '',
 });
 
+/** A time as a datetime-local input shows it ("YYYY-MM-DDTHH:MM", local time). */
+const localInputTime = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+
 /** /events/one-off-scheduled-events: create one-off events and list them. */
 export default function OneOffPage() {
   const [form, setForm] = useState(emptySchedule);
-  const [at, setAt] = useState(() => new Date(Date.now() + 60_000).toISOString().slice(0, 16));
+  // A datetime-local input holds local time: a minute from now, in this time zone.
+  const [at, setAt] = useState(() => localInputTime(new Date(Date.now() + 60_000)));
   const [tab, setTab] = useState<'pending' | 'processed'>('pending');
   const [version, setVersion] = useState(0);
   const create = () =>
