@@ -198,3 +198,86 @@ async fn a_row_limit_bounds_nodes_but_not_aggregates() {
         "{body}"
     );
 }
+
+/// A role that may write to a table but not read it gets the bulk mutations answering
+/// `affected_rows` only, as in Hasura: no `returning`, no `_one`/`_by_pk` fields, no query
+/// root field; the permission's check, preset and filter still hold.
+#[tokio::test]
+async fn a_role_that_may_only_write_gets_the_bulk_mutations() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let (status, body) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "
+                    create table note (id serial primary key, body text not null, owner int not null);"}},
+                {"type": "track_table", "args": "note"},
+                {"type": "create_insert_permission", "args": {"table": "note", "role": "writer",
+                    "permission": {"columns": ["body"], "set": {"owner": "X-Hasura-User-Id"},
+                                   "check": {"body": {"_neq": "forbidden"}}}}},
+                {"type": "create_update_permission", "args": {"table": "note", "role": "editor",
+                    "permission": {"columns": ["body"], "filter": {"owner": {"_eq": "X-Hasura-User-Id"}}}}},
+                {"type": "create_delete_permission", "args": {"table": "note", "role": "remover",
+                    "permission": {"filter": {"owner": {"_eq": "X-Hasura-User-Id"}}}}},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let run = |role: &'static str, q: &'static str| {
+        let s = &s;
+        async move {
+            s.post(
+                "/v1/graphql",
+                &json!({"query": q}),
+                &[("x-hasura-role", role), ("x-hasura-user-id", "7")],
+            )
+            .await
+            .1
+        }
+    };
+    let body = run(
+        "writer",
+        r#"mutation { insert_note(objects: [{body: "a"}, {body: "b"}]) { affected_rows } }"#,
+    )
+    .await;
+    assert_eq!(body, json!({"data": {"insert_note": {"affected_rows": 2}}}));
+    let body = run(
+        "writer",
+        r#"mutation { insert_note(objects: [{body: "forbidden"}]) { affected_rows } }"#,
+    )
+    .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "permission-error",
+        "{body}"
+    );
+    for q in [
+        r#"mutation { insert_note(objects: [{body: "c"}]) { returning { id } } }"#,
+        r#"mutation { insert_note_one(object: {body: "c"}) { id } }"#,
+        r#"{ note { id } }"#,
+    ] {
+        let body = run("writer", q).await;
+        assert!(body["errors"].is_array(), "{q}: {body}");
+    }
+    let body = run(
+        "editor",
+        r#"mutation { update_note(where: {}, _set: {body: "edited"}) { affected_rows } }"#,
+    )
+    .await;
+    assert_eq!(body, json!({"data": {"update_note": {"affected_rows": 2}}}));
+    let body = run(
+        "remover",
+        r#"mutation { delete_note(where: {}) { affected_rows } }"#,
+    )
+    .await;
+    assert_eq!(body, json!({"data": {"delete_note": {"affected_rows": 2}}}));
+    let client = pg.client("app").await;
+    let left: i64 = client
+        .query_one("SELECT count(*) FROM note", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(left, 0);
+}

@@ -202,7 +202,10 @@ fn build(
                     arity: f.argument_types.len(),
                     scalar,
                     returns_table,
-                    args: computed_args(f, cf.table_argument, cf.session_argument),
+                    // Its arguments other than the row and the session.
+                    args: rasura_resolve::stages::functions::input_args(f, |i| {
+                        i == cf.table_argument || Some(i) == cf.session_argument
+                    }),
                     // `<field>_<table>_args`, as current Hasura names it (the function may
                     // also be a root field, whose `<function>_args` differs).
                     args_type: naming.table_type(
@@ -261,7 +264,7 @@ fn build(
             continue;
         };
         let _ = i;
-        if !tables[idx].visible {
+        if !tables[idx].visible && !crate::perms::writes_only(&tables[idx]) {
             continue;
         }
         w.table(t, &tables, idx, &mut query_roots, &mut mutation_roots);
@@ -875,41 +878,6 @@ impl SdlWriter {
 /// A GraphQL string literal (a description) of any text.
 fn literal(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
-}
-
-/// The arguments of a computed field's function other than the row and the session, with their
-/// GraphQL fields (`arg_<n>` for the n-th unnamed one) and whether they have defaults.
-fn computed_args(
-    f: &rasura_catalog::Function,
-    table_argument: usize,
-    session_argument: Option<usize>,
-) -> Vec<(usize, rasura_resolve::FunctionArg)> {
-    let count = f.argument_types.len();
-    let first_default = count - (f.default_count.max(0) as usize).min(count);
-    let mut unnamed = 0;
-    let mut out = vec![];
-    for (i, ty) in f.argument_types.iter().enumerate() {
-        if i == table_argument || Some(i) == session_argument {
-            continue;
-        }
-        let name = f.argument_names.get(i).filter(|n| !n.is_empty()).cloned();
-        let field = name.clone().unwrap_or_else(|| {
-            unnamed += 1;
-            format!("arg_{unnamed}")
-        });
-        out.push((
-            i,
-            rasura_resolve::FunctionArg {
-                name,
-                field,
-                type_schema: ty.schema.clone(),
-                type_name: ty.name.clone(),
-                has_default: i >= first_default,
-                session: false,
-            },
-        ));
-    }
-    out
 }
 
 impl SdlWriter {

@@ -76,12 +76,16 @@ impl SdlWriter {
         }
         let w = &mut self.types;
 
-        // Shared output type.
+        // Shared output type; the rows only to a role that may read them.
+        let returning = if info.visible {
+            format!("\n  \"data from the rows affected by the mutation\"\n  returning: [{base}!]!")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             w,
             "\"response of any mutation on the table \\\"{qualified}\\\"\"\ntype {t_mutation_response} {{\n  \
-             \"number of rows affected by the mutation\"\n  {affected_rows}: Int!\n  \
-             \"data from the rows affected by the mutation\"\n  returning: [{base}!]!\n}}"
+             \"number of rows affected by the mutation\"\n  {affected_rows}: Int!{returning}\n}}"
         );
 
         // Constraint and update-column enums, on_conflict.
@@ -237,16 +241,24 @@ impl SdlWriter {
         let config = &t.config;
         let name = |k: RootKind| naming::root_field(&n, &info.ident, config, k);
         let doc = |k: RootKind, default: &str| naming::root_description(config, k, default);
+        // The fields answering one row need the select permission.
+        let readable = info.visible;
         if can_insert {
-            let (insert, one) = (name(RootKind::Insert), name(RootKind::InsertOne));
+            let insert = name(RootKind::Insert);
             let _ = writeln!(
                 f,
-                "  {}\n  {insert}(\"the rows to be inserted\" objects: [{t_insert_input}!]!{on_conflict}): {t_mutation_response}\n  \
-                 {}\n  {one}(\"the row to be inserted\" object: {t_insert_input}!{on_conflict}): {base}",
+                "  {}\n  {insert}(\"the rows to be inserted\" objects: [{t_insert_input}!]!{on_conflict}): {t_mutation_response}",
                 doc(RootKind::Insert, &format!("insert data into the table: \"{qualified}\"")),
-                doc(RootKind::InsertOne, &format!("insert a single row into the table: \"{qualified}\"")),
             );
             roots.insert(insert, MutationRoot::Insert(idx));
+        }
+        if can_insert && readable {
+            let one = name(RootKind::InsertOne);
+            let _ = writeln!(
+                f,
+                "  {}\n  {one}(\"the row to be inserted\" object: {t_insert_input}!{on_conflict}): {base}",
+                doc(RootKind::InsertOne, &format!("insert a single row into the table: \"{qualified}\"")),
+            );
             roots.insert(one, MutationRoot::InsertOne(idx));
         }
         if can_update && !ops.is_empty() {
@@ -260,7 +272,7 @@ impl SdlWriter {
             );
             roots.insert(update, MutationRoot::Update(idx));
             roots.insert(many, MutationRoot::UpdateMany(idx));
-            if has_pk {
+            if has_pk && readable {
                 let by_pk = name(RootKind::UpdateByPk);
                 let _ = writeln!(
                     f,
@@ -281,7 +293,7 @@ impl SdlWriter {
                 doc(RootKind::Delete, &format!("delete data from the table: \"{qualified}\"")),
             );
             roots.insert(delete, MutationRoot::Delete(idx));
-            if has_pk {
+            if has_pk && readable {
                 let by_pk = name(RootKind::DeleteByPk);
                 let _ = writeln!(
                     f,

@@ -135,14 +135,24 @@ pub(crate) fn apply_role(
 
 /// The kinds of query root fields the select permission allows (`None`: all).
 pub(crate) fn allows_root(perms: &Option<RolePerms>, kind: &str) -> bool {
-    match perms
-        .as_ref()
-        .and_then(|p| p.select.as_ref())
-        .and_then(|s| s.query_root_fields.as_ref())
-    {
-        Some(list) => list.iter().any(|k| k == kind),
-        None => true,
+    let Some(p) = perms else {
+        return true; // admin
+    };
+    match p.select.as_ref().map(|s| s.query_root_fields.as_ref()) {
+        // Without a select permission (a role that may only write) no query root field.
+        None => false,
+        Some(Some(list)) => list.iter().any(|k| k == kind),
+        Some(None) => true,
     }
+}
+
+/// Whether a role without a select permission on the table may still write to it (Hasura
+/// then gives it the bulk mutations, answering `affected_rows` only).
+pub(crate) fn writes_only(t: &TableInfo) -> bool {
+    !t.visible
+        && t.perms
+            .as_ref()
+            .is_some_and(|p| p.insert.is_some() || p.update.is_some() || p.delete.is_some())
 }
 
 /// Relationships of every table by name, whatever the role sees (permission rules may

@@ -152,13 +152,10 @@ fn resolve_function(
     })
 }
 
-/// The input arguments with their GraphQL fields (`arg_<n>` for the n-th unnamed one), and
-/// what is wrong with them.
-fn input_arguments(
-    f: &Function,
-    session_argument: Option<&str>,
-    problems: &mut Vec<String>,
-) -> Vec<FunctionArg> {
+/// A function's input arguments but those `skip` leaves out (a computed field's row and
+/// session), by position, with their GraphQL fields (`arg_<n>` for the n-th unnamed one among
+/// them) and whether they have defaults.
+pub fn input_args(f: &Function, skip: impl Fn(usize) -> bool) -> Vec<(usize, FunctionArg)> {
     // `proargnames` names every argument, OUT ones too, when there are modes.
     let names: Vec<&str> = match f.argument_modes.as_deref() {
         Some(modes) => f
@@ -174,27 +171,46 @@ fn input_arguments(
     let first_default = count - (f.default_count.max(0) as usize).min(count);
     let mut unnamed = 0;
     let mut args = vec![];
-    for (i, ty) in f.argument_types.iter().enumerate() {
+    for (i, ty) in f
+        .argument_types
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !skip(*i))
+    {
         let name = names
             .get(i)
             .filter(|n| !n.is_empty())
             .map(|n| n.to_string());
-        let field = match &name {
-            Some(n) => n.clone(),
-            None => {
-                unnamed += 1;
-                format!("arg_{unnamed}")
-            }
-        };
-        let session = name.is_some() && name.as_deref() == session_argument;
-        args.push(FunctionArg {
+        let field = name.clone().unwrap_or_else(|| {
+            unnamed += 1;
+            format!("arg_{unnamed}")
+        });
+        let arg = FunctionArg {
             name,
             field,
             type_schema: ty.schema.clone(),
             type_name: ty.name.clone(),
             has_default: i >= first_default,
-            session,
-        });
+            session: false,
+        };
+        args.push((i, arg));
+    }
+    args
+}
+
+/// The input arguments with their GraphQL fields, the session argument marked, and what is
+/// wrong with them.
+fn input_arguments(
+    f: &Function,
+    session_argument: Option<&str>,
+    problems: &mut Vec<String>,
+) -> Vec<FunctionArg> {
+    let mut args: Vec<FunctionArg> = input_args(f, |_| false)
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    for a in &mut args {
+        a.session = a.name.is_some() && a.name.as_deref() == session_argument;
     }
     let bad_names: Vec<&str> = args
         .iter()

@@ -9,7 +9,7 @@ pub mod cron_triggers;
 mod custom_types;
 mod enums;
 mod event_triggers;
-mod functions;
+pub mod functions;
 mod inherited;
 mod permissions;
 mod relationships;
