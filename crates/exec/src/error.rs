@@ -109,7 +109,10 @@ impl GqlError {
                     extensions: None,
                 }
             }
-            PgError::Connection(_) => GqlError::new("postgres-error", "$", "connection error"),
+            PgError::Connection(detail) => GqlError {
+                internal: Some(Box::new(json!({"error": detail, "statement": statement}))),
+                ..GqlError::new("postgres-error", "$", "connection error")
+            },
             other => GqlError::new("unexpected", "$", other.to_string()),
         }
     }

@@ -268,7 +268,8 @@ async fn run_roots(
                 Some(format!("[{}]", parts.join(",")))
             }
             RootPlan::NestedInsert(m) => {
-                Some(crate::mutate::nested_insert(client, m, stringify).await?)
+                let tag = |sql: &str| tagging.sql(sql, key).into_owned();
+                Some(crate::mutate::nested_insert(client, m, stringify, &tag).await?)
             }
             RootPlan::Action(a) => Some(crate::action::run_and_shape(a, client, stringify).await?),
             RootPlan::ActionResult(r) => {

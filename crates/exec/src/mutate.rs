@@ -11,11 +11,15 @@ use serde_json::Value;
 use crate::error::GqlError;
 use crate::statement::run_statement;
 
-/// Runs a nested insert and returns its response JSON.
+/// A statement with its query tags (`execute::Tagging`).
+pub(crate) type Tag<'a> = &'a (dyn Fn(&str) -> String + Send + Sync);
+
+/// Runs a nested insert and returns its response JSON; every statement is tagged by `tag`.
 pub(crate) async fn nested_insert(
     client: &impl GenericClient,
     m: &Mutation,
     stringify: bool,
+    tag: Tag<'_>,
 ) -> Result<String, GqlError> {
     let MutationKind::Insert {
         rows,
@@ -37,6 +41,7 @@ pub(crate) async fn nested_insert(
             on_conflict: on_conflict.as_ref(),
             check: check.as_ref(),
             with_ctid: true,
+            tag,
         };
         if let Some((ctid, _)) = insert_one(client, target, row, &[], &mut affected).await? {
             ctids.extend(ctid);
@@ -53,7 +58,7 @@ pub(crate) async fn nested_insert(
         &m.returning_filter,
         options,
     );
-    Ok(run_statement(client, &t.sql(), &t.params.0)
+    Ok(run_statement(client, &tag(&t.sql()), &t.params.0)
         .await?
         .unwrap_or_else(|| "null".into()))
 }
@@ -74,6 +79,7 @@ struct Target<'a> {
     on_conflict: Option<&'a OnConflict>,
     check: Option<&'a rasura_ir::BoolExp>,
     with_ctid: bool,
+    tag: Tag<'a>,
 }
 
 /// Inserts one row with everything nested in it; returns its ctid and JSON, or `None` when
@@ -90,11 +96,12 @@ fn insert_one<'a, C: GenericClient>(
         on_conflict,
         check,
         with_ctid,
+        tag,
     } = target;
     Box::pin(async move {
         let mut extra: Vec<(ColumnRef, Value)> = inherited.to_vec();
         for rel in &row.object_rels {
-            let parent = insert_related(client, rel, &[], affected).await?;
+            let parent = insert_related(client, rel, &[], affected, tag).await?;
             let Some(parent) = parent.into_iter().next() else {
                 return Err(GqlError::validation(
                     "$",
@@ -109,7 +116,7 @@ fn insert_one<'a, C: GenericClient>(
             }
         }
         let t = rasura_translate::insert_row(table, row, &extra, on_conflict, check, with_ctid);
-        let sql = t.sql();
+        let sql = tag(&t.sql());
         let stmt = client
             .prepare_cached(&sql)
             .await
@@ -143,7 +150,7 @@ fn insert_one<'a, C: GenericClient>(
                     )
                 })
                 .collect();
-            insert_related(client, rel, &keys, affected).await?;
+            insert_related(client, rel, &keys, affected, tag).await?;
         }
         Ok(Some((ctid, inserted)))
     })
@@ -155,6 +162,7 @@ async fn insert_related<C: GenericClient>(
     rel: &NestedInsert,
     keys: &[(ColumnRef, Value)],
     affected: &mut u64,
+    tag: Tag<'_>,
 ) -> Result<Vec<Value>, GqlError> {
     let mut out = vec![];
     for row in &rel.rows {
@@ -163,6 +171,7 @@ async fn insert_related<C: GenericClient>(
             on_conflict: rel.on_conflict.as_ref(),
             check: rel.check.as_ref(),
             with_ctid: false,
+            tag,
         };
         if let Some((_, json)) = insert_one(client, target, row, keys, affected).await? {
             out.push(json);

@@ -143,3 +143,63 @@ async fn statements_carry_query_tags() {
         "{body}"
     );
 }
+
+/// The statements of a nested insert (one per row, then the count) are tagged too: a trigger
+/// records `current_query()`, the text PostgreSQL runs. (Asking only `affected_rows` of a
+/// nested insert once failed: the count's statement bound the unused row list.)
+#[tokio::test]
+async fn nested_inserts_are_tagged() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "
+                    create table seen (q text);
+                    create table parent (id serial primary key, name text);
+                    create table child (id serial primary key, parent_id int references parent(id), name text);
+                    create function record() returns trigger as $$
+                      begin insert into seen values (current_query()); return new; end $$ language plpgsql;
+                    create trigger record_child before insert on child for each row execute function record();"}},
+                {"type": "pg_track_table", "args": {"table": "parent"}},
+                {"type": "pg_track_table", "args": {"table": "child"}},
+                {"type": "pg_create_array_relationship", "args": {"table": "parent", "name": "children",
+                    "using": {"foreign_key_constraint_on": {"table": "child", "column": "parent_id"}}}},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "mutation Family { made: insert_parent(objects: [{name: \"p\", children: {data: [{name: \"c1\"}, {name: \"c2\"}]}}]) { affected_rows } }"}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"]["made"]["affected_rows"],
+        3,
+        "{body}\n{}",
+        s.log_text()
+    );
+    let client = pg.client("app").await;
+    let seen: Vec<String> = client
+        .query("SELECT q FROM seen", &[])
+        .await
+        .expect("seen")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    for q in &seen {
+        assert!(
+            q.contains("/* field_name=made, parameterized_query_hash=")
+                && q.ends_with(", operation_name=Family */"),
+            "{q}"
+        );
+    }
+}

@@ -497,11 +497,22 @@ pub fn rows_by_ctid(
     // The count is the engine's own: a literal, so that a response without `affected_rows`
     // binds no parameter it does not use.
     let affected = Expr::Int(i64::try_from(affected).unwrap_or(i64::MAX));
+    // The rows are read only for `returning` (or the one row): else no parameter either.
+    let needs_rows = match output {
+        MutationOutput::Single(_) => true,
+        MutationOutput::Response(fields) => fields
+            .iter()
+            .any(|(_, f)| matches!(f, ResponseField::Returning(_))),
+    };
     let list: Vec<Value> = ctids.iter().map(|c| Value::String(c.clone())).collect();
-    let ctids = params.push(
-        Some(crate::params::array_literal(&list)),
-        Some(TypeName::pg("tid").array_of()),
-    );
+    let ctids = if needs_rows {
+        params.push(
+            Some(crate::params::array_literal(&list)),
+            Some(TypeName::pg("tid").array_of()),
+        )
+    } else {
+        Expr::Null
+    };
     let mut cx = Cx::new(&mut params, options);
     let json = response(
         &mut cx,
