@@ -68,6 +68,7 @@ impl SourceSlot {
             }
         }
         let pool = rasura_pg::lazy_pool(url, options)?;
+        rasura_pg::register_source_pool(&pool);
         let conn = Arc::new(SourceConn {
             url: url.to_string(),
             options: options.clone(),

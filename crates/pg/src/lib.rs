@@ -10,5 +10,7 @@ pub mod source_catalog;
 pub mod statements;
 
 pub use error::PgError;
-pub use pool::{connect_pool, lazy_pool, prune, Pool, PoolOptions};
+pub use pool::{
+    connect_pool, lazy_pool, prune, register_source_pool, source_connections, Pool, PoolOptions,
+};
 pub use shared::{SharedConn, SharedConns, QUEUE_BUDGET, STALLED_AFTER};

@@ -97,3 +97,27 @@ pub fn prune(pool: &Pool, options: &PoolOptions) {
             && options.lifetime.is_none_or(|t| m.age() < t)
     });
 }
+
+/// The pools of the served source's connections that are alive (each serving thread has its
+/// own), for `hasura_postgres_connections`; a pool replaced and dropped leaves on its own.
+static SOURCE_POOLS: std::sync::Mutex<Vec<deadpool_postgres::WeakPool>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Counts `pool`'s connections as the served source's.
+pub fn register_source_pool(pool: &Pool) {
+    SOURCE_POOLS
+        .lock()
+        .expect("source pools lock")
+        .push(pool.weak());
+}
+
+/// Connections open to the served source now, over every pool still alive.
+pub fn source_connections() -> usize {
+    let mut pools = SOURCE_POOLS.lock().expect("source pools lock");
+    pools.retain(|w| w.upgrade().is_some());
+    pools
+        .iter()
+        .filter_map(|w| w.upgrade())
+        .map(|p| p.status().size)
+        .sum()
+}

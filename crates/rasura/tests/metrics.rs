@@ -168,6 +168,14 @@ async fn prometheus_scrapes_hasuras_metrics() {
     assert!(hits >= 2.0);
     let version = prom.value("hasura_metadata_resource_version", 1.0).await;
     assert!(version >= 1.0);
+    // The queries above opened connections to the source, counted with Hasura's labels.
+    let connections = prom
+        .value(
+            "hasura_postgres_connections{source_name=\"default\",conn_info=\"HASURA_GRAPHQL_DATABASE_URL\",role=\"primary\"}",
+            1.0,
+        )
+        .await;
+    assert!(connections >= 1.0, "{connections}");
     // The enabled APIs decide: without `metrics` the path is unknown.
     let plain = TestServer::start(Path::new(BIN), &["--database-url", &pg.url("app")], &[]).await;
     let r = http

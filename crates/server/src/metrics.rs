@@ -69,6 +69,17 @@ pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Respon
         .set(count("pollers"));
     metrics::gauge!("hasura_metadata_resource_version")
         .set(state.engine.current().resource_version as f64);
+    // Hasura's labels: the source, how its connection was given, the primary (no replicas).
+    let engine = state.engine.current();
+    if let Some(source) = &engine.resolved.source {
+        metrics::gauge!(
+            "hasura_postgres_connections",
+            "source_name" => source.name.clone(),
+            "conn_info" => conn_info(&engine.metadata, &source.name),
+            "role" => "primary"
+        )
+        .set(rasura_pg::source_connections() as f64);
+    }
     handle.run_upkeep();
     (
         StatusCode::OK,
@@ -79,4 +90,18 @@ pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Respon
         handle.render(),
     )
         .into_response()
+}
+
+/// How the source's connection was given, for the `conn_info` label: the environment variable
+/// it is read from (`HASURA_GRAPHQL_DATABASE_URL`, as Hasura shows it), else `database_url`.
+fn conn_info(md: &rasura_metadata::Metadata, source: &str) -> String {
+    let url = md
+        .sources
+        .iter()
+        .find(|s| s.name == source)
+        .and_then(|s| s.configuration.pointer("/connection_info/database_url"));
+    match url.and_then(|u| u.get("from_env")).and_then(|v| v.as_str()) {
+        Some(var) => var.to_string(),
+        None => "database_url".to_string(),
+    }
 }
