@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use apollo_compiler::executable::OperationType;
 use deadpool_postgres::GenericClient;
-use rasura_schema::RoleSchema;
+use rasura_schema::{MutationRoot, RoleSchema};
 use serde_json::{Map, Value};
 use tracing::Instrument;
 
@@ -59,7 +59,7 @@ pub(crate) async fn execute(
     }
     let source = state.source().map_err(|e| GqlError::from_pg(&e, ""))?;
     let current = state.current();
-    let tagging = Tagging::of(&current.resolved.query_tags, &request);
+    let tagging = Tagging::of(&current.resolved.query_tags, &request, schema);
     let mut results = if op.operation_type == OperationType::Mutation {
         let mut client = source
             .pool
@@ -192,26 +192,61 @@ pub(crate) fn query_hash(query: &str) -> String {
         .collect()
 }
 
-/// What query tags name a request's statements by (`rasura_resolve::query_tags`).
+/// What a request's statements are named by: its query tags (`rasura_resolve::query_tags`)
+/// and, for errors, its insert root fields.
 struct Tagging<'a> {
     tags: &'a rasura_resolve::query_tags::QueryTags,
     request_id: Option<String>,
     query_hash: String,
     operation: Option<&'a str>,
+    /// The insert root fields by response key, with the argument their rows came in
+    /// (`objects`, `object`): a database error of theirs points there, as in Hasura.
+    inserts: std::collections::HashMap<String, &'static str>,
 }
 
 impl<'a> Tagging<'a> {
-    fn of(tags: &'a rasura_resolve::query_tags::QueryTags, request: &Request<'a>) -> Tagging<'a> {
+    fn of(
+        tags: &'a rasura_resolve::query_tags::QueryTags,
+        request: &Request<'a>,
+        schema: &RoleSchema,
+    ) -> Tagging<'a> {
         let query_hash = if tags.disabled {
             String::new()
         } else {
             query_hash(request.query)
         };
+        let inserts = request
+            .op
+            .selection_set
+            .fields()
+            .filter_map(|f| match schema.mutation_roots.get(f.name.as_str()) {
+                Some(MutationRoot::Insert(_)) => Some((f.response_key().to_string(), "objects")),
+                Some(MutationRoot::InsertOne(_)) => Some((f.response_key().to_string(), "object")),
+                _ => None,
+            })
+            .collect();
         Tagging {
             tags,
             request_id: rasura_log::http::request_id(),
             query_hash,
             operation: request.op.name.as_ref().map(|n| n.as_str()),
+            inserts,
+        }
+    }
+
+    /// A database error of root field `key` with Hasura's path: an insert's constraint,
+    /// check or data errors point at its rows' argument.
+    fn locate(&self, e: GqlError, key: &str) -> GqlError {
+        let row_error = matches!(
+            e.code,
+            "constraint-violation" | "permission-error" | "data-exception"
+        );
+        match self.inserts.get(key) {
+            Some(arg) if row_error && e.path == "$" => GqlError {
+                path: format!("$.selectionSet.{key}.args.{arg}"),
+                ..e
+            },
+            _ => e,
         }
     }
 
@@ -246,57 +281,63 @@ async fn run_roots(
             RootPlan::Joined { inner, .. } => inner.as_ref(),
             other => other,
         };
-        let json = match p {
-            RootPlan::Typename(_)
-            | RootPlan::Introspection
-            | RootPlan::Remote(_)
-            | RootPlan::Joined { .. } => None,
-            RootPlan::Sql { sql, params } => {
-                run_statement(client, &tagging.sql(sql, key), params)
-                    .instrument(tracing::debug_span!("statement", sql = %sql))
-                    .await?
-            }
-            RootPlan::Many(statements) => {
-                let mut parts = vec![];
-                for (sql, params) in statements {
-                    parts.push(
-                        run_statement(client, &tagging.sql(sql, key), params)
-                            .await?
-                            .unwrap_or_else(|| "null".into()),
-                    );
+        let json = async {
+            Ok::<_, GqlError>(match p {
+                RootPlan::Typename(_)
+                | RootPlan::Introspection
+                | RootPlan::Remote(_)
+                | RootPlan::Joined { .. } => None,
+                RootPlan::Sql { sql, params } => {
+                    run_statement(client, &tagging.sql(sql, key), params)
+                        .instrument(tracing::debug_span!("statement", sql = %sql))
+                        .await?
                 }
-                Some(format!("[{}]", parts.join(",")))
-            }
-            RootPlan::NestedInsert(m) => {
-                let tag = |sql: &str| tagging.sql(sql, key).into_owned();
-                Some(crate::mutate::nested_insert(client, m, stringify, &tag).await?)
-            }
-            RootPlan::Action(a) => Some(crate::action::run_and_shape(a, client, stringify).await?),
-            RootPlan::ActionResult(r) => {
-                let row = match &r.id {
-                    Some(id) => run_statement(
-                        client,
-                        crate::action::READ_ASYNC_CALL,
-                        &[Some(id.clone()), Some(r.action.clone())],
-                    )
-                    .await
-                    .or_else(|e| {
-                        if e.code == "data-exception" {
-                            Ok(None)
-                        } else {
-                            Err(e)
-                        }
-                    })?,
-                    None => None,
-                };
-                Some(crate::action::shape_result(
-                    row.as_deref(),
-                    &r.selection,
-                    &r.session,
-                    r.admin,
-                ))
-            }
-        };
+                RootPlan::Many(statements) => {
+                    let mut parts = vec![];
+                    for (sql, params) in statements {
+                        parts.push(
+                            run_statement(client, &tagging.sql(sql, key), params)
+                                .await?
+                                .unwrap_or_else(|| "null".into()),
+                        );
+                    }
+                    Some(format!("[{}]", parts.join(",")))
+                }
+                RootPlan::NestedInsert(m) => {
+                    let tag = |sql: &str| tagging.sql(sql, key).into_owned();
+                    Some(crate::mutate::nested_insert(client, m, stringify, &tag).await?)
+                }
+                RootPlan::Action(a) => {
+                    Some(crate::action::run_and_shape(a, client, stringify).await?)
+                }
+                RootPlan::ActionResult(r) => {
+                    let row = match &r.id {
+                        Some(id) => run_statement(
+                            client,
+                            crate::action::READ_ASYNC_CALL,
+                            &[Some(id.clone()), Some(r.action.clone())],
+                        )
+                        .await
+                        .or_else(|e| {
+                            if e.code == "data-exception" {
+                                Ok(None)
+                            } else {
+                                Err(e)
+                            }
+                        })?,
+                        None => None,
+                    };
+                    Some(crate::action::shape_result(
+                        row.as_deref(),
+                        &r.selection,
+                        &r.session,
+                        r.admin,
+                    ))
+                }
+            })
+        }
+        .await
+        .map_err(|e| tagging.locate(e, key))?;
         results.push(json);
     }
     Ok(results)

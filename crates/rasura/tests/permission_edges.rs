@@ -253,6 +253,20 @@ async fn a_role_that_may_only_write_gets_the_bulk_mutations() {
         body["errors"][0]["extensions"]["code"], "permission-error",
         "{body}"
     );
+    // As in Hasura, an insert's row errors point at its rows (by the field's response key).
+    assert_eq!(
+        body["errors"][0]["extensions"]["path"], "$.selectionSet.insert_note.args.objects",
+        "{body}"
+    );
+    let body = run(
+        "writer",
+        r#"mutation { mine: insert_note(objects: [{body: "forbidden"}]) { affected_rows } }"#,
+    )
+    .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["path"], "$.selectionSet.mine.args.objects",
+        "{body}"
+    );
     for q in [
         r#"mutation { insert_note(objects: [{body: "c"}]) { returning { id } } }"#,
         r#"mutation { insert_note_one(object: {body: "c"}) { id } }"#,
