@@ -215,19 +215,31 @@ impl<'a> Tagging<'a> {
         } else {
             query_hash(request.query)
         };
-        let inserts = request
-            .op
-            .selection_set
-            .fields()
-            .filter_map(|f| match schema.mutation_roots.get(f.name.as_str()) {
-                Some(MutationRoot::Insert(_)) => Some((f.response_key().to_string(), "objects")),
-                Some(MutationRoot::InsertOne(_)) => Some((f.response_key().to_string(), "object")),
-                _ => None,
-            })
-            .collect();
+        // Only a mutation has inserts; a query pays nothing for them.
+        let inserts = match request.op.operation_type {
+            OperationType::Mutation => request
+                .op
+                .selection_set
+                .fields()
+                .filter_map(|f| match schema.mutation_roots.get(f.name.as_str()) {
+                    Some(MutationRoot::Insert(_)) => {
+                        Some((f.response_key().to_string(), "objects"))
+                    }
+                    Some(MutationRoot::InsertOne(_)) => {
+                        Some((f.response_key().to_string(), "object"))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            _ => Default::default(),
+        };
+        // The request id is read only when the tags carry it.
+        let request_id = (!tags.disabled && !tags.omit_request_id)
+            .then(rasura_log::http::request_id)
+            .flatten();
         Tagging {
             tags,
-            request_id: rasura_log::http::request_id(),
+            request_id,
             query_hash,
             operation: request.op.name.as_ref().map(|n| n.as_str()),
             inserts,
