@@ -42,7 +42,12 @@ pub fn find_bin_dir() -> Result<PathBuf, ClusterError> {
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
             if dir.join("pg_ctl").exists() && dir.join("initdb").exists() {
-                return Ok(dir);
+                // A directory of links (`/usr/local/bin/pg_ctl -> …/15/bin/pg_ctl`) may hold
+                // only some programs: use the one the links point into.
+                let real = std::fs::canonicalize(dir.join("pg_ctl"))
+                    .ok()
+                    .and_then(|p| p.parent().map(Path::to_path_buf));
+                return Ok(real.unwrap_or(dir));
             }
         }
     }
@@ -206,6 +211,28 @@ impl Cluster {
         );
         std::fs::write(&conf, text)?;
         Ok(())
+    }
+
+    /// Creates this cluster as a streaming standby of the server at `primary_url`
+    /// (`pg_basebackup -R`: a base backup plus `standby.signal` and `primary_conninfo`), unless
+    /// it exists. The primary must allow replication connections (initdb's trust default does).
+    pub async fn init_replica_of(&self, primary_url: &str) -> Result<(), ClusterError> {
+        if self.is_initialised() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&self.data_dir)?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&self.data_dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        self.hand_to_postgres(&self.data_dir)?;
+        let mut cmd = self.command("pg_basebackup");
+        cmd.arg("-D")
+            .arg(&self.data_dir)
+            .arg("-d")
+            .arg(primary_url)
+            .args(["-R", "-X", "stream", "-c", "fast", "--no-sync"]);
+        self.run(cmd, "pg_basebackup").await
     }
 
     /// Makes `path` owned by the `postgres` user when running as root.

@@ -83,15 +83,23 @@ pub(crate) async fn execute(
         cancel.disarm();
         done?
     } else {
-        let client = source
-            .reads
-            .get()
-            .await
-            .map_err(|e| GqlError::from_pg(&e, ""))?;
-        let cancel = CancelOnDrop::read(&source.reads, &client);
-        let done = run_roots(&*client, &plan, state.config.stringify_numeric, &tagging).await;
-        cancel.disarm();
-        done?
+        // A read replica (if any is up); one that cannot be reached gives the read to the
+        // primary.
+        let target = source.read_target();
+        let stringify = state.config.stringify_numeric;
+        match (
+            read_roots(&target, &plan, stringify, &tagging).await,
+            target.replica,
+        ) {
+            (Ok(results), _) => results,
+            (Err((e, true)), Some(replica)) => {
+                replica.failed(&e.message);
+                read_roots(&source.primary(), &plan, stringify, &tagging)
+                    .await
+                    .map_err(|(e, _)| e)?
+            }
+            (Err((e, _)), _) => return Err(e),
+        }
     };
     for (db, part) in results.iter_mut().zip(remote) {
         if part.is_some() {
@@ -110,6 +118,50 @@ pub(crate) async fn execute(
     }
     write_roots(&mut out, &plan, introspection.as_ref(), &results, &errors);
     Ok(out)
+}
+
+/// Runs a query's root fields on a read connection of `target`. A failure says whether the
+/// connection was lost (the server is unreachable) rather than the statement refused.
+async fn read_roots(
+    target: &crate::source::ReadTarget<'_>,
+    plan: &[(String, RootPlan)],
+    stringify: bool,
+    tagging: &Tagging<'_>,
+) -> Result<Vec<Option<String>>, (GqlError, bool)> {
+    let client = target
+        .reads
+        .get()
+        .await
+        .map_err(|e| (GqlError::from_pg(&e, ""), true))?;
+    let cancel = CancelOnDrop::read(target.reads, &client);
+    let done = run_roots(&*client, plan, stringify, tagging).await;
+    cancel.disarm();
+    match done {
+        Ok(results) => {
+            if let Some(replica) = target.replica {
+                replica.succeeded();
+            }
+            Ok(results)
+        }
+        Err(e) => {
+            let lost = client.is_closed() || server_gone(&e);
+            Err((e, lost))
+        }
+    }
+}
+
+/// Whether a statement failed because its server went away (connection errors, SQLSTATE
+/// classes 08 and 57P: shut down, or not accepting connections) rather than refused it.
+fn server_gone(e: &GqlError) -> bool {
+    let sqlstate = e
+        .internal
+        .as_deref()
+        .and_then(|i| i.pointer("/error/status_code"))
+        .and_then(serde_json::Value::as_str);
+    match sqlstate {
+        Some(s) => s.starts_with("08") || s.starts_with("57P"),
+        None => e.code == "postgres-error" && e.message == "connection error",
+    }
 }
 
 /// Cancels the statement running on a connection the request has to itself when the request

@@ -22,7 +22,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod plan_cache;
 pub mod request;
-pub mod source;
+pub use rasura_source as source;
 pub mod state;
 mod statement;
 

@@ -11,7 +11,7 @@ use rasura_resolve::RemoteIntrospections;
 
 use crate::config::ExecConfig;
 use crate::engine::EngineState;
-use crate::source::{SourceConn, SourceSlot};
+use rasura_source::{SourceConn, SourceSlot};
 
 /// Where the engine's databases are, settled at start.
 #[derive(Debug, Clone, Copy)]
@@ -93,13 +93,15 @@ impl Engine {
                 "no database source is connected (see get_inconsistent_metadata)".into(),
             ));
         };
-        let options = crate::source::options(
-            s,
-            self.layout.source_connections,
-            self.layout.threads,
-            &self.config,
-        );
-        self.source.get(&s.url, &options, &self.config)
+        let (size, threads) = (self.layout.source_connections, self.layout.threads);
+        let settings = rasura_source::ConnSettings {
+            shared: self.config.reads.connections,
+            depth: self.config.reads.depth,
+            statement_timeout: self.config.query_timeout,
+        };
+        let options = rasura_source::options(s, size, threads, &settings);
+        let replicas = rasura_source::replica_options(s, size, threads, &settings);
+        self.source.get(&s.url, &options, &replicas, &settings)
     }
 
     /// Closes source connections idle or open longer than the source's settings allow.

@@ -1,7 +1,8 @@
 //! Database sources: a source's `connection_info` read from its configuration (the URL as a
 //! string template, `{from_env}` or `{connection_parameters}`; pool settings; isolation level;
-//! prepared statements), and the operations `pg_add_source`, `pg_drop_source`,
-//! `pg_update_source`, `rename_source`, `list_source_kinds`, `get_source_kind_capabilities`.
+//! prepared statements) and its `read_replicas`, and the operations `pg_add_source`,
+//! `pg_drop_source`, `pg_update_source`, `rename_source`, `list_source_kinds`,
+//! `get_source_kind_capabilities`.
 
 use serde_json::{json, Map, Value};
 
@@ -54,6 +55,25 @@ pub fn connection_info(configuration: &Value) -> Result<ConnectionInfo, String> 
     let info = configuration
         .get("connection_info")
         .ok_or("the configuration has no \"connection_info\"")?;
+    connection_info_of(info)
+}
+
+/// Reads `configuration.read_replicas` of a source (Hasura puts it beside `connection_info`):
+/// each replica a `connection_info` of its own. None given: no replicas.
+pub fn read_replicas(configuration: &Value) -> Result<Vec<ConnectionInfo>, String> {
+    match configuration.get("read_replicas") {
+        None | Some(Value::Null) => Ok(vec![]),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, r)| connection_info_of(r).map_err(|e| format!("read_replicas[{i}]: {e}")))
+            .collect(),
+        Some(_) => Err("read_replicas: expected an array of connection_info objects".into()),
+    }
+}
+
+/// Reads one `connection_info` object (a source's, or a read replica's).
+fn connection_info_of(info: &Value) -> Result<ConnectionInfo, String> {
     let url = match info.get("database_url") {
         Some(Value::String(s)) => UrlConf::Url(s.clone()),
         Some(Value::Object(o)) => url_object(o)?,
@@ -196,6 +216,7 @@ fn checked_configuration(args: &Value) -> Result<Value, MetadataError> {
         .cloned()
         .ok_or_else(|| parse_err("key \"configuration\" not found"))?;
     connection_info(&configuration).map_err(parse_err)?;
+    read_replicas(&configuration).map_err(parse_err)?;
     Ok(configuration)
 }
 

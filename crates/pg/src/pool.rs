@@ -100,24 +100,27 @@ pub fn prune(pool: &Pool, options: &PoolOptions) {
 
 /// The pools of the served source's connections that are alive (each serving thread has its
 /// own), for `hasura_postgres_connections`; a pool replaced and dropped leaves on its own.
-static SOURCE_POOLS: std::sync::Mutex<Vec<deadpool_postgres::WeakPool>> =
+/// (pool, whether it is a read replica's)
+static SOURCE_POOLS: std::sync::Mutex<Vec<(deadpool_postgres::WeakPool, bool)>> =
     std::sync::Mutex::new(Vec::new());
 
-/// Counts `pool`'s connections as the served source's.
-pub fn register_source_pool(pool: &Pool) {
+/// Counts `pool`'s connections as the served source's (its primary's, or a read replica's).
+pub fn register_source_pool(pool: &Pool, replica: bool) {
     SOURCE_POOLS
         .lock()
         .expect("source pools lock")
-        .push(pool.weak());
+        .push((pool.weak(), replica));
 }
 
-/// Connections open to the served source now, over every pool still alive.
-pub fn source_connections() -> usize {
+/// Connections open to the served source's primary (or, with `replica`, to its read replicas)
+/// now, over every pool still alive.
+pub fn source_connections(replica: bool) -> usize {
     let mut pools = SOURCE_POOLS.lock().expect("source pools lock");
-    pools.retain(|w| w.upgrade().is_some());
+    pools.retain(|(w, _)| w.upgrade().is_some());
     pools
         .iter()
-        .filter_map(|w| w.upgrade())
+        .filter(|(_, r)| *r == replica)
+        .filter_map(|(w, _)| w.upgrade())
         .map(|p| p.status().size)
         .sum()
 }

@@ -127,6 +127,13 @@ pub struct ServeArgs {
     /// [env: RASURA_METADATA_DATABASE_URL, HASURA_GRAPHQL_METADATA_DATABASE_URL]
     #[arg(long)]
     pub metadata_database_url: Option<String>,
+    /// PostgreSQL URL of a read replica of --database-url's database (repeat for several;
+    /// the environment takes them comma-separated): queries and live queries go to the
+    /// replicas in turn, mutations to the primary. A source that lists `read_replicas` in its
+    /// configuration uses those instead.
+    /// [env: RASURA_READ_REPLICA_URLS, HASURA_GRAPHQL_READ_REPLICA_URLS]
+    #[arg(long = "read-replica-url")]
+    pub read_replica_urls: Vec<String>,
     /// Secret that grants admin access [env: RASURA_ADMIN_SECRET, HASURA_GRAPHQL_ADMIN_SECRET]
     #[arg(long)]
     pub admin_secret: Option<String>,
@@ -254,6 +261,7 @@ pub struct ServeConfig {
     pub host: String,
     pub database_url: Option<String>,
     pub metadata_database_url: Option<String>,
+    pub read_replica_urls: Vec<String>,
     pub admin_secret: Option<String>,
     pub unauthorized_role: Option<String>,
     pub jwt_secret: Option<String>,
@@ -399,6 +407,21 @@ impl ServeArgs {
                 .unwrap_or_else(|| default_host.to_string()),
             database_url,
             metadata_database_url,
+            read_replica_urls: if self.read_replica_urls.is_empty() {
+                env(&[
+                    "RASURA_READ_REPLICA_URLS",
+                    "HASURA_GRAPHQL_READ_REPLICA_URLS",
+                ])
+                .map(|v| {
+                    v.split(',')
+                        .map(|u| u.trim().to_string())
+                        .filter(|u| !u.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default()
+            } else {
+                self.read_replica_urls
+            },
             admin_secret: self
                 .admin_secret
                 .or_else(|| env(&["RASURA_ADMIN_SECRET", "HASURA_GRAPHQL_ADMIN_SECRET"])),

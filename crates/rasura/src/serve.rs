@@ -254,6 +254,7 @@ async fn run_server(
         // database stand for it when the environment does not set it.
         rasura_resolve::stages::sources::set_database_url(url);
     }
+    rasura_resolve::stages::sources::set_read_replica_urls(config.read_replica_urls.clone());
     let meta_url = config
         .metadata_database_url
         .as_deref()
@@ -323,7 +324,16 @@ async fn run_server(
     };
     tracing::info!("metadata kept in {} ({origin})", redact(meta_url));
     match &engine.resolved.source {
-        Some(s) => tracing::info!("source \"{}\" served from {}", s.name, redact(&s.url)),
+        Some(s) => {
+            tracing::info!("source \"{}\" served from {}", s.name, redact(&s.url));
+            for r in &s.replicas {
+                tracing::info!(
+                    "source \"{}\" reads from replica {}",
+                    s.name,
+                    redact(&r.url)
+                );
+            }
+        }
         None => tracing::info!("no database source is served yet (add one with pg_add_source)"),
     }
     tracing::info!(

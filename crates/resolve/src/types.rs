@@ -100,6 +100,17 @@ pub struct ResolvedSource {
     pub pool: rasura_metadata::sources::PoolSettings,
     pub isolation_level: String,
     pub use_prepared_statements: bool,
+    /// Read replicas (`configuration.read_replicas`, else `--read-replica-url` for the source
+    /// on the engine's database URL): queries and live queries go to them.
+    pub replicas: Vec<ResolvedReplica>,
+}
+
+/// A read replica's connection, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedReplica {
+    pub url: String,
+    pub pool: rasura_metadata::sources::PoolSettings,
+    pub isolation_level: String,
 }
 
 /// A tracked table that exists, with its catalog entry.

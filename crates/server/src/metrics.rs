@@ -69,16 +69,23 @@ pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Respon
         .set(count("pollers"));
     metrics::gauge!("hasura_metadata_resource_version")
         .set(state.engine.current().resource_version as f64);
-    // Hasura's labels: the source, how its connection was given, the primary (no replicas).
+    // Hasura's labels: the source, how its connection was given, primary or replica.
     let engine = state.engine.current();
     if let Some(source) = &engine.resolved.source {
-        metrics::gauge!(
-            "hasura_postgres_connections",
-            "source_name" => source.name.clone(),
-            "conn_info" => conn_info(&engine.metadata, &source.name),
-            "role" => "primary"
-        )
-        .set(rasura_pg::source_connections() as f64);
+        let roles: &[(&str, bool)] = if source.replicas.is_empty() {
+            &[("primary", false)]
+        } else {
+            &[("primary", false), ("replica", true)]
+        };
+        for (role, replica) in roles {
+            metrics::gauge!(
+                "hasura_postgres_connections",
+                "source_name" => source.name.clone(),
+                "conn_info" => conn_info(&engine.metadata, &source.name),
+                "role" => *role
+            )
+            .set(rasura_pg::source_connections(*replica) as f64);
+        }
     }
     handle.run_upkeep();
     (

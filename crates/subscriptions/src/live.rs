@@ -109,7 +109,7 @@ pub(crate) async fn run(op: Operation) {
                     };
                     // From now on the shared poller answers; leaving it is dropping this.
                     let _membership = op.cx.hub.join(
-                        &source.pool,
+                        &source,
                         shape,
                         root_text(&ran.body, &shape.key),
                         Subscriber {

@@ -14,7 +14,7 @@ use serde_json::Value;
 use rasura_exec::LiveShape;
 
 use crate::protocol::Protocol;
-use rasura_pg::Pool;
+use rasura_exec::source::SourceConn;
 
 /// Cohorts per statement.
 const BATCH: usize = 100;
@@ -118,7 +118,7 @@ impl Hub {
     /// Adds a subscriber whose first result (`first`, the root field's JSON) it already has.
     pub(crate) fn join(
         self: &Arc<Self>,
-        pool: &Pool,
+        source: &Arc<SourceConn>,
         shape: &LiveShape,
         first: Option<String>,
         sub: Subscriber,
@@ -132,7 +132,7 @@ impl Hub {
                 sql: shape.sql.clone(),
                 cohorts: Mutex::default(),
             });
-            tokio::spawn(poll(self.clone(), p.clone(), pool.clone()));
+            tokio::spawn(poll(self.clone(), p.clone(), source.clone()));
             p
         });
         let mut cohorts = poller.cohorts.lock().expect("cohorts lock");
@@ -167,6 +167,12 @@ impl Hub {
     }
 }
 
+/// Whether a statement failed because its server went away (SQLSTATE classes 08 and 57P).
+fn server_gone(e: &tokio_postgres::Error) -> bool {
+    e.code()
+        .is_none_or(|c| c.code().starts_with("08") || c.code().starts_with("57P"))
+}
+
 /// `HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL` (ms), 1 s by default.
 pub fn refetch_interval() -> Duration {
     [
@@ -178,7 +184,7 @@ pub fn refetch_interval() -> Duration {
     .map_or(Duration::from_secs(1), Duration::from_millis)
 }
 
-async fn poll(hub: Arc<Hub>, p: Arc<Poller>, pool: Pool) {
+async fn poll(hub: Arc<Hub>, p: Arc<Poller>, source: Arc<SourceConn>) {
     let statement = multiplexed(&p.sql);
     let interval = refetch_interval();
     loop {
@@ -201,12 +207,29 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, pool: Pool) {
         for (batch_index, batch) in params.chunks(BATCH).enumerate() {
             let arg = serde_json::to_string(batch).unwrap_or_else(|_| "[]".into());
             let run_started = std::time::Instant::now();
-            let rows = match pool.get().await {
-                Ok(client) => match client.prepare_cached(&statement).await {
-                    Ok(stmt) => client.query(&stmt, &[&arg]).await,
-                    Err(e) => Err(e),
-                },
+            // Each poll reads where queries read: a replica in turn, else the primary.
+            let target = source.read_target();
+            let rows = match target.pool.get().await {
+                Ok(client) => {
+                    let rows = match client.prepare_cached(&statement).await {
+                        Ok(stmt) => client.query(&stmt, &[&arg]).await,
+                        Err(e) => Err(e),
+                    };
+                    if let Some(replica) = target.replica {
+                        match &rows {
+                            Ok(_) => replica.succeeded(),
+                            Err(e) if client.is_closed() || server_gone(e) => {
+                                replica.failed(&e.to_string())
+                            }
+                            Err(_) => {}
+                        }
+                    }
+                    rows
+                }
                 Err(e) => {
+                    if let Some(replica) = target.replica {
+                        replica.failed(&e.to_string());
+                    }
                     tracing::warn!("live query: {e}");
                     continue;
                 }

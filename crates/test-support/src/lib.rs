@@ -47,6 +47,30 @@ impl TestCluster {
         self.cluster.url(db)
     }
 
+    /// Creates and starts a streaming read replica of `primary` (a base backup of it).
+    pub async fn start_replica_of(primary: &TestCluster) -> TestCluster {
+        let dir = tempfile::Builder::new()
+            .prefix("rasura-test-pg-replica-")
+            .tempdir()
+            .expect("temp dir");
+        allow_traverse(dir.path());
+        let port = rasura_cluster::free_port().expect("free port");
+        let mut cluster =
+            Cluster::new(&dir.path().join("data"), port).expect("PostgreSQL binaries");
+        cluster
+            .init_replica_of(&primary.url("postgres"))
+            .await
+            .expect("pg_basebackup");
+        let mut tries = 0;
+        while let Err(e) = cluster.start().await {
+            tries += 1;
+            let taken = e.to_string().contains("Address already in use");
+            assert!(taken && tries < 5, "pg_ctl start: {e:?}");
+            cluster.port = rasura_cluster::free_port().expect("free port");
+        }
+        TestCluster { cluster, _dir: dir }
+    }
+
     /// A plain connection to database `db`, for arranging and checking data.
     pub async fn client(&self, db: &str) -> tokio_postgres::Client {
         let (client, conn) = tokio_postgres::connect(&self.url(db), tokio_postgres::NoTls)

@@ -1,15 +1,15 @@
 //! The database source this engine serves: the PostgreSQL source named `default` if there is
 //! one, else the first by name; its connection URL resolved (a template, an environment
-//! variable, or parameters) with its pool settings. Other sources are reported by
+//! variable, or parameters) with its pool settings and read replicas. Other sources are reported by
 //! `unsupported` until several are served at once.
 
 use std::sync::OnceLock;
 
 use rasura_metadata::document::Source;
-use rasura_metadata::sources::{connection_info, parameters_url, UrlConf};
+use rasura_metadata::sources::{connection_info, parameters_url, read_replicas, UrlConf};
 
 use crate::inconsistency::{Inconsistency, ObjectRef};
-pub use crate::types::ResolvedSource;
+pub use crate::types::{ResolvedReplica, ResolvedSource};
 
 /// The variable Hasura's default source reads its URL from.
 pub const DATABASE_URL_VAR: &str = "HASURA_GRAPHQL_DATABASE_URL";
@@ -34,10 +34,18 @@ fn env(var: &str) -> Result<String, String> {
     }
 }
 
-/// Resolves `source`'s connection.
-pub fn resolve(source: &Source) -> Result<ResolvedSource, String> {
-    let info = connection_info(&source.configuration)?;
-    let url = match &info.url {
+/// Replicas of the database the engine was given (`--read-replica-url`), set once at start:
+/// the replicas of the source whose URL is that database's, unless it lists its own.
+static READ_REPLICA_URLS: OnceLock<Vec<String>> = OnceLock::new();
+
+/// Sets what [`READ_REPLICA_URLS`] holds.
+pub fn set_read_replica_urls(urls: Vec<String>) {
+    let _ = READ_REPLICA_URLS.set(urls);
+}
+
+/// The URL a connection's `database_url` stands for.
+fn url_of(conf: &UrlConf) -> Result<String, String> {
+    Ok(match conf {
         UrlConf::Url(template) => super::actions::resolve_template(template)?,
         UrlConf::FromEnv(var) => env(var)?,
         UrlConf::Parameters {
@@ -47,13 +55,42 @@ pub fn resolve(source: &Source) -> Result<ResolvedSource, String> {
             password,
             database,
         } => parameters_url(host, *port, username, password.as_deref(), database),
-    };
+    })
+}
+
+/// Resolves `source`'s connection and its read replicas'.
+pub fn resolve(source: &Source) -> Result<ResolvedSource, String> {
+    let info = connection_info(&source.configuration)?;
+    let url = url_of(&info.url)?;
+    let mut replicas = read_replicas(&source.configuration)?
+        .into_iter()
+        .map(|r| {
+            Ok(ResolvedReplica {
+                url: url_of(&r.url)?,
+                pool: r.pool,
+                isolation_level: r.isolation_level,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    if replicas.is_empty() && info.url == UrlConf::FromEnv(DATABASE_URL_VAR.into()) {
+        replicas = READ_REPLICA_URLS
+            .get()
+            .into_iter()
+            .flatten()
+            .map(|url| ResolvedReplica {
+                url: url.clone(),
+                pool: info.pool.clone(),
+                isolation_level: info.isolation_level.clone(),
+            })
+            .collect();
+    }
     Ok(ResolvedSource {
         name: source.name.clone(),
         url,
         pool: info.pool,
         isolation_level: info.isolation_level,
         use_prepared_statements: info.use_prepared_statements,
+        replicas,
     })
 }
 
@@ -104,5 +141,26 @@ mod tests {
         assert_eq!(i.reason, "Inconsistent object: connection error");
         md.sources.clear();
         assert!(md.served_source().is_none());
+    }
+
+    #[test]
+    fn read_replicas_beside_connection_info() {
+        let mut s = source("db", json!("postgres://h/p"));
+        s.configuration["read_replicas"] = json!([
+            {"database_url": "postgres://r1/p", "pool_settings": {"max_connections": 7}},
+            {"database_url": {"connection_parameters": {"host": "r2", "port": 5433,
+                "username": "u", "database": "p"}}, "isolation_level": "repeatable-read"}
+        ]);
+        let r = resolve(&s).unwrap();
+        assert_eq!(r.url, "postgres://h/p");
+        assert_eq!(r.replicas.len(), 2);
+        assert_eq!(r.replicas[0].url, "postgres://r1/p");
+        assert_eq!(r.replicas[0].pool.max_connections, Some(7));
+        assert_eq!(r.replicas[1].url, "postgresql://u@r2:5433/p");
+        assert_eq!(r.replicas[1].isolation_level, "repeatable-read");
+        s.configuration["read_replicas"] = json!([{"database_url": 5}]);
+        assert!(resolve(&s).unwrap_err().starts_with("read_replicas[0]: "));
+        s.configuration["read_replicas"] = json!({});
+        assert!(resolve(&s).is_err());
     }
 }
