@@ -319,6 +319,15 @@ where
                     ctx.changed();
                     return Ok(success());
                 }
+                if let Some(edit) = rasura_traces::edits::apply(&mut ctx.md, bare, &args) {
+                    edit.map_err(|e| ApiError::from(e).at("$.args"))?;
+                    ctx.changed();
+                    // An export it cannot start (no endpoint, metrics) is refused.
+                    ctx.check_consistency()
+                        .await
+                        .map_err(|e| e.under("$.args"))?;
+                    return Ok(success());
+                }
                 if let Some(edit) = rasura_rest::edits::apply(&mut ctx.md, bare, &args) {
                     edit.map_err(|(e, at)| ApiError::from(e).at(format!("$.args{at}")))?;
                     ctx.changed();

@@ -4,6 +4,7 @@
 //! retries are used up, else `interval_sec` until `num_retries` tries are spent.
 
 use std::time::Duration;
+use tracing::Instrument;
 
 use rasura_resolve::ResolvedEventTrigger;
 
@@ -181,6 +182,10 @@ pub async fn send(
         }
         req = req.header(name.as_str(), value.as_str());
     }
+    let span = rasura_traces::call_span(who.kind, &outgoing.url);
+    for (k, v) in rasura_traces::headers_for(&span) {
+        req = req.header(k, v);
+    }
     let req = req
         .header(reqwest::header::CONTENT_TYPE, content_type)
         .header(reqwest::header::USER_AGENT, rasura_metadata::user_agent())
@@ -191,7 +196,7 @@ pub async fn send(
         delivered: false,
         retry_after: None,
     };
-    let resp = match req.send().await {
+    let resp = match req.send().instrument(span).await {
         Ok(resp) => resp,
         Err(err) => {
             log(Answer::Client(&http_exception(&err)));

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use tracing::Instrument;
 
 use apollo_compiler::schema::ExtendedType;
 use rasura_ir::{ActionSelection, SelectedField};
@@ -126,12 +127,16 @@ pub async fn run(plan: &ActionPlan) -> Result<Value, GqlError> {
     for (k, v) in &outgoing.headers {
         req = req.header(k, v);
     }
+    let span = rasura_traces::call_span("action", &outgoing.url);
+    for (k, v) in rasura_traces::headers_for(&span) {
+        req = req.header(k, v);
+    }
     req = match outgoing.body {
         Some(Body::Json(v)) => req.json(&v),
         Some(Body::Text(t)) => req.body(t),
         None => req,
     };
-    let resp = req.send().await.map_err(|e| {
+    let resp = req.send().instrument(span).await.map_err(|e| {
         tracing::warn!(action = %a.name, "action handler call failed: {e}");
         unexpected("http exception when calling webhook")
     })?;

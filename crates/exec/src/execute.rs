@@ -353,7 +353,13 @@ async fn run_roots(
                 | RootPlan::Joined { .. } => None,
                 RootPlan::Sql { sql, params } => {
                     run_statement(client, &tagging.sql(sql, key), params)
-                        .instrument(tracing::debug_span!("statement", sql = %sql))
+                        .instrument(tracing::info_span!(
+                            target: rasura_traces::TARGET,
+                            "statement",
+                            otel.kind = "client",
+                            db.system = "postgresql",
+                            db.statement = %sql,
+                        ))
                         .await?
                 }
                 RootPlan::Many(statements) => {

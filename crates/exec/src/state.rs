@@ -54,6 +54,7 @@ impl Engine {
         let remotes = Arc::new(RwLock::new(RemoteIntrospections::new()));
         let source = SourceSlot::default();
         let state = load_engine(&meta, layout, &remotes).await?;
+        rasura_traces::configure(state.metadata.extra.get("opentelemetry"));
         Ok(Engine {
             meta,
             meta_url: meta_url.into(),
@@ -116,6 +117,7 @@ impl Engine {
 
     /// Swaps in a new engine state.
     pub fn set_current(&self, state: EngineState) {
+        rasura_traces::configure(state.metadata.extra.get("opentelemetry"));
         let old = std::mem::replace(
             &mut *self.current.write().expect("engine lock poisoned"),
             Arc::new(state),

@@ -80,14 +80,23 @@ async fn codegen_action(args: cli::CodegenActionArgs) -> anyhow::Result<()> {
 }
 
 /// Diagnostics for people, on stderr (stdout carries the JSON log lines), coloured only on a
-/// terminal; `RUST_LOG` refines the level.
+/// terminal; `RUST_LOG` refines the level. Under them, the OpenTelemetry export of spans
+/// (`rasura_traces`), idle until the metadata or the environment configures one; the spans
+/// made only for it stay out of the diagnostics.
 fn init_tracing(level: rasura_log::Level) {
     use std::io::IsTerminal;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| level.as_str().to_string());
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+    let filter = format!("{filter},{}=off", rasura_traces::TARGET);
+    let diagnostics = tracing_subscriber::fmt::layer()
         .with_target(false)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        .with_filter(tracing_subscriber::EnvFilter::new(filter));
+    tracing_subscriber::registry()
+        .with(rasura_traces::layer())
+        .with(diagnostics)
         .init();
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::time::Duration;
+use tracing::Instrument;
 
 use rasura_ir::{RemoteCall, TypenameTree};
 use rasura_resolve::ResolvedRemoteSchema;
@@ -91,13 +92,15 @@ pub async fn call(
     variables: Map<String, Value>,
 ) -> Result<Map<String, Value>, String> {
     let body = json!({"query": query, "variables": variables});
-    let sent = client()
+    let span = rasura_traces::call_span("remote schema", &r.url);
+    let mut req = client()
         .post(&r.url)
         .timeout(Duration::from_secs(r.timeout_secs.max(1)))
-        .headers(headers)
-        .body(body.to_string())
-        .send()
-        .await;
+        .headers(headers);
+    for (k, v) in rasura_traces::headers_for(&span) {
+        req = req.header(k, v);
+    }
+    let sent = req.body(body.to_string()).send().instrument(span).await;
     let resp = match sent {
         Ok(resp) => resp,
         Err(e) if e.is_timeout() => {

@@ -7,6 +7,7 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use rasura_log::http::{HttpInfo, Note};
+use tracing::Instrument;
 
 use crate::PeerAddr;
 
@@ -40,7 +41,22 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
         .or_else(|| header(req.headers(), "content-length").and_then(|l| l.parse().ok()))
         .unwrap_or(0);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let (mut response, note): (Response, Note) = rasura_log::http::scope(&id, next.run(req)).await;
+    // The request's span for traces: a child of the trace the client names, if any.
+    let span = tracing::info_span!(
+        target: rasura_traces::TARGET,
+        "request",
+        otel.name = %format_args!("{method} {url}"),
+        otel.kind = "server",
+        http.request.method = %method,
+        url.path = %url,
+        request_id = %id,
+        http.response.status_code = tracing::field::Empty,
+    );
+    rasura_traces::adopt_parent(&span, req.headers());
+    let (mut response, note): (Response, Note) = rasura_log::http::scope(&id, next.run(req))
+        .instrument(span.clone())
+        .await;
+    span.record("http.response.status_code", response.status().as_u16());
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
     }

@@ -270,6 +270,8 @@ pub struct StubRequest {
     /// Header names in lower case.
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body's bytes, as sent (for bodies that are not text, such as protobuf).
+    pub raw_body: Vec<u8>,
 }
 
 impl StubRequest {
@@ -325,10 +327,7 @@ where
                         })
                         .unwrap_or(0);
                     if buf.len() >= end + 4 + len {
-                        break (
-                            head,
-                            String::from_utf8_lossy(&buf[end + 4..end + 4 + len]).to_string(),
-                        );
+                        break (head, buf[end + 4..end + 4 + len].to_vec());
                     }
                 };
                 let mut lines = head.lines();
@@ -345,7 +344,8 @@ where
                     method,
                     path,
                     headers,
-                    body,
+                    body: String::from_utf8_lossy(&body).to_string(),
+                    raw_body: body,
                 })
                 .await;
                 let mut resp = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n", reply.len());

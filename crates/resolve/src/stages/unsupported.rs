@@ -1,5 +1,6 @@
 //! Metadata this engine cannot honour yet, reported as inconsistent objects (never silently
-//! kept as if it worked): whole sections (network, OpenTelemetry, ...),
+//! kept as if it worked): whole sections (network, metrics settings, ...), an OpenTelemetry
+//! export that cannot run,
 //! a second database source (one PostgreSQL source is served), a source's customization
 //! that does not parse. Each
 //! message names the feature; the later work removes entries from here. Also the check of
@@ -16,12 +17,6 @@ const SECTIONS: &[(&str, &str, &str, Option<&str>)] = &[
         "network",
         "network",
         "network settings (TLS allow list) are",
-        None,
-    ),
-    (
-        "opentelemetry",
-        "opentelemetry",
-        "OpenTelemetry export settings are",
         None,
     ),
     (
@@ -57,6 +52,21 @@ pub(super) fn report_unsupported(md: &Metadata, report: &mut Vec<Inconsistency>)
             definition,
             reason,
             object,
+        ));
+    }
+    // Traces are exported; what of the section cannot be honoured is reported.
+    let otel = md.extra.get("opentelemetry");
+    let problem = match rasura_traces::config::OtelConfig::parse(otel) {
+        Ok(c) => c.problem(),
+        Err(e) => Some(e),
+    };
+    if let Some(reason) = problem {
+        report.push(Inconsistency::new(
+            "opentelemetry",
+            "opentelemetry".into(),
+            otel.cloned().unwrap_or_default(),
+            format!("the OpenTelemetry configuration cannot be used: {reason}"),
+            ObjectRef::Section("opentelemetry".into()),
         ));
     }
     // API limits are built; a section that does not parse is reported.
