@@ -46,6 +46,9 @@ pub struct Catalog {
     /// Why the source's database could not be read (the catalog is empty then).
     #[serde(skip)]
     pub unreachable: Option<String>,
+    /// The driver's account of why (Hasura's `message` of the source's inconsistency).
+    #[serde(skip)]
+    pub unreachable_message: Option<String>,
     #[serde(skip)]
     index: HashMap<(String, String), usize>,
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use rasura_pg::Pool;
 use tokio::sync::{mpsc, watch, Notify, Semaphore};
 use tokio::task::JoinHandle;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
 
 /// Releases the claims an engine id still holds; answers how many.
 pub type Release = for<'a> fn(
@@ -165,8 +165,9 @@ async fn listen(
     channel: &str,
     wake: Arc<Notify>,
     lost: Arc<Notify>,
-) -> Result<i32, tokio_postgres::Error> {
-    let (client, mut conn) = tokio_postgres::connect(url, NoTls).await?;
+) -> Result<i32, Box<dyn std::error::Error + Send + Sync>> {
+    let (config, tls) = rasura_pg::connect_config(url)?;
+    let (client, mut conn) = config.connect(tls).await?;
     let (tx, mut rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         loop {

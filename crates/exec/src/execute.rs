@@ -217,7 +217,7 @@ impl Drop for CancelOnDrop<'_> {
         if let Some(token) = token {
             tracing::debug!("request dropped before its statement finished: cancelling it");
             tokio::spawn(async move {
-                let _ = token.cancel_query(tokio_postgres::NoTls).await;
+                let _ = token.cancel_query(rasura_pg::tls::cancel_connector()).await;
             });
         }
     }

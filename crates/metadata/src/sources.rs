@@ -48,6 +48,8 @@ pub struct ConnectionInfo {
     /// `read-committed` (default), `repeatable-read` or `serializable`.
     pub isolation_level: String,
     pub use_prepared_statements: bool,
+    /// `ssl_configuration`, as written (its `sslmode` checked): see [`ssl_parameters`].
+    pub ssl: Option<Value>,
 }
 
 /// Reads `configuration.connection_info` of a source.
@@ -126,12 +128,80 @@ fn connection_info_of(info: &Value) -> Result<ConnectionInfo, String> {
             ))
         }
     };
+    let ssl = info
+        .get("ssl_configuration")
+        .filter(|v| !v.is_null())
+        .cloned();
+    if let Some(ssl) = &ssl {
+        ssl_mode(ssl)?;
+    }
     Ok(ConnectionInfo {
         url,
         pool,
         isolation_level,
         use_prepared_statements,
+        ssl,
     })
+}
+
+fn ssl_mode(ssl: &Value) -> Result<&str, String> {
+    let mode = ssl
+        .get("sslmode")
+        .and_then(Value::as_str)
+        .ok_or("ssl_configuration: key \"sslmode\" not found")?;
+    match mode {
+        "disable" | "allow" | "prefer" | "require" | "verify-ca" | "verify-full" => Ok(mode),
+        _ => Err(format!("Invalid SSL Mode {mode}")),
+    }
+}
+
+/// `ssl_configuration` (Hasura's: `sslmode`; `sslrootcert`, `sslcert`, `sslkey` each
+/// `{from_env}`, a variable holding the PEM text) as libpq's URL parameters, each certificate
+/// written to a file only this user reads.
+pub fn ssl_parameters(ssl: &Value) -> Result<Vec<(String, String)>, String> {
+    let mut out = vec![("sslmode".to_string(), ssl_mode(ssl)?.to_string())];
+    if ssl.get("sslpassword").is_some_and(|p| !p.is_null()) {
+        return Err(
+            "ssl_configuration.sslpassword (an encrypted sslkey) is not supported by \
+                    this engine yet"
+                .into(),
+        );
+    }
+    for key in ["sslrootcert", "sslcert", "sslkey"] {
+        let Some(v) = ssl.get(key).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let var = v.get("from_env").and_then(Value::as_str).ok_or_else(|| {
+            format!("ssl_configuration.{key}: expected {{\"from_env\": <variable>}}")
+        })?;
+        let pem =
+            std::env::var(var).map_err(|_| format!("environment variable '{var}' not set"))?;
+        out.push((
+            key.to_string(),
+            private_file(&pem).map_err(|e| format!("{key}: {e}"))?,
+        ));
+    }
+    Ok(out)
+}
+
+/// Writes `contents` to a file of its own (named by its hash) readable by this user only.
+fn private_file(contents: &str) -> std::io::Result<String> {
+    use std::hash::{Hash, Hasher};
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    contents.hash(&mut h);
+    let dir = std::env::temp_dir().join(format!("rasura-ssl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{:016x}.pem", h.finish()));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)?;
+    f.write_all(contents.as_bytes())?;
+    Ok(path.to_string_lossy().into_owned())
 }
 
 fn url_object(o: &Map<String, Value>) -> Result<UrlConf, String> {

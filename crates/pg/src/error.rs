@@ -35,7 +35,7 @@ impl PgError {
                 hint: db.hint().map(str::to_string),
                 statement: statement.map(str::to_string),
             },
-            None => PgError::Connection(e.to_string()),
+            None => PgError::Connection(with_causes(&e)),
         }
     }
 
@@ -90,6 +90,22 @@ impl PgError {
             _ => None,
         }
     }
+}
+
+/// An error's text followed by its causes' (the driver's own text leaves out why a TLS
+/// handshake or a connection failed), each once.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 impl From<deadpool_postgres::PoolError> for PgError {

@@ -8,9 +8,11 @@ pub mod run_sql;
 pub mod shared;
 pub mod source_catalog;
 pub mod statements;
+pub mod tls;
 
 pub use error::PgError;
 pub use pool::{
     connect_pool, lazy_pool, prune, register_source_pool, source_connections, Pool, PoolOptions,
 };
 pub use shared::{SharedConn, SharedConns, QUEUE_BUDGET, STALLED_AFTER};
+pub use tls::connect_config;

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod};
-use tokio_postgres::NoTls;
 
 use crate::error::PgError;
 
@@ -52,9 +51,7 @@ impl Default for PoolOptions {
 
 /// A pool of connections to `url` as `options` say; connections open on first use.
 pub fn lazy_pool(url: &str, options: &PoolOptions) -> Result<Pool, PgError> {
-    let mut config: tokio_postgres::Config = url.parse().map_err(|e: tokio_postgres::Error| {
-        PgError::Connection(format!("invalid database URL: {e}"))
-    })?;
+    let (mut config, tls) = crate::tls::connect_config(url)?;
     let mut settings = config.get_options().unwrap_or_default().to_string();
     if let Some(t) = options.statement_timeout {
         settings.push_str(&format!(" -c statement_timeout={}", t.as_millis().max(1)));
@@ -71,7 +68,7 @@ pub fn lazy_pool(url: &str, options: &PoolOptions) -> Result<Pool, PgError> {
     }
     let manager = Manager::from_config(
         config,
-        NoTls,
+        tls,
         ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         },

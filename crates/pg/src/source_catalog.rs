@@ -25,6 +25,7 @@ pub async fn read(url: &str, enum_tables: &[(String, String)]) -> Catalog {
             tracing::warn!("cannot read the source's database: {e}");
             let mut catalog = Catalog::default();
             catalog.unreachable = Some("connection error".into());
+            catalog.unreachable_message = Some(e.to_string());
             catalog
         }
     }

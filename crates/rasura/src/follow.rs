@@ -8,7 +8,7 @@ use std::time::Duration;
 use rasura_pg::hdb_catalog::{self, Change};
 use rasura_server::AppState;
 use tokio::sync::mpsc;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
 
 /// How often the stored resource version is compared with the served one.
 const POLL: Duration = Duration::from_secs(1);
@@ -61,7 +61,11 @@ async fn newer_stored(state: &AppState) -> bool {
 /// Listens for other engines' announcements, reconnecting after a lost connection.
 async fn listen(url: String, changes: mpsc::UnboundedSender<Change>) {
     loop {
-        match tokio_postgres::connect(&url, NoTls).await {
+        let connected = match rasura_pg::connect_config(&url) {
+            Ok((config, tls)) => config.connect(tls).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match connected {
             Ok((client, mut conn)) => {
                 let (note_tx, mut note_rx) = mpsc::unbounded_channel::<String>();
                 let driver = tokio::spawn(async move {

@@ -220,7 +220,15 @@ async fn a_source_out_of_reach_at_start_is_inconsistent_and_strict_health_fails(
     )
     .await;
     assert_eq!(r["is_consistent"], false, "{r}");
-    let r = metadata(&s, json!({"type": "get_inconsistent_metadata", "args": {}})).await;
+    let mut r = metadata(&s, json!({"type": "get_inconsistent_metadata", "args": {}})).await;
+    // Hasura's `message`: the driver's account of why.
+    let message = r["inconsistent_objects"][0]
+        .as_object_mut()
+        .and_then(|o| o.remove("message"));
+    assert!(
+        message.as_ref().and_then(Value::as_str).is_some_and(|m| m.contains("refused")),
+        "{message:?}"
+    );
     assert_eq!(
         r["inconsistent_objects"],
         json!([{"type": "source", "name": "source default", "definition": "default",

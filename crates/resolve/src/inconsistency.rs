@@ -23,6 +23,9 @@ pub struct Inconsistency {
     /// The error code an edit that causes this is refused with, where Hasura has a specific
     /// one (`constraint-violation` for an invalid enum table); else `invalid-configuration`.
     pub code: Option<&'static str>,
+    /// More about the reason, where Hasura gives it (`message`: the driver's error for a
+    /// source it cannot reach).
+    pub message: Option<String>,
 }
 
 impl Serialize for Inconsistency {
@@ -36,6 +39,9 @@ impl Serialize for Inconsistency {
             None => m.serialize_entry("definition", &self.definition)?,
         }
         m.serialize_entry("reason", &self.reason)?;
+        if let Some(message) = &self.message {
+            m.serialize_entry("message", message)?;
+        }
         m.end()
     }
 }
@@ -90,6 +96,7 @@ impl Inconsistency {
             object,
             entity: None,
             code: None,
+            message: None,
         }
     }
 

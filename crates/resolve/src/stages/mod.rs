@@ -48,7 +48,9 @@ pub fn resolve_with_remotes(
     let no_tables = Source::default_source();
     let (source, served) = match (md.served_source(), &catalog.unreachable) {
         (Some(s), Some(reason)) => {
-            report.push(sources::unreachable(&s.name, reason));
+            let mut i = sources::unreachable(&s.name, reason);
+            i.message.clone_from(&catalog.unreachable_message);
+            report.push(i);
             (&no_tables, None)
         }
         (Some(s), None) => match sources::resolve(s) {

@@ -6,7 +6,9 @@
 use std::sync::OnceLock;
 
 use rasura_metadata::document::Source;
-use rasura_metadata::sources::{connection_info, parameters_url, read_replicas, UrlConf};
+use rasura_metadata::sources::{
+    connection_info, parameters_url, read_replicas, ssl_parameters, UrlConf,
+};
 
 use crate::inconsistency::{Inconsistency, ObjectRef};
 pub use crate::types::{ResolvedReplica, ResolvedSource};
@@ -58,15 +60,28 @@ fn url_of(conf: &UrlConf) -> Result<String, String> {
     })
 }
 
+/// `url` with the connection's `ssl_configuration` as libpq's parameters.
+fn with_ssl(url: String, ssl: Option<&serde_json::Value>) -> Result<String, String> {
+    let Some(ssl) = ssl else {
+        return Ok(url);
+    };
+    let params: Vec<String> = ssl_parameters(ssl)?
+        .into_iter()
+        .map(|(k, v)| format!("{k}={}", v.replace('%', "%25").replace('&', "%26")))
+        .collect();
+    let join = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{join}{}", params.join("&")))
+}
+
 /// Resolves `source`'s connection and its read replicas'.
 pub fn resolve(source: &Source) -> Result<ResolvedSource, String> {
     let info = connection_info(&source.configuration)?;
-    let url = url_of(&info.url)?;
+    let url = with_ssl(url_of(&info.url)?, info.ssl.as_ref())?;
     let mut replicas = read_replicas(&source.configuration)?
         .into_iter()
         .map(|r| {
             Ok(ResolvedReplica {
-                url: url_of(&r.url)?,
+                url: with_ssl(url_of(&r.url)?, r.ssl.as_ref())?,
                 pool: r.pool,
                 isolation_level: r.isolation_level,
             })
