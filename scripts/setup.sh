@@ -53,6 +53,11 @@ if ! command -v haproxy >/dev/null 2>&1; then
   echo "setup: installing haproxy"
   apt_install haproxy || echo "setup: haproxy not installed; the load-balanced test will fail" >&2
 fi
+# The pgbouncer test puts a real pgbouncer (transaction mode) in front of a source.
+if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
+  echo "setup: installing pgbouncer"
+  apt_install pgbouncer || echo "setup: pgbouncer not installed; the pgbouncer test will fail" >&2
+fi
 # The console's browser tests drive Debian's Chromium (browsers cannot be downloaded here).
 if ! command -v chromium >/dev/null 2>&1; then
   echo "setup: installing Chromium"

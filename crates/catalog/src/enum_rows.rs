@@ -42,7 +42,8 @@ pub async fn load_enum_rows(
             quote(schema),
             quote(name)
         );
-        let rows = match client.query(&sql, &[]).await {
+        // Unnamed: nothing left prepared on the connection (a pooler may hand it on).
+        let rows = match client.query_typed(&sql, &[]).await {
             Ok(rows) => {
                 let mut rows: EnumRows = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
                 rows.sort();

@@ -12,6 +12,8 @@ pub struct Who<'a> {
     pub event_id: &'a str,
     /// The trigger's name (none for a one-off scheduled event).
     pub event_name: Option<&'a str>,
+    /// The trace the write that made the event was part of (trace id, span id), if recorded.
+    pub trace: Option<(&'a str, &'a str)>,
 }
 
 /// What came back, as the log line gives it.

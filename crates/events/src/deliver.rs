@@ -65,10 +65,21 @@ pub async fn deliver(
         &t.webhook,
         session.as_ref(),
     );
+    // The write's trace, as captured with the event (`trace_context`).
+    let captured = serde_json::from_str::<serde_json::Value>(&e.payload)
+        .ok()
+        .and_then(|p| {
+            let t = p.get("trace_context")?;
+            Some((
+                t.get("trace_id")?.as_str()?.to_string(),
+                t.get("span_id")?.as_str()?.to_string(),
+            ))
+        });
     let who = Who {
         kind: "event-trigger",
         event_id: &e.id,
         event_name: Some(&e.trigger),
+        trace: captured.as_ref().map(|(t, s)| (t.as_str(), s.as_str())),
     };
     let sent = send(
         http,
@@ -182,7 +193,7 @@ pub async fn send(
         }
         req = req.header(name.as_str(), value.as_str());
     }
-    let span = rasura_traces::call_span(who.kind, &outgoing.url);
+    let span = rasura_traces::call_span_under(who.kind, &outgoing.url, who.trace);
     for (k, v) in rasura_traces::headers_for(&span) {
         req = req.header(k, v);
     }

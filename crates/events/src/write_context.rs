@@ -10,15 +10,25 @@ pub async fn set(
     client: &impl GenericClient,
     session_vars: &serde_json::Value,
 ) -> Result<(), tokio_postgres::Error> {
-    let trace =
-        serde_json::json!({"trace_id": random_hex(16), "span_id": random_hex(8)}).to_string();
+    // The request's own trace while traces are exported, so that delivery continues it.
+    let (trace_id, span_id) =
+        rasura_traces::current_ids().unwrap_or_else(|| (random_hex(16), random_hex(8)));
+    let trace = serde_json::json!({"trace_id": trace_id, "span_id": span_id}).to_string();
+    // One simple-protocol statement: a single exchange, nothing left prepared (a pooler in
+    // transaction mode may hand the connection on).
     client
-        .query(
-            "SELECT set_config('hasura.user', $1, true), set_config('hasura.tracecontext', $2, true)",
-            &[&session_vars.to_string(), &trace],
-        )
-        .await?;
-    Ok(())
+        .batch_execute(&format!(
+            "SELECT set_config('hasura.user', {}, true), set_config('hasura.tracecontext', {}, true)",
+            literal(&session_vars.to_string()),
+            literal(&trace)
+        ))
+        .await
+}
+
+/// `text` as an escaped string literal (`E'...'`: quotes and backslashes doubled), whatever
+/// `standard_conforming_strings` says.
+fn literal(text: &str) -> String {
+    format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 /// `bytes` random bytes as lower-case hex.
@@ -36,6 +46,14 @@ fn random_hex(bytes: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn literals_escape_quotes_and_backslashes() {
+        assert_eq!(
+            super::literal(r#"{"a":"it's \"x\""}"#),
+            r#"E'{"a":"it''s \\"x\\""}'"#
+        );
+    }
+
     #[test]
     fn trace_ids_are_hex_of_the_asked_length() {
         let id = super::random_hex(16);

@@ -192,9 +192,9 @@ fn handler_log_request(r: &Request, timeout_secs: u64) -> (Value, usize) {
 
 /// Calls the handler and shapes its answer by the client's selection; relationships to tables
 /// are read with `client`.
-pub async fn run_and_shape(
+pub(crate) async fn run_and_shape(
     plan: &ActionPlan,
-    client: &impl deadpool_postgres::GenericClient,
+    client: &impl crate::statement::Conn,
     stringify: bool,
 ) -> Result<String, GqlError> {
     let answer = run(plan).await?;
@@ -314,7 +314,7 @@ fn check_object(schema: &RoleSchema, type_name: &str, v: &Value) -> Result<(), G
 }
 
 /// The selection applied to an answer, with relationships read from the database.
-fn shape<'a, C: deadpool_postgres::GenericClient>(
+fn shape<'a, C: crate::statement::Conn>(
     client: &'a C,
     sel: &'a ActionSelection,
     v: &'a Value,
@@ -361,7 +361,7 @@ fn shape<'a, C: deadpool_postgres::GenericClient>(
 }
 
 /// Rows of the related table whose mapped columns equal the answer's fields.
-async fn related<C: deadpool_postgres::GenericClient>(
+async fn related<C: crate::statement::Conn>(
     client: &C,
     mapping: &[(String, rasura_ir::ColumnRef)],
     select: &rasura_ir::Select,

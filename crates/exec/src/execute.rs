@@ -73,7 +73,11 @@ pub(crate) async fn execute(
                 .await
                 .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
             set_event_context(&tx, session).await?;
-            let results = run_roots(&tx, &plan, state.config.stringify_numeric, &tagging).await?;
+            let results = crate::statement::with_prepared(
+                source.prepared,
+                run_roots(&tx, &plan, state.config.stringify_numeric, &tagging),
+            )
+            .await?;
             tx.commit()
                 .await
                 .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
@@ -134,7 +138,11 @@ async fn read_roots(
         .await
         .map_err(|e| (GqlError::from_pg(&e, ""), true))?;
     let cancel = CancelOnDrop::read(target.reads, &client);
-    let done = run_roots(&*client, plan, stringify, tagging).await;
+    let done = crate::statement::with_prepared(
+        target.prepared,
+        run_roots(&*client, plan, stringify, tagging),
+    )
+    .await;
     cancel.disarm();
     match done {
         Ok(results) => {
@@ -334,7 +342,7 @@ impl<'a> Tagging<'a> {
 
 /// Runs every database root field; one JSON text (or null) per plan entry.
 async fn run_roots(
-    client: &impl GenericClient,
+    client: &impl crate::statement::Conn,
     plan: &[(String, RootPlan)],
     stringify: bool,
     tagging: &Tagging<'_>,

@@ -3,7 +3,6 @@
 //! array relationships (the row's key fills theirs); the answer is read back by `ctid` (the
 //! related rows, which may be views' rows, by their returned values).
 
-use deadpool_postgres::GenericClient;
 use rasura_ir::{ColumnRef, InsertRow, Mutation, MutationKind, NestedInsert, OnConflict};
 use rasura_metadata::QualifiedName;
 use serde_json::Value;
@@ -16,7 +15,7 @@ pub(crate) type Tag<'a> = &'a (dyn Fn(&str) -> String + Send + Sync);
 
 /// Runs a nested insert and returns its response JSON; every statement is tagged by `tag`.
 pub(crate) async fn nested_insert(
-    client: &impl GenericClient,
+    client: &impl crate::statement::Conn,
     m: &Mutation,
     stringify: bool,
     tag: Tag<'_>,
@@ -84,7 +83,7 @@ struct Target<'a> {
 
 /// Inserts one row with everything nested in it; returns its ctid and JSON, or `None` when
 /// `on_conflict` skipped it.
-fn insert_one<'a, C: GenericClient>(
+fn insert_one<'a, C: crate::statement::Conn>(
     client: &'a C,
     target: Target<'a>,
     row: &'a InsertRow,
@@ -117,14 +116,10 @@ fn insert_one<'a, C: GenericClient>(
         }
         let t = rasura_translate::insert_row(table, row, &extra, on_conflict, check, with_ctid);
         let sql = tag(&t.sql());
-        let stmt = client
-            .prepare_cached(&sql)
-            .await
-            .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, Some(&sql)), &sql))?;
-        let found = client
-            .query_opt(&stmt, &crate::statement::bind(&t.params.0))
-            .await
-            .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, Some(&sql)), &sql))?;
+        let found = crate::statement::rows(client, &sql, &t.params.0)
+            .await?
+            .into_iter()
+            .next();
         let Some(found) = found else {
             // A parent row skipped (an upsert doing nothing) leaves its array rows no parent.
             if !row.array_rels.is_empty() {
@@ -157,7 +152,7 @@ fn insert_one<'a, C: GenericClient>(
 }
 
 /// Inserts the rows of a relationship; returns the inserted rows as JSON.
-async fn insert_related<C: GenericClient>(
+async fn insert_related<C: crate::statement::Conn>(
     client: &C,
     rel: &NestedInsert,
     keys: &[(ColumnRef, Value)],

@@ -102,7 +102,13 @@ impl Engine {
         };
         let options = rasura_source::options(s, size, threads, &settings);
         let replicas = rasura_source::replica_options(s, size, threads, &settings);
-        self.source.get(&s.url, &options, &replicas, &settings)
+        self.source.get(
+            &s.url,
+            &options,
+            &replicas,
+            &settings,
+            s.use_prepared_statements,
+        )
     }
 
     /// Closes source connections idle or open longer than the source's settings allow.

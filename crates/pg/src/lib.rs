@@ -8,6 +8,7 @@ pub mod run_sql;
 pub mod shared;
 pub mod source_catalog;
 pub mod statements;
+pub mod text_statement;
 pub mod tls;
 
 pub use error::PgError;

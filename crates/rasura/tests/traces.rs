@@ -2,7 +2,8 @@
 //! protobuf export requests): `set_opentelemetry_config` turns the export on; a request's
 //! spans (the request, the pipeline's stages, each SQL statement, an action's webhook call)
 //! arrive under the trace the client named in `traceparent`, with the configured headers and
-//! resource attributes; an action's handler and an event trigger's webhook receive the trace; `set_opentelemetry_status`
+//! resource attributes; an action's handler and an event trigger's webhook receive the trace (the event's delivery
+//! continues the trace of the mutation that made it); `set_opentelemetry_status`
 //! turns it off; settings the engine cannot honour are refused in Hasura's format.
 
 use std::collections::BTreeSet;
@@ -303,12 +304,13 @@ async fn spans_reach_an_otlp_receiver_under_the_clients_trace() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let r = s
-        .graphql(
-            r#"mutation { insert_item_one(object: {name: "bo"}) { id } }"#,
-            json!({}),
-        )
-        .await;
+    let trace4 = "22222222222222222222222222222222";
+    let r = graphql_traced(
+        &s,
+        r#"mutation { insert_item_one(object: {name: "bo"}) { id } }"#,
+        &format!("00-{trace4}-{parent}-01"),
+    )
+    .await;
     assert!(r.get("errors").is_none(), "{r}");
     let start = Instant::now();
     let event = loop {
@@ -326,9 +328,11 @@ async fn spans_reach_an_otlp_receiver_under_the_clients_trace() {
         .header("traceparent")
         .expect("traceparent sent")
         .to_string();
-    let event_trace = tp.split('-').nth(1).unwrap().to_string();
-    let spans = spans_of(&got, &event_trace, &["event-trigger"]).await;
-    assert_eq!(tp.split('-').nth(2), Some(hex(&spans[0].span_id).as_str()));
+    // The delivery continues the trace of the mutation that made the event.
+    assert_eq!(tp.split('-').nth(1), Some(trace4), "{tp}");
+    let spans = spans_of(&got, trace4, &["event-trigger", "POST /v1/graphql"]).await;
+    let delivery = spans.iter().find(|s| s.name == "event-trigger").unwrap();
+    assert_eq!(tp.split('-').nth(2), Some(hex(&delivery.span_id).as_str()));
 
     // Off: nothing more is exported.
     let (status, body) = metadata(

@@ -102,6 +102,7 @@ pub async fn deliver(
             kind: "scheduled-trigger",
             event_id: &e.id,
             event_name: e.trigger.as_deref(),
+            trace: None,
         },
     )
     .await;

@@ -40,6 +40,8 @@ pub struct SourceConn {
     pub replicas: Vec<Replica>,
     /// The next replica to read from (round robin).
     next: AtomicUsize,
+    /// Whether statements are prepared (`use_prepared_statements`); unnamed otherwise.
+    pub prepared: bool,
 }
 
 /// Connections to one read replica.
@@ -58,6 +60,8 @@ pub struct ReadTarget<'a> {
     pub reads: &'a SharedConns,
     /// The replica, when it is one (to report its failure).
     pub replica: Option<&'a Replica>,
+    /// Whether statements are prepared there.
+    pub prepared: bool,
 }
 
 fn now_ms() -> u64 {
@@ -126,6 +130,7 @@ impl SourceConn {
                         pool: &r.pool,
                         reads: &r.reads,
                         replica: Some(r),
+                        prepared: self.prepared,
                     };
                 }
             }
@@ -139,6 +144,7 @@ impl SourceConn {
             pool: &self.pool,
             reads: &self.reads,
             replica: None,
+            prepared: self.prepared,
         }
     }
 }
@@ -218,6 +224,7 @@ impl SourceSlot {
         options: &PoolOptions,
         replicas: &[(String, PoolOptions)],
         settings: &ConnSettings,
+        prepared: bool,
     ) -> Result<Arc<SourceConn>, PgError> {
         if let Some(c) = self.current.read().expect("source lock").as_ref() {
             let same_replicas = c.replicas.len() == replicas.len()
@@ -225,11 +232,14 @@ impl SourceSlot {
                     .iter()
                     .zip(replicas)
                     .all(|(r, (u, o))| &r.url == u && &r.options == o);
-            if c.url == url && &c.options == options && same_replicas {
+            if c.url == url && &c.options == options && same_replicas && c.prepared == prepared {
                 return Ok(c.clone());
             }
         }
-        let shared = |pool: &Pool| SharedConns::new(pool.clone(), settings.depth, settings.shared);
+        // Unprepared statements mark a source that may sit behind a pooler in transaction mode
+        // (pgbouncer), where statements pipelined on one connection get lost: no sharing then.
+        let sharing = if prepared { settings.shared } else { 0 };
+        let shared = |pool: &Pool| SharedConns::new(pool.clone(), settings.depth, sharing);
         let pool = rasura_pg::lazy_pool(url, options)?;
         rasura_pg::register_source_pool(&pool, false);
         let mut held = Vec::with_capacity(replicas.len());
@@ -251,6 +261,7 @@ impl SourceSlot {
             pool,
             replicas: held,
             next: AtomicUsize::new(0),
+            prepared,
         });
         *self.current.write().expect("source lock") = Some(conn.clone());
         Ok(conn)

@@ -211,9 +211,16 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, source: Arc<SourceConn>) {
             let target = source.read_target();
             let rows = match target.pool.get().await {
                 Ok(client) => {
-                    let rows = match client.prepare_cached(&statement).await {
-                        Ok(stmt) => client.query(&stmt, &[&arg]).await,
-                        Err(e) => Err(e),
+                    let rows = if source.prepared {
+                        match client.prepare_cached(&statement).await {
+                            Ok(stmt) => client.query(&stmt, &[&arg]).await,
+                            Err(e) => Err(e),
+                        }
+                    } else {
+                        // Unnamed (`use_prepared_statements: false`), for poolers.
+                        client
+                            .query_typed(&statement, &[(&arg, tokio_postgres::types::Type::TEXT)])
+                            .await
                     };
                     if let Some(replica) = target.replica {
                         match &rows {

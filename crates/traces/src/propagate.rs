@@ -70,6 +70,21 @@ fn b3(headers: &http::HeaderMap) -> Option<SpanContext> {
     cx.is_valid().then_some(cx)
 }
 
+/// A context whose remote parent is the sampled span `span_id` of trace `trace_id` (hex).
+pub fn remote(trace_id: &str, span_id: &str) -> Option<Context> {
+    let trace = TraceId::from_hex(trace_id).ok()?;
+    let span = SpanId::from_hex(span_id).ok()?;
+    let sc = SpanContext::new(
+        trace,
+        span,
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::default(),
+    );
+    sc.is_valid()
+        .then(|| Context::new().with_remote_span_context(sc))
+}
+
 /// The headers that carry `cx` in each of `formats`.
 pub fn inject(cx: &Context, formats: &[Propagator]) -> Vec<(String, String)> {
     let mut out = vec![];

@@ -1,0 +1,63 @@
+//! A generated statement with text parameters (they are read as `$n::text::<type>`), run
+//! prepared once per connection or unnamed (parsed, bound and run in one exchange, nothing
+//! left on the connection: what a pooler in transaction mode such as pgbouncer needs).
+
+use deadpool_postgres::GenericClient;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Error, Row};
+
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// What statements run on: a pooled connection, or a transaction on one.
+pub trait Conn: GenericClient {
+    /// Runs `sql` as an unnamed statement with `params` of the types given.
+    fn unnamed<'a>(
+        &'a self,
+        sql: &'a str,
+        params: &'a [(&'a (dyn ToSql + Sync), Type)],
+    ) -> BoxFuture<'a, Result<Vec<Row>, Error>>;
+}
+
+impl Conn for deadpool_postgres::Client {
+    fn unnamed<'a>(
+        &'a self,
+        sql: &'a str,
+        params: &'a [(&'a (dyn ToSql + Sync), Type)],
+    ) -> BoxFuture<'a, Result<Vec<Row>, Error>> {
+        Box::pin(self.query_typed(sql, params))
+    }
+}
+
+impl Conn for deadpool_postgres::Transaction<'_> {
+    fn unnamed<'a>(
+        &'a self,
+        sql: &'a str,
+        params: &'a [(&'a (dyn ToSql + Sync), Type)],
+    ) -> BoxFuture<'a, Result<Vec<Row>, Error>> {
+        Box::pin(self.query_typed(sql, params))
+    }
+}
+
+/// Runs `sql` with its text parameters, `prepared` (and cached on the connection) or unnamed.
+pub async fn rows(
+    client: &impl Conn,
+    sql: &str,
+    params: &[Option<String>],
+    prepared: bool,
+) -> Result<Vec<Row>, Error> {
+    if prepared {
+        let stmt = client.prepare_cached(sql).await?;
+        client.query(&stmt, &bind(params)).await
+    } else {
+        let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
+            .iter()
+            .map(|p| (p as &(dyn ToSql + Sync), Type::TEXT))
+            .collect();
+        client.unnamed(sql, &typed).await
+    }
+}
+
+/// Text parameters, as the driver binds them.
+pub fn bind(params: &[Option<String>]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+}
