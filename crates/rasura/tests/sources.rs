@@ -226,7 +226,10 @@ async fn a_source_out_of_reach_at_start_is_inconsistent_and_strict_health_fails(
         .as_object_mut()
         .and_then(|o| o.remove("message"));
     assert!(
-        message.as_ref().and_then(Value::as_str).is_some_and(|m| m.contains("refused")),
+        message
+            .as_ref()
+            .and_then(Value::as_str)
+            .is_some_and(|m| m.contains("refused")),
         "{message:?}"
     );
     assert_eq!(
