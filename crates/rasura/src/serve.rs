@@ -388,7 +388,12 @@ const PROJECT_LOCK: i64 = 7358237802;
 /// before the API's port is served (as Hasura's cli-migrations image does with a temporary
 /// server).
 async fn apply_project(state: &AppState, config: &ServeConfig) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    // Any free port but the API's own (free now, until the serving threads bind it).
+    let api_port = listen_address(config)?.port();
+    let mut listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    while listener.local_addr()?.port() == api_port {
+        listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    }
     let endpoint = format!("http://{}", listener.local_addr()?);
     let app = rasura_server::router(state.for_thread(2));
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
