@@ -232,6 +232,7 @@ async fn spans_reach_an_otlp_receiver_under_the_clients_trace() {
         trace,
         &[
             "POST /v1/graphql",
+            "auth",
             "parse_validate",
             "plan",
             "execute",

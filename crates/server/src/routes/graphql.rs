@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use rasura_exec::request::RequestBody;
 use rasura_exec::{run_as, Channel, GqlError, GqlRequest};
 use serde_json::Value;
+use tracing::Instrument;
 
 use crate::state::AppState;
 use crate::wire_error::{graphql_error, json_bytes, Endpoint};
@@ -196,6 +197,7 @@ pub(super) async fn run(
         Value::Null
     };
     let session = rasura_auth::authenticate(&state.auth, headers, &request, set_cookies)
+        .instrument(tracing::info_span!("auth"))
         .await
         .map_err(|e| GqlError::new(e.code, "$", e.message))?;
     crate::http_log::note_session(&session);
