@@ -2,6 +2,7 @@
 //! of a trigger's `cleanup_config` (a five-field cron expression in UTC, checked each minute by
 //! the delivery loop).
 
+use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
 /// One batch: processed, unclaimed events of `$1` older than `$2` hours, at most `$3`;
@@ -26,22 +27,27 @@ pub async fn run(
     timeout_secs: i64,
 ) -> Result<(i64, i64), tokio_postgres::Error> {
     let previous: String = client
-        .query_one("SELECT current_setting('statement_timeout')", &[])
+        .query_typed_one("SELECT current_setting('statement_timeout')", &[])
         .await?
         .get(0);
     client
-        .execute(
+        .query_typed(
             "SELECT set_config('statement_timeout', $1, true)",
-            &[&format!("{}s", timeout_secs)],
+            &[(&format!("{}s", timeout_secs), Type::TEXT)],
         )
         .await?;
     let hours = older_than_hours.clamp(0, i64::from(i32::MAX)) as i32;
     let (mut events, mut invocations) = (0i64, 0i64);
     loop {
         let row = client
-            .query_one(
+            .query_typed_one(
                 DELETE_BATCH,
-                &[&trigger, &hours, &batch_size, &clean_invocation_logs],
+                &[
+                    (&trigger, Type::TEXT),
+                    (&hours, Type::INT4),
+                    (&batch_size, Type::INT8),
+                    (&clean_invocation_logs, Type::BOOL),
+                ],
             )
             .await?;
         let (e, i): (i64, i64) = (row.get(0), row.get(1));
@@ -52,9 +58,9 @@ pub async fn run(
         }
     }
     client
-        .execute(
+        .query_typed(
             "SELECT set_config('statement_timeout', $1, true)",
-            &[&previous],
+            &[(&previous, Type::TEXT)],
         )
         .await?;
     Ok((events, invocations))

@@ -1,5 +1,5 @@
 //! What both delivery loops (event triggers here, scheduled events in `rasura-scheduled`)
-//! hold while they run: a listening session whose advisory lock gives the engine its id, the
+//! hold while they run: a listening session whose renewed lease gives the engine its id, the
 //! HTTP client, the permits that bound deliveries in flight, and the recorder that writes
 //! outcomes in batches; and the orderly close (wait for deliveries, record, release claims).
 
@@ -134,7 +134,11 @@ impl<A: Send + 'static> Session<A> {
         self.recorder_stop.notify_one();
         let _ = tokio::time::timeout(Duration::from_secs(10), self.recorder).await;
         let released = match pool.get().await {
-            Ok(c) => release(&c, engine_id).await,
+            Ok(c) => {
+                let released = release(&c, engine_id).await;
+                let _ = crate::store::end_lease(&c, engine_id).await;
+                released
+            }
             Err(e) => Err(e.to_string()),
         };
         match released {
@@ -156,10 +160,10 @@ fn random_id() -> i32 {
     ((h.finish() & 0x7fff_fffe) + 1) as i32
 }
 
-/// Opens a listening connection on `channel`, takes a fresh engine id's advisory lock on it,
-/// and forwards notifications to `wake`. Returns the id; the connection lives on its own task
-/// until it breaks, and `lost` is notified then. (Claims of event triggers and of scheduled
-/// events carry ids of this one lock space.)
+/// Opens a listening connection on `channel`, takes a lease for a fresh engine id and renews
+/// it on that connection, and forwards notifications to `wake`. Returns the id; the connection
+/// lives on its own task until it breaks or the lease cannot be renewed, and `lost` is
+/// notified then. (Claims of event triggers and of scheduled events carry these ids.)
 async fn listen(
     url: &str,
     channel: &str,
@@ -182,22 +186,30 @@ async fn listen(
     });
     let id = loop {
         let id = random_id();
-        let row = client
-            .query_one(
-                "SELECT pg_try_advisory_lock($1, $2)",
-                &[&crate::store::LOCK_SPACE, &id],
-            )
-            .await?;
-        if row.get::<_, bool>(0) {
+        if crate::store::take_lease(&client, id).await? {
             break id;
         }
     };
+    // Wakes deliveries at once on a direct connection; a pooler in transaction mode drops the
+    // subscription, and polling covers that.
     client.batch_execute(&format!("LISTEN {channel}")).await?;
     tokio::spawn(async move {
-        // The client must live as long as the connection: it holds the session.
-        let _client = client;
-        while rx.recv().await.is_some() {
-            wake.notify_one();
+        let mut renew = tokio::time::interval(crate::store::LEASE_RENEW);
+        renew.tick().await;
+        loop {
+            tokio::select! {
+                note = rx.recv() => match note {
+                    Some(()) => wake.notify_one(),
+                    None => break,
+                },
+                _ = renew.tick() => {
+                    // A lease that cannot be renewed (taken for dead, or the database out of
+                    // reach): carry on under a new id.
+                    if !matches!(crate::store::renew_lease(&client, id).await, Ok(true)) {
+                        break;
+                    }
+                }
+            }
         }
         lost.notify_one();
     });

@@ -3,15 +3,21 @@
 //! engines that died.
 //!
 //! Claims: `locked` (a timestamp, as Hasura keeps it) plus `locked_by`, the claiming engine's
-//! id. Each engine holds a session advisory lock `(LOCK_SPACE, id)` on its listening
-//! connection for as long as it lives, so a claim whose holder's lock is gone belongs to a
-//! dead engine and is taken back at once. Claims without `locked_by` (Hasura's) count as
-//! abandoned after 30 minutes, as in Hasura.
+//! id. Each engine holds a lease on its id in `hdb_catalog.rasura_engine_lease`, renewed every
+//! [`LEASE_RENEW`] while it lives, so a claim whose holder's lease ran out ([`LEASE`]) belongs
+//! to a dead engine (`kill -9` included) and is taken back. A lease, unlike a session lock,
+//! works through a pooler in transaction mode. Claims without `locked_by` (Hasura's) count as
+//! abandoned after 30 minutes, as in Hasura. The statements here run unnamed, so that nothing
+//! is left prepared on a pooled server connection.
 
+use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-/// The first key of every engine's advisory lock.
-pub const LOCK_SPACE: i32 = 73_582_378;
+/// How long an engine's lease lasts without renewal.
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(6);
+
+/// How often a live engine renews its lease.
+pub const LEASE_RENEW: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The channel `hdb_catalog.insert_event_log` notifies on.
 pub const CHANNEL: &str = "rasura_event_log";
@@ -42,17 +48,20 @@ const RECORD: &str = "WITH o AS (SELECT * FROM unnest($1::text[], $2::text[], $3
       locked = NULL, locked_by = NULL, \
       next_retry_at = CASE WHEN o.outcome = 'retry' \
         THEN now() + make_interval(secs => o.retry_secs) ELSE NULL END \
-    FROM o WHERE e.id = o.id";
+    FROM o WHERE e.id = o.id RETURNING e.id";
 
 /// Releases the claims engine `$1` still holds on undelivered events.
 const RELEASE: &str = "UPDATE hdb_catalog.event_log SET locked = NULL, locked_by = NULL \
-    WHERE locked_by = $1 AND delivered = 'f' AND error = 'f'";
+    WHERE locked_by = $1 AND delivered = 'f' AND error = 'f' RETURNING id";
 
-/// Takes back the claims of engines whose advisory lock is gone (they died).
-const RECLAIM_DEAD: &str = "UPDATE hdb_catalog.event_log SET locked = NULL, locked_by = NULL \
-    WHERE locked IS NOT NULL AND locked_by IS NOT NULL AND delivered = 'f' AND error = 'f' \
-      AND locked_by::int8 NOT IN (SELECT objid::int8 FROM pg_locks \
-        WHERE locktype = 'advisory' AND classid::int8 = $1::int8 AND objsubid = 2 AND granted)";
+/// Takes back the claims of engines whose lease ran out (they died); forgets leases long gone.
+const RECLAIM_DEAD: &str = "WITH gone AS (DELETE FROM hdb_catalog.rasura_engine_lease \
+      WHERE expires < now() - interval '1 minute'), \
+    taken AS (UPDATE hdb_catalog.event_log e SET locked = NULL, locked_by = NULL \
+      WHERE locked IS NOT NULL AND locked_by IS NOT NULL AND delivered = 'f' AND error = 'f' \
+        AND NOT EXISTS (SELECT 1 FROM hdb_catalog.rasura_engine_lease l \
+          WHERE l.engine_id = e.locked_by AND l.expires > now()) RETURNING 1) \
+    SELECT count(*) FROM taken";
 
 /// One claimed event.
 #[derive(Debug, Clone)]
@@ -100,7 +109,14 @@ pub async fn claim(
     engine_id: i32,
 ) -> Result<Vec<ClaimedEvent>, tokio_postgres::Error> {
     let rows = client
-        .query(CLAIM, &[&triggers, &limit, &engine_id])
+        .query_typed(
+            CLAIM,
+            &[
+                (&triggers, Type::TEXT_ARRAY),
+                (&limit, Type::INT8),
+                (&engine_id, Type::INT4),
+            ],
+        )
         .await?;
     Ok(rows
         .into_iter()
@@ -141,38 +157,84 @@ pub async fn record(
         outcomes.push(outcome);
         secs.push(s);
     }
-    client
-        .execute(
+    let rows = client
+        .query_typed(
             RECORD,
             &[
-                &ids, &triggers, &statuses, &requests, &responses, &outcomes, &secs,
+                (&ids, Type::TEXT_ARRAY),
+                (&triggers, Type::TEXT_ARRAY),
+                (&statuses, Type::INT4_ARRAY),
+                (&requests, Type::TEXT_ARRAY),
+                (&responses, Type::TEXT_ARRAY),
+                (&outcomes, Type::TEXT_ARRAY),
+                (&secs, Type::INT4_ARRAY),
             ],
         )
-        .await
+        .await?;
+    Ok(rows.len() as u64)
 }
 
 pub async fn release(
     client: &impl GenericClient,
     engine_id: i32,
 ) -> Result<u64, tokio_postgres::Error> {
-    client.execute(RELEASE, &[&engine_id]).await
+    let rows = client
+        .query_typed(RELEASE, &[(&engine_id, Type::INT4)])
+        .await?;
+    Ok(rows.len() as u64)
 }
 
 pub async fn reclaim_dead(client: &impl GenericClient) -> Result<u64, tokio_postgres::Error> {
-    client
-        .execute(RECLAIM_DEAD, &[&i64::from(LOCK_SPACE)])
-        .await
+    let row = client.query_typed_one(RECLAIM_DEAD, &[]).await?;
+    Ok(row.get::<_, i64>(0) as u64)
 }
 
-/// Takes this engine's advisory lock (held by the session of `client` until it closes).
-pub async fn hold_engine_lock(
+/// The lease's length in seconds, as the statements take it.
+fn lease_secs() -> f64 {
+    LEASE.as_secs_f64()
+}
+
+/// Takes a lease on `engine_id`; `false` when another engine holds that id.
+pub async fn take_lease(
     client: &impl GenericClient,
+    engine_id: i32,
+) -> Result<bool, tokio_postgres::Error> {
+    let rows = client
+        .query_typed(
+            "INSERT INTO hdb_catalog.rasura_engine_lease (engine_id, expires) \
+             VALUES ($1, now() + make_interval(secs => $2)) \
+             ON CONFLICT (engine_id) DO NOTHING RETURNING engine_id",
+            &[(&engine_id, Type::INT4), (&lease_secs(), Type::FLOAT8)],
+        )
+        .await?;
+    Ok(!rows.is_empty())
+}
+
+/// Renews the lease on `engine_id`; `false` when it is gone (taken for dead).
+pub async fn renew_lease(
+    client: &impl GenericClient,
+    engine_id: i32,
+) -> Result<bool, tokio_postgres::Error> {
+    let rows = client
+        .query_typed(
+            "UPDATE hdb_catalog.rasura_engine_lease \
+             SET expires = now() + make_interval(secs => $2) \
+             WHERE engine_id = $1 AND expires > now() RETURNING engine_id",
+            &[(&engine_id, Type::INT4), (&lease_secs(), Type::FLOAT8)],
+        )
+        .await?;
+    Ok(!rows.is_empty())
+}
+
+/// Gives the lease on `engine_id` up (an orderly stop).
+pub async fn end_lease(
+    client: &deadpool_postgres::Client,
     engine_id: i32,
 ) -> Result<(), tokio_postgres::Error> {
     client
-        .execute(
-            "SELECT pg_advisory_lock($1, $2)",
-            &[&LOCK_SPACE, &engine_id],
+        .query_typed(
+            "DELETE FROM hdb_catalog.rasura_engine_lease WHERE engine_id = $1",
+            &[(&engine_id, Type::INT4)],
         )
         .await
         .map(|_| ())

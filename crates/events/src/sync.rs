@@ -32,7 +32,7 @@ pub async fn sync(
     triggers: &[ResolvedEventTrigger],
 ) -> Result<SyncReport, tokio_postgres::Error> {
     let mut existing: HashMap<String, (String, Option<(String, String)>)> = HashMap::new();
-    for row in client.query(EXISTING, &[]).await? {
+    for row in client.query_typed(EXISTING, &[]).await? {
         let table = match (row.get::<_, Option<String>>(2), row.get(3)) {
             (Some(s), Some(t)) => Some((s, t)),
             _ => None,

@@ -5,7 +5,7 @@
 //!
 //! On shutdown it stops claiming, waits (up to `graceful_shutdown`) for deliveries in flight,
 //! records them, and releases the claims it still holds. Claims of an engine that died are
-//! taken back by the survivors (and at start) through its vanished advisory lock.
+//! taken back by the survivors (and at start) once its lease runs out.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -252,7 +252,10 @@ fn scheduled_cleanups(pool: &Pool, resolved: &ResolvedMetadata, minute_start: u6
                 let tx = client.transaction().await.map_err(|e| e.to_string())?;
                 let key = format!("{name}@{minute_start}");
                 let mine: bool = tx
-                    .query_one("SELECT pg_try_advisory_xact_lock(hashtext($1))", &[&key])
+                    .query_typed_one(
+                        "SELECT pg_try_advisory_xact_lock(hashtext($1))",
+                        &[(&key, tokio_postgres::types::Type::TEXT)],
+                    )
                     .await
                     .map_err(|e| e.to_string())?
                     .get(0);

@@ -20,6 +20,9 @@ const COMPLETE: &str = "UPDATE hdb_catalog.hdb_action_log SET status = 'complete
 const FAIL: &str = "UPDATE hdb_catalog.hdb_action_log SET status = 'error', \
     errors = $2::text::jsonb, response_received_at = now() WHERE id = $1::text::uuid";
 
+/// Parameters are text.
+const TEXT: tokio_postgres::types::Type = tokio_postgres::types::Type::TEXT;
+
 const RECLAIM: &str =
     "UPDATE hdb_catalog.hdb_action_log SET status = 'created' WHERE status = 'processing'";
 
@@ -32,7 +35,7 @@ pub fn spawn(state: Engine) -> tokio::task::JoinHandle<()> {
             Err(_) => None,
         };
         if let Some(client) = client {
-            let _ = client.execute(RECLAIM, &[]).await;
+            let _ = client.batch_execute(RECLAIM).await;
         }
         loop {
             let worked = match tick(&state).await {
@@ -56,7 +59,11 @@ async fn tick(state: &Engine) -> Result<usize, String> {
         return Ok(0);
     };
     let client = source.pool.get().await.map_err(|e| e.to_string())?;
-    let rows = client.query(CLAIM, &[]).await.map_err(|e| e.to_string())?;
+    // Unnamed statements throughout: a pooler in transaction mode may sit in between.
+    let rows = client
+        .query_typed(CLAIM, &[])
+        .await
+        .map_err(|e| e.to_string())?;
     drop(client);
     let engine = state.current();
     let n = rows.len();
@@ -105,8 +112,17 @@ async fn tick(state: &Engine) -> Result<usize, String> {
             .await
             .map_err(|e| e.to_string())?;
         let stored = match outcome {
-            Ok(answer) => client.execute(COMPLETE, &[&id, &answer]).await,
-            Err(error) => client.execute(FAIL, &[&id, &error.to_string()]).await,
+            Ok(answer) => {
+                client
+                    .query_typed(COMPLETE, &[(&id, TEXT), (&answer, TEXT)])
+                    .await
+            }
+            Err(error) => {
+                let error = error.to_string();
+                client
+                    .query_typed(FAIL, &[(&id, TEXT), (&error, TEXT)])
+                    .await
+            }
         };
         stored.map_err(|e| e.to_string())?;
     }

@@ -32,10 +32,11 @@ pub async fn ensure(client: &mut deadpool_postgres::Object) -> Result<(), PgErro
     tx.batch_execute(CATALOG_DDL)
         .await
         .map_err(|e| PgError::from_db(e, Some(CATALOG_DDL)))?;
-    tx.execute(
+    // Unnamed: a source behind a pooler in transaction mode gets nothing left prepared.
+    tx.query_typed(
         "INSERT INTO hdb_catalog.hdb_version (version, upgraded_on) \
          SELECT $1, now() WHERE NOT EXISTS (SELECT 1 FROM hdb_catalog.hdb_version)",
-        &[&CATALOG_VERSION],
+        &[(&CATALOG_VERSION, tokio_postgres::types::Type::TEXT)],
     )
     .await
     .map_err(|e| PgError::from_db(e, None))?;

@@ -177,3 +177,11 @@ CREATE TABLE IF NOT EXISTS hdb_catalog.hdb_scheduled_event_invocation_logs (
 );
 CREATE INDEX IF NOT EXISTS hdb_scheduled_event_invocation_event_id
   ON hdb_catalog.hdb_scheduled_event_invocation_logs (event_id);
+
+-- Engines alive, by lease: each delivery loop inserts its engine id here and renews the lease
+-- every few seconds; claims (`locked_by`) of an engine without a live lease are taken back by
+-- the others. (A lease, not a session lock: it survives poolers in transaction mode.)
+CREATE TABLE IF NOT EXISTS hdb_catalog.rasura_engine_lease (
+  engine_id INTEGER PRIMARY KEY,
+  expires TIMESTAMPTZ NOT NULL
+);

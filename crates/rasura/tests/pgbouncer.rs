@@ -1,7 +1,8 @@
-//! GraphQL through a real pgbouncer (Debian's, installed by scripts/setup.sh) in transaction
-//! mode: a source with `use_prepared_statements: false` (Hasura's default for a source) runs
-//! every statement unnamed, so queries, mutations, nested inserts and live queries work while
-//! pgbouncer hands each transaction to any of its three server connections.
+//! A source behind a real pgbouncer (Debian's, installed by scripts/setup.sh) in transaction
+//! mode: with `use_prepared_statements: false` (Hasura's default for a source) every statement
+//! runs unnamed, so queries, mutations, nested inserts and live queries work while pgbouncer
+//! hands each transaction to any of its three server connections; an event trigger is
+//! captured, claimed under the engine's lease and delivered through it.
 
 use std::path::Path;
 use std::process::Command;
@@ -134,6 +135,21 @@ async fn graphql_through_pgbouncer_in_transaction_mode() {
     )
     .await;
 
+    // An event trigger on the pooled source: captured, claimed and delivered through it.
+    let seen: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let s2 = seen.clone();
+    let hook = rasura_test_support::http_stub(move |req| {
+        s2.lock().unwrap().push(req.body);
+        async { (200, vec![], "{}".to_string()) }
+    })
+    .await;
+    ok(
+        &s,
+        json!({"type": "pg_create_event_trigger", "args": {"name": "author_added",
+            "table": "author", "webhook": hook, "insert": {"columns": "*"}}}),
+    )
+    .await;
+
     // A live query, then writes through pgbouncer: a nested insert and a plain one.
     let mut sub = ws::subscribe(
         s.port,
@@ -195,6 +211,29 @@ async fn graphql_through_pgbouncer_in_transaction_mode() {
         )
         .await;
     assert_eq!(r["data"]["update_article"]["affected_rows"], 2, "{r}");
+
+    // The event was delivered once, and the engine's delivery loops hold live leases.
+    let start = std::time::Instant::now();
+    while seen.lock().unwrap().is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no event delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let bodies = seen.lock().unwrap().clone();
+    assert!(bodies[0].contains("\"ada\""), "{bodies:?}");
+    let leases: i64 = pg
+        .client("app")
+        .await
+        .query_one(
+            "SELECT count(*) FROM hdb_catalog.rasura_engine_lease WHERE expires > now()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(leases, 1, "the event loop's lease on the source");
 
     // The engine reached the database only through pgbouncer's few server connections.
     let backends: i64 = pg

@@ -3,7 +3,7 @@
 //! the claims of engines that died, and finding when the next event is due.
 //!
 //! A claim sets `status = 'locked'` (Hasura's) and `locked_by`, the claiming engine's id, whose
-//! session advisory lock in `rasura_events::store::LOCK_SPACE` lives as long as the engine.
+//! lease in `hdb_catalog.rasura_engine_lease` is renewed as long as the engine lives.
 
 use tokio_postgres::GenericClient;
 
@@ -223,21 +223,21 @@ pub async fn release(
     Ok(n)
 }
 
-/// Puts back to scheduled the events locked by engines whose advisory lock is gone (they
-/// died, `kill -9` included), and those locked with no engine named.
+/// Puts back to scheduled the events locked by engines whose lease ran out (they died,
+/// `kill -9` included; see `rasura_events::store`), and those locked with no engine named.
 pub async fn reclaim_dead(client: &impl GenericClient) -> Result<u64, tokio_postgres::Error> {
     let mut n = 0;
     for kind in [Kind::Cron, Kind::OneOff] {
         let sql = format!(
-            "UPDATE {} SET status = 'scheduled', locked_by = NULL \
-             WHERE status = 'locked' AND (locked_by IS NULL OR locked_by::int8 NOT IN \
-               (SELECT objid::int8 FROM pg_locks WHERE locktype = 'advisory' \
-                  AND classid::int8 = $1::int8 AND objsubid = 2 AND granted))",
+            "WITH taken AS (UPDATE {} e SET status = 'scheduled', locked_by = NULL \
+             WHERE status = 'locked' AND (locked_by IS NULL OR NOT EXISTS \
+               (SELECT 1 FROM hdb_catalog.rasura_engine_lease l \
+                  WHERE l.engine_id = e.locked_by AND l.expires > now())) RETURNING 1) \
+             SELECT count(*) FROM taken",
             kind.events()
         );
-        n += client
-            .execute(&sql, &[&i64::from(rasura_events::store::LOCK_SPACE)])
-            .await?;
+        let row = client.query_typed_one(&sql, &[]).await?;
+        n += row.get::<_, i64>(0) as u64;
     }
     Ok(n)
 }

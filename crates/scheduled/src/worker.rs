@@ -232,9 +232,12 @@ async fn run(
         };
         let top_up_due =
             TOP_UP_EVERY.saturating_sub(last_top_up.map(|t| t.elapsed()).unwrap_or_default());
+        // Awake for the next look at dead engines' claims (their leases run out on their own).
+        let reclaim_due =
+            RECLAIM_EVERY.saturating_sub(last_reclaim.map(|t| t.elapsed()).unwrap_or_default());
         tokio::select! {
             _ = session.wake.notified() => {}
-            _ = tokio::time::sleep(sleep.min(top_up_due)) => {}
+            _ = tokio::time::sleep(sleep.min(top_up_due).min(reclaim_due)) => {}
             _ = stop.changed() => {}
             _ = session.lost.notified() => session.reopen().await,
         }
