@@ -86,8 +86,8 @@ async fn plan_of(
         .await
         .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from(e), ""))?;
     let text = format!("EXPLAIN (FORMAT TEXT) {sql}");
-    let rows = client
-        .query(&text, &crate::statement::bind(params))
+    // Prepared or unnamed, as the source's queries are.
+    let rows = rasura_pg::text_statement::rows(&client, &text, params, source.prepared)
         .await
         .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, Some(&text)), &text))?;
     Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())

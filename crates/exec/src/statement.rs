@@ -3,7 +3,7 @@
 
 use tokio_postgres::Row;
 
-pub(crate) use rasura_pg::text_statement::{bind, Conn};
+pub(crate) use rasura_pg::text_statement::Conn;
 
 use crate::error::GqlError;
 
