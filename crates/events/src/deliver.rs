@@ -65,16 +65,13 @@ pub async fn deliver(
         &t.webhook,
         session.as_ref(),
     );
-    // The write's trace, as captured with the event (`trace_context`).
-    let captured = serde_json::from_str::<serde_json::Value>(&e.payload)
-        .ok()
-        .and_then(|p| {
-            let t = p.get("trace_context")?;
-            Some((
-                t.get("trace_id")?.as_str()?.to_string(),
-                t.get("span_id")?.as_str()?.to_string(),
-            ))
-        });
+    // The write's trace, as captured with the event (`trace_context`): read only while traces
+    // are exported, and without building the row data.
+    let captured = rasura_traces::is_on()
+        .then(|| serde_json::from_str::<Captured>(&e.payload).ok())
+        .flatten()
+        .and_then(|c| c.trace_context)
+        .map(|t| (t.trace_id, t.span_id));
     let who = Who {
         kind: "event-trigger",
         event_id: &e.id,
@@ -364,6 +361,18 @@ fn http_exception(err: &reqwest::Error) -> String {
         ("http_exception", err.to_string())
     };
     serde_json::json!({"type": kind, "message": message}).to_string()
+}
+
+/// The part of a stored event payload a delivery's trace continues from.
+#[derive(serde::Deserialize)]
+struct Captured {
+    trace_context: Option<CapturedTrace>,
+}
+
+#[derive(serde::Deserialize)]
+struct CapturedTrace {
+    trace_id: String,
+    span_id: String,
 }
 
 #[cfg(test)]

@@ -167,7 +167,7 @@ fn server_gone(e: &GqlError) -> bool {
         .and_then(|i| i.pointer("/error/status_code"))
         .and_then(serde_json::Value::as_str);
     match sqlstate {
-        Some(s) => s.starts_with("08") || s.starts_with("57P"),
+        Some(s) => crate::source::server_gone(s),
         None => e.code == "postgres-error" && e.message == "connection error",
     }
 }

@@ -121,14 +121,19 @@ pub fn connect_config(url: &str) -> Result<(tokio_postgres::Config, MakeRustlsCo
 /// A connector for cancel requests (they carry only the backend's key, and go where the
 /// connection they cancel already went): TLS when the connection used it, unchecked.
 pub fn cancel_connector() -> MakeRustlsConnect {
-    let unchecked = Params {
-        mode: SslMode::Prefer,
-        check: Check::Nothing,
-        root_cert: None,
-        client_cert: None,
-    };
-    let config = client_config(&unchecked).expect("an unchecked TLS configuration builds");
-    MakeRustlsConnect::new(config)
+    static CONNECTOR: std::sync::OnceLock<MakeRustlsConnect> = std::sync::OnceLock::new();
+    CONNECTOR
+        .get_or_init(|| {
+            let unchecked = Params {
+                mode: SslMode::Prefer,
+                check: Check::Nothing,
+                root_cert: None,
+                client_cert: None,
+            };
+            let config = client_config(&unchecked).expect("an unchecked TLS configuration builds");
+            MakeRustlsConnect::new(config)
+        })
+        .clone()
 }
 
 fn provider() -> Arc<CryptoProvider> {

@@ -4,9 +4,12 @@
 //! included), also as Hasura's `ssl_configuration`; a certificate that cannot be checked is
 //! refused with a clear error, and `disable` stays in clear.
 
+mod events_support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use events_support::refused;
 use rasura_test_support::{TestCluster, TestServer};
 use serde_json::{json, Value};
 
@@ -199,20 +202,14 @@ async fn sslmode_from_require_to_verify_full() {
     assert_eq!(status, 400, "{e}");
     assert!(e.to_string().contains("sslmode"), "{e}");
     // Hasura's `ssl_configuration`: `verify-full`, the authority's PEM in a variable.
-    let (status, e) = s
-        .post(
-            "/v1/metadata",
-            &json!({"type": "pg_add_source", "args": {"name": "default", "configuration": {
-                "connection_info": {"database_url": app,
-                    "ssl_configuration": {"sslmode": "sometimes"}}}}}),
-            &[],
-        )
-        .await;
-    assert_eq!(
-        (status, e["code"].as_str()),
-        (400, Some("parse-failed")),
-        "{e}"
-    );
+    let e = refused(
+        &s,
+        json!({"type": "pg_add_source", "args": {"name": "default", "configuration": {
+            "connection_info": {"database_url": app,
+                "ssl_configuration": {"sslmode": "sometimes"}}}}}),
+        "parse-failed",
+    )
+    .await;
     assert!(
         e["error"].as_str().unwrap().contains("Invalid SSL Mode"),
         "{e}"

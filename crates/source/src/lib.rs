@@ -54,6 +54,12 @@ pub struct Replica {
     failed_at: AtomicU64,
 }
 
+/// Whether SQLSTATE `code` says the server went away (classes 08, connection errors, and
+/// 57P, shut down or not accepting connections) rather than refused a statement.
+pub fn server_gone(code: &str) -> bool {
+    code.starts_with("08") || code.starts_with("57P")
+}
+
 /// Where a read runs: a replica, or the primary.
 pub struct ReadTarget<'a> {
     pub pool: &'a Pool,

@@ -170,7 +170,7 @@ impl Hub {
 /// Whether a statement failed because its server went away (SQLSTATE classes 08 and 57P).
 fn server_gone(e: &tokio_postgres::Error) -> bool {
     e.code()
-        .is_none_or(|c| c.code().starts_with("08") || c.code().starts_with("57P"))
+        .is_none_or(|c| rasura_exec::source::server_gone(c.code()))
 }
 
 /// `HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL` (ms), 1 s by default.
@@ -205,23 +205,18 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, source: Arc<SourceConn>) {
         };
         let snapshot_time = started.elapsed().as_secs_f64();
         for (batch_index, batch) in params.chunks(BATCH).enumerate() {
-            let arg = serde_json::to_string(batch).unwrap_or_else(|_| "[]".into());
+            let arg = [Some(
+                serde_json::to_string(batch).unwrap_or_else(|_| "[]".into()),
+            )];
             let run_started = std::time::Instant::now();
             // Each poll reads where queries read: a replica in turn, else the primary.
             let target = source.read_target();
             let rows = match target.pool.get().await {
                 Ok(client) => {
-                    let rows = if source.prepared {
-                        match client.prepare_cached(&statement).await {
-                            Ok(stmt) => client.query(&stmt, &[&arg]).await,
-                            Err(e) => Err(e),
-                        }
-                    } else {
-                        // Unnamed (`use_prepared_statements: false`), for poolers.
-                        client
-                            .query_typed(&statement, &[(&arg, tokio_postgres::types::Type::TEXT)])
-                            .await
-                    };
+                    // Prepared, or unnamed for poolers, as the source says.
+                    let rows =
+                        rasura_pg::text_statement::rows(&client, &statement, &arg, source.prepared)
+                            .await;
                     if let Some(replica) = target.replica {
                         match &rows {
                             Ok(_) => replica.succeeded(),

@@ -21,26 +21,14 @@ pub struct TestCluster {
 impl TestCluster {
     /// Creates and starts a cluster, with database `db` created in it.
     pub async fn start(db: &str) -> TestCluster {
-        let dir = tempfile::Builder::new()
-            .prefix("rasura-test-pg-")
-            .tempdir()
-            .expect("temp dir");
-        // The cluster may run as `postgres`: let it into the temp dir.
-        allow_traverse(dir.path());
-        let port = rasura_cluster::free_port().expect("free port");
-        let mut cluster =
-            Cluster::new(&dir.path().join("data"), port).expect("PostgreSQL binaries");
+        let (dir, cluster) = Self::place("rasura-test-pg-");
         cluster.init().await.expect("initdb");
-        // Another test may take the free port before PostgreSQL binds it: try another.
-        let mut tries = 0;
-        while let Err(e) = cluster.start().await {
-            tries += 1;
-            let taken = e.to_string().contains("Address already in use");
-            assert!(taken && tries < 5, "pg_ctl start: {e:?}");
-            cluster.port = rasura_cluster::free_port().expect("free port");
-        }
-        cluster.create_database(db).await.expect("create database");
-        TestCluster { cluster, _dir: dir }
+        let t = Self::running(dir, cluster).await;
+        t.cluster
+            .create_database(db)
+            .await
+            .expect("create database");
+        t
     }
 
     pub fn url(&self, db: &str) -> String {
@@ -49,18 +37,30 @@ impl TestCluster {
 
     /// Creates and starts a streaming read replica of `primary` (a base backup of it).
     pub async fn start_replica_of(primary: &TestCluster) -> TestCluster {
-        let dir = tempfile::Builder::new()
-            .prefix("rasura-test-pg-replica-")
-            .tempdir()
-            .expect("temp dir");
-        allow_traverse(dir.path());
-        let port = rasura_cluster::free_port().expect("free port");
-        let mut cluster =
-            Cluster::new(&dir.path().join("data"), port).expect("PostgreSQL binaries");
+        let (dir, cluster) = Self::place("rasura-test-pg-replica-");
         cluster
             .init_replica_of(&primary.url("postgres"))
             .await
             .expect("pg_basebackup");
+        Self::running(dir, cluster).await
+    }
+
+    /// A temp dir (open to `postgres`, which the cluster may run as) and a cluster described
+    /// in it on a free port.
+    fn place(prefix: &str) -> (tempfile::TempDir, Cluster) {
+        let dir = tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir()
+            .expect("temp dir");
+        allow_traverse(dir.path());
+        let port = rasura_cluster::free_port().expect("free port");
+        let cluster = Cluster::new(&dir.path().join("data"), port).expect("PostgreSQL binaries");
+        (dir, cluster)
+    }
+
+    /// Starts `cluster`; another test may take the free port before PostgreSQL binds it, so
+    /// another is tried then.
+    async fn running(dir: tempfile::TempDir, mut cluster: Cluster) -> TestCluster {
         let mut tries = 0;
         while let Err(e) = cluster.start().await {
             tries += 1;
