@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Scale-out, measured: three engines behind a real haproxy, the source behind a real pgbouncer
-# in transaction mode (`use_prepared_statements: false`), the metadata on a direct connection;
-# against one engine on a direct connection; q1-q4 of ../shared/bench. Then the same three
-# engines while a permission is changed every second through the balancer (the cost of a
-# metadata change under load).
-#   bench/scale-out.sh                      # -d 10 -w 3 -c 16
-#   bench/scale-out.sh -d 15 -w 5 -c "16 64"
-# Arguments go to ../shared/bench/run-matrix.sh; results land in ../shared/bench/results/.
+# Scale-out, measured: one engine on a direct connection; three engines behind a real haproxy
+# on a direct, prepared source; the same three with the source behind a real pgbouncer in
+# transaction mode (`use_prepared_statements: false`); and those while a permission is changed
+# every second through the balancer (the cost of a metadata change under load). q1-q4 of
+# ../shared/bench; the metadata on a direct connection.
+#   bench/scale-out.sh                      # -d 10 -w 3 -c 16, one round
+#   ROUNDS=3 bench/scale-out.sh -d 8 -w 2 -c "16 64"   # medians of three rounds
+# Arguments go to ../shared/bench/run-matrix.sh; results land in ../shared/bench/results/, and
+# a table of medians (req/s, p99) per setup, query and concurrency ends the output.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="$ROOT/../shared/bench"
@@ -88,15 +89,41 @@ track() { # base URL; errors for what is already tracked are fine
   curl -s "$m" -d '{"type":"pg_create_object_relationship","args":{"table":"article","name":"author","using":{"foreign_key_constraint_on":"author_id"}}}' >/dev/null
   curl -s "$m" -d '{"type":"pg_create_array_relationship","args":{"table":"author","name":"articles","using":{"foreign_key_constraint_on":{"table":"article","column":"author_id"}}}}' >/dev/null
 }
+ROUNDS="${ROUNDS:-1}"
 matrix() { # label, url, pid, extra run-matrix args...
   local label="$1" url="$2" pid="$3"
   shift 3
-  echo "bench: $label"
-  # The other engines, pgbouncer and haproxy count as outside work for the harness (only one
-  # engine's CPU is sampled): no re-measuring for it.
-  KEEP=1 RETRIES="${RETRIES:-0}" RASURA_URL="$url" RASURA_PID="$pid" PG_PORT="$PG_PORT" \
-    "$SHARED/run-matrix.sh" -t rasura "$@" 2> >(tee "$work/matrix.log" >&2)
-  echo "bench: $label: $(sed -nE 's/^results: (results\/[^ ]+\.txt).*/\1/p' "$work/matrix.log" | tail -1)"
+  for round in $(seq 1 "$ROUNDS"); do
+    echo "bench: $label (round $round of $ROUNDS)"
+    # The other engines, pgbouncer and haproxy count as outside work for the harness (only one
+    # engine's CPU is sampled): no re-measuring for it.
+    KEEP=1 RETRIES="${RETRIES:-0}" RASURA_URL="$url" RASURA_PID="$pid" PG_PORT="$PG_PORT" \
+      "$SHARED/run-matrix.sh" -t rasura "$@" 2> >(tee "$work/matrix.log" >&2)
+    local file
+    file="$(sed -nE 's/^results: (results\/[^ ]+\.txt).*/\1/p' "$work/matrix.log" | tail -1)"
+    echo "bench: $label: $file"
+    echo "$label|$file" >>"$work/results.list"
+  done
+}
+medians() { # the median req/s and p99 of every setup, query and concurrency over the rounds
+  python3 - "$work/results.list" "$SHARED" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    label, file = line.rstrip("\n").split("|")
+    for r in open(f"{sys.argv[2]}/{file}"):
+        if not r.startswith("RESULT "):
+            continue
+        kv = dict(f.split("=", 1) for f in r.split()[1:] if "=" in f)
+        key = (label, kv["query"].split(".")[0], int(kv["c"]))
+        runs.setdefault(key, []).append((float(kv["rps"]), float(kv["p99_ms"]), int(kv.get("errors", 0))))
+print("| setup | query | c | rounds | req/s (median) | p99 ms (median) | errors |")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+for (label, q, c), v in runs.items():
+    rps = statistics.median(x[0] for x in v)
+    p99 = statistics.median(x[1] for x in v)
+    print(f"| {label} | {q} | {c} | {len(v)} | {rps:,.0f} | {p99:.2f} | {sum(x[2] for x in v)} |")
+PY
 }
 
 # One engine, direct (the metadata in the bench database, as bench/run.sh does).
@@ -107,14 +134,18 @@ matrix "one engine, direct" "http://127.0.0.1:18195/v1/graphql" "$one" "$@"
 kill -TERM "$one"
 wait "$one" 2>/dev/null || true
 
-# Three engines: metadata in `meta` (direct), the source through pgbouncer.
+# Three engines: metadata in `meta` (direct).
 for port in 18191 18192 18193; do
   start_engine "$port" --metadata-database-url "${PG_URL%/*}/meta"
 done
 first="http://127.0.0.1:18191"
-curl -s "$first/v1/metadata" -d "{\"type\":\"pg_add_source\",\"args\":{\"name\":\"default\",\"replace_configuration\":true,\"configuration\":{\"connection_info\":{\"database_url\":\"postgres://postgres@127.0.0.1:$PGB_PORT/bench\",\"use_prepared_statements\":false,\"pool_settings\":{\"max_connections\":16}}}}}" >/dev/null
+source_at() { # database URL, prepared (true|false)
+  curl -s "$first/v1/metadata" -d "{\"type\":\"pg_add_source\",\"args\":{\"name\":\"default\",\"replace_configuration\":true,\"configuration\":{\"connection_info\":{\"database_url\":\"$1\",\"use_prepared_statements\":$2,\"pool_settings\":{\"max_connections\":16}}}}}" >/dev/null
+  sleep 2 # the other engines follow within a second
+}
+source_at "$PG_URL" true
 track "$first"
-sleep 2 # the other engines follow within a second
+sleep 2
 cat >"$work/haproxy.cfg" <<EOF
 global
   maxconn 4000
@@ -136,6 +167,10 @@ haproxy -f "$work/haproxy.cfg" >/dev/null 2>&1 &
 pids+=($!)
 sleep 0.5
 lb="http://127.0.0.1:$LB_PORT/v1/graphql"
+matrix "three engines + haproxy, direct" "$lb" "${pids[1]}" "$@"
+
+# The same three engines, the source through pgbouncer.
+source_at "postgres://postgres@127.0.0.1:$PGB_PORT/bench" false
 matrix "three engines + haproxy + pgbouncer" "$lb" "${pids[1]}" "$@"
 
 # The same, while a permission is changed every second through the balancer.
@@ -152,4 +187,5 @@ changer=$!
 pids+=("$changer")
 matrix "three engines + haproxy + pgbouncer, a permission changed every second" "$lb" "${pids[1]}" "$@"
 kill "$changer" 2>/dev/null || true
+medians
 echo "bench: done; logs in $work"

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
 use crate::config::RateLimit;
@@ -117,7 +118,17 @@ async fn grant(
     let first = i32::try_from(max).unwrap_or(i32::MAX).min(chunk);
     let max = max as f64;
     let row = client
-        .query_one(GRANT, &[&key, &window, &first, &chunk, &max, &left])
+        .query_typed_one(
+            GRANT,
+            &[
+                (&key, Type::TEXT),
+                (&window, Type::INT8),
+                (&first, Type::INT4),
+                (&chunk, Type::INT4),
+                (&max, Type::FLOAT8),
+                (&left, Type::FLOAT8),
+            ],
+        )
         .await?;
     Ok(u64::try_from(row.get::<_, i32>(0)).unwrap_or(0))
 }

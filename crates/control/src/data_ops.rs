@@ -63,13 +63,11 @@ async fn insert(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError>
     for (i, object) in args.objects.iter().enumerate() {
         let (sql, params) =
             insert_statement(table, object).map_err(|e| e.at(format!("$.objects[{i}]")))?;
-        let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
-            .iter()
-            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
-            .collect();
+        // Unnamed, text parameters: nothing is left prepared (a pooler in transaction mode).
+        let typed = rasura_pg::text_statement::typed(&params);
         affected += ctx
             .tx
-            .execute(sql.as_str(), &refs)
+            .execute_typed(sql.as_str(), &typed)
             .await
             .map_err(|e| ApiError::from_data(rasura_pg::PgError::from_db(e, Some(&sql))))?;
     }

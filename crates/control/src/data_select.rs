@@ -305,15 +305,10 @@ fn rql_order_by(v: &Value) -> Result<Vec<OrderBy>, ApiError> {
 async fn run_select(ctx: &ControlTx<'_>, select: &Select) -> Result<Value, ApiError> {
     let t = rasura_translate::translate_select(select, rasura_translate::Options::default());
     let sql = rasura_sql::print(&t.select).sql;
-    let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = t
-        .params
-        .0
-        .iter()
-        .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
-        .collect();
+    let typed = rasura_pg::text_statement::typed(&t.params.0);
     let row = ctx
         .tx
-        .query_one(sql.as_str(), &refs)
+        .query_typed_one(sql.as_str(), &typed)
         .await
         .map_err(|e| ApiError::from_data(rasura_pg::PgError::from_db(e, Some(&sql))))?;
     let text: Option<String> = row.get(0);

@@ -8,6 +8,7 @@ use rasura_metadata::event_triggers::{
 use rasura_pg::PgError;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::GenericClient;
 
 use crate::error::ApiError;
@@ -85,9 +86,9 @@ async fn delete(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError>
     event_triggers::delete_event_trigger(&mut ctx.md, &args).map_err(ApiError::from)?;
     ctx.changed();
     ctx.tx
-        .execute(
+        .execute_typed(
             "UPDATE hdb_catalog.event_log SET archived = 't' WHERE trigger_name = $1",
-            &[&args.name],
+            &[(&args.name, Type::TEXT)],
         )
         .await
         .map_err(db)?;
@@ -122,10 +123,16 @@ async fn invoke(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError>
     let payload = json!({"old": null, "new": args.payload}).to_string();
     let row = ctx
         .tx
-        .query_one(
+        .query_typed_one(
             "SELECT set_config('hasura.user', $5, true), \
              hdb_catalog.insert_event_log($1, $2, $3, 'MANUAL', $4::text::json)",
-            &[&t.table.schema, &t.table.name, &t.name, &payload, &session],
+            &[
+                (&t.table.schema, Type::TEXT),
+                (&t.table.name, Type::TEXT),
+                (&t.name, Type::TEXT),
+                (&payload, Type::TEXT),
+                (&session, Type::TEXT),
+            ],
         )
         .await
         .map_err(db)?;
@@ -153,10 +160,10 @@ async fn redeliver(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiErr
     let args: EventIdArgs = parse(args)?;
     let row = ctx
         .tx
-        .query_opt(
+        .query_typed_opt(
             "SELECT locked IS NOT NULL AND locked >= now() - interval '30 minute' \
              FROM hdb_catalog.event_log WHERE id = $1 FOR UPDATE",
-            &[&args.event_id],
+            &[(&args.event_id, Type::TEXT)],
         )
         .await
         .map_err(db)?;
@@ -168,15 +175,15 @@ async fn redeliver(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiErr
         )),
         Some(_) => {
             ctx.tx
-                .execute(
+                .execute_typed(
                     "UPDATE hdb_catalog.event_log SET delivered = 'f', error = 'f', tries = 0, \
                      next_retry_at = NULL WHERE id = $1",
-                    &[&args.event_id],
+                    &[(&args.event_id, Type::TEXT)],
                 )
                 .await
                 .map_err(db)?;
             ctx.tx
-                .execute("SELECT pg_notify('rasura_event_log', '')", &[])
+                .batch_execute("SELECT pg_notify('rasura_event_log', '')")
                 .await
                 .map_err(db)?;
             Ok(success())
@@ -226,9 +233,9 @@ async fn known_trigger(ctx: &mut ControlTx<'_>, name: &str) -> Result<(), ApiErr
 async fn json_rows(
     client: &impl GenericClient,
     sql: &str,
-    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    params: &[(&(dyn ToSql + Sync), Type)],
 ) -> Result<Value, ApiError> {
-    let row = client.query_one(sql, params).await.map_err(db)?;
+    let row = client.query_typed_one(sql, params).await.map_err(db)?;
     let text: String = row.get(0);
     serde_json::from_str(&text).map_err(|e| ApiError::bad_request("unexpected", e.to_string()))
 }
@@ -252,7 +259,12 @@ async fn event_logs(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiEr
          (SELECT {EVENT_JSON} AS j, e.created_at FROM hdb_catalog.event_log e \
           WHERE e.trigger_name = $1 AND {filter} ORDER BY e.created_at DESC LIMIT $2 OFFSET $3) x"
     );
-    json_rows(&*ctx.tx, &sql, &[&args.name, &args.limit, &args.offset]).await
+    let params = [
+        (&args.name as &(dyn ToSql + Sync), Type::TEXT),
+        (&args.limit, Type::INT8),
+        (&args.offset, Type::INT8),
+    ];
+    json_rows(&*ctx.tx, &sql, &params).await
 }
 
 async fn invocation_logs(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
@@ -263,7 +275,12 @@ async fn invocation_logs(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, 
          (SELECT {INVOCATION_JSON} AS j, i.created_at FROM hdb_catalog.event_invocation_logs i \
           WHERE i.trigger_name = $1 ORDER BY i.created_at DESC LIMIT $2 OFFSET $3) x"
     );
-    json_rows(&*ctx.tx, &sql, &[&args.name, &args.limit, &args.offset]).await
+    let params = [
+        (&args.name as &(dyn ToSql + Sync), Type::TEXT),
+        (&args.limit, Type::INT8),
+        (&args.offset, Type::INT8),
+    ];
+    json_rows(&*ctx.tx, &sql, &params).await
 }
 
 async fn event_by_id(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
@@ -277,12 +294,12 @@ async fn event_by_id(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiE
     );
     let row = ctx
         .tx
-        .query_opt(
+        .query_typed_opt(
             &sql,
             &[
-                &args.event_id,
-                &args.invocation_log_limit,
-                &args.invocation_log_offset,
+                (&args.event_id, Type::TEXT),
+                (&args.invocation_log_limit, Type::INT8),
+                (&args.invocation_log_offset, Type::INT8),
             ],
         )
         .await

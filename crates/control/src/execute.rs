@@ -182,7 +182,10 @@ pub async fn execute<S>(
             .map_err(|e| PgError::from_db(e, None))?;
     }
     let mut version = ctx.resource_version;
-    if ctx.md_changed {
+    if ctx.md_changed || catalog_changed {
+        // A schema change (run_sql DDL) is a new resource version too, as in Hasura: engines
+        // that missed the announcement (a pooler in transaction mode loses LISTEN) see it on
+        // their poll.
         version = hdb_catalog::save_metadata(&**ctx.meta(), &ctx.md, ctx.resource_version).await?;
     }
     // The other engines on this metadata database follow (told when this commits).

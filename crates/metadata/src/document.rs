@@ -45,6 +45,21 @@ fn postgres_kind() -> String {
     "postgres".to_string()
 }
 
+/// Whether the default source prepares its statements: `HASURA_GRAPHQL_USE_PREPARED_STATEMENTS`
+/// (Hasura's words for a boolean), true when unset; false behind a pooler in transaction mode.
+fn default_prepared() -> bool {
+    let value = [
+        "RASURA_USE_PREPARED_STATEMENTS",
+        "HASURA_GRAPHQL_USE_PREPARED_STATEMENTS",
+    ]
+    .iter()
+    .find_map(|n| std::env::var(n).ok());
+    !matches!(
+        value.map(|v| v.trim().to_ascii_lowercase()).as_deref(),
+        Some("false" | "f" | "no" | "n" | "0")
+    )
+}
+
 impl Source {
     /// The default source, connected through `HASURA_GRAPHQL_DATABASE_URL` as Hasura records it.
     pub fn default_source() -> Source {
@@ -63,7 +78,7 @@ impl Source {
                         "max_connections": 50,
                         "retries": 1
                     },
-                    "use_prepared_statements": true
+                    "use_prepared_statements": default_prepared()
                 }
             }),
             extra: Map::new(),

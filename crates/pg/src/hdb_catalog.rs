@@ -1,6 +1,7 @@
 //! The engine's own schema, `hdb_catalog`, laid out as Hasura lays it out, and the metadata store.
 
 use rasura_metadata::Metadata;
+use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
 use crate::error::PgError;
@@ -46,9 +47,9 @@ pub async fn ensure(client: &mut deadpool_postgres::Object) -> Result<(), PgErro
 /// The stored metadata and its resource version (empty metadata and 0 when nothing is stored).
 pub async fn load_metadata(client: &impl GenericClient) -> Result<(Metadata, i64), PgError> {
     let row = client
-        .query_opt(
+        .query_typed_opt(
             "SELECT metadata::text, resource_version::int8 FROM hdb_catalog.hdb_metadata WHERE id = $1",
-            &[&METADATA_ROW_ID],
+            &[(&METADATA_ROW_ID, Type::INT4)],
         )
         .await
         .map_err(|e| PgError::from_db(e, None))?;
@@ -70,10 +71,14 @@ pub async fn save_metadata(
 ) -> Result<i64, PgError> {
     let text = md.to_json().to_string();
     let updated = client
-        .query_opt(
+        .query_typed_opt(
             "UPDATE hdb_catalog.hdb_metadata SET metadata = $2::text::json, resource_version = resource_version + 1 \
              WHERE id = $1 AND resource_version = $3::int8 RETURNING resource_version::int8",
-            &[&METADATA_ROW_ID, &text, &expected],
+            &[
+                (&METADATA_ROW_ID, Type::INT4),
+                (&text, Type::TEXT),
+                (&expected, Type::INT8),
+            ],
         )
         .await
         .map_err(|e| PgError::from_db(e, None))?;
@@ -82,10 +87,10 @@ pub async fn save_metadata(
     }
     if expected == 0 {
         let inserted = client
-            .query_opt(
+            .query_typed_opt(
                 "INSERT INTO hdb_catalog.hdb_metadata (id, metadata, resource_version) \
                  VALUES ($1, $2::text::json, 1) ON CONFLICT (id) DO NOTHING RETURNING resource_version::int8",
-                &[&METADATA_ROW_ID, &text],
+                &[(&METADATA_ROW_ID, Type::INT4), (&text, Type::TEXT)],
             )
             .await
             .map_err(|e| PgError::from_db(e, None))?;
@@ -101,7 +106,7 @@ pub async fn catalog_state(
     client: &impl GenericClient,
 ) -> Result<(String, serde_json::Value, serde_json::Value), PgError> {
     let row = client
-        .query_one(
+        .query_typed_one(
             "SELECT hasura_uuid::text, cli_state, console_state FROM hdb_catalog.hdb_version",
             &[],
         )
@@ -128,7 +133,7 @@ pub async fn set_catalog_state(
         StateOwner::Console => "UPDATE hdb_catalog.hdb_version SET console_state = $1",
     };
     client
-        .execute(sql, &[state])
+        .execute_typed(sql, &[(state, Type::JSONB)])
         .await
         .map_err(|e| PgError::from_db(e, Some(sql)))?;
     Ok(())
@@ -170,7 +175,10 @@ pub async fn announce(
     };
     let payload = format!("{}:{version}:{kind}", instance_id());
     client
-        .execute("SELECT pg_notify($1, $2)", &[&CHANGE_CHANNEL, &payload])
+        .execute_typed(
+            "SELECT pg_notify($1, $2)",
+            &[(&CHANGE_CHANNEL, Type::TEXT), (&payload, Type::TEXT)],
+        )
         .await
         .map_err(|e| PgError::from_db(e, None))?;
     Ok(())
@@ -192,9 +200,9 @@ pub fn parse_announcement(payload: &str) -> Option<(&str, i64, Change)> {
 /// The stored metadata's resource version (0 when nothing is stored).
 pub async fn stored_version(client: &impl GenericClient) -> Result<i64, PgError> {
     let row = client
-        .query_opt(
+        .query_typed_opt(
             "SELECT resource_version::int8 FROM hdb_catalog.hdb_metadata WHERE id = $1",
-            &[&METADATA_ROW_ID],
+            &[(&METADATA_ROW_ID, Type::INT4)],
         )
         .await
         .map_err(|e| PgError::from_db(e, None))?;

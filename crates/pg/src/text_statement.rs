@@ -49,12 +49,16 @@ pub async fn rows(
         let stmt = client.prepare_cached(sql).await?;
         client.query(&stmt, &bind(params)).await
     } else {
-        let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
-            .iter()
-            .map(|p| (p as &(dyn ToSql + Sync), Type::TEXT))
-            .collect();
-        client.unnamed(sql, &typed).await
+        client.unnamed(sql, &typed(params)).await
     }
+}
+
+/// Text parameters typed for an unnamed statement.
+pub fn typed(params: &[Option<String>]) -> Vec<(&(dyn ToSql + Sync), Type)> {
+    params
+        .iter()
+        .map(|p| (p as &(dyn ToSql + Sync), Type::TEXT))
+        .collect()
 }
 
 /// Text parameters, as the driver binds them.

@@ -30,7 +30,8 @@ pub fn start(state: AppState, meta_url: String) -> tokio::task::JoinHandle<()> {
                     if !newer_stored(&state).await {
                         continue;
                     }
-                    false
+                    // The announcement was lost: it may have been a schema change.
+                    true
                 }
             };
             let _guard = state.write_lock.lock().await;

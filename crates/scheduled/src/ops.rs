@@ -6,7 +6,7 @@ use rasura_metadata::cron_triggers::{self, ScheduledRetryConf};
 use rasura_metadata::event_triggers::{check_headers, check_url, HeaderConf};
 use rasura_metadata::{Metadata, MetadataError};
 use serde_json::{json, Map, Value};
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{GenericClient, Row};
 
 use crate::payload::{iso, parse_time};
@@ -72,7 +72,7 @@ pub async fn create_scheduled_event(
         .map(|v| v.to_string());
     let comment = args.get("comment").and_then(Value::as_str);
     let row = client
-        .query_one(
+        .query_typed_one(
             "INSERT INTO hdb_catalog.hdb_scheduled_events \
                (webhook_conf, scheduled_time, retry_conf, payload, header_conf, comment, \
                 request_transform, response_transform) \
@@ -80,20 +80,26 @@ pub async fn create_scheduled_event(
                $4::text::json, $5::text::json, $6, $7::text::json, $8::text::json) \
              RETURNING id",
             &[
-                &json!(webhook).to_string(),
-                &(micros as f64),
-                &serde_json::to_string(&retry).unwrap_or_default(),
-                &payload,
-                &serde_json::to_string(&headers).unwrap_or_default(),
-                &comment,
-                &transform("request_transform"),
-                &transform("response_transform"),
+                (&json!(webhook).to_string(), Type::TEXT),
+                (&(micros as f64), Type::FLOAT8),
+                (
+                    &serde_json::to_string(&retry).unwrap_or_default(),
+                    Type::TEXT,
+                ),
+                (&payload, Type::TEXT),
+                (
+                    &serde_json::to_string(&headers).unwrap_or_default(),
+                    Type::TEXT,
+                ),
+                (&comment, Type::TEXT),
+                (&transform("request_transform"), Type::TEXT),
+                (&transform("response_transform"), Type::TEXT),
             ],
         )
         .await
         .map_err(db)?;
     client
-        .execute(&format!("NOTIFY {CHANNEL}"), &[])
+        .batch_execute(&format!("NOTIFY {CHANNEL}"))
         .await
         .map_err(db)?;
     let id: String = row.get(0);
@@ -108,9 +114,9 @@ pub async fn delete_scheduled_event(
     let kind = kind(args)?;
     let id = str_arg(args, "event_id")?;
     client
-        .execute(
+        .execute_typed(
             &format!("DELETE FROM {} WHERE id = $1", kind.events()),
-            &[&id],
+            &[(&id, Type::TEXT)],
         )
         .await
         .map_err(db)?;
@@ -202,8 +208,13 @@ pub async fn get_scheduled_events(
          LIMIT $3 OFFSET $4",
         kind.events()
     );
-    let params: [&(dyn ToSql + Sync); 4] = [&statuses, &trigger, &limit, &offset];
-    let rows = client.query(&sql, &params).await.map_err(db)?;
+    let params: [(&(dyn ToSql + Sync), Type); 4] = [
+        (&statuses, Type::TEXT_ARRAY),
+        (&trigger, Type::TEXT),
+        (&limit, Type::INT8),
+        (&offset, Type::INT8),
+    ];
+    let rows = client.query_typed(&sql, &params).await.map_err(db)?;
     let events: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -234,8 +245,13 @@ pub async fn get_scheduled_events(
     let mut answer = json!({ "events": events });
     if with_count {
         let sql = format!("SELECT count(*) FROM {} WHERE {filter}", kind.events());
-        let params: [&(dyn ToSql + Sync); 2] = [&statuses, &trigger];
-        let n: i64 = client.query_one(&sql, &params).await.map_err(db)?.get(0);
+        let params: [(&(dyn ToSql + Sync), Type); 2] =
+            [(&statuses, Type::TEXT_ARRAY), (&trigger, Type::TEXT)];
+        let n: i64 = client
+            .query_typed_one(&sql, &params)
+            .await
+            .map_err(db)?
+            .get(0);
         answer["count"] = json!(n);
     }
     Ok(answer)
@@ -280,8 +296,13 @@ pub async fn get_scheduled_event_invocations(
            (extract(epoch FROM l.created_at) * 1000000)::int8 \
          FROM {from} ORDER BY l.created_at DESC, l.id LIMIT $3 OFFSET $4"
     );
-    let params: [&(dyn ToSql + Sync); 4] = [&event_id, &trigger, &limit, &offset];
-    let rows = client.query(&sql, &params).await.map_err(db)?;
+    let params: [(&(dyn ToSql + Sync), Type); 4] = [
+        (&event_id, Type::TEXT),
+        (&trigger, Type::TEXT),
+        (&limit, Type::INT8),
+        (&offset, Type::INT8),
+    ];
+    let rows = client.query_typed(&sql, &params).await.map_err(db)?;
     let invocations: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -298,8 +319,13 @@ pub async fn get_scheduled_event_invocations(
     let mut answer = json!({ "invocations": invocations });
     if with_count {
         let sql = format!("SELECT count(*) FROM {from}");
-        let params: [&(dyn ToSql + Sync); 2] = [&event_id, &trigger];
-        let n: i64 = client.query_one(&sql, &params).await.map_err(db)?.get(0);
+        let params: [(&(dyn ToSql + Sync), Type); 2] =
+            [(&event_id, Type::TEXT), (&trigger, Type::TEXT)];
+        let n: i64 = client
+            .query_typed_one(&sql, &params)
+            .await
+            .map_err(db)?
+            .get(0);
         answer["count"] = json!(n);
     }
     Ok(answer)

@@ -5,6 +5,7 @@
 //! A claim sets `status = 'locked'` (Hasura's) and `locked_by`, the claiming engine's id, whose
 //! lease in `hdb_catalog.rasura_engine_lease` is renewed as long as the engine lives.
 
+use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
 /// The channel that wakes delivery loops when an event is created or a schedule changes.
@@ -116,7 +117,16 @@ pub async fn claim(
                     FOR UPDATE SKIP LOCKED) \
                  RETURNING id, trigger_name, {MICROS}, tries"
             );
-            client.query(&sql, &[&triggers, &limit, &engine_id]).await?
+            client
+                .query_typed(
+                    &sql,
+                    &[
+                        (&triggers, Type::TEXT_ARRAY),
+                        (&limit, Type::INT8),
+                        (&engine_id, Type::INT4),
+                    ],
+                )
+                .await?
         }
         Kind::OneOff => {
             let sql = format!(
@@ -128,7 +138,9 @@ pub async fn claim(
                    retry_conf::text, payload::text, header_conf::text, comment, \
                    request_transform::text, response_transform::text"
             );
-            client.query(&sql, &[&limit, &engine_id]).await?
+            client
+                .query_typed(&sql, &[(&limit, Type::INT8), (&engine_id, Type::INT4)])
+                .await?
         }
     };
     Ok(rows
@@ -197,9 +209,16 @@ pub async fn record(
             events = kind.events()
         );
         written += client
-            .execute(
+            .execute_typed(
                 &sql,
-                &[&ids, &statuses, &requests, &responses, &outcomes, &secs],
+                &[
+                    (&ids, Type::TEXT_ARRAY),
+                    (&statuses, Type::INT4_ARRAY),
+                    (&requests, Type::TEXT_ARRAY),
+                    (&responses, Type::TEXT_ARRAY),
+                    (&outcomes, Type::TEXT_ARRAY),
+                    (&secs, Type::INT4_ARRAY),
+                ],
             )
             .await?;
     }
@@ -218,7 +237,9 @@ pub async fn release(
              WHERE status = 'locked' AND locked_by = $1",
             kind.events()
         );
-        n += client.execute(&sql, &[&engine_id]).await?;
+        n += client
+            .execute_typed(&sql, &[(&engine_id, Type::INT4)])
+            .await?;
     }
     Ok(n)
 }
@@ -249,7 +270,7 @@ pub async fn next_due(
     triggers: &[String],
 ) -> Result<Option<f64>, tokio_postgres::Error> {
     let row = client
-        .query_one(
+        .query_typed_one(
             "SELECT extract(epoch FROM least( \
                (SELECT min(coalesce(next_retry_at, scheduled_time)) \
                   FROM hdb_catalog.hdb_cron_events \
@@ -257,7 +278,7 @@ pub async fn next_due(
                (SELECT min(coalesce(next_retry_at, scheduled_time)) \
                   FROM hdb_catalog.hdb_scheduled_events WHERE status = 'scheduled') \
              ) - now())::float8",
-            &[&triggers],
+            &[(&triggers, Type::TEXT_ARRAY)],
         )
         .await?;
     Ok(row.get(0))

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use rasura_metadata::cron_triggers::{next_times, parse_schedule, CronTrigger, EVENTS_AHEAD};
+use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
 const INSERT: &str = "INSERT INTO hdb_catalog.hdb_cron_events (trigger_name, scheduled_time) \
@@ -28,7 +29,9 @@ pub async fn sync(
             .iter()
             .any(|n| n.name == o.name && n.schedule == o.schedule);
         if !kept {
-            client.execute(DELETE_FUTURE, &[&o.name]).await?;
+            client
+                .execute_typed(DELETE_FUTURE, &[(&o.name, Type::TEXT)])
+                .await?;
             changed = true;
         }
     }
@@ -43,7 +46,7 @@ pub async fn sync(
     }
     if changed {
         client
-            .execute(&format!("NOTIFY {}", crate::store::CHANNEL), &[])
+            .batch_execute(&format!("NOTIFY {}", crate::store::CHANNEL))
             .await?;
     }
     Ok(changed)
@@ -64,7 +67,9 @@ pub async fn materialise(
         .into_iter()
         .map(|t| t.timestamp_micros())
         .collect();
-    client.execute(INSERT, &[&name, &times]).await
+    client
+        .execute_typed(INSERT, &[(&name, Type::TEXT), (&times, Type::INT8_ARRAY)])
+        .await
 }
 
 /// Tops every trigger (name, schedule) up to `EVENTS_AHEAD` future events not yet tried, starting after its
@@ -76,13 +81,13 @@ pub async fn top_up(
 ) -> Result<u64, tokio_postgres::Error> {
     let names: Vec<&str> = triggers.iter().map(|(n, _)| n.as_str()).collect();
     let rows = client
-        .query(
+        .query_typed(
             "SELECT n, (SELECT count(*) FROM hdb_catalog.hdb_cron_events \
                         WHERE trigger_name = n AND status = 'scheduled' AND tries = 0), \
                        (SELECT (extract(epoch FROM max(scheduled_time)) * 1000000)::int8 \
                         FROM hdb_catalog.hdb_cron_events WHERE trigger_name = n) \
              FROM unnest($1::text[]) AS n",
-            &[&names],
+            &[(&names, Type::TEXT_ARRAY)],
         )
         .await?;
     let mut added = 0;
