@@ -7,7 +7,7 @@ use apollo_compiler::ExecutableDocument;
 use crate::error::GqlError;
 
 /// Configured limits (`--max-query-depth`, `--max-query-nodes`, `--max-query-bytes`,
-/// `--max-query-tokens`, `--max-batch-size`).
+/// `--max-query-tokens`, `--max-batch-size`, `--max-metadata-bytes`).
 #[derive(Debug, Clone, Copy)]
 pub struct QueryLimits {
     pub max_depth: usize,
@@ -17,6 +17,8 @@ pub struct QueryLimits {
     pub max_tokens: usize,
     /// Operations in one batched request.
     pub max_batch: usize,
+    /// The largest body the metadata and query APIs read for admin (`--max-metadata-bytes`).
+    pub max_metadata_bytes: usize,
 }
 
 impl Default for QueryLimits {
@@ -27,6 +29,7 @@ impl Default for QueryLimits {
             max_bytes: 1 << 20,
             max_tokens: 100_000,
             max_batch: 100,
+            max_metadata_bytes: 100 << 20,
         }
     }
 }

@@ -159,9 +159,11 @@ fn comparisons(
                 continue;
             };
             for (target, inner) in targets {
-                let (type_schema, type_name) = match target.as_str() {
-                    "String" => ("pg_catalog".to_string(), "text"),
-                    "geography" | "geometry" => (column.type_schema.clone(), target.as_str()),
+                // Without case: PascalCase with `naming-convention-sep-2023`.
+                let (type_schema, type_name) = match target.to_ascii_lowercase().as_str() {
+                    "string" => ("pg_catalog".to_string(), "text"),
+                    "geography" => (column.type_schema.clone(), "geography"),
+                    "geometry" => (column.type_schema.clone(), "geometry"),
                     _ => {
                         return Err(IrError::new(
                             &format!("{here}.{target}"),

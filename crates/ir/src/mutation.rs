@@ -316,8 +316,14 @@ impl Cx<'_> {
         let constraint = v
             .get("constraint")
             .and_then(Value::as_str)
-            .ok_or_else(|| IrError::new(path, "missing required field 'constraint'"))?
-            .to_string();
+            .ok_or_else(|| IrError::new(path, "missing required field 'constraint'"))?;
+        // The enum value as the convention spells it, read back to the constraint's name.
+        let constraint = info
+            .constraints
+            .iter()
+            .find(|c| self.schema.naming.db_name(c) == constraint)
+            .cloned()
+            .unwrap_or_else(|| constraint.to_string());
         let update_columns = match v.get(self.schema.naming.field("update_columns")) {
             Some(cols) => as_list(cols)
                 .into_iter()

@@ -1,6 +1,7 @@
 //! Generated GraphQL names under a naming convention and a source's customization.
 
 mod case;
+pub mod scalars;
 
 pub use case::{camel, from_snake, lower_first, pascal, upper_first};
 
@@ -18,6 +19,9 @@ pub struct Naming {
     /// `root_fields.namespace`: the source's root fields under one field of this name (empty:
     /// none).
     pub namespace: String,
+    /// Hasura's feature flag `naming-convention-sep-2023`: under graphql-default, scalars are
+    /// PascalCase, constraints and function arguments camelCase ([`feature_flags`]).
+    pub sep_2023: bool,
 }
 
 /// A table's identifier: its pieces, and whether it is one name the user gave (`custom_name`).
@@ -108,6 +112,48 @@ pub fn experimental_features() -> Vec<String> {
     .collect()
 }
 
+/// The feature flag of September 2023's naming changes.
+pub const FLAG_SEP_2023: &str = "naming-convention-sep-2023";
+
+/// Hasura's feature flags (name, description, enabled), each read from `HASURA_FF_<NAME>` as
+/// Hasura reads it: `True` enables, anything else leaves it off.
+pub fn feature_flags() -> Vec<(&'static str, &'static str, bool)> {
+    [
+        ("test-flag", "Testing feature flag integration"),
+        (
+            FLAG_SEP_2023,
+            "The changes to the naming-convention feature that were added in September 2023",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, description)| (name, description, flag_value(name) == Some(true)))
+    .collect()
+}
+
+/// The flag's environment value: `Some(true)` for `True`, `Some(false)` for `False`, `None`
+/// when unset or anything else (which Hasura reads as off).
+pub fn flag_value(name: &str) -> Option<bool> {
+    let var = format!("HASURA_FF_{}", name.to_uppercase().replace('-', "_"));
+    match std::env::var(var).ok()?.as_str() {
+        "True" => Some(true),
+        "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// Feature-flag variables set to a value Hasura does not read as a boolean (`true` is not
+/// `True`): (variable, value), for a warning at start.
+pub fn unread_flags() -> Vec<(String, String)> {
+    feature_flags()
+        .into_iter()
+        .filter_map(|(name, _, _)| {
+            let var = format!("HASURA_FF_{}", name.to_uppercase().replace('-', "_"));
+            let value = std::env::var(&var).ok()?;
+            flag_value(name).is_none().then_some((var, value))
+        })
+        .collect()
+}
+
 /// Environment settings: (default convention is graphql-default, the feature is enabled).
 fn env_settings() -> (bool, bool) {
     let default = server_convention().is_ok_and(|c| c == "graphql-default");
@@ -180,7 +226,9 @@ impl Naming {
     /// with the `naming_convention` experimental feature (otherwise `hasura-default`, as Hasura).
     pub fn for_source(customization: &Value) -> Naming {
         let (default_graphql, enabled) = env_settings();
-        Naming::with(customization, default_graphql, enabled)
+        let mut naming = Naming::with(customization, default_graphql, enabled);
+        naming.sep_2023 = flag_value(FLAG_SEP_2023) == Some(true);
+        naming
     }
 
     /// As [`Naming::for_source`], the server settings given.
@@ -207,6 +255,7 @@ impl Naming {
             type_prefix: text(&["type_names", "prefix"]),
             type_suffix: text(&["type_names", "suffix"]),
             namespace: text(&["root_fields", "namespace"]),
+            sep_2023: false,
         }
     }
 
@@ -237,6 +286,43 @@ impl Naming {
     /// (`cursor_ordering`).
     pub fn typename(&self, snake: &str) -> String {
         self.customize_type(self.type_case(snake))
+    }
+
+    /// Whether September 2023's naming changes apply (graphql-default with the flag).
+    fn cased_2023(&self) -> bool {
+        self.graphql && self.sep_2023
+    }
+
+    /// A column's scalar (`timestamptz`, `Int`): PascalCase (`Timestamptz`) with the
+    /// September 2023 flag, else as Postgres names it.
+    pub fn scalar(&self, base: &str) -> String {
+        if self.cased_2023() {
+            self.type_case(base)
+        } else {
+            base.to_string()
+        }
+    }
+
+    /// A unique constraint as an `on_conflict` value, or a function argument as a field of its
+    /// `args`: camelCase with the September 2023 flag, else as Postgres names it.
+    pub fn db_name(&self, name: &str) -> String {
+        if self.cased_2023() {
+            self.field(name)
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// The arguments type of a tracked function, `<function or custom name>_args`. Hasura
+    /// names it as a field (`searchPostsArgs` under graphql-default) and then takes it as a
+    /// given name, kept as written; with the September 2023 flag as a generated one, PascalCase
+    /// (`SearchPostsArgs`). The type prefix and suffix apply either way.
+    pub fn function_args_type(&self, snake: &str) -> String {
+        if self.cased_2023() || !self.graphql {
+            self.typename(snake)
+        } else {
+            self.customize_type(self.field(snake))
+        }
     }
 
     /// An enum value: upper case under graphql-default (`asc_nulls_first` → `ASC_NULLS_FIRST`).

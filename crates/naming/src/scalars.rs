@@ -92,7 +92,11 @@ pub fn is_comparable(column: &Column) -> bool {
 
 /// Scalars with the text operators (`_like`, `_ilike`, `_regex`, ...).
 pub fn is_string_like(scalar: &str) -> bool {
-    matches!(scalar, "String" | "bpchar" | "citext" | "name")
+    // Without case: the scalar may be PascalCase (`naming-convention-sep-2023`).
+    matches!(
+        scalar.to_ascii_lowercase().as_str(),
+        "string" | "bpchar" | "citext" | "name"
+    )
 }
 
 pub fn is_jsonb(column: &Column) -> bool {

@@ -110,3 +110,46 @@ fn the_convention_needs_the_experimental_feature() {
     assert!(check_customization(&json!({"root_fields": {"prefix": "a-b"}})).is_err());
     assert!(check_customization(&c).is_ok());
 }
+
+#[test]
+fn september_2023_names_only_with_the_flag_under_graphql_default() {
+    let plain = graphql();
+    assert_eq!(plain.scalar("timestamptz"), "timestamptz");
+    assert_eq!(plain.db_name("author_pkey"), "author_pkey");
+    assert_eq!(
+        plain.function_args_type("search_posts_args"),
+        "searchPostsArgs"
+    );
+    let mut flagged = graphql();
+    flagged.sep_2023 = true;
+    assert_eq!(flagged.scalar("timestamptz"), "Timestamptz");
+    assert_eq!(flagged.scalar("Int"), "Int");
+    assert_eq!(flagged.scalar("_text"), "_text");
+    assert_eq!(flagged.db_name("author_pkey"), "authorPkey");
+    assert_eq!(flagged.db_name("arg_1"), "arg1");
+    assert_eq!(
+        flagged.function_args_type("search_posts_args"),
+        "SearchPostsArgs"
+    );
+    // The flag changes nothing under hasura-default.
+    let hasura = Naming {
+        sep_2023: true,
+        ..Naming::default()
+    };
+    assert_eq!(hasura.scalar("uuid"), "uuid");
+    assert_eq!(hasura.db_name("author_pkey"), "author_pkey");
+    assert_eq!(
+        hasura.function_args_type("search_posts_args"),
+        "search_posts_args"
+    );
+    // Prefixes still apply to the args type kept as written.
+    let prefixed = Naming::with(
+        &json!({"naming_convention": "graphql-default", "type_names": {"prefix": "my_"}}),
+        false,
+        true,
+    );
+    assert_eq!(
+        prefixed.function_args_type("search_posts_args"),
+        "my_SearchPostsArgs"
+    );
+}

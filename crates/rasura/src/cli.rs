@@ -188,6 +188,10 @@ pub struct ServeArgs {
     /// Most operations in one batched request [env: RASURA_MAX_BATCH_SIZE] [default: 100]
     #[arg(long)]
     pub max_batch_size: Option<usize>,
+    /// Largest body of an admin's metadata or query API request, in bytes (a whole project's
+    /// metadata) [env: RASURA_MAX_METADATA_BYTES] [default: 104857600]
+    #[arg(long)]
+    pub max_metadata_bytes: Option<usize>,
     /// Seconds a client has to send a request's head; idle keep-alive connections close after
     /// it too [env: RASURA_HTTP_HEADER_TIMEOUT] [default: 30]
     #[arg(long)]
@@ -574,6 +578,10 @@ impl ServeArgs {
                 .or_else(|| parsed(&["RASURA_MAX_BATCH_SIZE"]))
                 .unwrap_or(d.max_batch)
                 .max(1),
+            max_metadata_bytes: self
+                .max_metadata_bytes
+                .or_else(|| parsed(&["RASURA_MAX_METADATA_BYTES"]))
+                .unwrap_or(d.max_metadata_bytes),
         }
     }
 }

@@ -41,6 +41,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             "HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION={convention} takes effect only with the naming_convention experimental feature (HASURA_GRAPHQL_EXPERIMENTAL_FEATURES=naming_convention); hasura-default is used"
         );
     }
+    for (var, value) in rasura_naming::unread_flags() {
+        tracing::warn!(
+            "{var}={value} is not read as a boolean (Hasura reads only True or False): the flag is off"
+        );
+    }
     if config.admin_secret.is_none() && !is_loopback(&config.host) {
         tracing::warn!(
             host = %config.host,

@@ -163,3 +163,93 @@ async fn pg_dump_runs_the_installed_pg_dump_on_the_source() {
         "{r}"
     );
 }
+
+/// POSTs a raw body; answers the status and the parsed answer (null when not JSON).
+async fn post_big(
+    s: &TestServer,
+    path: &str,
+    body: String,
+    headers: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut req = s.http.post(s.url(path)).body(body);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn metadata_of_real_size_is_accepted_from_admin_only() {
+    let (_pg, s) = start().await;
+    let admin = [("x-hasura-admin-secret", SECRET)];
+    // About 6 MB of metadata: the table tracked and 20,000 stored queries.
+    let (_, exported) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "export_metadata", "args": {}}),
+            &admin,
+        )
+        .await;
+    let mut md = exported;
+    let queries: Vec<Value> = (0..20_000)
+        .map(|i| {
+            json!({"name": format!("query_{i}"),
+                "query": format!("query q{i} {{ author(where: {{id: {{_eq: {i}}}}}, limit: 10) {{ id name }} }} # {}", "x".repeat(200))})
+        })
+        .collect();
+    md["query_collections"] = json!([{"name": "big", "definition": {"queries": queries}}]);
+    let body = json!({"type": "replace_metadata", "args": md}).to_string();
+    assert!(body.len() > 5_000_000, "{} bytes", body.len());
+    let (status, r) = post_big(&s, "/v1/metadata", body, &admin).await;
+    assert_eq!(status, 200, "{r}");
+    let (_, back) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "export_metadata", "args": {}}),
+            &admin,
+        )
+        .await;
+    assert_eq!(
+        back["query_collections"][0]["definition"]["queries"]
+            .as_array()
+            .map(Vec::len),
+        Some(20_000)
+    );
+    // A role that is not admin is not read past 2 MiB.
+    let padded = json!({"type": "select", "args": {"table": "author", "columns": ["id"]},
+        "padding": "x".repeat(2_200_000)})
+    .to_string();
+    let user = [
+        ("x-hasura-admin-secret", SECRET),
+        ("x-hasura-role", "user"),
+        ("x-hasura-user-id", "1"),
+    ];
+    let (status, r) = post_big(&s, "/v2/query", padded, &user).await;
+    assert_eq!(
+        (status, r["code"].as_str()),
+        (413, Some("bad-request")),
+        "{r}"
+    );
+    // Admin's limit is --max-metadata-bytes.
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let small = TestServer::start(
+        Path::new(BIN),
+        &["--database-url", &url, "--max-metadata-bytes", "300000"],
+        &[],
+    )
+    .await;
+    let over = json!({"type": "export_metadata", "args": {}, "padding": "x".repeat(400_000)});
+    let (status, r) = post_big(&small, "/v1/metadata", over.to_string(), &[]).await;
+    assert_eq!(status, 413, "{r}");
+    assert!(
+        r["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("300000 bytes"),
+        "{r}"
+    );
+}

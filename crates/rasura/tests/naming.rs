@@ -423,3 +423,142 @@ async fn a_namespace_puts_the_source_under_one_field() {
         .await;
     assert_eq!(md["is_consistent"], true, "{md}");
 }
+
+/// The names of one type's fields, or null when the type does not exist.
+async fn type_fields(s: &TestServer, name: &str) -> Value {
+    let d = gql(
+        s,
+        &format!(r#"{{ __type(name: "{name}") {{ kind fields {{ name type {{ name ofType {{ name }} }} }} inputFields {{ name type {{ name ofType {{ name }} }} }} enumValues {{ name }} }} }}"#),
+    )
+    .await;
+    d["__type"].clone()
+}
+
+#[tokio::test]
+async fn the_september_2023_flag_cases_scalars_constraints_and_function_arguments() {
+    const FLAG: (&str, &str) = ("HASURA_FF_NAMING_CONVENTION_SEP_2023", "True");
+    let graphql = json!({"naming_convention": "graphql-default"});
+    let (pg, s) = start(graphql.clone(), &[FEATURE, FLAG]).await;
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "
+                    alter table author_local add column joined timestamptz not null default now(),
+                      add column profile jsonb not null default '{\"lang\": \"en\"}';
+                    create function search_authors(search_text text) returns setof author_local
+                      as $$ select * from author_local where name ilike search_text $$
+                      language sql stable;"}},
+                {"type": "pg_track_function", "args": {"function": "search_authors"}}
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // Scalars are PascalCase, as column types, in comparisons and as `_cast` targets.
+    let author = type_fields(&s, "AuthorLocal").await;
+    let field_type = |t: &Value, f: &str| {
+        t["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == f)
+            .map(|x| x["type"]["ofType"]["name"].clone())
+            .unwrap()
+    };
+    assert_eq!(field_type(&author, "joined"), "Timestamptz", "{author}");
+    assert_eq!(field_type(&author, "profile"), "Jsonb");
+    assert!(type_fields(&s, "timestamptz").await.is_null());
+    assert_eq!(type_fields(&s, "Timestamptz").await["kind"], "SCALAR");
+    let d = gql(
+        &s,
+        r#"{ authorLocal(where: {profile: {_contains: {lang: "en"}}, joined: {_lte: "2999-01-01"}}, orderBy: {id: ASC}) { name } }"#,
+    )
+    .await;
+    assert_eq!(d["authorLocal"], json!([{"name": "Ann"}, {"name": "Bob"}]));
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "query ($t: Timestamptz!, $p: Jsonb) { authorLocal(where: {joined: {_lte: $t}, profile: {_contains: $p}}) { id } }",
+                "variables": {"t": "2999-01-01T00:00:00Z", "p": {"lang": "en"}}}),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        body["data"]["authorLocal"].as_array().map(Vec::len),
+        Some(2),
+        "{body}"
+    );
+
+    // Unique constraints are camelCase values, read back to the constraint.
+    let constraint = type_fields(&s, "AuthorLocalConstraint").await;
+    assert_eq!(
+        constraint["enumValues"],
+        json!([{"name": "authorLocalPkey"}])
+    );
+    let d = gql(
+        &s,
+        r#"mutation { insertAuthorLocalOne(object: {id: 1, name: "Ann B"},
+             onConflict: {constraint: authorLocalPkey, updateColumns: [name]}) { id name } }"#,
+    )
+    .await;
+    assert_eq!(d["insertAuthorLocalOne"], json!({"id": 1, "name": "Ann B"}));
+
+    // A tracked function's arguments type is generated, its arguments camelCase.
+    let args = type_fields(&s, "SearchAuthorsArgs").await;
+    assert_eq!(args["inputFields"][0]["name"], "searchText", "{args}");
+    let d = gql(
+        &s,
+        r#"{ searchAuthors(args: {searchText: "b%"}) { name } }"#,
+    )
+    .await;
+    assert_eq!(d["searchAuthors"], json!([{"name": "Bob"}]));
+
+    // /v1alpha1/config lists the flag, enabled.
+    let config: Value = s
+        .http
+        .get(s.url("/v1alpha1/config"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let flag = config["feature_flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "naming-convention-sep-2023")
+        .cloned();
+    assert_eq!(
+        flag.map(|f| f["enabled"].clone()),
+        Some(json!(true)),
+        "{config}"
+    );
+
+    // Without the flag (or with `true`, which Hasura does not read as True) none of it.
+    let url = pg.url("app");
+    let plain = TestServer::start(
+        Path::new(BIN),
+        &["--database-url", url.as_str()],
+        &[FEATURE, ("HASURA_FF_NAMING_CONVENTION_SEP_2023", "true")],
+    )
+    .await;
+    let author = type_fields(&plain, "AuthorLocal").await;
+    assert_eq!(field_type(&author, "joined"), "timestamptz", "{author}");
+    let constraint = type_fields(&plain, "AuthorLocalConstraint").await;
+    assert_eq!(
+        constraint["enumValues"],
+        json!([{"name": "author_local_pkey"}])
+    );
+    assert!(type_fields(&plain, "SearchAuthorsArgs").await.is_null());
+    let args = type_fields(&plain, "searchAuthorsArgs").await;
+    assert_eq!(args["inputFields"][0]["name"], "search_text", "{args}");
+    let d = gql(
+        &plain,
+        r#"{ searchAuthors(args: {search_text: "a%"}) { name } }"#,
+    )
+    .await;
+    assert_eq!(d["searchAuthors"], json!([{"name": "Ann B"}]));
+}

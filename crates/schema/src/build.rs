@@ -181,7 +181,7 @@ fn build(
             let f = &cf.function;
             let scalar = (!f.returns_set && f.return_type.kind != "c").then(|| {
                 (
-                    scalars::scalar_for_type(&f.return_type.name),
+                    naming.scalar(&scalars::scalar_for_type(&f.return_type.name)),
                     f.return_type.schema.clone(),
                     f.return_type.name.clone(),
                 )
@@ -205,7 +205,13 @@ fn build(
                     // Its arguments other than the row and the session.
                     args: rasura_resolve::stages::functions::input_args(f, |i| {
                         i == cf.table_argument || Some(i) == cf.session_argument
-                    }),
+                    })
+                    .into_iter()
+                    .map(|(i, mut a)| {
+                        a.field = naming.db_name(&a.field);
+                        (i, a)
+                    })
+                    .collect(),
                     // `<field>_<table>_args`, as current Hasura names it (the function may
                     // also be a root field, whose `<function>_args` differs).
                     args_type: naming.table_type(
@@ -242,7 +248,7 @@ fn build(
             }
         }
     }
-    let functions = crate::functions::function_infos(resolved, &table_index);
+    let functions = crate::functions::function_infos(resolved, &table_index, &naming);
     let all = crate::perms::all_relationships(&tables);
     for (t, rels) in tables.iter_mut().zip(all) {
         t.relationships = rels;
@@ -416,7 +422,7 @@ fn table_info(
                 type_schema: c.type_schema.clone(),
                 type_name: c.type_name.clone(),
                 is_enum: enum_type.is_some(),
-                scalar: enum_type.unwrap_or_else(|| scalars::scalar_for(c)),
+                scalar: enum_type.unwrap_or_else(|| n.scalar(&scalars::scalar_for(c))),
                 is_array: c.is_array(),
                 nullable: c.nullable,
                 writable: !c.is_generated,
@@ -889,7 +895,7 @@ impl SdlWriter {
         }
         let mut input = format!("input {} {{\n", c.args_type);
         for (_, a) in &c.args {
-            let scalar = scalars::scalar_for_type(&a.type_name);
+            let scalar = self.naming.scalar(&scalars::scalar_for_type(&a.type_name));
             self.scalar(&scalar);
             input.push_str(&format!("  {}: {scalar}\n", a.field));
         }

@@ -10,7 +10,8 @@ use crate::writer::SdlWriter;
 
 /// Operators only some scalars have: (field, type, description), in Hasura's order.
 fn extra_operators(scalar: &str) -> &'static [(&'static str, &'static str, &'static str)] {
-    match scalar {
+    // Matched without case: the scalar may be PascalCase (`naming-convention-sep-2023`).
+    match scalar.to_ascii_lowercase().as_str() {
         "geometry" => &[
             ("_st_3d_d_within", "st_d_within_input", "is the column within a given 3D distance from the given geometry value"),
             ("_st_3d_intersects", "geometry", "does the column spatially intersect the given geometry value in 3D"),
@@ -43,7 +44,7 @@ fn extra_operators(scalar: &str) -> &'static [(&'static str, &'static str, &'sta
 /// The type a `_cast` of the scalar may go to (Hasura casts between geometry and geography;
 /// jsonb's cast to `String` is written with the jsonb operators).
 fn cast_target(scalar: &str) -> Option<&'static str> {
-    match scalar {
+    match scalar.to_ascii_lowercase().as_str() {
         "geometry" => Some("geography"),
         "geography" => Some("geometry"),
         _ => None,
@@ -55,9 +56,12 @@ impl SdlWriter {
     /// refers to), with the input and scalar types their operators use.
     pub(crate) fn write_comparisons(&mut self, out: &mut String) {
         let mut todo: BTreeMap<String, bool> = std::mem::take(&mut self.comparison_types);
-        let casts: Vec<&'static str> = todo.keys().filter_map(|s| cast_target(s)).collect();
+        let casts: Vec<String> = todo
+            .keys()
+            .filter_map(|s| cast_target(s).map(|t| self.naming.scalar(t)))
+            .collect();
         for c in casts {
-            todo.entry(c.to_string()).or_insert(false);
+            todo.entry(c).or_insert(false);
         }
         for (scalar, jsonb) in &todo {
             if self.enum_types.contains_key(scalar) {
@@ -75,10 +79,11 @@ impl SdlWriter {
 
     fn write_comparison(&mut self, out: &mut String, scalar: &str, jsonb: bool) {
         let extra = extra_operators(scalar);
-        let cast = cast_target(scalar);
         let n = &self.naming;
+        let cast = cast_target(scalar).map(|t| n.scalar(t));
+        let jsonb_type = n.scalar("jsonb");
         let cast_exp = n.type_case(&format!("{scalar}_cast_exp"));
-        if let Some(target) = cast {
+        if let Some(target) = &cast {
             let _ = writeln!(
                 out,
                 "\"Expression to compare the result of casting a column of type {scalar}. Multiple cast targets are combined with logical 'AND'.\"\ninput {cast_exp} {{\n  {target}: {}\n}}",
@@ -103,10 +108,9 @@ impl SdlWriter {
             );
             add(
                 "_contained_in",
-                "  \"is the column contained in the given json value\"\n  _contained_in: jsonb"
-                    .into(),
+                format!("  \"is the column contained in the given json value\"\n  _contained_in: {jsonb_type}"),
             );
-            add("_contains", "  \"does the column contain the given json value at the top level\"\n  _contains: jsonb".into());
+            add("_contains", format!("  \"does the column contain the given json value at the top level\"\n  _contains: {jsonb_type}"));
             add(
                 "_has_key",
                 "  \"does the string exist as a top-level key in the column\"\n  _has_key: String"
@@ -138,7 +142,7 @@ impl SdlWriter {
             }
         }
         for (op, ty, doc) in extra {
-            add(op, format!("  \"{doc}\"\n  {op}: {ty}"));
+            add(op, format!("  \"{doc}\"\n  {op}: {}", public_type(n, ty)));
         }
         // Operators of several words are cased by the convention (`_is_null` → `_isNull`).
         let mut fields: Vec<(String, String)> = fields
@@ -158,19 +162,32 @@ impl SdlWriter {
         for (_, ty, _) in extra {
             let base = ty.trim_matches(|c| c == '[' || c == ']' || c == '!');
             match base {
-                "st_d_within_input" => self.extra_inputs.insert(
-                    "input st_d_within_input {\n  distance: Float!\n  from: geometry!\n}\n".into(),
-                ),
-                "st_d_within_geography_input" => self.extra_inputs.insert(
-                    "input st_d_within_geography_input {\n  distance: Float!\n  from: geography!\n  use_spheroid: Boolean = true\n}\n".into(),
-                ),
+                "st_d_within_input" => self.extra_inputs.insert(format!(
+                    "input st_d_within_input {{\n  distance: Float!\n  from: {}!\n}}\n",
+                    self.naming.scalar("geometry")
+                )),
+                "st_d_within_geography_input" => self.extra_inputs.insert(format!(
+                    "input st_d_within_geography_input {{\n  distance: Float!\n  from: {}!\n  use_spheroid: Boolean = true\n}}\n",
+                    self.naming.scalar("geography")
+                )),
                 other => {
                     if !scalars::is_builtin(other) {
-                        self.scalars.insert(other.to_string());
+                        self.scalars.insert(self.naming.scalar(other));
                     }
                     false
                 }
             };
         }
+    }
+}
+
+/// An operator's argument type as the schema spells it: a Postgres scalar in it (`[ltree!]`)
+/// named by the convention; built-in scalars and input types as they are.
+fn public_type(n: &crate::naming::Naming, ty: &str) -> String {
+    let base = ty.trim_matches(|c| c == '[' || c == ']' || c == '!');
+    if scalars::is_builtin(base) || base.ends_with("_input") {
+        ty.to_string()
+    } else {
+        ty.replacen(base, &n.scalar(base), 1)
     }
 }

@@ -30,6 +30,7 @@ pub fn infer_function_permissions() -> bool {
 pub(crate) fn function_infos(
     resolved: &ResolvedMetadata,
     table_index: &HashMap<QualifiedName, usize>,
+    naming: &naming::Naming,
 ) -> Vec<FunctionInfo> {
     resolved
         .functions
@@ -38,7 +39,15 @@ pub(crate) fn function_infos(
             let table = *table_index.get(f.returns_table.as_ref()?)?;
             Some(FunctionInfo {
                 name: f.name.clone(),
-                args: f.args.clone(),
+                // The fields of `args` as the convention spells them.
+                args: f
+                    .args
+                    .iter()
+                    .map(|a| rasura_resolve::FunctionArg {
+                        field: naming.db_name(&a.field),
+                        ..a.clone()
+                    })
+                    .collect(),
                 table,
                 returns_set: f.returns_set,
                 mutation: f.exposed_as_mutation,
@@ -83,7 +92,7 @@ impl SdlWriter {
         let n = &self.naming;
         let root_field = n.root_field(&n.field(&f.root_field));
         let aggregate_field = n.root_field(&n.field(&f.aggregate_field));
-        let args_type = n.typename(&f.args_type);
+        let args_type = n.function_args_type(&f.args_type);
         let given: Vec<_> = f.args.iter().filter(|a| !a.session).collect();
         let args_arg = if given.is_empty() {
             String::new()
@@ -92,9 +101,9 @@ impl SdlWriter {
             for a in &given {
                 // A table's row is given as its text, typed `<type>_scalar` (as Hasura).
                 let scalar = if catalog.table(&a.type_schema, &a.type_name).is_some() {
-                    format!("{}_scalar", a.type_name)
+                    self.naming.scalar(&format!("{}_scalar", a.type_name))
                 } else {
-                    scalars::scalar_for_type(&a.type_name)
+                    self.naming.scalar(&scalars::scalar_for_type(&a.type_name))
                 };
                 self.scalar(&scalar);
                 let _ = writeln!(self.types, "  {}: {scalar}", a.field);

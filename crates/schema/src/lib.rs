@@ -14,7 +14,7 @@ pub mod perms;
 mod relay;
 mod remote;
 pub mod remote_perms;
-pub mod scalars;
+pub use rasura_naming::scalars;
 mod share;
 mod subscription;
 pub mod types;

@@ -92,7 +92,7 @@ impl SdlWriter {
         if has_constraints {
             let _ = writeln!(w, "\"unique or primary key constraints on table \\\"{qualified}\\\"\"\nenum {t_constraint} {{");
             for c in &info.constraints {
-                let _ = writeln!(w, "  {c}");
+                let _ = writeln!(w, "  {}", self.naming.db_name(c));
             }
             w.push_str("}\n");
             let _ = writeln!(
@@ -195,6 +195,7 @@ impl SdlWriter {
             ] {
                 let input = names.of(suffix);
                 let _ = writeln!(w, "input {input} {{");
+                let ty = if ty == "jsonb" { self.naming.scalar(ty) } else { ty.to_string() };
                 for c in &jsonb {
                     let _ = writeln!(w, "  {}: {ty}", c.field);
                 }

@@ -106,7 +106,12 @@ pub async fn config(State(state): State<AppState>, headers: axum::http::HeaderMa
         "is_prometheus_metrics_enabled": state.apis.metrics,
         "default_naming_convention": rasura_naming::server_convention()
             .unwrap_or_else(|_| "hasura-default".into()),
-        "feature_flags": [],
+        "feature_flags": rasura_naming::feature_flags()
+            .into_iter()
+            .map(|(name, description, enabled)| {
+                json!({"name": name, "description": description, "enabled": enabled})
+            })
+            .collect::<Vec<_>>(),
         "is_apollo_federation_enabled": false,
     }))
     .into_response()

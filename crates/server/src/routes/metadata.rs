@@ -3,7 +3,7 @@
 //! gets Hasura's error. One request at a time runs the control plane (`rasura_control::execute`);
 //! what it commits is built and swapped in before the answer goes out.
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -13,15 +13,39 @@ use rasura_control::{Api, ApiError, Current};
 use crate::state::AppState;
 use crate::wire_error::api_error;
 
-pub async fn metadata(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    handle(&state, &headers, &body, Api::Metadata).await
+pub async fn metadata(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    handle(&state, &headers, body, Api::Metadata).await
 }
 
-pub async fn query(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    handle(&state, &headers, &body, Api::Query).await
+pub async fn query(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    handle(&state, &headers, body, Api::Query).await
 }
 
-async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8], api: Api) -> Response {
+/// The largest body read for a role that is not admin (the query API's reads).
+const NON_ADMIN_BODY_BYTES: usize = 2 << 20;
+
+/// Reads the body once the caller is known: up to `--max-metadata-bytes` for admin (a whole
+/// project's metadata), 2 MiB for anyone else.
+async fn read_body(state: &AppState, body: Body, admin: bool) -> Result<Vec<u8>, ApiError> {
+    let limit = if admin {
+        state.engine.config.limits.max_metadata_bytes
+    } else {
+        NON_ADMIN_BODY_BYTES
+    };
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => Ok(bytes.to_vec()),
+        Err(_) => Err(ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "bad-request",
+            format!(
+                "the request body is over the limit of {limit} bytes{}",
+                if admin { " (--max-metadata-bytes)" } else { "" }
+            ),
+        )),
+    }
+}
+
+async fn handle(state: &AppState, headers: &HeaderMap, body: Body, api: Api) -> Response {
     let result = async {
         let session = match api {
             Api::Metadata => {
@@ -50,8 +74,9 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8], api: Api) ->
             }
         };
         crate::http_log::note_session(&session);
+        let body = read_body(state, body, session.role == "admin").await?;
         let value: serde_json::Value =
-            serde_json::from_slice(body).map_err(ApiError::invalid_json)?;
+            serde_json::from_slice(&body).map_err(ApiError::invalid_json)?;
         rasura_log::http::note(|n| n.query = Some(serde_json::json!({"type": value.get("type")})));
         run(state, value, api, session).await
     }
