@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Hostile-input benchmark: the shapes of the security probe against a release `rasura serve`
+"""Hostile-input benchmark: the shapes of the security probe against a dist-profile `rasura serve`
 (embedded PostgreSQL in a temporary directory), one after the other, while a prober asks
 /healthz every 10 ms and the engine's RSS is sampled every 50 ms. For each shape: how long it
 took, the engine's peak RSS and /healthz p50/p99/max during it. Targets (issue #24): RSS under
 256 MB and /healthz p99 under 50 ms throughout.
 
-    cargo build --release -p rasura && python3 bench/hostile.py [--tables 300]
+    cargo build --profile dist -p rasura && python3 bench/hostile.py [--tables 300]
 """
 
 import argparse
@@ -34,7 +34,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release/rasura")
+BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "dist/rasura")
 
 
 class Engine:
@@ -328,7 +328,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tables", type=int, default=60)
     ap.add_argument("--fresh", action="store_true", help="a new engine for each shape")
-    ap.add_argument("--bin", help="the rasura binary (default: the release build)")
+    ap.add_argument("--bin", help="the rasura binary (default: the dist build)")
     ap.add_argument("--only", help="run only the shapes whose names contain this")
     args = ap.parse_args()
     global BIN

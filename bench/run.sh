@@ -23,8 +23,8 @@ fi
 # RASURA_BIN: an engine binary to measure as it is (bench/ab.sh compares two); else this tree's.
 RASURA_BIN="${RASURA_BIN:-}"
 if [ -z "$RASURA_BIN" ]; then
-  cargo build --release --locked -p rasura --manifest-path "$ROOT/Cargo.toml"
-  RASURA_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/rasura"
+  cargo build --profile dist --locked -p rasura --manifest-path "$ROOT/Cargo.toml"
+  RASURA_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/dist/rasura"
 fi
 
 PG_PORT="${PG_PORT:-55432}"

@@ -19,8 +19,8 @@ fi
 command -v wrk >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 RASURA_BIN="${RASURA_BIN:-}"
 if [ -z "$RASURA_BIN" ]; then
-  cargo build --release --locked -p rasura --manifest-path "$ROOT/Cargo.toml"
-  RASURA_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/rasura"
+  cargo build --profile dist --locked -p rasura --manifest-path "$ROOT/Cargo.toml"
+  RASURA_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/dist/rasura"
 fi
 [ "$#" -gt 0 ] || set -- -d 10 -w 3 -c 16
 

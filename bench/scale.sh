@@ -8,8 +8,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 N="${1:-1000}"; R="${2:-5}"
 PORT="${PORT:-18282}"
 "$ROOT/scripts/setup.sh"
-cargo build --release --locked -p rasura --manifest-path "$ROOT/Cargo.toml" >/dev/null 2>&1
-BIN="$ROOT/target/release/rasura"
+cargo build --profile dist --locked -p rasura --manifest-path "$ROOT/Cargo.toml" >/dev/null 2>&1
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/dist/rasura"
 DIR="$(mktemp -d -t rasura-scale-XXXXXX)"; chmod 755 "$DIR"
 PID=""
 stop() { [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true; PID=""; }
