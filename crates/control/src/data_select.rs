@@ -164,8 +164,9 @@ impl Reader<'_> {
                     self.table(target)?;
                     let inner =
                         self.select(rel.target, &nested, single, &format!("{path}.columns"))?;
+                    let key = item.get("alias").and_then(Value::as_str).unwrap_or(name);
                     fields.push((
-                        name.to_string(),
+                        key.to_string(),
                         Field::Relationship {
                             mapping: rel.mapping.clone(),
                             select: Box::new(inner),
@@ -244,6 +245,9 @@ struct CountArgs {
     table: QualifiedName,
     #[serde(default, rename = "where")]
     where_: Option<Value>,
+    /// Rows counted once per distinct value of these columns.
+    #[serde(default)]
+    distinct: Option<Vec<String>>,
 }
 
 pub(crate) async fn count(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
@@ -255,6 +259,16 @@ pub(crate) async fn count(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value,
         session: &session,
     };
     let t = reader.table(&args.table)?;
+    let distinct = args.distinct.unwrap_or_default();
+    for (i, c) in distinct.iter().enumerate() {
+        if !schema.tables[t].columns.contains_key(c) || !reader.may_select(t, c) {
+            return Err(ApiError::bad_request(
+                "permission-denied",
+                format!("no such column exists : \"{c}\""),
+            )
+            .at(format!("$.distinct[{i}]")));
+        }
+    }
     let select = Select {
         from_function: None,
         table: args.table.clone(),
@@ -270,8 +284,8 @@ pub(crate) async fn count(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value,
             rasura_ir::AggField::Aggregate(vec![(
                 "count".into(),
                 rasura_ir::AggOp::Count {
-                    columns: vec![],
-                    distinct: false,
+                    distinct: !distinct.is_empty(),
+                    columns: distinct,
                 },
             )]),
         )]),
@@ -303,7 +317,12 @@ fn rql_order_by(v: &Value) -> Result<Vec<OrderBy>, ApiError> {
 
 /// Runs a translated select and returns its JSON.
 async fn run_select(ctx: &ControlTx<'_>, select: &Select) -> Result<Value, ApiError> {
-    let t = rasura_translate::translate_select(select, rasura_translate::Options::default());
+    let t = rasura_translate::translate_select(
+        select,
+        rasura_translate::Options {
+            stringify_numeric: ctx.stringify_numeric,
+        },
+    );
     let sql = rasura_sql::print(&t.select).sql;
     let typed = rasura_pg::text_statement::typed(&t.params.0);
     let row = ctx

@@ -1,6 +1,7 @@
 //! Query-API writes: `update` (`$set`, `$inc`), `delete`, and `insert` with `returning` or
-//! `on_conflict`, compiled through the same IR and SQL translation as GraphQL mutations. Admin
-//! only (the dispatcher refuses other roles).
+//! `on_conflict`, compiled through the same IR and SQL translation as GraphQL mutations.
+//! `update` and `delete` run for any role under its permission (row filter, columns, presets,
+//! check) as in Hasura; `insert` is admin only.
 
 use rasura_ir::{
     ColumnRef, Field, InsertRow, Mutation, MutationKind, MutationOutput, OnConflict, ResponseField,
@@ -37,8 +38,31 @@ pub(crate) async fn delete(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value
 
 async fn write(ctx: &mut ControlTx<'_>, args: Value, delete: bool) -> Result<Value, ApiError> {
     let args: WriteArgs = parse(args)?;
-    let schema = admin_schema(ctx).await?;
+    let schema = session_schema(ctx).await?;
     let t = table_of(&schema, &args.table)?;
+    // A role writes under its permission (none: admin).
+    let perms = schema.tables[t].perms.as_ref();
+    let refused = |what: &str| {
+        ApiError::bad_request(
+            "permission-denied",
+            format!(
+                "{what} on \"{}\" for role \"{}\" is not allowed. ",
+                args.table, ctx.session.role
+            ),
+        )
+    };
+    let update_perm = match perms {
+        Some(p) if !delete => Some(p.update.as_ref().ok_or_else(|| refused("update"))?),
+        _ => None,
+    };
+    let delete_perm = match perms {
+        Some(p) if delete => Some(p.delete.as_ref().ok_or_else(|| refused("delete"))?),
+        _ => None,
+    };
+    let rule = |v: &Value| {
+        rasura_ir::permission::parse_permission_exp(&schema, &ctx.session, t, v, "$")
+            .map_err(|e| ApiError::bad_request(e.code, e.message))
+    };
     let where_ = args
         .where_
         .as_ref()
@@ -51,6 +75,15 @@ async fn write(ctx: &mut ControlTx<'_>, args: Value, delete: bool) -> Result<Val
         "$.where",
     )
     .map_err(|e| ApiError::bad_request("parse-failed", e.message).at(e.path))?;
+    let perm_filter = match (update_perm, delete_perm) {
+        (Some(u), _) => Some(rule(&u.filter)?),
+        (_, Some(d)) => Some(rule(&d.filter)?),
+        _ => None,
+    };
+    let filter = match perm_filter {
+        Some(p) => rasura_ir::BoolExp::And(vec![p, filter]),
+        None => filter,
+    };
     let kind = if delete {
         MutationKind::Delete { filter }
     } else {
@@ -60,8 +93,40 @@ async fn write(ctx: &mut ControlTx<'_>, args: Value, delete: bool) -> Result<Val
             (&args.inc, UpdateOp::Inc, "$inc"),
         ] {
             for (name, value) in ops {
+                if let Some(u) = update_perm {
+                    if u.set.contains_key(name) {
+                        return Err(ApiError::bad_request(
+                            "not-supported",
+                            format!(
+                                "column \"{name}\" is not updatable for role \"{}\"; its value is predefined in permission",
+                                ctx.session.role
+                            ),
+                        )
+                        .at(format!("$[\"{key}\"]")));
+                    }
+                    if !u.columns.allows(name) {
+                        return Err(ApiError::bad_request(
+                            "permission-denied",
+                            format!(
+                                "role \"{}\" does not have permission to update column \"{name}\"",
+                                ctx.session.role
+                            ),
+                        )
+                        .at(format!("$.{key}")));
+                    }
+                }
                 set.push((column(&schema, t, name, key)?, op, value.clone()));
             }
+        }
+        // The permission's presets, with session variables resolved.
+        let mut check = None;
+        if let Some(u) = update_perm {
+            for (name, value) in &u.set {
+                let value = rasura_ir::permission::preset_value(&ctx.session, value)
+                    .map_err(|e| ApiError::bad_request(e.code, e.message))?;
+                set.push((column(&schema, t, name, "$set")?, UpdateOp::Set, value));
+            }
+            check = u.check.as_ref().map(rule).transpose()?;
         }
         if set.is_empty() {
             return Err(ApiError::bad_request(
@@ -69,11 +134,7 @@ async fn write(ctx: &mut ControlTx<'_>, args: Value, delete: bool) -> Result<Val
                 "atleast one of $set, $inc, $mul, $default has to be present",
             ));
         }
-        MutationKind::Update {
-            filter,
-            set,
-            check: None,
-        }
+        MutationKind::Update { filter, set, check }
     };
     let m = Mutation {
         table: args.table.clone(),
@@ -166,10 +227,19 @@ fn parse<T: serde::de::DeserializeOwned>(args: Value) -> Result<T, ApiError> {
 }
 
 async fn admin_schema(ctx: &mut ControlTx<'_>) -> Result<RoleSchema, ApiError> {
+    schema_of(ctx, "admin").await
+}
+
+/// The schema of the request's role (its permissions on each table).
+async fn session_schema(ctx: &mut ControlTx<'_>) -> Result<RoleSchema, ApiError> {
+    let role = ctx.session.role.clone();
+    schema_of(ctx, &role).await
+}
+
+async fn schema_of(ctx: &mut ControlTx<'_>, role: &str) -> Result<RoleSchema, ApiError> {
     let catalog = ctx.fresh_catalog().await?;
     let resolved = rasura_resolve::resolve(&ctx.md, catalog);
-    rasura_schema::build_schema(&resolved, "admin")
-        .map_err(|e| ApiError::bad_request("unexpected", e))
+    rasura_schema::build_schema(&resolved, role).map_err(|e| ApiError::bad_request("unexpected", e))
 }
 
 fn table_of(schema: &RoleSchema, table: &QualifiedName) -> Result<usize, ApiError> {
@@ -189,6 +259,16 @@ fn response(
     if !returning.is_empty() {
         let mut fields = vec![];
         for name in returning {
+            // A role reads back only the columns it may select.
+            if let Some(p) = &schema.tables[t].perms {
+                if !p.select.as_ref().is_some_and(|s| s.columns.allows(name)) {
+                    return Err(ApiError::bad_request(
+                        "permission-denied",
+                        format!("no such column exists : \"{name}\""),
+                    )
+                    .at("$.returning"));
+                }
+            }
             let column = column(schema, t, name, "returning")?;
             fields.push((
                 name.clone(),
@@ -205,7 +285,12 @@ fn response(
 }
 
 async fn run_mutation(ctx: &ControlTx<'_>, m: &Mutation) -> Result<Value, ApiError> {
-    let t = rasura_translate::translate_mutation(m, rasura_translate::Options::default());
+    let t = rasura_translate::translate_mutation(
+        m,
+        rasura_translate::Options {
+            stringify_numeric: ctx.stringify_numeric,
+        },
+    );
     let sql = t.sql();
     let typed = rasura_pg::text_statement::typed(&t.params.0);
     let row = ctx

@@ -45,6 +45,9 @@ pub struct Databases<'a> {
     pub meta: &'a Pool,
     pub meta_url: &'a str,
     pub source: Option<(&'a Pool, &'a str)>,
+    /// Whether the query API answers bigint, numeric, float8 and money values as strings
+    /// (`--stringify-numeric-types`), as GraphQL answers do.
+    pub stringify_numeric: bool,
 }
 
 /// Runs one control-plane request body in one transaction (one in each database when the
@@ -145,6 +148,7 @@ pub async fn execute<S>(
         remotes_changed: false,
         request_version,
         api,
+        stringify_numeric: dbs.stringify_numeric,
     };
     let result = match outside {
         Some(result) => result,
@@ -239,7 +243,9 @@ where
             bare,
             "bulk" | "bulk_atomic" | "bulk_keep_going" | "concurrent_bulk"
         );
-        let reads_data = matches!(bare, "select" | "count") && ctx.api == Api::Query;
+        // The query API reads, updates and deletes for any role, under its permissions.
+        let reads_data =
+            matches!(bare, "select" | "count" | "update" | "delete") && ctx.api == Api::Query;
         if ctx.session.role != "admin" && !bulk_op && !reads_data {
             return Err(
                 ApiError::bad_request("access-denied", "restricted access : admin only")

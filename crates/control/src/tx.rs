@@ -47,6 +47,8 @@ pub struct ControlTx<'a> {
     /// `version` of the request body (export/replace answer differently for 2).
     pub request_version: u64,
     pub(crate) api: Api,
+    /// Numbers as strings in the query API's answers (`--stringify-numeric-types`).
+    pub(crate) stringify_numeric: bool,
 }
 
 impl<'a> ControlTx<'a> {

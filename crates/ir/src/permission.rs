@@ -435,6 +435,11 @@ fn session_value(session: &Session, v: &Value, list: bool) -> Result<Value, IrEr
     }
 }
 
+/// A permission preset's value: the session variable it names, or the value as given.
+pub fn preset_value(session: &Session, v: &Value) -> Result<Value, IrError> {
+    session_value(session, v, false)
+}
+
 /// The elements of a one-dimensional Postgres array literal, e.g. `{a,"b c"}`; a JSON list
 /// (`["a","b"]`) is accepted too.
 pub fn parse_pg_array(text: &str) -> Vec<String> {

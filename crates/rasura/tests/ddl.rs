@@ -363,9 +363,10 @@ async fn the_query_api_updates_and_deletes() {
         json!({"type": "delete", "args": {"table": "article", "where": {}}}),
     )
     .await;
+    // A role without a delete permission is refused as Hasura refuses it.
     assert_eq!(
         (status, body["code"].as_str()),
-        (400, Some("access-denied"))
+        (400, Some("permission-denied"))
     );
 }
 

@@ -295,3 +295,67 @@ async fn a_role_that_may_only_write_gets_the_bulk_mutations() {
         .get(0);
     assert_eq!(left, 0);
 }
+
+/// A role that may delete (or update) a table it may not select, whose relationship leads to a
+/// table it may select without aggregations: its whole schema builds, and the mutation of the
+/// other table works (found with Hasura's `delete/permissions` cases).
+#[tokio::test]
+async fn a_write_only_table_with_a_relationship_keeps_the_role_schema() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let (status, body) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "
+                    create table author (id serial primary key, name text not null);
+                    create table article (id serial primary key, title text not null,
+                      author_id int not null references author(id));
+                    insert into author (name) values ('ann'), ('bob');
+                    insert into article (title, author_id) values ('a1', 1), ('b1', 2);"}},
+                {"type": "track_table", "args": "author"},
+                {"type": "track_table", "args": "article"},
+                {"type": "create_array_relationship", "args": {"table": "author", "name": "articles",
+                    "using": {"foreign_key_constraint_on": {"table": "article", "column": "author_id"}}}},
+                {"type": "create_object_relationship", "args": {"table": "article", "name": "author",
+                    "using": {"foreign_key_constraint_on": "author_id"}}},
+                {"type": "create_delete_permission", "args": {"table": "author", "role": "user",
+                    "permission": {"filter": {"id": {"_eq": "X-Hasura-User-Id"}}}}},
+                {"type": "create_update_permission", "args": {"table": "author", "role": "user",
+                    "permission": {"columns": ["name"], "filter": {"id": {"_eq": "X-Hasura-User-Id"}}}}},
+                {"type": "create_select_permission", "args": {"table": "article", "role": "user",
+                    "permission": {"columns": ["id", "title", "author_id"], "filter": {}}}},
+                {"type": "create_delete_permission", "args": {"table": "article", "role": "user",
+                    "permission": {"filter": {"author_id": {"_eq": "X-Hasura-User-Id"}}}}},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let user = [("x-hasura-role", "user"), ("x-hasura-user-id", "1")];
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "mutation { delete_article(where: {id: {_eq: 1}}) { affected_rows returning { id title } } }"}),
+            &user,
+        )
+        .await;
+    assert_eq!(
+        body,
+        json!({"data": {"delete_article": {"affected_rows": 1, "returning": [{"id": 1, "title": "a1"}]}}})
+    );
+    // The table it may only write filters by the relationship to the one it may read.
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "mutation { update_author(where: {articles: {title: {_eq: \"none\"}}}, _set: {name: \"x\"}) { affected_rows } }"}),
+            &user,
+        )
+        .await;
+    assert_eq!(
+        body,
+        json!({"data": {"update_author": {"affected_rows": 0}}}),
+        "{body}"
+    );
+}

@@ -375,3 +375,129 @@ async fn the_four_bench_queries_return_what_their_sql_returns() {
         assert!(same(&got, &expected), "{q}: rasura {got}\nsql {expected}");
     }
 }
+
+/// The query API's `count` with `distinct`, a relationship under an `alias`, and numbers as
+/// strings with `--stringify-numeric-types` (found with Hasura's `v1/count` and `v1/select`
+/// cases).
+#[tokio::test]
+async fn the_query_api_counts_distinct_aliases_and_stringifies() {
+    let (_pg, s) = blog(&["--stringify-numeric-types"]).await;
+    let q = |body: Value| {
+        let s = &s;
+        async move { s.post("/v1/query", &body, &[]).await }
+    };
+    let (status, r) = q(json!({"type": "count", "args": {"table": "article",
+        "distinct": ["author_id"], "where": {"rating": {"$gte": 3}}}}))
+    .await;
+    assert_eq!((status, r), (200, json!({"count": 2})));
+    let (status, r) = q(json!({"type": "count", "args": {"table": "article"}})).await;
+    assert_eq!((status, r), (200, json!({"count": 3})));
+    let (status, r) = q(json!({"type": "count", "args": {"table": "article",
+        "distinct": ["author_id", "writer"]}}))
+    .await;
+    assert_eq!(status, 400, "{r}");
+    assert_eq!(
+        (r["path"].as_str(), r["code"].as_str()),
+        (Some("$.args.distinct[1]"), Some("permission-denied")),
+        "{r}"
+    );
+    let (status, r) = q(json!({"type": "select", "args": {"table": "article",
+        "columns": ["id", {"name": "author", "alias": "written_by", "columns": ["name"]}],
+        "where": {"id": 1}}}))
+    .await;
+    assert_eq!(
+        (status, r),
+        (200, json!([{"id": 1, "written_by": {"name": "Ann"}}]))
+    );
+    let (status, r) = q(json!({"type": "run_sql", "args": {"sql":
+        "create table big (id bigserial primary key, n numeric not null); insert into big (n) values (1.50);"}}))
+    .await;
+    assert_eq!(status, 200, "{r}");
+    q(json!({"type": "track_table", "args": "big"})).await;
+    let (status, r) =
+        q(json!({"type": "select", "args": {"table": "big", "columns": ["*"]}})).await;
+    assert_eq!((status, r), (200, json!([{"id": "1", "n": "1.50"}])));
+}
+
+/// The query API's `update` and `delete` for a role, under its permissions: row filter,
+/// columns, presets (with session variables) and check (found with Hasura's
+/// `v1/update/permissions` cases).
+#[tokio::test]
+async fn the_query_api_updates_and_deletes_under_a_roles_permissions() {
+    let (_pg, s) = blog(&[]).await;
+    let setup = json!({"type": "bulk", "args": [
+        {"type": "create_select_permission", "args": {"table": "article", "role": "user",
+            "permission": {"columns": ["id", "title", "rating", "author_id"], "filter": {}}}},
+        {"type": "create_update_permission", "args": {"table": "article", "role": "user",
+            "permission": {"columns": ["title"], "filter": {"author_id": "X-Hasura-User-Id"},
+                "set": {"rating": "X-Hasura-Rating"}, "check": {"title": {"_neq": "bad"}}}}},
+        {"type": "create_delete_permission", "args": {"table": "article", "role": "user",
+            "permission": {"filter": {"author_id": "X-Hasura-User-Id"}}}}
+    ]});
+    let (status, r) = s.post("/v1/query", &setup, &[]).await;
+    assert_eq!(status, 200, "{r}");
+    let user = [
+        ("x-hasura-role", "user"),
+        ("x-hasura-user-id", "1"),
+        ("x-hasura-rating", "1"),
+    ];
+    let q = |body: Value| {
+        let s = &s;
+        async move { s.post("/v1/query", &body, &user).await }
+    };
+    // Its own article: updated, the preset applied.
+    let (status, r) = q(json!({"type": "update", "args": {"table": "article",
+        "$set": {"title": "Rust 2"}, "where": {"id": 1}, "returning": ["id", "title", "rating"]}}))
+    .await;
+    assert_eq!(
+        (status, r),
+        (
+            200,
+            json!({"affected_rows": 1, "returning": [{"id": 1, "title": "Rust 2", "rating": 1}]})
+        )
+    );
+    // Another author's article: not touched.
+    let (status, r) = q(json!({"type": "update", "args": {"table": "article",
+        "$set": {"title": "mine"}, "where": {"id": 3}}}))
+    .await;
+    assert_eq!((status, r), (200, json!({"affected_rows": 0})));
+    // A column it may not update, a preset column, and the check.
+    let (status, r) = q(json!({"type": "update", "args": {"table": "article",
+        "$set": {"author_id": 2}, "where": {"id": 1}}}))
+    .await;
+    assert_eq!(status, 400, "{r}");
+    assert_eq!(
+        (r["code"].as_str(), r["path"].as_str()),
+        (Some("permission-denied"), Some("$.args.$set")),
+        "{r}"
+    );
+    let (_, r) = q(json!({"type": "update", "args": {"table": "article",
+        "$set": {"rating": 5}, "where": {"id": 1}}}))
+    .await;
+    assert_eq!(r["code"], "not-supported", "{r}");
+    let (status, r) = q(json!({"type": "update", "args": {"table": "article",
+        "$set": {"title": "bad"}, "where": {"id": 1}}}))
+    .await;
+    assert_eq!(status, 400, "{r}");
+    assert_eq!(r["code"], "permission-error", "{r}");
+    // Delete: only its own rows.
+    let (status, r) = q(json!({"type": "delete", "args": {"table": "article", "where": {}}})).await;
+    assert_eq!((status, r), (200, json!({"affected_rows": 2})));
+    let (_, left) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "count", "args": {"table": "article"}}),
+            &[],
+        )
+        .await;
+    assert_eq!(left, json!({"count": 1}));
+    // Inserting stays admin only.
+    let (status, r) = q(json!({"type": "insert", "args": {"table": "article",
+        "objects": [{"title": "x", "author_id": 1, "rating": 1}]}}))
+    .await;
+    assert_eq!(
+        (status, r["code"].as_str()),
+        (400, Some("access-denied")),
+        "{r}"
+    );
+}

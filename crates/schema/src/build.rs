@@ -797,6 +797,7 @@ impl SdlWriter {
             names.order_by
         );
         let order_by = self.naming.type_case("order_by");
+        let empty_len = self.types.len();
         for c in &cols {
             let _ = writeln!(self.types, "  {}: {order_by}", c.field);
         }
@@ -819,7 +820,9 @@ impl SdlWriter {
                 _ => {}
             }
         }
-        if cols.is_empty() && rels.is_empty() {
+        // Nothing to order by (no column, only array relationships): an empty input is not
+        // valid SDL, and would take the role's whole schema down.
+        if self.types.len() == empty_len {
             let _ = writeln!(self.types, "  _PLACEHOLDER: {order_by}");
         }
         self.types.push_str("}\n");

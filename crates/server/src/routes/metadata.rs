@@ -123,6 +123,7 @@ async fn run(
         meta: &state.engine.meta,
         meta_url: state.engine.meta_url(),
         source: source.as_ref().map(|s| (&s.pool, s.url.as_str())),
+        stringify_numeric: state.engine.config.stringify_numeric,
     };
     let engine = &state.engine;
     let old_error = engine.current().schema_error.clone();
