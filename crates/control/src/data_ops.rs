@@ -1,5 +1,6 @@
-//! Query-API data operations (used by setup scripts and older clients): `insert` here (admin
-//! only), `select` and `count` in `data_select.rs`, `update` and `delete` in `data_write.rs`.
+//! Query-API data operations (used by setup scripts and older clients): admin's plain `insert`
+//! here, `select` and `count` in `data_select.rs`, a role's `insert` (and one with `returning`
+//! or `on_conflict`), `update` and `delete` in `data_write.rs`.
 
 use rasura_catalog::{Column, Table};
 use rasura_metadata::QualifiedName;
@@ -11,7 +12,12 @@ use crate::tx::ControlTx;
 
 pub(super) async fn run(ctx: &mut ControlTx<'_>, op: &str, args: Value) -> Result<Value, ApiError> {
     match op {
-        "insert" if args.get("returning").is_some() || args.get("on_conflict").is_some() => {
+        // A role's insert goes through its permission (`data_write`).
+        "insert"
+            if ctx.session.role != "admin"
+                || args.get("returning").is_some()
+                || args.get("on_conflict").is_some() =>
+        {
             crate::data_write::insert(ctx, args).await
         }
         "insert" => insert(ctx, args).await,

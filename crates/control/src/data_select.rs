@@ -17,8 +17,9 @@ fn parse<T: serde::de::DeserializeOwned>(args: Value) -> Result<T, ApiError> {
     serde_json::from_value(args).map_err(|e| ApiError::bad_request("parse-failed", e.to_string()))
 }
 
-/// The request role's schema of the working metadata (which may differ from the served one).
-async fn role_schema(ctx: &mut ControlTx<'_>) -> Result<Arc<RoleSchema>, ApiError> {
+/// The request role's schema of the working metadata (which may differ from the served one):
+/// its permissions on each table, none for admin.
+pub(crate) async fn role_schema(ctx: &mut ControlTx<'_>) -> Result<Arc<RoleSchema>, ApiError> {
     let catalog = ctx.fresh_catalog().await?;
     let resolved = rasura_resolve::resolve(&ctx.md, catalog);
     rasura_schema::build_schema(&resolved, &ctx.session.role)

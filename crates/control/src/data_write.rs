@@ -1,7 +1,7 @@
 //! Query-API writes: `update` (`$set`, `$inc`), `delete`, and `insert` with `returning` or
 //! `on_conflict`, compiled through the same IR and SQL translation as GraphQL mutations.
-//! `update` and `delete` run for any role under its permission (row filter, columns, presets,
-//! check) as in Hasura; `insert` is admin only.
+//! Each runs for any role under its permission (row filter, columns, presets, check; an upsert
+//! under the update permission too), as in Hasura.
 
 use rasura_ir::{
     ColumnRef, Field, InsertRow, Mutation, MutationKind, MutationOutput, OnConflict, ResponseField,
@@ -38,7 +38,7 @@ pub(crate) async fn delete(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value
 
 async fn write(ctx: &mut ControlTx<'_>, args: Value, delete: bool) -> Result<Value, ApiError> {
     let args: WriteArgs = parse(args)?;
-    let schema = session_schema(ctx).await?;
+    let schema = crate::data_select::role_schema(ctx).await?;
     let t = table_of(&schema, &args.table)?;
     // A role writes under its permission (none: admin).
     let perms = schema.tables[t].perms.as_ref();
@@ -121,10 +121,8 @@ async fn write(ctx: &mut ControlTx<'_>, args: Value, delete: bool) -> Result<Val
         // The permission's presets, with session variables resolved.
         let mut check = None;
         if let Some(u) = update_perm {
-            for (name, value) in &u.set {
-                let value = rasura_ir::permission::preset_value(&ctx.session, value)
-                    .map_err(|e| ApiError::bad_request(e.code, e.message))?;
-                set.push((column(&schema, t, name, "$set")?, UpdateOp::Set, value));
+            for (column, value) in presets(&schema, t, &ctx.session, &u.set)? {
+                set.push((column, UpdateOp::Set, value));
             }
             check = u.check.as_ref().map(rule).transpose()?;
         }
@@ -159,31 +157,81 @@ struct InsertArgs {
 /// `{constraint, action: ignore|update}`).
 pub(crate) async fn insert(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
     let args: InsertArgs = parse(args)?;
-    let schema = admin_schema(ctx).await?;
+    let schema = crate::data_select::role_schema(ctx).await?;
     let t = table_of(&schema, &args.table)?;
+    let role = ctx.session.role.clone();
+    // A role inserts under its insert permission (none: admin): its columns, presets, check.
+    let perm = match schema.tables[t].perms.as_ref() {
+        Some(p) => Some(p.insert.as_ref().ok_or_else(|| {
+            ApiError::bad_request(
+                "permission-denied",
+                format!(
+                    "insert on \"{}\" for role \"{role}\" is not allowed. ",
+                    args.table
+                ),
+            )
+        })?),
+        None => None,
+    };
+    let rule = |v: &Value| {
+        rasura_ir::permission::parse_permission_exp(&schema, &ctx.session, t, v, "$")
+            .map_err(|e| ApiError::bad_request(e.code, e.message))
+    };
+    let insert_presets = match perm {
+        Some(p) => presets(&schema, t, &ctx.session, &p.set)?,
+        None => vec![],
+    };
     let mut rows = vec![];
     for (i, object) in args.objects.iter().enumerate() {
         let mut columns = vec![];
         for (name, value) in object {
             let at = format!("objects[{i}]");
+            if perm.is_some_and(|p| !p.columns.allows(name) || p.set.contains_key(name)) {
+                return Err(ApiError::bad_request(
+                    "permission-denied",
+                    format!("role \"{role}\" does not have permission to insert column \"{name}\""),
+                )
+                .at(format!("$.{at}")));
+            }
             columns.push((column(&schema, t, name, &at)?, value.clone()));
         }
+        columns.extend(insert_presets.iter().cloned());
         rows.push(InsertRow {
             columns,
             object_rels: vec![],
             array_rels: vec![],
         });
     }
-    let on_conflict = match &args.on_conflict {
+    let mut on_conflict = match &args.on_conflict {
         None | Some(Value::Null) => None,
         Some(c) => Some(on_conflict(&schema, t, c)?),
     };
+    // Rows a conflict updates follow the role's update permission.
+    if let (Some(c), Some(p)) = (&mut on_conflict, schema.tables[t].perms.as_ref()) {
+        if !c.update_columns.is_empty() {
+            let u = p.update.as_ref().ok_or_else(|| {
+                ApiError::bad_request(
+                    "permission-denied",
+                    format!(
+                        "upsert on \"{}\" for role \"{role}\" is not allowed: no update permission",
+                        args.table
+                    ),
+                )
+                .at("$.on_conflict")
+            })?;
+            c.update_columns
+                .retain(|col| u.columns.allows(col) && !u.set.contains_key(col));
+            c.filter = Some(rule(&u.filter)?);
+            c.presets = presets(&schema, t, &ctx.session, &u.set)?;
+        }
+    }
+    let check = perm.map(|p| rule(&p.check)).transpose()?;
     let m = Mutation {
         table: args.table.clone(),
         kind: MutationKind::Insert {
             rows,
             on_conflict,
-            check: None,
+            check,
         },
         output: MutationOutput::Response(response(&schema, t, &args.returning)?),
         returning_filter: rasura_ir::BoolExp::True,
@@ -226,20 +274,20 @@ fn parse<T: serde::de::DeserializeOwned>(args: Value) -> Result<T, ApiError> {
     serde_json::from_value(args).map_err(|e| ApiError::bad_request("parse-failed", e.to_string()))
 }
 
-async fn admin_schema(ctx: &mut ControlTx<'_>) -> Result<RoleSchema, ApiError> {
-    schema_of(ctx, "admin").await
-}
-
-/// The schema of the request's role (its permissions on each table).
-async fn session_schema(ctx: &mut ControlTx<'_>) -> Result<RoleSchema, ApiError> {
-    let role = ctx.session.role.clone();
-    schema_of(ctx, &role).await
-}
-
-async fn schema_of(ctx: &mut ControlTx<'_>, role: &str) -> Result<RoleSchema, ApiError> {
-    let catalog = ctx.fresh_catalog().await?;
-    let resolved = rasura_resolve::resolve(&ctx.md, catalog);
-    rasura_schema::build_schema(&resolved, role).map_err(|e| ApiError::bad_request("unexpected", e))
+/// A permission's presets (`set`), session variables resolved.
+fn presets(
+    schema: &RoleSchema,
+    t: usize,
+    session: &rasura_ir::Session,
+    set: &Map<String, Value>,
+) -> Result<Vec<(ColumnRef, Value)>, ApiError> {
+    set.iter()
+        .map(|(name, value)| {
+            let value = rasura_ir::permission::preset_value(session, value)
+                .map_err(|e| ApiError::bad_request(e.code, e.message))?;
+            Ok((column(schema, t, name, "$set")?, value))
+        })
+        .collect()
 }
 
 fn table_of(schema: &RoleSchema, table: &QualifiedName) -> Result<usize, ApiError> {

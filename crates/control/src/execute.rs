@@ -243,9 +243,9 @@ where
             bare,
             "bulk" | "bulk_atomic" | "bulk_keep_going" | "concurrent_bulk"
         );
-        // The query API reads, updates and deletes for any role, under its permissions.
-        let reads_data =
-            matches!(bare, "select" | "count" | "update" | "delete") && ctx.api == Api::Query;
+        // The query API reads and writes data for any role, under its permissions.
+        let reads_data = matches!(bare, "select" | "count" | "insert" | "update" | "delete")
+            && ctx.api == Api::Query;
         if ctx.session.role != "admin" && !bulk_op && !reads_data {
             return Err(
                 ApiError::bad_request("access-denied", "restricted access : admin only")

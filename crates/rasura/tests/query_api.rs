@@ -419,8 +419,8 @@ async fn the_query_api_counts_distinct_aliases_and_stringifies() {
     assert_eq!((status, r), (200, json!([{"id": "1", "n": "1.50"}])));
 }
 
-/// The query API's `update` and `delete` for a role, under its permissions: row filter,
-/// columns, presets (with session variables) and check (found with Hasura's
+/// The query API's `update`, `delete` and `insert` for a role, under its permissions: row
+/// filter, columns, presets (with session variables) and check (found with Hasura's
 /// `v1/update/permissions` cases).
 #[tokio::test]
 async fn the_query_api_updates_and_deletes_under_a_roles_permissions() {
@@ -491,13 +491,48 @@ async fn the_query_api_updates_and_deletes_under_a_roles_permissions() {
         )
         .await;
     assert_eq!(left, json!({"count": 1}));
-    // Inserting stays admin only.
+    // Inserting: without an insert permission refused; with one, its columns, presets and
+    // check apply.
+    let insert = json!({"type": "insert", "args": {"table": "article",
+        "objects": [{"title": "x"}], "returning": ["title", "author_id", "rating"]}});
+    let (status, r) = q(insert.clone()).await;
+    assert_eq!(
+        (status, r["code"].as_str()),
+        (400, Some("permission-denied")),
+        "{r}"
+    );
+    let (status, r) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "create_insert_permission", "args": {"table": "article", "role": "user",
+                "permission": {"columns": ["title"], "check": {"title": {"_neq": "bad"}},
+                    "set": {"author_id": "X-Hasura-User-Id", "rating": 3}}}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let (status, r) = q(insert).await;
+    assert_eq!(
+        (status, r),
+        (
+            200,
+            json!({"affected_rows": 1, "returning": [{"title": "x", "author_id": 1, "rating": 3}]})
+        )
+    );
     let (status, r) = q(json!({"type": "insert", "args": {"table": "article",
-        "objects": [{"title": "x", "author_id": 1, "rating": 1}]}}))
+        "objects": [{"title": "y", "author_id": 2}]}}))
     .await;
     assert_eq!(
         (status, r["code"].as_str()),
-        (400, Some("access-denied")),
+        (400, Some("permission-denied")),
+        "{r}"
+    );
+    let (status, r) = q(json!({"type": "insert", "args": {"table": "article",
+        "objects": [{"title": "bad"}]}}))
+    .await;
+    assert_eq!(
+        (status, r["code"].as_str()),
+        (400, Some("permission-error")),
         "{r}"
     );
 }
