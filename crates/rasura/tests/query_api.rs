@@ -535,4 +535,71 @@ async fn the_query_api_updates_and_deletes_under_a_roles_permissions() {
         (400, Some("permission-error")),
         "{r}"
     );
+    // An upsert updates only what the update permission lets it: its rows, its columns, and
+    // the preset.
+    let upsert = |id: i64| {
+        json!({"type": "insert", "args": {"table": "article",
+            "objects": [{"id": id, "title": "upserted"}],
+            "on_conflict": {"constraint": "article_pkey", "update_columns": ["title", "rating"]},
+            "returning": ["id", "title", "rating"]}})
+    };
+    let (status, r) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "bulk", "args": [
+                {"type": "create_select_permission", "args": {"table": "article", "role": "editor",
+                    "permission": {"columns": ["id", "title", "rating"], "filter": {}}}},
+                {"type": "create_insert_permission", "args": {"table": "article", "role": "editor",
+                    "permission": {"columns": ["id", "title"], "check": {},
+                        "set": {"author_id": "1", "rating": 1}}}}]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let editor = |body: Value| {
+        let s = &s;
+        async move {
+            s.post("/v1/query", &body, &[("x-hasura-role", "editor")])
+                .await
+        }
+    };
+    let (status, r) = editor(upsert(3)).await;
+    assert_eq!(
+        (status, r["code"].as_str()),
+        (400, Some("permission-denied")),
+        "{r}"
+    );
+    let (status, r) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "create_update_permission", "args": {"table": "article", "role": "editor",
+                "permission": {"columns": ["title"], "filter": {"author_id": {"_eq": 1}},
+                    "set": {"rating": 7}}}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    // Article 3 is Bob's: the conflict leaves it alone.
+    let (status, r) = editor(upsert(3)).await;
+    assert_eq!(
+        (status, r),
+        (200, json!({"affected_rows": 0, "returning": []}))
+    );
+    // Ann's new article 2 (deleted above, so inserted), then upserted: title and the preset.
+    let (status, r) = editor(upsert(2)).await;
+    assert_eq!(
+        (status, r),
+        (
+            200,
+            json!({"affected_rows": 1, "returning": [{"id": 2, "title": "upserted", "rating": 1}]})
+        )
+    );
+    let (status, r) = editor(upsert(2)).await;
+    assert_eq!(
+        (status, r),
+        (
+            200,
+            json!({"affected_rows": 1, "returning": [{"id": 2, "title": "upserted", "rating": 7}]})
+        )
+    );
 }
