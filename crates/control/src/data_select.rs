@@ -27,6 +27,25 @@ pub(crate) async fn role_schema(ctx: &mut ControlTx<'_>) -> Result<Arc<RoleSchem
         .map_err(|e| ApiError::bad_request("unexpected", e))
 }
 
+/// Hasura's refusal of an operation (`select`, `insert`, ...) the role has no permission for.
+pub(crate) fn not_allowed(what: &str, table: &QualifiedName, role: &str) -> ApiError {
+    ApiError::bad_request(
+        "permission-denied",
+        format!("{what} on \"{table}\" for role \"{role}\" is not allowed. "),
+    )
+}
+
+/// A permission's boolean expression on table `t`, session variables resolved.
+pub(crate) fn permission_exp(
+    schema: &RoleSchema,
+    session: &Session,
+    t: usize,
+    exp: &Value,
+) -> Result<BoolExp, ApiError> {
+    rasura_ir::permission::parse_permission_exp(schema, session, t, exp, "$")
+        .map_err(|e| ApiError::bad_request(e.code, e.message))
+}
+
 /// A select of `table` as the session may read it.
 struct Reader<'a> {
     schema: &'a RoleSchema,
@@ -55,13 +74,7 @@ impl Reader<'_> {
         })?;
         if let Some(p) = &self.schema.tables[t].perms {
             if p.select.is_none() {
-                return Err(ApiError::bad_request(
-                    "permission-denied",
-                    format!(
-                        "select on \"{name}\" for role \"{}\" is not allowed. ",
-                        self.session.role
-                    ),
-                ));
+                return Err(not_allowed("select", name, &self.session.role));
             }
         }
         Ok(t)
@@ -82,14 +95,7 @@ impl Reader<'_> {
             .and_then(|p| p.select.as_ref())
         {
             None => BoolExp::True,
-            Some(s) => rasura_ir::permission::parse_permission_exp(
-                self.schema,
-                self.session,
-                t,
-                &s.filter,
-                "$",
-            )
-            .map_err(|e| ApiError::bad_request(e.code, e.message))?,
+            Some(s) => permission_exp(self.schema, self.session, t, &s.filter)?,
         };
         let user = match user {
             None => BoolExp::True,

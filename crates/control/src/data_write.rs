@@ -12,6 +12,7 @@ use rasura_schema::RoleSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::data_select::{not_allowed, permission_exp};
 use crate::error::ApiError;
 use crate::tx::ControlTx;
 
@@ -42,15 +43,7 @@ async fn write(ctx: &mut ControlTx<'_>, args: Value, delete: bool) -> Result<Val
     let t = table_of(&schema, &args.table)?;
     // A role writes under its permission (none: admin).
     let perms = schema.tables[t].perms.as_ref();
-    let refused = |what: &str| {
-        ApiError::bad_request(
-            "permission-denied",
-            format!(
-                "{what} on \"{}\" for role \"{}\" is not allowed. ",
-                args.table, ctx.session.role
-            ),
-        )
-    };
+    let refused = |what: &str| not_allowed(what, &args.table, &ctx.session.role);
     let update_perm = match perms {
         Some(p) if !delete => Some(p.update.as_ref().ok_or_else(|| refused("update"))?),
         _ => None,
@@ -59,10 +52,7 @@ async fn write(ctx: &mut ControlTx<'_>, args: Value, delete: bool) -> Result<Val
         Some(p) if delete => Some(p.delete.as_ref().ok_or_else(|| refused("delete"))?),
         _ => None,
     };
-    let rule = |v: &Value| {
-        rasura_ir::permission::parse_permission_exp(&schema, &ctx.session, t, v, "$")
-            .map_err(|e| ApiError::bad_request(e.code, e.message))
-    };
+    let rule = |v: &Value| permission_exp(&schema, &ctx.session, t, v);
     let where_ = args
         .where_
         .as_ref()
@@ -162,21 +152,14 @@ pub(crate) async fn insert(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value
     let role = ctx.session.role.clone();
     // A role inserts under its insert permission (none: admin): its columns, presets, check.
     let perm = match schema.tables[t].perms.as_ref() {
-        Some(p) => Some(p.insert.as_ref().ok_or_else(|| {
-            ApiError::bad_request(
-                "permission-denied",
-                format!(
-                    "insert on \"{}\" for role \"{role}\" is not allowed. ",
-                    args.table
-                ),
-            )
-        })?),
+        Some(p) => Some(
+            p.insert
+                .as_ref()
+                .ok_or_else(|| not_allowed("insert", &args.table, &role))?,
+        ),
         None => None,
     };
-    let rule = |v: &Value| {
-        rasura_ir::permission::parse_permission_exp(&schema, &ctx.session, t, v, "$")
-            .map_err(|e| ApiError::bad_request(e.code, e.message))
-    };
+    let rule = |v: &Value| permission_exp(&schema, &ctx.session, t, v);
     let insert_presets = match perm {
         Some(p) => presets(&schema, t, &ctx.session, &p.set)?,
         None => vec![],

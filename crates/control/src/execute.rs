@@ -244,9 +244,9 @@ where
             "bulk" | "bulk_atomic" | "bulk_keep_going" | "concurrent_bulk"
         );
         // The query API reads and writes data for any role, under its permissions.
-        let reads_data = matches!(bare, "select" | "count" | "insert" | "update" | "delete")
+        let data_op = matches!(bare, "select" | "count" | "insert" | "update" | "delete")
             && ctx.api == Api::Query;
-        if ctx.session.role != "admin" && !bulk_op && !reads_data {
+        if ctx.session.role != "admin" && !bulk_op && !data_op {
             return Err(
                 ApiError::bad_request("access-denied", "restricted access : admin only")
                     .at("$.args"),

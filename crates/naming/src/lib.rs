@@ -133,12 +133,17 @@ pub fn feature_flags() -> Vec<(&'static str, &'static str, bool)> {
 /// The flag's environment value: `Some(true)` for `True`, `Some(false)` for `False`, `None`
 /// when unset or anything else (which Hasura reads as off).
 pub fn flag_value(name: &str) -> Option<bool> {
-    let var = format!("HASURA_FF_{}", name.to_uppercase().replace('-', "_"));
-    match std::env::var(var).ok()?.as_str() {
+    match std::env::var(flag_var(name)).ok()?.as_str() {
         "True" => Some(true),
         "False" => Some(false),
         _ => None,
     }
+}
+
+/// The environment variable of feature flag `name`: `HASURA_FF_` and the name in upper snake
+/// case.
+fn flag_var(name: &str) -> String {
+    format!("HASURA_FF_{}", name.to_uppercase().replace('-', "_"))
 }
 
 /// Feature-flag variables set to a value Hasura does not read as a boolean (`true` is not
@@ -147,7 +152,7 @@ pub fn unread_flags() -> Vec<(String, String)> {
     feature_flags()
         .into_iter()
         .filter_map(|(name, _, _)| {
-            let var = format!("HASURA_FF_{}", name.to_uppercase().replace('-', "_"));
+            let var = flag_var(name);
             let value = std::env::var(&var).ok()?;
             flag_value(name).is_none().then_some((var, value))
         })
