@@ -1,10 +1,8 @@
 //! Metadata + catalog → resolved metadata, in named stages; what does not fit the database is
 //! collected as an inconsistency and left out, never an error that stops the server.
 
-pub mod inconsistency;
-pub mod query_tags;
 pub mod stages;
-pub mod types;
+pub use rasura_resolved::{inconsistency, query_tags, types};
 
 pub use inconsistency::{Inconsistency, ObjectRef};
 pub use stages::{resolve, resolve_with_remotes};

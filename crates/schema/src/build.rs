@@ -11,11 +11,11 @@ use std::sync::Arc;
 use crate::naming::{self, Naming, RootKind, TypeNames};
 use crate::perms::allows_root;
 use crate::scalars;
-use crate::share::SharedTypes;
 use crate::types::{
     ColumnInfo, MutationRoot, RelInfo, RoleSchema, RootField, TableField, TableInfo,
 };
 use crate::writer::{select_args, SdlWriter};
+use rasura_schema_share::SharedTypes;
 
 const SHARED_SDL: &str = r#"
 
@@ -370,7 +370,7 @@ fn build(
         query_roots.insert(PLACEHOLDER_FIELD.into(), RootField::Placeholder);
     }
     let sdl = w.finish();
-    let schema = crate::share::parse_shared(&sdl, shared)?;
+    let schema = rasura_schema_share::parse_shared(&sdl, shared)?;
     drop(sdl);
     let schema = shared.share(crate::subscription::share_query_fields(schema));
     let implementers = schema.implementers_map();

@@ -15,14 +15,13 @@ mod relay;
 mod remote;
 pub mod remote_perms;
 pub use rasura_naming::scalars;
-mod share;
 mod subscription;
 pub mod types;
 mod writer;
 
 pub use build::{build_relay_schema, build_schema, build_schema_for, build_schema_shared};
 pub use perms::RolePerms;
-pub use share::SharedTypes;
+pub use rasura_schema_share::SharedTypes;
 pub use types::{
     ActionRelationship, ColumnInfo, ComputedInfo, FunctionInfo, MutationRoot, RelInfo,
     RemoteRelInfo, RoleSchema, RootField, SourceNamespace, TableField, TableInfo,

@@ -115,7 +115,7 @@ impl Inconsistency {
 }
 
 /// `<kind> <name> in table <table> in source <source>`-style names, as Hasura writes them.
-pub(crate) fn in_table(
+pub fn in_table(
     kind: &str,
     name: &str,
     table: &rasura_metadata::QualifiedName,

@@ -38,7 +38,7 @@ pub struct ResolvedMetadata {
 }
 
 impl ResolvedMetadata {
-    pub(crate) fn new(
+    pub fn new(
         tables: Vec<ResolvedTable>,
         functions: Vec<ResolvedFunction>,
         inconsistencies: Vec<Inconsistency>,

@@ -201,7 +201,7 @@ impl SharedTypes {
     /// Points a parsed part of a schema's SDL at equal fields, arguments, values, descriptions
     /// and names already known, and records its new ones. Done part by part, right after each
     /// is parsed, so that the copies are freed before the next part is parsed into their place.
-    pub(crate) fn share_document(&self, doc: &mut Document) {
+    pub fn share_document(&self, doc: &mut Document) {
         let mut known = self.inner.lock().expect("shared types lock");
         doc.definitions.iter_mut().for_each(|d| known.definition(d));
     }
@@ -209,7 +209,7 @@ impl SharedTypes {
     /// Points `schema`'s types at equal ones already known (from other roles' schemas), and
     /// records its new ones. The SDL text the schema was parsed from is dropped too (only
     /// diagnostics would quote it).
-    pub(crate) fn share(&self, schema: Valid<Schema>) -> Valid<Schema> {
+    pub fn share(&self, schema: Valid<Schema>) -> Valid<Schema> {
         let mut schema = schema.into_inner();
         schema.sources = Default::default();
         let mut known = self.inner.lock().expect("shared types lock");
@@ -234,7 +234,7 @@ impl SharedTypes {
 /// and validates the schema. Parsing all at once would hold the whole syntax tree and every
 /// duplicate at the same time: with 1,000 tables, a hundred megabytes that the allocator then
 /// cannot fully give back, as the definitions that stay are scattered through it.
-pub(crate) fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Schema>, String> {
+pub fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Schema>, String> {
     const PART: usize = 64 * 1024;
     let mut builder = Schema::builder();
     let mut start = 0;
