@@ -200,6 +200,7 @@ impl Reader<'_> {
         };
         Ok(Select {
             from_function: None,
+            from_native: None,
             table: info.name.clone(),
             filter: self.filter(t, args.where_.as_ref(), path)?,
             order_by: match &args.order_by {
@@ -278,6 +279,7 @@ pub(crate) async fn count(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value,
     }
     let select = Select {
         from_function: None,
+        from_native: None,
         table: args.table.clone(),
         filter: reader.filter(t, args.where_.as_ref(), "$")?,
         order_by: vec![],

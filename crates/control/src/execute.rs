@@ -323,6 +323,21 @@ where
                         }
                     });
                 }
+                if let Some(edit) = rasura_native_queries::edits::apply(&mut ctx.md, bare, &args) {
+                    return match edit.map_err(|e| ApiError::from(e).at("$.args"))? {
+                        rasura_native_queries::edits::Edit::Answer(v) => Ok(v),
+                        rasura_native_queries::edits::Edit::Changed => {
+                            ctx.changed();
+                            if bare == "track_native_query" {
+                                crate::native_check::check(ctx, &args).await?;
+                            }
+                            ctx.check_consistency()
+                                .await
+                                .map_err(|e| e.under("$.args"))?;
+                            Ok(success())
+                        }
+                    };
+                }
                 if let Some(edit) = rasura_api_limits::edits::apply(&mut ctx.md, bare, &args) {
                     edit.map_err(|e| ApiError::from(e).at("$.args"))?;
                     ctx.changed();

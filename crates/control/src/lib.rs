@@ -12,6 +12,7 @@ pub mod error;
 mod event_ops;
 pub mod execute;
 mod metadata_ops;
+mod native_check;
 mod remote_ops;
 mod run_sql;
 mod scheduled_ops;

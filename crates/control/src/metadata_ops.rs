@@ -205,6 +205,16 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
             ObjectRef::Source(name) => {
                 sources.push(name.clone());
             }
+            ObjectRef::NativeQuery(name) => {
+                if let Some(Value::Array(list)) = source.extra.get_mut("native_queries") {
+                    list.retain(|q| q.get("root_field_name").and_then(Value::as_str) != Some(name));
+                }
+            }
+            ObjectRef::LogicalModel(name) => {
+                if let Some(Value::Array(list)) = source.extra.get_mut("logical_models") {
+                    list.retain(|m| m.get("name").and_then(Value::as_str) != Some(name));
+                }
+            }
             ObjectRef::SourceCustomization(_) => {
                 // A customization that does not parse goes whole.
                 let broken = source

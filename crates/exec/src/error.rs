@@ -142,7 +142,32 @@ pub fn from_diagnostics(schema: &Schema, query: &str, list: &DiagnosticList) -> 
         || "$".to_string(),
         |span| crate::error_path::path_at(query, span.offset()),
     );
+    if let Some((missing, at)) = missing_required(&text) {
+        let path = format!("{path}{at}");
+        return GqlError::validation(&path, format!("missing required field '{missing}'"));
+    }
     GqlError::validation(&path, translate_message(schema, &text))
+}
+
+/// A required argument or input field left out, as Hasura says it: the name, and what to add
+/// to the path of the field or value (`.args.<argument>`, `.<input field>`). apollo-compiler
+/// says "the required argument `query_root.f(a:)` is not provided" and "the required field
+/// `t_arguments.a` is not provided".
+fn missing_required(text: &str) -> Option<(String, String)> {
+    let ticks: Vec<&str> = text.split('`').collect();
+    if !text.ends_with("is not provided") || ticks.len() < 3 {
+        return None;
+    }
+    if text.starts_with("the required argument ") {
+        let (_, arg) = ticks[1].rsplit_once('(')?;
+        let arg = arg.trim_end_matches(')').trim_end_matches(':');
+        return Some((arg.to_string(), format!(".args.{arg}")));
+    }
+    if text.starts_with("the required field ") {
+        let (_, field) = ticks[1].rsplit_once('.')?;
+        return Some((field.to_string(), format!(".{field}")));
+    }
+    None
 }
 
 /// Whether a diagnostic's text is a syntax error or one of the parser's limits.

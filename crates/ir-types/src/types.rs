@@ -262,12 +262,22 @@ pub struct FunctionArgValue {
     pub value: Value,
 }
 
+/// A native query's code with the values of its arguments (by name: the type to cast the
+/// parameter to, and the value; a nullable argument left out is null).
+#[derive(Debug, Clone)]
+pub struct NativeCall {
+    pub code: std::sync::Arc<rasura_native_queries::Code>,
+    pub args: std::collections::HashMap<String, (String, Value)>,
+}
+
 /// A read of one table.
 #[derive(Debug, Clone)]
 pub struct Select {
     pub table: QualifiedName,
     /// Read the rows from this function call instead of the table.
     pub from_function: Option<FunctionCall>,
+    /// Read the rows from a native query's code instead of the table.
+    pub from_native: Option<NativeCall>,
     pub filter: BoolExp,
     pub order_by: Vec<OrderBy>,
     pub distinct_on: Vec<String>,

@@ -89,6 +89,7 @@ impl Cx<'_> {
                     Select {
                         table: target.name.clone(),
                         from_function: None,
+                        from_native: None,
                         filter: self.select_filter(rel.target)?,
                         order_by: vec![],
                         distinct_on: vec![],

@@ -116,6 +116,7 @@ impl Cx<'_> {
         let shape = self.shape(table, sets, path, kind)?;
         Ok(Select {
             from_function: None,
+            from_native: self.native_call(table),
             table: self.schema.tables[table].name.clone(),
             filter,
             order_by,
@@ -201,6 +202,7 @@ impl Cx<'_> {
         let by_key = crate::redact::redact_filter(BoolExp::And(parts), &redactions);
         Ok(Select {
             from_function: None,
+            from_native: None,
             table: info.name.clone(),
             filter: self.and_filter(self.select_filter(table)?, by_key),
             order_by: vec![],
@@ -292,6 +294,7 @@ impl Cx<'_> {
                         mapping: r.mapping.clone(),
                         select: Box::new(Select {
                             from_function: None,
+                            from_native: self.native_call(r.target),
                             table: self.schema.tables[r.target].name.clone(),
                             filter: self.select_filter(r.target)?,
                             order_by: vec![],

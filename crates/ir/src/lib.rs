@@ -8,6 +8,7 @@ mod computed;
 mod enums;
 mod function;
 mod mutation;
+mod native;
 pub mod order_by;
 pub mod permission;
 mod redact;

@@ -161,6 +161,7 @@ impl Cx<'_> {
             }
             RootField::Function(i) => self.function_select(i, f, &sets, path, false)?,
             RootField::FunctionAggregate(i) => self.function_select(i, f, &sets, path, true)?,
+            RootField::Native(t) => self.native_select(t, f, &sets, path)?,
             RootField::SourceNamespace => return Err(IrError::unknown_field(path, name, parent)),
         };
         Ok(Root::Select(Box::new(select)))

@@ -78,6 +78,10 @@ pub enum ObjectRef {
     Source(String),
     /// A source's `customization` (naming convention).
     SourceCustomization(String),
+    /// A native query, by root field name.
+    NativeQuery(String),
+    /// A logical model, by name.
+    LogicalModel(String),
 }
 
 impl Inconsistency {

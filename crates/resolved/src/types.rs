@@ -137,6 +137,24 @@ pub struct ResolvedTable {
     /// (a boolean expression over the row, as in permissions) under which the value shows;
     /// elsewhere it is null (`stages/inherited.rs`).
     pub redactions: HashMap<String, HashMap<String, serde_json::Value>>,
+    /// A native query served as a table: its rows come from its code
+    /// (`stages/native_queries.rs`); `None` for a tracked table.
+    pub native: Option<Arc<NativeTable>>,
+}
+
+/// A native query as a table: its one root field, its code and arguments, and the type its
+/// rows are (a logical model's name, or the query's own for a model defined in place or a
+/// query with relationships, as Hasura names them).
+#[derive(Debug, Clone)]
+pub struct NativeTable {
+    pub root_field: String,
+    /// The code, made nestable, with `{{name}}` placeholders.
+    pub code: Arc<rasura_native_queries::Code>,
+    pub arguments: Vec<rasura_native_queries::NativeArg>,
+    pub description: Option<String>,
+    /// The identifier the object type and its inputs are named after.
+    pub model: String,
+    pub model_description: Option<String>,
 }
 
 /// A relationship from a table's rows to a remote schema's field.

@@ -273,7 +273,11 @@ fn build(
         if !tables[idx].visible && !crate::perms::writes_only(&tables[idx]) {
             continue;
         }
-        w.table(t, &tables, idx, &mut query_roots, &mut mutation_roots);
+        if tables[idx].native.is_some() {
+            w.native(t, &tables, idx, &mut query_roots);
+        } else {
+            w.table(t, &tables, idx, &mut query_roots, &mut mutation_roots);
+        }
     }
     // A namespace puts the source's root fields (tables', then functions') under one field.
     let namespaced = !relay && !naming.namespace.is_empty();
@@ -464,13 +468,19 @@ fn table_info(
         update_columns: vec![],
         perms: None,
         computed: HashMap::new(),
+        native: t.native.clone(),
     }
 }
 
 impl SdlWriter {
     /// The type names of table `t` under this schema's naming.
     pub(crate) fn names(&self, t: &TableInfo) -> TypeNames {
-        TypeNames::new(&self.naming, &t.ident)
+        let mut names = TypeNames::new(&self.naming, &t.ident);
+        if t.native.is_some() {
+            // A logical model's columns enum, as Hasura names it.
+            names.select_column = self.naming.table_type(&t.ident, "enum_name");
+        }
+        names
     }
 
     fn table(
@@ -885,7 +895,7 @@ impl SdlWriter {
 }
 
 /// A GraphQL string literal (a description) of any text.
-fn literal(text: &str) -> String {
+pub(crate) fn literal(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
 }
 

@@ -10,6 +10,7 @@ pub use functions::infer_function_permissions;
 mod mutation;
 mod namespace;
 pub mod naming;
+mod native;
 pub mod perms;
 mod relay;
 mod remote;

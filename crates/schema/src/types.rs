@@ -63,6 +63,8 @@ pub enum RootField {
     SelectAggregate(usize),
     /// A tracked function (index into `RoleSchema::functions`).
     Function(usize),
+    /// A native query (the index of its table).
+    Native(usize),
     /// A query action (index into `RoleSchema::actions`).
     Action(usize),
     /// The stored result of an asynchronous action call.
@@ -191,6 +193,8 @@ pub struct TableInfo {
     pub perms: Option<crate::RolePerms>,
     /// Computed fields by name, visible or not.
     pub computed: HashMap<String, ComputedInfo>,
+    /// A native query's table: its rows come from its code.
+    pub native: Option<std::sync::Arc<rasura_resolve::types::NativeTable>>,
 }
 
 impl TableInfo {

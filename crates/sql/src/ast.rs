@@ -113,6 +113,12 @@ pub enum From {
         name: Alias,
         alias: Alias,
     },
+    /// A native query's code as a subquery, its placeholders as parameters:
+    /// `(<text> $1 <text>) AS alias`.
+    Native {
+        parts: Vec<NativePart>,
+        alias: Alias,
+    },
     /// A set-returning function: `"schema"."name"(args) AS alias`.
     Function {
         schema: String,
@@ -120,6 +126,14 @@ pub enum From {
         args: Vec<Expr>,
         alias: Alias,
     },
+}
+
+/// A piece of a native query's code: its text as written, or a parameter in place of a
+/// placeholder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NativePart {
+    Text(String),
+    Param(Expr),
 }
 
 /// A data-modifying statement, always `RETURNING *` (and `ctid` when asked).

@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::ast::{Alias, Dml, Expr, From, OrderItem, Select, SelectItem, TypeName, With};
+use crate::ast::{
+    Alias, Dml, Expr, From, NativePart, OrderItem, Select, SelectItem, TypeName, With,
+};
 
 /// A printed statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -202,6 +204,17 @@ fn select_sql(out: &mut String, s: &Select) {
             From::Cte { name, alias } => {
                 alias_sql(out, name);
                 out.push_str(" AS ");
+                alias_sql(out, alias);
+            }
+            From::Native { parts, alias } => {
+                out.push('(');
+                for p in parts {
+                    match p {
+                        NativePart::Text(t) => out.push_str(t),
+                        NativePart::Param(e) => expr_sql(out, e),
+                    }
+                }
+                out.push_str(") AS ");
                 alias_sql(out, alias);
             }
             From::Function {

@@ -1,7 +1,10 @@
 //! Selects → SQL: rows, single objects and aggregates, nested through relationships.
 
 use rasura_ir::{AggField, AggOp, BoolExp, Field, OpField, OrderBy, OrderTarget, Select, Shape};
-use rasura_sql::{Alias, Expr, From, OrderItem, Select as SqlSelect, SelectItem, TypeName};
+use rasura_native_queries::Part;
+use rasura_sql::{
+    Alias, Expr, From, NativePart, OrderItem, Select as SqlSelect, SelectItem, TypeName,
+};
 
 use crate::cx::{Cx, Options};
 use crate::filter::{correlated_select, join_condition};
@@ -409,6 +412,33 @@ impl Cx<'_> {
     }
 }
 
+impl Cx<'_> {
+    /// A native query's code as a subquery, a fresh parameter (cast to the argument's type)
+    /// for each placeholder.
+    fn native_from(&mut self, native: &rasura_ir::NativeCall, alias: Alias) -> From {
+        let parts = native
+            .code
+            .parts
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => NativePart::Text(t.clone()),
+                Part::Arg(name) => {
+                    let (type_name, value) = native
+                        .args
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_else(|| ("text".into(), serde_json::Value::Null));
+                    NativePart::Param(self.params.push(
+                        value_text(&value, &type_name),
+                        Some(TypeName::pg(&type_name)),
+                    ))
+                }
+            })
+            .collect();
+        From::Native { parts, alias }
+    }
+}
+
 fn order_item(expr: Expr, ob: &OrderBy) -> OrderItem {
     OrderItem {
         expr,
@@ -421,6 +451,9 @@ impl Cx<'_> {
     /// The table, or the function whose rows a select reads (a tracked function, or a computed
     /// field called on the `parent` row).
     fn table_from(&mut self, select: &Select, alias: Alias, parent: Parent<'_>) -> From {
+        if let Some(native) = &select.from_native {
+            return self.native_from(native, alias);
+        }
         match &select.from_function {
             None => From::Table {
                 schema: select.table.schema.clone(),

@@ -70,6 +70,16 @@ fn pretty(sql: &str) -> String {
 }
 
 #[test]
+fn native_query_with_arguments_and_a_relationship() {
+    // Each placeholder a parameter of its own, cast to the argument's type; the code nested
+    // without its semicolon.
+    insta::assert_snapshot!(render(
+        r#"query($min: Int) { rated_articles(args: {min: $min}, where: {title: {_like: "%a%"}}, order_by: {title: asc}, limit: 2) { title author { name } } }"#,
+        json!({"min": 3})
+    ));
+}
+
+#[test]
 fn q1_by_pk() {
     insta::assert_snapshot!(render(
         "query($id: Int!) { author_by_pk(id: $id) { id name } }",

@@ -11,6 +11,7 @@ mod enums;
 mod event_triggers;
 pub mod functions;
 mod inherited;
+pub mod native_queries;
 mod permissions;
 mod relationships;
 pub mod remote_schemas;
@@ -72,6 +73,8 @@ pub fn resolve_with_remotes(
     computed_fields::resolve_computed_fields(source, &catalog, &mut tables, &mut report);
     // 4. permissions whose columns exist
     permissions::resolve_permissions(source, &mut tables, &mut report);
+    // 4b. native queries, as tables whose rows their code returns
+    native_queries::resolve_native_queries(source, &mut tables, &mut report);
     // 5. tracked functions
     let functions = functions::resolve_functions(source, &catalog, &tables, &mut report);
     // 6. actions, their handlers and headers resolved from the environment

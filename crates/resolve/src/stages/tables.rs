@@ -42,6 +42,7 @@ pub(super) fn resolve_tables(
             delete_permissions: HashMap::new(),
             remote_relationships: vec![],
             redactions: Default::default(),
+            native: None,
         });
     }
     out
