@@ -1,5 +1,7 @@
 //! GraphQL-side errors in Hasura's shape: `{"errors":[{"message", "extensions":{"path","code"}}]}`.
 
+pub mod path;
+
 use apollo_compiler::diagnostic::ToCliReport;
 use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::DiagnosticList;
@@ -140,7 +142,7 @@ pub fn from_diagnostics(schema: &Schema, query: &str, list: &DiagnosticList) -> 
     let text = first.error.to_string();
     let path = first.error.location().map_or_else(
         || "$".to_string(),
-        |span| crate::error_path::path_at(query, span.offset()),
+        |span| crate::path::path_at(query, span.offset()),
     );
     if let Some((missing, at)) = missing_required(&text) {
         let path = format!("{path}{at}");
