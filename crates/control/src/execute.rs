@@ -372,6 +372,9 @@ where
                 {
                     return Ok(v);
                 }
+                if let Some(v) = crate::remote_db_ops::run(ctx, bare, &args).await? {
+                    return Ok(v);
+                }
                 if let Some(v) = remote_ops::run(ctx, bare, args.clone())
                     .await
                     .map_err(|e| e.under("$.args"))?
@@ -526,6 +529,11 @@ fn dependent_name(o: &rasura_resolve::ObjectRef, source: &str) -> Option<String>
         ObjectRef::EventTrigger(t, name) => ("event trigger", format!("{t}.{name}")),
         ObjectRef::RemoteRelationship(t, name) => ("remote relationship", format!("{t}.{name}")),
         ObjectRef::Function(f) => ("function", f.to_string()),
+        ObjectRef::RemoteSchemaRelationship(rs, ty, name) => {
+            return Some(format!(
+                "remote_relationship {name} on type {ty} in remote schema {rs}"
+            ))
+        }
         _ => return None,
     };
     Some(format!("{kind} {what} in source \"{source}\""))

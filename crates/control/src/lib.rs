@@ -13,6 +13,7 @@ mod event_ops;
 pub mod execute;
 mod metadata_ops;
 mod native_check;
+mod remote_db_ops;
 mod remote_ops;
 mod run_sql;
 mod scheduled_ops;

@@ -140,6 +140,7 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
     let (mut remotes, mut crons) = (vec![], vec![]);
     let (mut sections, mut sources) = (vec![], vec![]);
     let (mut collection_drops, mut listed, mut inherited) = (vec![], vec![], vec![]);
+    let mut rs_rels = vec![];
     let mut spare = rasura_metadata::document::Source::default_source();
     let source = match md.served_source_mut() {
         Some(s) => s,
@@ -205,6 +206,9 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
             ObjectRef::Source(name) => {
                 sources.push(name.clone());
             }
+            ObjectRef::RemoteSchemaRelationship(rs, ty, name) => {
+                rs_rels.push((rs.clone(), ty.clone(), name.clone()));
+            }
             ObjectRef::NativeQuery(name) => {
                 if let Some(Value::Array(list)) = source.extra.get_mut("native_queries") {
                     list.retain(|q| q.get("root_field_name").and_then(Value::as_str) != Some(name));
@@ -230,6 +234,9 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
     }
     for key in sections {
         md.extra.remove(&key);
+    }
+    for (rs, ty, name) in rs_rels {
+        crate::remote_db_ops::remove(md, &rs, &ty, &name);
     }
     for name in crons {
         rasura_metadata::cron_triggers::remove(md, &name);

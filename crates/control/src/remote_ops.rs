@@ -16,19 +16,25 @@ pub(super) async fn run(
     use rasura_metadata::remote_schemas as rs;
     let result = match op {
         "add_remote_schema" | "update_remote_schema" => {
+            let name = args["name"].as_str().unwrap_or_default().to_string();
             let edit = if op == "add_remote_schema" {
                 rs::add_remote_schema(&mut ctx.md, args.clone())
             } else {
-                rs::update_remote_schema(&mut ctx.md, args.clone())
+                let kept = crate::remote_db_ops::relationships_of(&ctx.md, &name);
+                let edit = rs::update_remote_schema(&mut ctx.md, args.clone());
+                crate::remote_db_ops::restore(&mut ctx.md, &name, kept);
+                edit
             };
             edit.map_err(ApiError::from)?;
-            let name = args["name"].as_str().unwrap_or_default().to_string();
             fetch(ctx, &name).await?;
             ctx.changed();
             check_fits(ctx, &name).await?;
             success()
         }
         "remove_remote_schema" => {
+            if let Some(name) = args["name"].as_str() {
+                crate::remote_db_ops::refuse_removal(&ctx.md, name)?;
+            }
             rs::remove_remote_schema(&mut ctx.md, args.clone()).map_err(ApiError::from)?;
             if let Some(name) = args["name"].as_str() {
                 ctx.remotes.remove(name);

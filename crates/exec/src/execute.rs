@@ -42,7 +42,15 @@ pub(crate) async fn execute(
             let answer = rasura_remote::forward::run(r, key, vars)
                 .instrument(tracing::info_span!("remote", remote_schema = %r.remote.name))
                 .await;
-            remote[i] = Some(answer.data);
+            let mut data = answer.data;
+            if !r.call.db_joins.is_empty() {
+                let current = state.current();
+                let tagging = Tagging::of(&current.resolved.query_tags, &request, schema);
+                data = join_tables(state, &data, &r.call.db_joins, &tagging)
+                    .instrument(tracing::info_span!("remote_table_joins"))
+                    .await?;
+            }
+            remote[i] = Some(data);
             errors.extend(answer.errors);
         }
     }
@@ -122,6 +130,29 @@ pub(crate) async fn execute(
     }
     write_roots(&mut out, &plan, introspection.as_ref(), &results, &errors);
     Ok(out)
+}
+
+/// A remote's answer with its relationships to tables filled in (`remote_db`), the
+/// statements run on a read connection.
+async fn join_tables(
+    state: &Engine,
+    data: &str,
+    joins: &[rasura_ir::DbJoin],
+    tagging: &Tagging<'_>,
+) -> Result<String, GqlError> {
+    let mut answer: Value = serde_json::from_str(data).unwrap_or(Value::Null);
+    let stringify = state.config.stringify_numeric;
+    let (plans, lookups) = crate::remote_db::plan(&mut answer, joins, stringify)?;
+    let results = if plans.is_empty() {
+        vec![]
+    } else {
+        let source = state.source().map_err(|e| GqlError::from_pg(&e, ""))?;
+        read_roots(&source.read_target(), &plans, stringify, tagging)
+            .await
+            .map_err(|(e, _)| e)?
+    };
+    crate::remote_db::splice(&mut answer, joins, &lookups, &results);
+    Ok(answer.to_string())
 }
 
 /// Runs a query's root fields on a read connection of `target`. A failure says whether the

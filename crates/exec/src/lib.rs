@@ -20,6 +20,7 @@ mod mutate;
 pub mod pipeline;
 pub mod plan;
 pub mod plan_cache;
+mod remote_db;
 pub mod request;
 pub use rasura_source as source;
 pub mod state;

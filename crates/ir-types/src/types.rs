@@ -45,6 +45,24 @@ pub struct RemoteCall {
     pub namespace: bool,
     /// Where `__typename` answers need the customized type names (`None`: no customization).
     pub typenames: Option<TypenameTree>,
+    /// Relationships from the remote's objects to tables, filled in after the remote answers.
+    pub db_joins: Vec<DbJoin>,
+}
+
+/// A relationship from a remote object to a table: where its objects are in the remote's
+/// answer, which of their keys hold the joined values, and the select of the table (without
+/// the join condition, which each object's values add).
+#[derive(Debug, Clone)]
+pub struct DbJoin {
+    /// Response keys from the root field's value down to the objects (lists walked through).
+    pub path: Vec<String>,
+    /// The relationship's response key (the remote answers a placeholder there).
+    pub key: String,
+    /// (the key in the remote's answer holding a joined field, the table's column).
+    pub columns: Vec<(String, ColumnRef)>,
+    /// Keys the engine added to the remote's selection, removed from the answer.
+    pub added: Vec<String>,
+    pub select: Select,
 }
 
 /// Response keys holding `__typename`, and the keys below which more of them sit.

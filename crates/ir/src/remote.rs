@@ -14,7 +14,7 @@ use apollo_compiler::{ExecutableDocument, Node};
 use rasura_resolve::{RemotePreset, ResolvedRemoteSchema};
 
 use crate::error::IrError;
-use crate::types::{RemoteCall, Root, Session, TypenameTree};
+use crate::types::{ColumnRef, DbJoin, RemoteCall, Root, Session, TypenameTree};
 
 /// Customized type name → the remote's own, for every type of the remote.
 fn reverse_types(r: &ResolvedRemoteSchema) -> HashMap<String, String> {
@@ -31,6 +31,13 @@ struct Printer<'a> {
     doc: &'a ExecutableDocument,
     remote: &'a ResolvedRemoteSchema,
     session: &'a Session,
+    /// For a remote root field: the role's schema, the remote's index and how to build the
+    /// select of a relationship to a table (`None` inside a table's remote join).
+    joins: Option<(&'a rasura_schema::RoleSchema, usize, &'a DbSelect<'a>)>,
+    /// Response keys from the root down to the selection being printed.
+    path: Vec<String>,
+    db_joins: Vec<DbJoin>,
+    error: Option<IrError>,
     /// A preset's session variable the session lacks.
     missing: Option<String>,
     reverse: HashMap<String, String>,
@@ -48,6 +55,10 @@ impl<'a> Printer<'a> {
             doc,
             remote,
             session,
+            joins: None,
+            path: vec![],
+            db_joins: vec![],
+            error: None,
             missing: None,
             reverse: reverse_types(remote),
             variables: BTreeSet::new(),
@@ -142,7 +153,9 @@ impl<'a> Printer<'a> {
                 .original(f.definition.ty.inner_named_type().as_str())
                 .to_string();
             let child = tree.children.entry(key.to_string()).or_default();
+            self.path.push(key.to_string());
             self.selection_set(&f.selection_set, &child_type, child);
+            self.path.pop();
         }
     }
 
@@ -153,12 +166,15 @@ impl<'a> Printer<'a> {
     }
 
     fn selections(&mut self, set: &SelectionSet, parent: &str, tree: &mut TypenameTree) {
+        let mut added: Vec<(String, String)> = vec![];
         for s in &set.selections {
             self.out.push(' ');
             match s {
                 Selection::Field(f) => {
                     let key = f.response_key().to_string();
-                    self.field(&key, f, parent, tree);
+                    if !self.db_join(&key, f, parent, set, &mut added) {
+                        self.field(&key, f, parent, tree);
+                    }
                 }
                 Selection::InlineFragment(i) => {
                     self.out.push_str("...");
@@ -181,10 +197,94 @@ impl<'a> Printer<'a> {
                 }
             }
         }
+        for (key, field) in added {
+            let _ = write!(self.out, " {key}: {field}");
+        }
     }
 }
 
 impl Printer<'_> {
+    /// A relationship from the remote type `parent` to a table: `key: __typename` goes to the
+    /// remote (keeping the key's place in the answer), the joined fields are added to the
+    /// selection (`added`: under keys of their own), and the table's select is kept for after
+    /// the remote answers. False when `f` is no such field.
+    fn db_join(
+        &mut self,
+        key: &str,
+        f: &Node<GqlField>,
+        parent: &str,
+        set: &SelectionSet,
+        added: &mut Vec<(String, String)>,
+    ) -> bool {
+        let Some((schema, remote, db_select)) = self.joins else {
+            return false;
+        };
+        let name = f.name.as_str();
+        let rel = schema.remote_db_rels.iter().find(|r| {
+            r.remote == remote
+                && r.type_name == parent
+                && (r.field == name || r.aggregate_field.as_deref() == Some(name))
+        });
+        let Some(rel) = rel else {
+            return false;
+        };
+        let aggregate = rel.aggregate_field.as_deref() == Some(name);
+        let keys: Vec<&str> = self.path.iter().map(String::as_str).chain([key]).collect();
+        let at = format!("$.selectionSet.{}", keys.join(".selectionSet."));
+        let select = match db_select(f, rel, aggregate, &at) {
+            Ok(s) => s,
+            Err(e) => {
+                self.error.get_or_insert(e);
+                return true;
+            }
+        };
+        let taken: BTreeSet<String> = set
+            .selections
+            .iter()
+            .filter_map(|s| match s {
+                Selection::Field(f) => Some(f.response_key().to_string()),
+                _ => None,
+            })
+            .collect();
+        let table = &schema.tables[rel.target];
+        let mut join = DbJoin {
+            path: self.path.clone(),
+            key: key.to_string(),
+            columns: vec![],
+            added: vec![],
+            select,
+        };
+        for (field, column) in &rel.mapping {
+            let k = match added.iter().find(|(_, f)| f == field) {
+                Some((k, _)) => k.clone(),
+                None => {
+                    let mut k = format!("{field}_join_column");
+                    while taken.contains(&k) || added.iter().any(|(a, _)| a == &k) {
+                        k.push('_');
+                    }
+                    added.push((k.clone(), field.clone()));
+                    k
+                }
+            };
+            let Some(info) = table.columns.get(column) else {
+                self.error
+                    .get_or_insert_with(|| IrError::new(&at, format!("no column \"{column}\"")));
+                return true;
+            };
+            let column = ColumnRef {
+                name: info.name.clone(),
+                type_schema: info.type_schema.clone(),
+                type_name: info.type_name.clone(),
+                computed: None,
+            };
+            join.columns.push((k.clone(), column));
+            join.added.push(k);
+        }
+        let _ = write!(self.out, "{key}: __typename");
+        self.db_joins.push(join);
+        true
+    }
+
     /// `$name: Type = default` of the operation's variables this printer used, in the remote's
     /// type names.
     fn variable_definitions(&self, op: &GqlOperation) -> Vec<String> {
@@ -203,6 +303,25 @@ impl Printer<'_> {
         }
         defs
     }
+}
+
+/// Builds the select of a relationship from a remote type to a table: the field, the
+/// relationship, whether its `_aggregate` field was asked for, and the error path.
+pub(crate) type DbSelect<'a> = dyn Fn(
+        &Node<GqlField>,
+        &rasura_schema::RemoteDbRelInfo,
+        bool,
+        &str,
+    ) -> Result<crate::types::Select, IrError>
+    + 'a;
+
+/// The parts of a request a remote root field is printed from.
+pub(crate) struct RootRequest<'a> {
+    pub schema: &'a rasura_schema::RoleSchema,
+    pub doc: &'a ExecutableDocument,
+    pub op: &'a GqlOperation,
+    pub session: &'a Session,
+    pub db_select: &'a DbSelect<'a>,
 }
 
 /// The parts of a request a remote join is printed from, and the join's id within it.
@@ -266,17 +385,15 @@ fn collect_variables(v: &GqlValue, out: &mut BTreeSet<String>) {
 
 /// The IR of a remote root field (`namespace`: the field is the remote's namespace and its
 /// selection holds the remote root fields).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn remote_root(
-    doc: &ExecutableDocument,
-    op: &GqlOperation,
-    session: &Session,
+    request: &RootRequest<'_>,
     remote: &ResolvedRemoteSchema,
     index: usize,
     key: &str,
     fields: &[&Node<GqlField>],
     namespace: bool,
 ) -> Result<Root, IrError> {
+    let (doc, op, session) = (request.doc, request.op, request.session);
     let root_key = if op.operation_type.is_mutation() {
         "mutationType"
     } else {
@@ -287,6 +404,7 @@ pub(crate) fn remote_root(
         .unwrap_or_default()
         .to_string();
     let mut p = Printer::new(doc, remote, session);
+    p.joins = Some((request.schema, index, request.db_select));
     let mut tree = TypenameTree::default();
     for f in fields {
         if namespace {
@@ -318,11 +436,22 @@ pub(crate) fn remote_root(
                 .with_code("not-found"),
         );
     }
+    if let Some(e) = p.error {
+        return Err(e);
+    }
+    let mut db_joins = p.db_joins;
+    if !namespace {
+        // The answer is the root field's value: paths start below its key.
+        for j in &mut db_joins {
+            j.path.remove(0);
+        }
+    }
     Ok(Root::Remote(Box::new(RemoteCall {
         index,
         query,
         variables: p.variables.into_iter().collect(),
         namespace,
         typenames: customized.then_some(tree),
+        db_joins,
     })))
 }

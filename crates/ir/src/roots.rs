@@ -86,6 +86,20 @@ type RootMaps<'a> = (
 );
 
 impl Cx<'_> {
+    /// What a remote root field is printed from.
+    fn remote_request<'r>(
+        &'r self,
+        db_select: &'r crate::remote::DbSelect<'r>,
+    ) -> crate::remote::RootRequest<'r> {
+        crate::remote::RootRequest {
+            schema: self.schema,
+            doc: self.doc,
+            op: self.op,
+            session: self.session,
+            db_select,
+        }
+    }
+
     /// The IR of root field `fields` (merged fields of one response key) of `parent`, an
     /// operation root (`root_type`) or the namespace type under it; names looked up in `maps`.
     pub(crate) fn root(
@@ -97,7 +111,22 @@ impl Cx<'_> {
         fields: &[&Node<GqlField>],
         path: &str,
     ) -> Result<Root, IrError> {
-        let (schema, doc, op, session) = (self.schema, self.doc, self.op, self.session);
+        let schema = self.schema;
+        let db_select = |f: &Node<GqlField>,
+                         rel: &rasura_schema::RemoteDbRelInfo,
+                         aggregate: bool,
+                         at: &str| {
+            let kind = match (aggregate, rel.array) {
+                (true, _) => ShapeKind::Aggregate,
+                (false, true) => ShapeKind::Rows,
+                (false, false) => ShapeKind::Single,
+            };
+            let mut select = self.select(rel.target, f, &[&f.selection_set], at, kind)?;
+            if !rel.array {
+                select.limit = Some(1);
+            }
+            Ok(select)
+        };
         let f = fields[0];
         let name = f.name.as_str();
         let sets: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
@@ -112,11 +141,25 @@ impl Cx<'_> {
                 Some(&MutationRoot::Action(i)) => self.action(i, f, fields, path),
                 Some(&MutationRoot::Remote(i)) => {
                     let r = &schema.remotes[i];
-                    crate::remote::remote_root(doc, op, session, r, i, key, fields, false)
+                    crate::remote::remote_root(
+                        &self.remote_request(&db_select),
+                        r,
+                        i,
+                        key,
+                        fields,
+                        false,
+                    )
                 }
                 Some(&MutationRoot::RemoteNamespace(i)) => {
                     let r = &schema.remotes[i];
-                    crate::remote::remote_root(doc, op, session, r, i, key, fields, true)
+                    crate::remote::remote_root(
+                        &self.remote_request(&db_select),
+                        r,
+                        i,
+                        key,
+                        fields,
+                        true,
+                    )
                 }
                 Some(&MutationRoot::Function(i)) => Ok(Root::Select(Box::new(
                     self.function_select(i, f, &sets, path, false)?,
@@ -157,7 +200,14 @@ impl Cx<'_> {
             RootField::Remote(i) | RootField::RemoteNamespace(i) => {
                 let namespace = matches!(root, RootField::RemoteNamespace(_));
                 let r = &schema.remotes[i];
-                return crate::remote::remote_root(doc, op, session, r, i, key, fields, namespace);
+                return crate::remote::remote_root(
+                    &self.remote_request(&db_select),
+                    r,
+                    i,
+                    key,
+                    fields,
+                    namespace,
+                );
             }
             RootField::Function(i) => self.function_select(i, f, &sets, path, false)?,
             RootField::FunctionAggregate(i) => self.function_select(i, f, &sets, path, true)?,

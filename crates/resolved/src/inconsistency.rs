@@ -78,6 +78,8 @@ pub enum ObjectRef {
     Source(String),
     /// A source's `customization` (naming convention).
     SourceCustomization(String),
+    /// A remote schema's relationship to a table: remote schema, type, name.
+    RemoteSchemaRelationship(String, String, String),
     /// A native query, by root field name.
     NativeQuery(String),
     /// A logical model, by name.

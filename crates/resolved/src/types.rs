@@ -365,6 +365,21 @@ pub struct ResolvedRemoteSchema {
     pub introspection: Arc<serde_json::Value>,
     /// Arguments a role's permission presets: (remote type, field) → presets.
     pub presets: HashMap<(String, String), Vec<RemotePreset>>,
+    /// Relationships from the remote's object types to tables (`to_source`).
+    pub db_relationships: Vec<RemoteDbRelationship>,
+}
+
+/// A relationship from a remote schema's object type to a tracked table: the rows whose
+/// columns equal the remote object's fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteDbRelationship {
+    /// The remote's own name of the object type.
+    pub type_name: String,
+    pub name: String,
+    pub table: QualifiedName,
+    pub array: bool,
+    /// (the remote type's field, the table's column), in order.
+    pub mapping: Vec<(String, String)>,
 }
 
 /// An argument whose value a remote schema permission fixes (`@preset`).

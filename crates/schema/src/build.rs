@@ -370,6 +370,8 @@ fn build(
         &mut tables,
         &table_index,
     );
+    let remote_db_rels =
+        w.remote_db_relationships(&remotes, &remote_conflicts, &tables, &table_index);
     if w.query_fields.is_empty() {
         query_roots.insert(PLACEHOLDER_FIELD.into(), RootField::Placeholder);
     }
@@ -392,6 +394,7 @@ fn build(
         remotes,
         remote_conflicts,
         remote_rels,
+        remote_db_rels,
         relay,
         naming,
         namespace,

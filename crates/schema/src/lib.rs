@@ -14,6 +14,7 @@ mod native;
 pub mod perms;
 mod relay;
 mod remote;
+mod remote_db;
 pub mod remote_perms;
 pub use rasura_naming::scalars;
 mod subscription;
@@ -25,5 +26,5 @@ pub use perms::RolePerms;
 pub use rasura_schema_share::SharedTypes;
 pub use types::{
     ActionRelationship, ColumnInfo, ComputedInfo, FunctionInfo, MutationRoot, RelInfo,
-    RemoteRelInfo, RoleSchema, RootField, SourceNamespace, TableField, TableInfo,
+    RemoteDbRelInfo, RemoteRelInfo, RoleSchema, RootField, SourceNamespace, TableField, TableInfo,
 };

@@ -29,6 +29,8 @@ pub struct RoleSchema {
     pub remote_conflicts: Vec<(String, String)>,
     /// Remote relationships of the tables.
     pub remote_rels: Vec<RemoteRelInfo>,
+    /// Relationships from the remotes' types to tables.
+    pub remote_db_rels: Vec<RemoteDbRelInfo>,
     /// The Relay schema (`/v1beta1/relay`): tables with a primary key are `Node`s whose `id`
     /// is their global id, read through `<t>_connection`.
     pub relay: bool,
@@ -302,4 +304,21 @@ impl ColumnInfo {
     pub fn sql_type(&self) -> (String, String) {
         (self.type_schema.clone(), self.type_name.clone())
     }
+}
+
+/// A relationship from a remote type to a table, as a role has it.
+#[derive(Debug, Clone)]
+pub struct RemoteDbRelInfo {
+    /// Index into `RoleSchema::remotes`.
+    pub remote: usize,
+    /// The remote's own name of the type.
+    pub type_name: String,
+    pub field: String,
+    /// Index into `RoleSchema::tables`.
+    pub target: usize,
+    pub array: bool,
+    /// The field's `<name>_aggregate` companion, if the role has one.
+    pub aggregate_field: Option<String>,
+    /// (the remote type's field, the table's column).
+    pub mapping: Vec<(String, String)>,
 }

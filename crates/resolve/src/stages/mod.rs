@@ -14,6 +14,7 @@ mod inherited;
 pub mod native_queries;
 mod permissions;
 mod relationships;
+mod remote_db;
 pub mod remote_schemas;
 pub mod sources;
 mod tables;
@@ -87,8 +88,10 @@ pub fn resolve_with_remotes(
     let remote_schemas = if remotes.is_empty() {
         vec![]
     } else {
-        let r = remote_schemas::resolve_remote_schemas(md, remotes, &mut report);
+        let mut r = remote_schemas::resolve_remote_schemas(md, remotes, &mut report);
         remote_schemas::resolve_remote_relationships(source, &r, &mut tables, &mut report);
+        // 8b. relationships from the remotes' types to tables
+        remote_db::resolve(md, &mut r, source, &tables, &mut report);
         r
     };
     // 9. inherited roles, parents first: what they take from their parents

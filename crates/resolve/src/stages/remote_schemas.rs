@@ -167,6 +167,7 @@ fn resolve_one(
         permissions,
         introspection,
         presets: HashMap::new(),
+        db_relationships: vec![],
     })
 }
 
