@@ -6,11 +6,13 @@
 // with a session-variable preset and a row check built in the builder through a relationship,
 // used as that role, and a select permission's preview; a subscription, JWT decoding and
 // Analyze in the API explorer; a cron trigger and a one-off event; a remote schema permission;
-// metadata export, reload and an inconsistency deleted from the status page; a deep link, the
+// metadata export, reload and an inconsistency deleted from the status page; a relationship
+// from a remote schema's type to a table, queried through the remote; a deep link, the
 // 404 page and logging out. Screenshots go to $SCREENSHOTS. Exits non-zero at the first failure.
 //
 // Environment: CONSOLE_URL (http://host:port/console), ADMIN_SECRET, BACKEND_URL (the
-// tutorial's backend, serving `{ hello }` at /graphql), SCREENSHOTS (a directory), CHROMIUM.
+// tutorial's backend, serving `{ hello }` at /graphql), WRITERS_URL (a GraphQL server with
+// `writers { id name }`), SCREENSHOTS (a directory), CHROMIUM.
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +26,7 @@ const env = (name) => {
 const BASE = env('CONSOLE_URL');
 const SECRET = env('ADMIN_SECRET');
 const BACKEND = env('BACKEND_URL');
+const WRITERS = env('WRITERS_URL');
 const SHOTS = env('SCREENSHOTS');
 fs.mkdirSync(SHOTS, { recursive: true });
 fs.rmSync(path.join(SHOTS, 'failure.png'), { force: true });
@@ -493,7 +496,37 @@ try {
     expectEq([article.insert_permissions ?? [], article.select_permissions ?? []], [[], []], 'writer permissions of article after Delete all');
   });
 
-  await step('10. a deep link loads directly, an unknown path is a 404, log out asks again', async () => {
+  await step('10. a relationship from a remote schema type to a table, made in the Relationships tab', async () => {
+    await api.metadata('add_remote_schema', { name: 'writers', definition: { url: WRITERS, timeout_seconds: 10 } });
+    await go(`${BASE}/remote-schemas/manage/writers/relationships`);
+    await page.waitForSelector(tid('rs-rel-form'), { timeout: 15000 });
+    await choose('rs-rel-type', 'Writer');
+    await fill('rs-rel-name', 'author');
+    await choose('rs-rel-kind', 'object');
+    await choose('rs-rel-table', JSON.stringify(['default', 'public', 'author']));
+    await choose('rs-rel-map-id', 'id');
+    await click('rs-rel-save');
+    await notice('success');
+    await waitText('rs-relationships', 'id → id');
+    await shot('remote-schema-relationships');
+    const remote = (await api.exportMetadata()).remote_schemas.find((r) => r.name === 'writers');
+    expectEq(
+      remote.remote_relationships,
+      [{ type_name: 'Writer', relationships: [{ name: 'author', definition: { to_source: { source: 'default', table: { schema: 'public', name: 'author' }, relationship_type: 'object', field_mapping: { id: 'id' } } } }] }],
+      'the relationship in export_metadata',
+    );
+    // Each writer with the author row of its id, or null.
+    const authors = await api.query('select', { table: 'author', columns: ['id', 'name'] });
+    const body = await api.graphql('{ writers { id author { name } } }');
+    expect(body.data?.writers?.length === 3, `writers answered: ${JSON.stringify(body)}`);
+    for (const w of body.data.writers) {
+      const row = authors.find((a) => a.id === w.id);
+      expectEq(w.author, row ? { name: row.name } : null, `the author of writer ${w.id}`);
+    }
+    expect(body.data.writers.some((w) => w.author), `no writer was joined to an author: ${JSON.stringify(body)}`);
+  });
+
+  await step('11. a deep link loads directly, an unknown path is a 404, log out asks again', async () => {
     const deep = table('article', 'modify');
     await go(deep);
     await page.waitForSelector(tid('modify-columns'), { timeout: 15000 });

@@ -1,5 +1,6 @@
-//! Query-API writes: `update` (`$set`, `$inc`), `delete`, and `insert` with `returning` or
-//! `on_conflict`, compiled through the same IR and SQL translation as GraphQL mutations.
+//! Query-API writes: `update` (`$set`, `$inc`, `$mul`, `$default`), `delete`, and `insert`
+//! with `returning` or `on_conflict` (`constraint` or `constraint_on`, `action`), compiled
+//! through the same IR and SQL translation as GraphQL mutations.
 //! Each runs for any role under its permission (row filter, columns, presets, check; an upsert
 //! under the update permission too), as in Hasura.
 
@@ -25,6 +26,10 @@ struct WriteArgs {
     set: Map<String, Value>,
     #[serde(default, rename = "$inc")]
     inc: Map<String, Value>,
+    #[serde(default, rename = "$mul")]
+    mul: Map<String, Value>,
+    #[serde(default, rename = "$default")]
+    default: Vec<String>,
     #[serde(default)]
     returning: Vec<String>,
 }
@@ -41,6 +46,7 @@ async fn write(ctx: &mut ControlTx<'_>, args: Value, delete: bool) -> Result<Val
     let args: WriteArgs = parse(args)?;
     let schema = crate::data_select::role_schema(ctx).await?;
     let t = table_of(&schema, &args.table)?;
+    let output = response(&schema, t, &args.returning)?;
     // A role writes under its permission (none: admin).
     let perms = schema.tables[t].perms.as_ref();
     let refused = |what: &str| not_allowed(what, &args.table, &ctx.session.role);
@@ -78,9 +84,16 @@ async fn write(ctx: &mut ControlTx<'_>, args: Value, delete: bool) -> Result<Val
         MutationKind::Delete { filter }
     } else {
         let mut set = vec![];
+        let defaults: Map<String, Value> = args
+            .default
+            .iter()
+            .map(|c| (c.clone(), Value::Null))
+            .collect();
         for (ops, op, key) in [
             (&args.set, UpdateOp::Set, "$set"),
             (&args.inc, UpdateOp::Inc, "$inc"),
+            (&args.mul, UpdateOp::Mul, "$mul"),
+            (&defaults, UpdateOp::Default, "$default"),
         ] {
             for (name, value) in ops {
                 if let Some(u) = update_perm {
@@ -127,7 +140,7 @@ async fn write(ctx: &mut ControlTx<'_>, args: Value, delete: bool) -> Result<Val
     let m = Mutation {
         table: args.table.clone(),
         kind,
-        output: MutationOutput::Response(response(&schema, t, &args.returning)?),
+        output: MutationOutput::Response(output),
         returning_filter: rasura_ir::BoolExp::True,
     };
     run_mutation(ctx, &m).await
@@ -150,6 +163,9 @@ pub(crate) async fn insert(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value
     let schema = crate::data_select::role_schema(ctx).await?;
     let t = table_of(&schema, &args.table)?;
     let role = ctx.session.role.clone();
+    // As in Hasura: `returning` is checked first.
+    let output = response(&schema, t, &args.returning)?;
+    let catalog = ctx.fresh_catalog().await?;
     // A role inserts under its insert permission (none: admin): its columns, presets, check.
     let perm = match schema.tables[t].perms.as_ref() {
         Some(p) => Some(
@@ -187,7 +203,14 @@ pub(crate) async fn insert(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value
     }
     let mut on_conflict = match &args.on_conflict {
         None | Some(Value::Null) => None,
-        Some(c) => Some(on_conflict(&schema, t, c)?),
+        Some(c) => {
+            let inserted: Vec<String> = args
+                .objects
+                .iter()
+                .flat_map(|o| o.keys().cloned())
+                .collect();
+            Some(on_conflict(&catalog, &args.table, &inserted, c)?)
+        }
     };
     // Rows a conflict updates follow the role's update permission.
     if let (Some(c), Some(p)) = (&mut on_conflict, schema.tables[t].perms.as_ref()) {
@@ -216,33 +239,112 @@ pub(crate) async fn insert(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value
             on_conflict,
             check,
         },
-        output: MutationOutput::Response(response(&schema, t, &args.returning)?),
+        output: MutationOutput::Response(output),
         returning_filter: rasura_ir::BoolExp::True,
     };
     run_mutation(ctx, &m).await
 }
 
-fn on_conflict(schema: &RoleSchema, t: usize, c: &Value) -> Result<OnConflict, ApiError> {
-    let constraint = c
-        .get("constraint")
-        .and_then(Value::as_str)
-        .ok_or_else(|| {
-            ApiError::bad_request("parse-failed", "key \"constraint\" not found")
-                .at("$.on_conflict")
-        })?
-        .to_string();
+/// `on_conflict`: the target (`constraint`, or `constraint_on`: the columns of a primary key
+/// or unique constraint) and `action` (`ignore`, or `update`: the inserted columns; or, as in
+/// GraphQL, `update_columns`).
+fn on_conflict(
+    catalog: &rasura_catalog::Catalog,
+    table: &QualifiedName,
+    inserted: &[String],
+    c: &Value,
+) -> Result<OnConflict, ApiError> {
+    let bad = |code: &'static str, message: String, at: &str| {
+        ApiError::bad_request(code, message).at(format!("$.on_conflict{at}"))
+    };
+    let info = catalog.table(&table.schema, &table.name);
+    let constraints: Vec<&rasura_catalog::Constraint> = info
+        .map(|i| i.primary_key.iter().chain(&i.unique_constraints).collect())
+        .unwrap_or_default();
+    let constraint = match (c.get("constraint"), c.get("constraint_on")) {
+        (Some(Value::String(name)), _) => {
+            if !constraints.iter().any(|k| &k.name == name) {
+                return Err(bad(
+                    "not-exists",
+                    format!("constraint \"{name}\" for table \"{table}\" does not exist"),
+                    ".constraint",
+                ));
+            }
+            name.clone()
+        }
+        (_, Some(on)) => {
+            let columns: Vec<String> = match on {
+                Value::String(c) => vec![c.clone()],
+                Value::Array(list) => list
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+                _ => {
+                    return Err(bad(
+                        "parse-failed",
+                        "expected a column or a list of columns".into(),
+                        ".constraint_on",
+                    ))
+                }
+            };
+            for (i, col) in columns.iter().enumerate() {
+                if info.and_then(|t| t.column(col)).is_none() {
+                    return Err(bad(
+                        "not-exists",
+                        format!("column \"{col}\" does not exist"),
+                        &format!(".constraint_on[{i}]"),
+                    ));
+                }
+            }
+            let mut wanted = columns.clone();
+            wanted.sort();
+            let found = constraints.iter().find(|k| {
+                let mut cols = k.columns.clone();
+                cols.sort();
+                cols == wanted
+            });
+            match found {
+                Some(k) => k.name.clone(),
+                None => {
+                    return Err(bad(
+                        "not-exists",
+                        "there is no unique or exclusion constraint matching the ON CONFLICT specification".into(),
+                        ".constraint_on",
+                    ))
+                }
+            }
+        }
+        _ => {
+            return Err(bad(
+                "parse-failed",
+                "key \"constraint\" or \"constraint_on\" not found".into(),
+                "",
+            ))
+        }
+    };
     let update_columns = match (c.get("update_columns"), c.get("action")) {
         (Some(Value::Array(cols)), _) => cols
             .iter()
             .filter_map(Value::as_str)
             .map(str::to_string)
             .collect(),
+        (_, Some(Value::String(a))) if a == "ignore" => vec![],
+        // The columns the objects give, as Hasura updates them; the others keep their values.
         (_, Some(Value::String(a))) if a == "update" => {
-            let mut cols: Vec<String> = schema.tables[t].columns.keys().cloned().collect();
+            let mut cols: Vec<String> = inserted.to_vec();
             cols.sort();
+            cols.dedup();
             cols
         }
-        _ => vec![],
+        (_, Some(_)) => {
+            return Err(bad(
+                "parse-failed",
+                "Expecting 'ignore' or 'update'".into(),
+                ".action",
+            ))
+        }
+        (_, None) => return Err(bad("parse-failed", "key \"action\" not found".into(), "")),
     };
     // The query API writes as admin: no permission presets.
     Ok(OnConflict {
@@ -300,7 +402,13 @@ fn response(
                     .at("$.returning"));
                 }
             }
-            let column = column(schema, t, name, "returning")?;
+            let column = column(schema, t, name, "returning").map_err(|_| {
+                ApiError::bad_request(
+                    "permission-denied",
+                    format!("no such column exists : \"{name}\""),
+                )
+                .at("$.returning")
+            })?;
             fields.push((
                 name.clone(),
                 Field::Column {

@@ -188,6 +188,10 @@ pub struct OnConflict {
 pub enum UpdateOp {
     Set,
     Inc,
+    /// Multiplied by the value (the query API's `$mul`).
+    Mul,
+    /// Back to the column's default (the query API's `$default`; the value is unused).
+    Default,
     Append,
     Prepend,
     DeleteKey,

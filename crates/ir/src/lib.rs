@@ -7,6 +7,7 @@ pub mod build;
 mod computed;
 mod enums;
 mod function;
+mod geojson;
 mod mutation;
 mod native;
 pub mod order_by;

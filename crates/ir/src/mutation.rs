@@ -197,6 +197,7 @@ impl Cx<'_> {
         for (name, value) in fields {
             let here = format!("{path}.{name}");
             if let Some(col) = info.column_by_any_field(name) {
+                crate::geojson::checked(col, value, &here)?;
                 row.columns
                     .push((column_ref(col), crate::enums::stored(col, value)));
                 continue;
@@ -398,6 +399,7 @@ impl Cx<'_> {
                     Some((_, ops)) => ops.push(name),
                     None => uses.push((col.field.clone(), vec![name])),
                 }
+                crate::geojson::checked(col, &value, &format!("{path}.{name}.{field}"))?;
                 let value = crate::enums::stored(col, &value);
                 out.push((column_ref(col), op, value));
             }

@@ -63,9 +63,7 @@ impl PgError {
         } else if sqlstate.starts_with("23") {
             let prefix = match sqlstate.as_str() {
                 "23505" => "Uniqueness violation. ",
-                "23503" if message.contains("update or delete") => {
-                    "Can not delete or update due to data being referred. "
-                }
+                "23001" => "Can not delete or update due to data being referred. ",
                 "23503" => "Foreign key violation. ",
                 "23502" => "Not-NULL violation. ",
                 "23P01" => "Exclusion violation. ",

@@ -249,12 +249,14 @@ async fn run_browser_script(
     } else {
         tmp.to_path_buf()
     };
+    let writers = rasura_test_support::graphql_remote::writers().await;
     let out = tokio::process::Command::new("node")
         .arg(script)
         .current_dir(&e2e)
         .env("CONSOLE_URL", s.url("/console"))
         .env("ADMIN_SECRET", "s3cret")
         .env("BACKEND_URL", backend.url(""))
+        .env("WRITERS_URL", &writers)
         .env("SCREENSHOTS", &shots)
         .env("CHROMIUM", &chromium)
         .kill_on_drop(true)

@@ -167,6 +167,52 @@ async fn postgis_operators_and_casts() {
                "geog": {"type": "Point", "coordinates": [0.001, 0.001],
                         "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4326"}}}})
     );
+    // GeoJSON that Hasura's parser refuses never reaches PostGIS (which would store an open
+    // ring): `parse-failed`, pointing into the value.
+    let insert = "mutation ($g: geometry!) { insert_place(objects: [{name: \"bad\", geom: $g}]) { affected_rows } }";
+    for (g, message, at) in [
+        (
+            json!({"type": "Polygon", "coordinates": [[[0, 0], [0, 1], [0, 0]]]}),
+            "A LinearRing needs at least 4 Positions",
+            ".geom.coordinates[0]",
+        ),
+        (
+            json!({"type": "Polygon", "coordinates": [[[0, 0], [0, 1], [1, 1], [1, 0]]]}),
+            "the first and last locations have to be equal for a LinearRing",
+            ".geom.coordinates[0]",
+        ),
+        (
+            json!({"type": "Point", "coordinates": [43.75]}),
+            "A Position needs at least 2 elements",
+            ".geom.coordinates",
+        ),
+        (
+            json!({"type": "Random", "coordinates": []}),
+            "unexpected geometry type: Random",
+            ".geom",
+        ),
+    ] {
+        let body = gql(&s, insert, json!({"g": g})).await;
+        assert_eq!(body["errors"][0]["message"], message, "{body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "parse-failed",
+            "{body}"
+        );
+        let path = body["errors"][0]["extensions"]["path"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(path.ends_with(at), "{path}");
+    }
+    let body = gql(
+        &s,
+        "{ place_aggregate(where: {name: {_eq: \"bad\"}}) { aggregate { count } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["place_aggregate"]["aggregate"]["count"], 0,
+        "{body}"
+    );
 }
 
 #[tokio::test]

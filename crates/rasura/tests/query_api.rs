@@ -603,3 +603,118 @@ async fn the_query_api_updates_and_deletes_under_a_roles_permissions() {
         )
     );
 }
+
+async fn v1(s: &TestServer, body: Value) -> (u16, Value) {
+    s.post("/v1/query", &body, &[]).await
+}
+
+/// The query API's upserts and update operators as Hasura runs them: `constraint_on`, an
+/// `update` action that changes only the columns given, `$mul` and `$default` beside `$set`,
+/// and the refusals (an unknown action or constraint, a column that is not there).
+#[tokio::test]
+async fn the_query_api_upserts_and_update_operators() {
+    let (_pg, s) = blog(&[]).await;
+    let (status, r) = v1(&s, json!({"type": "run_sql", "args": {"sql":
+        "create table product (id int primary key, name text not null, price numeric not null, note text default 'new');
+         insert into product values (1, 'Product 1', 5, 'old'), (2, 'Product 2', 15, 'old');"}})).await;
+    assert_eq!(status, 200, "{r}");
+    v1(&s, json!({"type": "track_table", "args": "product"})).await;
+    // `action: update` sets what the object gives; `note` keeps its value (not its default).
+    let (status, r) = v1(&s, json!({"type": "insert", "args": {"table": "product",
+        "objects": [{"id": 1, "name": "Product 1", "price": 7}], "on_conflict": {"constraint_on": ["id"], "action": "update"},
+        "returning": ["id", "note", "price"]}})).await;
+    assert_eq!(
+        (status, &r),
+        (
+            200,
+            &json!({"affected_rows": 1, "returning": [{"id": 1, "note": "old", "price": 7}]})
+        )
+    );
+    let (_, r) = v1(&s, json!({"type": "insert", "args": {"table": "product",
+        "objects": [{"id": 2, "name": "x", "price": 1}], "on_conflict": {"constraint": "product_pkey", "action": "ignore"}}})).await;
+    assert_eq!(r, json!({"affected_rows": 0}));
+    for (conflict, code, error, path) in [
+        (
+            json!({"constraint_on": "id", "action": "random"}),
+            "parse-failed",
+            "Expecting 'ignore' or 'update'",
+            "$.args.on_conflict.action",
+        ),
+        (
+            json!({"constraint_on": "id"}),
+            "parse-failed",
+            "key \"action\" not found",
+            "$.args.on_conflict",
+        ),
+        (
+            json!({"constraint": "nope", "action": "ignore"}),
+            "not-exists",
+            "constraint \"nope\" for table \"product\" does not exist",
+            "$.args.on_conflict.constraint",
+        ),
+        (
+            json!({"constraint_on": ["name"], "action": "update"}),
+            "not-exists",
+            "there is no unique or exclusion constraint matching the ON CONFLICT specification",
+            "$.args.on_conflict.constraint_on",
+        ),
+        (
+            json!({"constraint_on": ["nope"], "action": "update"}),
+            "not-exists",
+            "column \"nope\" does not exist",
+            "$.args.on_conflict.constraint_on[0]",
+        ),
+    ] {
+        let (status, r) = v1(
+            &s,
+            json!({"type": "insert", "args": {"table": "product",
+            "objects": [{"id": 2, "name": "x", "price": 1}], "on_conflict": conflict}}),
+        )
+        .await;
+        assert_eq!(status, 400, "{r}");
+        assert_eq!(
+            (r["code"].as_str(), r["error"].as_str(), r["path"].as_str()),
+            (Some(code), Some(error), Some(path)),
+            "{r}"
+        );
+    }
+    let (_, r) = v1(&s, json!({"type": "insert", "args": {"table": "product", "objects": [{"id": 3, "name": "y", "price": 1}], "returning": ["nope"]}})).await;
+    assert_eq!(
+        (r["code"].as_str(), r["error"].as_str()),
+        (
+            Some("permission-denied"),
+            Some("no such column exists : \"nope\"")
+        ),
+        "{r}"
+    );
+    // `$mul` and `$default` beside `$set`: all applied.
+    let (status, r) = v1(&s, json!({"type": "update", "args": {"table": "product", "where": {"id": 2},
+        "$set": {"name": "P2"}, "$mul": {"price": 2}, "$default": ["note"], "returning": ["name", "price", "note"]}})).await;
+    assert_eq!(
+        (status, &r),
+        (
+            200,
+            &json!({"affected_rows": 1, "returning": [{"name": "P2", "price": 30, "note": "new"}]})
+        )
+    );
+    let (status, r) = v1(&s, json!({"type": "update", "args": {"table": "product", "where": {"id": 1}, "$mul": {"price": 2}, "returning": ["price"]}})).await;
+    assert_eq!(
+        (status, &r),
+        (
+            200,
+            &json!({"affected_rows": 1, "returning": [{"price": 14}]})
+        )
+    );
+    // A delete a foreign key stops, in Hasura's words.
+    let body = s
+        .graphql(
+            "mutation { delete_author(where: {id: {_eq: 1}}) { affected_rows } }",
+            json!({}),
+        )
+        .await;
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("Foreign key violation. update or delete on table \"author\""),
+        "{body}"
+    );
+}

@@ -7,7 +7,6 @@
 use std::path::Path;
 
 use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema, SimpleObject};
-use axum::{routing::post, Json, Router};
 use rasura_test_support::{TestCluster, TestServer};
 use serde_json::{json, Value};
 
@@ -62,17 +61,7 @@ impl Query {
 /// The remote, on a port of its own.
 async fn remote() -> String {
     let schema = Schema::new(Query, EmptyMutation, EmptySubscription);
-    let app = Router::new().route(
-        "/graphql",
-        post(move |Json(req): Json<async_graphql::Request>| {
-            let schema = schema.clone();
-            async move { Json(schema.execute(req).await) }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/graphql", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    url
+    rasura_test_support::graphql_remote::serve(schema).await
 }
 
 async fn metadata(s: &TestServer, body: Value) -> (u16, Value) {

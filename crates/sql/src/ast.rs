@@ -31,6 +31,8 @@ pub enum Expr {
     /// `true`, `false`, `NULL`.
     Bool(bool),
     Null,
+    /// `DEFAULT`: a column's default, in an UPDATE's SET.
+    Default,
     /// `name(args)`.
     Func(String, Vec<Expr>),
     /// `"name" => value`: a function argument given by name.

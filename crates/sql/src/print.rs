@@ -302,6 +302,7 @@ fn expr_sql(out: &mut String, e: &Expr) {
         }
         Expr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Expr::Null => out.push_str("NULL"),
+        Expr::Default => out.push_str("DEFAULT"),
         Expr::Named(name, value) => {
             out.push_str(&quote_ident(name));
             out.push_str(" => ");

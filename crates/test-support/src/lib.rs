@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use rasura_cluster::Cluster;
 
+pub mod graphql_remote;
 mod python_backend;
 pub mod ws;
 pub use python_backend::PythonBackend;

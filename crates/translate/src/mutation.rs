@@ -378,6 +378,8 @@ fn update_expr(
     match op {
         UpdateOp::Set => value_expr(params, c, v),
         UpdateOp::Inc => bin(col, "+", value_expr(params, c, v)),
+        UpdateOp::Mul => bin(col, "*", value_expr(params, c, v)),
+        UpdateOp::Default => Expr::Default,
         UpdateOp::Append => bin(
             col,
             "||",

@@ -1,4 +1,4 @@
-// REMOTE SCHEMAS section: sidebar, list page and per-schema tabs (modify, details, permissions).
+// REMOTE SCHEMAS section: sidebar, list page and per-schema tabs (modify, details, permissions, relationships).
 import { useMetadata } from '../../metadata';
 import { remotePath } from '../../paths';
 import { Link } from '../../router';
@@ -7,6 +7,7 @@ import { DataTable } from '../../ui';
 import RemoteDetails from './RemoteDetails';
 import RemoteEditor from './RemoteEditor';
 import RemotePermissions from './RemotePermissions';
+import RemoteRelationships from './RemoteRelationships';
 
 function useRemotes(): any[] {
   const { md } = useMetadata();
@@ -60,6 +61,7 @@ const TABS = [
   { tab: 'modify', label: 'Modify' },
   { tab: 'details', label: 'Details' },
   { tab: 'permissions', label: 'Permissions' },
+  { tab: 'relationships', label: 'Relationships' },
 ];
 
 function RemotePage({ name, tab }: { name: string; tab: string }) {
@@ -72,6 +74,8 @@ function RemotePage({ name, tab }: { name: string; tab: string }) {
           <RemoteEditor key={name} existing={remote} />
         ) : tab === 'details' ? (
           <RemoteDetails name={name} />
+        ) : tab === 'relationships' ? (
+          <RemoteRelationships remote={remote} />
         ) : (
           <RemotePermissions remote={remote} />
         )
