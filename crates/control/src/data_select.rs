@@ -61,9 +61,21 @@ struct SelectArgs {
     #[serde(default)]
     order_by: Option<Value>,
     #[serde(default)]
-    limit: Option<u64>,
+    limit: Option<i64>,
     #[serde(default)]
-    offset: Option<u64>,
+    offset: Option<i64>,
+}
+
+/// A `limit` or `offset`: Hasura refuses a negative one as `not-supported`.
+fn non_negative(v: Option<i64>, path: &str, key: &str) -> Result<Option<u64>, ApiError> {
+    match v {
+        Some(n) if n < 0 => Err(ApiError::bad_request(
+            "not-supported",
+            "unexpected negative value",
+        )
+        .at(format!("{path}.{key}"))),
+        other => Ok(other.map(|n| n as u64)),
+    }
 }
 
 impl Reader<'_> {
@@ -194,7 +206,9 @@ impl Reader<'_> {
             .as_ref()
             .and_then(|p| p.select.as_ref())
             .and_then(|s| s.limit);
-        let limit = match (args.limit, perm_limit) {
+        let given = non_negative(args.limit, path, "limit")?;
+        let offset = non_negative(args.offset, path, "offset")?;
+        let limit = match (given, perm_limit) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
@@ -209,7 +223,7 @@ impl Reader<'_> {
             },
             distinct_on: vec![],
             limit,
-            offset: args.offset,
+            offset,
             nodes_limit: None,
             shape: if single {
                 Shape::Single(fields)
@@ -304,21 +318,42 @@ pub(crate) async fn count(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value,
 }
 
 /// `order_by` as RQL writes it: `"col"`, `"+col"`, `"-col"`, or a list of those.
+/// `order_by`: `"col"`, `"+col"`, `"-col"`, or `{column, type: asc|desc, nulls: first|last}`,
+/// alone or in a list; nulls come last ascending and first descending unless said.
 fn rql_order_by(v: &Value) -> Result<Vec<OrderBy>, ApiError> {
+    let bad = |m: &str| ApiError::bad_request("parse-failed", m).at("$.order_by");
     rasura_ir::value::as_list(v)
         .into_iter()
         .map(|item| {
-            let s = item.as_str().ok_or_else(|| {
-                ApiError::bad_request("parse-failed", "expected a column name").at("$.order_by")
-            })?;
-            let (desc, col) = match s.strip_prefix('-') {
-                Some(c) => (true, c),
-                None => (false, s.strip_prefix('+').unwrap_or(s)),
+            let (col, desc, nulls) = match &item {
+                Value::String(s) => match s.strip_prefix('-') {
+                    Some(c) => (c.to_string(), true, None),
+                    None => (s.strip_prefix('+').unwrap_or(s).to_string(), false, None),
+                },
+                Value::Object(o) => {
+                    let col = o.get("column").and_then(Value::as_str);
+                    let col = col.ok_or_else(|| bad("key \"column\" not found"))?;
+                    let desc = match o.get("type").and_then(Value::as_str) {
+                        None | Some("asc") => false,
+                        Some("desc") => true,
+                        Some(_) => return Err(bad("expecting \"asc\" or \"desc\" for \"type\"")),
+                    };
+                    let nulls = match o.get("nulls").and_then(Value::as_str) {
+                        None => None,
+                        Some("first") => Some(true),
+                        Some("last") => Some(false),
+                        Some(_) => {
+                            return Err(bad("expecting \"first\" or \"last\" for \"nulls\""))
+                        }
+                    };
+                    (col.to_string(), desc, nulls)
+                }
+                _ => return Err(bad("expected a column name")),
             };
             Ok(OrderBy {
-                target: OrderTarget::Column(col.to_string()),
+                target: OrderTarget::Column(col),
                 desc,
-                nulls_first: desc,
+                nulls_first: nulls.unwrap_or(desc),
             })
         })
         .collect()

@@ -163,7 +163,28 @@ pub(crate) async fn insert(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value
     let schema = crate::data_select::role_schema(ctx).await?;
     let t = table_of(&schema, &args.table)?;
     let role = ctx.session.role.clone();
-    // As in Hasura: `returning` is checked first.
+    // As in Hasura: the arguments' shape first (an `on_conflict` without a valid action),
+    // then `returning`.
+    if let Some(c) = args.on_conflict.as_ref().filter(|c| c.is_object()) {
+        if c.get("update_columns").is_none() {
+            match c.get("action").and_then(Value::as_str) {
+                Some("ignore" | "update") => {}
+                Some(_) => {
+                    return Err(ApiError::bad_request(
+                        "parse-failed",
+                        "Expecting 'ignore' or 'update'",
+                    )
+                    .at("$.on_conflict.action"))
+                }
+                None => {
+                    return Err(
+                        ApiError::bad_request("parse-failed", "key \"action\" not found")
+                            .at("$.on_conflict"),
+                    )
+                }
+            }
+        }
+    }
     let output = response(&schema, t, &args.returning)?;
     let catalog = ctx.fresh_catalog().await?;
     // A role inserts under its insert permission (none: admin): its columns, presets, check.

@@ -7,7 +7,6 @@ mod catalog_state_ops;
 mod data_ops;
 mod data_select;
 mod data_write;
-mod ddl_follow;
 pub mod error;
 mod event_ops;
 pub mod execute;

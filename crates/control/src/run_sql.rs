@@ -1,5 +1,5 @@
 //! `run_sql`: the SQL runs in the request's transaction; tracked tables and columns it renamed
-//! are renamed in the metadata (`ddl_follow.rs`), tracked objects it dropped are untracked, and
+//! are renamed in the metadata (`rasura-ddl-follow`), tracked objects it dropped are untracked, and
 //! anything else it broke is refused unless `cascade` is set.
 
 use serde::Deserialize;
@@ -168,10 +168,10 @@ pub(super) async fn run_sql(ctx: &mut ControlTx<'_>, args: Value) -> Result<Valu
     refuse_overloaded(&ctx.md, &after)?;
     refuse_turned_volatile(&ctx.md, &before, &after)?;
     // Tables and columns it renamed are renamed in the metadata too.
-    let renamed = crate::ddl_follow::renames(&ctx.md, &before, &after);
+    let renamed = rasura_ddl_follow::renames(&ctx.md, &before, &after);
     if !renamed.is_empty() {
         let resolved = rasura_resolve::resolve(&ctx.md, before.clone());
-        ctx.md = crate::ddl_follow::apply(&ctx.md, &resolved, &renamed)
+        ctx.md = rasura_ddl_follow::apply(&ctx.md, &resolved, &renamed)
             .map_err(|e| ApiError::bad_request("unexpected", e))?;
         ctx.changed();
     }

@@ -718,3 +718,88 @@ async fn the_query_api_upserts_and_update_operators() {
         "{body}"
     );
 }
+
+/// Descriptions as Hasura gives them: a computed field's from its metadata comment, else its
+/// function's database comment; an empty metadata comment gives none (table, column, root
+/// field). And the query API's `order_by` objects and negative limits.
+#[tokio::test]
+async fn descriptions_and_the_query_apis_select_arguments() {
+    let (_pg, s) = blog(&[]).await;
+    let (status, r) = v1(&s, json!({"type": "bulk", "args": [
+        {"type": "run_sql", "args": {"sql": "
+            create function author_upper(a author) returns text as $$ select upper(a.name) $$ language sql stable;
+            comment on function author_upper(author) is 'The name, shouted';
+            create function author_lower(a author) returns text as $$ select lower(a.name) $$ language sql stable;
+            comment on function author_lower(author) is 'ignored: the metadata says';
+            create function author_same(a author) returns text as $$ select a.name $$ language sql stable;"}},
+        {"type": "add_computed_field", "args": {"table": "author", "name": "upper_name", "definition": {"function": "author_upper"}}},
+        {"type": "add_computed_field", "args": {"table": "author", "name": "lower_name", "definition": {"function": "author_lower"}, "comment": "The name, quietly"}},
+        {"type": "add_computed_field", "args": {"table": "author", "name": "same_name", "definition": {"function": "author_same"}, "comment": ""}},
+        {"type": "set_table_customization", "args": {"table": "article", "configuration": {
+            "comment": "", "column_config": {"title": {"comment": ""}}, "custom_root_fields": {"select": {"comment": ""}}}}},
+    ]})).await;
+    assert_eq!(status, 200, "{r}");
+    let d = s
+        .graphql(
+            r#"{ author: __type(name: "author") { fields { name description } }
+        article: __type(name: "article") { description fields { name description } }
+        root: __type(name: "query_root") { fields { name description } } }"#,
+            json!({}),
+        )
+        .await;
+    let about = |ty: &str, field: &str| -> Value {
+        d["data"][ty]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == field)
+            .map(|f| f["description"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(about("author", "upper_name"), "The name, shouted", "{d}");
+    assert_eq!(about("author", "lower_name"), "The name, quietly", "{d}");
+    assert_eq!(about("author", "same_name"), Value::Null, "{d}");
+    assert_eq!(d["data"]["article"]["description"], Value::Null, "{d}");
+    assert_eq!(about("article", "title"), Value::Null, "{d}");
+    assert_eq!(about("root", "article"), Value::Null, "{d}");
+    assert_eq!(
+        about("root", "author"),
+        "fetch data from the table: \"author\"",
+        "{d}"
+    );
+    // `order_by` as objects; nulls placed as asked.
+    let (status, r) = v1(
+        &s,
+        json!({"type": "select", "args": {"table": "author", "columns": ["name"],
+        "order_by": [{"column": "rating", "type": "desc", "nulls": "last"}], "limit": 2}}),
+    )
+    .await;
+    assert_eq!(
+        (status, &r),
+        (200, &json!([{"name": "Ann"}, {"name": "Bob"}]))
+    );
+    let (status, r) = v1(
+        &s,
+        json!({"type": "select", "args": {"table": "author", "columns": ["name"],
+        "order_by": {"column": "rating", "type": "desc"}, "limit": 1}}),
+    )
+    .await;
+    assert_eq!((status, &r), (200, &json!([{"name": "Cid"}])));
+    for key in ["limit", "offset"] {
+        let (status, r) = v1(
+            &s,
+            json!({"type": "select", "args": {"table": "author", "columns": ["name"], key: -1}}),
+        )
+        .await;
+        assert_eq!(status, 400, "{r}");
+        assert_eq!(
+            (r["code"].as_str(), r["error"].as_str(), r["path"].as_str()),
+            (
+                Some("not-supported"),
+                Some("unexpected negative value"),
+                Some(format!("$.args.{key}").as_str())
+            ),
+            "{r}"
+        );
+    }
+}

@@ -222,6 +222,15 @@ fn build(
                         "input parameters for computed field \"{}\" defined on table \"{}\"",
                         cf.name, t.name
                     ),
+                    // Metadata's comment (empty: none), else the function's, else Hasura's.
+                    description: described(cf.comment.as_deref(), || {
+                        f.description.clone().unwrap_or_else(|| {
+                            format!(
+                                "A computed field, executes function \"{}\"",
+                                rasura_metadata::QualifiedName::new(&f.schema, &f.name)
+                            )
+                        })
+                    }),
                 },
             );
             if naming::is_valid_name(&cf.name) && tables[i].computed[&cf.name].scalar.is_some() {
@@ -587,17 +596,17 @@ impl SdlWriter {
 
         // The object type: described by the table's comment (metadata's, else the database's),
         // else Hasura's text; columns by theirs.
-        let table_doc = t
-            .config
-            .comment
-            .clone()
-            .or_else(|| t.info.description.clone())
-            .unwrap_or_else(|| format!("columns and relationships of \"{qualified}\""));
+        let table_doc = described(t.config.comment.as_deref(), || {
+            t.info
+                .description
+                .clone()
+                .unwrap_or_else(|| format!("columns and relationships of \"{qualified}\""))
+        });
         let implements = if node { " implements Node" } else { "" };
         let _ = writeln!(
             self.types,
             "{}\ntype {}{implements} {{",
-            literal(&table_doc),
+            table_doc.as_deref().map(literal).unwrap_or_default(),
             names.object
         );
         if node {
@@ -616,14 +625,17 @@ impl SdlWriter {
             } else {
                 ""
             };
-            let doc = t
+            let comment = t
                 .config
                 .column_config
                 .get(&c.name)
-                .and_then(|cc| cc.comment.clone())
-                .or_else(|| catalog_col(&c.name).description.clone())
-                .map(|d| format!("  {}\n", literal(&d)))
-                .unwrap_or_default();
+                .and_then(|cc| cc.comment.as_deref());
+            let doc = match comment {
+                Some(c) => described(Some(c), String::new),
+                None => catalog_col(&c.name).description.clone(),
+            }
+            .map(|d| format!("  {}\n", literal(&d)))
+            .unwrap_or_default();
             let _ = writeln!(self.types, "{doc}  {}{args}: {}{bang}", c.field, c.scalar);
         }
         // Connection types of the relationships' targets, written after this type.
@@ -696,11 +708,8 @@ impl SdlWriter {
                         // "(args: f_args!)" joins the select arguments: "(args: ..., distinct_on: ...)".
                         args.insert_str(1, &format!("{}, ", &own[1..own.len() - 1]));
                     }
-                    let _ = writeln!(
-                        self.types,
-                        "  \"A computed field, executes function \\\"{}\\\"\"\n  {name}{args}: {output}",
-                        c.function,
-                    );
+                    let doc = c.description.as_deref().map(literal).unwrap_or_default();
+                    let _ = writeln!(self.types, "  {doc}\n  {name}{args}: {output}");
                 }
                 TableField::Computed(n) => {
                     if let Some((scalar, _, _)) =
@@ -709,7 +718,8 @@ impl SdlWriter {
                         self.scalar(&scalar);
                         let c = &info.computed[n];
                         let args = self.computed_args_arg(c);
-                        let _ = writeln!(self.types, "  \"A computed field, executes function \\\"{}\\\"\"\n  {name}{args}: {scalar}", c.function);
+                        let doc = c.description.as_deref().map(literal).unwrap_or_default();
+                        let _ = writeln!(self.types, "  {doc}\n  {name}{args}: {scalar}");
                     }
                 }
                 TableField::Column(_) | TableField::RemoteRel(_) => {}
@@ -898,6 +908,16 @@ impl SdlWriter {
 }
 
 /// A GraphQL string literal (a description) of any text.
+/// A description from metadata's `comment` as Hasura reads it: an empty comment means none,
+/// no comment means `default`.
+fn described(comment: Option<&str>, default: impl FnOnce() -> String) -> Option<String> {
+    match comment {
+        Some("") => None,
+        Some(c) => Some(c.to_string()),
+        None => Some(default()),
+    }
+}
+
 pub(crate) fn literal(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
 }

@@ -49,6 +49,10 @@ pub fn root_description(config: &TableConfig, kind: RootKind, default: &str) -> 
     let text = config
         .root_field_comment(kind.config_key())
         .unwrap_or(default);
+    // An empty comment means no description, as in Hasura.
+    if text.is_empty() {
+        return String::new();
+    }
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
 }
 

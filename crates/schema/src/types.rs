@@ -127,6 +127,8 @@ pub struct ComputedInfo {
     pub args_type: String,
     /// The description of the `args` argument (it names the field and its table).
     pub args_description: String,
+    /// The field's description (none for an empty metadata comment).
+    pub description: Option<String>,
 }
 
 /// What a root field of `mutation_root` does (the index of its table).

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 /// What a statement renamed among the tracked tables.
 #[derive(Debug, Default, PartialEq)]
-pub(crate) struct Renames {
+pub struct Renames {
     /// (old name, new name).
     pub tables: Vec<(QualifiedName, QualifiedName)>,
     /// (table, by its new name; old column, new column).
@@ -27,7 +27,7 @@ impl Renames {
 }
 
 /// The renames of tracked tables and their columns between two reads of the catalog.
-pub(crate) fn renames(md: &Metadata, before: &Catalog, after: &Catalog) -> Renames {
+pub fn renames(md: &Metadata, before: &Catalog, after: &Catalog) -> Renames {
     let mut out = Renames::default();
     let Some(source) = md.served_source() else {
         return out;
@@ -66,7 +66,7 @@ pub(crate) fn renames(md: &Metadata, before: &Catalog, after: &Catalog) -> Renam
 
 /// `md` with `renames` applied; `resolved` is `md` resolved against the catalog before the
 /// statement (for where each relationship leads).
-pub(crate) fn apply(
+pub fn apply(
     md: &Metadata,
     resolved: &ResolvedMetadata,
     renames: &Renames,
