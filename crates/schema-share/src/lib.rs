@@ -249,12 +249,13 @@ pub fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Schema>, St
         let mut doc = apollo_compiler::ast::Document::parse(&sdl[start..end], "schema.graphql")
             .map_err(|e| e.errors.to_string())?;
         refuse_duplicate_fields(&doc)?;
+        sort_arguments(&mut doc);
         shared.share_document(&mut doc);
         builder = builder.add_ast(&doc);
         start = end;
     }
     let mut schema = builder.build().map_err(|e| e.errors.to_string())?;
-    sort_type_kinds(&mut schema);
+    sort_by_name(&mut schema);
     match schema.validate() {
         Ok(schema) => Ok(schema),
         // An object type without fields (a select permission with `columns: []`) is served as
@@ -294,11 +295,41 @@ fn refuse_duplicate_fields(doc: &Document) -> Result<(), String> {
     Ok(())
 }
 
-/// Hasura introspects `__TypeKind`'s values in alphabetical order (`ENUM`, `INPUT_OBJECT`, ...),
-/// as it does every enum; apollo-compiler keeps the specification's order.
-fn sort_type_kinds(schema: &mut Schema) {
-    if let Some(apollo_compiler::schema::ExtendedType::Enum(e)) = schema.types.get_mut("__TypeKind")
-    {
-        e.make_mut().values.sort_keys();
+/// Hasura introspects everything in order of name: types, fields, arguments, input fields,
+/// enum values (`__TypeKind`'s too), interfaces and possible types; apollo-compiler keeps the
+/// order of definition. Arguments are sorted in the parsed parts, before their fields are
+/// shared; the rest in the built schema, whose type nodes are still its own.
+fn sort_arguments(doc: &mut Document) {
+    let sort = |fields: &mut Vec<Node<apollo_compiler::ast::FieldDefinition>>| {
+        for f in fields {
+            f.make_mut().arguments.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+    };
+    for d in &mut doc.definitions {
+        match d {
+            Definition::ObjectTypeDefinition(o) => sort(&mut o.make_mut().fields),
+            Definition::ObjectTypeExtension(o) => sort(&mut o.make_mut().fields),
+            Definition::InterfaceTypeDefinition(i) => sort(&mut i.make_mut().fields),
+            _ => {}
+        }
     }
+}
+
+fn sort_by_name(schema: &mut Schema) {
+    use apollo_compiler::schema::ExtendedType;
+    for ty in schema.types.values_mut() {
+        match ty {
+            ExtendedType::Object(o) => {
+                let o = o.make_mut();
+                o.fields.sort_keys();
+                o.implements_interfaces.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+            ExtendedType::Interface(i) => i.make_mut().fields.sort_keys(),
+            ExtendedType::InputObject(i) => i.make_mut().fields.sort_keys(),
+            ExtendedType::Enum(e) => e.make_mut().values.sort_keys(),
+            ExtendedType::Union(u) => u.make_mut().members.sort_by(|a, b| a.name.cmp(&b.name)),
+            ExtendedType::Scalar(_) => {}
+        }
+    }
+    schema.types.sort_keys();
 }
