@@ -286,7 +286,13 @@ fn check_object(schema: &RoleSchema, type_name: &str, v: &Value) -> Result<(), G
             unexpected_fields.join(", ")
         )));
     }
-    for (name, field) in &obj.fields {
+    // In the order the metadata defines the type, so that the first missing field named is
+    // Hasura's.
+    let mut fields: Vec<_> = obj.fields.iter().collect();
+    if let Some(order) = schema.custom_object_fields.get(type_name) {
+        fields.sort_by_key(|(n, _)| order.iter().position(|o| o == n.as_str()));
+    }
+    for (name, field) in fields {
         // Relationship fields are filled from the tables, not by the handler.
         if schema
             .action_relationships

@@ -404,10 +404,28 @@ fn build(
         remote_conflicts,
         remote_rels,
         remote_db_rels,
+        custom_object_fields: custom_object_fields(&resolved.custom_types),
         relay,
         naming,
         namespace,
     })
+}
+
+/// Each custom object type's field names, in the metadata's order.
+fn custom_object_fields(custom: &serde_json::Value) -> HashMap<String, Vec<String>> {
+    let objects = custom.get("objects").and_then(serde_json::Value::as_array);
+    objects
+        .into_iter()
+        .flatten()
+        .filter_map(|o| {
+            let fields = o.get("fields")?.as_array()?;
+            let names = fields
+                .iter()
+                .filter_map(|f| f.get("name")?.as_str().map(str::to_string))
+                .collect();
+            Some((o.get("name")?.as_str()?.to_string(), names))
+        })
+        .collect()
 }
 
 fn table_info(

@@ -31,6 +31,9 @@ pub struct RoleSchema {
     pub remote_rels: Vec<RemoteRelInfo>,
     /// Relationships from the remotes' types to tables.
     pub remote_db_rels: Vec<RemoteDbRelInfo>,
+    /// The fields of the actions' custom object types in the order the metadata defines them
+    /// (the schema keeps them in order of name, as introspection answers them).
+    pub custom_object_fields: HashMap<String, Vec<String>>,
     /// The Relay schema (`/v1beta1/relay`): tables with a primary key are `Node`s whose `id`
     /// is their global id, read through `<t>_connection`.
     pub relay: bool,
