@@ -254,6 +254,8 @@ pub struct ColumnRef {
 /// A call of a computed field's function on a row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ComputedCall {
+    /// The computed field's name.
+    pub field: String,
     pub function: QualifiedName,
     pub arity: usize,
     pub table_argument: usize,

@@ -6,7 +6,7 @@ use crate::types::{ColumnRef, ComputedCall, Session};
 pub(crate) fn computed_ref(c: &rasura_schema::ComputedInfo, session: &Session) -> ColumnRef {
     let (_, type_schema, type_name) = c.scalar.clone().unwrap_or_default();
     ColumnRef {
-        name: String::new(),
+        name: c.name.clone(),
         type_schema,
         type_name,
         computed: Some(Box::new(computed_call(c, session))),
@@ -15,6 +15,7 @@ pub(crate) fn computed_ref(c: &rasura_schema::ComputedInfo, session: &Session) -
 
 pub(crate) fn computed_call(c: &rasura_schema::ComputedInfo, session: &Session) -> ComputedCall {
     ComputedCall {
+        field: c.name.clone(),
         function: c.function.clone(),
         arity: c.arity,
         table_argument: c.table_argument,

@@ -244,3 +244,46 @@ async fn cycles_and_unknown_roles_are_refused_with_hasuras_errors() {
     let v = as_role(&s, "all", "{ doc { id } }").await;
     assert!(v["errors"].is_array(), "{v}");
 }
+
+/// A value an inherited role sees only on some rows is NULL elsewhere for the request's own
+/// `where` (under `_not` too), `order_by` and `distinct_on`, computed fields included: nothing
+/// the answer hides can be found out by filtering or sorting on it.
+#[tokio::test]
+async fn hidden_values_cannot_be_found_out_by_filters_or_order() {
+    let pg = TestCluster::start("app").await;
+    let s = server(&pg).await;
+    let ids = |v: &Value, key: &str| -> Vec<i64> {
+        v["data"][key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{v}"))
+            .iter()
+            .filter_map(|r| r["id"].as_i64())
+            .collect()
+    };
+    // `both` sees rows 1 and 3 (reader) and 1 and 2 (owner); row 3's note and headline are hidden.
+    let v = as_role(
+        &s,
+        "both",
+        r#"{
+        not_x: doc(where: {_not: {note: {_eq: "x"}}}, order_by: {id: asc}) { id }
+        not_null: doc(where: {_not: {note: {_is_null: true}}}, order_by: {id: asc}) { id }
+        nulls: doc(where: {note: {_is_null: true}}, order_by: {id: asc}) { id }
+        by_headline: doc(where: {headline: {_like: "b1%"}}) { id }
+        not_headline: doc(where: {_not: {headline: {_like: "a%"}}}) { id }
+        sorted: doc(order_by: {headline: asc_nulls_first}) { id }
+        distinct: doc(distinct_on: [note], order_by: [{note: asc}, {id: asc}]) { id note }
+    }"#,
+    )
+    .await;
+    assert_eq!(ids(&v, "not_x"), [1, 2], "{v}");
+    assert_eq!(ids(&v, "not_null"), [1, 2], "{v}");
+    assert_eq!(ids(&v, "nulls"), [3], "{v}");
+    assert_eq!(ids(&v, "by_headline"), Vec::<i64>::new(), "{v}");
+    assert_eq!(ids(&v, "not_headline"), Vec::<i64>::new(), "{v}");
+    assert_eq!(ids(&v, "sorted"), [3, 1, 2], "{v}");
+    assert_eq!(
+        v["data"]["distinct"],
+        json!([{"id": 1, "note": "ann note"}, {"id": 2, "note": "ann secret"}, {"id": 3, "note": null}]),
+        "{v}"
+    );
+}

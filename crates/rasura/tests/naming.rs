@@ -197,7 +197,7 @@ async fn graphql_default_names_everything_as_hasura_does() {
     assert!(names(&d["c"], "inputFields").contains(&"_isNull".to_string()));
     assert_eq!(
         names(&d["b"], "inputFields"),
-        ["_and", "_not", "_or", "authorId", "id", "rating", "title", "author"]
+        ["_and", "_not", "_or", "author", "authorId", "id", "rating", "title"]
     );
     // The snake-case spellings are gone.
     let (_, body) = s

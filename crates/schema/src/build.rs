@@ -196,6 +196,7 @@ fn build(
             tables[i].computed.insert(
                 cf.name.clone(),
                 crate::types::ComputedInfo {
+                    name: cf.name.clone(),
                     function: rasura_metadata::QualifiedName::new(&f.schema, &f.name),
                     table_argument: cf.table_argument,
                     session_argument: cf.session_argument,

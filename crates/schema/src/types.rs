@@ -117,6 +117,8 @@ pub struct FunctionInfo {
 /// A computed field: a function of the row.
 #[derive(Debug, Clone)]
 pub struct ComputedInfo {
+    /// The field's name (what an inherited role's redactions are keyed by).
+    pub name: String,
     pub function: QualifiedName,
     pub table_argument: usize,
     pub session_argument: Option<usize>,

@@ -181,8 +181,19 @@ impl Cx<'_> {
         let mut base_order = vec![];
         let mut outer_order = vec![];
         let mut distinct_on = vec![];
+        // A value hidden on some rows is NULL there, for DISTINCT ON and ORDER BY too; one
+        // expression (one set of parameters) per column, as DISTINCT ON must match ORDER BY.
+        let mut hidden: Vec<(String, Expr)> = vec![];
         for d in &select.distinct_on {
-            distinct_on.push(Expr::col(&base, d));
+            let value = Expr::col(&base, d);
+            distinct_on.push(match select.redactions.iter().find(|(n, _)| n == d) {
+                Some((_, cond)) => {
+                    let e = self.shown_where(value, cond, &base);
+                    hidden.push((d.clone(), e.clone()));
+                    e
+                }
+                None => value,
+            });
         }
         // DISTINCT ON needs its columns to lead the ORDER BY.
         if !distinct_on.is_empty() && select.order_by.is_empty() {
@@ -197,10 +208,18 @@ impl Cx<'_> {
         for (i, ob) in select.order_by.iter().enumerate() {
             let mut expr = self.order_expr(&ob.target, &base);
             // A column hidden on some rows sorts as NULL there, as it shows.
-            if let OrderTarget::Column(c) = &ob.target {
-                if let Some((_, cond)) = select.redactions.iter().find(|(n, _)| n == c) {
-                    expr = self.shown_where(expr, cond, &base);
-                }
+            let target = match &ob.target {
+                OrderTarget::Column(c) => Some(c.as_str()),
+                OrderTarget::Computed(call) => Some(call.field.as_str()),
+                _ => None,
+            };
+            let known = target.and_then(|h| hidden.iter().find(|(n, _)| n == h));
+            if let Some((_, e)) = known {
+                expr = e.clone();
+            } else if let Some((_, cond)) =
+                target.and_then(|h| select.redactions.iter().find(|(n, _)| n == h))
+            {
+                expr = self.shown_where(expr, cond, &base);
             }
             let name = format!("__order_{i}");
             items.push(SelectItem::Expr(expr.clone(), Some(name.clone())));
