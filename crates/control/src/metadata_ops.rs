@@ -128,6 +128,14 @@ async fn replace(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError
             json!({"is_consistent": false, "inconsistent_objects": resolved.inconsistencies}),
         );
     }
+    // Roles in a cycle are refused in Hasura's words.
+    let cycle = resolved
+        .inconsistencies
+        .iter()
+        .find(|i| i.code == Some("cyclic-dependency"));
+    if let Some(i) = cycle {
+        return Err(ApiError::bad_request("cyclic-dependency", i.bare_reason()).at("$.args"));
+    }
     Err(
         ApiError::bad_request("unexpected", "cannot continue due to inconsistent metadata")
             .at("$.args")

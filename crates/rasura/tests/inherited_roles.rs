@@ -221,6 +221,34 @@ async fn cycles_and_unknown_roles_are_refused_with_hasuras_errors() {
         body["error"].as_str().unwrap_or_default().contains("cycle"),
         "{body}"
     );
+    // A cycle in a whole document: refused and named as Hasura names it.
+    let (_, mut md) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "export_metadata", "args": {}}),
+            &[],
+        )
+        .await;
+    md["inherited_roles"] = json!([
+        {"role_name": "x", "role_set": ["y", "reader"]},
+        {"role_name": "y", "role_set": ["x"]}
+    ]);
+    let (status, body) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "replace_metadata", "args": md}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        (body["code"].as_str(), body["error"].as_str()),
+        (
+            Some("cyclic-dependency"),
+            Some("found cycle(s) in roles: [\"x\",\"y\",\"x\"]")
+        ),
+        "{body}"
+    );
     let (status, body) = s
         .post(
             "/v1/metadata",

@@ -228,12 +228,12 @@ async fn introspection_answers_what_clients_ask() {
     assert_eq!(
         fields,
         vec![
+            "articles",
+            "articles_aggregate",
             "id",
             "meta",
             "name",
-            "rating",
-            "articles",
-            "articles_aggregate"
+            "rating"
         ]
     );
 }

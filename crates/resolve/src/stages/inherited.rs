@@ -32,6 +32,29 @@ fn role_problem(name: &str, definition: &Value, reason: String) -> Inconsistency
     )
 }
 
+/// A cycle among `left` (roles whose parents never all resolved), from the first role through
+/// parents left too, back to where it closes: `["a", "b", "a"]`.
+fn cycle_path(left: &[InheritedRole]) -> Vec<String> {
+    let mut path: Vec<String> = vec![];
+    let mut at = left.first().map(|r| r.name.clone());
+    while let Some(name) = at {
+        if let Some(start) = path.iter().position(|p| *p == name) {
+            let mut cycle = path.split_off(start);
+            cycle.push(name);
+            return cycle;
+        }
+        path.push(name.clone());
+        let role = left.iter().find(|r| r.name == name);
+        at = role.and_then(|r| {
+            r.parents
+                .iter()
+                .find(|p| left.iter().any(|l| &l.name == *p))
+                .cloned()
+        });
+    }
+    path
+}
+
 /// The entries of `md`, parents before children; bad entries and cycles reported.
 pub(super) fn ordered_roles(md: &Metadata, report: &mut Vec<Inconsistency>) -> Vec<InheritedRole> {
     let mut roles: Vec<InheritedRole> = vec![];
@@ -100,13 +123,16 @@ pub(super) fn ordered_roles(md: &Metadata, report: &mut Vec<Inconsistency>) -> V
         }
     }
     if !left.is_empty() {
-        let names: Vec<String> = left.iter().map(|r| format!("\"{}\"", r.name)).collect();
+        // The cycle as Hasura names it: a path from a role back to itself.
+        let path = cycle_path(&left);
         for r in &left {
-            report.push(role_problem(
+            let mut i = role_problem(
                 &r.name,
                 &json!({"role_name": r.name, "role_set": r.parents}),
-                format!("found cycle(s) in roles: {}", names.join(", ")),
-            ));
+                format!("found cycle(s) in roles: {}", json!(path)),
+            );
+            i.code = Some("cyclic-dependency");
+            report.push(i);
         }
     }
     ordered
