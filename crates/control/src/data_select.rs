@@ -118,6 +118,7 @@ impl Reader<'_> {
                 &rasura_ir::bool_exp::normalize_legacy(w),
                 &format!("{path}.where"),
             )
+            .and_then(|w| rasura_ir::permission::with_target_perms(self.schema, self.session, w))
             .map_err(|e| ApiError::bad_request("parse-failed", e.message).at(e.path))?,
         };
         Ok(match (perm, user) {

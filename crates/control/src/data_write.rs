@@ -70,6 +70,7 @@ async fn write(ctx: &mut ControlTx<'_>, args: Value, delete: bool) -> Result<Val
         &rasura_ir::bool_exp::normalize_legacy(where_),
         "$.where",
     )
+    .and_then(|w| rasura_ir::permission::with_target_perms(&schema, &ctx.session, w))
     .map_err(|e| ApiError::bad_request("parse-failed", e.message).at(e.path))?;
     let perm_filter = match (update_perm, delete_perm) {
         (Some(u), _) => Some(rule(&u.filter)?),

@@ -476,6 +476,9 @@ pub enum OpField {
 #[derive(Debug, Clone, PartialEq)]
 pub enum BoolExp {
     True,
+    /// Another table's permission rule applied at this level (a relationship's target): its
+    /// `["$", col]` comparisons refer to this row, not to the row the outer rule started from.
+    Rooted(Box<BoolExp>),
     And(Vec<BoolExp>),
     Or(Vec<BoolExp>),
     Not(Box<BoolExp>),

@@ -104,7 +104,7 @@ impl Cx<'_> {
                         u.get("where").unwrap_or(&Value::Null),
                         &format!("{here}.where"),
                     )?;
-                    let filter = self.update_filter(t, filter)?;
+                    let filter = self.update_filter(t, self.with_target_perms(filter)?)?;
                     let naming = &self.schema.naming;
                     let set = self.update_ops(t, |n| u.get(naming.field(n)).cloned(), &here)?;
                     let check = self.update_check(t)?;
@@ -338,13 +338,13 @@ impl Cx<'_> {
             None => vec![],
         };
         let filter = match v.get("where") {
-            Some(w) if !w.is_null() => Some(parse_bool_exp(
+            Some(w) if !w.is_null() => Some(self.with_target_perms(parse_bool_exp(
                 self.schema,
                 self.session,
                 t,
                 w,
                 &format!("{path}.where"),
-            )?),
+            )?)?),
             _ => None,
         };
         let filter = match (self.update_perm_filter(t)?, filter) {

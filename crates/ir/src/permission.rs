@@ -18,13 +18,7 @@ impl Cx<'_> {
 
     /// The select filter of `table` for this session (`True` for admin).
     pub(crate) fn select_filter(&self, table: usize) -> Result<BoolExp, IrError> {
-        match self.perms(table) {
-            None => Ok(BoolExp::True),
-            Some(p) => match &p.select {
-                Some(s) => parse_permission_exp(self.schema, self.session, table, &s.filter, "$"),
-                None => Ok(BoolExp::Or(vec![])),
-            },
-        }
+        select_filter(self.schema, self.session, table)
     }
 
     /// The columns of `table` this session sees only where a condition holds, with the
@@ -51,72 +45,11 @@ impl Cx<'_> {
 
     /// Adds the target tables' select filters to relationship conditions of a user's `where`.
     pub(crate) fn with_target_perms(&self, exp: BoolExp) -> Result<BoolExp, IrError> {
-        Ok(match exp {
-            BoolExp::And(items) => BoolExp::And(
-                items
-                    .into_iter()
-                    .map(|e| self.with_target_perms(e))
-                    .collect::<Result<_, _>>()?,
-            ),
-            BoolExp::Or(items) => BoolExp::Or(
-                items
-                    .into_iter()
-                    .map(|e| self.with_target_perms(e))
-                    .collect::<Result<_, _>>()?,
-            ),
-            BoolExp::Not(e) => BoolExp::Not(Box::new(self.with_target_perms(*e)?)),
-            BoolExp::Related {
-                table,
-                mapping,
-                exp,
-            } => {
-                let inner = self.with_target_perms(*exp)?;
-                let perm = self.filter_of(&table)?;
-                BoolExp::Related {
-                    table,
-                    mapping,
-                    exp: Box::new(self.and_filter(perm, inner)),
-                }
-            }
-            BoolExp::ComputedRelated { call, table, exp } => {
-                let inner = self.with_target_perms(*exp)?;
-                let perm = self.filter_of(&table)?;
-                BoolExp::ComputedRelated {
-                    call,
-                    table,
-                    exp: Box::new(self.and_filter(perm, inner)),
-                }
-            }
-            BoolExp::AggregatePredicate {
-                function,
-                table,
-                mapping,
-                columns,
-                distinct,
-                filter,
-                predicate,
-            } => {
-                let inner = self.with_target_perms(*filter)?;
-                let perm = self.filter_of(&table)?;
-                BoolExp::AggregatePredicate {
-                    function,
-                    table,
-                    mapping,
-                    columns,
-                    distinct,
-                    filter: Box::new(self.and_filter(perm, inner)),
-                    predicate,
-                }
-            }
-            other => other,
-        })
+        with_target_perms(self.schema, self.session, exp)
     }
 
     fn filter_of(&self, table: &rasura_metadata::QualifiedName) -> Result<BoolExp, IrError> {
-        match self.schema.table_index.get(table) {
-            Some(&t) => self.select_filter(t),
-            None => Ok(BoolExp::True),
-        }
+        filter_of(self.schema, self.session, table)
     }
 
     /// Orderings through relationships only see rows the role may select.
@@ -566,6 +499,110 @@ impl Cx<'_> {
                 .and_then(|p| p.update.as_ref())
                 .map(|u| &u.set),
         )
+    }
+}
+
+/// A target table's permission rule, rooted at the target's row.
+fn rooted(perm: BoolExp) -> BoolExp {
+    match perm {
+        BoolExp::True => BoolExp::True,
+        other => BoolExp::Rooted(Box::new(other)),
+    }
+}
+
+/// Adds the target tables' select filters (rooted at the target's row) to the relationship
+/// conditions of a user's `where`, so that a role cannot find rows through a relationship that
+/// it may not select.
+pub fn with_target_perms(
+    schema: &RoleSchema,
+    session: &Session,
+    exp: BoolExp,
+) -> Result<BoolExp, IrError> {
+    let recurse = |e: BoolExp| with_target_perms(schema, session, e);
+    let and = |p: BoolExp, u: BoolExp| match (p, u) {
+        (BoolExp::True, u) => u,
+        (p, BoolExp::True) => p,
+        (p, u) => BoolExp::And(vec![p, u]),
+    };
+    Ok(match exp {
+        BoolExp::And(items) => {
+            BoolExp::And(items.into_iter().map(&recurse).collect::<Result<_, _>>()?)
+        }
+        BoolExp::Or(items) => {
+            BoolExp::Or(items.into_iter().map(&recurse).collect::<Result<_, _>>()?)
+        }
+        BoolExp::Not(e) => BoolExp::Not(Box::new(recurse(*e)?)),
+        BoolExp::Related {
+            table,
+            mapping,
+            exp,
+        } => {
+            let inner = recurse(*exp)?;
+            let perm = rooted(filter_of(schema, session, &table)?);
+            BoolExp::Related {
+                table,
+                mapping,
+                exp: Box::new(and(perm, inner)),
+            }
+        }
+        BoolExp::ComputedRelated { call, table, exp } => {
+            let inner = recurse(*exp)?;
+            let perm = rooted(filter_of(schema, session, &table)?);
+            BoolExp::ComputedRelated {
+                call,
+                table,
+                exp: Box::new(and(perm, inner)),
+            }
+        }
+        BoolExp::AggregatePredicate {
+            function,
+            table,
+            mapping,
+            columns,
+            distinct,
+            filter,
+            predicate,
+        } => {
+            let inner = recurse(*filter)?;
+            let perm = rooted(filter_of(schema, session, &table)?);
+            BoolExp::AggregatePredicate {
+                function,
+                table,
+                mapping,
+                columns,
+                distinct,
+                filter: Box::new(and(perm, inner)),
+                predicate,
+            }
+        }
+        other => other,
+    })
+}
+
+/// The select filter of `table` for this session (`True` for admin, nothing for a role
+/// without a select permission).
+pub fn select_filter(
+    schema: &RoleSchema,
+    session: &Session,
+    table: usize,
+) -> Result<BoolExp, IrError> {
+    match schema.tables[table].perms.as_ref() {
+        None => Ok(BoolExp::True),
+        Some(p) => match &p.select {
+            Some(s) => parse_permission_exp(schema, session, table, &s.filter, "$"),
+            None => Ok(BoolExp::Or(vec![])),
+        },
+    }
+}
+
+fn filter_of(
+    schema: &RoleSchema,
+    session: &Session,
+    table: &rasura_metadata::QualifiedName,
+) -> Result<BoolExp, IrError> {
+    match schema.table_index.get(table) {
+        Some(&t) => select_filter(schema, session, t),
+        None => Ok(BoolExp::True),
     }
 }
 

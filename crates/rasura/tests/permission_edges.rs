@@ -359,3 +359,67 @@ async fn a_write_only_table_with_a_relationship_keeps_the_role_schema() {
         "{body}"
     );
 }
+
+/// A relationship's target brings its own permission into a `where` through the
+/// relationship; `["$", col]` in that rule means the target's row, not the row the outer query
+/// started from. (Comparing with the outer row would let a role find rows its permission
+/// hides: here, a project whose only task the role may not see.)
+#[tokio::test]
+async fn a_targets_root_column_rule_is_rooted_at_the_target() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let (status, body) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "bulk", "args": [
+                {"type": "run_sql", "args": {"sql": "
+                    create table project (id serial primary key, min_level int not null, name text not null);
+                    create table task (id serial primary key, project_id int not null references project(id),
+                        min_level int not null, title text not null);
+                    create table grant_ (task_id int not null references task(id), user_id int not null, user_level int not null);
+                    insert into project (min_level, name) values (0, 'accessible'), (0, 'restricted');
+                    insert into task (project_id, min_level, title) values (1, 0, 'low'), (2, 10, 'high');
+                    insert into grant_ values (1, 1, 5), (2, 1, 5);"}},
+                {"type": "track_table", "args": "project"},
+                {"type": "track_table", "args": "task"},
+                {"type": "track_table", "args": "grant_"},
+                {"type": "create_array_relationship", "args": {"table": "project", "name": "tasks",
+                    "using": {"foreign_key_constraint_on": {"table": "task", "column": "project_id"}}}},
+                {"type": "create_array_relationship", "args": {"table": "task", "name": "grants",
+                    "using": {"foreign_key_constraint_on": {"table": "grant_", "column": "task_id"}}}},
+                {"type": "create_select_permission", "args": {"table": "project", "role": "user",
+                    "permission": {"columns": ["id", "min_level", "name"], "filter": {}}}},
+                {"type": "create_select_permission", "args": {"table": "task", "role": "user",
+                    "permission": {"columns": ["id", "project_id", "min_level", "title"], "filter": {"grants": {
+                        "user_id": {"_eq": "X-Hasura-User-Id"}, "user_level": {"_cgte": ["$", "min_level"]}}}}}},
+                {"type": "create_select_permission", "args": {"table": "grant_", "role": "user",
+                    "permission": {"columns": ["task_id", "user_id", "user_level"], "filter": {}}}},
+            ]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let user = [("x-hasura-role", "user"), ("x-hasura-user-id", "1")];
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ project(where: {tasks: {id: {_is_null: false}}}, order_by: {id: desc}) { name } task { title } }"}),
+            &user,
+        )
+        .await;
+    assert_eq!(
+        body["data"],
+        json!({"project": [{"name": "accessible"}], "task": [{"title": "low"}]}),
+        "{body}"
+    );
+    let (_, body) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "select", "args": {"table": "project", "columns": ["id", "name"],
+                "where": {"tasks": {"id": {"$ne": 0}}}, "order_by": "-id"}}),
+            &user,
+        )
+        .await;
+    assert_eq!(body, json!([{"id": 1, "name": "accessible"}]), "{body}");
+}

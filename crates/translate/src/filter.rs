@@ -17,6 +17,7 @@ impl Cx<'_> {
     /// As [`Cx::bool_exp`], with `root` the row a permission rule starts from (`["$", col]`).
     fn bool_exp_rooted(&mut self, exp: &BoolExp, alias: &Alias, root: &Alias) -> Expr {
         match exp {
+            BoolExp::Rooted(e) => self.bool_exp_rooted(e, alias, alias),
             BoolExp::ComputedRelated { call, exp, .. } => {
                 let inner = self.alias();
                 let source = self.call(call, &Expr::Row(alias.clone()));
