@@ -1,11 +1,22 @@
 //! Generated GraphQL names under a naming convention and a source's customization.
 
 mod case;
+
 pub mod scalars;
 
 pub use case::{camel, from_snake, lower_first, pascal, upper_first};
 
 use serde_json::Value;
+
+/// Whether `s` is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`).
+pub fn is_valid_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c == '_' || c.is_ascii_alphabetic() => {}
+        _ => return false,
+    }
+    chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
 
 /// How the names of one database source's schema are spelled.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -130,3 +130,37 @@ async fn comments_describe_types_and_fields() {
         "columns and relationships of \"plain\""
     );
 }
+
+/// A table whose name is no GraphQL name is refused unless it has a `custom_name`, as in
+/// Hasura (before, it was tracked and silently had no fields).
+#[tokio::test]
+async fn a_table_needs_a_graphql_name() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let (status, body) = s
+        .post("/v2/query", &json!({"type": "run_sql", "args": {"sql":
+            "create table \"author details\" (id int primary key, name text); insert into \"author details\" values (1, 'Ann');"}}), &[])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = s
+        .post("/v1/metadata", &json!({"type": "pg_track_table", "args": {"source": "default", "table": "author details"}}), &[])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        (body["code"].as_str(), body["error"].as_str()),
+        (Some("validation-failed"), Some("cannot include author details in the GraphQL schema because it is not a valid GraphQL identifier")),
+        "{body}"
+    );
+    let (status, body) = s
+        .post("/v1/metadata", &json!({"type": "pg_track_table", "args": {"source": "default", "table": "author details",
+            "configuration": {"custom_name": "author_details"}}}), &[])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let body = s.graphql("{ author_details { id name } }", json!({})).await;
+    assert_eq!(
+        body["data"]["author_details"],
+        json!([{"id": 1, "name": "Ann"}]),
+        "{body}"
+    );
+}

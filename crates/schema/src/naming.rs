@@ -2,7 +2,7 @@
 //! and customization, `rasura-naming`).
 
 use rasura_metadata::{QualifiedName, TableConfig};
-pub use rasura_naming::{Ident, Naming};
+pub use rasura_naming::{is_valid_name, Ident, Naming};
 
 /// The base GraphQL name of a table: `custom_name`, else `name` in `public`, else `schema_name`.
 pub fn table_base(name: &QualifiedName, config: &TableConfig) -> String {
@@ -94,16 +94,6 @@ impl RootKind {
 /// The GraphQL field name of a column: its custom name as written, else the column cased.
 pub fn column_field(n: &Naming, column: &str, config: &TableConfig) -> String {
     n.column(column, config.column_name(column))
-}
-
-/// Whether `s` is a valid GraphQL name.
-pub fn is_valid_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) if c == '_' || c.is_ascii_alphabetic() => {}
-        _ => return false,
-    }
-    chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
 /// Names of the types generated for a table, spelled by the source's naming.

@@ -26,6 +26,25 @@ pub(super) fn resolve_tables(
             ));
             continue;
         };
+        // Its GraphQL name: `custom_name`, else `name` (public) or `schema_name`; Hasura
+        // refuses a table without a valid one.
+        let base = match &entry.configuration.custom_name {
+            Some(c) => c.clone(),
+            None if name.schema == "public" => name.name.clone(),
+            None => format!("{}_{}", name.schema, name.name),
+        };
+        if !rasura_naming::is_valid_name(&base) {
+            let mut i = Inconsistency::new(
+                "table",
+                format!("table {name} in source {}", source.name),
+                serde_json::to_value(name).unwrap_or_default(),
+                format!("cannot include {base} in the GraphQL schema because it is not a valid GraphQL identifier"),
+                ObjectRef::Table(name.clone()),
+            );
+            i.code = Some("validation-failed");
+            report.push(i);
+            continue;
+        }
         out.push(ResolvedTable {
             name: name.clone(),
             info: info.clone(),
