@@ -245,6 +245,19 @@ impl Cx<'_> {
                 values.len()
             )));
         }
+        // Each value of the JSON type its column takes, as Hasura parses it.
+        for (column, value) in info.primary_key.iter().zip(values) {
+            let Some(c) = info.columns.get(column) else {
+                continue;
+            };
+            if let Some(why) = key_value_problem(&c.type_name, value) {
+                return Err(IrError::new(
+                    path,
+                    format!("value of column '{column}' in node id: {why}"),
+                )
+                .with_code("parse-failed"));
+            }
+        }
         self.by_key(table, values.to_vec(), sets, path)
     }
 
@@ -275,4 +288,42 @@ fn cursor_values(cursor: &str, keys: &[Vec<String>], path: &str) -> Result<Vec<V
                 .ok_or_else(invalid)
         })
         .collect()
+}
+
+/// Why a node id's key `value` does not fit a column of type `type_name` (Hasura's parser's
+/// words): integers for integer columns, numbers for other numbers, strings for the rest.
+fn key_value_problem(type_name: &str, value: &serde_json::Value) -> Option<String> {
+    let kind = match value {
+        serde_json::Value::Null => "Null",
+        serde_json::Value::Bool(_) => "Boolean",
+        serde_json::Value::Number(_) => "Number",
+        serde_json::Value::String(_) => "String",
+        serde_json::Value::Array(_) => "Array",
+        serde_json::Value::Object(_) => "Object",
+    };
+    let (parser, wanted) = match type_name {
+        "int2" => ("Int16", "Number"),
+        "int4" => ("Int32", "Number"),
+        "int8" => ("Int64", "Number"),
+        "float4" | "float8" | "numeric" => ("Scientific", "Number"),
+        "bool" => ("Bool", "Boolean"),
+        _ => ("Text", "String"),
+    };
+    // Big numbers may come as strings (ids made with numbers stringified).
+    let lenient = matches!(type_name, "int8" | "numeric") && kind == "String";
+    if kind != wanted && !lenient {
+        return Some(format!(
+            "parsing {parser} failed, expected {wanted}, but encountered {kind}"
+        ));
+    }
+    match value {
+        serde_json::Value::Number(n)
+            if parser.starts_with("Int") && !(n.is_i64() || n.is_u64()) =>
+        {
+            Some(format!(
+                "parsing {parser} failed, unexpected floating number {n}"
+            ))
+        }
+        _ => None,
+    }
 }

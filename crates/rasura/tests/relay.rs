@@ -269,6 +269,32 @@ async fn node_finds_the_row_a_global_id_names_as_the_role_may_see_it() {
             .starts_with("invalid node id: "),
         "{r}"
     );
+    // A key value of another JSON type than its column's is refused as Hasura parses it.
+    for (bad, why) in [
+        (
+            "[1, \"public\", \"article\", \"3\"]",
+            "parsing Int32 failed, expected Number, but encountered String",
+        ),
+        (
+            "[1, \"public\", \"article\", 2.5]",
+            "parsing Int32 failed, unexpected floating number 2.5",
+        ),
+    ] {
+        let r = relay(&s, &q(&b64(bad)), None).await;
+        assert_eq!(
+            (
+                r["errors"][0]["extensions"]["code"].as_str(),
+                r["errors"][0]["extensions"]["path"].as_str()
+            ),
+            (Some("parse-failed"), Some("$.selectionSet.node")),
+            "{r}"
+        );
+        assert_eq!(
+            r["errors"][0]["message"],
+            format!("value of column 'id' in node id: {why}"),
+            "{r}"
+        );
+    }
     for bad in [
         b64("[2, \"default\", \"public\", \"article\", 1]"),
         b64("[]"),
