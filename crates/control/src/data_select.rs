@@ -119,7 +119,14 @@ impl Reader<'_> {
                 &format!("{path}.where"),
             )
             .and_then(|w| rasura_ir::permission::with_target_perms(self.schema, self.session, w))
-            .map_err(|e| ApiError::bad_request("parse-failed", e.message).at(e.path))?,
+            .map_err(|e| {
+                let code = if e.code == "unexpected-payload" {
+                    e.code
+                } else {
+                    "parse-failed"
+                };
+                ApiError::bad_request(code, e.message).at(e.path)
+            })?,
         };
         Ok(match (perm, user) {
             (BoolExp::True, u) => u,

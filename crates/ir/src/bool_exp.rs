@@ -164,14 +164,17 @@ fn comparisons(
                     "string" => ("pg_catalog".to_string(), "text"),
                     "geography" => (column.type_schema.clone(), "geography"),
                     "geometry" => (column.type_schema.clone(), "geometry"),
+                    // GraphQL's validation refuses other types first; the query API gets
+                    // Hasura's answer for a cast it cannot make.
                     _ => {
                         return Err(IrError::new(
-                            &format!("{here}.{target}"),
+                            &here,
                             format!(
-                                "field '{target}' not found in type: '{}_cast_exp'",
+                                "cannot cast column of type \"{}\" to type \"{target}\"",
                                 column.type_name
                             ),
-                        ))
+                        )
+                        .with_code("unexpected-payload"))
                     }
                 };
                 let cast = ColumnRef {

@@ -213,6 +213,24 @@ async fn postgis_operators_and_casts() {
         body["data"]["place_aggregate"]["aggregate"]["count"], 0,
         "{body}"
     );
+    // The query API's `$cast` to a type it cannot cast to: Hasura's answer.
+    let (status, body) = s
+        .post(
+            "/v1/query",
+            &json!({"type": "select", "args": {"table": "place", "columns": ["id"],
+            "where": {"geog": {"$cast": {"integer": {"$eq": 0}}}}}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        (body["code"].as_str(), body["error"].as_str()),
+        (
+            Some("unexpected-payload"),
+            Some("cannot cast column of type \"geography\" to type \"integer\"")
+        ),
+        "{body}"
+    );
 }
 
 #[tokio::test]
