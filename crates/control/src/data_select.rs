@@ -128,11 +128,7 @@ impl Reader<'_> {
                 ApiError::bad_request(code, e.message).at(e.path)
             })?,
         };
-        Ok(match (perm, user) {
-            (BoolExp::True, u) => u,
-            (p, BoolExp::True) => p,
-            (p, u) => BoolExp::And(vec![p, u]),
-        })
+        Ok(rasura_ir::permission::and_filter(perm, user))
     }
 
     fn select(

@@ -167,27 +167,14 @@ pub(crate) async fn insert(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value
     // As in Hasura: the arguments' shape first (an `on_conflict` without a valid action),
     // then `returning`.
     if let Some(c) = args.on_conflict.as_ref().filter(|c| c.is_object()) {
-        if c.get("update_columns").is_none() {
-            match c.get("action").and_then(Value::as_str) {
-                Some("ignore" | "update") => {}
-                Some(_) => {
-                    return Err(ApiError::bad_request(
-                        "parse-failed",
-                        "Expecting 'ignore' or 'update'",
-                    )
-                    .at("$.on_conflict.action"))
-                }
-                None => {
-                    return Err(
-                        ApiError::bad_request("parse-failed", "key \"action\" not found")
-                            .at("$.on_conflict"),
-                    )
-                }
-            }
-        }
+        conflict_action(c)?;
     }
     let output = response(&schema, t, &args.returning)?;
-    let catalog = ctx.fresh_catalog().await?;
+    // The catalog names the constraints an `on_conflict` may target.
+    let catalog = match args.on_conflict.as_ref().filter(|c| !c.is_null()) {
+        Some(_) => Some(ctx.fresh_catalog().await?),
+        None => None,
+    };
     // A role inserts under its insert permission (none: admin): its columns, presets, check.
     let perm = match schema.tables[t].perms.as_ref() {
         Some(p) => Some(
@@ -231,7 +218,12 @@ pub(crate) async fn insert(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value
                 .iter()
                 .flat_map(|o| o.keys().cloned())
                 .collect();
-            Some(on_conflict(&catalog, &args.table, &inserted, c)?)
+            Some(on_conflict(
+                catalog.as_deref().unwrap_or(&ctx.catalog),
+                &args.table,
+                &inserted,
+                c,
+            )?)
         }
     };
     // Rows a conflict updates follow the role's update permission.
@@ -345,28 +337,20 @@ fn on_conflict(
             ))
         }
     };
-    let update_columns = match (c.get("update_columns"), c.get("action")) {
+    let update_columns = match (c.get("update_columns"), conflict_action(c)?) {
         (Some(Value::Array(cols)), _) => cols
             .iter()
             .filter_map(Value::as_str)
             .map(str::to_string)
             .collect(),
-        (_, Some(Value::String(a))) if a == "ignore" => vec![],
         // The columns the objects give, as Hasura updates them; the others keep their values.
-        (_, Some(Value::String(a))) if a == "update" => {
+        (_, Some("update")) => {
             let mut cols: Vec<String> = inserted.to_vec();
             cols.sort();
             cols.dedup();
             cols
         }
-        (_, Some(_)) => {
-            return Err(bad(
-                "parse-failed",
-                "Expecting 'ignore' or 'update'".into(),
-                ".action",
-            ))
-        }
-        (_, None) => return Err(bad("parse-failed", "key \"action\" not found".into(), "")),
+        _ => vec![],
     };
     // The query API writes as admin: no permission presets.
     Ok(OnConflict {
@@ -375,6 +359,24 @@ fn on_conflict(
         filter: None,
         presets: vec![],
     })
+}
+
+/// `on_conflict.action` as Hasura parses it, `ignore` or `update` (none with GraphQL's
+/// `update_columns` instead).
+fn conflict_action(c: &Value) -> Result<Option<&str>, ApiError> {
+    if matches!(c.get("update_columns"), Some(Value::Array(_))) {
+        return Ok(None);
+    }
+    match c.get("action").and_then(Value::as_str) {
+        Some(a @ ("ignore" | "update")) => Ok(Some(a)),
+        Some(_) => Err(
+            ApiError::bad_request("parse-failed", "Expecting 'ignore' or 'update'")
+                .at("$.on_conflict.action"),
+        ),
+        None => Err(
+            ApiError::bad_request("parse-failed", "key \"action\" not found").at("$.on_conflict"),
+        ),
+    }
 }
 
 fn parse<T: serde::de::DeserializeOwned>(args: Value) -> Result<T, ApiError> {

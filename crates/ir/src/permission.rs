@@ -36,11 +36,7 @@ impl Cx<'_> {
 
     /// `filter AND perm`, simplified when either is `True`.
     pub(crate) fn and_filter(&self, perm: BoolExp, user: BoolExp) -> BoolExp {
-        match (perm, user) {
-            (BoolExp::True, u) => u,
-            (p, BoolExp::True) => p,
-            (p, u) => BoolExp::And(vec![p, u]),
-        }
+        and_filter(perm, user)
     }
 
     /// Adds the target tables' select filters to relationship conditions of a user's `where`.
@@ -502,6 +498,15 @@ impl Cx<'_> {
     }
 }
 
+/// `perm AND user`, simplified when either is `True`.
+pub fn and_filter(perm: BoolExp, user: BoolExp) -> BoolExp {
+    match (perm, user) {
+        (BoolExp::True, u) => u,
+        (p, BoolExp::True) => p,
+        (p, u) => BoolExp::And(vec![p, u]),
+    }
+}
+
 /// A target table's permission rule, rooted at the target's row.
 fn rooted(perm: BoolExp) -> BoolExp {
     match perm {
@@ -519,11 +524,6 @@ pub fn with_target_perms(
     exp: BoolExp,
 ) -> Result<BoolExp, IrError> {
     let recurse = |e: BoolExp| with_target_perms(schema, session, e);
-    let and = |p: BoolExp, u: BoolExp| match (p, u) {
-        (BoolExp::True, u) => u,
-        (p, BoolExp::True) => p,
-        (p, u) => BoolExp::And(vec![p, u]),
-    };
     Ok(match exp {
         BoolExp::And(items) => {
             BoolExp::And(items.into_iter().map(&recurse).collect::<Result<_, _>>()?)
@@ -542,7 +542,7 @@ pub fn with_target_perms(
             BoolExp::Related {
                 table,
                 mapping,
-                exp: Box::new(and(perm, inner)),
+                exp: Box::new(and_filter(perm, inner)),
             }
         }
         BoolExp::ComputedRelated { call, table, exp } => {
@@ -551,7 +551,7 @@ pub fn with_target_perms(
             BoolExp::ComputedRelated {
                 call,
                 table,
-                exp: Box::new(and(perm, inner)),
+                exp: Box::new(and_filter(perm, inner)),
             }
         }
         BoolExp::AggregatePredicate {
@@ -571,7 +571,7 @@ pub fn with_target_perms(
                 mapping,
                 columns,
                 distinct,
-                filter: Box::new(and(perm, inner)),
+                filter: Box::new(and_filter(perm, inner)),
                 predicate,
             }
         }

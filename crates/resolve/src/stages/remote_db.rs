@@ -28,7 +28,7 @@ fn check(
     };
     let types = remote.introspection["types"]
         .as_array()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default();
     let ty = types
         .iter()
@@ -62,7 +62,10 @@ fn check(
         Some("object") => false,
         _ => return Err("\"relationship_type\" must be \"object\" or \"array\"".into()),
     };
-    let fields = ty["fields"].as_array().cloned().unwrap_or_default();
+    let fields = ty["fields"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let mut mapping = vec![];
     for (field, column) in to
         .get("field_mapping")
