@@ -51,6 +51,10 @@ pub struct Catalog {
     pub unreachable_message: Option<String>,
     #[serde(skip)]
     index: HashMap<(String, String), usize>,
+    /// The catalogs of the other database sources served at once, by source name (only the
+    /// catalog of the source served first holds them).
+    #[serde(skip)]
+    pub sources: std::collections::BTreeMap<String, std::sync::Arc<Catalog>>,
 }
 
 /// A table, view, materialized view or foreign table.

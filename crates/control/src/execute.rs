@@ -141,6 +141,7 @@ pub async fn execute<S>(
         // Read again, as Hasura reads it for each metadata request: tables and functions
         // created outside the engine (psql, a migration tool, another instance) are seen.
         catalog_dirty: true,
+        source_keys: Default::default(),
         md_changed: false,
         baseline: current.inconsistencies,
         resource_version: current.resource_version,
@@ -156,7 +157,8 @@ pub async fn execute<S>(
     };
     let catalog = ctx.fresh_catalog().await?;
     let catalog_changed = catalog.fingerprint != current.catalog.fingerprint
-        || catalog.enum_rows != current.catalog.enum_rows;
+        || catalog.enum_rows != current.catalog.enum_rows
+        || others_changed(&catalog, &current.catalog);
     if ctx.md_changed || catalog_changed {
         // The capture triggers follow the metadata in the same transaction.
         let resolved = resolve(&ctx.md, catalog.clone());
@@ -286,7 +288,11 @@ where
             )),
             "get_source_tables" => {
                 crate::table_info::source_arg(ctx, &args)?;
-                let catalog = ctx.fresh_catalog().await?;
+                let name = args
+                    .get("source")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let catalog = ctx.catalog_of(name).await?;
                 let mut tables: Vec<Value> = catalog
                     .tables
                     .iter()
@@ -529,6 +535,7 @@ fn dependent_name(o: &rasura_resolve::ObjectRef, source: &str) -> Option<String>
         ObjectRef::EventTrigger(t, name) => ("event trigger", format!("{t}.{name}")),
         ObjectRef::RemoteRelationship(t, name) => ("remote relationship", format!("{t}.{name}")),
         ObjectRef::Function(f) => ("function", f.to_string()),
+        ObjectRef::InSource(source, inner) => return dependent_name(inner, source),
         ObjectRef::RemoteSchemaRelationship(rs, ty, name) => {
             return Some(format!(
                 "remote_relationship {name} on type {ty} in remote schema {rs}"
@@ -584,4 +591,16 @@ fn unknown_op(op: &str, api: Api) -> ApiError {
         Api::Query => format!("unknown query command \"{op}\""),
     };
     ApiError::bad_request("parse-failed", message)
+}
+
+/// Whether the other sources' catalogs of `now` differ from those of `before`.
+fn others_changed(now: &rasura_catalog::Catalog, before: &rasura_catalog::Catalog) -> bool {
+    now.sources.len() != before.sources.len()
+        || now.sources.iter().any(|(name, c)| {
+            before.sources.get(name).is_none_or(|b| {
+                b.fingerprint != c.fingerprint
+                    || b.enum_rows != c.enum_rows
+                    || b.unreachable != c.unreachable
+            })
+        })
 }

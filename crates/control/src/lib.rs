@@ -15,6 +15,7 @@ mod native_check;
 mod remote_db_ops;
 mod remote_ops;
 mod run_sql;
+mod run_sql_other;
 mod scheduled_ops;
 mod source_ops;
 mod suggest;

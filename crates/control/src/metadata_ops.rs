@@ -154,44 +154,18 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
         Some(s) => s,
         None => &mut spare,
     };
+    let mut elsewhere: Vec<(&str, &ObjectRef)> = vec![];
     for o in objects {
+        if let ObjectRef::SourceCustomization(name) = o {
+            elsewhere.push((name, o));
+            continue;
+        }
+        if drop_in_source(source, o) {
+            continue;
+        }
         match o {
-            ObjectRef::Table(t) => rasura_metadata::ops::remove_table(source, t),
-            ObjectRef::Relationship(t, name) => {
-                if let Some(e) = source.table_mut(t) {
-                    e.object_relationships.retain(|r| &r.name != name);
-                    e.array_relationships.retain(|r| &r.name != name);
-                }
-            }
-            ObjectRef::ComputedField(t, name) => {
-                if let Some(e) = source.table_mut(t) {
-                    e.computed_fields.retain(|c| &c.name != name);
-                }
-            }
-            ObjectRef::Permission(t, kind, role) => {
-                if let Some(e) = source.table_mut(t) {
-                    match kind.as_str() {
-                        "select" => e.select_permissions.retain(|p| &p.role != role),
-                        "insert" => e.insert_permissions.retain(|p| &p.role != role),
-                        "update" => e.update_permissions.retain(|p| &p.role != role),
-                        _ => e.delete_permissions.retain(|p| &p.role != role),
-                    }
-                }
-            }
-            ObjectRef::Function(f) => source.functions.retain(|x| &x.function != f),
-            ObjectRef::EventTrigger(t, name) => {
-                if let Some(e) = source.table_mut(t) {
-                    e.event_triggers
-                        .retain(|x| x.get("name").and_then(Value::as_str) != Some(name));
-                }
-            }
+            ObjectRef::InSource(name, inner) => elsewhere.push((name, inner)),
             ObjectRef::RemoteSchema(name) => remotes.push(name.clone()),
-            ObjectRef::RemoteRelationship(t, name) => {
-                if let Some(e) = source.table_mut(t) {
-                    e.remote_relationships
-                        .retain(|x| x.get("name").and_then(Value::as_str) != Some(name));
-                }
-            }
             ObjectRef::Section(key) => {
                 sections.push(key.clone());
             }
@@ -217,27 +191,12 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
             ObjectRef::RemoteSchemaRelationship(rs, ty, name) => {
                 rs_rels.push((rs.clone(), ty.clone(), name.clone()));
             }
-            ObjectRef::NativeQuery(name) => {
-                if let Some(Value::Array(list)) = source.extra.get_mut("native_queries") {
-                    list.retain(|q| q.get("root_field_name").and_then(Value::as_str) != Some(name));
-                }
-            }
-            ObjectRef::LogicalModel(name) => {
-                if let Some(Value::Array(list)) = source.extra.get_mut("logical_models") {
-                    list.retain(|m| m.get("name").and_then(Value::as_str) != Some(name));
-                }
-            }
-            ObjectRef::SourceCustomization(_) => {
-                // A customization that does not parse goes whole.
-                let broken = source
-                    .extra
-                    .get("customization")
-                    .is_some_and(|c| rasura_naming::check_customization(c).is_err());
-                if broken {
-                    source.extra.remove("customization");
-                }
-            }
-            ObjectRef::Unknown => {}
+            _ => {}
+        }
+    }
+    for (name, o) in elsewhere {
+        if let Ok(s) = md.source_mut(name) {
+            drop_in_source(s, o);
         }
     }
     for key in sections {
@@ -270,4 +229,67 @@ pub(super) fn drop_objects(md: &mut Metadata, objects: &[ObjectRef]) {
     for name in remotes {
         let _ = rasura_metadata::remote_schemas::remove_remote_schema(md, json!({ "name": name }));
     }
+}
+
+/// Removes object `o` of a database source from `source`; answers whether `o` is one.
+fn drop_in_source(source: &mut rasura_metadata::document::Source, o: &ObjectRef) -> bool {
+    match o {
+        ObjectRef::Table(t) => rasura_metadata::ops::remove_table(source, t),
+        ObjectRef::Relationship(t, name) => {
+            if let Some(e) = source.table_mut(t) {
+                e.object_relationships.retain(|r| &r.name != name);
+                e.array_relationships.retain(|r| &r.name != name);
+            }
+        }
+        ObjectRef::ComputedField(t, name) => {
+            if let Some(e) = source.table_mut(t) {
+                e.computed_fields.retain(|c| &c.name != name);
+            }
+        }
+        ObjectRef::Permission(t, kind, role) => {
+            if let Some(e) = source.table_mut(t) {
+                match kind.as_str() {
+                    "select" => e.select_permissions.retain(|p| &p.role != role),
+                    "insert" => e.insert_permissions.retain(|p| &p.role != role),
+                    "update" => e.update_permissions.retain(|p| &p.role != role),
+                    _ => e.delete_permissions.retain(|p| &p.role != role),
+                }
+            }
+        }
+        ObjectRef::Function(f) => source.functions.retain(|x| &x.function != f),
+        ObjectRef::EventTrigger(t, name) => {
+            if let Some(e) = source.table_mut(t) {
+                e.event_triggers
+                    .retain(|x| x.get("name").and_then(Value::as_str) != Some(name));
+            }
+        }
+        ObjectRef::RemoteRelationship(t, name) => {
+            if let Some(e) = source.table_mut(t) {
+                e.remote_relationships
+                    .retain(|x| x.get("name").and_then(Value::as_str) != Some(name));
+            }
+        }
+        ObjectRef::NativeQuery(name) => {
+            if let Some(Value::Array(list)) = source.extra.get_mut("native_queries") {
+                list.retain(|q| q.get("root_field_name").and_then(Value::as_str) != Some(name));
+            }
+        }
+        ObjectRef::LogicalModel(name) => {
+            if let Some(Value::Array(list)) = source.extra.get_mut("logical_models") {
+                list.retain(|m| m.get("name").and_then(Value::as_str) != Some(name));
+            }
+        }
+        ObjectRef::SourceCustomization(_) => {
+            // A customization that does not parse goes whole.
+            let broken = source
+                .extra
+                .get("customization")
+                .is_some_and(|c| rasura_naming::check_customization(c).is_err());
+            if broken {
+                source.extra.remove("customization");
+            }
+        }
+        _ => return false,
+    }
+    true
 }

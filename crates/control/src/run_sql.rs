@@ -6,7 +6,6 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::metadata_ops::drop_objects;
 use crate::tx::ControlTx;
 
 #[derive(Debug, Deserialize)]
@@ -50,14 +49,24 @@ pub(super) async fn run_outside_transaction(
         async {
             let args: RunSqlArgs = serde_json::from_value(args.clone())
                 .map_err(|e| ApiError::bad_request("parse-failed", e.to_string()).at("$.args"))?;
-            if md.served_source().map(|s| s.name.as_str()) != Some(args.source.as_str()) {
-                return Err(ApiError::bad_request(
-                    "not-exists",
-                    format!("source with name \"{}\" does not exist", args.source),
-                )
-                .at("$.args"));
-            }
-            let client = pool.get().await.map_err(rasura_pg::PgError::from)?;
+            let served = md.served_source().map(|s| s.name.as_str()) == Some(args.source.as_str());
+            let other = match md.source(&args.source) {
+                Ok(s) if !served => Some(crate::run_sql_other::pool_of(s)?),
+                Ok(_) => None,
+                Err(_) => {
+                    return Err(ApiError::bad_request(
+                        "not-exists",
+                        format!("source with name \"{}\" does not exist", args.source),
+                    )
+                    .at("$.args"))
+                }
+            };
+            let client = other
+                .as_ref()
+                .unwrap_or(pool)
+                .get()
+                .await
+                .map_err(rasura_pg::PgError::from)?;
             let result = rasura_pg::run_sql::run_each(&**client, &args.sql)
                 .await
                 .map_err(|e| ApiError::from(e).at("$.args"))?;
@@ -137,6 +146,12 @@ pub(super) async fn run_sql(ctx: &mut ControlTx<'_>, args: Value) -> Result<Valu
         ));
     }
     ctx.check_source(&args.source)?;
+    if ctx.md.served_source().map(|s| s.name.as_str()) != Some(args.source.as_str()) {
+        let (sql, source) = (&args.sql, &args.source);
+        let (read_only, check) = (args.read_only, args.check_metadata_consistency);
+        return crate::run_sql_other::run_sql(ctx, sql, source, read_only, check, args.cascade)
+            .await;
+    }
     if ctx.source_moved() {
         // The request moved the source to another database: its SQL waits for the next one.
         return Err(ApiError::bad_request(
@@ -203,22 +218,6 @@ pub(super) async fn run_sql(ctx: &mut ControlTx<'_>, args: Value) -> Result<Valu
     if source.functions.len() != before_fns {
         ctx.changed();
     }
-    let (_, broken) = ctx.new_inconsistencies().await?;
-    if !broken.is_empty() {
-        if !args.cascade {
-            let mut names: Vec<&str> = broken.iter().map(|i| i.name.as_str()).collect();
-            names.sort_unstable();
-            return Err(ApiError::bad_request(
-                "dependency-error",
-                format!(
-                    "cannot drop due to the following dependent objects: {}",
-                    names.join(", ")
-                ),
-            ));
-        }
-        let objects: Vec<_> = broken.iter().map(|i| i.object.clone()).collect();
-        drop_objects(&mut ctx.md, &objects);
-        ctx.changed();
-    }
+    crate::run_sql_other::settle(ctx, args.cascade).await?;
     Ok(result.to_json())
 }

@@ -40,7 +40,11 @@ pub(crate) async fn get_table_info(
             )
         }
     };
-    let catalog = ctx.fresh_catalog().await?;
+    let source = args
+        .get("source")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let catalog = ctx.catalog_of(source).await?;
     Ok(catalog.table(&schema, &name).map_or(Value::Null, describe))
 }
 

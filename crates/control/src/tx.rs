@@ -37,6 +37,9 @@ pub struct ControlTx<'a> {
     pub md: Metadata,
     pub catalog: Arc<Catalog>,
     pub(crate) catalog_dirty: bool,
+    /// The other sources whose catalogs `catalog.sources` holds as read by this request: name
+    /// → what they were read for (connection and enum tables); one missing is read again.
+    pub(crate) source_keys: std::collections::HashMap<String, String>,
     pub(crate) md_changed: bool,
     /// Inconsistencies that existed before this request (not blamed on it).
     pub(crate) baseline: Vec<Inconsistency>,
@@ -76,9 +79,10 @@ impl<'a> ControlTx<'a> {
 
     /// Refuses an operation naming source `name` that is not served: unknown, or not usable.
     pub fn check_source(&self, name: &str) -> Result<(), ApiError> {
-        self.md.source(name).map_err(ApiError::from)?;
-        let served = self.md.served_source().map(|s| s.name.as_str());
-        if served != Some(name) || self.wanted_source().is_none() {
+        let source = self.md.source(name).map_err(ApiError::from)?;
+        let usable = rasura_metadata::sources::is_postgres(&source.kind)
+            && rasura_resolve::stages::sources::resolve(source).is_ok();
+        if !usable {
             return Err(ApiError::bad_request(
                 "unexpected",
                 format!("source with name \"{name}\" is inconsistent"),
@@ -92,6 +96,68 @@ impl<'a> ControlTx<'a> {
     /// rows read before, as Hasura keeps them until a reload). A source other than `tx`'s is
     /// read on a connection of its own; no source has an empty catalog.
     pub async fn fresh_catalog(&mut self) -> Result<Arc<Catalog>, ApiError> {
+        let mut catalog = self.first_catalog().await?;
+        // The other sources' catalogs: read once per request, again after SQL ran there or
+        // their connection changed.
+        let mut others = std::collections::BTreeMap::new();
+        for source in rasura_multi_source::catalogs::other_sources(&self.md) {
+            let key = catalog_key(source);
+            let kept = catalog.sources.get(&source.name).cloned();
+            let read = match kept {
+                Some(c) if self.source_keys.get(&source.name) == Some(&key) => c,
+                _ => {
+                    self.source_keys.insert(source.name.clone(), key);
+                    rasura_multi_source::catalogs::read_one(source).await
+                }
+            };
+            others.insert(source.name.clone(), read);
+        }
+        let same = others.len() == catalog.sources.len()
+            && others
+                .iter()
+                .all(|(n, c)| catalog.sources.get(n).is_some_and(|k| Arc::ptr_eq(k, c)));
+        if !same {
+            Arc::make_mut(&mut catalog).sources = others;
+            self.catalog = catalog.clone();
+        }
+        Ok(catalog)
+    }
+
+    /// The catalog of source `name` ([`Self::fresh_catalog`], or one of its `sources`).
+    pub async fn catalog_of(&mut self, name: &str) -> Result<Arc<Catalog>, ApiError> {
+        let catalog = self.fresh_catalog().await?;
+        if self.md.served_source().map(|s| s.name.as_str()) == Some(name) {
+            return Ok(catalog);
+        }
+        Ok(catalog.sources.get(name).cloned().unwrap_or_default())
+    }
+
+    /// Marks source `name`'s catalog to be read again (SQL ran there).
+    pub(crate) fn source_dirty(&mut self, name: &str) {
+        self.source_keys.remove(name);
+    }
+
+    /// Marks source `name`'s catalog in `catalog.sources` as current (read where SQL that
+    /// has not committed yet ran).
+    pub(crate) fn source_read(&mut self, name: &str) {
+        if let Ok(source) = self.md.source(name) {
+            self.source_keys
+                .insert(name.to_string(), catalog_key(source));
+        }
+    }
+
+    /// [`Self::fresh_catalog`] of the source served first.
+    async fn first_catalog(&mut self) -> Result<Arc<Catalog>, ApiError> {
+        let others = self.catalog.sources.clone();
+        let mut catalog = self.first_catalog_alone().await?;
+        if catalog.sources.is_empty() && !others.is_empty() {
+            Arc::make_mut(&mut catalog).sources = others;
+            self.catalog = catalog.clone();
+        }
+        Ok(catalog)
+    }
+
+    async fn first_catalog_alone(&mut self) -> Result<Arc<Catalog>, ApiError> {
         if self.source_moved() {
             let wanted = self.wanted_source();
             let url = wanted.as_ref().map(|s| s.url.clone());
@@ -180,4 +246,10 @@ impl<'a> ControlTx<'a> {
 /// The answer of an operation that has nothing else to say.
 pub fn success() -> Value {
     json!({"message": "success"})
+}
+
+/// What a source's catalog is read for: its connection and its enum tables.
+fn catalog_key(source: &rasura_metadata::document::Source) -> String {
+    let enums = rasura_multi_source::catalogs::enum_tables(source);
+    format!("{}{enums:?}", source.configuration)
 }

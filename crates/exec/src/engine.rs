@@ -77,7 +77,7 @@ impl EngineState {
         );
         let mut schema_error = None;
         let admin_schema =
-            match rasura_schema::build_schema_shared(&resolved, "admin", false, &shared_types) {
+            match rasura_multi_source::build_schema(&resolved, "admin", false, &shared_types) {
                 Ok(s) => Arc::new(s),
                 Err(e) => {
                     tracing::error!("could not build the GraphQL schema: {e}");
@@ -151,9 +151,7 @@ impl EngineState {
         self.role_schema(
             format!("{role}\u{0}{backend_only}"),
             role,
-            move |r, role, shared| {
-                rasura_schema::build_schema_shared(r, role, backend_only, shared)
-            },
+            move |r, role, shared| rasura_multi_source::build_schema(r, role, backend_only, shared),
         )
     }
 

@@ -54,65 +54,49 @@ pub(crate) async fn execute(
             errors.extend(answer.errors);
         }
     }
-    let needs_db = plan.iter().any(|(_, p)| {
-        !matches!(
-            p,
-            RootPlan::Introspection | RootPlan::Typename(_) | RootPlan::Remote(_)
-        )
-    });
+    // The database sources the root fields run on, in order of number.
+    let mut sources: Vec<usize> = plan
+        .iter()
+        .filter(|(_, p)| needs_db(p))
+        .map(|(_, p)| p.source())
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
     let mut out = Vec::with_capacity(256);
-    if !needs_db {
+    if sources.is_empty() {
         write_roots(&mut out, &plan, introspection.as_ref(), &remote, &errors);
         return Ok(out);
     }
-    let source = state.source().map_err(|e| GqlError::from_pg(&e, ""))?;
     let current = state.current();
     let tagging = Tagging::of(&current.resolved.query_tags, &request, schema);
-    let mut results = if op.operation_type == OperationType::Mutation {
-        let mut client = source
-            .pool
-            .get()
-            .await
-            .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from(e), ""))?;
-        let cancel = CancelOnDrop::own(&client);
-        let done = async {
-            let tx = client
-                .transaction()
-                .await
-                .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
-            set_event_context(&tx, session).await?;
-            let results = crate::statement::with_prepared(
-                source.prepared,
-                run_roots(&tx, &plan, state.config.stringify_numeric, &tagging),
-            )
-            .await?;
-            tx.commit()
-                .await
-                .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
-            Ok::<_, GqlError>(results)
-        }
-        .await;
-        cancel.disarm();
-        done?
-    } else {
-        // A read replica (if any is up); one that cannot be reached gives the read to the
-        // primary.
-        let target = source.read_target();
-        let stringify = state.config.stringify_numeric;
-        match (
-            read_roots(&target, &plan, stringify, &tagging).await,
-            target.replica,
-        ) {
-            (Ok(results), _) => results,
-            (Err((e, true)), Some(replica)) => {
-                replica.failed(&e.message);
-                read_roots(&source.primary(), &plan, stringify, &tagging)
-                    .await
-                    .map_err(|(e, _)| e)?
+    let mut results = vec![None; plan.len()];
+    if op.operation_type == OperationType::Mutation {
+        if let [n] = sources[..] {
+            // One source: every root field in one transaction.
+            results = mutate(state, &plan, Pick::source(n), session, &tagging).await?;
+        } else {
+            // Over several sources, as Hasura does: each root field in a transaction of its
+            // own, in order; the first error ends the request (what ran before stays done).
+            for (i, (_, p)) in plan.iter().enumerate() {
+                if needs_db(p) {
+                    let pick = Pick {
+                        source: p.source(),
+                        index: Some(i),
+                    };
+                    results[i] = mutate(state, &plan, pick, session, &tagging).await?[i].take();
+                }
             }
-            (Err((e, _)), _) => return Err(e),
         }
-    };
+    } else {
+        for &n in &sources {
+            let part = read(state, n, &plan, &tagging).await?;
+            for (i, r) in part.into_iter().enumerate() {
+                if plan[i].1.source() == n && r.is_some() {
+                    results[i] = r;
+                }
+            }
+        }
+    }
     for (db, part) in results.iter_mut().zip(remote) {
         if part.is_some() {
             *db = part;
@@ -132,6 +116,102 @@ pub(crate) async fn execute(
     Ok(out)
 }
 
+/// Whether root field `p` runs on a database.
+fn needs_db(p: &RootPlan) -> bool {
+    !matches!(
+        p,
+        RootPlan::Introspection | RootPlan::Typename(_) | RootPlan::Remote(_)
+    )
+}
+
+/// Which root fields of a plan run: those of one source, or only one of them.
+#[derive(Clone, Copy)]
+struct Pick {
+    source: usize,
+    index: Option<usize>,
+}
+
+impl Pick {
+    fn source(source: usize) -> Pick {
+        Pick {
+            source,
+            index: None,
+        }
+    }
+
+    fn runs(&self, i: usize, p: &RootPlan) -> bool {
+        p.source() == self.source && self.index.is_none_or(|j| j == i)
+    }
+}
+
+/// Runs the picked root fields of a mutation in one transaction on their source's primary.
+async fn mutate(
+    state: &Engine,
+    plan: &[(String, RootPlan)],
+    pick: Pick,
+    session: &rasura_ir::Session,
+    tagging: &Tagging<'_>,
+) -> Result<Vec<Option<String>>, GqlError> {
+    let source = state
+        .source_numbered(pick.source)
+        .map_err(|e| GqlError::from_pg(&e, ""))?;
+    let mut client = source
+        .pool
+        .get()
+        .await
+        .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from(e), ""))?;
+    let cancel = CancelOnDrop::own(&client);
+    let done = async {
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
+        set_event_context(&tx, session).await?;
+        let stringify = state.config.stringify_numeric;
+        let results = crate::statement::with_prepared(
+            source.prepared,
+            run_roots(&tx, plan, pick, stringify, tagging),
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(|e| GqlError::from_pg(&rasura_pg::PgError::from_db(e, None), ""))?;
+        Ok::<_, GqlError>(results)
+    }
+    .await;
+    cancel.disarm();
+    done
+}
+
+/// Runs the root fields of a query that are on source number `n`, on a read replica of it if
+/// one is up; one that cannot be reached gives the read to the primary.
+async fn read(
+    state: &Engine,
+    n: usize,
+    plan: &[(String, RootPlan)],
+    tagging: &Tagging<'_>,
+) -> Result<Vec<Option<String>>, GqlError> {
+    let source = state
+        .source_numbered(n)
+        .map_err(|e| GqlError::from_pg(&e, ""))?;
+    let target = source.read_target();
+    let stringify = state.config.stringify_numeric;
+    let pick = Pick::source(n);
+    match (
+        read_roots(&target, plan, pick, stringify, tagging).await,
+        target.replica,
+    ) {
+        (Ok(results), _) => Ok(results),
+        (Err((e, true)), Some(replica)) => {
+            replica.failed(&e.message);
+            read_roots(&source.primary(), plan, pick, stringify, tagging)
+                .await
+                .map_err(|(e, _)| e)
+        }
+        (Err((e, _)), _) => Err(e),
+    }
+}
+
 /// A remote's answer with its relationships to tables filled in (`remote_db`), the
 /// statements run on a read connection.
 async fn join_tables(
@@ -147,9 +227,15 @@ async fn join_tables(
         vec![]
     } else {
         let source = state.source().map_err(|e| GqlError::from_pg(&e, ""))?;
-        read_roots(&source.read_target(), &plans, stringify, tagging)
-            .await
-            .map_err(|(e, _)| e)?
+        read_roots(
+            &source.read_target(),
+            &plans,
+            Pick::source(0),
+            stringify,
+            tagging,
+        )
+        .await
+        .map_err(|(e, _)| e)?
     };
     crate::remote_db::splice(&mut answer, joins, &lookups, &results);
     Ok(answer.to_string())
@@ -160,6 +246,7 @@ async fn join_tables(
 async fn read_roots(
     target: &crate::source::ReadTarget<'_>,
     plan: &[(String, RootPlan)],
+    pick: Pick,
     stringify: bool,
     tagging: &Tagging<'_>,
 ) -> Result<Vec<Option<String>>, (GqlError, bool)> {
@@ -171,7 +258,7 @@ async fn read_roots(
     let cancel = CancelOnDrop::read(target.reads, &client);
     let done = crate::statement::with_prepared(
         target.prepared,
-        run_roots(&*client, plan, stringify, tagging),
+        run_roots(&*client, plan, pick, stringify, tagging),
     )
     .await;
     cancel.disarm();
@@ -371,16 +458,21 @@ impl<'a> Tagging<'a> {
     }
 }
 
-/// Runs every database root field; one JSON text (or null) per plan entry.
+/// Runs the picked database root fields; one JSON text (or null) per plan entry.
 async fn run_roots(
     client: &impl crate::statement::Conn,
     plan: &[(String, RootPlan)],
+    pick: Pick,
     stringify: bool,
     tagging: &Tagging<'_>,
 ) -> Result<Vec<Option<String>>, GqlError> {
     let mut results = Vec::with_capacity(plan.len());
-    for (key, p) in plan {
-        let p = match p {
+    for (i, (key, p)) in plan.iter().enumerate() {
+        if !pick.runs(i, p) {
+            results.push(None);
+            continue;
+        }
+        let p = match p.on_any_source() {
             RootPlan::Joined { inner, .. } => inner.as_ref(),
             other => other,
         };
@@ -389,7 +481,8 @@ async fn run_roots(
                 RootPlan::Typename(_)
                 | RootPlan::Introspection
                 | RootPlan::Remote(_)
-                | RootPlan::Joined { .. } => None,
+                | RootPlan::Joined { .. }
+                | RootPlan::OnSource(..) => None,
                 RootPlan::Sql { sql, params } => {
                     run_statement(client, &tagging.sql(sql, key), params)
                         .instrument(tracing::info_span!(

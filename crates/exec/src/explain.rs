@@ -37,7 +37,7 @@ pub async fn explain(
     )?;
     let mut out = vec![];
     for (field, plan) in &compiled.plan {
-        let (sql, params) = match plan {
+        let (sql, params) = match plan.on_any_source() {
             RootPlan::Sql { sql, params } => (sql, params),
             RootPlan::Typename(_) | RootPlan::Introspection => {
                 out.push(json!({"field": field, "sql": null, "plan": null}));
@@ -52,11 +52,11 @@ pub async fn explain(
                     "queries with remote relationships cannot be explained",
                 ))
             }
-            RootPlan::Many(_) | RootPlan::NestedInsert(_) => {
+            RootPlan::Many(_) | RootPlan::NestedInsert(_) | RootPlan::OnSource(..) => {
                 return Err(refused("only queries can be explained"))
             }
         };
-        let lines = plan_of(state, sql, params).await?;
+        let lines = plan_of(state, plan.source(), sql, params).await?;
         out.push(json!({"field": field, "sql": inline(sql, params), "plan": lines}));
     }
     if op.operation_type == OperationType::Subscription {
@@ -76,10 +76,13 @@ fn refused(message: &str) -> GqlError {
 /// PostgreSQL's plan of `sql` with `params`, one line per row.
 async fn plan_of(
     state: &Engine,
+    source: usize,
     sql: &str,
     params: &[Option<String>],
 ) -> Result<Vec<String>, GqlError> {
-    let source = state.source().map_err(|e| GqlError::from_pg(&e, ""))?;
+    let source = state
+        .source_numbered(source)
+        .map_err(|e| GqlError::from_pg(&e, ""))?;
     let client = source
         .pool
         .get()

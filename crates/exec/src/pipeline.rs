@@ -213,10 +213,25 @@ async fn pipeline(
                 "subscription to remote server is not supported",
             ));
         }
+        let mut db = plan
+            .iter()
+            .filter(|(_, p)| !matches!(p, RootPlan::Typename(_)));
+        let first = db.next().map_or(0, |(_, p)| p.source());
+        if db.any(|(_, p)| p.source() != first) {
+            return Err(GqlError::new(
+                "not-supported",
+                "$",
+                "all fields of a subscription must be from the same source",
+            ));
+        }
         // One statement answering the one root field: subscribers with the same statement
         // share a poller (`subscriptions::multiplex`).
         // (A field under a source namespace is polled as a whole request.)
-        if let ([(key, RootPlan::Sql { sql, params })], None) = (plan.as_slice(), &stream) {
+        let one = match plan.as_slice() {
+            [(key, p)] => Some((key, p.source(), p.on_any_source())),
+            _ => None,
+        };
+        if let (Some((key, source, RootPlan::Sql { sql, params })), None) = (one, &stream) {
             if !key.contains(rasura_ir::NAMESPACE_SEPARATOR) {
                 // Tagged with the field and the query's hash (no request id: the poller's
                 // statement serves many requests), as Hasura tags live queries.
@@ -226,6 +241,7 @@ async fn pipeline(
                     false => tags.apply(sql, None, key, &execute::query_hash(&req.query), None),
                 };
                 live = Some(LiveShape {
+                    source,
                     key: key.clone(),
                     sql,
                     params: params.clone(),
@@ -307,6 +323,8 @@ pub(crate) fn compile(
 /// this subscriber's parameters.
 #[derive(Debug, Clone)]
 pub struct LiveShape {
+    /// The number of the source it runs on (0: the first served).
+    pub source: usize,
     pub key: String,
     pub sql: String,
     pub params: Vec<Option<String>>,

@@ -31,6 +31,27 @@ pub enum RootPlan {
         inner: Box<RootPlan>,
         joins: Vec<rasura_remote::join::JoinPlan>,
     },
+    /// A root field of another database source (its number: `k + 1` for the resolved
+    /// metadata's `sources[k]`).
+    OnSource(usize, Box<RootPlan>),
+}
+
+impl RootPlan {
+    /// The number of the database source the root field runs on (0: the first served).
+    pub fn source(&self) -> usize {
+        match self {
+            RootPlan::OnSource(n, _) => *n,
+            _ => 0,
+        }
+    }
+
+    /// The plan without its source: what runs.
+    pub fn on_any_source(&self) -> &RootPlan {
+        match self {
+            RootPlan::OnSource(_, inner) => inner,
+            p => p,
+        }
+    }
 }
 
 /// The `query-log` line of a request about to run: each database root field's SQL and
@@ -39,7 +60,7 @@ pub fn log_query(req: &crate::request::GqlRequest, plan: &[(String, RootPlan)]) 
     let mut sql = serde_json::Map::new();
     let mut kind = "database";
     for (alias, p) in plan {
-        let p = match p {
+        let p = match p.on_any_source() {
             RootPlan::Joined { inner, .. } => inner.as_ref(),
             p => p,
         };
@@ -183,6 +204,9 @@ pub(crate) fn plan(
                         .collect(),
                 ),
             };
+            if let Some(&n) = ir.sources.get(key) {
+                return (key.clone(), RootPlan::OnSource(n, Box::new(p)));
+            }
             let joins = root.remote_joins();
             if joins.is_empty() {
                 return (key.clone(), p);

@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 use rasura_catalog::Catalog;
 use rasura_metadata::Metadata;
 use rasura_pg::{hdb_catalog, PgError, Pool};
-use rasura_resolve::RemoteIntrospections;
+use rasura_resolve::{RemoteIntrospections, ResolvedMetadata};
 
 use crate::config::ExecConfig;
 use crate::engine::EngineState;
@@ -33,6 +33,8 @@ pub struct Engine {
     meta_url: Arc<str>,
     /// This thread's connections to the served source.
     source: SourceSlot,
+    /// This thread's connections to the other sources served at once, by name.
+    others: Arc<std::sync::Mutex<std::collections::HashMap<String, SourceSlot>>>,
     layout: Layout,
     pub config: Arc<ExecConfig>,
     current: Arc<RwLock<Arc<EngineState>>>,
@@ -59,6 +61,7 @@ impl Engine {
             meta,
             meta_url: meta_url.into(),
             source,
+            others: Arc::default(),
             layout,
             config: Arc::new(config),
             current: Arc::new(RwLock::new(Arc::new(state))),
@@ -72,6 +75,7 @@ impl Engine {
     pub fn for_thread(&self, connections: usize) -> Engine {
         Engine {
             source: SourceSlot::default(),
+            others: Arc::default(),
             layout: Layout {
                 source_connections: connections,
                 ..self.layout
@@ -88,11 +92,38 @@ impl Engine {
     /// This thread's connections to the served source (made on first use, and again when the
     /// metadata points the source elsewhere).
     pub fn source(&self) -> Result<Arc<SourceConn>, PgError> {
+        self.source_numbered(0)
+    }
+
+    /// The number of the source named `name` among those served (0: the first; none: it is
+    /// not served).
+    pub fn source_number(&self, name: &str) -> Option<usize> {
         let state = self.current();
-        let Some(s) = &state.resolved.source else {
+        let named = |r: &ResolvedMetadata| r.source.as_ref().is_some_and(|s| s.name == name);
+        std::iter::once(&*state.resolved)
+            .chain(&state.resolved.sources)
+            .position(named)
+    }
+
+    /// This thread's connections to source number `n`: 0 the first served, `k + 1` the
+    /// resolved metadata's `sources[k]`.
+    pub fn source_numbered(&self, n: usize) -> Result<Arc<SourceConn>, PgError> {
+        let state = self.current();
+        let resolved = match n {
+            0 => Some(&*state.resolved),
+            n => state.resolved.sources.get(n - 1),
+        };
+        let Some(s) = resolved.and_then(|r| r.source.as_ref()) else {
             return Err(PgError::Connection(
                 "no database source is connected (see get_inconsistent_metadata)".into(),
             ));
+        };
+        let slot = match n {
+            0 => self.source.clone(),
+            _ => {
+                let mut others = self.others.lock().expect("source slots lock");
+                others.entry(s.name.clone()).or_default().clone()
+            }
         };
         let (size, threads) = (self.layout.source_connections, self.layout.threads);
         let settings = rasura_source::ConnSettings {
@@ -102,7 +133,7 @@ impl Engine {
         };
         let options = rasura_source::options(s, size, threads, &settings);
         let replicas = rasura_source::replica_options(s, size, threads, &settings);
-        self.source.get(
+        slot.get(
             &s.url,
             &options,
             &replicas,
@@ -114,6 +145,16 @@ impl Engine {
     /// Closes source connections idle or open longer than the source's settings allow.
     pub fn prune_source(&self) {
         self.source.prune();
+        let state = self.current();
+        let mut others = self.others.lock().expect("source slots lock");
+        // Connections of sources no longer served go.
+        others.retain(|name, _| {
+            let named = |r: &ResolvedMetadata| r.source.as_ref().is_some_and(|s| &s.name == name);
+            state.resolved.sources.iter().any(named)
+        });
+        for slot in others.values() {
+            slot.prune();
+        }
     }
 
     /// The current engine state (cheap: one Arc clone).
@@ -246,12 +287,15 @@ async fn load_engine(
 
 /// The catalog of the source `metadata` serves; empty when there is none (or its URL cannot
 /// be made: resolution reports that), marked unreachable when it cannot be read.
+/// The other sources' catalogs are in its `sources`.
 async fn source_catalog(metadata: &Metadata) -> Catalog {
     use rasura_resolve::stages::sources;
-    match metadata.served_source().map(sources::resolve) {
+    let mut catalog = match metadata.served_source().map(sources::resolve) {
         Some(Ok(source)) => {
             rasura_pg::source_catalog::read(&source.url, &metadata.enum_tables()).await
         }
         _ => Catalog::default(),
-    }
+    };
+    catalog.sources = rasura_multi_source::catalogs::read_others(metadata).await;
+    catalog
 }

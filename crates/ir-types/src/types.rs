@@ -7,6 +7,9 @@ use serde_json::Value;
 #[derive(Debug, Clone)]
 pub struct Operation {
     pub roots: Vec<(String, Root)>,
+    /// The root fields (by key) of database sources other than the first served: the
+    /// source's number (1 for the first of `RoleSchema::sources`).
+    pub sources: std::collections::HashMap<String, usize>,
 }
 
 /// One root field.

@@ -121,7 +121,8 @@ impl Cx<'_> {
             MutationRoot::Function(_)
             | MutationRoot::Remote(_)
             | MutationRoot::RemoteNamespace(_)
-            | MutationRoot::SourceNamespace => {
+            | MutationRoot::SourceNamespace
+            | MutationRoot::Source(_) => {
                 return Err(IrError::unknown_field(
                     path,
                     f.name.as_str(),

@@ -41,7 +41,24 @@ pub(crate) fn namespace_type(ns: &SourceNamespace, kind: OperationType) -> &str 
     }
 }
 
-/// Builds the IR of `op` (a query) for the role whose schema is `schema`.
+/// The other database source whose root field `f` (a field of `root_type`) is, if any (index
+/// into `schema.sources`).
+fn other_source(schema: &RoleSchema, root_type: &str, f: &GqlField) -> Option<usize> {
+    let name = f.name.as_str();
+    match root_type {
+        "mutation_root" => match schema.mutation_roots.get(name) {
+            Some(&MutationRoot::Source(k)) => Some(k),
+            _ => None,
+        },
+        _ => match schema.query_roots.get(name) {
+            Some(&RootField::Source(k)) => Some(k),
+            _ => None,
+        },
+    }
+}
+
+/// Builds the IR of `op` (a query) for the role whose schema is `schema`. A root field of
+/// another database source is built against that source's schema, and marked with it.
 pub fn build_ir(
     schema: &RoleSchema,
     doc: &ExecutableDocument,
@@ -58,26 +75,27 @@ pub fn build_ir(
         join_ids: Default::default(),
     };
     let root_type = op.object_type().to_string();
-    let mut roots = vec![];
+    let mut out = Operation {
+        roots: vec![],
+        sources: HashMap::new(),
+    };
     for (key, fields) in collect_fields(doc, &[&op.selection_set], &root_type, vars) {
-        let path = format!("$.selectionSet.{key}");
-        if let Some(ns) = source_namespace(schema, &root_type, fields[0]) {
-            // The source's fields under its namespace: keyed `<namespace key>\u{1f}<key>`.
-            let ty = namespace_type(ns, op.operation_type);
-            let sets: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
-            for (inner, inner_fields) in collect_fields(doc, &sets, ty, vars) {
-                let at = format!("{path}.selectionSet.{inner}");
-                let maps = (&ns.query_roots, &ns.mutation_roots);
-                let root = cx.root(maps, &root_type, ty, &inner, &inner_fields, &at)?;
-                roots.push((format!("{key}{NAMESPACE_SEPARATOR}{inner}"), root));
-            }
+        let Some(k) = other_source(schema, &root_type, fields[0]) else {
+            cx.root_entries(&root_type, key, &fields, &mut out.roots)?;
             continue;
+        };
+        let cx = Cx {
+            schema: &schema.sources[k],
+            join_ids: Default::default(),
+            ..cx
+        };
+        let first = out.roots.len();
+        cx.root_entries(&root_type, key, &fields, &mut out.roots)?;
+        for (key, _) in &out.roots[first..] {
+            out.sources.insert(key.clone(), k + 1);
         }
-        let maps = (&schema.query_roots, &schema.mutation_roots);
-        let root = cx.root(maps, &root_type, &root_type, &key, &fields, &path)?;
-        roots.push((key, root));
     }
-    Ok(Operation { roots })
+    Ok(out)
 }
 
 type RootMaps<'a> = (
@@ -86,6 +104,34 @@ type RootMaps<'a> = (
 );
 
 impl Cx<'_> {
+    /// The IR of the root field at `key` (the fields under it when it is the source's
+    /// namespace, keyed `<namespace key>\u{1f}<key>`), added to `roots`.
+    fn root_entries(
+        &self,
+        root_type: &str,
+        key: String,
+        fields: &[&Node<GqlField>],
+        roots: &mut Vec<(String, Root)>,
+    ) -> Result<(), IrError> {
+        let (doc, vars, schema) = (self.doc, self.vars, self.schema);
+        let path = format!("$.selectionSet.{key}");
+        if let Some(ns) = source_namespace(schema, root_type, fields[0]) {
+            let ty = namespace_type(ns, self.op.operation_type);
+            let sets: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
+            for (inner, inner_fields) in collect_fields(doc, &sets, ty, vars) {
+                let at = format!("{path}.selectionSet.{inner}");
+                let maps = (&ns.query_roots, &ns.mutation_roots);
+                let root = self.root(maps, root_type, ty, &inner, &inner_fields, &at)?;
+                roots.push((format!("{key}{NAMESPACE_SEPARATOR}{inner}"), root));
+            }
+            return Ok(());
+        }
+        let maps = (&schema.query_roots, &schema.mutation_roots);
+        let root = self.root(maps, root_type, root_type, &key, fields, &path)?;
+        roots.push((key, root));
+        Ok(())
+    }
+
     /// What a remote root field is printed from.
     fn remote_request<'r>(
         &'r self,
@@ -164,7 +210,7 @@ impl Cx<'_> {
                 Some(&MutationRoot::Function(i)) => Ok(Root::Select(Box::new(
                     self.function_select(i, f, &sets, path, false)?,
                 ))),
-                Some(MutationRoot::SourceNamespace) | None => {
+                Some(MutationRoot::SourceNamespace | MutationRoot::Source(_)) | None => {
                     Err(IrError::unknown_field(path, name, parent))
                 }
                 Some(&root) => self.mutation(root, f, fields, path),
@@ -212,7 +258,9 @@ impl Cx<'_> {
             RootField::Function(i) => self.function_select(i, f, &sets, path, false)?,
             RootField::FunctionAggregate(i) => self.function_select(i, f, &sets, path, true)?,
             RootField::Native(t) => self.native_select(t, f, &sets, path)?,
-            RootField::SourceNamespace => return Err(IrError::unknown_field(path, name, parent)),
+            RootField::SourceNamespace | RootField::Source(_) => {
+                return Err(IrError::unknown_field(path, name, parent))
+            }
         };
         Ok(Root::Select(Box::new(select)))
     }

@@ -129,17 +129,23 @@ async fn metadata_in_its_own_database_and_a_source_from_the_environment() {
         md["sources"][0]["configuration"]["connection_info"]["database_url"],
         json!({"from_env": "PG_DATABASE_URL"})
     );
-    // A second source at once is not served yet: refused with a clear reason.
-    let e = refused(
+    // A second source is served beside it (tests/multi_source.rs has more), and goes again.
+    metadata(&s, add_source("other", json!(pg.url("other")))).await;
+    let h: Value = s
+        .http
+        .get(s.url("/healthz/sources"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h["other"]["status"], "OK", "{h}");
+    metadata(
         &s,
-        add_source("other", json!(pg.url("other"))),
-        "constraint-violation",
+        json!({"type": "pg_drop_source", "args": {"name": "other"}}),
     )
     .await;
-    assert!(
-        e["error"].as_str().unwrap().contains("not supported"),
-        "{e}"
-    );
     // run_sql names its source.
     let r = metadata(
         &s,

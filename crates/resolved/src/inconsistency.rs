@@ -84,6 +84,9 @@ pub enum ObjectRef {
     NativeQuery(String),
     /// A logical model, by name.
     LogicalModel(String),
+    /// An object of a database source other than the one served first: its name and where
+    /// the object sits in it.
+    InSource(String, Box<ObjectRef>),
 }
 
 impl Inconsistency {

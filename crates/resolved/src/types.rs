@@ -34,6 +34,9 @@ pub struct ResolvedMetadata {
     pub source: Option<ResolvedSource>,
     pub inconsistencies: Vec<Inconsistency>,
     pub catalog: Arc<Catalog>,
+    /// The other database sources served at once, each resolved on its own (tables,
+    /// functions, permissions; their inconsistencies are in this one's list).
+    pub sources: Vec<ResolvedMetadata>,
     index: HashMap<QualifiedName, usize>,
 }
 
@@ -63,6 +66,7 @@ impl ResolvedMetadata {
             source: None,
             inconsistencies,
             catalog,
+            sources: vec![],
             index,
         }
     }

@@ -409,6 +409,7 @@ fn build(
         relay,
         naming,
         namespace,
+        sources: vec![],
     })
 }
 

@@ -41,6 +41,9 @@ pub struct RoleSchema {
     pub naming: rasura_naming::Naming,
     /// The source's root fields when they are under a namespace field.
     pub namespace: Option<SourceNamespace>,
+    /// The role's schemas of the other database sources served at once, whose root fields
+    /// this schema has too (`RootField::Source`, `MutationRoot::Source`).
+    pub sources: Vec<std::sync::Arc<RoleSchema>>,
 }
 
 impl RoleSchema {
@@ -92,6 +95,8 @@ pub enum RootField {
     Node,
     /// `no_queries_available`: the query root of a role that may read nothing.
     Placeholder,
+    /// A root field of another database source (index into `RoleSchema::sources`).
+    Source(usize),
 }
 
 /// A tracked function returning rows of a table.
@@ -156,6 +161,8 @@ pub enum MutationRoot {
     RemoteNamespace(usize),
     /// The namespace field of the database source's mutations.
     SourceNamespace,
+    /// A mutation of another database source (index into `RoleSchema::sources`).
+    Source(usize),
 }
 
 /// The database source's root fields when its customization puts them under a namespace

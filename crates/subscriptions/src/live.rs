@@ -99,7 +99,7 @@ pub(crate) async fn run(op: Operation) {
                     break;
                 }
                 if let Some(shape) = &ran.live {
-                    let source = match op.cx.engine.source() {
+                    let source = match op.cx.engine.source_numbered(shape.source) {
                         Ok(s) => s,
                         Err(e) => {
                             let err = rasura_exec::GqlError::from_pg(&e, "");

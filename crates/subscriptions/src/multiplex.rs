@@ -38,6 +38,8 @@ struct Poller {
     id: String,
     key: String,
     sql: String,
+    /// Its place in the hub: the source's number and the statement.
+    hub_key: String,
     cohorts: Mutex<HashMap<Vec<Option<String>>, Cohort>>,
 }
 
@@ -53,7 +55,7 @@ pub struct Hub {
 /// A subscriber's place in the hub; leaving is dropping it.
 pub(crate) struct Membership {
     hub: Arc<Hub>,
-    sql: String,
+    hub_key: String,
     params: Vec<Option<String>>,
     handle: u64,
 }
@@ -61,7 +63,7 @@ pub(crate) struct Membership {
 impl Drop for Membership {
     fn drop(&mut self) {
         let pollers = self.hub.pollers.lock().expect("hub lock");
-        if let Some(p) = pollers.get(&self.sql) {
+        if let Some(p) = pollers.get(&self.hub_key) {
             let mut cohorts = p.cohorts.lock().expect("cohorts lock");
             if let Some(c) = cohorts.get_mut(&self.params) {
                 c.subscribers.remove(&self.handle);
@@ -125,11 +127,14 @@ impl Hub {
     ) -> Membership {
         let handle = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut pollers = self.pollers.lock().expect("hub lock");
-        let poller = pollers.entry(shape.sql.clone()).or_insert_with(|| {
+        // Equal statements of different sources are different pollers.
+        let hub_key = format!("{}\u{1f}{}", shape.source, shape.sql);
+        let poller = pollers.entry(hub_key.clone()).or_insert_with(|| {
             let p = Arc::new(Poller {
                 id: rasura_log::request_id::new(),
                 key: shape.key.clone(),
                 sql: shape.sql.clone(),
+                hub_key: hub_key.clone(),
                 cohorts: Mutex::default(),
             });
             tokio::spawn(poll(self.clone(), p.clone(), source.clone()));
@@ -143,7 +148,7 @@ impl Hub {
         cohort.subscribers.insert(handle, sub);
         Membership {
             hub: self.clone(),
-            sql: shape.sql.clone(),
+            hub_key,
             params: shape.params.clone(),
             handle,
         }
@@ -198,7 +203,7 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, source: Arc<SourceConn>) {
             let mut pollers = hub.pollers.lock().expect("hub lock");
             let cohorts = p.cohorts.lock().expect("cohorts lock");
             if cohorts.is_empty() {
-                pollers.remove(&p.sql);
+                pollers.remove(&p.hub_key);
                 return;
             }
             cohorts.keys().cloned().collect()

@@ -104,18 +104,41 @@ pub struct TestServer {
 
 impl TestServer {
     /// Starts `bin serve` with `args` and `env`, on a free port, and waits for `/healthz`.
+    /// Another test may take the free port before the server binds it; another is tried then.
     pub async fn start(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> TestServer {
-        let dir = tempfile::Builder::new()
-            .prefix("rasura-test-srv-")
-            .tempdir()
-            .expect("temp dir");
-        allow_traverse(dir.path());
-        let port = rasura_cluster::free_port().expect("free port");
-        Self::start_in(bin, args, env, port, dir).await
+        let mut tries = 0;
+        loop {
+            let dir = tempfile::Builder::new()
+                .prefix("rasura-test-srv-")
+                .tempdir()
+                .expect("temp dir");
+            allow_traverse(dir.path());
+            let port = rasura_cluster::free_port().expect("free port");
+            let mut server = Self::spawn(bin, args, env, port, dir);
+            match server.wait_healthy(Duration::from_secs(60)).await {
+                Ok(()) => return server,
+                Err(log) if log.contains("Address already in use") && tries < 5 => tries += 1,
+                Err(log) => panic!("{log}"),
+            }
+        }
     }
 
     /// As [`TestServer::start`], in a given working directory and port.
     pub async fn start_in(
+        bin: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        port: u16,
+        dir: tempfile::TempDir,
+    ) -> TestServer {
+        let mut server = Self::spawn(bin, args, env, port, dir);
+        if let Err(log) = server.wait_healthy(Duration::from_secs(60)).await {
+            panic!("{log}");
+        }
+        server
+    }
+
+    fn spawn(
         bin: &Path,
         args: &[&str],
         env: &[(&str, &str)],
@@ -145,33 +168,35 @@ impl TestServer {
             cmd.env(k, v);
         }
         let child = cmd.spawn().expect("spawn rasura");
-        let mut server = TestServer {
+        TestServer {
             child,
             port,
             http: reqwest::Client::new(),
             log,
             _dir: dir,
-        };
-        server.wait_healthy(Duration::from_secs(60)).await;
-        server
+        }
     }
 
-    async fn wait_healthy(&mut self, timeout: Duration) {
+    /// Waits for `/healthz`; on failure, what went wrong and the server's log.
+    async fn wait_healthy(&mut self, timeout: Duration) -> Result<(), String> {
         let start = Instant::now();
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("rasura exited with {status}; log:\n{}", self.log_text());
+                return Err(format!(
+                    "rasura exited with {status}; log:\n{}",
+                    self.log_text()
+                ));
             }
             if let Ok(r) = self.http.get(self.url("/healthz")).send().await {
                 if r.status().is_success() {
-                    return;
+                    return Ok(());
                 }
             }
             if start.elapsed() > timeout {
-                panic!(
+                return Err(format!(
                     "rasura did not answer /healthz in {timeout:?}; log:\n{}",
                     self.log_text()
-                );
+                ));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

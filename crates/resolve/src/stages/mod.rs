@@ -7,6 +7,7 @@ pub mod bool_exp;
 mod computed_fields;
 pub mod cron_triggers;
 mod custom_types;
+mod db_sources;
 mod enums;
 mod event_triggers;
 pub mod functions;
@@ -44,40 +45,15 @@ pub fn resolve_with_remotes(
     let mut report: Vec<Inconsistency> = vec![];
     // 0. what the engine does not implement: reported, never served as if it worked
     unsupported::report_unsupported(md, &mut report);
-    // 0b. the database source served, its connection resolved; a connection that cannot be
-    // made (an unset variable) is reported, and a database the engine could not read serves
-    // no tables
+    // 0b-5. the database source served: its connection, tables, relationships, computed
+    // fields, permissions, native queries and functions
     let no_tables = Source::default_source();
-    let (source, served) = match (md.served_source(), &catalog.unreachable) {
-        (Some(s), Some(reason)) => {
-            let mut i = sources::unreachable(&s.name, reason);
-            i.message.clone_from(&catalog.unreachable_message);
-            report.push(i);
-            (&no_tables, None)
-        }
-        (Some(s), None) => match sources::resolve(s) {
-            Ok(r) => (s, Some(r)),
-            Err(reason) => {
-                report.push(sources::unreachable(&s.name, &reason));
-                (s, None)
-            }
-        },
-        (None, _) => (&no_tables, None),
+    let source = match catalog.unreachable {
+        Some(_) => &no_tables,
+        None => md.served_source().unwrap_or(&no_tables),
     };
-    // 1. tracked tables that exist, with their catalog entries
-    let mut tables = tables::resolve_tables(source, &catalog, &mut report);
-    // 1b. enum tables checked (invalid ones left out), columns referencing them marked
-    enums::resolve_enum_tables(&source.name, &catalog, &mut tables, &mut report);
-    // 2. relationships whose foreign keys or mapped columns exist and whose targets are tracked
-    relationships::resolve_relationships(source, &catalog, &mut tables, &mut report);
-    // 3. computed fields whose functions exist and take the table's row
-    computed_fields::resolve_computed_fields(source, &catalog, &mut tables, &mut report);
-    // 4. permissions whose columns exist
-    permissions::resolve_permissions(source, &mut tables, &mut report);
-    // 4b. native queries, as tables whose rows their code returns
-    native_queries::resolve_native_queries(source, &mut tables, &mut report);
-    // 5. tracked functions
-    let functions = functions::resolve_functions(source, &catalog, &tables, &mut report);
+    let (mut tables, functions, served) =
+        db_sources::resolve_source(md.served_source(), &catalog, &mut report);
     // 6. actions, their handlers and headers resolved from the environment
     let actions = actions::resolve_actions(md, &mut report);
     // 7. event triggers whose columns exist, webhooks and headers from the environment
@@ -137,6 +113,9 @@ pub fn resolve_with_remotes(
         )),
     }
     resolved.source = served;
+    // 11. the other database sources served at once, each on its own
+    let catalog = resolved.catalog.clone();
+    resolved.sources = db_sources::resolve_others(md, &catalog, &roles, &mut resolved);
     resolved
 }
 

@@ -1,7 +1,7 @@
-//! The database source this engine serves: the PostgreSQL source named `default` if there is
-//! one, else the first by name; its connection URL resolved (a template, an environment
-//! variable, or parameters) with its pool settings and read replicas. Other sources are reported by
-//! `unsupported` until several are served at once.
+//! A database source's connection: its URL resolved (a template, an environment variable, or
+//! parameters) with its pool settings and read replicas. The source served first is the
+//! PostgreSQL source named `default` if there is one, else the first by name; the others are
+//! served beside it (`db_sources.rs`).
 
 use std::sync::OnceLock;
 

@@ -9,6 +9,10 @@ use serde_json::json;
 use super::resolve;
 
 fn catalog() -> Arc<Catalog> {
+    Arc::new(Catalog::from_json(&catalog_doc().to_string()).unwrap())
+}
+
+fn catalog_doc() -> serde_json::Value {
     let col = |name: &str, ty: &str, nullable: bool| {
         json!({
             "name": name, "position": 1, "type": ty, "type_schema": "pg_catalog", "type_kind": "b",
@@ -33,7 +37,7 @@ fn catalog() -> Arc<Catalog> {
                                "ref_table": {"schema": "public", "name": "author"}, "ref_columns": ["id"]}]}
         ]
     });
-    Arc::new(Catalog::from_json(&doc.to_string()).unwrap())
+    doc
 }
 
 fn metadata(ops_list: &[(&str, serde_json::Value)]) -> Metadata {
@@ -329,4 +333,64 @@ fn a_cycle_of_inherited_roles_is_inconsistent() {
         .filter(|i| i.kind == "inherited_role" && i.reason.contains("found cycle(s) in roles"))
         .collect();
     assert_eq!(cycles.len(), 2, "{:?}", r.inconsistencies);
+}
+
+#[test]
+fn other_sources_resolve_against_their_own_catalogs() {
+    let mut md = metadata(&[("track_table", json!("author"))]);
+    let mut two = rasura_metadata::document::Source::default_source();
+    two.name = "two".into();
+    two.configuration = json!({"connection_info": {"database_url": "postgres://127.0.0.1/two"}});
+    md.sources.push(two);
+    for (op, args) in [
+        (
+            "pg_track_table",
+            json!({"source": "two", "table": "article"}),
+        ),
+        ("pg_track_table", json!({"source": "two", "table": "gone"})),
+        (
+            "pg_create_select_permission",
+            json!({"source": "two", "table": "article", "role": "user",
+                   "permission": {"columns": ["id"], "filter": {}}}),
+        ),
+    ] {
+        ops::apply(&mut md, op, args).unwrap();
+    }
+    // The second source's catalog is its own: `author` is not in it.
+    let mut first = (*catalog()).clone();
+    let mut doc = catalog_doc();
+    doc["tables"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|t| t["name"] == "article");
+    let two = Catalog::from_json(&doc.to_string()).unwrap();
+    first.sources.insert("two".into(), Arc::new(two));
+    let r = resolve(&md, Arc::new(first));
+    assert_eq!(r.tables.len(), 1);
+    assert_eq!(r.sources.len(), 1);
+    let other = &r.sources[0];
+    assert_eq!(other.source.as_ref().unwrap().name, "two");
+    assert_eq!(other.tables.len(), 1);
+    assert!(other.tables[0].select_permissions.contains_key("user"));
+    // Its inconsistencies are in the first's list, named and placed in their source.
+    let gone: Vec<_> = r.inconsistencies.iter().collect();
+    assert_eq!(gone.len(), 1, "{gone:?}");
+    assert_eq!(gone[0].name, "table gone in source two");
+    assert_eq!(
+        gone[0].object,
+        crate::ObjectRef::InSource(
+            "two".into(),
+            Box::new(crate::ObjectRef::Table(
+                rasura_metadata::QualifiedName::public("gone")
+            ))
+        )
+    );
+    // A source whose catalog was not read serves nothing and says so.
+    let r = resolve(&md, catalog());
+    assert!(r.sources[0].tables.is_empty());
+    assert_eq!(
+        r.inconsistencies[0].name, "source two",
+        "{:?}",
+        r.inconsistencies
+    );
 }

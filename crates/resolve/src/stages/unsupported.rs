@@ -118,26 +118,16 @@ pub(super) fn report_unsupported(md: &Metadata, report: &mut Vec<Inconsistency>)
             )),
         }
     }
-    let served = md.served_source().map(|s| s.name.clone());
     for source in &md.sources {
-        if served.as_deref() != Some(source.name.as_str()) {
-            let reason = if rasura_metadata::sources::is_postgres(&source.kind) {
-                format!(
-                    "serving more than one database source at once (here \"{}\" besides \"{}\") is not supported by this engine yet",
-                    source.name,
-                    served.as_deref().unwrap_or_default()
-                )
-            } else {
-                format!(
-                    "sources of kind \"{}\" are not supported by this engine",
-                    source.kind
-                )
-            };
+        if !rasura_metadata::sources::is_postgres(&source.kind) {
             report.push(Inconsistency::new(
                 "source",
                 format!("source {}", source.name),
                 serde_json::Value::String(source.name.clone()),
-                reason,
+                format!(
+                    "sources of kind \"{}\" are not supported by this engine",
+                    source.kind
+                ),
                 ObjectRef::Source(source.name.clone()),
             ));
             continue;

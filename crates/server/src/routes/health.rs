@@ -46,13 +46,13 @@ pub async fn sources(State(state): State<AppState>, headers: axum::http::HeaderM
     let engine = state.engine.current();
     let mut out = serde_json::Map::new();
     for source in &engine.metadata.sources {
-        let served = engine
-            .resolved
-            .source
-            .as_ref()
-            .is_some_and(|s| s.name == source.name);
+        let number = state.engine.source_number(&source.name);
+        let served = number.is_some();
         let check = async {
-            let conn = state.engine.source().map_err(|e| e.to_string())?;
+            let conn = state
+                .engine
+                .source_numbered(number.unwrap_or_default())
+                .map_err(|e| e.to_string())?;
             let client = conn.pool.get().await.map_err(|e| e.to_string())?;
             client
                 .simple_query("SELECT 1")

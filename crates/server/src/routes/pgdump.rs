@@ -42,9 +42,13 @@ async fn dump(state: &AppState, headers: &HeaderMap, body: &str) -> Result<Strin
     let req: DumpRequest = serde_json::from_str(body)
         .map_err(|e| ApiError::bad_request("parse-failed", e.to_string()))?;
     let engine = state.engine.current();
-    let url = match &engine.resolved.source {
-        Some(s) if s.name == req.source => s.url.clone(),
-        _ => {
+    let served = std::iter::once(&*engine.resolved).chain(&engine.resolved.sources);
+    let url = match served
+        .filter_map(|r| r.source.as_ref())
+        .find(|s| s.name == req.source)
+    {
+        Some(s) => s.url.clone(),
+        None => {
             return Err(ApiError::bad_request(
                 "not-found",
                 format!("source \"{}\" not found", req.source),

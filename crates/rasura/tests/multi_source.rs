@@ -1,0 +1,483 @@
+//! Several database sources served at once, against two real databases: root fields of both
+//! in one query, each source's relationships, permissions and customization, mutations on
+//! each (and over both), `run_sql` on the second source, inconsistencies named and dropped
+//! per source, clashes refused, and the same served after a restart.
+
+mod events_support;
+
+use std::path::Path;
+
+use events_support::{metadata, refused};
+use rasura_test_support::{TestCluster, TestServer};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rasura");
+
+async fn sql(pg: &TestCluster, db: &str, text: &str) {
+    pg.client(db).await.batch_execute(text).await.unwrap();
+}
+
+async fn start(pg: &TestCluster) -> TestServer {
+    let apis = (
+        "HASURA_GRAPHQL_ENABLED_APIS",
+        "metadata,graphql,pgdump,developer",
+    );
+    let interval = (
+        "HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_REFETCH_INTERVAL",
+        "200",
+    );
+    TestServer::start(
+        Path::new(BIN),
+        &["--database-url", &pg.url("app")],
+        &[apis, interval],
+    )
+    .await
+}
+
+async fn gql_as(s: &TestServer, role: &str, query: &str) -> Value {
+    let body = json!({"query": query});
+    let (status, r) = s
+        .post(
+            "/v1/graphql",
+            &body,
+            &[("x-hasura-role", role), ("x-hasura-user-id", "1")],
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    r
+}
+
+/// Both databases: `app` (served first, as `default`) and `two`.
+async fn two_databases() -> TestCluster {
+    let pg = TestCluster::start("app").await;
+    pg.cluster.create_database("two").await.unwrap();
+    sql(
+        &pg,
+        "app",
+        "CREATE TABLE author (id serial PRIMARY KEY, name text NOT NULL); \
+         INSERT INTO author (name) VALUES ('ada'), ('bo');",
+    )
+    .await;
+    sql(
+        &pg,
+        "two",
+        "CREATE TABLE author (id serial PRIMARY KEY, name text NOT NULL, born int); \
+         CREATE TABLE book (id serial PRIMARY KEY, title text NOT NULL UNIQUE, \
+            author_id int REFERENCES author(id), owner int); \
+         INSERT INTO author (name, born) VALUES ('tolstoy', 1828); \
+         INSERT INTO book (title, author_id, owner) VALUES ('war', 1, 1), ('peace', 1, 2);",
+    )
+    .await;
+    pg
+}
+
+#[tokio::test]
+async fn two_databases_served_at_once() {
+    let pg = two_databases().await;
+    let mut s = start(&pg).await;
+    metadata(
+        &s,
+        json!({"type": "pg_track_table", "args": {"source": "default", "table": "author"}}),
+    )
+    .await;
+    metadata(
+        &s,
+        json!({"type": "pg_add_source", "args": {"name": "two",
+            "configuration": {"connection_info": {"database_url": pg.url("two")}}}}),
+    )
+    .await;
+    // The second source's tables are checked against its own database.
+    let e = refused(
+        &s,
+        json!({"type": "pg_track_table", "args": {"source": "two", "table": "nothing_here"}}),
+        "constraint-violation",
+    )
+    .await;
+    assert!(e["error"].as_str().unwrap().contains("nothing_here"), "{e}");
+    metadata(
+        &s,
+        json!({"type": "pg_track_table", "args": {"source": "two", "table": "book"}}),
+    )
+    .await;
+    // Root fields of both sources in one query, each read from its own database.
+    let r = s
+        .graphql(
+            "{ author(order_by: {id: asc}) { name } book(order_by: {id: asc}) { title } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["data"],
+        json!({"author": [{"name": "ada"}, {"name": "bo"}],
+               "book": [{"title": "war"}, {"title": "peace"}]}),
+        "{r}"
+    );
+    // The second source's `author` clashes with the first's root fields: refused as Hasura
+    // refuses it (500, `unexpected`), nothing stored.
+    let body = json!({"type": "pg_track_table", "args": {"source": "two", "table": "author"}});
+    let (status, e) = s.post("/v1/metadata", &body, &[]).await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (500, Some("unexpected")),
+        "{e}"
+    );
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .contains("found duplicate fields in selection set"),
+        "{e}"
+    );
+    let md = metadata(&s, json!({"type": "export_metadata", "args": {}})).await;
+    assert_eq!(
+        md["sources"][1]["tables"].as_array().unwrap().len(),
+        1,
+        "{md}"
+    );
+    // With its names customized, the second source's `author` is served beside the first's,
+    // with its relationship to `book` in its own database.
+    metadata(
+        &s,
+        json!({"type": "pg_update_source", "args": {"name": "two",
+            "customization": {"root_fields": {"prefix": "two_"},
+                              "type_names": {"prefix": "Two_"}}}}),
+    )
+    .await;
+    metadata(
+        &s,
+        json!({"type": "bulk", "args": [
+            {"type": "pg_track_table", "args": {"source": "two", "table": "author"}},
+            {"type": "pg_create_object_relationship", "args": {"source": "two",
+                "table": "book", "name": "writer",
+                "using": {"foreign_key_constraint_on": "author_id"}}},
+            {"type": "pg_create_select_permission", "args": {"source": "two",
+                "table": "book", "role": "user",
+                "permission": {"columns": ["title"],
+                               "filter": {"owner": {"_eq": "X-Hasura-User-Id"}}}}},
+            {"type": "pg_create_select_permission", "args": {"source": "default",
+                "table": "author", "role": "user",
+                "permission": {"columns": ["name"], "filter": {"id": {"_eq": 2}}}}}
+        ]}),
+    )
+    .await;
+    let r = s
+        .graphql(
+            "{ author(where: {id: {_eq: 1}}) { name } \
+               two_author { name born } \
+               two_book(order_by: {id: asc}) { title writer { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["data"],
+        json!({"author": [{"name": "ada"}],
+               "two_author": [{"name": "tolstoy", "born": 1828}],
+               "two_book": [{"title": "war", "writer": {"name": "tolstoy"}},
+                            {"title": "peace", "writer": {"name": "tolstoy"}}]}),
+        "{r}"
+    );
+    let r = s
+        .graphql(
+            "{ __type(name: \"Two_book\") { name fields { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["data"]["__type"]["name"], "Two_book", "{r}");
+    // A role sees each source under that source's permissions, and nothing it may not read.
+    let r = gql_as(&s, "user", "{ author { name } two_book { title } }").await;
+    assert_eq!(
+        r["data"],
+        json!({"author": [{"name": "bo"}], "two_book": [{"title": "war"}]}),
+        "{r}"
+    );
+    let sub = "subscription { two_book(order_by: {id: asc}) { title } }";
+    let mut ws = rasura_test_support::ws::subscribe(s.port, "/v1/graphql", json!({}), sub).await;
+    let first = rasura_test_support::ws::next_data(&mut ws).await;
+    assert_eq!(first["two_book"].as_array().unwrap().len(), 2, "{first}");
+    // It joins its poller right after its first answer.
+    let mut live = Value::Null;
+    for _ in 0..50 {
+        live = s
+            .http
+            .get(s.url("/dev/subscriptions"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if live["pollers"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        live["pollers"], 1,
+        "multiplexed on the second source: {live}"
+    );
+    drop(ws);
+    let r = gql_as(&s, "user", "{ two_author { name } }").await;
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("two_author"),
+        "{r}"
+    );
+    // A role that may read nothing of either source.
+    let r = gql_as(&s, "nobody", "{ no_queries_available }").await;
+    assert!(r["data"]["no_queries_available"].is_string(), "{r}");
+    // Mutations on the second source run in its database; over both sources each root field
+    // runs in a transaction of its own, and the first error ends the request.
+    let r = s
+        .graphql(
+            "mutation { insert_author_one(object: {name: \"cy\"}) { name } \
+                        two_insert_book_one(object: {title: \"anna\", author_id: 1}) { title } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["data"],
+        json!({"insert_author_one": {"name": "cy"}, "two_insert_book_one": {"title": "anna"}}),
+        "{r}"
+    );
+    let two = pg.client("two").await;
+    let n: i64 = two
+        .query_one("SELECT count(*) FROM book WHERE title = 'anna'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+    let r = s
+        .graphql(
+            "mutation { insert_author_one(object: {name: \"dee\"}) { name } \
+                        two_insert_book_one(object: {title: \"anna\"}) { title } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["errors"][0]["extensions"]["code"], "constraint-violation",
+        "{r}"
+    );
+    assert!(r.get("data").is_none(), "{r}");
+    let app = pg.client("app").await;
+    let n: i64 = app
+        .query_one("SELECT count(*) FROM author WHERE name = 'dee'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        n, 1,
+        "what ran before the failing field stays done, as in Hasura"
+    );
+    // run_sql on the second source: a new table there, tracked; dropping a tracked table
+    // there untracks it.
+    let r = metadata(
+        &s,
+        json!({"type": "run_sql", "args": {"source": "two",
+            "sql": "CREATE TABLE shelf (id int PRIMARY KEY); INSERT INTO shelf VALUES (7);"}}),
+    )
+    .await;
+    assert_eq!(r["result_type"], "CommandOk", "{r}");
+    metadata(
+        &s,
+        json!({"type": "pg_track_table", "args": {"source": "two", "table": "shelf"}}),
+    )
+    .await;
+    let r = s.graphql("{ two_shelf { id } }", json!({})).await;
+    assert_eq!(r["data"]["two_shelf"], json!([{"id": 7}]), "{r}");
+    let tables = metadata(
+        &s,
+        json!({"type": "pg_get_source_tables", "args": {"source": "two"}}),
+    )
+    .await;
+    assert!(tables.to_string().contains("shelf"), "{tables}");
+    metadata(
+        &s,
+        json!({"type": "run_sql", "args": {"source": "two", "sql": "DROP TABLE shelf"}}),
+    )
+    .await;
+    let md = metadata(&s, json!({"type": "export_metadata", "args": {}})).await;
+    assert!(!md["sources"][1].to_string().contains("shelf"), "{md}");
+    // A statement that fails on the second source changes nothing there.
+    let (status, _) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "run_sql", "args": {"source": "two",
+                "sql": "CREATE TABLE half (id int); SELECT 1/0;"}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 400);
+    let gone = two
+        .query_opt("SELECT 1 FROM pg_tables WHERE tablename = 'half'", &[])
+        .await
+        .unwrap();
+    assert!(gone.is_none(), "the failed SQL's table must not stay");
+    // A table dropped behind the engine's back: an inconsistency named with its source,
+    // dropped from that source only.
+    sql(&pg, "two", "DROP TABLE book CASCADE").await;
+    metadata(&s, json!({"type": "reload_metadata", "args": {}})).await;
+    let inc = metadata(&s, json!({"type": "get_inconsistent_metadata", "args": {}})).await;
+    assert_eq!(inc["is_consistent"], false, "{inc}");
+    assert!(
+        inc.to_string().contains("table book in source two"),
+        "{inc}"
+    );
+    metadata(
+        &s,
+        json!({"type": "drop_inconsistent_metadata", "args": {}}),
+    )
+    .await;
+    let md = metadata(&s, json!({"type": "export_metadata", "args": {}})).await;
+    let names: Vec<String> = md["sources"][1]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["table"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["author"], "{md}");
+    assert_eq!(
+        md["sources"][0]["tables"].as_array().unwrap().len(),
+        1,
+        "{md}"
+    );
+    // A restarted engine reads both databases again and serves both.
+    s.terminate();
+    let s = start(&pg).await;
+    let r = s
+        .graphql(
+            "{ author_aggregate { aggregate { count } } two_author { name } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["data"],
+        json!({"author_aggregate": {"aggregate": {"count": 4}},
+               "two_author": [{"name": "tolstoy"}]}),
+        "{r}"
+    );
+    // Explained on its own database.
+    let (status, plan) = s
+        .post(
+            "/v1/graphql/explain",
+            &json!({"query": {"query": "{ two_author { name } }"}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{plan}");
+    assert!(plan.to_string().contains("Seq Scan on author"), "{plan}");
+}
+
+#[tokio::test]
+async fn a_second_source_under_a_namespace_and_one_out_of_reach() {
+    let pg = two_databases().await;
+    let s = start(&pg).await;
+    metadata(
+        &s,
+        json!({"type": "pg_track_table", "args": {"source": "default", "table": "author"}}),
+    )
+    .await;
+    metadata(
+        &s,
+        json!({"type": "pg_add_source", "args": {"name": "two",
+            "configuration": {"connection_info": {"database_url": pg.url("two")}},
+            "customization": {"root_fields": {"namespace": "two"},
+                              "type_names": {"suffix": "_two"}}}}),
+    )
+    .await;
+    metadata(
+        &s,
+        json!({"type": "bulk", "args": [
+            {"type": "pg_track_table", "args": {"source": "two", "table": "author"}},
+            {"type": "pg_track_table", "args": {"source": "two", "table": "book"}}
+        ]}),
+    )
+    .await;
+    let r = s
+        .graphql(
+            "{ author(order_by: {id: asc}) { name } two { author { name } book_aggregate { aggregate { count } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["data"],
+        json!({"author": [{"name": "ada"}, {"name": "bo"}],
+               "two": {"author": [{"name": "tolstoy"}],
+                       "book_aggregate": {"aggregate": {"count": 2}}}}),
+        "{r}"
+    );
+    let r = s
+        .graphql(
+            "mutation { two { update_book(where: {}, _set: {owner: 9}) { affected_rows } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["data"]["two"]["update_book"]["affected_rows"], 2, "{r}");
+    // A live query on the second source: polled on its database by a shared poller.
+    let sub = "subscription { two { author(order_by: {id: asc}) { name } } }";
+    let mut ws = rasura_test_support::ws::subscribe(s.port, "/v1/graphql", json!({}), sub).await;
+    let first = rasura_test_support::ws::next_data(&mut ws).await;
+    assert_eq!(
+        first["two"]["author"],
+        json!([{"name": "tolstoy"}]),
+        "{first}"
+    );
+    sql(&pg, "two", "INSERT INTO author (name) VALUES ('gogol')").await;
+    let next = rasura_test_support::ws::next_data(&mut ws).await;
+    assert_eq!(
+        next["two"]["author"],
+        json!([{"name": "tolstoy"}, {"name": "gogol"}]),
+        "{next}"
+    );
+    // pg_dump of the second source dumps its database.
+    let (status, dump) = s
+        .post(
+            "/v1alpha1/pg_dump",
+            &json!({"opts": ["-O", "-x", "--schema-only"], "source": "two"}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{dump}");
+    assert!(
+        dump.as_str().unwrap().contains("CREATE TABLE public.book"),
+        "{dump}"
+    );
+    // A source that cannot be reached is refused when added, and nothing is stored.
+    let (status, e) = s
+        .post(
+            "/v1/metadata",
+            &json!({"type": "pg_add_source", "args": {"name": "gone",
+                "configuration": {"connection_info": {
+                    "database_url": "postgres://postgres@127.0.0.1:1/none"}}}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 400, "{e}");
+    assert!(e.to_string().contains("connection error"), "{e}");
+    let md = metadata(&s, json!({"type": "export_metadata", "args": {}})).await;
+    assert_eq!(md["sources"].as_array().unwrap().len(), 2, "{md}");
+    // Event triggers on a source other than the first are not served yet: refused as
+    // inconsistent, never kept silently.
+    let e = refused(
+        &s,
+        json!({"type": "pg_create_event_trigger", "args": {"source": "two", "name": "books",
+            "table": "book", "insert": {"columns": "*"}, "webhook": "http://127.0.0.1:1/x"}}),
+        "constraint-violation",
+    )
+    .await;
+    assert!(
+        e["error"].as_str().unwrap().contains("not supported"),
+        "{e}"
+    );
+    // Dropping the second source takes its root fields away and keeps the first's.
+    metadata(
+        &s,
+        json!({"type": "pg_drop_source", "args": {"name": "two", "cascade": true}}),
+    )
+    .await;
+    let r = s.graphql("{ author { name } }", json!({})).await;
+    assert_eq!(r["data"]["author"].as_array().unwrap().len(), 2, "{r}");
+    let r = s.graphql("{ two { author { name } } }", json!({})).await;
+    assert!(r["errors"].is_array(), "{r}");
+}
