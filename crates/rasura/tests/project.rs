@@ -2,7 +2,8 @@
 //! written for the test gives the metadata `replace_metadata` of the same JSON gives;
 //! `migrate status` after partial applies, `--down`, a squash, a broken migration rolled back
 //! with nothing half-applied; `metadata export|diff|apply|inconsistency`; `serve --project`;
-//! `init`; the catalog state the Hasura CLI keeps its migrations in.
+//! `init`; the catalog state the Hasura CLI keeps its migrations in; a project of two
+//! databases deployed, migrated and seeded per database.
 
 use std::path::{Path, PathBuf};
 
@@ -689,4 +690,114 @@ async fn engines_started_together_apply_a_project_once() {
         let rows = s.graphql("{ author { name } }", json!({})).await;
         assert_eq!(rows["data"]["author"], json!([{"name": "once"}]), "{rows}");
     }
+}
+
+#[tokio::test]
+async fn a_project_with_two_databases_deploys_migrates_and_seeds_each() {
+    let pg = TestCluster::start("app").await;
+    pg.cluster.create_database("two").await.unwrap();
+    let (app, two) = (pg.url("app"), pg.url("two"));
+    let server = TestServer::start(
+        Path::new(BIN),
+        &["--database-url", &app],
+        &[
+            ("PG_DATABASE_URL", app.as_str()),
+            ("TWO_DATABASE_URL", two.as_str()),
+        ],
+    )
+    .await;
+    let p = project(&server.url(""));
+    let dir = p.path();
+    migration(
+        dir,
+        "1700000000000_init",
+        INIT_UP,
+        "DROP TABLE article; DROP TABLE author;",
+    );
+    let m = dir.join("migrations/two/1700000000005_books");
+    write(
+        &m.join("up.sql"),
+        "CREATE TABLE book (id serial PRIMARY KEY, title text NOT NULL, author_id int);",
+    );
+    write(&m.join("down.sql"), "DROP TABLE book;");
+    write(
+        &dir.join("seeds/two/1700000000006_books.sql"),
+        "INSERT INTO book (title, author_id) VALUES ('war', 1), ('peace', 1);",
+    );
+    let mut md = sample_metadata();
+    md["sources"].as_array_mut().unwrap().push(json!({
+        "name": "two", "kind": "postgres",
+        "configuration": {"connection_info": {"database_url": {"from_env": "TWO_DATABASE_URL"}}},
+        "customization": {"root_fields": {"prefix": "two_"}, "type_names": {"prefix": "Two_"}},
+        "tables": [{"table": {"schema": "public", "name": "book"},
+            "select_permissions": [{"role": "user", "permission": {"columns": ["title"],
+                "filter": {"author_id": {"_eq": "X-Hasura-User-Id"}}}}]}]
+    }));
+    rasura_project::layout::write(
+        &dir.join("metadata"),
+        &rasura_project::layout::export(&md).unwrap(),
+    )
+    .unwrap();
+    assert!(dir
+        .join("metadata/databases/two/tables/public_book.yaml")
+        .exists());
+    let (_, err) = cli_ok(dir, &["deploy", "--with-seeds"]).await;
+    assert!(err.contains("applied 1700000000005_books (up)"), "{err}");
+    assert!(err.contains("Metadata is consistent"), "{err}");
+    let deployed = export(&server).await;
+    // Both databases are served, each with its own tables, seeds and permissions.
+    let r = server
+        .graphql(
+            "{ author { name } two_book(order_by: {id: asc}) { title } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["data"],
+        json!({"author": [], "two_book": [{"title": "war"}, {"title": "peace"}]}),
+        "{r}"
+    );
+    let (_, r) = server
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ two_book { title } }"}),
+            &[("x-hasura-role", "user"), ("x-hasura-user-id", "2")],
+        )
+        .await;
+    assert_eq!(r["data"]["two_book"], json!([]), "{r}");
+    // The same JSON through replace_metadata.
+    metadata(&server, json!({"type": "replace_metadata", "args": md})).await;
+    assert_eq!(deployed, export(&server).await);
+    // Each database's migrations, in the Hasura CLI's state.
+    let (status, _) = cli_ok(dir, &["migrate", "status", "--database-name", "two"]).await;
+    assert!(status.contains("Database: two"), "{status}");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("1700000000005  books"))
+        .unwrap_or_else(|| panic!("{status}"));
+    assert!(line.ends_with("Present        Present"), "{line:?}");
+    let state = metadata(&server, json!({"type": "get_catalog_state", "args": {}})).await;
+    assert_eq!(
+        state["cli_state"]["migrations"]["two"],
+        json!({"1700000000005": false})
+    );
+    assert_eq!(
+        state["cli_state"]["migrations"]["default"],
+        json!({"1700000000000": false})
+    );
+    // Exported, both databases have their files; the directory then matches the server.
+    std::fs::remove_dir_all(dir.join("metadata")).unwrap();
+    cli_ok(dir, &["metadata", "export"]).await;
+    assert!(dir
+        .join("metadata/databases/two/tables/public_book.yaml")
+        .exists());
+    let (out, _) = cli_ok(dir, &["metadata", "diff"]).await;
+    assert!(
+        out.contains("zero differences found") || out.is_empty(),
+        "{out}"
+    );
+    // A second deploy changes nothing.
+    let (_, err) = cli_ok(dir, &["deploy"]).await;
+    assert!(err.contains("nothing to apply on database: two"), "{err}");
+    assert_eq!(deployed, export(&server).await);
 }
