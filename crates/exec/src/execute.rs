@@ -102,9 +102,22 @@ pub(crate) async fn execute(
             *db = part;
         }
     }
+    // Relationships to other sources' tables first (a remote join answers null for any
+    // placeholder it does not know).
+    for (i, (_, p)) in plan.iter().enumerate() {
+        if let (RootPlan::Joined { sources, .. }, Some(json)) = (p.on_any_source(), &results[i]) {
+            if !sources.is_empty() {
+                let joins: Vec<&rasura_ir::SourceJoin> = sources.iter().collect();
+                let filled = join_sources(state, json, &joins, &tagging)
+                    .instrument(tracing::info_span!("source_joins"))
+                    .await?;
+                results[i] = Some(filled);
+            }
+        }
+    }
     // Remote relationships: one batched call per join, then the placeholders are filled.
     for (i, (key, p)) in plan.iter().enumerate() {
-        if let (RootPlan::Joined { joins, .. }, Some(json)) = (p, &results[i]) {
+        if let (RootPlan::Joined { joins, .. }, Some(json)) = (p.on_any_source(), &results[i]) {
             let (filled, errs) = rasura_remote::join::apply(json, joins, vars, key)
                 .instrument(tracing::info_span!("remote_joins"))
                 .await;
@@ -222,23 +235,75 @@ async fn join_tables(
 ) -> Result<String, GqlError> {
     let mut answer: Value = serde_json::from_str(data).unwrap_or(Value::Null);
     let stringify = state.config.stringify_numeric;
-    let (plans, lookups) = crate::remote_db::plan(&mut answer, joins, stringify)?;
-    let results = if plans.is_empty() {
-        vec![]
-    } else {
-        let source = state.source().map_err(|e| GqlError::from_pg(&e, ""))?;
-        read_roots(
-            &source.read_target(),
-            &plans,
-            Pick::source(0),
-            stringify,
-            tagging,
-        )
-        .await
-        .map_err(|(e, _)| e)?
-    };
-    crate::remote_db::splice(&mut answer, joins, &lookups, &results);
+    let (statements, lookups) =
+        rasura_db_joins::remote_objects::plan(&mut answer, joins, stringify)?;
+    let results = run_statements(state, 0, statements, tagging).await?;
+    rasura_db_joins::remote_objects::splice(&mut answer, joins, &lookups, &results);
     Ok(answer.to_string())
+}
+
+/// Statements run on a read connection of source number `n`; one answer each.
+async fn run_statements(
+    state: &Engine,
+    n: usize,
+    statements: Vec<rasura_db_joins::Statement>,
+    tagging: &Tagging<'_>,
+) -> Result<Vec<Option<String>>, GqlError> {
+    if statements.is_empty() {
+        return Ok(vec![]);
+    }
+    let plans: Vec<(String, RootPlan)> = statements
+        .into_iter()
+        .map(|(key, sql, params)| (key, RootPlan::Sql { sql, params }))
+        .collect();
+    let source = state
+        .source_numbered(n)
+        .map_err(|e| GqlError::from_pg(&e, ""))?;
+    let stringify = state.config.stringify_numeric;
+    read_roots(
+        &source.read_target(),
+        &plans,
+        Pick::source(0),
+        stringify,
+        tagging,
+    )
+    .await
+    .map_err(|(e, _)| e)
+}
+
+/// A database answer with its relationships to tables of other sources filled in: one
+/// statement per join and distinct set of joined values, on the target's source; their own
+/// such relationships filled in the same way.
+fn join_sources<'a>(
+    state: &'a Engine,
+    json: &'a str,
+    joins: &'a [&'a rasura_ir::SourceJoin],
+    tagging: &'a Tagging<'_>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, GqlError>> + Send + 'a>> {
+    use rasura_db_joins::sources;
+    Box::pin(async move {
+        let mut answer: Value = serde_json::from_str(json).unwrap_or(Value::Null);
+        let stringify = state.config.stringify_numeric;
+        let lookups = sources::collect(&answer, joins);
+        let mut results = vec![Value::Null; lookups.len()];
+        for (j, join) in joins.iter().enumerate() {
+            // This join's lookups, run on its source.
+            let mine: Vec<usize> = (0..lookups.len()).filter(|&p| lookups[p].0 == j).collect();
+            let picked: sources::Lookups = mine.iter().map(|&p| lookups[p].clone()).collect();
+            let statements = sources::statements(joins, &picked, stringify);
+            let texts = run_statements(state, join.source, statements, tagging).await?;
+            let nested = join.select.source_joins();
+            for (p, text) in mine.into_iter().zip(texts) {
+                let mut text = text.unwrap_or_else(|| "null".into());
+                if !nested.is_empty() {
+                    text = join_sources(state, &text, &nested, tagging).await?;
+                }
+                results[p] = serde_json::from_str(&text).unwrap_or(Value::Null);
+            }
+        }
+        sources::replace(&mut answer, joins, &lookups, &results);
+        Ok(answer.to_string())
+    })
 }
 
 /// Runs a query's root fields on a read connection of `target`. A failure says whether the

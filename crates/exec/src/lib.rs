@@ -20,7 +20,6 @@ mod mutate;
 pub mod pipeline;
 pub mod plan;
 pub mod plan_cache;
-mod remote_db;
 pub mod request;
 pub use rasura_source as source;
 pub mod state;

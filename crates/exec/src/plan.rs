@@ -30,6 +30,8 @@ pub enum RootPlan {
     Joined {
         inner: Box<RootPlan>,
         joins: Vec<rasura_remote::join::JoinPlan>,
+        /// Relationships to tables of another database source, filled in first.
+        sources: Vec<rasura_ir::SourceJoin>,
     },
     /// A root field of another database source (its number: `k + 1` for the resolved
     /// metadata's `sources[k]`).
@@ -204,12 +206,15 @@ pub(crate) fn plan(
                         .collect(),
                 ),
             };
-            if let Some(&n) = ir.sources.get(key) {
-                return (key.clone(), RootPlan::OnSource(n, Box::new(p)));
-            }
+            let sources: Vec<rasura_ir::SourceJoin> =
+                root.source_joins().into_iter().cloned().collect();
             let joins = root.remote_joins();
-            if joins.is_empty() {
-                return (key.clone(), p);
+            let on = |p: RootPlan| match ir.sources.get(key) {
+                Some(&n) => RootPlan::OnSource(n, Box::new(p)),
+                None => p,
+            };
+            if joins.is_empty() && sources.is_empty() {
+                return (key.clone(), on(p));
             }
             let client_headers = rasura_auth::http::header_pairs(cx.headers);
             let joins = joins
@@ -221,7 +226,12 @@ pub(crate) fn plan(
                     client_headers: client_headers.clone(),
                 })
                 .collect();
-            (key.clone(), RootPlan::Joined { inner: Box::new(p), joins })
+            let joined = RootPlan::Joined {
+                inner: Box::new(p),
+                joins,
+                sources,
+            };
+            (key.clone(), on(joined))
         })
         .collect()
 }

@@ -349,6 +349,9 @@ pub enum Field {
     /// A remote relationship: the database answers a placeholder holding the join columns,
     /// filled in afterwards from one batched call of the remote.
     RemoteJoin(Box<RemoteJoin>),
+    /// A relationship to a table of another database source: a placeholder as a remote
+    /// join's, filled in afterwards from that source.
+    SourceJoin(Box<SourceJoin>),
     /// A Relay connection through an array relationship, joined on `mapping`.
     Connection {
         mapping: Vec<(String, String)>,
@@ -384,27 +387,81 @@ pub struct RemoteJoin {
     pub typenames: Option<TypenameTree>,
 }
 
-/// Every remote join among `fs` and the selects nested in them.
-fn joins_in<'a>(out: &mut Vec<&'a RemoteJoin>, fs: &'a [(String, Field)]) {
+/// A relationship to a table of another database source, to fill in.
+#[derive(Debug, Clone)]
+pub struct SourceJoin {
+    /// Unique within the operation; the placeholder's marker value.
+    pub id: usize,
+    /// The number of the source the target is in (0: the first served).
+    pub source: usize,
+    /// The row's columns the join uses.
+    pub lhs: Vec<ColumnRef>,
+    /// (the row's column, the target's column) pairs to match.
+    pub columns: Vec<(String, ColumnRef)>,
+    /// It answers rows (else one object or null).
+    pub array: bool,
+    /// The target's select, without the join condition.
+    pub select: Select,
+}
+
+impl Field {
+    /// The join id and join columns of a field the database answers with a placeholder.
+    pub fn placeholder(&self) -> Option<(usize, &[ColumnRef])> {
+        match self {
+            Field::RemoteJoin(j) => Some((j.id, &j.lhs)),
+            Field::SourceJoin(j) => Some((j.id, &j.lhs)),
+            _ => None,
+        }
+    }
+}
+
+/// The joins `pick` finds among `fs` and the selects nested in them (not those in a source
+/// join's select: its answer is joined on its own).
+fn joins_in<'a, T>(out: &mut Vec<&'a T>, fs: &'a [(String, Field)], pick: Pick<T>) {
     for (_, f) in fs {
         match f {
-            Field::RemoteJoin(j) => out.push(j),
-            Field::Relationship { select, .. } => out.extend(select.remote_joins()),
-            _ => {}
+            Field::Relationship { select, .. } => out.extend(select.joins(pick)),
+            f => out.extend(pick(f)),
         }
+    }
+}
+
+/// Which fields are the joins looked for.
+type Pick<T> = for<'a> fn(&'a Field) -> Option<&'a T>;
+
+fn remote(f: &Field) -> Option<&RemoteJoin> {
+    match f {
+        Field::RemoteJoin(j) => Some(j),
+        _ => None,
+    }
+}
+
+fn source(f: &Field) -> Option<&SourceJoin> {
+    match f {
+        Field::SourceJoin(j) => Some(j),
+        _ => None,
     }
 }
 
 impl Select {
     /// Every remote join in this select and its nested selects.
     pub fn remote_joins(&self) -> Vec<&RemoteJoin> {
+        self.joins(remote)
+    }
+
+    /// Every join to another source in this select and its nested selects.
+    pub fn source_joins(&self) -> Vec<&SourceJoin> {
+        self.joins(source)
+    }
+
+    fn joins<T>(&self, pick: Pick<T>) -> Vec<&T> {
         let mut out = vec![];
         match &self.shape {
-            Shape::Rows(f) | Shape::Single(f) => joins_in(&mut out, f),
+            Shape::Rows(f) | Shape::Single(f) => joins_in(&mut out, f, pick),
             Shape::Aggregate(items) => {
                 for (_, item) in items {
                     if let AggField::Nodes(f) = item {
-                        joins_in(&mut out, f);
+                        joins_in(&mut out, f, pick);
                     }
                 }
             }
@@ -416,11 +473,20 @@ impl Select {
 impl Root {
     /// Every remote join of this root field's answer.
     pub fn remote_joins(&self) -> Vec<&RemoteJoin> {
+        self.joins(remote)
+    }
+
+    /// Every join to another source of this root field's answer.
+    pub fn source_joins(&self) -> Vec<&SourceJoin> {
+        self.joins(source)
+    }
+
+    fn joins<T>(&self, pick: Pick<T>) -> Vec<&T> {
         let mut out = vec![];
         match self {
-            Root::Select(s) => out.extend(s.remote_joins()),
-            Root::Mutation(m) => out.extend(m.remote_joins()),
-            Root::UpdateMany(ms) => ms.iter().for_each(|m| out.extend(m.remote_joins())),
+            Root::Select(s) => out.extend(s.joins(pick)),
+            Root::Mutation(m) => out.extend(m.joins(pick)),
+            Root::UpdateMany(ms) => ms.iter().for_each(|m| out.extend(m.joins(pick))),
             _ => {}
         }
         out
@@ -430,13 +496,17 @@ impl Root {
 impl Mutation {
     /// Every remote join of this mutation's answer.
     pub fn remote_joins(&self) -> Vec<&RemoteJoin> {
+        self.joins(remote)
+    }
+
+    fn joins<T>(&self, pick: Pick<T>) -> Vec<&T> {
         let mut out = vec![];
         match &self.output {
-            MutationOutput::Single(f) => joins_in(&mut out, f),
+            MutationOutput::Single(f) => joins_in(&mut out, f, pick),
             MutationOutput::Response(items) => {
                 for (_, item) in items {
                     if let ResponseField::Returning(f) = item {
-                        joins_in(&mut out, f);
+                        joins_in(&mut out, f, pick);
                     }
                 }
             }

@@ -91,7 +91,8 @@ pub fn parse_bool_exp(
                     TableField::ComputedRows(_)
                     | TableField::ComputedAggregate(_)
                     | TableField::ArrayConnection(_)
-                    | TableField::RemoteRel(_),
+                    | TableField::RemoteRel(_)
+                    | TableField::SourceRel(_),
                 )
                 | None => {
                     return Err(IrError::unknown_field(

@@ -22,6 +22,8 @@ pub(crate) enum ShapeKind {
 
 pub(crate) struct Cx<'a> {
     pub(crate) schema: &'a RoleSchema,
+    /// The role's whole schema (the first source's, with the others in its `sources`).
+    pub(crate) root: &'a RoleSchema,
     pub(crate) doc: &'a ExecutableDocument,
     pub(crate) op: &'a GqlOperation,
     /// The next remote join's id.
@@ -342,12 +344,70 @@ impl Cx<'_> {
                         };
                         crate::remote::remote_join(&request, rel, lhs, &fields)?
                     }
+                    Some(TableField::SourceRel(r)) => self.source_join(table, r, f, &sub, &here)?,
                     None => return Err(IrError::unknown_field(&here, name, &info.type_name)),
                 },
             };
             out.push((key, field));
         }
         Ok(out)
+    }
+
+    /// A relationship of `table` to a table of another source: the target's select, built
+    /// against that source's schema, to run once the row's join columns are known.
+    fn source_join(
+        &self,
+        table: usize,
+        r: &rasura_schema::SourceRelInfo,
+        f: &Node<GqlField>,
+        sub: &[&SelectionSet],
+        here: &str,
+    ) -> Result<Field, IrError> {
+        let target = match r.source {
+            0 => self.root,
+            n => &*self.root.sources[n - 1],
+        };
+        let cx = Cx {
+            schema: target,
+            root: self.root,
+            doc: self.doc,
+            op: self.op,
+            vars: self.vars,
+            session: self.session,
+            join_ids: Default::default(),
+        };
+        let kind = if r.array {
+            ShapeKind::Rows
+        } else {
+            ShapeKind::Single
+        };
+        let mut select = cx.select(r.target, f, sub, here, kind)?;
+        if !r.array {
+            select.limit = Some(1);
+        }
+        let (info, goal) = (&self.schema.tables[table], &target.tables[r.target]);
+        let column = |t: &rasura_schema::TableInfo, c: &str| {
+            t.columns
+                .get(c)
+                .map(column_ref)
+                .ok_or_else(|| IrError::new(here, format!("no column \"{c}\" in \"{}\"", t.name)))
+        };
+        let mut lhs = vec![];
+        let mut columns = vec![];
+        for (mine, theirs) in &r.mapping {
+            lhs.push(column(info, mine)?);
+            columns.push((mine.clone(), column(goal, theirs)?));
+        }
+        let id = self.join_ids.get();
+        self.join_ids.set(id + 1);
+        Ok(Field::SourceJoin(Box::new(crate::types::SourceJoin {
+            id,
+            source: r.source,
+            lhs,
+            columns,
+            array: r.array,
+            select,
+        })))
     }
 
     fn aggregate_fields(

@@ -14,10 +14,11 @@ pub mod order_by;
 pub mod permission;
 mod redact;
 pub mod relay;
-mod remote;
 mod roots;
 pub mod stream;
 
+/// Remote-schema fields printed for forwarding (`rasura-ir-remote`).
+use rasura_ir_remote as remote;
 pub use rasura_ir_types::{collect, error, types, value};
 
 pub use error::IrError;

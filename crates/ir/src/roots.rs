@@ -68,6 +68,7 @@ pub fn build_ir(
 ) -> Result<Operation, IrError> {
     let cx = Cx {
         schema,
+        root: schema,
         doc,
         op,
         vars,

@@ -82,7 +82,9 @@ impl RelationshipArgs {
                 return Err(MetadataError::Parse("key \"definition\" not found".into()))
             }
         };
-        target(&d).map_err(MetadataError::Parse)?;
+        if d.get("to_source").is_none() {
+            target(&d).map_err(MetadataError::Parse)?;
+        }
         Ok(d)
     }
 }

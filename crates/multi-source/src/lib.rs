@@ -3,9 +3,9 @@
 
 pub mod catalogs;
 mod merge;
+mod relationships;
 
-use std::sync::Arc;
-
+use rasura_resolve::types::ResolvedSourceRel;
 use rasura_resolve::ResolvedMetadata;
 use rasura_schema::{RoleSchema, SharedTypes};
 
@@ -20,18 +20,23 @@ pub fn build_schema(
     shared: &SharedTypes,
 ) -> Result<RoleSchema, String> {
     let first = rasura_schema::build_schema_shared(resolved, role, backend, shared)?;
-    if resolved.sources.is_empty() {
+    let all = std::iter::once(resolved).chain(&resolved.sources);
+    let rels: Vec<(usize, ResolvedSourceRel)> = all
+        .enumerate()
+        .flat_map(|(n, r)| r.source_relationships.iter().map(move |x| (n, x.clone())))
+        .collect();
+    if resolved.sources.is_empty() && rels.is_empty() {
         return Ok(first);
     }
     let mut others = vec![];
     for (k, other) in resolved.sources.iter().enumerate() {
         let schema = rasura_schema::build_schema_shared(other, role, backend, shared)
             .map_err(|e| format!("source \"{}\": {e}", source_name(other, k + 1)))?;
-        others.push(Arc::new(schema));
+        others.push(schema);
     }
     let mut names = vec![source_name(resolved, 0)];
     names.extend((0..others.len()).map(|k| source_name(&resolved.sources[k], k + 1)));
-    merge(first, others, &names)
+    merge(first, others, &names, &rels)
 }
 
 /// The name of source number `n` (0: the first), for messages.

@@ -5,16 +5,20 @@ use std::sync::Arc;
 use apollo_compiler::schema::{ComponentName, ExtendedType};
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Schema};
+use rasura_resolve::types::ResolvedSourceRel;
 use rasura_schema::build::PLACEHOLDER_FIELD;
 use rasura_schema::{MutationRoot, RoleSchema, RootField};
 
 /// `first` with the root fields and types of `others` (each the same role's schema of another
-/// source); `names` are the sources' names (`first`'s, then the others'), for messages.
+/// source) and the relationships `rels` between sources (by the number of the source holding
+/// the table); `names` are the sources' names (`first`'s, then the others').
 pub fn merge(
     first: RoleSchema,
-    others: Vec<Arc<RoleSchema>>,
+    others: Vec<RoleSchema>,
     names: &[String],
+    rels: &[(usize, ResolvedSourceRel)],
 ) -> Result<RoleSchema, String> {
+    let mut others = others;
     let mut first = first;
     let mut schema = first.schema.clone().into_inner();
     for (k, other) in others.iter().enumerate() {
@@ -64,6 +68,7 @@ pub fn merge(
                 .or_insert_with(|| d.clone());
         }
     }
+    crate::relationships::add(&mut schema, &mut first, &mut others, names, rels)?;
     // A role that may read something of some source has no placeholder.
     if first.query_roots.len() > 1 && first.query_roots.remove(PLACEHOLDER_FIELD).is_some() {
         for root in ["query_root", "subscription_root"] {
@@ -82,7 +87,7 @@ pub fn merge(
     let schema = Valid::assume_valid(schema);
     first.implementers = schema.implementers_map();
     first.schema = schema;
-    first.sources = others;
+    first.sources = others.into_iter().map(Arc::new).collect();
     Ok(first)
 }
 
@@ -158,7 +163,7 @@ fn add_root_fields(
 }
 
 /// The source already holding type `name`, for messages.
-fn owner(first: &RoleSchema, before: &[Arc<RoleSchema>], name: &Name, names: &[String]) -> String {
+fn owner(first: &RoleSchema, before: &[RoleSchema], name: &Name, names: &[String]) -> String {
     if first.schema.types.contains_key(name) {
         return names[0].clone();
     }

@@ -481,3 +481,117 @@ async fn a_second_source_under_a_namespace_and_one_out_of_reach() {
     let r = s.graphql("{ two { author { name } } }", json!({})).await;
     assert!(r["errors"].is_array(), "{r}");
 }
+
+#[tokio::test]
+async fn relationships_between_tables_of_two_sources() {
+    let pg = two_databases().await;
+    sql(
+        &pg,
+        "two",
+        "INSERT INTO book (title, author_id, owner) VALUES ('orphan', NULL, 1)",
+    )
+    .await;
+    let s = start(&pg).await;
+    metadata(
+        &s,
+        json!({"type": "pg_add_source", "args": {"name": "two",
+            "configuration": {"connection_info": {"database_url": pg.url("two")}}}}),
+    )
+    .await;
+    let to = |source: &str, table: &str, kind: &str, mapping: Value| {
+        json!({"to_source": {"source": source, "table": table,
+            "relationship_type": kind, "field_mapping": mapping}})
+    };
+    metadata(
+        &s,
+        json!({"type": "bulk", "args": [
+            {"type": "pg_track_table", "args": {"source": "default", "table": "author"}},
+            {"type": "pg_track_table", "args": {"source": "two", "table": "book"}},
+            {"type": "pg_create_remote_relationship", "args": {"source": "default",
+                "table": "author", "name": "books",
+                "definition": to("two", "book", "array", json!({"id": "author_id"}))}},
+            {"type": "pg_create_remote_relationship", "args": {"source": "two",
+                "table": "book", "name": "writer",
+                "definition": to("default", "author", "object", json!({"author_id": "id"}))}},
+            {"type": "pg_create_select_permission", "args": {"source": "default",
+                "table": "author", "role": "user",
+                "permission": {"columns": ["id", "name"], "filter": {}}}},
+            {"type": "pg_create_select_permission", "args": {"source": "two",
+                "table": "book", "role": "user",
+                "permission": {"columns": ["title"],
+                               "filter": {"owner": {"_eq": "X-Hasura-User-Id"}}}}}
+        ]}),
+    )
+    .await;
+    // Each author's books from the other database, and each book's writer back again.
+    let r = s
+        .graphql(
+            "{ author(order_by: {id: asc}) { name books(order_by: {id: asc}) { title writer { name } } } \
+               book(order_by: {id: asc}) { title writer { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["data"],
+        json!({
+            "author": [
+                {"name": "ada", "books": [{"title": "war", "writer": {"name": "ada"}},
+                                          {"title": "peace", "writer": {"name": "ada"}}]},
+                {"name": "bo", "books": []}
+            ],
+            "book": [{"title": "war", "writer": {"name": "ada"}},
+                     {"title": "peace", "writer": {"name": "ada"}},
+                     {"title": "orphan", "writer": null}]
+        }),
+        "{r}"
+    );
+    // The target's arguments apply to the joined rows.
+    let r = s
+        .graphql(
+            "{ author(where: {id: {_eq: 1}}) { books(where: {title: {_eq: \"peace\"}}) { title } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["author"],
+        json!([{"books": [{"title": "peace"}]}]),
+        "{r}"
+    );
+    // A role reads the joined rows under the target table's permission.
+    let r = gql_as(
+        &s,
+        "user",
+        "{ author(where: {id: {_eq: 1}}) { books { title } } }",
+    )
+    .await;
+    assert_eq!(
+        r["data"]["author"],
+        json!([{"books": [{"title": "war"}]}]),
+        "{r}"
+    );
+    // A mutation's returning follows it too.
+    let r = s
+        .graphql(
+            "mutation { insert_author_one(object: {name: \"cy\"}) { name books { title } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["insert_author_one"],
+        json!({"name": "cy", "books": []}),
+        "{r}"
+    );
+    // A relationship to a table not tracked there is refused, and nothing is stored.
+    let e = refused(
+        &s,
+        json!({"type": "pg_create_remote_relationship", "args": {"source": "default",
+            "table": "author", "name": "nothing",
+            "definition": to("two", "author", "array", json!({"id": "id"}))}}),
+        "constraint-violation",
+    )
+    .await;
+    assert!(e["error"].as_str().unwrap().contains("not tracked"), "{e}");
+    let md = metadata(&s, json!({"type": "export_metadata", "args": {}})).await;
+    let rels = &md["sources"][0]["tables"][0]["remote_relationships"];
+    assert_eq!(rels.as_array().unwrap().len(), 1, "{md}");
+}

@@ -37,6 +37,8 @@ pub struct ResolvedMetadata {
     /// The other database sources served at once, each resolved on its own (tables,
     /// functions, permissions; their inconsistencies are in this one's list).
     pub sources: Vec<ResolvedMetadata>,
+    /// This source's tables' relationships to tables of a database source (`to_source`).
+    pub source_relationships: Vec<ResolvedSourceRel>,
     index: HashMap<QualifiedName, usize>,
 }
 
@@ -67,6 +69,7 @@ impl ResolvedMetadata {
             inconsistencies,
             catalog,
             sources: vec![],
+            source_relationships: vec![],
             index,
         }
     }
@@ -159,6 +162,19 @@ pub struct NativeTable {
     /// The identifier the object type and its inputs are named after.
     pub model: String,
     pub model_description: Option<String>,
+}
+
+/// A relationship from a table's rows to a table of a database source (`to_source`).
+#[derive(Debug, Clone)]
+pub struct ResolvedSourceRel {
+    pub table: QualifiedName,
+    pub name: String,
+    /// The target's source and table.
+    pub source: String,
+    pub target: QualifiedName,
+    pub array: bool,
+    /// (this table's column, the target's column).
+    pub mapping: Vec<(String, String)>,
 }
 
 /// A relationship from a table's rows to a remote schema's field.

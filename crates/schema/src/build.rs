@@ -742,7 +742,7 @@ impl SdlWriter {
                         let _ = writeln!(self.types, "  {doc}\n  {name}{args}: {scalar}");
                     }
                 }
-                TableField::Column(_) | TableField::RemoteRel(_) => {}
+                TableField::Column(_) | TableField::RemoteRel(_) | TableField::SourceRel(_) => {}
             }
         }
         for (object, qualified) in pending {
@@ -828,7 +828,8 @@ impl SdlWriter {
                 | TableField::ComputedRows(_)
                 | TableField::ComputedAggregate(_)
                 | TableField::ArrayConnection(_)
-                | TableField::RemoteRel(_) => {}
+                | TableField::RemoteRel(_)
+                | TableField::SourceRel(_) => {}
             }
         }
         self.types.push_str("}\n");

@@ -26,5 +26,6 @@ pub use perms::RolePerms;
 pub use rasura_schema_share::SharedTypes;
 pub use types::{
     ActionRelationship, ColumnInfo, ComputedInfo, FunctionInfo, MutationRoot, RelInfo,
-    RemoteDbRelInfo, RemoteRelInfo, RoleSchema, RootField, SourceNamespace, TableField, TableInfo,
+    RemoteDbRelInfo, RemoteRelInfo, RoleSchema, RootField, SourceNamespace, SourceRelInfo,
+    TableField, TableInfo,
 };

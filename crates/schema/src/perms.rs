@@ -120,7 +120,10 @@ pub(crate) fn apply_role(
             })
             .collect();
         t.fields.retain(|_, f| match f {
-            TableField::Column(_) | TableField::Computed(_) | TableField::RemoteRel(_) => true,
+            TableField::Column(_)
+            | TableField::Computed(_)
+            | TableField::RemoteRel(_)
+            | TableField::SourceRel(_) => true,
             TableField::ObjectRel(r) | TableField::ArrayRel(r) | TableField::ArrayConnection(r) => {
                 visible[r.target]
             }

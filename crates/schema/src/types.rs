@@ -263,6 +263,20 @@ pub enum TableField {
     ComputedAggregate(String),
     /// A remote relationship (index into `RoleSchema::remote_rels`).
     RemoteRel(usize),
+    /// A relationship to a table of another database source.
+    SourceRel(SourceRelInfo),
+}
+
+/// A relationship to a table of another database source, as the merged schema has it.
+#[derive(Debug, Clone)]
+pub struct SourceRelInfo {
+    /// The target's source (0: the first served, `k + 1`: `RoleSchema::sources[k]`) and its
+    /// index among that schema's tables.
+    pub source: usize,
+    pub target: usize,
+    /// (this table's column, the target's column).
+    pub mapping: Vec<(String, String)>,
+    pub array: bool,
 }
 
 /// A relationship from a table's rows to a remote schema's field.

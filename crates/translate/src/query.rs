@@ -369,21 +369,21 @@ impl Cx<'_> {
                     items.extend(primary_key.iter().map(|c| Expr::col(alias, &c.name)));
                     base64_of(Expr::func("json_build_array", items))
                 }
-                Field::RemoteJoin(j) => {
+                Field::RemoteJoin(_) | Field::SourceJoin(_) => {
+                    let (id, lhs) = f.placeholder().expect("a join placeholder");
                     let row = if self.whole_rows.contains(alias) {
                         Expr::col(alias, "__row")
                     } else {
                         Expr::Row(alias.clone())
                     };
-                    let lhs = j
-                        .lhs
+                    let lhs = lhs
                         .iter()
                         .map(|c| (c.name.clone(), self.column_value(c, alias, &row)))
                         .collect();
                     json_object(vec![
                         (
                             rasura_ir::JOIN_MARKER.to_string(),
-                            Expr::Str(j.id.to_string()),
+                            Expr::Str(id.to_string()),
                         ),
                         ("lhs".to_string(), json_object(lhs)),
                     ])
@@ -525,12 +525,14 @@ fn needed_columns(shape: &Shape) -> Vec<String> {
                 Field::NodeId { primary_key, .. } => {
                     out.extend(primary_key.iter().map(|c| c.name.clone()))
                 }
-                Field::RemoteJoin(j) => out.extend(
-                    j.lhs
-                        .iter()
-                        .filter(|c| c.computed.is_none())
-                        .map(|c| c.name.clone()),
-                ),
+                Field::RemoteJoin(_) | Field::SourceJoin(_) => {
+                    let (_, lhs) = f.placeholder().expect("a join placeholder");
+                    out.extend(
+                        lhs.iter()
+                            .filter(|c| c.computed.is_none())
+                            .map(|c| c.name.clone()),
+                    )
+                }
                 _ => {}
             }
         }

@@ -99,7 +99,11 @@ fn report_unserved(source: &rasura_metadata::document::Source, report: &mut Vec<
                 ObjectRef::EventTrigger(t.table.clone(), name(e)),
             ));
         }
-        for r in &t.remote_relationships {
+        for r in t
+            .remote_relationships
+            .iter()
+            .filter(|r| !super::source_rels::is_to_source(r))
+        {
             report.push(Inconsistency::new(
                 "remote_relationship",
                 in_table("remote_relationship", &name(r), &t.table, &source.name),

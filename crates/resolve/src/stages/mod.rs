@@ -17,6 +17,7 @@ mod permissions;
 mod relationships;
 mod remote_db;
 pub mod remote_schemas;
+pub mod source_rels;
 pub mod sources;
 mod tables;
 mod unsupported;
@@ -116,8 +117,7 @@ pub fn resolve_with_remotes(
     // 11. the other database sources served at once, each on its own
     let catalog = resolved.catalog.clone();
     resolved.sources = db_sources::resolve_others(md, &catalog, &roles, &mut resolved);
+    // 12. relationships to tables of database sources, now that every source is resolved
+    source_rels::resolve(md, &mut resolved);
     resolved
 }
-
-#[cfg(test)]
-mod tests;

@@ -210,7 +210,11 @@ pub(super) fn resolve_remote_relationships(
         let Some(t) = tables.iter_mut().find(|t| t.name == entry.table) else {
             continue;
         };
-        for raw in &entry.remote_relationships {
+        let to_remotes = entry
+            .remote_relationships
+            .iter()
+            .filter(|r| !super::source_rels::is_to_source(r));
+        for raw in to_remotes {
             let name = raw["name"].as_str().unwrap_or_default().to_string();
             let result = (|| -> Result<crate::types::ResolvedRemoteRelationship, String> {
                 let target = rasura_metadata::remote_relationships::target(&raw["definition"])?;

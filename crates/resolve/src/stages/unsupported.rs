@@ -179,3 +179,19 @@ pub(super) fn webhook_transforms(
     }
     Ok((Some(t.clone()), response))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn a_triggers_response_transform_is_kept_for_its_deliveries() {
+        let transform = json!({"version": 2, "body": {"action": "transform",
+            "template": "{\"id\": {{$body.n}}}"}});
+        let (req, resp) = super::webhook_transforms(
+            &json!({"webhook": "http://h", "response_transform": transform}),
+        )
+        .unwrap();
+        assert_eq!((req, resp), (None, Some(transform)));
+    }
+}

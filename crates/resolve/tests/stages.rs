@@ -1,4 +1,4 @@
-//! Resolution against a hand-written catalog document.
+//! Resolution against hand-written catalog documents.
 
 use std::sync::Arc;
 
@@ -6,7 +6,7 @@ use rasura_catalog::Catalog;
 use rasura_metadata::{ops, Metadata};
 use serde_json::json;
 
-use super::resolve;
+use rasura_resolve::resolve;
 
 fn catalog() -> Arc<Catalog> {
     Arc::new(Catalog::from_json(&catalog_doc().to_string()).unwrap())
@@ -41,7 +41,7 @@ fn catalog_doc() -> serde_json::Value {
 }
 
 fn metadata(ops_list: &[(&str, serde_json::Value)]) -> Metadata {
-    super::sources::set_database_url("postgres://127.0.0.1/test");
+    rasura_resolve::stages::sources::set_database_url("postgres://127.0.0.1/test");
     let mut md = Metadata::empty();
     for (op, args) in ops_list {
         ops::apply(&mut md, op, args.clone()).unwrap();
@@ -242,12 +242,6 @@ fn action_response_transforms_are_kept_and_trigger_ones_refused() {
     assert_eq!(r.actions.len(), 1, "{:#?}", r.inconsistencies);
     assert_eq!(r.actions[0].response_transform, Some(transform.clone()));
     assert_eq!(r.actions[0].request_transform, None);
-    // A trigger's response transform is kept as it is for its deliveries.
-    let (req, resp) = super::unsupported::webhook_transforms(
-        &json!({"webhook": "http://h", "response_transform": transform}),
-    )
-    .unwrap();
-    assert_eq!((req, resp), (None, Some(transform)));
 }
 
 #[test]
@@ -378,9 +372,9 @@ fn other_sources_resolve_against_their_own_catalogs() {
     assert_eq!(gone[0].name, "table gone in source two");
     assert_eq!(
         gone[0].object,
-        crate::ObjectRef::InSource(
+        rasura_resolve::ObjectRef::InSource(
             "two".into(),
-            Box::new(crate::ObjectRef::Table(
+            Box::new(rasura_resolve::ObjectRef::Table(
                 rasura_metadata::QualifiedName::public("gone")
             ))
         )

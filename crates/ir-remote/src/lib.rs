@@ -13,8 +13,8 @@ use apollo_compiler::executable::{
 use apollo_compiler::{ExecutableDocument, Node};
 use rasura_resolve::{RemotePreset, ResolvedRemoteSchema};
 
-use crate::error::IrError;
-use crate::types::{ColumnRef, DbJoin, RemoteCall, Root, Session, TypenameTree};
+use rasura_ir_types::error::IrError;
+use rasura_ir_types::types::{ColumnRef, DbJoin, RemoteCall, Root, Session, TypenameTree};
 
 /// Customized type name → the remote's own, for every type of the remote.
 fn reverse_types(r: &ResolvedRemoteSchema) -> HashMap<String, String> {
@@ -307,16 +307,16 @@ impl Printer<'_> {
 
 /// Builds the select of a relationship from a remote type to a table: the field, the
 /// relationship, whether its `_aggregate` field was asked for, and the error path.
-pub(crate) type DbSelect<'a> = dyn Fn(
+pub type DbSelect<'a> = dyn Fn(
         &Node<GqlField>,
         &rasura_schema::RemoteDbRelInfo,
         bool,
         &str,
-    ) -> Result<crate::types::Select, IrError>
+    ) -> Result<rasura_ir_types::types::Select, IrError>
     + 'a;
 
 /// The parts of a request a remote root field is printed from.
-pub(crate) struct RootRequest<'a> {
+pub struct RootRequest<'a> {
     pub schema: &'a rasura_schema::RoleSchema,
     pub doc: &'a ExecutableDocument,
     pub op: &'a GqlOperation,
@@ -325,7 +325,7 @@ pub(crate) struct RootRequest<'a> {
 }
 
 /// The parts of a request a remote join is printed from, and the join's id within it.
-pub(crate) struct JoinRequest<'a> {
+pub struct JoinRequest<'a> {
     pub schema: &'a rasura_schema::RoleSchema,
     pub doc: &'a ExecutableDocument,
     pub op: &'a apollo_compiler::executable::Operation,
@@ -334,12 +334,12 @@ pub(crate) struct JoinRequest<'a> {
 }
 
 /// A remote relationship field of a table row: its selection printed for the remote.
-pub(crate) fn remote_join(
+pub fn remote_join(
     cx: &JoinRequest<'_>,
     rel: &rasura_schema::RemoteRelInfo,
-    lhs: Vec<crate::types::ColumnRef>,
+    lhs: Vec<rasura_ir_types::types::ColumnRef>,
     fields: &[&Node<GqlField>],
-) -> Result<crate::types::Field, IrError> {
+) -> Result<rasura_ir_types::types::Field, IrError> {
     let remote = &cx.schema.remotes[rel.remote];
     let mut p = Printer::new(cx.doc, remote, cx.session);
     let mut tree = TypenameTree::default();
@@ -358,8 +358,8 @@ pub(crate) fn remote_join(
     let customized = !remote.type_prefix.is_empty()
         || !remote.type_suffix.is_empty()
         || !remote.type_mapping.is_empty();
-    Ok(crate::types::Field::RemoteJoin(Box::new(
-        crate::types::RemoteJoin {
+    Ok(rasura_ir_types::types::Field::RemoteJoin(Box::new(
+        rasura_ir_types::types::RemoteJoin {
             id,
             remote: rel.remote,
             lhs,
@@ -385,7 +385,7 @@ fn collect_variables(v: &GqlValue, out: &mut BTreeSet<String>) {
 
 /// The IR of a remote root field (`namespace`: the field is the remote's namespace and its
 /// selection holds the remote root fields).
-pub(crate) fn remote_root(
+pub fn remote_root(
     request: &RootRequest<'_>,
     remote: &ResolvedRemoteSchema,
     index: usize,

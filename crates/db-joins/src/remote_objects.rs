@@ -4,11 +4,12 @@
 //! null without a statement), and the rows are put in place of the placeholders, the keys
 //! added for the join taken out again.
 
-use rasura_ir::{BoolExp, CompareOp, DbJoin};
+use rasura_ir_types::types::DbJoin;
 use serde_json::{Map, Value};
 
-use crate::error::GqlError;
-use crate::plan::RootPlan;
+use rasura_gql_error::GqlError;
+
+use crate::Statement;
 
 /// Calls `visit` on every object at `path` below `v` (lists walked through, nulls skipped).
 fn visit_objects(v: &mut Value, path: &[String], visit: &mut impl FnMut(&mut Map<String, Value>)) {
@@ -46,14 +47,14 @@ fn values(o: &Map<String, Value>, join: &DbJoin) -> Result<Option<Vec<Value>>, G
 }
 
 /// What the joins of one remote answer need: (join, values) pairs in the order of `plans`.
-pub(crate) type Lookups = Vec<(usize, Vec<Value>)>;
+pub type Lookups = Vec<(usize, Vec<Value>)>;
 
 /// The statements filling `answer`'s joins, one per distinct set of values.
-pub(crate) fn plan(
+pub fn plan(
     answer: &mut Value,
     joins: &[DbJoin],
     stringify_numeric: bool,
-) -> Result<(Vec<(String, RootPlan)>, Lookups), GqlError> {
+) -> Result<(Vec<Statement>, Lookups), GqlError> {
     let mut lookups: Lookups = vec![];
     let mut failed = None;
     for (j, join) in joins.iter().enumerate() {
@@ -79,25 +80,15 @@ pub(crate) fn plan(
         .map(|(j, v)| {
             let join = &joins[*j];
             let mut select = join.select.clone();
-            let mut conditions = vec![select.filter.clone()];
-            for ((_, column), value) in join.columns.iter().zip(v) {
-                conditions.push(BoolExp::Compare {
-                    column: column.clone(),
-                    cast: false,
-                    op: CompareOp::Eq,
-                    value: value.clone(),
-                });
-            }
-            select.filter = BoolExp::And(conditions);
+            let pairs = join
+                .columns
+                .iter()
+                .map(|(_, c)| c.clone())
+                .zip(v.iter().cloned());
+            select.filter = crate::joined_filter(&select.filter, pairs);
             let t = rasura_translate::translate_select(&select, options);
             let sql = rasura_sql::print(&t.select).sql;
-            (
-                join.key.clone(),
-                RootPlan::Sql {
-                    sql,
-                    params: t.params.0,
-                },
-            )
+            (join.key.clone(), sql, t.params.0)
         })
         .collect();
     Ok((plans, lookups))
@@ -105,12 +96,7 @@ pub(crate) fn plan(
 
 /// Puts each statement's answer (JSON text) in place, null where a joined value was null,
 /// and removes the keys added for the joins.
-pub(crate) fn splice(
-    answer: &mut Value,
-    joins: &[DbJoin],
-    lookups: &Lookups,
-    results: &[Option<String>],
-) {
+pub fn splice(answer: &mut Value, joins: &[DbJoin], lookups: &Lookups, results: &[Option<String>]) {
     for (j, join) in joins.iter().enumerate() {
         visit_objects(answer, &join.path, &mut |o| {
             if !o.contains_key(&join.key) {

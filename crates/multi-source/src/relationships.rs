@@ -1,0 +1,139 @@
+//! Relationships from a table to a table of a database source (`to_source`), added to the
+//! merged schema: a field of the table's type answering the target's type (an array one with
+//! the target's select arguments), for a role that may read both tables.
+
+use apollo_compiler::ast::Type;
+use apollo_compiler::schema::{Component, ExtendedType, FieldDefinition};
+use apollo_compiler::{Name, Schema};
+use rasura_resolve::types::ResolvedSourceRel;
+use rasura_schema::{RoleSchema, RootField, SourceRelInfo, TableField};
+
+/// What one relationship adds: to the type `on` of table `table` of source `holder`, the
+/// field `def`; and to that table's annotations, `info`.
+struct Addition {
+    holder: usize,
+    table: usize,
+    on: Name,
+    def: FieldDefinition,
+    info: SourceRelInfo,
+}
+
+/// Schema number `n`: `first` (0) or `others[n - 1]`.
+fn nth<'a>(first: &'a RoleSchema, others: &'a [RoleSchema], n: usize) -> &'a RoleSchema {
+    match n {
+        0 => first,
+        n => &others[n - 1],
+    }
+}
+
+/// The select root field of table `t` of `s` (under its namespace, if any), as the merged
+/// `schema` defines it.
+fn select_field<'a>(
+    schema: &'a Schema,
+    s: &RoleSchema,
+    t: usize,
+) -> Option<&'a Component<FieldDefinition>> {
+    let find = |roots: &std::collections::HashMap<String, RootField>| {
+        roots
+            .iter()
+            .find(|(_, r)| **r == RootField::Select(t))
+            .map(|(k, _)| k.clone())
+    };
+    let (ty, field) = match &s.namespace {
+        Some(ns) => (ns.query_type.as_str(), find(&ns.query_roots)?),
+        None => ("query_root", find(&s.query_roots)?),
+    };
+    match schema.types.get(ty)? {
+        ExtendedType::Object(o) => o.fields.get(field.as_str()),
+        _ => None,
+    }
+}
+
+/// The addition of `rel` (held by source `holder`), if the role may read both tables.
+fn addition(
+    schema: &Schema,
+    first: &RoleSchema,
+    others: &[RoleSchema],
+    names: &[String],
+    holder: usize,
+    rel: &ResolvedSourceRel,
+) -> Result<Option<Addition>, String> {
+    let Some(source) = names.iter().position(|n| n == &rel.source) else {
+        return Ok(None);
+    };
+    let (mine, theirs) = (nth(first, others, holder), nth(first, others, source));
+    let (Some(&table), Some(&target)) = (
+        mine.table_index.get(&rel.table),
+        theirs.table_index.get(&rel.target),
+    ) else {
+        return Ok(None);
+    };
+    if !mine.tables[table].visible || !theirs.tables[target].visible {
+        return Ok(None);
+    }
+    let named = Name::new(&theirs.tables[target].type_name).map_err(|e| e.to_string())?;
+    let (arguments, ty) = if rel.array {
+        let args = select_field(schema, theirs, target)
+            .map(|f| f.arguments.clone())
+            .unwrap_or_default();
+        (args, Type::NonNullNamed(named).list().non_null())
+    } else {
+        (vec![], Type::Named(named))
+    };
+    Ok(Some(Addition {
+        holder,
+        table,
+        on: Name::new(&mine.tables[table].type_name).map_err(|e| e.to_string())?,
+        def: FieldDefinition {
+            description: None,
+            name: Name::new(&rel.name).map_err(|e| e.to_string())?,
+            arguments,
+            ty,
+            directives: Default::default(),
+        },
+        info: SourceRelInfo {
+            source,
+            target,
+            mapping: rel.mapping.clone(),
+            array: rel.array,
+        },
+    }))
+}
+
+/// Adds every relationship of `rels` the role may follow to `schema` and to the annotations of
+/// the schema of the source holding it.
+pub(crate) fn add(
+    schema: &mut Schema,
+    first: &mut RoleSchema,
+    others: &mut [RoleSchema],
+    names: &[String],
+    rels: &[(usize, ResolvedSourceRel)],
+) -> Result<(), String> {
+    let mut additions = vec![];
+    for (holder, rel) in rels {
+        additions.extend(addition(schema, first, others, names, *holder, rel)?);
+    }
+    for a in additions {
+        let Some(ExtendedType::Object(o)) = schema.types.get_mut(&a.on) else {
+            continue;
+        };
+        let o = o.make_mut();
+        if o.fields.contains_key(&a.def.name) {
+            return Err(format!(
+                "the relationship \"{}\" of type \"{}\" has the name of a field it has",
+                a.def.name, a.on
+            ));
+        }
+        o.fields
+            .insert(a.def.name.clone(), Component::new(a.def.clone()));
+        o.fields.sort_keys();
+        let holder = match a.holder {
+            0 => &mut *first,
+            n => &mut others[n - 1],
+        };
+        holder.tables[a.table]
+            .fields
+            .insert(a.def.name.to_string(), TableField::SourceRel(a.info));
+    }
+    Ok(())
+}
