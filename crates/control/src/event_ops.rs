@@ -85,13 +85,13 @@ async fn delete(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError>
     let args: DeleteEventTriggerArgs = parse(args)?;
     event_triggers::delete_event_trigger(&mut ctx.md, &args).map_err(ApiError::from)?;
     ctx.changed();
-    ctx.tx
-        .execute_typed(
-            "UPDATE hdb_catalog.event_log SET archived = 't' WHERE trigger_name = $1",
-            &[(&args.name, Type::TEXT)],
-        )
-        .await
-        .map_err(db)?;
+    let sql = "UPDATE hdb_catalog.event_log SET archived = 't' WHERE trigger_name = $1";
+    let params: [(&(dyn ToSql + Sync), Type); 1] = [(&args.name, Type::TEXT)];
+    match elsewhere(ctx, &args.source).await? {
+        Some(own) => own.execute_typed(sql, &params).await,
+        None => ctx.tx.execute_typed(sql, &params).await,
+    }
+    .map_err(db)?;
     Ok(success())
 }
 
@@ -99,7 +99,6 @@ async fn delete(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError>
 struct InvokeArgs {
     name: String,
     #[serde(default = "default_source")]
-    #[allow(dead_code)]
     source: String,
     payload: Value,
 }
@@ -107,7 +106,13 @@ struct InvokeArgs {
 async fn invoke(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
     let args: InvokeArgs = parse(args)?;
     let (resolved, _) = ctx.new_inconsistencies().await?;
-    let Some(t) = resolved.event_triggers.iter().find(|t| t.name == args.name) else {
+    let holder = std::iter::once(&resolved)
+        .chain(&resolved.sources)
+        .find(|r| r.source.as_ref().is_some_and(|s| s.name == args.source));
+    let triggers = holder
+        .map(|r| r.event_triggers.as_slice())
+        .unwrap_or_default();
+    let Some(t) = triggers.iter().find(|t| t.name == args.name) else {
         return Err(ApiError::bad_request(
             "not-exists",
             format!("event trigger \"{}\" does not exist", args.name),
@@ -121,21 +126,20 @@ async fn invoke(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError>
     }
     let session = json!({"x-hasura-role": "admin"}).to_string();
     let payload = json!({"old": null, "new": args.payload}).to_string();
-    let row = ctx
-        .tx
-        .query_typed_one(
-            "SELECT set_config('hasura.user', $5, true), \
-             hdb_catalog.insert_event_log($1, $2, $3, 'MANUAL', $4::text::json)",
-            &[
-                (&t.table.schema, Type::TEXT),
-                (&t.table.name, Type::TEXT),
-                (&t.name, Type::TEXT),
-                (&payload, Type::TEXT),
-                (&session, Type::TEXT),
-            ],
-        )
-        .await
-        .map_err(db)?;
+    let sql = "SELECT set_config('hasura.user', $5, true), \
+             hdb_catalog.insert_event_log($1, $2, $3, 'MANUAL', $4::text::json)";
+    let params: [(&(dyn ToSql + Sync), Type); 5] = [
+        (&t.table.schema, Type::TEXT),
+        (&t.table.name, Type::TEXT),
+        (&t.name, Type::TEXT),
+        (&payload, Type::TEXT),
+        (&session, Type::TEXT),
+    ];
+    let row = match elsewhere(ctx, &args.source).await? {
+        Some(own) => own.query_typed_one(sql, &params).await,
+        None => ctx.tx.query_typed_one(sql, &params).await,
+    }
+    .map_err(db)?;
     let id: String = row.get(1);
     Ok(json!({"event_id": id}))
 }
@@ -144,7 +148,6 @@ async fn invoke(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError>
 struct EventIdArgs {
     event_id: String,
     #[serde(default = "default_source")]
-    #[allow(dead_code)]
     source: String,
     #[serde(default = "default_limit")]
     invocation_log_limit: i64,
@@ -158,8 +161,13 @@ fn default_limit() -> i64 {
 
 async fn redeliver(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
     let args: EventIdArgs = parse(args)?;
-    let row = ctx
-        .tx
+    let mut own = elsewhere(ctx, &args.source).await?;
+    let own_tx = match own.as_mut() {
+        Some(c) => Some(c.transaction().await.map_err(db)?),
+        None => None,
+    };
+    let tx = own_tx.as_ref().unwrap_or(&ctx.tx);
+    let row = tx
         .query_typed_opt(
             "SELECT locked IS NOT NULL AND locked >= now() - interval '30 minute' \
              FROM hdb_catalog.event_log WHERE id = $1 FOR UPDATE",
@@ -174,18 +182,19 @@ async fn redeliver(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiErr
             "event is already being processed",
         )),
         Some(_) => {
-            ctx.tx
-                .execute_typed(
-                    "UPDATE hdb_catalog.event_log SET delivered = 'f', error = 'f', tries = 0, \
+            tx.execute_typed(
+                "UPDATE hdb_catalog.event_log SET delivered = 'f', error = 'f', tries = 0, \
                      next_retry_at = NULL WHERE id = $1",
-                    &[(&args.event_id, Type::TEXT)],
-                )
+                &[(&args.event_id, Type::TEXT)],
+            )
+            .await
+            .map_err(db)?;
+            tx.batch_execute("SELECT pg_notify('rasura_event_log', '')")
                 .await
                 .map_err(db)?;
-            ctx.tx
-                .batch_execute("SELECT pg_notify('rasura_event_log', '')")
-                .await
-                .map_err(db)?;
+            if let Some(t) = own_tx {
+                t.commit().await.map_err(db)?;
+            }
             Ok(success())
         }
     }
@@ -206,7 +215,6 @@ const INVOCATION_JSON: &str = "json_build_object('id', i.id, 'trigger_name', i.t
 struct LogArgs {
     name: String,
     #[serde(default = "default_source")]
-    #[allow(dead_code)]
     source: String,
     #[serde(default = "default_limit")]
     limit: i64,
@@ -216,12 +224,23 @@ struct LogArgs {
     status: Option<String>,
 }
 
-async fn known_trigger(ctx: &mut ControlTx<'_>, name: &str) -> Result<(), ApiError> {
-    let source = ctx
-        .md
-        .served_source()
-        .map_or_else(default_source, |s| s.name.clone());
-    if event_triggers::find(&ctx.md, &source, name).is_none() {
+/// A connection to the database of source `name` when it is not the one served first (whose
+/// work runs in the request's transaction).
+async fn elsewhere(
+    ctx: &ControlTx<'_>,
+    name: &str,
+) -> Result<Option<deadpool_postgres::Object>, ApiError> {
+    if ctx.md.served_source().is_none_or(|s| s.name == name) {
+        return Ok(None);
+    }
+    ctx.check_source(name)?;
+    let source = ctx.md.source(name).map_err(ApiError::from)?;
+    let pool = crate::run_sql_other::pool_of(source)?;
+    Ok(Some(pool.get().await.map_err(rasura_pg::PgError::from)?))
+}
+
+async fn known_trigger(ctx: &mut ControlTx<'_>, source: &str, name: &str) -> Result<(), ApiError> {
+    if event_triggers::find(&ctx.md, source, name).is_none() {
         return Err(ApiError::bad_request(
             "not-exists",
             format!("event trigger \"{name}\" does not exist"),
@@ -253,7 +272,7 @@ async fn event_logs(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiEr
             ))
         }
     };
-    known_trigger(ctx, &args.name).await?;
+    known_trigger(ctx, &args.source, &args.name).await?;
     let sql = format!(
         "SELECT coalesce(json_agg(x.j ORDER BY x.created_at DESC), '[]')::text FROM \
          (SELECT {EVENT_JSON} AS j, e.created_at FROM hdb_catalog.event_log e \
@@ -264,12 +283,15 @@ async fn event_logs(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiEr
         (&args.limit, Type::INT8),
         (&args.offset, Type::INT8),
     ];
-    json_rows(&*ctx.tx, &sql, &params).await
+    match elsewhere(ctx, &args.source).await? {
+        Some(own) => json_rows(&**own, &sql, &params).await,
+        None => json_rows(&*ctx.tx, &sql, &params).await,
+    }
 }
 
 async fn invocation_logs(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
     let args: LogArgs = parse(args)?;
-    known_trigger(ctx, &args.name).await?;
+    known_trigger(ctx, &args.source, &args.name).await?;
     let sql = format!(
         "SELECT coalesce(json_agg(x.j ORDER BY x.created_at DESC), '[]')::text FROM \
          (SELECT {INVOCATION_JSON} AS j, i.created_at FROM hdb_catalog.event_invocation_logs i \
@@ -280,7 +302,10 @@ async fn invocation_logs(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, 
         (&args.limit, Type::INT8),
         (&args.offset, Type::INT8),
     ];
-    json_rows(&*ctx.tx, &sql, &params).await
+    match elsewhere(ctx, &args.source).await? {
+        Some(own) => json_rows(&**own, &sql, &params).await,
+        None => json_rows(&*ctx.tx, &sql, &params).await,
+    }
 }
 
 async fn event_by_id(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
@@ -292,18 +317,16 @@ async fn event_by_id(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiE
               WHERE i.event_id = e.id ORDER BY i.created_at DESC LIMIT $2 OFFSET $3) x))::text \
          FROM hdb_catalog.event_log e WHERE e.id = $1"
     );
-    let row = ctx
-        .tx
-        .query_typed_opt(
-            &sql,
-            &[
-                (&args.event_id, Type::TEXT),
-                (&args.invocation_log_limit, Type::INT8),
-                (&args.invocation_log_offset, Type::INT8),
-            ],
-        )
-        .await
-        .map_err(db)?;
+    let params: [(&(dyn ToSql + Sync), Type); 3] = [
+        (&args.event_id, Type::TEXT),
+        (&args.invocation_log_limit, Type::INT8),
+        (&args.invocation_log_offset, Type::INT8),
+    ];
+    let row = match elsewhere(ctx, &args.source).await? {
+        Some(own) => own.query_typed_opt(&sql, &params).await,
+        None => ctx.tx.query_typed_opt(&sql, &params).await,
+    }
+    .map_err(db)?;
     let Some(row) = row else {
         return Err(ApiError::bad_request(
             "not-exists",
@@ -318,7 +341,6 @@ async fn event_by_id(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiE
 struct CleanupArgs {
     event_trigger_name: String,
     #[serde(default = "default_source")]
-    #[allow(dead_code)]
     source: String,
     clear_older_than: i64,
     #[serde(default = "default_batch")]
@@ -347,16 +369,22 @@ async fn cleanup(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError
             "clear_older_than must not be negative; batch_size and timeout must be positive",
         ));
     }
-    known_trigger(ctx, &args.event_trigger_name).await?;
-    let (events, invocations) = rasura_events::cleanup::run(
-        &*ctx.tx,
+    known_trigger(ctx, &args.source, &args.event_trigger_name).await?;
+    let (name, older, batch) = (
         &args.event_trigger_name,
         args.clear_older_than,
         args.batch_size,
-        args.clean_invocation_logs,
-        args.timeout,
-    )
-    .await
+    );
+    let (invocations_too, timeout) = (args.clean_invocation_logs, args.timeout);
+    let (events, invocations) = match elsewhere(ctx, &args.source).await? {
+        Some(own) => {
+            rasura_events::cleanup::run(&**own, name, older, batch, invocations_too, timeout).await
+        }
+        None => {
+            rasura_events::cleanup::run(&*ctx.tx, name, older, batch, invocations_too, timeout)
+                .await
+        }
+    }
     .map_err(db)?;
     Ok(json!({"deleted_event_logs": events, "deleted_event_invocation_logs": invocations}))
 }

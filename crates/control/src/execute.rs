@@ -178,6 +178,12 @@ pub async fn execute<S>(
                 .await
                 .map_err(|e| PgError::from_db(e, None))?;
         }
+        // The other sources' capture triggers, each in its own database.
+        for other in &resolved.sources {
+            if let Some(s) = &other.source {
+                rasura_events::sync::sync_at(&s.url, &other.event_triggers).await?;
+            }
+        }
     }
     if ctx.md_changed {
         // Cron events follow their triggers in the same transaction.

@@ -278,9 +278,17 @@ async fn load_engine(
         build_ms = t3.elapsed().as_millis() as u64,
         "engine state loaded"
     );
+    // The capture triggers match the stored metadata (one engine at a time does this), in
+    // every source's database.
     if let Some(s) = &engine.resolved.source {
-        // The capture triggers match the stored metadata (one engine at a time does this).
         rasura_events::sync::sync_at(&s.url, &engine.resolved.event_triggers).await?;
+    }
+    for r in &engine.resolved.sources {
+        if let Some(s) = &r.source {
+            if let Err(e) = rasura_events::sync::sync_at(&s.url, &r.event_triggers).await {
+                tracing::warn!(source = %s.name, "event triggers not set up: {e}");
+            }
+        }
     }
     Ok(engine)
 }

@@ -433,8 +433,8 @@ async fn apply_project(state: &AppState, config: &ServeConfig) -> anyhow::Result
     Ok(())
 }
 
-/// Event delivery that follows the served source: the loop runs on the source's database
-/// (with a pool of its own) and starts again there when the metadata moves the source.
+/// Event delivery that follows the served sources: a loop per source, on the source's
+/// database (with a pool of its own), started again there when the metadata moves it.
 struct EventDelivery {
     stop: tokio::sync::watch::Sender<bool>,
     done: tokio::task::JoinHandle<()>,
@@ -447,6 +447,39 @@ impl EventDelivery {
     }
 }
 
+/// Each served source's name and database URL.
+fn served_sources(state: &AppState) -> Vec<(String, String)> {
+    let current = state.engine.current();
+    std::iter::once(&*current.resolved)
+        .chain(&current.resolved.sources)
+        .filter_map(|r| r.source.as_ref())
+        .map(|s| (s.name.clone(), s.url.clone()))
+        .collect()
+}
+
+/// The event triggers of source `name` as the delivery loop reads them.
+fn triggers_of(state: &AppState, name: &str) -> std::sync::Arc<rasura_resolve::ResolvedMetadata> {
+    let current = state.engine.current();
+    if current
+        .resolved
+        .source
+        .as_ref()
+        .is_some_and(|s| s.name == name)
+    {
+        return current.resolved.clone();
+    }
+    let mut only = rasura_resolve::ResolvedMetadata::default();
+    let other = current
+        .resolved
+        .sources
+        .iter()
+        .find(|r| r.source.as_ref().is_some_and(|s| s.name == name));
+    if let Some(r) = other {
+        only.event_triggers = r.event_triggers.clone();
+    }
+    std::sync::Arc::new(only)
+}
+
 /// Starts event delivery (unless `fetch_batch_size` is 0).
 fn start_event_delivery(config: &ServeConfig, state: &AppState) -> Option<EventDelivery> {
     let e = config.events;
@@ -457,41 +490,39 @@ fn start_event_delivery(config: &ServeConfig, state: &AppState) -> Option<EventD
     let (stop, mut stop_rx) = tokio::sync::watch::channel(false);
     let state = state.clone();
     let done = tokio::spawn(async move {
-        let mut running: Option<(String, rasura_events::Deliverer)> = None;
+        let mut running: Vec<((String, String), rasura_events::Deliverer)> = vec![];
         loop {
-            let wanted = state
-                .engine
-                .current()
-                .resolved
-                .source
-                .clone()
-                .map(|s| s.url);
-            if running.as_ref().map(|(url, _)| url) != wanted.as_ref() {
-                if let Some((_, d)) = running.take() {
-                    d.shutdown().await;
+            let wanted = served_sources(&state);
+            let (keep, gone): (Vec<_>, Vec<_>) =
+                running.into_iter().partition(|(k, _)| wanted.contains(k));
+            running = keep;
+            for (_, d) in gone {
+                d.shutdown().await;
+            }
+            for (name, url) in wanted {
+                if running.iter().any(|((n, u), _)| *n == name && *u == url) {
+                    continue;
                 }
-                if let Some(url) = wanted {
-                    match rasura_pg::connect_pool(&url, 4).await {
-                        Ok(pool) => {
-                            let mut dc = rasura_events::DeliveryConfig::new(&url);
-                            dc.http_pool_size = e.http_pool_size;
-                            dc.fetch_batch_size = e.fetch_batch_size;
-                            dc.fetch_interval =
-                                std::time::Duration::from_millis(e.fetch_interval_ms);
-                            dc.graceful_shutdown =
-                                std::time::Duration::from_secs(e.graceful_shutdown_secs);
-                            let s = state.clone();
-                            let d = rasura_events::Deliverer::start(
-                                dc,
-                                pool,
-                                std::sync::Arc::new(move || s.engine.current().resolved.clone()),
-                            );
-                            running = Some((url, d));
-                        }
-                        Err(err) => tracing::warn!(
-                            "event delivery: cannot connect to the source's database: {err}"
-                        ),
+                match rasura_pg::connect_pool(&url, 4).await {
+                    Ok(pool) => {
+                        let mut dc = rasura_events::DeliveryConfig::new(&url);
+                        dc.http_pool_size = e.http_pool_size;
+                        dc.fetch_batch_size = e.fetch_batch_size;
+                        dc.fetch_interval = std::time::Duration::from_millis(e.fetch_interval_ms);
+                        dc.graceful_shutdown =
+                            std::time::Duration::from_secs(e.graceful_shutdown_secs);
+                        let (s, n) = (state.clone(), name.clone());
+                        let d = rasura_events::Deliverer::start(
+                            dc,
+                            pool,
+                            std::sync::Arc::new(move || triggers_of(&s, &n)),
+                        );
+                        running.push(((name, url), d));
                     }
+                    Err(err) => tracing::warn!(
+                        source = %name,
+                        "event delivery: cannot connect to the source's database: {err}"
+                    ),
                 }
             }
             tokio::select! {
@@ -499,7 +530,7 @@ fn start_event_delivery(config: &ServeConfig, state: &AppState) -> Option<EventD
                 _ = stop_rx.changed() => break,
             }
         }
-        if let Some((_, d)) = running {
+        for (_, d) in running {
             d.shutdown().await;
         }
     });

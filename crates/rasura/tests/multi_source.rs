@@ -1,13 +1,14 @@
 //! Several database sources served at once, against two real databases: root fields of both
 //! in one query, each source's relationships, permissions and customization, mutations on
 //! each (and over both), `run_sql` on the second source, inconsistencies named and dropped
-//! per source, clashes refused, and the same served after a restart.
+//! per source, clashes refused, the same served after a restart; live queries, pg_dump and
+//! event triggers on the second source; relationships between tables of the two.
 
 mod events_support;
 
 use std::path::Path;
 
-use events_support::{metadata, refused};
+use events_support::{bodies, metadata, ok, refused, wait_for, webhook};
 use rasura_test_support::{TestCluster, TestServer};
 use serde_json::{json, Value};
 
@@ -457,19 +458,74 @@ async fn a_second_source_under_a_namespace_and_one_out_of_reach() {
     assert!(e.to_string().contains("connection error"), "{e}");
     let md = metadata(&s, json!({"type": "export_metadata", "args": {}})).await;
     assert_eq!(md["sources"].as_array().unwrap().len(), 2, "{md}");
-    // Event triggers on a source other than the first are not served yet: refused as
-    // inconsistent, never kept silently.
-    let e = refused(
+    // An event trigger on the second source: captured in its database and delivered.
+    let (hook, seen) = webhook(|_, _| ok()).await;
+    metadata(
         &s,
         json!({"type": "pg_create_event_trigger", "args": {"source": "two", "name": "books",
-            "table": "book", "insert": {"columns": "*"}, "webhook": "http://127.0.0.1:1/x"}}),
-        "constraint-violation",
+            "table": "book", "insert": {"columns": "*"}, "webhook": hook}}),
     )
     .await;
-    assert!(
-        e["error"].as_str().unwrap().contains("not supported"),
-        "{e}"
+    let r = s
+        .graphql(
+            "mutation { two { insert_book_one(object: {title: \"anna\"}) { id } } }",
+            json!({}),
+        )
+        .await;
+    assert!(r["data"]["two"]["insert_book_one"]["id"].is_number(), "{r}");
+    wait_for("the event", std::time::Duration::from_secs(20), || {
+        !seen.lock().unwrap().is_empty()
+    })
+    .await;
+    let body = &bodies(&seen)[0];
+    assert_eq!(body["trigger"]["name"], "books", "{body}");
+    assert_eq!(body["table"]["name"], "book", "{body}");
+    assert_eq!(body["event"]["data"]["new"]["title"], "anna", "{body}");
+    let logged: i64 = pg
+        .client("two")
+        .await
+        .query_one(
+            "SELECT count(*) FROM hdb_catalog.event_log WHERE trigger_name = 'books'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        logged, 1,
+        "the event is logged in the second source's database"
     );
+    // Its logs are read from there, and it is redelivered there.
+    let logs = metadata(
+        &s,
+        json!({"type": "pg_get_event_logs", "args": {"source": "two", "name": "books"}}),
+    )
+    .await;
+    assert_eq!(logs[0]["table_name"], "book", "{logs}");
+    let id = logs[0]["id"].as_str().unwrap().to_string();
+    let mut delivered = false;
+    for _ in 0..100 {
+        let e = metadata(
+            &s,
+            json!({"type": "pg_get_event_by_id", "args": {"source": "two", "event_id": id}}),
+        )
+        .await;
+        if e["event"]["delivered"] == true {
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(delivered, "the outcome is recorded in the second source");
+    metadata(
+        &s,
+        json!({"type": "pg_redeliver_event", "args": {"source": "two", "event_id": id}}),
+    )
+    .await;
+    wait_for("the redelivery", std::time::Duration::from_secs(20), || {
+        seen.lock().unwrap().len() >= 2
+    })
+    .await;
     // Dropping the second source takes its root fields away and keeps the first's.
     metadata(
         &s,

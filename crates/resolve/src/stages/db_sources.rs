@@ -1,6 +1,6 @@
 //! Each database source resolved against its own catalog: the one served first (by the
 //! caller, with the rest of the metadata) and those served besides it (tables,
-//! relationships, permissions, functions, inherited roles). What the engine does not serve on
+//! relationships, permissions, functions, event triggers, inherited roles). What the engine does not serve on
 //! the others yet is reported, never silently kept.
 
 use std::sync::Arc;
@@ -42,8 +42,10 @@ pub(super) fn resolve_others(
             });
         let mut report = vec![];
         let (mut tables, mut functions, conn) = resolve_source(Some(source), &cat, &mut report);
+        let mut triggers = vec![];
         if conn.is_some() {
             report_unserved(source, &mut report);
+            triggers = super::event_triggers::resolve_event_triggers(source, &tables, &mut report);
         }
         resolve_inherited(
             roles,
@@ -61,6 +63,7 @@ pub(super) fn resolve_others(
             resolved.query_tags = tags;
         }
         resolved.source = conn;
+        resolved.event_triggers = triggers;
         first
             .inconsistencies
             .extend(report.into_iter().map(|mut i| {
@@ -75,14 +78,12 @@ pub(super) fn resolve_others(
     out
 }
 
-/// Event triggers and remote relationships of a source other than the first: not served yet.
+/// Relationships to remote schemas of a source other than the first: not served yet.
 fn report_unserved(source: &rasura_metadata::document::Source, report: &mut Vec<Inconsistency>) {
-    let why = |what: &str| {
-        format!(
-            "{what} on a database source other than the first one served are not supported by this engine yet (source \"{}\")",
-            source.name
-        )
-    };
+    let why = format!(
+        "remote relationships to remote schemas on a database source other than the first one served are not supported by this engine yet (source \"{}\")",
+        source.name
+    );
     let name = |v: &Value| {
         v.get("name")
             .and_then(Value::as_str)
@@ -90,15 +91,6 @@ fn report_unserved(source: &rasura_metadata::document::Source, report: &mut Vec<
             .to_string()
     };
     for t in &source.tables {
-        for e in &t.event_triggers {
-            report.push(Inconsistency::new(
-                "event_trigger",
-                in_table("event_trigger", &name(e), &t.table, &source.name),
-                e.clone(),
-                why("event triggers"),
-                ObjectRef::EventTrigger(t.table.clone(), name(e)),
-            ));
-        }
         for r in t
             .remote_relationships
             .iter()
@@ -108,7 +100,7 @@ fn report_unserved(source: &rasura_metadata::document::Source, report: &mut Vec<
                 "remote_relationship",
                 in_table("remote_relationship", &name(r), &t.table, &source.name),
                 r.clone(),
-                why("remote relationships"),
+                &why,
                 ObjectRef::RemoteRelationship(t.table.clone(), name(r)),
             ));
         }
