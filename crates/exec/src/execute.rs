@@ -242,7 +242,9 @@ async fn join_tables(
     Ok(answer.to_string())
 }
 
-/// Statements run on a read connection of source number `n`; one answer each.
+/// Statements run on a read connection of source number `n`; one answer each. Statements of
+/// one text (a join's, for each set of joined values) run as one, over the JSON array of
+/// their parameters, as live queries are multiplexed.
 async fn run_statements(
     state: &Engine,
     n: usize,
@@ -252,15 +254,39 @@ async fn run_statements(
     if statements.is_empty() {
         return Ok(vec![]);
     }
-    let plans: Vec<(String, RootPlan)> = statements
-        .into_iter()
-        .map(|(key, sql, params)| (key, RootPlan::Sql { sql, params }))
+    let mut groups: Vec<(String, Vec<usize>)> = vec![];
+    for (i, (_, sql, _)) in statements.iter().enumerate() {
+        match groups.iter_mut().find(|(text, _)| text == sql) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((sql.clone(), vec![i])),
+        }
+    }
+    let plans: Vec<(String, RootPlan)> = groups
+        .iter()
+        .map(|(sql, members)| {
+            let (key, _, params) = &statements[members[0]];
+            if members.len() == 1 {
+                let (sql, params) = (sql.clone(), params.clone());
+                return (key.clone(), RootPlan::Sql { sql, params });
+            }
+            let sets: Vec<&Vec<Option<String>>> =
+                members.iter().map(|&i| &statements[i].2).collect();
+            let sets = serde_json::to_string(&sets).unwrap_or_else(|_| "[]".into());
+            let sql = rasura_sql::multiplex::multiplexed_one(sql);
+            (
+                key.clone(),
+                RootPlan::Sql {
+                    sql,
+                    params: vec![Some(sets)],
+                },
+            )
+        })
         .collect();
     let source = state
         .source_numbered(n)
         .map_err(|e| GqlError::from_pg(&e, ""))?;
     let stringify = state.config.stringify_numeric;
-    read_roots(
+    let answers = read_roots(
         &source.read_target(),
         &plans,
         Pick::source(0),
@@ -268,7 +294,24 @@ async fn run_statements(
         tagging,
     )
     .await
-    .map_err(|(e, _)| e)
+    .map_err(|(e, _)| e)?;
+    let mut out = vec![None; statements.len()];
+    for ((_, members), answer) in groups.iter().zip(answers) {
+        if members.len() == 1 {
+            out[members[0]] = answer;
+            continue;
+        }
+        // `[[number, answer], ...]`, numbered from 1 in the order of `members`.
+        let pairs: Vec<(usize, Value)> = answer
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        for (number, value) in pairs {
+            if let Some(&i) = members.get(number.wrapping_sub(1)) {
+                out[i] = Some(value.to_string());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A database answer with its relationships to tables of other sources filled in: one

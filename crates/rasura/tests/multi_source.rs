@@ -601,6 +601,38 @@ async fn relationships_between_tables_of_two_sources() {
         }),
         "{r}"
     );
+    // Many parents with different joined values: one statement per join answers them all,
+    // each parent getting its own rows.
+    sql(
+        &pg,
+        "app",
+        "INSERT INTO author (name) SELECT 'w' || i FROM generate_series(3, 12) i",
+    )
+    .await;
+    sql(
+        &pg,
+        "two",
+        "ALTER TABLE book DROP CONSTRAINT book_author_id_fkey; \
+         INSERT INTO book (title, author_id, owner) SELECT 'b' || i, i, 1 FROM generate_series(3, 12) i",
+    )
+    .await;
+    let r = s
+        .graphql(
+            "{ book(where: {author_id: {_gte: 3}}, order_by: {id: asc}) { title writer { name books { title } } } }",
+            json!({}),
+        )
+        .await;
+    let books = r["data"]["book"].as_array().unwrap();
+    assert_eq!(books.len(), 10, "{r}");
+    for b in books {
+        let n = &b["title"].as_str().unwrap()[1..];
+        assert_eq!(b["writer"]["name"], format!("w{n}"), "{r}");
+        assert_eq!(
+            b["writer"]["books"],
+            json!([{"title": format!("b{n}")}]),
+            "{r}"
+        );
+    }
     // The target's arguments apply to the joined rows.
     let r = s
         .graphql(

@@ -1,6 +1,7 @@
 //! A small SQL AST (the Postgres subset the engine uses) and its printer; knows nothing of GraphQL.
 
 pub mod ast;
+pub mod multiplex;
 pub mod print;
 
 pub use ast::*;

@@ -75,46 +75,7 @@ impl Drop for Membership {
     }
 }
 
-/// `$n` parameters of `sql` replaced by the n-th element of the cohort's JSON array `s.v`
-/// (quoted identifiers and string literals are left alone).
-pub fn parameterize(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 64);
-    let mut chars = sql.chars().peekable();
-    let mut quote: Option<char> = None;
-    while let Some(c) = chars.next() {
-        match quote {
-            Some(q) => {
-                out.push(c);
-                if c == q {
-                    quote = None;
-                }
-            }
-            None if c == '"' || c == '\'' => {
-                quote = Some(c);
-                out.push(c);
-            }
-            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
-                let mut n = String::new();
-                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                    n.push(*d);
-                    chars.next();
-                }
-                let index: usize = n.parse().unwrap_or(1);
-                out.push_str(&format!("(\"_subs\".\"v\" ->> {})", index - 1));
-            }
-            None => out.push(c),
-        }
-    }
-    out
-}
-
-/// The statement answering many cohorts: `$1` is a JSON array of their parameter arrays.
-pub fn multiplexed(sql: &str) -> String {
-    format!(
-        "SELECT \"_subs\".\"i\"::int8, ({})::text FROM json_array_elements($1::text::json) WITH ORDINALITY AS \"_subs\"(\"v\", \"i\")",
-        parameterize(sql)
-    )
-}
+pub use rasura_sql::multiplex::{multiplexed, parameterize};
 
 impl Hub {
     /// Adds a subscriber whose first result (`first`, the root field's JSON) it already has.
