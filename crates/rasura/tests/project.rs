@@ -724,7 +724,13 @@ async fn a_project_with_two_databases_deploys_migrates_and_seeds_each() {
         &dir.join("seeds/two/1700000000006_books.sql"),
         "INSERT INTO book (title, author_id) VALUES ('war', 1), ('peace', 1);",
     );
+    let remote = rasura_test_support::graphql_remote::writers().await;
     let mut md = sample_metadata();
+    md["remote_schemas"] = json!([{"name": "writers",
+        "definition": {"url": remote, "timeout_seconds": 60},
+        "remote_relationships": [{"type_name": "Writer", "relationships": [{"name": "author",
+            "definition": {"to_source": {"source": "default", "table": {"schema": "public", "name": "author"},
+                "relationship_type": "object", "field_mapping": {"id": "id"}}}}]}]}]);
     md["sources"].as_array_mut().unwrap().push(json!({
         "name": "two", "kind": "postgres",
         "configuration": {"connection_info": {"database_url": {"from_env": "TWO_DATABASE_URL"}}},
@@ -745,18 +751,26 @@ async fn a_project_with_two_databases_deploys_migrates_and_seeds_each() {
     assert!(err.contains("applied 1700000000005_books (up)"), "{err}");
     assert!(err.contains("Metadata is consistent"), "{err}");
     let deployed = export(&server).await;
-    // Both databases are served, each with its own tables, seeds and permissions.
+    // Both databases and the remote schema are served, each with its own tables, seeds and
+    // permissions.
     let r = server
         .graphql(
-            "{ author { name } two_book(order_by: {id: asc}) { title } }",
+            "{ author { name } two_book(order_by: {id: asc}) { title } writers { id author { name } } }",
             json!({}),
         )
         .await;
     assert_eq!(
-        r["data"],
-        json!({"author": [], "two_book": [{"title": "war"}, {"title": "peace"}]}),
+        r["data"]["two_book"],
+        json!([{"title": "war"}, {"title": "peace"}]),
         "{r}"
     );
+    assert_eq!(r["data"]["author"], json!([]), "{r}");
+    assert_eq!(
+        r["data"]["writers"][0],
+        json!({"id": 1, "author": null}),
+        "{r}"
+    );
+    assert!(dir.join("metadata/remote_schemas.yaml").exists());
     let (_, r) = server
         .post(
             "/v1/graphql",
