@@ -237,7 +237,23 @@ async fn join_tables(
     let stringify = state.config.stringify_numeric;
     let (statements, lookups) =
         rasura_db_joins::remote_objects::plan(&mut answer, joins, stringify)?;
-    let results = run_statements(state, 0, statements, tagging).await?;
+    // Each join's statements on its table's source.
+    let mut results = vec![None; statements.len()];
+    let mut by_source: Vec<(usize, Vec<usize>)> = vec![];
+    for (p, (j, _)) in lookups.iter().enumerate() {
+        let n = joins[*j].source;
+        match by_source.iter_mut().find(|(m, _)| *m == n) {
+            Some((_, members)) => members.push(p),
+            None => by_source.push((n, vec![p])),
+        }
+    }
+    for (n, members) in by_source {
+        let mine = members.iter().map(|&p| statements[p].clone()).collect();
+        let answers = run_statements(state, n, mine, tagging).await?;
+        for (p, a) in members.into_iter().zip(answers) {
+            results[p] = a;
+        }
+    }
     rasura_db_joins::remote_objects::splice(&mut answer, joins, &lookups, &results);
     Ok(answer.to_string())
 }

@@ -246,8 +246,12 @@ impl Printer<'_> {
                 _ => None,
             })
             .collect();
-        let table = &schema.tables[rel.target];
+        let table = match rel.source {
+            0 => &schema.tables[rel.target],
+            n => &schema.sources[n - 1].tables[rel.target],
+        };
         let mut join = DbJoin {
+            source: rel.source,
             path: self.path.clone(),
             key: key.to_string(),
             columns: vec![],

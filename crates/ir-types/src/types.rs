@@ -57,6 +57,8 @@ pub struct RemoteCall {
 /// the join condition, which each object's values add).
 #[derive(Debug, Clone)]
 pub struct DbJoin {
+    /// The number of the table's source (0: the first served).
+    pub source: usize,
     /// Response keys from the root field's value down to the objects (lists walked through).
     pub path: Vec<String>,
     /// The relationship's response key (the remote answers a placeholder there).

@@ -168,7 +168,18 @@ impl Cx<'_> {
                 (false, true) => ShapeKind::Rows,
                 (false, false) => ShapeKind::Single,
             };
-            let mut select = self.select(rel.target, f, &[&f.selection_set], at, kind)?;
+            // The table of another source is read through that source's schema.
+            let other = (rel.source > 0).then(|| Cx {
+                schema: &self.root.sources[rel.source - 1],
+                root: self.root,
+                doc: self.doc,
+                op: self.op,
+                vars: self.vars,
+                session: self.session,
+                join_ids: Default::default(),
+            });
+            let cx = other.as_ref().unwrap_or(self);
+            let mut select = cx.select(rel.target, f, &[&f.selection_set], at, kind)?;
             if !rel.array {
                 select.limit = Some(1);
             }

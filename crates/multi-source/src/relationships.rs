@@ -1,12 +1,13 @@
 //! Relationships from a table to a table of a database source (`to_source`), added to the
 //! merged schema: a field of the table's type answering the target's type (an array one with
-//! the target's select arguments), for a role that may read both tables.
+//! the target's select arguments), for a role that may read both tables; and relationships
+//! from remote schemas' types to tables of a source other than the first.
 
 use apollo_compiler::ast::Type;
 use apollo_compiler::schema::{Component, ExtendedType, FieldDefinition};
 use apollo_compiler::{Name, Schema};
 use rasura_resolve::types::ResolvedSourceRel;
-use rasura_schema::{RoleSchema, RootField, SourceRelInfo, TableField};
+use rasura_schema::{RemoteDbRelInfo, RoleSchema, RootField, SourceRelInfo, TableField};
 
 /// What one relationship adds: to the type `on` of table `table` of source `holder`, the
 /// field `def`; and to that table's annotations, `info`.
@@ -100,8 +101,73 @@ fn addition(
     }))
 }
 
+/// Relationships from the remotes' object types to tables of a source other than the first
+/// (those to the first's are built with it): each object type, its field, its annotation.
+fn remote_additions(
+    schema: &Schema,
+    first: &RoleSchema,
+    others: &[RoleSchema],
+    names: &[String],
+) -> Result<Vec<(Name, FieldDefinition, RemoteDbRelInfo)>, String> {
+    let mut out = vec![];
+    for (i, r) in first.remotes.iter().enumerate() {
+        if first.remote_conflicts.iter().any(|(n, _)| n == &r.name) {
+            continue;
+        }
+        for rel in &r.db_relationships {
+            let Some(source) = names.iter().position(|n| n == &rel.source) else {
+                continue;
+            };
+            if source == 0 {
+                continue;
+            }
+            let theirs = &others[source - 1];
+            let Some(&target) = theirs.table_index.get(&rel.table) else {
+                continue;
+            };
+            let on = Name::new(&r.type_name(&rel.type_name)).map_err(|e| e.to_string())?;
+            let field = Name::new(&rel.name).map_err(|e| e.to_string())?;
+            let Some(ExtendedType::Object(o)) = schema.types.get(&on) else {
+                continue;
+            };
+            if !theirs.tables[target].visible || o.fields.contains_key(&field) {
+                continue;
+            }
+            let named = Name::new(&theirs.tables[target].type_name).map_err(|e| e.to_string())?;
+            let (arguments, ty) = if rel.array {
+                let args = select_field(schema, theirs, target)
+                    .map(|f| f.arguments.clone())
+                    .unwrap_or_default();
+                (args, Type::NonNullNamed(named).list().non_null())
+            } else {
+                (vec![], Type::Named(named))
+            };
+            let def = FieldDefinition {
+                description: None,
+                name: field,
+                arguments,
+                ty,
+                directives: Default::default(),
+            };
+            let info = RemoteDbRelInfo {
+                remote: i,
+                type_name: rel.type_name.clone(),
+                field: rel.name.clone(),
+                source,
+                target,
+                array: rel.array,
+                aggregate_field: None,
+                mapping: rel.mapping.clone(),
+            };
+            out.push((on, def, info));
+        }
+    }
+    Ok(out)
+}
+
 /// Adds every relationship of `rels` the role may follow to `schema` and to the annotations of
-/// the schema of the source holding it.
+/// the schema of the source holding it; and the remotes' relationships to other sources'
+/// tables.
 pub(crate) fn add(
     schema: &mut Schema,
     first: &mut RoleSchema,
@@ -134,6 +200,14 @@ pub(crate) fn add(
         holder.tables[a.table]
             .fields
             .insert(a.def.name.to_string(), TableField::SourceRel(a.info));
+    }
+    for (on, def, info) in remote_additions(schema, first, others, names)? {
+        if let Some(ExtendedType::Object(o)) = schema.types.get_mut(&on) {
+            let o = o.make_mut();
+            o.fields.insert(def.name.clone(), Component::new(def));
+            o.fields.sort_keys();
+            first.remote_db_rels.push(info);
+        }
     }
     Ok(())
 }

@@ -683,3 +683,53 @@ async fn relationships_between_tables_of_two_sources() {
     let rels = &md["sources"][0]["tables"][0]["remote_relationships"];
     assert_eq!(rels.as_array().unwrap().len(), 1, "{md}");
 }
+
+#[tokio::test]
+async fn a_remote_schema_joined_to_tables_of_both_sources() {
+    let pg = two_databases().await;
+    let remote = rasura_test_support::graphql_remote::writers().await;
+    let s = start(&pg).await;
+    let rel = |name: &str, source: &str, table: &str, kind: &str, column: &str| {
+        json!({"type": "create_remote_schema_remote_relationship", "args": {
+            "remote_schema": "writers", "type_name": "Writer", "name": name,
+            "definition": {"to_source": {"source": source, "table": table,
+                "relationship_type": kind, "field_mapping": {"id": column}}}}})
+    };
+    metadata(
+        &s,
+        json!({"type": "bulk", "args": [
+            {"type": "pg_add_source", "args": {"name": "two",
+                "configuration": {"connection_info": {"database_url": pg.url("two")}}}},
+            {"type": "pg_track_table", "args": {"source": "default", "table": "author"}},
+            {"type": "pg_track_table", "args": {"source": "two", "table": "book"}},
+            {"type": "add_remote_schema", "args": {"name": "writers",
+                "definition": {"url": remote, "timeout_seconds": 10}}},
+            rel("person", "default", "author", "object", "id"),
+            rel("books", "two", "book", "array", "author_id")
+        ]}),
+    )
+    .await;
+    let r = s
+        .graphql(
+            "{ writers { id person { name } books(order_by: {id: asc}) { title } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["writers"],
+        json!([
+            {"id": 1, "person": {"name": "ada"}, "books": [{"title": "war"}, {"title": "peace"}]},
+            {"id": 2, "person": {"name": "bo"}, "books": []},
+            {"id": 3, "person": null, "books": []}
+        ]),
+        "{r}"
+    );
+    // A relationship to a source that does not exist is refused.
+    let e = refused(
+        &s,
+        rel("ghost", "three", "book", "array", "author_id"),
+        "constraint-violation",
+    )
+    .await;
+    assert!(e.to_string().contains("source not found"), "{e}");
+}

@@ -396,6 +396,8 @@ pub struct RemoteDbRelationship {
     /// The remote's own name of the object type.
     pub type_name: String,
     pub name: String,
+    /// The database source of the table.
+    pub source: String,
     pub table: QualifiedName,
     pub array: bool,
     /// (the remote type's field, the table's column), in order.

@@ -380,8 +380,9 @@ fn build(
         &mut tables,
         &table_index,
     );
+    let source = resolved.source.as_ref().map_or("", |s| s.name.as_str());
     let remote_db_rels =
-        w.remote_db_relationships(&remotes, &remote_conflicts, &tables, &table_index);
+        w.remote_db_relationships(&remotes, &remote_conflicts, &tables, &table_index, source);
     if w.query_fields.is_empty() {
         query_roots.insert(PLACEHOLDER_FIELD.into(), RootField::Placeholder);
     }

@@ -21,13 +21,15 @@ impl SdlWriter {
         conflicts: &[(String, String)],
         tables: &[TableInfo],
         table_index: &HashMap<QualifiedName, usize>,
+        source: &str,
     ) -> Vec<RemoteDbRelInfo> {
         let mut out = vec![];
         for (i, r) in remotes.iter().enumerate() {
             if conflicts.iter().any(|(n, _)| n == &r.name) {
                 continue;
             }
-            for rel in &r.db_relationships {
+            // Those to another source's tables are added when the sources are merged.
+            for rel in r.db_relationships.iter().filter(|x| x.source == source) {
                 let Some(&target) = table_index.get(&rel.table) else {
                     continue;
                 };
@@ -65,6 +67,7 @@ impl SdlWriter {
                     remote: i,
                     type_name: rel.type_name.clone(),
                     field: rel.name.clone(),
+                    source: 0,
                     target,
                     array: rel.array,
                     aggregate_field,

@@ -342,7 +342,9 @@ pub struct RemoteDbRelInfo {
     /// The remote's own name of the type.
     pub type_name: String,
     pub field: String,
-    /// Index into `RoleSchema::tables`.
+    /// The table's source (0: this schema's; `k + 1`: `RoleSchema::sources[k]`) and its index
+    /// among that schema's tables.
+    pub source: usize,
     pub target: usize,
     pub array: bool,
     /// The field's `<name>_aggregate` companion, if the role has one.

@@ -65,10 +65,8 @@ pub fn resolve_with_remotes(
     let remote_schemas = if remotes.is_empty() {
         vec![]
     } else {
-        let mut r = remote_schemas::resolve_remote_schemas(md, remotes, &mut report);
+        let r = remote_schemas::resolve_remote_schemas(md, remotes, &mut report);
         remote_schemas::resolve_remote_relationships(source, &r, &mut tables, &mut report);
-        // 8b. relationships from the remotes' types to tables
-        remote_db::resolve(md, &mut r, source, &tables, &mut report);
         r
     };
     // 9. inherited roles, parents first: what they take from their parents
@@ -117,6 +115,18 @@ pub fn resolve_with_remotes(
     // 11. the other database sources served at once, each on its own
     let catalog = resolved.catalog.clone();
     resolved.sources = db_sources::resolve_others(md, &catalog, &roles, &mut resolved);
+    // 11b. relationships from the remotes' types to tables of every served source
+    if !resolved.remote_schemas.is_empty() {
+        let mut remotes = std::mem::take(&mut resolved.remote_schemas);
+        let mut report = vec![];
+        let served: Vec<(&str, &[crate::types::ResolvedTable])> = std::iter::once(&resolved)
+            .chain(&resolved.sources)
+            .filter_map(|r| Some((r.source.as_ref()?.name.as_str(), r.tables.as_slice())))
+            .collect();
+        remote_db::resolve(md, &mut remotes, &served, &mut report);
+        resolved.remote_schemas = remotes;
+        resolved.inconsistencies.extend(report);
+    }
     // 12. relationships to tables of database sources, now that every source is resolved
     source_rels::resolve(md, &mut resolved);
     resolved

@@ -4,7 +4,7 @@
 //! source is the served one, the table is tracked and the columns exist. What does not fit is
 //! reported with Hasura's reasons and left out.
 
-use rasura_metadata::{Metadata, QualifiedName, Source};
+use rasura_metadata::{Metadata, QualifiedName};
 use serde_json::{json, Value};
 
 use crate::inconsistency::{Inconsistency, ObjectRef};
@@ -16,8 +16,7 @@ fn check(
     type_name: &str,
     name: &str,
     definition: &Value,
-    source: &Source,
-    tables: &[ResolvedTable],
+    sources: &[(&str, &[ResolvedTable])],
 ) -> Result<RemoteDbRelationship, String> {
     let Some(to) = definition.get("to_source") else {
         return Err(if definition.get("to_remote_schema").is_some() {
@@ -45,9 +44,9 @@ fn check(
         );
     }
     let src = to.get("source").and_then(Value::as_str).unwrap_or_default();
-    if src != source.name {
+    let Some(&(_, tables)) = sources.iter().find(|(name, _)| *name == src) else {
         return Err(format!("source not found: \"{src}\""));
-    }
+    };
     let table: QualifiedName = to
         .get("table")
         .cloned()
@@ -92,18 +91,19 @@ fn check(
     Ok(RemoteDbRelationship {
         type_name: type_name.to_string(),
         name: name.to_string(),
+        source: src.to_string(),
         table,
         array,
         mapping,
     })
 }
 
-/// The relationships of every resolved remote schema, into its `db_relationships`.
+/// The relationships of every resolved remote schema, into its `db_relationships`; their
+/// tables are looked up in `sources` (each served source's name and tables).
 pub(super) fn resolve(
     md: &Metadata,
     remotes: &mut [ResolvedRemoteSchema],
-    source: &Source,
-    tables: &[ResolvedTable],
+    sources: &[(&str, &[ResolvedTable])],
     report: &mut Vec<Inconsistency>,
 ) {
     for entry in rasura_metadata::remote_schemas::entries(md) {
@@ -124,7 +124,7 @@ pub(super) fn resolve(
             for rel in rels.into_iter().flatten() {
                 let name = rel.get("name").and_then(Value::as_str).unwrap_or_default();
                 let definition = rel.get("definition").cloned().unwrap_or_default();
-                match check(remote, type_name, name, &definition, source, tables) {
+                match check(remote, type_name, name, &definition, sources) {
                     Ok(r) => remote.db_relationships.push(r),
                     Err(reason) => report.push(Inconsistency::new(
                         "remote_schema_remote_relationship",
