@@ -139,7 +139,7 @@ impl EngineState {
     /// The Relay schema `role` queries against at `/v1beta1/relay` (built on first use).
     pub fn relay_schema_for(&self, role: &str) -> Arc<RoleSchema> {
         self.role_schema(format!("{role}\u{0}relay"), role, |r, role, shared| {
-            rasura_schema::build_relay_schema(r, role, shared)
+            rasura_multi_source::build_relay_schema(r, role, shared)
         })
     }
 

@@ -28,6 +28,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) op: &'a GqlOperation,
     /// The next remote join's id.
     pub(crate) join_ids: std::cell::Cell<usize>,
+    /// The source (its number) of the table the last `node(id)` read.
+    pub(crate) node_source: std::cell::Cell<usize>,
     pub(crate) vars: &'a Map<String, Value>,
     pub(crate) session: &'a Session,
 }
@@ -375,6 +377,7 @@ impl Cx<'_> {
             vars: self.vars,
             session: self.session,
             join_ids: Default::default(),
+            node_source: Default::default(),
         };
         let kind = if r.array {
             ShapeKind::Rows

@@ -226,18 +226,55 @@ impl Cx<'_> {
             ));
         };
         let qualified = QualifiedName::new(schema, name);
-        let table = self
-            .schema
-            .table_index
-            .get(&qualified)
-            .copied()
-            .filter(|&t| {
-                let i = &self.schema.tables[t];
-                i.visible && !i.primary_key.is_empty()
+        // The table in whichever source has it (in more than one: refused, as Hasura does,
+        // rather than picking one).
+        let schemas = std::iter::once(self.root).chain(self.root.sources.iter().map(|s| &**s));
+        let found: Vec<(usize, usize)> = schemas
+            .enumerate()
+            .filter_map(|(n, s)| {
+                let t = s.table_index.get(&qualified).copied()?;
+                let i = &s.tables[t];
+                (i.visible && !i.primary_key.is_empty()).then_some((n, t))
             })
-            .ok_or_else(|| invalid(format!("no such table found: {qualified}")))?;
+            .collect();
+        let (n, table) = match found[..] {
+            [] => return Err(invalid(format!("no such table found: {qualified}"))),
+            [one] => one,
+            _ => {
+                return Err(invalid(format!(
+                    "the table {qualified} is in more than one source"
+                )))
+            }
+        };
+        if n > 0 {
+            let there = Cx {
+                schema: &self.root.sources[n - 1],
+                root: self.root,
+                doc: self.doc,
+                op: self.op,
+                vars: self.vars,
+                session: self.session,
+                join_ids: Default::default(),
+                node_source: Default::default(),
+            };
+            let select = there.node_read(table, &parts[3..], sets, path)?;
+            self.node_source.set(n);
+            return Ok(select);
+        }
+        self.node_read(table, &parts[3..], sets, path)
+    }
+
+    /// The row of `table` whose primary key is `values`, as `node(id)` reads it.
+    fn node_read(
+        &self,
+        table: usize,
+        values: &[Value],
+        sets: &[&SelectionSet],
+        path: &str,
+    ) -> Result<Select, IrError> {
+        let at = format!("{path}.args.id");
+        let invalid = |why: String| IrError::new(&at, format!("invalid node id: {why}"));
         let info = &self.schema.tables[table];
-        let values = &parts[3..];
         if values.len() != info.primary_key.len() {
             return Err(invalid(format!(
                 "expected {} primary key column values, found {}",

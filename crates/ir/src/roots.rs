@@ -74,6 +74,7 @@ pub fn build_ir(
         vars,
         session,
         join_ids: Default::default(),
+        node_source: Default::default(),
     };
     let root_type = op.object_type().to_string();
     let mut out = Operation {
@@ -82,12 +83,21 @@ pub fn build_ir(
     };
     for (key, fields) in collect_fields(doc, &[&op.selection_set], &root_type, vars) {
         let Some(k) = other_source(schema, &root_type, fields[0]) else {
+            let first = out.roots.len();
             cx.root_entries(&root_type, key, &fields, &mut out.roots)?;
+            // `node(id)` of a table of another source reads there.
+            let n = cx.node_source.replace(0);
+            if n > 0 {
+                for (key, _) in &out.roots[first..] {
+                    out.sources.insert(key.clone(), n);
+                }
+            }
             continue;
         };
         let cx = Cx {
             schema: &schema.sources[k],
             join_ids: Default::default(),
+            node_source: Default::default(),
             ..cx
         };
         let first = out.roots.len();
@@ -177,6 +187,7 @@ impl Cx<'_> {
                 vars: self.vars,
                 session: self.session,
                 join_ids: Default::default(),
+                node_source: Default::default(),
             });
             let cx = other.as_ref().unwrap_or(self);
             let mut select = cx.select(rel.target, f, &[&f.selection_set], at, kind)?;

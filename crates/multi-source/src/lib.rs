@@ -20,11 +20,7 @@ pub fn build_schema(
     shared: &SharedTypes,
 ) -> Result<RoleSchema, String> {
     let first = rasura_schema::build_schema_shared(resolved, role, backend, shared)?;
-    let all = std::iter::once(resolved).chain(&resolved.sources);
-    let rels: Vec<(usize, ResolvedSourceRel)> = all
-        .enumerate()
-        .flat_map(|(n, r)| r.source_relationships.iter().map(move |x| (n, x.clone())))
-        .collect();
+    let rels = source_rels(resolved);
     if resolved.sources.is_empty() && rels.is_empty() {
         return Ok(first);
     }
@@ -37,6 +33,38 @@ pub fn build_schema(
     let mut names = vec![source_name(resolved, 0)];
     names.extend((0..others.len()).map(|k| source_name(&resolved.sources[k], k + 1)));
     merge(first, others, &names, &rels)
+}
+
+/// The Relay schema `role` sees of every source `resolved` serves: each source's connections
+/// side by side, one `node` field (it finds a node in whichever source has its table).
+pub fn build_relay_schema(
+    resolved: &ResolvedMetadata,
+    role: &str,
+    shared: &SharedTypes,
+) -> Result<RoleSchema, String> {
+    let first = rasura_schema::build_relay_schema(resolved, role, shared)?;
+    if resolved.sources.is_empty() && resolved.source_relationships.is_empty() {
+        return Ok(first);
+    }
+    let mut others = vec![];
+    for (k, other) in resolved.sources.iter().enumerate() {
+        let schema = rasura_schema::build_relay_schema(other, role, shared)
+            .map_err(|e| format!("source \"{}\": {e}", source_name(other, k + 1)))?;
+        others.push(schema);
+    }
+    let mut names = vec![source_name(resolved, 0)];
+    names.extend((0..others.len()).map(|k| source_name(&resolved.sources[k], k + 1)));
+    merge(first, others, &names, &source_rels(resolved))
+}
+
+/// Every source's relationships to tables of a source, by the number of the source holding
+/// the table.
+fn source_rels(resolved: &ResolvedMetadata) -> Vec<(usize, ResolvedSourceRel)> {
+    std::iter::once(resolved)
+        .chain(&resolved.sources)
+        .enumerate()
+        .flat_map(|(n, r)| r.source_relationships.iter().map(move |x| (n, x.clone())))
+        .collect()
 }
 
 /// The name of source number `n` (0: the first), for messages.

@@ -91,6 +91,12 @@ pub fn merge(
     Ok(first)
 }
 
+/// Root fields every source's schema may have that stand for all sources: the placeholder of
+/// a role that reads nothing, and Relay's `node` (the first source's finds a node in any).
+fn shared_field(name: &str) -> bool {
+    name == PLACEHOLDER_FIELD || name == "node"
+}
+
 /// The operation types, as every source's schema names them.
 const ROOTS: [&str; 3] = ["query_root", "mutation_root", "subscription_root"];
 
@@ -126,7 +132,7 @@ fn add_root_fields(
     let clashes: Vec<String> = theirs
         .fields
         .keys()
-        .filter(|f| mine.fields.contains_key(*f) && f.as_str() != PLACEHOLDER_FIELD)
+        .filter(|f| mine.fields.contains_key(*f) && !shared_field(f.as_str()))
         .map(|f| format!("'{f}'"))
         .collect();
     if !clashes.is_empty() {
@@ -142,7 +148,7 @@ fn add_root_fields(
         ));
     }
     for (field, def) in &theirs.fields {
-        if field.as_str() == PLACEHOLDER_FIELD {
+        if shared_field(field.as_str()) {
             continue;
         }
         mine.fields.insert(field.clone(), def.clone());

@@ -358,6 +358,40 @@ async fn two_databases_served_at_once() {
                "two_author": [{"name": "tolstoy"}]}),
         "{r}"
     );
+    // Relay serves both sources: a connection of the second, and `node` finding its rows;
+    // a table of one name in both sources is refused by `node`, as Hasura refuses it.
+    let relay = |q: &str| {
+        let body = json!({"query": q});
+        let s = &s;
+        async move {
+            let (status, r) = s.post("/v1beta1/relay", &body, &[]).await;
+            assert_eq!(status, 200, "{r}");
+            r
+        }
+    };
+    let r = relay("{ two_author_connection { edges { node { id name } } } author_connection { edges { node { name } } } }").await;
+    let edges = &r["data"]["two_author_connection"]["edges"];
+    assert_eq!(edges[0]["node"]["name"], "tolstoy", "{r}");
+    assert_eq!(
+        r["data"]["author_connection"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4,
+        "{r}"
+    );
+    let id = edges[0]["node"]["id"].as_str().unwrap().to_string();
+    let r = relay(&format!(
+        "{{ node(id: \"{id}\") {{ ... on Two_author {{ name born }} }} }}"
+    ))
+    .await;
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("more than one source"),
+        "{r}"
+    );
     // Explained on its own database.
     let (status, plan) = s
         .post(
@@ -657,6 +691,25 @@ async fn relationships_between_tables_of_two_sources() {
         json!([{"books": [{"title": "war"}]}]),
         "{r}"
     );
+    // Relay: `node` finds a row of the second source's table, and its relationship back.
+    let (status, r) = s
+        .post(
+            "/v1beta1/relay",
+            &json!({"query": "{ book_connection(first: 1, order_by: {id: asc}) { edges { node { id title } } } }"}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let node = &r["data"]["book_connection"]["edges"][0]["node"];
+    assert_eq!(node["title"], "war", "{r}");
+    let q = format!(
+        "{{ node(id: {}) {{ id ... on book {{ title writer {{ name }} }} }} }}",
+        node["id"]
+    );
+    let (status, r) = s.post("/v1beta1/relay", &json!({"query": q}), &[]).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["data"]["node"]["title"], "war", "{r}");
+    assert_eq!(r["data"]["node"]["writer"], json!({"name": "ada"}), "{r}");
     // A mutation's returning follows it too.
     let r = s
         .graphql(
