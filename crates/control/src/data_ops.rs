@@ -11,6 +11,21 @@ use crate::error::ApiError;
 use crate::tx::ControlTx;
 
 pub(super) async fn run(ctx: &mut ControlTx<'_>, op: &str, args: Value) -> Result<Value, ApiError> {
+    // They read and write the source served first; one naming another is refused, not
+    // answered from the wrong database.
+    if let Some(source) = args.get("source").and_then(Value::as_str) {
+        let first = ctx.md.served_source().map(|s| s.name.as_str());
+        if first != Some(source) {
+            ctx.md.source(source).map_err(ApiError::from)?;
+            return Err(ApiError::bad_request(
+                "not-supported",
+                format!(
+                    "the query API's data operations work on the first source served (\"{}\") only, not on \"{source}\"",
+                    first.unwrap_or_default()
+                ),
+            ));
+        }
+    }
     match op {
         // A role's insert goes through its permission (`data_write`).
         "insert"

@@ -560,6 +560,20 @@ async fn a_second_source_under_a_namespace_and_one_out_of_reach() {
         seen.lock().unwrap().len() >= 2
     })
     .await;
+    // The query API's data operations work on the first source: one naming the second is
+    // refused rather than answered from the first's database.
+    let (status, e) = s
+        .post(
+            "/v2/query",
+            &json!({"type": "select", "args": {"source": "two", "table": "author", "columns": ["name"]}}),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (400, Some("not-supported")),
+        "{e}"
+    );
     // Dropping the second source takes its root fields away and keeps the first's.
     metadata(
         &s,
