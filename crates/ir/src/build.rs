@@ -34,6 +34,27 @@ pub(crate) struct Cx<'a> {
     pub(crate) session: &'a Session,
 }
 
+impl<'a> Cx<'a> {
+    /// The same request's context for source number `n` (0: the first served): its schema,
+    /// fresh join ids.
+    pub(crate) fn in_source(&self, n: usize) -> Cx<'a> {
+        let schema = match n {
+            0 => self.root,
+            n => &*self.root.sources[n - 1],
+        };
+        Cx {
+            schema,
+            root: self.root,
+            doc: self.doc,
+            op: self.op,
+            vars: self.vars,
+            session: self.session,
+            join_ids: Default::default(),
+            node_source: Default::default(),
+        }
+    }
+}
+
 impl Cx<'_> {
     /// Argument `name` of Hasura's vocabulary (`order_by`, `pk_columns`, ...), looked up as the
     /// schema's naming spells it.
@@ -365,20 +386,8 @@ impl Cx<'_> {
         sub: &[&SelectionSet],
         here: &str,
     ) -> Result<Field, IrError> {
-        let target = match r.source {
-            0 => self.root,
-            n => &*self.root.sources[n - 1],
-        };
-        let cx = Cx {
-            schema: target,
-            root: self.root,
-            doc: self.doc,
-            op: self.op,
-            vars: self.vars,
-            session: self.session,
-            join_ids: Default::default(),
-            node_source: Default::default(),
-        };
+        let cx = self.in_source(r.source);
+        let target = cx.schema;
         let kind = if r.array {
             ShapeKind::Rows
         } else {

@@ -247,16 +247,7 @@ impl Cx<'_> {
             }
         };
         if n > 0 {
-            let there = Cx {
-                schema: &self.root.sources[n - 1],
-                root: self.root,
-                doc: self.doc,
-                op: self.op,
-                vars: self.vars,
-                session: self.session,
-                join_ids: Default::default(),
-                node_source: Default::default(),
-            };
+            let there = self.in_source(n);
             let select = there.node_read(table, &parts[3..], sets, path)?;
             self.node_source.set(n);
             return Ok(select);

@@ -94,12 +94,7 @@ pub fn build_ir(
             }
             continue;
         };
-        let cx = Cx {
-            schema: &schema.sources[k],
-            join_ids: Default::default(),
-            node_source: Default::default(),
-            ..cx
-        };
+        let cx = cx.in_source(k + 1);
         let first = out.roots.len();
         cx.root_entries(&root_type, key, &fields, &mut out.roots)?;
         for (key, _) in &out.roots[first..] {
@@ -179,16 +174,7 @@ impl Cx<'_> {
                 (false, false) => ShapeKind::Single,
             };
             // The table of another source is read through that source's schema.
-            let other = (rel.source > 0).then(|| Cx {
-                schema: &self.root.sources[rel.source - 1],
-                root: self.root,
-                doc: self.doc,
-                op: self.op,
-                vars: self.vars,
-                session: self.session,
-                join_ids: Default::default(),
-                node_source: Default::default(),
-            });
+            let other = (rel.source > 0).then(|| self.in_source(rel.source));
             let cx = other.as_ref().unwrap_or(self);
             let mut select = cx.select(rel.target, f, &[&f.selection_set], at, kind)?;
             if !rel.array {

@@ -50,6 +50,31 @@ fn select_field<'a>(
     }
 }
 
+/// The arguments and type of a relationship's field to table `target` of `theirs`: an array
+/// one `[T!]!` with the target's select arguments, an object one a nullable `T`.
+fn shape(
+    schema: &Schema,
+    theirs: &RoleSchema,
+    target: usize,
+    array: bool,
+) -> Result<
+    (
+        Vec<apollo_compiler::Node<apollo_compiler::ast::InputValueDefinition>>,
+        Type,
+    ),
+    String,
+> {
+    let named = Name::new(&theirs.tables[target].type_name).map_err(|e| e.to_string())?;
+    Ok(if array {
+        let args = select_field(schema, theirs, target)
+            .map(|f| f.arguments.clone())
+            .unwrap_or_default();
+        (args, Type::NonNullNamed(named).list().non_null())
+    } else {
+        (vec![], Type::Named(named))
+    })
+}
+
 /// The addition of `rel` (held by source `holder`), if the role may read both tables.
 fn addition(
     schema: &Schema,
@@ -72,15 +97,7 @@ fn addition(
     if !mine.tables[table].visible || !theirs.tables[target].visible {
         return Ok(None);
     }
-    let named = Name::new(&theirs.tables[target].type_name).map_err(|e| e.to_string())?;
-    let (arguments, ty) = if rel.array {
-        let args = select_field(schema, theirs, target)
-            .map(|f| f.arguments.clone())
-            .unwrap_or_default();
-        (args, Type::NonNullNamed(named).list().non_null())
-    } else {
-        (vec![], Type::Named(named))
-    };
+    let (arguments, ty) = shape(schema, theirs, target, rel.array)?;
     Ok(Some(Addition {
         holder,
         table,
@@ -133,15 +150,7 @@ fn remote_additions(
             if !theirs.tables[target].visible || o.fields.contains_key(&field) {
                 continue;
             }
-            let named = Name::new(&theirs.tables[target].type_name).map_err(|e| e.to_string())?;
-            let (arguments, ty) = if rel.array {
-                let args = select_field(schema, theirs, target)
-                    .map(|f| f.arguments.clone())
-                    .unwrap_or_default();
-                (args, Type::NonNullNamed(named).list().non_null())
-            } else {
-                (vec![], Type::Named(named))
-            };
+            let (arguments, ty) = shape(schema, theirs, target, rel.array)?;
             let def = FieldDefinition {
                 description: None,
                 name: field,
