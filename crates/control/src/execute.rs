@@ -102,6 +102,12 @@ pub async fn execute<S>(
         _ => None,
     };
     let old_crons = rasura_metadata::cron_triggers::all(&current.metadata);
+    // The other sources' databases as they were: one the request drops or moves loses its
+    // capture triggers.
+    let old_others: Vec<String> = rasura_multi_source::catalogs::other_sources(&current.metadata)
+        .filter_map(|s| rasura_resolve::stages::sources::resolve(s).ok())
+        .map(|s| s.url)
+        .collect();
     let mut meta_client = dbs.meta.get().await.map_err(PgError::from)?;
     let mut source_client = match dbs.source {
         Some((pool, url)) if url != dbs.meta_url => Some(pool.get().await.map_err(PgError::from)?),
@@ -182,6 +188,15 @@ pub async fn execute<S>(
         for other in &resolved.sources {
             if let Some(s) = &other.source {
                 rasura_events::sync::sync_at(&s.url, &other.event_triggers).await?;
+            }
+        }
+        let served: Vec<&str> = std::iter::once(&resolved)
+            .chain(&resolved.sources)
+            .filter_map(|r| r.source.as_ref().map(|s| s.url.as_str()))
+            .collect();
+        for url in old_others.iter().filter(|u| !served.contains(&u.as_str())) {
+            if let Err(e) = rasura_events::sync::sync_at(url, &[]).await {
+                tracing::warn!("the capture triggers of a source no longer served stay: {e}");
             }
         }
     }

@@ -574,6 +574,18 @@ async fn a_second_source_under_a_namespace_and_one_out_of_reach() {
         (400, Some("not-supported")),
         "{e}"
     );
+    let triggers = "SELECT count(*) FROM information_schema.triggers WHERE trigger_name LIKE 'notify_hasura_books%'";
+    let there: i64 = pg
+        .client("two")
+        .await
+        .query_one(triggers, &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        there, 1,
+        "the capture trigger is in the second source's database"
+    );
     // Dropping the second source takes its root fields away and keeps the first's.
     metadata(
         &s,
@@ -584,6 +596,18 @@ async fn a_second_source_under_a_namespace_and_one_out_of_reach() {
     assert_eq!(r["data"]["author"].as_array().unwrap().len(), 2, "{r}");
     let r = s.graphql("{ two { author { name } } }", json!({})).await;
     assert!(r["errors"].is_array(), "{r}");
+    // Its database keeps no capture trigger of the dropped source's event trigger.
+    let left: i64 = pg
+        .client("two")
+        .await
+        .query_one(
+            "SELECT count(*) FROM information_schema.triggers WHERE trigger_name LIKE 'notify_hasura_books%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
 }
 
 #[tokio::test]
