@@ -106,11 +106,9 @@ struct InvokeArgs {
 async fn invoke(ctx: &mut ControlTx<'_>, args: Value) -> Result<Value, ApiError> {
     let args: InvokeArgs = parse(args)?;
     let (resolved, _) = ctx.new_inconsistencies().await?;
-    let holder = std::iter::once(&resolved)
-        .chain(&resolved.sources)
-        .find(|r| r.source.as_ref().is_some_and(|s| s.name == args.source));
-    let triggers = holder
-        .map(|r| r.event_triggers.as_slice())
+    let triggers = resolved
+        .served_named(&args.source)
+        .map(|(_, r)| r.event_triggers.as_slice())
         .unwrap_or_default();
     let Some(t) = triggers.iter().find(|t| t.name == args.name) else {
         return Err(ApiError::bad_request(

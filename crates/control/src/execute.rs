@@ -190,8 +190,8 @@ pub async fn execute<S>(
                 rasura_events::sync::sync_at(&s.url, &other.event_triggers).await?;
             }
         }
-        let served: Vec<&str> = std::iter::once(&resolved)
-            .chain(&resolved.sources)
+        let served: Vec<&str> = resolved
+            .served()
             .filter_map(|r| r.source.as_ref().map(|s| s.url.as_str()))
             .collect();
         for url in old_others.iter().filter(|u| !served.contains(&u.as_str())) {

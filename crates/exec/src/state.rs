@@ -98,11 +98,7 @@ impl Engine {
     /// The number of the source named `name` among those served (0: the first; none: it is
     /// not served).
     pub fn source_number(&self, name: &str) -> Option<usize> {
-        let state = self.current();
-        let named = |r: &ResolvedMetadata| r.source.as_ref().is_some_and(|s| s.name == name);
-        std::iter::once(&*state.resolved)
-            .chain(&state.resolved.sources)
-            .position(named)
+        self.current().resolved.served_named(name).map(|(n, _)| n)
     }
 
     /// This thread's connections to source number `n`: 0 the first served, `k + 1` the

@@ -524,6 +524,12 @@ pub fn with_target_perms(
     exp: BoolExp,
 ) -> Result<BoolExp, IrError> {
     let recurse = |e: BoolExp| with_target_perms(schema, session, e);
+    // A condition on rows of `table`, limited to the rows the role may select there.
+    let guarded = |table: &rasura_metadata::QualifiedName, e: BoolExp| {
+        let inner = recurse(e)?;
+        let perm = rooted(filter_of(schema, session, table)?);
+        Ok::<_, IrError>(Box::new(and_filter(perm, inner)))
+    };
     Ok(match exp {
         BoolExp::And(items) => {
             BoolExp::And(items.into_iter().map(&recurse).collect::<Result<_, _>>()?)
@@ -536,24 +542,16 @@ pub fn with_target_perms(
             table,
             mapping,
             exp,
-        } => {
-            let inner = recurse(*exp)?;
-            let perm = rooted(filter_of(schema, session, &table)?);
-            BoolExp::Related {
-                table,
-                mapping,
-                exp: Box::new(and_filter(perm, inner)),
-            }
-        }
-        BoolExp::ComputedRelated { call, table, exp } => {
-            let inner = recurse(*exp)?;
-            let perm = rooted(filter_of(schema, session, &table)?);
-            BoolExp::ComputedRelated {
-                call,
-                table,
-                exp: Box::new(and_filter(perm, inner)),
-            }
-        }
+        } => BoolExp::Related {
+            exp: guarded(&table, *exp)?,
+            table,
+            mapping,
+        },
+        BoolExp::ComputedRelated { call, table, exp } => BoolExp::ComputedRelated {
+            exp: guarded(&table, *exp)?,
+            call,
+            table,
+        },
         BoolExp::AggregatePredicate {
             function,
             table,
@@ -562,19 +560,15 @@ pub fn with_target_perms(
             distinct,
             filter,
             predicate,
-        } => {
-            let inner = recurse(*filter)?;
-            let perm = rooted(filter_of(schema, session, &table)?);
-            BoolExp::AggregatePredicate {
-                function,
-                table,
-                mapping,
-                columns,
-                distinct,
-                filter: Box::new(and_filter(perm, inner)),
-                predicate,
-            }
-        }
+        } => BoolExp::AggregatePredicate {
+            filter: guarded(&table, *filter)?,
+            function,
+            table,
+            mapping,
+            columns,
+            distinct,
+            predicate,
+        },
         other => other,
     })
 }

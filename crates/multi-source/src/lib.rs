@@ -60,8 +60,8 @@ pub fn build_relay_schema(
 /// Every source's relationships to tables of a source, by the number of the source holding
 /// the table.
 fn source_rels(resolved: &ResolvedMetadata) -> Vec<(usize, ResolvedSourceRel)> {
-    std::iter::once(resolved)
-        .chain(&resolved.sources)
+    resolved
+        .served()
         .enumerate()
         .flat_map(|(n, r)| r.source_relationships.iter().map(move |x| (n, x.clone())))
         .collect()

@@ -450,8 +450,9 @@ impl EventDelivery {
 /// Each served source's name and database URL.
 fn served_sources(state: &AppState) -> Vec<(String, String)> {
     let current = state.engine.current();
-    std::iter::once(&*current.resolved)
-        .chain(&current.resolved.sources)
+    current
+        .resolved
+        .served()
         .filter_map(|r| r.source.as_ref())
         .map(|s| (s.name.clone(), s.url.clone()))
         .collect()
@@ -460,22 +461,11 @@ fn served_sources(state: &AppState) -> Vec<(String, String)> {
 /// The event triggers of source `name` as the delivery loop reads them.
 fn triggers_of(state: &AppState, name: &str) -> std::sync::Arc<rasura_resolve::ResolvedMetadata> {
     let current = state.engine.current();
-    if current
-        .resolved
-        .source
-        .as_ref()
-        .is_some_and(|s| s.name == name)
-    {
-        return current.resolved.clone();
-    }
     let mut only = rasura_resolve::ResolvedMetadata::default();
-    let other = current
-        .resolved
-        .sources
-        .iter()
-        .find(|r| r.source.as_ref().is_some_and(|s| s.name == name));
-    if let Some(r) = other {
-        only.event_triggers = r.event_triggers.clone();
+    match current.resolved.served_named(name) {
+        Some((0, _)) => return current.resolved.clone(),
+        Some((_, r)) => only.event_triggers = r.event_triggers.clone(),
+        None => {}
     }
     std::sync::Arc::new(only)
 }

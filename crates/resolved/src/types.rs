@@ -74,6 +74,19 @@ impl ResolvedMetadata {
         }
     }
 
+    /// This source and the others served with it, by number (0: this one, `k + 1`:
+    /// `sources[k]`).
+    pub fn served(&self) -> impl Iterator<Item = &ResolvedMetadata> {
+        std::iter::once(self).chain(&self.sources)
+    }
+
+    /// The served source named `name` ([`Self::served`]), with its number.
+    pub fn served_named(&self, name: &str) -> Option<(usize, &ResolvedMetadata)> {
+        self.served()
+            .enumerate()
+            .find(|(_, r)| r.source.as_ref().is_some_and(|s| s.name == name))
+    }
+
     pub fn table(&self, name: &QualifiedName) -> Option<&ResolvedTable> {
         self.index.get(name).map(|&i| &self.tables[i])
     }

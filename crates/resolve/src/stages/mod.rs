@@ -119,8 +119,8 @@ pub fn resolve_with_remotes(
     if !resolved.remote_schemas.is_empty() {
         let mut remotes = std::mem::take(&mut resolved.remote_schemas);
         let mut report = vec![];
-        let served: Vec<(&str, &[crate::types::ResolvedTable])> = std::iter::once(&resolved)
-            .chain(&resolved.sources)
+        let served: Vec<(&str, &[crate::types::ResolvedTable])> = resolved
+            .served()
             .filter_map(|r| Some((r.source.as_ref()?.name.as_str(), r.tables.as_slice())))
             .collect();
         remote_db::resolve(md, &mut remotes, &served, &mut report);

@@ -14,17 +14,10 @@ pub fn is_to_source(raw: &Value) -> bool {
     raw.pointer("/definition/to_source").is_some()
 }
 
-/// The served source named `name` among the first (`all[0]`) and the others.
-fn served<'a>(all: &[&'a ResolvedMetadata], name: &str) -> Option<&'a ResolvedMetadata> {
-    all.iter()
-        .find(|r| r.source.as_ref().is_some_and(|s| s.name == name))
-        .copied()
-}
-
 /// One relationship of `table` (in `here`) checked.
 fn check(
     here: &ResolvedMetadata,
-    all: &[&ResolvedMetadata],
+    first: &ResolvedMetadata,
     table: &QualifiedName,
     name: &str,
     to: &Value,
@@ -37,7 +30,8 @@ fn check(
         Some("object") => false,
         _ => return Err("relationship_type must be \"object\" or \"array\"".into()),
     };
-    let theirs = served(all, source)
+    let (_, theirs) = first
+        .served_named(source)
         .ok_or_else(|| format!("source \"{source}\" is not served (see its inconsistency)"))?;
     let goal = theirs
         .table(&target)
@@ -84,8 +78,7 @@ pub(super) fn resolve(md: &rasura_metadata::Metadata, first: &mut ResolvedMetada
     let mut found: Vec<(usize, ResolvedSourceRel)> = vec![];
     let mut report = vec![];
     {
-        let all: Vec<&ResolvedMetadata> = std::iter::once(&*first).chain(&first.sources).collect();
-        for (n, here) in all.iter().enumerate() {
+        for (n, here) in first.served().enumerate() {
             let Some(conn) = &here.source else { continue };
             let Ok(source) = md.source(&conn.name) else {
                 continue;
@@ -98,7 +91,7 @@ pub(super) fn resolve(md: &rasura_metadata::Metadata, first: &mut ResolvedMetada
                 {
                     let name = raw["name"].as_str().unwrap_or_default();
                     let to = &raw["definition"]["to_source"];
-                    match check(here, &all, &entry.table, name, to) {
+                    match check(here, first, &entry.table, name, to) {
                         Ok(rel) => found.push((n, rel)),
                         Err(reason) => {
                             let object = ObjectRef::RemoteRelationship(

@@ -42,11 +42,8 @@ async fn dump(state: &AppState, headers: &HeaderMap, body: &str) -> Result<Strin
     let req: DumpRequest = serde_json::from_str(body)
         .map_err(|e| ApiError::bad_request("parse-failed", e.to_string()))?;
     let engine = state.engine.current();
-    let served = std::iter::once(&*engine.resolved).chain(&engine.resolved.sources);
-    let url = match served
-        .filter_map(|r| r.source.as_ref())
-        .find(|s| s.name == req.source)
-    {
+    let served = engine.resolved.served_named(&req.source);
+    let url = match served.and_then(|(_, r)| r.source.as_ref()) {
         Some(s) => s.url.clone(),
         None => {
             return Err(ApiError::bad_request(
