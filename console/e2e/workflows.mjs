@@ -7,7 +7,8 @@
 // used as that role, and a select permission's preview; a subscription, JWT decoding and
 // Analyze in the API explorer; a cron trigger and a one-off event; a remote schema permission;
 // metadata export, reload and an inconsistency deleted from the status page; a relationship
-// from a remote schema's type to a table, queried through the remote; a deep link, the
+// from a remote schema's type to a table, queried through the remote; an enum table, a
+// computed field and a function tracked from the schema page; a deep link, the
 // 404 page and logging out. Screenshots go to $SCREENSHOTS. Exits non-zero at the first failure.
 //
 // Environment: CONSOLE_URL (http://host:port/console), ADMIN_SECRET, BACKEND_URL (the
@@ -526,7 +527,63 @@ try {
     expect(body.data.writers.some((w) => w.author), `no writer was joined to an author: ${JSON.stringify(body)}`);
   });
 
-  await step('11. a deep link loads directly, an unknown path is a 404, log out asks again', async () => {
+  await step('11. an enum table, a computed field and a function tracked from the console', async () => {
+    await go(`${BASE}/data/sql`);
+    await fill(
+      'sql-input',
+      [
+        "CREATE TABLE genre (value text PRIMARY KEY, comment text);",
+        "INSERT INTO genre VALUES ('poetry', 'Poems'), ('essay', 'Essays');",
+        'CREATE TABLE book (id serial PRIMARY KEY, title text NOT NULL, genre text REFERENCES genre (value));',
+        "INSERT INTO book (title, genre) VALUES ('Odes', 'poetry'), ('Notes', 'essay');",
+        'CREATE FUNCTION author_shout(a author) RETURNS text LANGUAGE sql STABLE AS $$ SELECT upper(a.name) $$;',
+        'CREATE FUNCTION authors_named(pattern text) RETURNS SETOF author LANGUAGE sql STABLE AS $$ SELECT * FROM author WHERE name ILIKE pattern $$;',
+      ].join('\n'),
+    );
+    await click('sql-run');
+    await notice('success');
+
+    // Tracked from the schema page: both tables, then the set-returning function.
+    await go(`${BASE}/data/default/schema/public`);
+    for (const t of ['genre', 'book']) {
+      await click(`track-${t}`);
+      await page.waitForSelector(tid(`untrack-${t}`), { timeout: 15000 });
+    }
+    await click('track-function-authors_named');
+    await page.waitForSelector(tid('untrack-function-authors_named'), { timeout: 15000 });
+    const named = await api.graphql('{ authors_named(args: {pattern: "ada%"}) { name } }');
+    expectEq(named, { data: { authors_named: [{ name: 'Ada Lovelace' }] } }, 'the tracked function as a root field');
+
+    // genre becomes an enum: book.genre is typed by it and compared with its values.
+    await go(table('genre', 'modify'));
+    await click('set-enum');
+    await notice('success');
+    expectEq((await tableEntry('genre')).is_enum, true, 'is_enum in export_metadata');
+    const values = await api.graphql('{ __type(name: "genre_enum") { enumValues { name description } } }');
+    expectEq(
+      values.data?.__type?.enumValues,
+      [
+        { name: 'essay', description: 'Essays' },
+        { name: 'poetry', description: 'Poems' },
+      ],
+      `genre_enum's values (${JSON.stringify(values)})`,
+    );
+    const poems = await api.graphql('{ book(where: {genre: {_eq: poetry}}) { title genre } }');
+    expectEq(poems, { data: { book: [{ title: 'Odes', genre: 'poetry' }] } }, 'books compared with an enum value');
+
+    // A computed field on author from its Modify tab.
+    await go(table('author', 'modify'));
+    await fill('computed-name', 'shout');
+    await fill('computed-function', 'author_shout');
+    await clickEnabled('add-computed-submit');
+    await notice('success');
+    await waitText('computed-fields', 'public.author_shout');
+    await shot('data-modify-computed');
+    const shouted = await api.graphql('{ author(where: {shout: {_eq: "ADA LOVELACE"}}) { name shout } }');
+    expectEq(shouted, { data: { author: [{ name: 'Ada Lovelace', shout: 'ADA LOVELACE' }] } }, 'the computed field, in a filter and selected');
+  });
+
+  await step('12. a deep link loads directly, an unknown path is a 404, log out asks again', async () => {
     const deep = table('article', 'modify');
     await go(deep);
     await page.waitForSelector(tid('modify-columns'), { timeout: 15000 });

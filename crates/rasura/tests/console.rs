@@ -348,7 +348,8 @@ async fn the_tutorial_done_in_the_console_in_a_browser() {
 /// a foreign key made in forms and their suggested relationships, rows filtered, edited and
 /// deleted, columns altered, permissions built with the row-check builder and previewed,
 /// subscriptions and JWT decoding in the explorer, cron and one-off events, remote schema
-/// permissions, metadata export, reload and inconsistencies, deep links and log out; each
+/// permissions and relationships, metadata export, reload and inconsistencies, an enum table,
+/// a computed field and a tracked function, deep links and log out; each
 /// checked through the engine's API by the script.
 #[tokio::test]
 async fn the_console_workflows_in_a_browser() {
