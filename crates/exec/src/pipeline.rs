@@ -148,7 +148,7 @@ async fn pipeline(
         crate::metrics::cache_lookup(cached.is_some());
         cached
     };
-    let mut stream = None;
+    let (mut stream, mut stream_cursor) = (None, None);
     let plan = match cached.as_ref().and_then(|c| c.instantiate(&vars)) {
         Some(plan) => plan,
         None => {
@@ -188,6 +188,7 @@ async fn pipeline(
                 .map_err(|e| GqlError::new("unexpected", "$", format!("planning failed: {e}")))??
             };
             stream = compiled.stream;
+            stream_cursor = compiled.stream_cursor;
             if let Some(template) = compiled.template {
                 engine.plans.insert(key, template);
             }
@@ -231,8 +232,10 @@ async fn pipeline(
             [(key, p)] => Some((key, p.source(), p.on_any_source())),
             _ => None,
         };
-        if let (Some((key, source, RootPlan::Sql { sql, params })), None) = (one, &stream) {
-            if !key.contains(rasura_ir::NAMESPACE_SEPARATOR) {
+        // A stream is shared too when its cursor is one parameter of the statement.
+        let shareable = stream.is_none() || stream_cursor.is_some();
+        if let Some((key, source, RootPlan::Sql { sql, params })) = one {
+            if shareable && !key.contains(rasura_ir::NAMESPACE_SEPARATOR) {
                 // Tagged with the field and the query's hash (no request id: the poller's
                 // statement serves many requests), as Hasura tags live queries.
                 let tags = &engine.resolved.query_tags;
@@ -245,6 +248,7 @@ async fn pipeline(
                     key: key.clone(),
                     sql,
                     params: params.clone(),
+                    cursor: stream_cursor,
                 });
             }
         }
@@ -269,10 +273,12 @@ async fn pipeline(
         })
 }
 
-/// A freshly built plan, the streaming root if any, and the plan's cache template.
+/// A freshly built plan, the streaming root if any (and its cursor's parameter), and the
+/// plan's cache template.
 pub(crate) struct Compiled {
     pub(crate) plan: Vec<(String, RootPlan)>,
     stream: Option<String>,
+    stream_cursor: Option<usize>,
     template: Option<plan_cache::Cached>,
 }
 
@@ -302,6 +308,20 @@ pub(crate) fn compile(
         headers,
     };
     let plan = plan(&ir, state.config.stringify_numeric, &rcx);
+    // A stream's cursor: the plan built again with a marker for it, found as one parameter.
+    let stream_cursor = stream.as_ref().and_then(|_| {
+        let mut marked = vars.clone();
+        let (name, mark) = (
+            rasura_ir::stream::STREAM_CURSOR_VAR,
+            plan_cache::CURSOR_MARK,
+        );
+        marked.insert(name.to_string(), Value::String(mark.to_string()));
+        let ir = rasura_ir::build_ir(schema, doc, op, &marked, session).ok()?;
+        plan_cache::marked_param(
+            &plan,
+            &self::plan(&ir, state.config.stringify_numeric, &rcx),
+        )
+    });
     let template = template_wanted.then(|| {
         let marked = plan_cache::marked_variables(vars);
         match rasura_ir::build_ir(schema, doc, op, &marked, session) {
@@ -315,6 +335,7 @@ pub(crate) fn compile(
     Ok(Compiled {
         plan,
         stream,
+        stream_cursor,
         template,
     })
 }
@@ -328,6 +349,8 @@ pub struct LiveShape {
     pub key: String,
     pub sql: String,
     pub params: Vec<Option<String>>,
+    /// A stream's cursor: the index of its parameter (the value rows are read past).
+    pub cursor: Option<usize>,
 }
 
 /// What running one request gave.

@@ -149,6 +149,42 @@ pub fn marked_variables(vars: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
+/// The value a stream's cursor is replaced by to find its parameter.
+pub const CURSOR_MARK: &str = "\u{1}cursor\u{1}";
+
+/// The index of the one parameter holding [`CURSOR_MARK`] in the one root field's statement
+/// built with the marker, when everything else (SQL, other parameters) is as in `real`.
+pub fn marked_param(real: &[(String, RootPlan)], marked: &[(String, RootPlan)]) -> Option<usize> {
+    let ([(_, r)], [(_, m)]) = (real, marked) else {
+        return None;
+    };
+    let (
+        RootPlan::Sql {
+            sql: s1,
+            params: p1,
+        },
+        RootPlan::Sql {
+            sql: s2,
+            params: p2,
+        },
+    ) = (r.on_any_source(), m.on_any_source())
+    else {
+        return None;
+    };
+    if s1 != s2 || p1.len() != p2.len() {
+        return None;
+    }
+    let mut found = None;
+    for (i, (a, b)) in p1.iter().zip(p2).enumerate() {
+        if b.as_deref() == Some(CURSOR_MARK) && found.is_none() {
+            found = Some(i);
+        } else if a != b {
+            return None;
+        }
+    }
+    found
+}
+
 /// Compares the plan built from real values with the one built from markers.
 pub fn template(real: &[(String, RootPlan)], marked: &[(String, RootPlan)]) -> Cached {
     if real.len() != marked.len() {
@@ -253,88 +289,5 @@ impl PlanCache {
         }
         let size = key.size() + plan.size();
         self.entries.insert(key, plan, size);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    fn sql(params: &[Option<&str>]) -> RootPlan {
-        RootPlan::Sql {
-            sql: "SELECT $1".into(),
-            params: params.iter().map(|p| p.map(str::to_string)).collect(),
-        }
-    }
-
-    #[test]
-    fn whole_markers_become_slots_and_fill_from_variables() {
-        let vars = json!({"id": 7, "name": "x"}).as_object().unwrap().clone();
-        let marked = marked_variables(&vars);
-        assert_eq!(marked["id"], json!("\u{1}id\u{1}"));
-        let t = template(
-            &[("a".into(), sql(&[Some("7"), Some("lit")]))],
-            &[("a".into(), sql(&[Some("\u{1}id\u{1}"), Some("lit")]))],
-        );
-        let other = json!({"id": 42}).as_object().unwrap().clone();
-        match &t.instantiate(&other).unwrap()[0].1 {
-            RootPlan::Sql { params, .. } => assert_eq!(
-                params,
-                &vec![Some("42".to_string()), Some("lit".to_string())]
-            ),
-            _ => panic!("sql expected"),
-        }
-        // A list or object value cannot fill a slot: the caller builds the plan anew.
-        let list = json!({"id": [1]}).as_object().unwrap().clone();
-        assert!(t.instantiate(&list).is_none());
-    }
-
-    #[test]
-    fn markers_inside_a_parameter_or_different_sql_are_not_cached() {
-        let inside = template(
-            &[("a".into(), sql(&[Some("{7}")]))],
-            &[("a".into(), sql(&[Some("{\u{1}id\u{1}}")]))],
-        );
-        assert!(matches!(inside, Cached::NotCacheable));
-        let other_sql = template(
-            &[("a".into(), sql(&[]))],
-            &[(
-                "a".into(),
-                RootPlan::Sql {
-                    sql: "SELECT 2".into(),
-                    params: vec![],
-                },
-            )],
-        );
-        assert!(matches!(other_sql, Cached::NotCacheable));
-    }
-
-    #[test]
-    fn baked_variables_are_part_of_the_key() {
-        let a = json!({"tags": ["x"]}).as_object().unwrap().clone();
-        let b = json!({"tags": ["y"]}).as_object().unwrap().clone();
-        let admin = rasura_ir::Session::admin();
-        assert_ne!(
-            PlanKey::new(&admin, "q", None, &a),
-            PlanKey::new(&admin, "q", None, &b)
-        );
-        let n1 = json!({"id": 1}).as_object().unwrap().clone();
-        let n2 = json!({"id": 2}).as_object().unwrap().clone();
-        assert_eq!(
-            PlanKey::new(&admin, "q", None, &n1),
-            PlanKey::new(&admin, "q", None, &n2)
-        );
-    }
-
-    #[test]
-    fn booleans_are_part_of_the_key() {
-        let t = json!({"s": true}).as_object().unwrap().clone();
-        let f = json!({"s": false}).as_object().unwrap().clone();
-        assert_ne!(
-            PlanKey::new(&rasura_ir::Session::admin(), "q", None, &t),
-            PlanKey::new(&rasura_ir::Session::admin(), "q", None, &f)
-        );
     }
 }

@@ -203,7 +203,7 @@ mod raw {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     use tokio_tungstenite::tungstenite::Message;
 
-    type Socket = tokio_tungstenite::WebSocketStream<
+    pub type Socket = tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >;
 
@@ -389,11 +389,7 @@ async fn subscribers_of_one_query_share_one_statement_per_interval() {
     // 6 subscribers on 3 connections: two users (two cohorts), one query (one poller).
     let mut sockets = vec![];
     for (i, user) in ["u1", "u2", "u1"].iter().enumerate() {
-        let mut ws = raw::connect(s.port, "graphql-transport-ws").await;
-        let init = json!({"type": "connection_init", "payload": {"headers": {
-            "x-hasura-admin-secret": "adm", "x-hasura-role": "user", "x-hasura-user-id": user}}});
-        raw::send(&mut ws, &init.to_string()).await;
-        assert_eq!(raw::next(&mut ws).await.unwrap()["type"], "connection_ack");
+        let mut ws = socket_as(s.port, user).await;
         for j in 0..2 {
             let sub = json!({"id": format!("{i}-{j}"), "type": "subscribe",
                 "payload": {"query": "subscription { item(order_by: {id: asc}) { name } }"}});
@@ -407,31 +403,8 @@ async fn subscribers_of_one_query_share_one_statement_per_interval() {
         }
         sockets.push(ws);
     }
-    let report = || async {
-        let r = s
-            .http
-            .get(s.url("/dev/subscriptions"))
-            .header("x-hasura-admin-secret", "adm")
-            .send()
-            .await
-            .unwrap();
-        r.json::<Value>().await.unwrap()
-    };
-    let before = report().await;
-    assert_eq!(
-        (
-            before["pollers"].as_u64(),
-            before["cohorts"].as_u64(),
-            before["subscribers"].as_u64()
-        ),
-        (Some(1), Some(2), Some(6)),
-        "{before}"
-    );
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    let after = report().await;
-    // 200 ms interval: about 5 polls in that second, one statement each for all 6 subscribers.
-    let ran = after["statements"].as_u64().unwrap() - before["statements"].as_u64().unwrap();
-    assert!((3..=7).contains(&ran), "{ran} statements in one second");
+    // 200 ms interval: about 5 polls a second, one statement each for all 6 subscribers.
+    one_poller_holds(&s, 2, 6).await;
     // A change reaches every subscriber of the cohort it concerns.
     insert(&s, "c", "u1").await;
     for (i, ws) in sockets.iter_mut().enumerate() {
@@ -448,14 +421,7 @@ async fn subscribers_of_one_query_share_one_statement_per_interval() {
         }
     }
     // Leaving empties the poller.
-    drop(sockets);
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    let end = report().await;
-    assert_eq!(
-        (end["pollers"].as_u64(), end["subscribers"].as_u64()),
-        (Some(0), Some(0)),
-        "{end}"
-    );
+    all_leave_within_an_interval(&s, sockets).await;
 }
 
 #[tokio::test]
@@ -497,6 +463,77 @@ async fn streaming_subscriptions_send_batches_past_the_cursor() {
         body["errors"][0]["extensions"]["code"], "validation-failed",
         "{body}"
     );
+}
+
+/// Streams are multiplexed as live queries are: subscribers of one `_stream` query at
+/// different cursors are cohorts of one poller, one statement
+/// per interval for all; a cohort moves past the rows it was sent and merges with the cohort
+/// already at that cursor.
+#[tokio::test]
+async fn stream_subscribers_at_different_cursors_share_one_statement_per_interval() {
+    let pg = TestCluster::start("app").await;
+    let s = engine(&pg).await;
+    for (name, owner) in [("a", "u1"), ("b", "u1"), ("c", "u1"), ("x", "u2")] {
+        insert(&s, name, owner).await;
+    }
+    let by_var = "subscription ($from: Int!) { item_stream(batch_size: 10, cursor: {initial_value: {id: $from}}) { id name } }";
+    let data = |m: Value| m["payload"]["data"]["item_stream"].clone();
+    let ids = |m: Value| -> Vec<i64> {
+        data(m)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+    let mut sockets = vec![];
+    for user in ["u1", "u2"] {
+        sockets.push(socket_as(s.port, user).await);
+    }
+    // u1: from 0, from 2, from 0 again; u2: from 0.
+    let subs: [(usize, &str, &str, Value, Vec<i64>); 4] = [
+        (0, "a", by_var, json!({"from": 0}), vec![1, 2, 3]),
+        (0, "b", by_var, json!({"from": 2}), vec![3]),
+        (0, "c", by_var, json!({"from": 0}), vec![1, 2, 3]),
+        (1, "d", by_var, json!({"from": 0}), vec![4]),
+    ];
+    for (socket, id, query, variables, first) in &subs {
+        let sub = json!({"id": id, "type": "subscribe",
+            "payload": {"query": query, "variables": variables}});
+        raw::send(&mut sockets[*socket], &sub.to_string()).await;
+        let m = raw::next(&mut sockets[*socket]).await.unwrap();
+        assert_eq!(m["id"], *id, "{m}");
+        assert_eq!(&ids(m), first);
+    }
+    // One statement; u1's three subscribers are all past row 3 now (one cohort), u2 another.
+    one_poller_holds(&s, 2, 4).await;
+    // New rows reach each subscriber once, in its own cohort only.
+    insert(&s, "e", "u1").await;
+    let mut got = vec![];
+    for _ in 0..3 {
+        let m = raw::next(&mut sockets[0]).await.unwrap();
+        got.push(m["id"].as_str().unwrap().to_string());
+        assert_eq!(data(m), json!([{"id": 5, "name": "e"}]));
+    }
+    got.sort();
+    assert_eq!(got, ["a", "b", "c"]);
+    insert(&s, "y", "u2").await;
+    let m = raw::next(&mut sockets[1]).await.unwrap();
+    assert_eq!((m["id"].clone(), ids(m)), (json!("d"), vec![6]));
+    // Nothing more for u1: its cursor is past row 5.
+    let quiet = tokio::time::timeout(Duration::from_millis(600), raw::next(&mut sockets[0])).await;
+    assert!(quiet.is_err(), "unexpected message {quiet:?}");
+    // One subscriber leaves: the others keep their place; all leaving empties the poller.
+    let stop = json!({"id": "b", "type": "complete"});
+    raw::send(&mut sockets[0], &stop.to_string()).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(hub_report(&s).await["subscribers"].as_u64(), Some(3));
+    insert(&s, "f", "u1").await;
+    for _ in 0..2 {
+        let m = raw::next(&mut sockets[0]).await.unwrap();
+        assert_eq!(data(m), json!([{"id": 7, "name": "f"}]));
+    }
+    all_leave_within_an_interval(&s, sockets).await;
 }
 
 #[tokio::test]
@@ -593,7 +630,40 @@ async fn a_socket_closes_when_its_jwt_expires() {
 }
 
 /// The subscribers the multiplexer holds now.
-async fn subscribers(s: &TestServer) -> u64 {
+/// A `graphql-transport-ws` connection acknowledged as role `user` with that user id.
+async fn socket_as(port: u16, user: &str) -> raw::Socket {
+    let mut ws = raw::connect(port, "graphql-transport-ws").await;
+    let init = json!({"type": "connection_init", "payload": {"headers": {
+        "x-hasura-admin-secret": "adm", "x-hasura-role": "user", "x-hasura-user-id": user}}});
+    raw::send(&mut ws, &init.to_string()).await;
+    assert_eq!(raw::next(&mut ws).await.unwrap()["type"], "connection_ack");
+    ws
+}
+
+/// One poller holds `cohorts` cohorts of `subscribers` in all, and runs one statement per
+/// interval for them (200 ms: 3 to 7 in a second).
+async fn one_poller_holds(s: &TestServer, cohorts: u64, subscribers: u64) {
+    let before = hub_report(s).await;
+    let held = ["pollers", "cohorts", "subscribers"].map(|k| before[k].as_u64().unwrap());
+    assert_eq!(held, [1, cohorts, subscribers], "{before}");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let after = hub_report(s).await;
+    let ran = after["statements"].as_u64().unwrap() - before["statements"].as_u64().unwrap();
+    assert!((3..=7).contains(&ran), "{ran} statements in one second");
+}
+
+/// The clients close their sockets: within one interval (200 ms) no poller or subscriber is
+/// left (the last subscriber to leave stops its poller).
+async fn all_leave_within_an_interval(s: &TestServer, sockets: Vec<raw::Socket>) {
+    drop(sockets);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let end = hub_report(s).await;
+    let left = ["pollers", "subscribers"].map(|k| end[k].as_u64().unwrap());
+    assert_eq!(left, [0, 0], "{end}");
+}
+
+/// The developer API's count of pollers, cohorts, subscribers and statements run.
+async fn hub_report(s: &TestServer) -> Value {
     let r = s
         .http
         .get(s.url("/dev/subscriptions"))
@@ -601,9 +671,11 @@ async fn subscribers(s: &TestServer) -> u64 {
         .send()
         .await
         .unwrap();
-    r.json::<Value>().await.unwrap()["subscribers"]
-        .as_u64()
-        .unwrap()
+    r.json::<Value>().await.unwrap()
+}
+
+async fn subscribers(s: &TestServer) -> u64 {
+    hub_report(s).await["subscribers"].as_u64().unwrap()
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use rasura_exec::{Channel, GqlRequest};
 use rasura_ir::stream::STREAM_CURSOR_KEY;
 
 use crate::context::Context;
-use crate::multiplex::Subscriber;
+use crate::multiplex::{Membership, Subscriber};
 use crate::protocol::{complete, Protocol};
 
 /// Running operations by id; an operation removes itself when it ends.
@@ -40,6 +40,27 @@ fn root_text(body: &[u8], key: &str) -> Option<String> {
 }
 
 pub(crate) async fn run(op: Operation) {
+    // Boxed: the request's state is large and lives only while it runs, not for as long as
+    // the subscription is held.
+    let joined = Box::pin(serve(&op)).await;
+    let Operation { ops, id, .. } = op;
+    match joined {
+        // The shared poller answers from now on: only the membership is kept (leaving the
+        // poller is dropping it, when the connection aborts this task).
+        Some(membership) => {
+            drop((ops, id));
+            let _membership = membership;
+            std::future::pending::<()>().await
+        }
+        None => {
+            ops.lock().expect("operations lock").remove(&id);
+        }
+    }
+}
+
+/// Runs the operation until it ends (`None`) or is handed to the shared poller of its
+/// statement (its membership).
+async fn serve(op: &Operation) -> Option<Membership> {
     let send = |m: Message| {
         op.out.send(m);
     };
@@ -50,15 +71,17 @@ pub(crate) async fn run(op: Operation) {
         let channel = Channel::WebSocket {
             stream_cursor: cursor.clone(),
         };
-        match rasura_exec::run_as(
+        let permit = op.cx.hub.running.acquire().await;
+        let ran = rasura_exec::run_as(
             &op.cx.engine,
             &op.headers,
             &op.session,
             op.req.clone(),
             channel,
         )
-        .await
-        {
+        .await;
+        drop(permit);
+        match ran {
             Err(e) => {
                 let errors = e.body()["errors"].clone();
                 send(op.protocol.error(&op.id, errors));
@@ -88,6 +111,16 @@ pub(crate) async fn run(op: Operation) {
                 } else {
                     send(op.protocol.data(&op.id, payload));
                 }
+                // Shared from now on: the poller reads past this subscriber's cursor.
+                if let Some(shape) = ran.live.as_ref().filter(|s| s.cursor.is_some()) {
+                    let mut shape = shape.clone();
+                    if let (Some(i), Some(c)) = (shape.cursor, &cursor) {
+                        if let Some(slot) = shape.params.get_mut(i) {
+                            *slot = crate::multiplex::cursor_text(c);
+                        }
+                    }
+                    return join(op, &shape, None);
+                }
             }
             Ok(ran) => {
                 if last.as_ref() != Some(&ran.body) {
@@ -99,31 +132,40 @@ pub(crate) async fn run(op: Operation) {
                     break;
                 }
                 if let Some(shape) = &ran.live {
-                    let source = match op.cx.engine.source_numbered(shape.source) {
-                        Ok(s) => s,
-                        Err(e) => {
-                            let err = rasura_exec::GqlError::from_pg(&e, "");
-                            send(op.protocol.error(&op.id, err.body()["errors"].clone()));
-                            break;
-                        }
-                    };
-                    // From now on the shared poller answers; leaving it is dropping this.
-                    let _membership = op.cx.hub.join(
-                        &source,
-                        shape,
-                        root_text(&ran.body, &shape.key),
-                        Subscriber {
-                            id: op.id.clone(),
-                            protocol: op.protocol,
-                            out: op.out.clone(),
-                        },
-                    );
-                    std::future::pending::<()>().await;
+                    return join(op, shape, root_text(&ran.body, &shape.key));
                 }
                 last = Some(ran.body);
             }
         }
         tokio::time::sleep(interval).await;
     }
-    op.ops.lock().expect("operations lock").remove(&op.id);
+    None
+}
+
+/// Hands the operation to the shared poller of its statement; `None` (the error sent) if its
+/// source is gone.
+fn join(
+    op: &Operation,
+    shape: &rasura_exec::LiveShape,
+    first: Option<String>,
+) -> Option<Membership> {
+    let source = match op.cx.engine.source_numbered(shape.source) {
+        Ok(s) => s,
+        Err(e) => {
+            let err = rasura_exec::GqlError::from_pg(&e, "");
+            op.out
+                .send(op.protocol.error(&op.id, err.body()["errors"].clone()));
+            return None;
+        }
+    };
+    Some(op.cx.hub.join(
+        &source,
+        shape,
+        first,
+        Subscriber {
+            id: op.id.clone(),
+            protocol: op.protocol,
+            out: op.out.clone(),
+        },
+    ))
 }

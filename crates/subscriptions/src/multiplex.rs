@@ -3,6 +3,11 @@
 //! form a cohort. Each interval the poller runs ONE statement for up to `BATCH` cohorts, their
 //! parameter sets passed as a JSON array and joined in SQL, and sends a cohort's result to its
 //! subscribers only when it changed. A poller stops when its last subscriber leaves.
+//!
+//! Streaming subscriptions share pollers the same way: the cursor is one of the parameters, so
+//! subscribers at different cursors are cohorts of one statement. A cohort that got rows is
+//! sent them and moves past them: its cursor parameter becomes the last row's cursor (joining
+//! the cohort already there, if any).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,6 +17,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use rasura_exec::LiveShape;
+use rasura_ir::stream::STREAM_CURSOR_KEY;
 
 use crate::protocol::Protocol;
 use rasura_exec::source::SourceConn;
@@ -33,43 +39,102 @@ struct Cohort {
     last: Option<String>,
 }
 
+/// A poller's cohorts by parameters.
+#[derive(Default)]
+struct Cohorts {
+    by_params: HashMap<Vec<Option<String>>, Cohort>,
+    /// Stream subscribers whose cohort moved past rows: their parameters now.
+    moved: HashMap<u64, Vec<Option<String>>>,
+}
+
+impl Cohorts {
+    /// A stream cohort moved to a new cursor, merged with the cohort already there.
+    fn advance(&mut self, from: &[Option<String>], to: Vec<Option<String>>) {
+        let Some(moving) = self.by_params.remove(from) else {
+            return;
+        };
+        for handle in moving.subscribers.keys() {
+            self.moved.insert(*handle, to.clone());
+        }
+        let there = self.by_params.entry(to).or_default();
+        there.subscribers.extend(moving.subscribers);
+    }
+}
+
 struct Poller {
     /// For its `livequery-poller-log` lines.
     id: String,
     key: String,
     sql: String,
+    /// A stream's cursor parameter.
+    cursor: Option<usize>,
     /// Its place in the hub: the source's number and the statement.
     hub_key: String,
-    cohorts: Mutex<HashMap<Vec<Option<String>>, Cohort>>,
+    cohorts: Mutex<Cohorts>,
 }
 
+/// Subscription requests run at once (a first result, or a poll of one not shared): a burst
+/// of subscribers queues here rather than each holding its planned request while it waits.
+const RUNNING: usize = 64;
+
 /// All pollers of this engine.
-#[derive(Default)]
 pub struct Hub {
     pollers: Mutex<HashMap<String, Arc<Poller>>>,
     next_id: AtomicU64,
     /// Statements the pollers ran (for measurements).
     pub statements: AtomicU64,
+    pub(crate) running: tokio::sync::Semaphore,
+    /// Subscribers that joined or left since the allocator last gave free memory back.
+    churn: AtomicU64,
+}
+
+/// Joins and leaves after which a poll cycle gives the allocator's free pages back: a burst of
+/// subscribers leaves its requests' memory free but scattered between the ones it keeps.
+const CHURN_TRIM: u64 = 1000;
+
+impl Default for Hub {
+    fn default() -> Hub {
+        Hub {
+            pollers: Mutex::default(),
+            next_id: AtomicU64::default(),
+            statements: AtomicU64::default(),
+            running: tokio::sync::Semaphore::new(RUNNING),
+            churn: AtomicU64::default(),
+        }
+    }
 }
 
 /// A subscriber's place in the hub; leaving is dropping it.
 pub(crate) struct Membership {
     hub: Arc<Hub>,
-    hub_key: String,
+    poller: Arc<Poller>,
     params: Vec<Option<String>>,
     handle: u64,
 }
 
 impl Drop for Membership {
     fn drop(&mut self) {
-        let pollers = self.hub.pollers.lock().expect("hub lock");
-        if let Some(p) = pollers.get(&self.hub_key) {
+        self.hub.churn.fetch_add(1, Ordering::Relaxed);
+        let mut pollers = self.hub.pollers.lock().expect("hub lock");
+        let p = &self.poller;
+        {
             let mut cohorts = p.cohorts.lock().expect("cohorts lock");
-            if let Some(c) = cohorts.get_mut(&self.params) {
+            let params = cohorts
+                .moved
+                .remove(&self.handle)
+                .unwrap_or_else(|| self.params.clone());
+            if let Some(c) = cohorts.by_params.get_mut(&params) {
                 c.subscribers.remove(&self.handle);
                 if c.subscribers.is_empty() {
-                    cohorts.remove(&self.params);
+                    cohorts.by_params.remove(&params);
                 }
+            }
+            // The last subscriber gone, the poller leaves the hub now (its task ends when it
+            // wakes); a new subscriber of this statement starts a new one.
+            if cohorts.by_params.is_empty()
+                && pollers.get(&p.hub_key).is_some_and(|q| Arc::ptr_eq(q, p))
+            {
+                pollers.remove(&p.hub_key);
             }
         }
     }
@@ -87,6 +152,7 @@ impl Hub {
         sub: Subscriber,
     ) -> Membership {
         let handle = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.churn.fetch_add(1, Ordering::Relaxed);
         let mut pollers = self.pollers.lock().expect("hub lock");
         // Equal statements of different sources are different pollers.
         let hub_key = format!("{}\u{1f}{}", shape.source, shape.sql);
@@ -95,6 +161,7 @@ impl Hub {
                 id: rasura_log::request_id::new(),
                 key: shape.key.clone(),
                 sql: shape.sql.clone(),
+                cursor: shape.cursor,
                 hub_key: hub_key.clone(),
                 cohorts: Mutex::default(),
             });
@@ -102,14 +169,16 @@ impl Hub {
             p
         });
         let mut cohorts = poller.cohorts.lock().expect("cohorts lock");
-        let cohort = cohorts.entry(shape.params.clone()).or_default();
+        let cohort = cohorts.by_params.entry(shape.params.clone()).or_default();
         if cohort.last.is_none() {
             cohort.last = first;
         }
         cohort.subscribers.insert(handle, sub);
+        let poller = poller.clone();
+        drop(cohorts);
         Membership {
             hub: self.clone(),
-            hub_key,
+            poller,
             params: shape.params.clone(),
             handle,
         }
@@ -121,8 +190,12 @@ impl Hub {
         let (mut cohorts, mut subscribers) = (0, 0);
         for p in pollers.values() {
             let c = p.cohorts.lock().expect("cohorts lock");
-            cohorts += c.len();
-            subscribers += c.values().map(|c| c.subscribers.len()).sum::<usize>();
+            cohorts += c.by_params.len();
+            subscribers += c
+                .by_params
+                .values()
+                .map(|c| c.subscribers.len())
+                .sum::<usize>();
         }
         serde_json::json!({
             "pollers": pollers.len(),
@@ -155,6 +228,11 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, source: Arc<SourceConn>) {
     let interval = refetch_interval();
     loop {
         tokio::time::sleep(interval).await;
+        if hub.churn.load(Ordering::Relaxed) >= CHURN_TRIM
+            && hub.churn.swap(0, Ordering::Relaxed) >= CHURN_TRIM
+        {
+            rasura_memory::threads::release_free_memory();
+        }
         let started = std::time::Instant::now();
         let logging = rasura_log::enabled("livequery-poller-log", rasura_log::Level::Info);
         let mut batches = vec![];
@@ -163,11 +241,14 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, source: Arc<SourceConn>) {
             // it meanwhile).
             let mut pollers = hub.pollers.lock().expect("hub lock");
             let cohorts = p.cohorts.lock().expect("cohorts lock");
-            if cohorts.is_empty() {
-                pollers.remove(&p.hub_key);
+            if cohorts.by_params.is_empty() {
+                // Only this poller: another of the same statement may have started since.
+                if pollers.get(&p.hub_key).is_some_and(|q| Arc::ptr_eq(q, &p)) {
+                    pollers.remove(&p.hub_key);
+                }
                 return;
             }
-            cohorts.keys().cloned().collect()
+            cohorts.by_params.keys().cloned().collect()
         };
         let snapshot_time = started.elapsed().as_secs_f64();
         for (batch_index, batch) in params.chunks(BATCH).enumerate() {
@@ -220,11 +301,20 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, source: Arc<SourceConn>) {
                 let Some(key) = batch.get((i - 1) as usize) else {
                     continue;
                 };
-                let Some(cohort) = cohorts.get_mut(key) else {
+                let Some(cohort) = cohorts.by_params.get_mut(key) else {
                     continue;
                 };
                 let result = result.unwrap_or_else(|| "null".into());
                 response_bytes += result.len();
+                if let Some(param) = p.cursor {
+                    if let Some((payload, to)) = stream_batch(&p.key, &result, key, param) {
+                        for sub in cohort.subscribers.values() {
+                            sub.out.send(sub.protocol.data(&sub.id, payload.clone()));
+                        }
+                        cohorts.advance(key, to);
+                    }
+                    continue;
+                }
                 if cohort.last.as_deref() == Some(result.as_str()) {
                     continue;
                 }
@@ -262,6 +352,46 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, source: Arc<SourceConn>) {
     }
 }
 
+/// A stream cohort's rows past its cursor: the message (cursor values taken off the rows) and
+/// the cohort's parameters past the last row; `None` when there are no new rows.
+fn stream_batch(
+    key: &str,
+    result: &str,
+    params: &[Option<String>],
+    param: usize,
+) -> Option<(Value, Vec<Option<String>>)> {
+    let Ok(Value::Array(mut rows)) = serde_json::from_str::<Value>(result) else {
+        return None;
+    };
+    let mut last = None;
+    for row in &mut rows {
+        if let Some(c) = row
+            .as_object_mut()
+            .and_then(|r| r.remove(STREAM_CURSOR_KEY))
+        {
+            last = Some(c);
+        }
+    }
+    if rows.is_empty() {
+        return None;
+    }
+    let mut to = params.to_vec();
+    if let (Some(slot), Some(c)) = (to.get_mut(param), last) {
+        *slot = cursor_text(&c);
+    }
+    let payload = serde_json::json!({"data": {key: rows}});
+    Some((payload, to))
+}
+
+/// A cursor value as the text parameter it is passed as.
+pub(crate) fn cursor_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
 /// The `livequery-poller-log` line of one poll cycle, in Hasura's shape.
 fn poller_log(
     p: &Poller,
@@ -277,7 +407,7 @@ fn poller_log(
         rasura_log::Level::Info,
         serde_json::json!({
             "poller_id": p.id,
-            "kind": "live-query",
+            "kind": if p.cursor.is_some() { "streaming" } else { "live-query" },
             "snapshot_time": snapshot_time,
             "execution_batches": batches.clone(),
             "batches": batches,
@@ -296,6 +426,37 @@ fn poller_log(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stream_batch_moves_its_cohort_past_the_last_row() {
+        let params = vec![Some("u1".to_string()), Some("0".to_string())];
+        let rows = r#"[{"id":1,"__rasura_cursor":1},{"id":2,"__rasura_cursor":"2"}]"#;
+        let (payload, to) = stream_batch("s", rows, &params, 1).unwrap();
+        assert_eq!(
+            payload,
+            serde_json::json!({"data": {"s": [{"id": 1}, {"id": 2}]}})
+        );
+        assert_eq!(to, vec![Some("u1".to_string()), Some("2".to_string())]);
+        assert!(stream_batch("s", "[]", &params, 1).is_none());
+        // Cohorts meeting at one cursor become one.
+        let mut cohorts = Cohorts::default();
+        for (h, p) in [(1, params.clone()), (2, to.clone())] {
+            let c = cohorts.by_params.entry(p).or_default();
+            c.subscribers.insert(h, sub());
+        }
+        cohorts.advance(&params, to.clone());
+        assert_eq!(cohorts.by_params.len(), 1);
+        assert_eq!(cohorts.by_params[&to].subscribers.len(), 2);
+        assert_eq!(cohorts.moved.get(&1), Some(&to));
+    }
+
+    fn sub() -> Subscriber {
+        Subscriber {
+            id: "x".into(),
+            protocol: Protocol::TransportWs,
+            out: crate::outbox::channel(1024).0,
+        }
+    }
 
     #[test]
     fn parameters_become_elements_of_the_cohort() {
