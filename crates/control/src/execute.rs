@@ -232,7 +232,12 @@ pub async fn execute<S>(
             prepare(Committed {
                 metadata: md,
                 resource_version: version,
-                catalog,
+                // The one read before when the database is as it was: what the engine built
+                // from it can be kept (`EngineState::build`).
+                catalog: match catalog_changed {
+                    true => catalog,
+                    false => current.catalog.clone(),
+                },
                 remotes,
             })
         })

@@ -37,6 +37,41 @@ pub struct EngineState {
     shared_types: Arc<rasura_schema::SharedTypes>,
     /// Schemas of the other roles, built on first use.
     role_schemas: std::sync::Mutex<std::collections::HashMap<String, Arc<RoleSchema>>>,
+    /// The remote schemas' introspections this state was built with.
+    remotes: RemoteIntrospections,
+}
+
+/// What a new state keeps of the one it replaces when only tables' permissions changed: the
+/// admin schema (it sees every table whatever the permissions) and the schemas of the roles
+/// whose permissions are the same.
+struct Kept {
+    admin: Arc<RoleSchema>,
+    roles: std::collections::HashMap<String, Arc<RoleSchema>>,
+}
+
+impl Kept {
+    fn of(
+        previous: &EngineState,
+        metadata: &Metadata,
+        catalog: &Arc<Catalog>,
+        remotes: &RemoteIntrospections,
+    ) -> Option<Kept> {
+        let same_inputs = Arc::ptr_eq(&previous.catalog, catalog) && previous.remotes == *remotes;
+        if !same_inputs || previous.schema_error.is_some() {
+            return None;
+        }
+        let changed = rasura_resolve::diff::permission_roles_changed(&previous.metadata, metadata)?;
+        let roles = previous.role_schemas.lock().expect("schema cache lock");
+        // Keys are `role\0...` (backend-only and Relay variants).
+        let kept_role = |key: &str| !changed.contains(key.split('\0').next().unwrap_or(key));
+        Some(Kept {
+            admin: previous.admin_schema.clone(),
+            roles: (roles.iter())
+                .filter(|(k, _)| kept_role(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        })
+    }
 }
 
 impl EngineState {
@@ -50,14 +85,26 @@ impl EngineState {
         previous: Option<Arc<EngineState>>,
     ) -> EngineState {
         rasura_memory::threads::on_schema_thread(move || {
-            let shared_types = Arc::new(rasura_schema::SharedTypes::default());
-            if let Some(p) = previous {
+            let kept = (previous.as_ref()).and_then(|p| Kept::of(p, &metadata, &catalog, &remotes));
+            // Kept schemas come with the definitions they share (the roles rebuilt share them).
+            let shared_types = match (&kept, &previous) {
+                (Some(_), Some(p)) => p.shared_types.clone(),
+                _ => Arc::new(rasura_schema::SharedTypes::default()),
+            };
+            if let Some(p) = previous.filter(|_| kept.is_none()) {
                 shared_types.seed(&p.admin_schema.schema);
                 for s in p.role_schemas.lock().expect("schema cache lock").values() {
                     shared_types.seed(&s.schema);
                 }
             }
-            Self::build_here(metadata, resource_version, catalog, &remotes, shared_types)
+            Self::build_here(
+                metadata,
+                resource_version,
+                catalog,
+                remotes,
+                shared_types,
+                kept,
+            )
         })
     }
 
@@ -65,37 +112,44 @@ impl EngineState {
         metadata: Metadata,
         resource_version: i64,
         catalog: Arc<Catalog>,
-        remotes: &RemoteIntrospections,
+        remotes: RemoteIntrospections,
         shared_types: Arc<rasura_schema::SharedTypes>,
+        kept: Option<Kept>,
     ) -> EngineState {
         let t0 = std::time::Instant::now();
-        let mut resolved = resolve_with_remotes(&metadata, catalog.clone(), remotes);
+        let mut resolved = resolve_with_remotes(&metadata, catalog.clone(), &remotes);
         let t1 = std::time::Instant::now();
         let empty_schema = Arc::new(
             rasura_schema::build_schema(&ResolvedMetadata::default(), "anonymous")
                 .expect("the empty schema builds"),
         );
         let mut schema_error = None;
-        let admin_schema =
-            match rasura_multi_source::build_schema(&resolved, "admin", false, &shared_types) {
-                Ok(s) => Arc::new(s),
-                Err(e) => {
-                    tracing::error!("could not build the GraphQL schema: {e}");
-                    // Served as the empty schema, and said so by get_inconsistent_metadata.
-                    resolved
-                        .inconsistencies
-                        .push(rasura_resolve::Inconsistency::new(
-                            "graphql_schema",
-                            "graphql_schema".to_string(),
-                            serde_json::Value::Null,
-                            &e,
-                            rasura_resolve::ObjectRef::Section("graphql_schema".into()),
-                        ));
-                    schema_error = Some(e);
-                    empty_schema.clone()
-                }
-            };
+        let reused = kept.is_some();
+        let built = match &kept {
+            Some(k) => Ok(k.admin.clone()),
+            None => rasura_multi_source::build_schema(&resolved, "admin", false, &shared_types)
+                .map(Arc::new),
+        };
+        let admin_schema = match built {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!("could not build the GraphQL schema: {e}");
+                // Served as the empty schema, and said so by get_inconsistent_metadata.
+                resolved
+                    .inconsistencies
+                    .push(rasura_resolve::Inconsistency::new(
+                        "graphql_schema",
+                        "graphql_schema".to_string(),
+                        serde_json::Value::Null,
+                        &e,
+                        rasura_resolve::ObjectRef::Section("graphql_schema".into()),
+                    ));
+                schema_error = Some(e);
+                empty_schema.clone()
+            }
+        };
         tracing::debug!(
+            reused,
             resolve_ms = (t1 - t0).as_millis() as u64,
             admin_schema_ms = t1.elapsed().as_millis() as u64,
             "engine state built"
@@ -132,7 +186,8 @@ impl EngineState {
             plans: Default::default(),
             introspection: crate::introspection::IntrospectionCache::default(),
             shared_types,
-            role_schemas: Default::default(),
+            role_schemas: std::sync::Mutex::new(kept.map(|k| k.roles).unwrap_or_default()),
+            remotes,
         }
     }
 
@@ -178,7 +233,10 @@ impl EngineState {
             role.to_string(),
         );
         let built = rasura_memory::threads::on_schema_thread(move || {
-            build(&resolved, &owned_role, &shared)
+            let built = build(&resolved, &owned_role, &shared);
+            // The parse's leftovers lie between the definitions kept: give them back.
+            rasura_memory::threads::release_free_memory();
+            built
         });
         let schema = match built {
             Ok(s) => Arc::new(s),

@@ -423,3 +423,91 @@ async fn a_targets_root_column_rule_is_rooted_at_the_target() {
         .await;
     assert_eq!(body, json!([{"id": 1, "name": "accessible"}]), "{body}");
 }
+
+/// A change of permissions alone keeps the admin schema and the schemas of the roles it did not
+/// touch, and rebuilds the others: each role still sees exactly what its permissions say,
+/// including through a relationship, an inherited role and a role added or dropped.
+#[tokio::test]
+async fn permission_changes_rebuild_exactly_the_roles_they_touch() {
+    let pg = TestCluster::start("app").await;
+    let url = pg.url("app");
+    let s = TestServer::start(Path::new(BIN), &["--database-url", url.as_str()], &[]).await;
+    let meta = |body: serde_json::Value| {
+        let s = &s;
+        async move {
+            let (status, body) = s.post("/v1/metadata", &body, &[]).await;
+            assert_eq!(status, 200, "{body}");
+        }
+    };
+    meta(json!({"type": "bulk", "args": [
+        {"type": "run_sql", "args": {"sql": "
+            create table author (id serial primary key, name text, secret text);
+            create table book (id serial primary key, author_id int references author (id), title text);
+            insert into author (name, secret) values ('ann', 's1');
+            insert into book (author_id, title) values (1, 'b1');"}},
+        {"type": "pg_track_table", "args": {"table": "author"}},
+        {"type": "pg_track_table", "args": {"table": "book"}},
+        {"type": "pg_create_object_relationship", "args": {"table": "book", "name": "author",
+            "using": {"foreign_key_constraint_on": "author_id"}}},
+        {"type": "pg_create_select_permission", "args": {"table": "author", "role": "r1",
+            "permission": {"columns": ["id", "name"], "filter": {}}}},
+        {"type": "pg_create_select_permission", "args": {"table": "book", "role": "r1",
+            "permission": {"columns": ["title"], "filter": {}}}},
+        {"type": "pg_create_select_permission", "args": {"table": "book", "role": "r2",
+            "permission": {"columns": ["title"], "filter": {}}}},
+        {"type": "add_inherited_role", "args": {"role_name": "both", "role_set": ["r1", "r2"]}}
+    ]}))
+    .await;
+    let ask = |role: &'static str, query: &'static str| {
+        let s = &s;
+        async move {
+            let (_, body) = s
+                .post(
+                    "/v1/graphql",
+                    &json!({"query": query}),
+                    &[("x-hasura-role", role)],
+                )
+                .await;
+            body
+        }
+    };
+    let ok = |body: serde_json::Value| body["errors"].is_null();
+    // Every role's schema built once.
+    for role in ["r1", "r2", "both"] {
+        assert!(ok(ask(role, "{ book { title } }").await));
+    }
+    assert!(!ok(ask("r1", "{ author { secret } }").await));
+    // r1 may now read `secret`, and books' authors through the relationship.
+    meta(json!({"type": "bulk", "args": [
+        {"type": "pg_drop_select_permission", "args": {"table": "author", "role": "r1"}},
+        {"type": "pg_create_select_permission", "args": {"table": "author", "role": "r1",
+            "permission": {"columns": ["id", "name", "secret"], "filter": {}}}}
+    ]}))
+    .await;
+    let body = ask("r1", "{ author { secret } book { author { name } } }").await;
+    assert_eq!(
+        body["data"],
+        json!({"author": [{"secret": "s1"}], "book": [{"author": {"name": "ann"}}]}),
+        "{body}"
+    );
+    // r2 is as it was (no author), the inherited role follows r1.
+    assert!(!ok(ask("r2", "{ author { name } }").await));
+    assert!(ok(ask("r2", "{ book { title } }").await));
+    assert!(ok(ask("both", "{ author { secret } }").await));
+    // A new role, then r2 dropped; the admin schema is unchanged throughout.
+    meta(
+        json!({"type": "pg_create_select_permission", "args": {"table": "author", "role": "r3",
+        "permission": {"columns": ["name"], "filter": {}}}}),
+    )
+    .await;
+    assert!(ok(ask("r3", "{ author { name } }").await));
+    meta(json!({"type": "pg_drop_select_permission", "args": {"table": "book", "role": "r2"}}))
+        .await;
+    let body = ask("r2", "{ book { title } }").await;
+    assert!(!ok(body.clone()), "{body}");
+    assert!(ok(ask(
+        "admin",
+        "{ author { secret } book { author { id } } }"
+    )
+    .await));
+}

@@ -1,6 +1,7 @@
 //! Metadata + catalog → resolved metadata, in named stages; what does not fit the database is
 //! collected as an inconsistency and left out, never an error that stops the server.
 
+pub mod diff;
 pub mod stages;
 pub use rasura_resolved::{inconsistency, query_tags, types};
 

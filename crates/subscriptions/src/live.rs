@@ -71,7 +71,10 @@ async fn serve(op: &Operation) -> Option<Membership> {
         let channel = Channel::WebSocket {
             stream_cursor: cursor.clone(),
         };
-        let permit = op.cx.hub.running.acquire().await;
+        // A turn among the requests running at once; waiting at most a second, so that slow
+        // ones (a remote's answer, say) cannot hold the others back for long.
+        let turn = op.cx.hub.running.acquire();
+        let permit = tokio::time::timeout(std::time::Duration::from_secs(1), turn).await;
         let ran = rasura_exec::run_as(
             &op.cx.engine,
             &op.headers,

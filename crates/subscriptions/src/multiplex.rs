@@ -74,7 +74,8 @@ struct Poller {
 }
 
 /// Subscription requests run at once (a first result, or a poll of one not shared): a burst
-/// of subscribers queues here rather than each holding its planned request while it waits.
+/// of subscribers queues here rather than each holding its planned request while it waits
+/// (each waits at most a second for its turn).
 const RUNNING: usize = 64;
 
 /// All pollers of this engine.

@@ -12,9 +12,10 @@ pub(super) fn resolve_computed_fields(
     tables: &mut [ResolvedTable],
     report: &mut Vec<Inconsistency>,
 ) {
-    let tracked: Vec<QualifiedName> = tables.iter().map(|t| t.name.clone()).collect();
+    let tracked = super::entries::tracked(tables);
+    let entries = super::entries::Entries::of(source);
     for table in tables.iter_mut() {
-        let Some(entry) = source.table(&table.name) else {
+        let Some(entry) = entries.get(&table.name) else {
             continue;
         };
         for cf in &entry.computed_fields {

@@ -13,8 +13,9 @@ pub(super) fn resolve_event_triggers(
     report: &mut Vec<Inconsistency>,
 ) -> Vec<ResolvedEventTrigger> {
     let mut out = vec![];
+    let by_name: std::collections::HashMap<_, _> = tables.iter().map(|t| (&t.name, t)).collect();
     for entry in &source.tables {
-        let Some(table) = tables.iter().find(|t| t.name == entry.table) else {
+        let Some(&table) = by_name.get(&entry.table) else {
             continue;
         };
         for raw in &entry.event_triggers {

@@ -8,6 +8,7 @@ mod computed_fields;
 pub mod cron_triggers;
 mod custom_types;
 mod db_sources;
+mod entries;
 mod enums;
 mod event_triggers;
 pub mod functions;

@@ -15,10 +15,11 @@ pub(super) fn resolve_permissions(
 ) {
     // Row rules are checked against every table first (a rule may reach other tables).
     let mut broken: Vec<(usize, &'static str, String, String)> = vec![];
+    let entries = super::entries::Entries::of(source);
     {
         let all = Tables::new(tables);
         for (i, table) in tables.iter().enumerate() {
-            let Some(entry) = source.table(&table.name) else {
+            let Some(entry) = entries.get(&table.name) else {
                 continue;
             };
             let mut rule = |kind: &'static str, role: &str, exp: Option<&serde_json::Value>| {
@@ -42,7 +43,7 @@ pub(super) fn resolve_permissions(
         }
     }
     for (i, table) in tables.iter_mut().enumerate() {
-        let Some(entry) = source.table(&table.name) else {
+        let Some(entry) = entries.get(&table.name) else {
             continue;
         };
         let has_field = |c: &str| {

@@ -12,9 +12,10 @@ pub(super) fn resolve_relationships(
     tables: &mut [ResolvedTable],
     report: &mut Vec<Inconsistency>,
 ) {
-    let tracked: Vec<QualifiedName> = tables.iter().map(|t| t.name.clone()).collect();
+    let tracked = super::entries::tracked(tables);
+    let entries = super::entries::Entries::of(source);
     for table in tables.iter_mut() {
-        let Some(entry) = source.table(&table.name) else {
+        let Some(entry) = entries.get(&table.name) else {
             continue;
         };
         for (rels, kind) in [
@@ -53,7 +54,7 @@ fn resolve_one(
     rel: &Relationship,
     kind: RelKind,
     catalog: &Catalog,
-    tracked: &[QualifiedName],
+    tracked: &std::collections::HashSet<QualifiedName>,
 ) -> Result<ResolvedRelationship, String> {
     if info.column(&rel.name).is_some() {
         return Err(format!(
