@@ -234,7 +234,8 @@ pub async fn execute<S>(
                 resource_version: version,
                 // The one read before when the database is as it was: what the engine built
                 // from it can be kept (`EngineState::build`).
-                catalog: match catalog_changed {
+                catalog: match catalog_changed || catalog.unreachable != current.catalog.unreachable
+                {
                     true => catalog,
                     false => current.catalog.clone(),
                 },
