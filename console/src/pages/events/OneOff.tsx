@@ -171,8 +171,9 @@ const localInputTime = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset()
 /** /events/one-off-scheduled-events: create one-off events and list them. */
 export default function OneOffPage() {
   const [form, setForm] = useState(emptySchedule);
-  // A datetime-local input holds local time: a minute from now, in this time zone.
-  const [at, setAt] = useState(() => localInputTime(new Date(Date.now() + 60_000)));
+  // A datetime-local input holds local time to the minute, in this time zone: the first whole
+  // minute at least a minute from now (rounding down could leave a second to spare).
+  const [at, setAt] = useState(() => localInputTime(new Date(Math.ceil((Date.now() + 60_000) / 60_000) * 60_000)));
   const [tab, setTab] = useState<'pending' | 'processed'>('pending');
   const [version, setVersion] = useState(0);
   const create = () =>
