@@ -174,6 +174,14 @@ impl<'a> ControlTx<'a> {
         if self.other_source.take().is_some() {
             self.catalog_dirty = true;
         }
+        if self.catalog_dirty && self.catalog.version.is_some() {
+            // No DDL since the catalog at hand was read (by anyone, this request included):
+            // it is current, and the full read (a second at 10,000 tables) is not needed.
+            let now = rasura_catalog::version(&*self.tx).await.ok();
+            if now.is_some() && now == self.catalog.version {
+                self.catalog_dirty = false;
+            }
+        }
         if self.catalog_dirty {
             let mut c = rasura_catalog::load(&*self.tx)
                 .await

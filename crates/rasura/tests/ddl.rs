@@ -132,6 +132,31 @@ async fn tables_created_outside_the_engine_can_be_tracked_at_once() {
         .post("/v1/graphql", &json!({"query": "{ outside { id } }"}), &[])
         .await;
     assert_eq!(body["data"]["outside"], json!([{"id": 7}]));
+    // Between two metadata requests (the catalog at hand read with the first): a column added
+    // outside is seen by the next, which may grant it; an unchanged database is not read again.
+    let (status, body) = query(
+        &s,
+        json!({"type": "create_select_permission", "args": {
+        "table": "outside", "role": "r", "permission": {"columns": ["id"], "filter": {}}}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    client
+        .batch_execute("alter table outside add column note text default 'n'")
+        .await
+        .unwrap();
+    let (status, body) = query(&s, json!({"type": "create_select_permission", "args": {
+        "table": "outside", "role": "r2", "permission": {"columns": ["id", "note"], "filter": {}}}}))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = s
+        .post(
+            "/v1/graphql",
+            &json!({"query": "{ outside { note } }"}),
+            &[("x-hasura-role", "r2")],
+        )
+        .await;
+    assert_eq!(body["data"]["outside"], json!([{"note": "n"}]), "{body}");
 }
 
 #[tokio::test]
