@@ -102,7 +102,7 @@ pub async fn execute<S>(
         _ => None,
     };
     let old_crons = rasura_metadata::cron_triggers::all(&current.metadata);
-    let old_capture = capture_inputs(&current.metadata);
+    let old_capture = rasura_events::sync::capture_inputs(&current.metadata);
     // The other sources' databases as they were: one the request drops or moves loses its
     // capture triggers.
     let old_others: Vec<String> = rasura_multi_source::catalogs::other_sources(&current.metadata)
@@ -168,8 +168,9 @@ pub async fn execute<S>(
         || others_changed(&catalog, &current.catalog);
     // The capture triggers depend on the sources, their event triggers and their tables'
     // columns: unchanged, there is nothing to follow (and no need to resolve for it).
-    let capture_same =
-        !catalog_changed && !ctx.source_moved() && capture_inputs(&ctx.md) == old_capture;
+    let capture_same = !catalog_changed
+        && !ctx.source_moved()
+        && rasura_events::sync::capture_inputs(&ctx.md) == old_capture;
     if (ctx.md_changed || catalog_changed) && !capture_same {
         // The capture triggers follow the metadata in the same transaction.
         let resolved = resolve(&ctx.md, catalog.clone());
@@ -623,23 +624,6 @@ fn unknown_op(op: &str, api: Api) -> ApiError {
         Api::Query => format!("unknown query command \"{op}\""),
     };
     ApiError::bad_request("parse-failed", message)
-}
-
-/// What the capture triggers are made from: each source's name and configuration, and its
-/// tables' event triggers.
-type CaptureInputs = Vec<(String, Value, Vec<(String, Vec<Value>)>)>;
-
-fn capture_inputs(md: &rasura_metadata::Metadata) -> CaptureInputs {
-    md.sources
-        .iter()
-        .map(|s| {
-            let tables = (s.tables.iter())
-                .filter(|t| !t.event_triggers.is_empty())
-                .map(|t| (t.table.to_string(), t.event_triggers.clone()))
-                .collect();
-            (s.name.clone(), s.configuration.clone(), tables)
-        })
-        .collect()
 }
 
 /// Whether the other sources' catalogs of `now` differ from those of `before`.

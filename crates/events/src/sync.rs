@@ -95,3 +95,24 @@ pub async fn sync_at(
         .map_err(|e| PgError::from_db(e, None))?;
     tx.commit().await.map_err(|e| PgError::from_db(e, None))
 }
+
+/// What the capture triggers are made from: each source's name and configuration, and its
+/// tables' event triggers.
+pub type CaptureInputs = Vec<(
+    String,
+    serde_json::Value,
+    Vec<(String, Vec<serde_json::Value>)>,
+)>;
+
+pub fn capture_inputs(md: &rasura_metadata::Metadata) -> CaptureInputs {
+    md.sources
+        .iter()
+        .map(|s| {
+            let tables = (s.tables.iter())
+                .filter(|t| !t.event_triggers.is_empty())
+                .map(|t| (t.table.to_string(), t.event_triggers.clone()))
+                .collect();
+            (s.name.clone(), s.configuration.clone(), tables)
+        })
+        .collect()
+}
