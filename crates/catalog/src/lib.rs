@@ -183,6 +183,21 @@ impl Catalog {
         Ok(c)
     }
 
+    /// Whether `other` is the same database catalog: the same document, enum rows and other
+    /// sources (each as reachable as before).
+    pub fn same_as(&self, other: &Catalog) -> bool {
+        let same_source =
+            |a: &Catalog, b: &Catalog| a.fingerprint == b.fingerprint && a.enum_rows == b.enum_rows;
+        same_source(self, other)
+            && self.sources.len() == other.sources.len()
+            && self.sources.iter().all(|(name, c)| {
+                other
+                    .sources
+                    .get(name)
+                    .is_some_and(|o| same_source(c, o) && c.unreachable == o.unreachable)
+            })
+    }
+
     fn build_index(&mut self) {
         self.index = self
             .tables

@@ -163,9 +163,7 @@ pub async fn execute<S>(
         None => dispatch(&mut ctx, &op, args).await?,
     };
     let catalog = ctx.fresh_catalog().await?;
-    let catalog_changed = catalog.fingerprint != current.catalog.fingerprint
-        || catalog.enum_rows != current.catalog.enum_rows
-        || others_changed(&catalog, &current.catalog);
+    let catalog_changed = !catalog.same_as(&current.catalog);
     // The capture triggers depend on the sources, their event triggers and their tables'
     // columns: unchanged, there is nothing to follow (and no need to resolve for it).
     let capture_same = !catalog_changed
@@ -238,13 +236,7 @@ pub async fn execute<S>(
             prepare(Committed {
                 metadata: md,
                 resource_version: version,
-                // The one read before when the database is as it was: what the engine built
-                // from it can be kept (`EngineState::build`).
-                catalog: match catalog_changed || catalog.unreachable != current.catalog.unreachable
-                {
-                    true => catalog,
-                    false => current.catalog.clone(),
-                },
+                catalog,
                 remotes,
             })
         })
@@ -624,16 +616,4 @@ fn unknown_op(op: &str, api: Api) -> ApiError {
         Api::Query => format!("unknown query command \"{op}\""),
     };
     ApiError::bad_request("parse-failed", message)
-}
-
-/// Whether the other sources' catalogs of `now` differ from those of `before`.
-fn others_changed(now: &rasura_catalog::Catalog, before: &rasura_catalog::Catalog) -> bool {
-    now.sources.len() != before.sources.len()
-        || now.sources.iter().any(|(name, c)| {
-            before.sources.get(name).is_none_or(|b| {
-                b.fingerprint != c.fingerprint
-                    || b.enum_rows != c.enum_rows
-                    || b.unreachable != c.unreachable
-            })
-        })
 }

@@ -47,6 +47,8 @@ pub struct EngineState {
 struct Kept {
     admin: Arc<RoleSchema>,
     roles: std::collections::HashMap<String, Arc<RoleSchema>>,
+    /// The definitions they share (the roles rebuilt share them too).
+    shared: Arc<rasura_schema::SharedTypes>,
 }
 
 impl Kept {
@@ -56,7 +58,10 @@ impl Kept {
         catalog: &Arc<Catalog>,
         remotes: &RemoteIntrospections,
     ) -> Option<Kept> {
-        let same_inputs = Arc::ptr_eq(&previous.catalog, catalog) && previous.remotes == *remotes;
+        let (was, now) = (&previous.catalog, catalog);
+        let same_catalog =
+            Arc::ptr_eq(was, now) || (was.same_as(now) && was.unreachable == now.unreachable);
+        let same_inputs = same_catalog && previous.remotes == *remotes;
         if !same_inputs || previous.schema_error.is_some() {
             return None;
         }
@@ -70,6 +75,7 @@ impl Kept {
                 .filter(|(k, _)| kept_role(k))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            shared: previous.shared_types.clone(),
         })
     }
 }
@@ -86,10 +92,9 @@ impl EngineState {
     ) -> EngineState {
         rasura_memory::threads::on_schema_thread(move || {
             let kept = (previous.as_ref()).and_then(|p| Kept::of(p, &metadata, &catalog, &remotes));
-            // Kept schemas come with the definitions they share (the roles rebuilt share them).
-            let shared_types = match (&kept, &previous) {
-                (Some(_), Some(p)) => p.shared_types.clone(),
-                _ => Arc::new(rasura_schema::SharedTypes::default()),
+            let shared_types = match &kept {
+                Some(k) => k.shared.clone(),
+                None => Arc::new(rasura_schema::SharedTypes::default()),
             };
             if let Some(p) = previous.filter(|_| kept.is_none()) {
                 shared_types.seed(&p.admin_schema.schema);

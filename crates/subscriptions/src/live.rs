@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use rasura_exec::{Channel, GqlRequest};
-use rasura_ir::stream::STREAM_CURSOR_KEY;
 
 use crate::context::Context;
 use crate::multiplex::{Membership, Subscriber};
@@ -100,13 +99,8 @@ async fn serve(op: &Operation) -> Option<Membership> {
                 if let Some(Value::Array(rows)) =
                     payload.get_mut("data").and_then(|d| d.get_mut(key))
                 {
-                    for row in rows.iter_mut() {
-                        if let Some(c) = row
-                            .as_object_mut()
-                            .and_then(|r| r.remove(STREAM_CURSOR_KEY))
-                        {
-                            cursor = Some(c);
-                        }
+                    if let Some(c) = crate::multiplex::take_cursors(rows) {
+                        cursor = Some(c);
                     }
                     if !rows.is_empty() {
                         send(op.protocol.data(&op.id, payload));

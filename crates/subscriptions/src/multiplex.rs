@@ -132,12 +132,17 @@ impl Drop for Membership {
             }
             // The last subscriber gone, the poller leaves the hub now (its task ends when it
             // wakes); a new subscriber of this statement starts a new one.
-            if cohorts.by_params.is_empty()
-                && pollers.get(&p.hub_key).is_some_and(|q| Arc::ptr_eq(q, p))
-            {
-                pollers.remove(&p.hub_key);
+            if cohorts.by_params.is_empty() {
+                leave_hub(&mut pollers, p);
             }
         }
+    }
+}
+
+/// Takes a poller out of the hub, unless another of the same statement has its place since.
+fn leave_hub(pollers: &mut HashMap<String, Arc<Poller>>, p: &Arc<Poller>) {
+    if pollers.get(&p.hub_key).is_some_and(|q| Arc::ptr_eq(q, p)) {
+        pollers.remove(&p.hub_key);
     }
 }
 
@@ -243,10 +248,7 @@ async fn poll(hub: Arc<Hub>, p: Arc<Poller>, source: Arc<SourceConn>) {
             let mut pollers = hub.pollers.lock().expect("hub lock");
             let cohorts = p.cohorts.lock().expect("cohorts lock");
             if cohorts.by_params.is_empty() {
-                // Only this poller: another of the same statement may have started since.
-                if pollers.get(&p.hub_key).is_some_and(|q| Arc::ptr_eq(q, &p)) {
-                    pollers.remove(&p.hub_key);
-                }
+                leave_hub(&mut pollers, &p);
                 return;
             }
             cohorts.by_params.keys().cloned().collect()
@@ -364,15 +366,7 @@ fn stream_batch(
     let Ok(Value::Array(mut rows)) = serde_json::from_str::<Value>(result) else {
         return None;
     };
-    let mut last = None;
-    for row in &mut rows {
-        if let Some(c) = row
-            .as_object_mut()
-            .and_then(|r| r.remove(STREAM_CURSOR_KEY))
-        {
-            last = Some(c);
-        }
-    }
+    let last = take_cursors(&mut rows);
     if rows.is_empty() {
         return None;
     }
@@ -382,6 +376,20 @@ fn stream_batch(
     }
     let payload = serde_json::json!({"data": {key: rows}});
     Some((payload, to))
+}
+
+/// Takes the cursor values off a stream's rows; the last row's is where the stream goes on.
+pub(crate) fn take_cursors(rows: &mut [Value]) -> Option<Value> {
+    let mut last = None;
+    for row in rows {
+        if let Some(c) = row
+            .as_object_mut()
+            .and_then(|r| r.remove(STREAM_CURSOR_KEY))
+        {
+            last = Some(c);
+        }
+    }
+    last
 }
 
 /// A cursor value as the text parameter it is passed as.
