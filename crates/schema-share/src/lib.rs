@@ -7,7 +7,6 @@
 //! reference-counted, so an equal definition can simply be pointed at; with 1,000 tables a role's
 //! schema would otherwise be tens of megabytes on its own.
 
-use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::Mutex;
 
@@ -17,6 +16,14 @@ use apollo_compiler::schema::{
 };
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Node, Schema};
+
+mod parts;
+
+/// The sets are hashed with foldhash: hashing names and definitions was a tenth of a large
+/// schema's build with the standard library's SipHash, and the definitions come from the
+/// engine's own metadata.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// The definitions built so far for one engine state.
 #[derive(Debug, Default)]
@@ -229,31 +236,20 @@ impl SharedTypes {
     }
 }
 
-/// Parses the generated SDL part by part (a part ends with a definition's closing brace), each
-/// part's definitions shared with equal ones already known as soon as it is parsed, then builds
+/// Parses the generated SDL part by part (a part ends with a definition's closing brace; parts are
+/// parsed on two threads, `parts.rs`), each part's definitions shared with equal ones already known as soon as it is parsed, then builds
 /// and validates the schema. Parsing all at once would hold the whole syntax tree and every
 /// duplicate at the same time: with 1,000 tables, a hundred megabytes that the allocator then
 /// cannot fully give back, as the definitions that stay are scattered through it.
 pub fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Schema>, String> {
-    const PART: usize = 64 * 1024;
-    let mut builder = Schema::builder();
-    let mut start = 0;
-    while start < sdl.len() {
-        let mut end = (start + PART).min(sdl.len());
-        if end < sdl.len() {
-            end = match sdl[end..].find("\n}\n") {
-                Some(i) => end + i + 3,
-                None => sdl.len(),
-            };
-        }
-        let mut doc = apollo_compiler::ast::Document::parse(&sdl[start..end], "schema.graphql")
-            .map_err(|e| e.errors.to_string())?;
-        refuse_duplicate_fields(&doc)?;
-        sort_arguments(&mut doc);
+    let mut builder = Some(Schema::builder());
+    parts::parse_in_order(&parts::cut(sdl), parse_part, |doc| {
+        let mut doc = doc?;
         shared.share_document(&mut doc);
-        builder = builder.add_ast(&doc);
-        start = end;
-    }
+        builder = builder.take().map(|b| b.add_ast(&doc));
+        Ok(())
+    })?;
+    let builder = builder.expect("the builder is put back after each part");
     let mut schema = builder.build().map_err(|e| e.errors.to_string())?;
     sort_by_name(&mut schema);
     match schema.validate() {
@@ -271,6 +267,16 @@ pub fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Schema>, St
     }
 }
 
+/// One part of the generated SDL, parsed, checked and with its arguments in order (on either
+/// parsing thread).
+fn parse_part(part: &str) -> Result<Document, String> {
+    let mut doc = apollo_compiler::ast::Document::parse(part, "schema.graphql")
+        .map_err(|e| e.errors.to_string())?;
+    refuse_duplicate_fields(&doc)?;
+    sort_arguments(&mut doc);
+    Ok(doc)
+}
+
 /// Two root fields (or fields of any generated object) of one name, as when a function is given
 /// a table's root field name, stop the schema as they stop Hasura's (its wording).
 fn refuse_duplicate_fields(doc: &Document) -> Result<(), String> {
@@ -278,7 +284,7 @@ fn refuse_duplicate_fields(doc: &Document) -> Result<(), String> {
         let Definition::ObjectTypeDefinition(o) = d else {
             continue;
         };
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut twice: Vec<&str> = (o.fields.iter())
             .filter(|f| !seen.insert(f.name.as_str()))
             .map(|f| f.name.as_str())
