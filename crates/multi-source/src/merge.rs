@@ -20,7 +20,7 @@ pub fn merge(
 ) -> Result<RoleSchema, String> {
     let mut others = others;
     let mut first = first;
-    let mut schema = first.schema.clone().into_inner();
+    let mut schema = (*first.schema).clone().into_inner();
     for (k, other) in others.iter().enumerate() {
         let theirs = &other.schema;
         // Mutations first, as Hasura checks them.
@@ -86,7 +86,7 @@ pub fn merge(
     // Each part was validated when it was built; what is joined refers only to their types.
     let schema = Valid::assume_valid(schema);
     first.implementers = schema.implementers_map();
-    first.schema = schema;
+    first.schema = Arc::new(schema);
     first.sources = others.into_iter().map(Arc::new).collect();
     Ok(first)
 }

@@ -8,8 +8,16 @@ use tokio_postgres::{Error, Row};
 
 type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
+/// Prepared statements kept per connection. More texts than this (unique documents, or query
+/// tags naming each root field) clear the connection's cache first, so neither the engine nor
+/// the PostgreSQL backend keeps a statement for every text it ever ran.
+pub const PREPARED_KEPT: usize = 512;
+
 /// What statements run on: a pooled connection, or a transaction on one.
 pub trait Conn: GenericClient {
+    /// The connection's prepared statements, by text.
+    fn statements(&self) -> &deadpool_postgres::StatementCache;
+
     /// Runs `sql` as an unnamed statement with `params` of the types given.
     fn unnamed<'a>(
         &'a self,
@@ -19,6 +27,9 @@ pub trait Conn: GenericClient {
 }
 
 impl Conn for deadpool_postgres::Client {
+    fn statements(&self) -> &deadpool_postgres::StatementCache {
+        &self.statement_cache
+    }
     fn unnamed<'a>(
         &'a self,
         sql: &'a str,
@@ -29,6 +40,9 @@ impl Conn for deadpool_postgres::Client {
 }
 
 impl Conn for deadpool_postgres::Transaction<'_> {
+    fn statements(&self) -> &deadpool_postgres::StatementCache {
+        &self.statement_cache
+    }
     fn unnamed<'a>(
         &'a self,
         sql: &'a str,
@@ -46,6 +60,11 @@ pub async fn rows(
     prepared: bool,
 ) -> Result<Vec<Row>, Error> {
     if prepared {
+        let kept = client.statements();
+        if kept.size() >= PREPARED_KEPT {
+            // Dropped statements are closed on the server as their last user lets go.
+            kept.clear();
+        }
         let stmt = client.prepare_cached(sql).await?;
         client.query(&stmt, &bind(params)).await
     } else {

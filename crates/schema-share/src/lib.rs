@@ -8,7 +8,7 @@
 //! schema would otherwise be tens of megabytes on its own.
 
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
 
 use apollo_compiler::ast::{Definition, Document, Type};
 use apollo_compiler::schema::{
@@ -29,6 +29,10 @@ type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 #[derive(Debug, Default)]
 pub struct SharedTypes {
     inner: Mutex<Known>,
+    /// The schemas built, by the SHA-256 of the SDL text they were built from, while some role
+    /// still serves them: roles that see the same tables, columns and relationships (their row
+    /// filters, presets or checks differing) generate the same text and share one schema.
+    built: Mutex<HashMap<[u8; 32], Weak<Valid<Schema>>>>,
 }
 
 #[derive(Debug, Default)]
@@ -195,6 +199,31 @@ impl Known {
 }
 
 impl SharedTypes {
+    /// The schema built from `sdl`: one built from the same text for another role of this
+    /// engine state if it is still served, else what `build` makes of it (recorded for the next).
+    pub fn schema_for_sdl(
+        &self,
+        sdl: &str,
+        build: impl FnOnce(&str) -> Result<Valid<Schema>, String>,
+    ) -> Result<Arc<Valid<Schema>>, String> {
+        use sha2::Digest;
+        let digest: [u8; 32] = sha2::Sha256::digest(sdl.as_bytes()).into();
+        let same = self
+            .built
+            .lock()
+            .expect("built schemas lock")
+            .get(&digest)
+            .and_then(Weak::upgrade);
+        if let Some(schema) = same {
+            return Ok(schema);
+        }
+        let schema = Arc::new(build(sdl)?);
+        let mut built = self.built.lock().expect("built schemas lock");
+        built.retain(|_, s| s.strong_count() > 0);
+        built.insert(digest, Arc::downgrade(&schema));
+        Ok(schema)
+    }
+
     /// Records every definition of `schema`, one of the schemas of the engine state being
     /// replaced, so that the new state's schemas share what a metadata change left as it was
     /// (instead of allocating it all again between the old state's pages).

@@ -55,8 +55,16 @@ fn parts_parsed_on_two_threads_give_the_single_parse_schema() {
         assert_eq!(a, b, "type {name}");
     }
     assert_eq!(
-        parts.schema_definition.query.as_ref().map(|q| q.name.clone()),
-        whole.schema_definition.query.as_ref().map(|q| q.name.clone())
+        parts
+            .schema_definition
+            .query
+            .as_ref()
+            .map(|q| q.name.clone()),
+        whole
+            .schema_definition
+            .query
+            .as_ref()
+            .map(|q| q.name.clone())
     );
 }
 

@@ -387,9 +387,11 @@ fn build(
         query_roots.insert(PLACEHOLDER_FIELD.into(), RootField::Placeholder);
     }
     let sdl = w.finish();
-    let schema = rasura_schema_share::parse_shared(&sdl, shared)?;
+    let schema = shared.schema_for_sdl(&sdl, |sdl| {
+        let schema = rasura_schema_share::parse_shared(sdl, shared)?;
+        Ok(shared.share(crate::subscription::share_query_fields(schema)))
+    })?;
     drop(sdl);
-    let schema = shared.share(crate::subscription::share_query_fields(schema));
     let implementers = schema.implementers_map();
     Ok(RoleSchema {
         role: role.to_string(),

@@ -11,7 +11,8 @@ use rasura_metadata::QualifiedName;
 #[derive(Debug)]
 pub struct RoleSchema {
     pub role: String,
-    pub schema: Valid<Schema>,
+    /// Shared with the other roles of the engine state whose generated SDL is the same.
+    pub schema: std::sync::Arc<Valid<Schema>>,
     pub implementers: apollo_compiler::collections::HashMap<Name, Implementers>,
     /// `query_root` fields.
     pub query_roots: HashMap<String, RootField>,

@@ -34,8 +34,13 @@ fn resolved(user_columns: Value) -> ResolvedMetadata {
     let catalog = json!({"server_version": 150000, "enums": [], "functions": [],
                          "tables": [table("book"), table("film")]});
     let catalog = Arc::new(Catalog::from_json(&catalog.to_string()).unwrap());
+    // The editor's rows are fewer: a row filter changes no type.
     let perm = |role: &str| {
-        json!({"role": role, "permission": {"columns": user_columns.clone(), "filter": {},
+        let filter = match role {
+            "editor" => json!({"rating": {"_gt": 3}}),
+            _ => json!({}),
+        };
+        json!({"role": role, "permission": {"columns": user_columns.clone(), "filter": filter,
                "allow_aggregations": true}})
     };
     let md = Metadata::from_json(json!({"version": 3, "sources": [{
@@ -100,6 +105,30 @@ fn equal_definitions_are_one_node() {
     let id_order = |t: &str| input(&admin.schema, t).fields["id"].node.clone();
     assert!(id_order("book_max_order_by").ptr_eq(&id_order("film_max_order_by")));
     assert!(id_order("book_max_order_by").ptr_eq(&id_order("book_min_order_by")));
+}
+
+#[test]
+fn roles_generating_the_same_sdl_share_one_schema() {
+    let r = resolved(json!(["id", "title"]));
+    let shared = SharedTypes::default();
+    let admin = build_schema_shared(&r, "admin", false, &shared).unwrap();
+    let user = build_schema_shared(&r, "user", false, &shared).unwrap();
+    let editor = build_schema_shared(&r, "editor", false, &shared).unwrap();
+    // Same columns, different row filters: one schema, each role its own annotations.
+    assert!(Arc::ptr_eq(&user.schema, &editor.schema));
+    assert!(!Arc::ptr_eq(&admin.schema, &user.schema));
+    let filter = |s: &rasura_schema::RoleSchema| {
+        let book = &s.tables[s.table_index[&rasura_metadata::QualifiedName::new("public", "book")]];
+        format!("{:?}", book.perms.as_ref().map(|p| &p.select))
+    };
+    assert_ne!(filter(&user), filter(&editor));
+    assert!(filter(&editor).contains("rating"), "{}", filter(&editor));
+    // Once no role serves it, the same text is built again (nothing kept for it).
+    let text = user.schema.to_string();
+    drop((user, editor));
+    let again = build_schema_shared(&r, "user", false, &shared).unwrap();
+    assert_eq!(Arc::strong_count(&again.schema), 1);
+    assert_eq!(again.schema.to_string(), text);
 }
 
 #[test]
