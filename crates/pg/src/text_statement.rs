@@ -1,5 +1,5 @@
 //! A generated statement with text parameters (they are read as `$n::text::<type>`), run
-//! prepared once per connection or unnamed (parsed, bound and run in one exchange, nothing
+//! prepared once per connection from its second run on, or unnamed (parsed, bound and run in one exchange, nothing
 //! left on the connection: what a pooler in transaction mode such as pgbouncer needs).
 
 use deadpool_postgres::GenericClient;
@@ -60,6 +60,12 @@ pub async fn rows(
     prepared: bool,
 ) -> Result<Vec<Row>, Error> {
     if prepared {
+        if !run_before(sql) {
+            // A text's first run is unnamed (one exchange, nothing kept): a unique document, or
+            // one whose query tags name each root field, would otherwise be prepared and then
+            // executed, two exchanges for a statement that never comes again.
+            return client.unnamed(sql, &typed(params)).await;
+        }
         let kept = client.statements();
         if kept.size() >= PREPARED_KEPT {
             // Dropped statements are closed on the server as their last user lets go.
@@ -70,6 +76,29 @@ pub async fn rows(
     } else {
         client.unnamed(sql, &typed(params)).await
     }
+}
+
+/// Texts run so far (hashes), process-wide; forgotten all at once past `SEEN_KEPT` of them.
+static SEEN: std::sync::Mutex<Option<std::collections::HashSet<u64>>> = std::sync::Mutex::new(None);
+
+/// How many texts' hashes `SEEN` holds at most (512 KB).
+const SEEN_KEPT: usize = 65_536;
+
+/// Whether `sql` was run before (and, either way, it has been now).
+fn run_before(sql: &str) -> bool {
+    use std::hash::{BuildHasher, RandomState};
+    static STATE: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
+    let hash = STATE.get_or_init(RandomState::new).hash_one(sql);
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let seen = seen.get_or_insert_with(Default::default);
+    if seen.contains(&hash) {
+        return true;
+    }
+    if seen.len() >= SEEN_KEPT {
+        seen.clear();
+    }
+    seen.insert(hash);
+    false
 }
 
 /// Text parameters typed for an unnamed statement.
