@@ -255,28 +255,42 @@ pub async fn load(client: &impl tokio_postgres::GenericClient) -> Result<Catalog
     Ok(catalog)
 }
 
-/// The row count and the sum of the row versions (`xmin`) of each system catalog the catalog
-/// is read from: DDL inserts, updates or deletes rows there, and a new row version always has
-/// a newer `xmin`, so any DDL changes it. A tenth of the time of reading the catalog.
-const VERSION_SQL: &str = "SELECT concat_ws(',', \
-    (SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_namespace), \
-    (SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_class), \
-    (SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_attribute), \
-    (SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_attrdef), \
-    (SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_constraint), \
-    (SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_index), \
-    (SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_type), \
-    (SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_enum), \
-    (SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_proc), \
-    (SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_description), \
-    (SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_depend), \
-    (SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_rewrite), \
-    (SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_inherits))";
+/// The system catalogs the catalog is read from.
+const SYSTEM_CATALOGS: [&str; 13] = [
+    "pg_namespace",
+    "pg_class",
+    "pg_attribute",
+    "pg_attrdef",
+    "pg_constraint",
+    "pg_index",
+    "pg_type",
+    "pg_enum",
+    "pg_proc",
+    "pg_description",
+    "pg_depend",
+    "pg_rewrite",
+    "pg_inherits",
+];
+
+/// The row count and the sum of the row versions (`xmin`) of each of `SYSTEM_CATALOGS`: DDL
+/// inserts, updates or deletes rows there, and a new row version always has a newer `xmin`, so
+/// any DDL changes it. A tenth of the time of reading the catalog.
+fn version_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let parts: Vec<String> = (SYSTEM_CATALOGS.iter())
+            .map(|t| {
+                format!("(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.{t})")
+            })
+            .collect();
+        format!("SELECT concat_ws(',', {})", parts.join(", "))
+    })
+}
 
 /// The database's catalog version: equal to the one a catalog was read with when no DDL ran
 /// since (then the catalog need not be read again).
 pub async fn version(client: &impl tokio_postgres::GenericClient) -> Result<String, CatalogError> {
-    let messages = client.simple_query(VERSION_SQL).await?;
+    let messages = client.simple_query(version_sql()).await?;
     messages
         .iter()
         .find_map(|m| match m {

@@ -1,6 +1,7 @@
 //! A generated statement with text parameters (they are read as `$n::text::<type>`), run
-//! prepared once per connection from its second run on, or unnamed (parsed, bound and run in one exchange, nothing
-//! left on the connection: what a pooler in transaction mode such as pgbouncer needs).
+//! prepared once per connection from its second run on, or unnamed (parsed, bound and run in
+//! one exchange, nothing left on the connection: what a pooler in transaction mode such as
+//! pgbouncer needs).
 
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::{ToSql, Type};
@@ -79,18 +80,17 @@ pub async fn rows(
 }
 
 /// Texts run so far (hashes), process-wide; forgotten all at once past `SEEN_KEPT` of them.
-static SEEN: std::sync::Mutex<Option<std::collections::HashSet<u64>>> = std::sync::Mutex::new(None);
+static SEEN: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<u64>>> =
+    std::sync::LazyLock::new(Default::default);
 
 /// How many texts' hashes `SEEN` holds at most (512 KB).
 const SEEN_KEPT: usize = 65_536;
 
 /// Whether `sql` was run before (and, either way, it has been now).
 fn run_before(sql: &str) -> bool {
-    use std::hash::{BuildHasher, RandomState};
-    static STATE: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
-    let hash = STATE.get_or_init(RandomState::new).hash_one(sql);
+    use std::hash::BuildHasher;
     let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
-    let seen = seen.get_or_insert_with(Default::default);
+    let hash = seen.hasher().hash_one(sql);
     if seen.contains(&hash) {
         return true;
     }
