@@ -17,6 +17,7 @@ use apollo_compiler::schema::{
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Node, Schema};
 
+mod generated;
 mod parts;
 
 /// The sets are hashed with foldhash: hashing names and definitions was a tenth of a large
@@ -33,6 +34,8 @@ pub struct SharedTypes {
     /// still serves them: roles that see the same tables, columns and relationships (their row
     /// filters, presets or checks differing) generate the same text and share one schema.
     built: Mutex<HashMap<[u8; 32], Weak<Valid<Schema>>>>,
+    /// How many parts of SDL went to apollo's parser (outside the generated subset).
+    by_apollo: std::sync::atomic::AtomicUsize,
 }
 
 #[derive(Debug, Default)]
@@ -56,6 +59,32 @@ fn intern<T: Eq + Hash + Clone>(set: &mut HashSet<T>, item: &mut T) {
             set.insert(item.clone());
         }
     }
+}
+
+/// The nodes of one parsed part already shared, by the part's node's address: the reader gives a
+/// repeated line one node (`generated.rs`), which is then looked up by its content once. Every
+/// address is of a node the part held when its sharing started, so no two keys name different
+/// nodes.
+#[derive(Default)]
+struct Seen {
+    fields: HashMap<usize, Node<FieldDefinition>>,
+    input_values: HashMap<usize, Node<InputValueDefinition>>,
+    enum_values: HashMap<usize, Node<EnumValueDefinition>>,
+}
+
+/// `node` shared by `share`, or as the same node of the part was.
+fn once<T>(
+    seen: &mut HashMap<usize, Node<T>>,
+    node: &mut Node<T>,
+    share: impl FnOnce(&mut Node<T>),
+) {
+    let key = &**node as *const T as usize;
+    if let Some(same) = seen.get(&key) {
+        *node = same.clone();
+        return;
+    }
+    share(node);
+    seen.insert(key, node.clone());
 }
 
 impl Known {
@@ -167,31 +196,39 @@ impl Known {
     }
 
     /// Shares the parts of a parsed type definition.
-    fn definition(&mut self, def: &mut Definition) {
+    fn definition(&mut self, def: &mut Definition, seen: &mut Seen) {
         match def {
             Definition::ObjectTypeDefinition(d) => {
                 let d = d.make_mut();
                 self.description(&mut d.description);
                 intern(&mut self.names, &mut d.name);
-                d.fields.iter_mut().for_each(|f| self.field(f));
+                d.fields
+                    .iter_mut()
+                    .for_each(|f| once(&mut seen.fields, f, |f| self.field(f)));
             }
             Definition::InterfaceTypeDefinition(d) => {
                 let d = d.make_mut();
                 self.description(&mut d.description);
                 intern(&mut self.names, &mut d.name);
-                d.fields.iter_mut().for_each(|f| self.field(f));
+                d.fields
+                    .iter_mut()
+                    .for_each(|f| once(&mut seen.fields, f, |f| self.field(f)));
             }
             Definition::InputObjectTypeDefinition(d) => {
                 let d = d.make_mut();
                 self.description(&mut d.description);
                 intern(&mut self.names, &mut d.name);
-                d.fields.iter_mut().for_each(|f| self.input_value(f));
+                d.fields
+                    .iter_mut()
+                    .for_each(|f| once(&mut seen.input_values, f, |f| self.input_value(f)));
             }
             Definition::EnumTypeDefinition(d) => {
                 let d = d.make_mut();
                 self.description(&mut d.description);
                 intern(&mut self.names, &mut d.name);
-                d.values.iter_mut().for_each(|v| self.enum_value(v));
+                d.values
+                    .iter_mut()
+                    .for_each(|v| once(&mut seen.enum_values, v, |v| self.enum_value(v)));
             }
             _ => {}
         }
@@ -224,6 +261,12 @@ impl SharedTypes {
         Ok(schema)
     }
 
+    /// How many parts of the SDL parsed so far were outside the subset `generated.rs` reads
+    /// (remote schemas' definitions, for example) and went to apollo's parser.
+    pub fn parts_parsed_by_apollo(&self) -> usize {
+        self.by_apollo.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Records every definition of `schema`, one of the schemas of the engine state being
     /// replaced, so that the new state's schemas share what a metadata change left as it was
     /// (instead of allocating it all again between the old state's pages).
@@ -239,7 +282,10 @@ impl SharedTypes {
     /// is parsed, so that the copies are freed before the next part is parsed into their place.
     pub fn share_document(&self, doc: &mut Document) {
         let mut known = self.inner.lock().expect("shared types lock");
-        doc.definitions.iter_mut().for_each(|d| known.definition(d));
+        let mut seen = Seen::default();
+        doc.definitions
+            .iter_mut()
+            .for_each(|d| known.definition(d, &mut seen));
     }
 
     /// Points `schema`'s types at equal ones already known (from other roles' schemas), and
@@ -266,15 +312,24 @@ impl SharedTypes {
 }
 
 /// Parses the generated SDL part by part (a part ends with a definition's closing brace; parts are
-/// parsed on two threads, `parts.rs`), each part's definitions shared with equal ones already known as soon as it is parsed, then builds
-/// and validates the schema. Parsing all at once would hold the whole syntax tree and every
+/// parsed on two threads, `parts.rs`), each part's definitions shared with equal ones already
+/// known as soon as it is parsed (on the thread that parsed it), then builds and validates the
+/// schema. Parsing all at once would hold the whole syntax tree and every
 /// duplicate at the same time: with 1,000 tables, a hundred megabytes that the allocator then
 /// cannot fully give back, as the definitions that stay are scattered through it.
 pub fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Schema>, String> {
     let mut builder = Some(Schema::builder());
-    parts::parse_in_order(&parts::cut(sdl), parse_part, |doc| {
-        let mut doc = doc?;
+    let parse = |part: &str| {
+        let mut doc = parse_part(part)?;
+        // Only apollo's parser records the text it read.
+        if !doc.sources.is_empty() {
+            (shared.by_apollo).fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         shared.share_document(&mut doc);
+        Ok(doc)
+    };
+    parts::parse_in_order(&parts::cut(sdl), parse, |doc| {
+        let doc = doc?;
         builder = builder.take().map(|b| b.add_ast(&doc));
         Ok(())
     })?;
@@ -297,10 +352,14 @@ pub fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Schema>, St
 }
 
 /// One part of the generated SDL, parsed, checked and with its arguments in order (on either
-/// parsing thread).
+/// parsing thread): read directly when it stays within the generator's subset of the grammar
+/// (`generated.rs`), else by apollo's parser.
 fn parse_part(part: &str) -> Result<Document, String> {
-    let mut doc = apollo_compiler::ast::Document::parse(part, "schema.graphql")
-        .map_err(|e| e.errors.to_string())?;
+    let mut doc = match generated::read(part) {
+        Some(doc) => doc,
+        None => apollo_compiler::ast::Document::parse(part, "schema.graphql")
+            .map_err(|e| e.errors.to_string())?,
+    };
     refuse_duplicate_fields(&doc)?;
     sort_arguments(&mut doc);
     Ok(doc)
