@@ -13,7 +13,7 @@ use crate::value::as_list;
 
 impl Cx<'_> {
     fn perms(&self, table: usize) -> Option<&rasura_schema::RolePerms> {
-        self.schema.tables[table].perms.as_ref()
+        self.schema.tables[table].perms.as_deref()
     }
 
     /// The select filter of `table` for this session (`True` for admin).

@@ -206,8 +206,7 @@ pub(crate) fn add(
             0 => &mut *first,
             n => &mut others[n - 1],
         };
-        holder.tables[a.table]
-            .fields
+        std::sync::Arc::make_mut(&mut holder.tables[a.table].fields)
             .insert(a.def.name.to_string(), TableField::SourceRel(a.info));
     }
     for (on, def, info) in remote_additions(schema, first, others, names)? {

@@ -7,6 +7,7 @@
 //! reference-counted, so an equal definition can simply be pointed at; with 1,000 tables a role's
 //! schema would otherwise be tens of megabytes on its own.
 
+use std::any::{Any, TypeId};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, Weak};
 
@@ -36,6 +37,18 @@ pub struct SharedTypes {
     built: Mutex<HashMap<[u8; 32], Weak<Valid<Schema>>>>,
     /// How many parts of SDL went to apollo's parser (outside the generated subset).
     by_apollo: std::sync::atomic::AtomicUsize,
+    /// Values other than definitions kept once (`one_of`).
+    values: Mutex<Values>,
+}
+
+/// For each type of value kept by `SharedTypes::one_of`, its table: `HashMap<K, Vec<Arc<T>>>`.
+#[derive(Default)]
+struct Values(HashMap<TypeId, Box<dyn Any + Send>>);
+
+impl std::fmt::Debug for Values {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} tables of values", self.0.len())
+    }
 }
 
 #[derive(Debug, Default)]
@@ -261,6 +274,27 @@ impl SharedTypes {
         Ok(schema)
     }
 
+    /// `value`, or an equal one given for `key` before: the schema crate keeps the facts of a
+    /// table that several roles have alike (its columns, relationships, visible fields) once.
+    pub fn one_of<K, T>(&self, key: K, value: Arc<T>) -> Arc<T>
+    where
+        K: Hash + Eq + Send + 'static,
+        T: PartialEq + Send + Sync + 'static,
+    {
+        type Table<K, T> = HashMap<K, Vec<Arc<T>>>;
+        let mut values = self.values.lock().expect("kept values lock");
+        let table = (values.0.entry(TypeId::of::<Table<K, T>>()))
+            .or_insert_with(|| Box::new(Table::<K, T>::default()))
+            .downcast_mut::<Table<K, T>>()
+            .expect("each table is kept under its own type");
+        let variants = table.entry(key).or_default();
+        if let Some(same) = variants.iter().find(|v| v.as_ref() == value.as_ref()) {
+            return same.clone();
+        }
+        variants.push(value.clone());
+        value
+    }
+
     /// How many parts of the SDL parsed so far were outside the subset `generated.rs` reads
     /// (remote schemas' definitions, for example) and went to apollo's parser.
     pub fn parts_parsed_by_apollo(&self) -> usize {
@@ -426,4 +460,25 @@ fn sort_by_name(schema: &mut Schema) {
         }
     }
     schema.types.sort_keys();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::SharedTypes;
+
+    #[test]
+    fn one_of_gives_back_an_equal_value_kept_for_the_key() {
+        let shared = SharedTypes::default();
+        let a = shared.one_of("t1", Arc::new(vec![1, 2]));
+        assert!(Arc::ptr_eq(&a, &shared.one_of("t1", Arc::new(vec![1, 2]))));
+        // Another value for the key is kept beside it; another key or type is its own.
+        let b = shared.one_of("t1", Arc::new(vec![3]));
+        assert!(!Arc::ptr_eq(&a, &b));
+        assert!(Arc::ptr_eq(&b, &shared.one_of("t1", Arc::new(vec![3]))));
+        assert!(!Arc::ptr_eq(&a, &shared.one_of("t2", Arc::new(vec![1, 2]))));
+        let c = shared.one_of("t1", Arc::new(vec![1u8, 2]));
+        assert_eq!(*c, vec![1u8, 2]);
+    }
 }

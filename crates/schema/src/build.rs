@@ -12,7 +12,7 @@ use crate::naming::{self, Naming, RootKind, TypeNames};
 use crate::perms::allows_root;
 use crate::scalars;
 use crate::types::{
-    ColumnInfo, MutationRoot, RelInfo, RoleSchema, RootField, TableField, TableInfo,
+    ColumnInfo, MutationRoot, RelInfo, RoleSchema, RootField, TableBase, TableField, TableInfo,
 };
 use crate::writer::{select_args, SdlWriter};
 use rasura_schema_share::SharedTypes;
@@ -151,7 +151,7 @@ fn build(
             };
             // Relay pages through an array relationship to a table with a primary key.
             let connectable = relay && crate::relay::is_node(&tables[target]);
-            let fields = &mut tables[i].fields;
+            let fields = Arc::make_mut(&mut tables[i].fields);
             match r.kind {
                 RelKind::Object => {
                     fields.insert(r.name.clone(), TableField::ObjectRel(info));
@@ -193,7 +193,7 @@ fn build(
             if scalar.is_none() && returns_table.is_none() {
                 continue;
             }
-            tables[i].computed.insert(
+            Arc::make_mut(&mut tables[i].base).computed.insert(
                 cf.name.clone(),
                 crate::types::ComputedInfo {
                     name: cf.name.clone(),
@@ -235,8 +235,7 @@ fn build(
                 },
             );
             if naming::is_valid_name(&cf.name) && tables[i].computed[&cf.name].scalar.is_some() {
-                tables[i]
-                    .fields
+                Arc::make_mut(&mut tables[i].fields)
                     .insert(cf.name.clone(), TableField::Computed(cf.name.clone()));
             }
             // `SETOF <tracked table>`, its other arguments given in `args`.
@@ -249,7 +248,7 @@ fn build(
                 && callable
                 && naming::is_valid_name(&cf.name)
             {
-                let fields = &mut tables[i].fields;
+                let fields = Arc::make_mut(&mut tables[i].fields);
                 fields.insert(cf.name.clone(), TableField::ComputedRows(cf.name.clone()));
                 fields.insert(
                     naming.field(&format!("{}_aggregate", cf.name)),
@@ -261,7 +260,7 @@ fn build(
     let functions = crate::functions::function_infos(resolved, &table_index, &naming);
     let all = crate::perms::all_relationships(&tables);
     for (t, rels) in tables.iter_mut().zip(all) {
-        t.relationships = rels;
+        Arc::make_mut(&mut t.base).relationships = rels;
     }
     crate::perms::apply_role(&mut tables, resolved, role, backend);
     let mut w = SdlWriter {
@@ -275,11 +274,10 @@ fn build(
     };
     let mut query_roots = HashMap::new();
     let mut mutation_roots = HashMap::new();
-    for (i, t) in resolved.tables.iter().enumerate() {
+    for t in &resolved.tables {
         let Some(&idx) = table_index.get(&t.name) else {
             continue;
         };
-        let _ = i;
         if !tables[idx].visible && !crate::perms::writes_only(&tables[idx]) {
             continue;
         }
@@ -386,6 +384,12 @@ fn build(
     if w.query_fields.is_empty() {
         query_roots.insert(PLACEHOLDER_FIELD.into(), RootField::Placeholder);
     }
+    // Each table's facts and fields as another role of this state has them, if equal.
+    for t in &mut tables {
+        let key = (source.to_string(), t.base.name.clone());
+        t.base = shared.one_of(key.clone(), t.base.clone());
+        t.fields = shared.one_of(key, t.fields.clone());
+    }
     let sdl = w.finish();
     let schema = shared.schema_for_sdl(&sdl, |sdl| {
         let schema = rasura_schema_share::parse_shared(sdl, shared)?;
@@ -474,35 +478,37 @@ fn table_info(
         );
     }
     TableInfo {
-        name: t.name.clone(),
-        type_name: n.table_type(&ident, ""),
-        ident,
-        fields,
-        columns,
-        primary_key: t
-            .info
-            .primary_key
-            .as_ref()
-            .map(|p| p.columns.clone())
-            .unwrap_or_default(),
-        constraints: t
-            .info
-            .primary_key
-            .iter()
-            .chain(&t.info.unique_constraints)
-            .map(|c| c.name.clone())
-            .filter(|n| naming::is_valid_name(n))
-            .collect(),
-        insertable: t.info.insertable,
-        updatable: t.info.updatable,
-        deletable: t.info.deletable,
-        relationships: HashMap::new(),
+        base: Arc::new(TableBase {
+            name: t.name.clone(),
+            type_name: n.table_type(&ident, ""),
+            ident,
+            columns,
+            primary_key: t
+                .info
+                .primary_key
+                .as_ref()
+                .map(|p| p.columns.clone())
+                .unwrap_or_default(),
+            constraints: t
+                .info
+                .primary_key
+                .iter()
+                .chain(&t.info.unique_constraints)
+                .map(|c| c.name.clone())
+                .filter(|n| naming::is_valid_name(n))
+                .collect(),
+            insertable: t.info.insertable,
+            updatable: t.info.updatable,
+            deletable: t.info.deletable,
+            relationships: HashMap::new(),
+            computed: HashMap::new(),
+        }),
+        fields: Arc::new(fields),
         visible: false,
         allow_aggregations: false,
         insert_columns: vec![],
         update_columns: vec![],
         perms: None,
-        computed: HashMap::new(),
         native: t.native.clone(),
     }
 }
@@ -549,10 +555,10 @@ impl SdlWriter {
         );
         let node = self.relay && crate::relay::is_node(info);
         if self.relay {
-            if node && allows_root(&info.perms, "select") {
+            if node && allows_root(info.perms.as_deref(), "select") {
                 self.connection_root(&select, &names, &qualified, idx, roots);
             }
-        } else if allows_root(&info.perms, "select") {
+        } else if allows_root(info.perms.as_deref(), "select") {
             let _ = writeln!(
                 self.query_fields,
                 "  {}\n  {select}{}: [{}!]!",
@@ -567,7 +573,10 @@ impl SdlWriter {
             roots.insert(select, RootField::Select(idx));
             self.stream_field(info, &names, &cols, idx, roots);
         }
-        if !self.relay && info.allow_aggregations && allows_root(&info.perms, "select_aggregate") {
+        if !self.relay
+            && info.allow_aggregations
+            && allows_root(info.perms.as_deref(), "select_aggregate")
+        {
             let _ = writeln!(
                 self.query_fields,
                 "  {}\n  {agg}{}: {}!",
@@ -590,7 +599,7 @@ impl SdlWriter {
         if !self.relay
             && !pk.is_empty()
             && pk.len() == info.primary_key.len()
-            && allows_root(&info.perms, "select_by_pk")
+            && allows_root(info.perms.as_deref(), "select_by_pk")
         {
             let by_pk =
                 naming::root_field(&self.naming, &info.ident, &t.config, RootKind::SelectByPk);
@@ -931,7 +940,6 @@ impl SdlWriter {
     }
 }
 
-/// A GraphQL string literal (a description) of any text.
 /// A description from metadata's `comment` as Hasura reads it: an empty comment means none,
 /// no comment means `default`.
 fn described(comment: Option<&str>, default: impl FnOnce() -> String) -> Option<String> {
@@ -942,6 +950,7 @@ fn described(comment: Option<&str>, default: impl FnOnce() -> String) -> Option<
     }
 }
 
+/// A GraphQL string literal (a description) of any text.
 pub(crate) fn literal(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
 }

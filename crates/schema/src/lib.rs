@@ -27,5 +27,5 @@ pub use rasura_schema_share::SharedTypes;
 pub use types::{
     ActionRelationship, ColumnInfo, ComputedInfo, FunctionInfo, MutationRoot, RelInfo,
     RemoteDbRelInfo, RemoteRelInfo, RoleSchema, RootField, SourceNamespace, SourceRelInfo,
-    TableField, TableInfo,
+    TableBase, TableField, TableInfo,
 };

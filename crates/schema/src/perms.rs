@@ -2,6 +2,7 @@
 //! permission exposes, and the permission rules the IR builder applies.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rasura_metadata::{
     Columns, DeletePermission, InsertPermission, SelectPermission, UpdatePermission,
@@ -75,7 +76,7 @@ pub(crate) fn apply_role(
             .as_ref()
             .map(|s| s.columns.clone())
             .unwrap_or_default();
-        t.fields.retain(|_, f| match f {
+        Arc::make_mut(&mut t.fields).retain(|_, f| match f {
             TableField::Column(c) => select_cols.allows(c),
             TableField::Computed(n) => perms
                 .select
@@ -101,7 +102,7 @@ pub(crate) fn apply_role(
             .as_ref()
             .map(|p| allowed(&p.columns, &p.set))
             .unwrap_or_default();
-        t.perms = Some(perms);
+        t.perms = Some(Box::new(perms));
     }
     // Relationships (and computed fields returning rows) only to tables the role can see;
     // aggregates only where allowed.
@@ -119,7 +120,7 @@ pub(crate) fn apply_role(
                 _ => None,
             })
             .collect();
-        t.fields.retain(|_, f| match f {
+        Arc::make_mut(&mut t.fields).retain(|_, f| match f {
             TableField::Column(_)
             | TableField::Computed(_)
             | TableField::RemoteRel(_)
@@ -137,7 +138,7 @@ pub(crate) fn apply_role(
 }
 
 /// The kinds of query root fields the select permission allows (`None`: all).
-pub(crate) fn allows_root(perms: &Option<RolePerms>, kind: &str) -> bool {
+pub(crate) fn allows_root(perms: Option<&RolePerms>, kind: &str) -> bool {
     let Some(p) = perms else {
         return true; // admin
     };

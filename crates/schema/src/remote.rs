@@ -362,8 +362,7 @@ impl SdlWriter {
                     "extend type {object} {{\n  \"A remote relationship\"\n  {}: {ty}\n}}",
                     rel.name
                 );
-                tables[idx]
-                    .fields
+                std::sync::Arc::make_mut(&mut tables[idx].fields)
                     .insert(rel.name.clone(), crate::TableField::RemoteRel(out.len()));
                 out.push(crate::types::RemoteRelInfo {
                     remote: ri,

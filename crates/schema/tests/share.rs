@@ -132,6 +132,38 @@ fn roles_generating_the_same_sdl_share_one_schema() {
 }
 
 #[test]
+fn roles_share_a_tables_facts_and_equal_fields() {
+    let r = resolved(json!(["id", "title"]));
+    let shared = SharedTypes::default();
+    let admin = build_schema_shared(&r, "admin", false, &shared).unwrap();
+    let user = build_schema_shared(&r, "user", false, &shared).unwrap();
+    let editor = build_schema_shared(&r, "editor", false, &shared).unwrap();
+    let book = |s: &rasura_schema::RoleSchema| {
+        s.tables[s.table_index[&rasura_metadata::QualifiedName::new("public", "book")]].clone()
+    };
+    // Columns, keys and relationships are every role's: one allocation.
+    assert!(Arc::ptr_eq(&book(&admin).base, &book(&user).base));
+    assert!(Arc::ptr_eq(&book(&user).base, &book(&editor).base));
+    assert_eq!(book(&user).columns.len(), 3);
+    // The visible fields: equal for the user and the editor, not for admin.
+    assert!(Arc::ptr_eq(&book(&user).fields, &book(&editor).fields));
+    assert!(!Arc::ptr_eq(&book(&admin).fields, &book(&user).fields));
+    assert_eq!(book(&admin).fields.len(), 3);
+    assert_eq!(book(&user).fields.len(), 2);
+    // Permissions stay each role's own.
+    assert!(book(&admin).perms.is_none());
+    assert_ne!(
+        format!("{:?}", book(&user).perms),
+        format!("{:?}", book(&editor).perms)
+    );
+    // Other metadata (another table's columns): its own facts, not an equal-named one's.
+    let other = resolved(json!(["id"]));
+    let alone = build_schema_shared(&other, "user", false, &shared).unwrap();
+    assert_eq!(book(&alone).fields.len(), 1);
+    assert!(Arc::ptr_eq(&book(&alone).base, &book(&user).base));
+}
+
+#[test]
 fn a_rebuilt_state_shares_what_did_not_change() {
     let before = resolved(json!(["id", "title"]));
     let old = SharedTypes::default();
