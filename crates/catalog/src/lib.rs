@@ -33,7 +33,8 @@ pub struct Name {
 /// Everything the engine needs to know of the database.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Catalog {
-    pub tables: Vec<Table>,
+    /// Shared with the resolved tables built from them (`Arc`: a table's facts are kept once).
+    pub tables: Vec<std::sync::Arc<Table>>,
     pub enums: Vec<Enum>,
     pub functions: Vec<Function>,
     pub server_version: i32,
@@ -207,7 +208,7 @@ impl Catalog {
             .collect();
     }
 
-    pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
+    pub fn table(&self, schema: &str, name: &str) -> Option<&std::sync::Arc<Table>> {
         self.index
             .get(&(schema.to_string(), name.to_string()))
             .map(|&i| &self.tables[i])

@@ -45,7 +45,9 @@ pub(crate) async fn get_table_info(
         .and_then(Value::as_str)
         .unwrap_or_default();
     let catalog = ctx.catalog_of(source).await?;
-    Ok(catalog.table(&schema, &name).map_or(Value::Null, describe))
+    Ok(catalog
+        .table(&schema, &name)
+        .map_or(Value::Null, |t| describe(t)))
 }
 
 /// Hasura's description of a table: name, kind, columns with their types, keys and what may

@@ -137,7 +137,7 @@ pub struct ResolvedReplica {
 #[derive(Debug, Clone)]
 pub struct ResolvedTable {
     pub name: QualifiedName,
-    pub info: Table,
+    pub info: Arc<Table>,
     pub config: TableConfig,
     pub is_enum: bool,
     /// A valid enum table's values and their comments, sorted (`stages/enums.rs`).

@@ -161,7 +161,7 @@ fn native_table(
     };
     Ok(ResolvedTable {
         name,
-        info,
+        info: std::sync::Arc::new(info),
         config: TableConfig {
             custom_name: Some(model.clone()),
             ..TableConfig::default()
