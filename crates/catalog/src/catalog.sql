@@ -10,9 +10,11 @@ WITH
   ),
   rels AS (
     SELECT c.oid, nsp.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
-           obj_description(c.oid, 'pg_class') AS description
+           d.description
       FROM pg_catalog.pg_class c
       JOIN nsp ON nsp.oid = c.relnamespace
+      LEFT JOIN pg_catalog.pg_description d
+        ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
      WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p')
   ),
   cols AS (
@@ -32,10 +34,13 @@ WITH
              'is_identity', a.attidentity <> '',
              'identity_always', a.attidentity = 'a',
              'is_generated', a.attgenerated <> '',
-             'description', col_description(a.attrelid, a.attnum)
+             'description', d.description
            ) AS doc
       FROM pg_catalog.pg_attribute a
       JOIN rels r ON r.oid = a.attrelid
+      LEFT JOIN pg_catalog.pg_description d
+        ON d.objoid = a.attrelid AND d.classoid = 'pg_catalog.pg_class'::regclass
+       AND d.objsubid = a.attnum
       JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
       JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
       LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
@@ -43,18 +48,28 @@ WITH
      WHERE a.attnum > 0 AND NOT a.attisdropped
   ),
   cons AS (
-    SELECT con.conrelid, con.contype, con.conname,
-           (SELECT json_agg(a.attname ORDER BY k.ord)
-              FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS columns,
-           fr.schema AS ref_schema, fr.name AS ref_name,
-           (SELECT json_agg(a.attname ORDER BY k.ord)
-              FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
-              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum) AS ref_columns
+    SELECT con.oid, con.conrelid, con.contype, con.conname, con.conkey, con.confrelid,
+           con.confkey, fr.schema AS ref_schema, fr.name AS ref_name
       FROM pg_catalog.pg_constraint con
       JOIN rels r ON r.oid = con.conrelid
       LEFT JOIN rels fr ON fr.oid = con.confrelid
      WHERE con.contype IN ('p', 'u', 'f')
+  ),
+  -- The key's and the referenced key's column names, in the key's order (joined once for
+  -- every constraint rather than looked up per constraint).
+  cons_cols AS (
+    SELECT k.oid, json_agg(a.attname ORDER BY u.ord) AS columns
+      FROM cons k
+     CROSS JOIN LATERAL unnest(k.conkey) WITH ORDINALITY AS u(attnum, ord)
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum
+     GROUP BY k.oid
+  ),
+  cons_refs AS (
+    SELECT k.oid, json_agg(a.attname ORDER BY u.ord) AS columns
+      FROM cons k
+     CROSS JOIN LATERAL unnest(k.confkey) WITH ORDINALITY AS u(attnum, ord)
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum
+     GROUP BY k.oid
   ),
   cols_by_rel AS (
     SELECT c.attrelid, json_agg(c.doc ORDER BY c.attnum) AS columns
@@ -72,7 +87,11 @@ WITH
                'ref_table', json_build_object('schema', k.ref_schema, 'name', k.ref_name),
                'ref_columns', k.ref_columns) ORDER BY k.conname)
               FILTER (WHERE k.contype = 'f' AND k.ref_name IS NOT NULL) AS foreign_keys
-      FROM cons k
+      FROM (SELECT k.conrelid, k.contype, k.conname, k.ref_schema, k.ref_name,
+                   cc.columns, cr.columns AS ref_columns
+              FROM cons k
+              LEFT JOIN cons_cols cc ON cc.oid = k.oid
+              LEFT JOIN cons_refs cr ON cr.oid = k.oid) k
      GROUP BY k.conrelid
   ),
   tables AS (
