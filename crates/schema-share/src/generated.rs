@@ -2,11 +2,11 @@
 //!
 //! apollo-parser builds a full syntax tree and apollo-compiler converts it: right for any
 //! document, and more than half of a large schema's build. The generated text uses a small part
-//! of the grammar (the schema definition, directive, object, interface, input, enum and scalar
-//! definitions, descriptions, argument lists, default values that are scalars or lists), so this reader takes that part and answers
-//! `None` for anything else (directives in use, comments, unions, extensions, empty braces,
-//! syntax errors): such text goes to apollo's parser, which also gives
-//! the errors. Tests check that both readings of the same text are equal.
+//! of the grammar (schema, directive, object, interface, input, enum and scalar definitions,
+//! descriptions, argument lists, defaults that are scalars or lists), so this reader takes that
+//! part and answers `None` for anything else (directives in use, comments, unions, extensions,
+//! empty braces, syntax errors): such text goes to apollo's parser, which also words the errors.
+//! Tests check that both readings of the same text are equal.
 
 use apollo_compiler::ast::{
     Definition, DirectiveDefinition, DirectiveLocation, Document, EnumTypeDefinition,
