@@ -321,7 +321,7 @@ impl<'a> Reader<'a> {
     /// An object's or interface's fields: none when no braces follow (an object a role may
     /// only count, its `__typename` alone), else at least one.
     fn fields(&mut self) -> Option<Vec<Node<FieldDefinition>>> {
-        if self.peek().is_some_and(|b| b != b'{') || self.peek().is_none() {
+        if self.peek() != Some(b'{') {
             return Some(vec![]);
         }
         self.braced(|r| r.by_line(|r| &mut r.fields, Self::field))

@@ -357,11 +357,7 @@ impl SharedTypes {
 pub fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Schema>, String> {
     let mut builder = Some(Schema::builder());
     let parse = |part: &str| {
-        let mut doc = parse_part(part)?;
-        // Only apollo's parser records the text it read.
-        if !doc.sources.is_empty() {
-            (shared.by_apollo).fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
+        let mut doc = parse_part(part, &shared.by_apollo)?;
         shared.share_document(&mut doc);
         Ok(doc)
     };
@@ -390,12 +386,15 @@ pub fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Schema>, St
 
 /// One part of the generated SDL, parsed, checked and with its arguments in order (on either
 /// parsing thread): read directly when it stays within the generator's subset of the grammar
-/// (`generated.rs`), else by apollo's parser.
-fn parse_part(part: &str) -> Result<Document, String> {
+/// (`generated.rs`), else by apollo's parser (counted in `by_apollo`).
+fn parse_part(part: &str, by_apollo: &std::sync::atomic::AtomicUsize) -> Result<Document, String> {
     let mut doc = match generated::read(part) {
         Some(doc) => doc,
-        None => apollo_compiler::ast::Document::parse(part, "schema.graphql")
-            .map_err(|e| e.errors.to_string())?,
+        None => {
+            by_apollo.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            apollo_compiler::ast::Document::parse(part, "schema.graphql")
+                .map_err(|e| e.errors.to_string())?
+        }
     };
     refuse_duplicate_fields(&doc)?;
     sort_arguments(&mut doc);

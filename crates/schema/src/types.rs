@@ -13,7 +13,7 @@ use rasura_metadata::QualifiedName;
 pub struct RoleSchema {
     pub role: String,
     /// Shared with the other roles of the engine state whose generated SDL is the same.
-    pub schema: std::sync::Arc<Valid<Schema>>,
+    pub schema: Arc<Valid<Schema>>,
     pub implementers: apollo_compiler::collections::HashMap<Name, Implementers>,
     /// `query_root` fields.
     pub query_roots: HashMap<String, RootField>,
@@ -45,7 +45,7 @@ pub struct RoleSchema {
     pub namespace: Option<SourceNamespace>,
     /// The role's schemas of the other database sources served at once, whose root fields
     /// this schema has too (`RootField::Source`, `MutationRoot::Source`).
-    pub sources: Vec<std::sync::Arc<RoleSchema>>,
+    pub sources: Vec<Arc<RoleSchema>>,
 }
 
 impl RoleSchema {
@@ -343,7 +343,7 @@ pub struct ColumnInfo {
     pub writable: bool,
     /// For a column referencing an enum table whose values the naming spells differently
     /// (graphql-default upper-cases them): the stored value of each GraphQL value.
-    pub enum_values: Option<std::sync::Arc<HashMap<String, String>>>,
+    pub enum_values: Option<Arc<HashMap<String, String>>>,
 }
 
 impl ColumnInfo {
