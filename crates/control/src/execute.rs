@@ -37,6 +37,9 @@ pub struct Committed {
     pub resource_version: i64,
     pub catalog: Arc<Catalog>,
     pub remotes: RemoteIntrospections,
+    /// `metadata` resolved against `catalog` and `remotes`, when the request's last
+    /// consistency check did that already.
+    pub resolved: Option<rasura_resolve::ResolvedMetadata>,
 }
 
 /// The databases a request works in: the metadata database, and the served source's
@@ -157,6 +160,7 @@ pub async fn execute<S>(
         request_version,
         api,
         stringify_numeric: dbs.stringify_numeric,
+        checked: None,
     };
     let result = match outside {
         Some(result) => result,
@@ -228,6 +232,7 @@ pub async fn execute<S>(
         };
         hdb_catalog::announce(&**ctx.meta(), version, change).await?;
     }
+    let resolved = ctx.take_checked(&catalog);
     let md = std::mem::take(&mut ctx.md);
     let changed = ctx.md_changed || ctx.remotes_changed;
     let remotes = std::mem::take(&mut ctx.remotes);
@@ -238,6 +243,7 @@ pub async fn execute<S>(
                 resource_version: version,
                 catalog,
                 remotes,
+                resolved,
             })
         })
         .transpose()

@@ -52,12 +52,26 @@ pub struct ControlTx<'a> {
     pub(crate) api: Api,
     /// Numbers as strings in the query API's answers (`--stringify-numeric-types`).
     pub(crate) stringify_numeric: bool,
+    /// The last passed consistency check's resolution of `md`, until the metadata changes
+    /// again ([`Self::changed`] drops it): the next engine state is built from it.
+    pub(crate) checked: Option<Checked>,
+}
+
+/// A resolution of the working metadata and what it was made from.
+pub(crate) struct Checked {
+    resolved: ResolvedMetadata,
+    catalog: Arc<Catalog>,
+    remotes: rasura_resolve::RemoteIntrospections,
+    /// What it resolved, to assert in tests that nothing changed it unannounced.
+    #[cfg(debug_assertions)]
+    md: Metadata,
 }
 
 impl<'a> ControlTx<'a> {
     /// Marks the metadata as edited.
     pub fn changed(&mut self) {
         self.md_changed = true;
+        self.checked = None;
     }
 
     /// The metadata database's transaction.
@@ -235,7 +249,7 @@ impl<'a> ControlTx<'a> {
 
     /// Refuses an edit that made something inconsistent.
     pub(crate) async fn check_consistency(&mut self) -> Result<(), ApiError> {
-        let (_, mut fresh) = self.new_inconsistencies().await?;
+        let (resolved, mut fresh) = self.new_inconsistencies().await?;
         fresh.retain(Inconsistency::blocks_edits);
         if let Some(first) = fresh.first() {
             // Where Hasura refuses with a specific code, it says the reason as it is. Otherwise
@@ -247,7 +261,30 @@ impl<'a> ControlTx<'a> {
             };
             return Err(ApiError::bad_request(code, message).with_internal(json!(fresh)));
         }
+        self.checked = Some(Checked {
+            catalog: resolved.catalog.clone(),
+            resolved,
+            remotes: self.remotes.clone(),
+            #[cfg(debug_assertions)]
+            md: self.md.clone(),
+        });
         Ok(())
+    }
+
+    /// The last consistency check's resolution, if it still resolves the working metadata
+    /// against `catalog` with the remote introspections at hand (resolving 10,000 tables again
+    /// takes a good part of a second).
+    pub(crate) fn take_checked(&mut self, catalog: &Arc<Catalog>) -> Option<ResolvedMetadata> {
+        let checked = self.checked.take()?;
+        if !Arc::ptr_eq(&checked.catalog, catalog) || checked.remotes != self.remotes {
+            return None;
+        }
+        #[cfg(debug_assertions)]
+        assert!(
+            checked.md == self.md,
+            "the metadata changed after its consistency check without `changed()`"
+        );
+        Some(checked.resolved)
     }
 }
 

@@ -81,14 +81,16 @@ impl Kept {
 }
 
 impl EngineState {
-    /// Resolves `metadata` against `catalog` and builds the admin schema (on the schema thread).
-    /// The schemas of `previous`, the state this one replaces, seed the definitions to share.
+    /// Resolves `metadata` against `catalog` (unless `resolved` is that resolution already) and
+    /// builds the admin schema (on the schema thread). The schemas of `previous`, the state
+    /// this one replaces, seed the definitions to share.
     pub fn build(
         metadata: Metadata,
         resource_version: i64,
         catalog: Arc<Catalog>,
         remotes: RemoteIntrospections,
         previous: Option<Arc<EngineState>>,
+        resolved: Option<ResolvedMetadata>,
     ) -> EngineState {
         rasura_memory::threads::on_schema_thread(move || {
             let kept = (previous.as_ref()).and_then(|p| Kept::of(p, &metadata, &catalog, &remotes));
@@ -105,8 +107,7 @@ impl EngineState {
             Self::build_here(
                 metadata,
                 resource_version,
-                catalog,
-                remotes,
+                (catalog, remotes, resolved),
                 shared_types,
                 kept,
             )
@@ -116,13 +117,17 @@ impl EngineState {
     fn build_here(
         metadata: Metadata,
         resource_version: i64,
-        catalog: Arc<Catalog>,
-        remotes: RemoteIntrospections,
+        (catalog, remotes, resolved): (
+            Arc<Catalog>,
+            RemoteIntrospections,
+            Option<ResolvedMetadata>,
+        ),
         shared_types: Arc<rasura_schema::SharedTypes>,
         kept: Option<Kept>,
     ) -> EngineState {
         let t0 = std::time::Instant::now();
-        let mut resolved = resolve_with_remotes(&metadata, catalog.clone(), &remotes);
+        let mut resolved =
+            resolved.unwrap_or_else(|| resolve_with_remotes(&metadata, catalog.clone(), &remotes));
         let t1 = std::time::Instant::now();
         let empty_schema = Arc::new(
             rasura_schema::build_schema(&ResolvedMetadata::default(), "anonymous")

@@ -165,9 +165,9 @@ impl Engine {
             &mut *self.current.write().expect("engine lock poisoned"),
             Arc::new(state),
         );
-        // Unless a request still holds it, the old state goes now: give its memory back.
-        drop(old);
-        rasura_memory::threads::release_free_memory();
+        // Unless a request still holds it, the old state goes now, on the schema thread, which
+        // gives its memory back afterwards.
+        rasura_memory::threads::free_later(old);
     }
 
     /// Builds and serves a metadata version the control plane committed, with the remote
@@ -179,17 +179,19 @@ impl Engine {
         catalog: Arc<Catalog>,
         remotes: RemoteIntrospections,
     ) {
-        let state = self.build_next(metadata, resource_version, catalog, &remotes);
+        let state = self.build_next(metadata, resource_version, catalog, &remotes, None);
         self.install_built(state, remotes);
     }
 
-    /// Builds what a metadata version would serve, without serving it yet.
+    /// Builds what a metadata version would serve, without serving it yet; `resolved`: the
+    /// metadata already resolved against `catalog` and `remotes`, if it is.
     pub fn build_next(
         &self,
         metadata: Metadata,
         resource_version: i64,
         catalog: Arc<Catalog>,
         remotes: &RemoteIntrospections,
+        resolved: Option<rasura_resolve::ResolvedMetadata>,
     ) -> EngineState {
         EngineState::build(
             metadata,
@@ -197,6 +199,7 @@ impl Engine {
             catalog,
             remotes.clone(),
             Some(self.current()),
+            resolved,
         )
     }
 
@@ -266,7 +269,7 @@ async fn load_engine(
     let fetched = rasura_remote::introspect::introspect_all(&metadata).await;
     *remotes.write().expect("remotes lock") = fetched.clone();
     let t3 = std::time::Instant::now();
-    let engine = EngineState::build(metadata, version, Arc::new(catalog), fetched, None);
+    let engine = EngineState::build(metadata, version, Arc::new(catalog), fetched, None, None);
     tracing::info!(
         metadata_ms = (t1 - t0).as_millis() as u64,
         catalog_ms = (t2 - t1).as_millis() as u64,

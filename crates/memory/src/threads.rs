@@ -45,6 +45,14 @@ pub fn on_schema_thread<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'stati
     }
 }
 
+/// Frees `value` on the schema thread, which then returns free memory to the system: freeing a
+/// whole engine state takes a while, and the caller (a metadata request) need not wait for it.
+pub fn free_later<T: Send + 'static>(value: T) {
+    let sender = SCHEMA_THREAD.get_or_init(|| dedicated_thread("rasura-schema"));
+    // Should the thread be gone, the job (and `value`) is freed here instead.
+    let _ = sender.send(Box::new(move || drop(value)));
+}
+
 static HEAVY_THREAD: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
 
 /// Runs `f` (parsing, planning or introspecting a large document) on the one thread kept for

@@ -194,7 +194,9 @@ impl Metadata {
     }
 }
 
-fn is_empty_section(v: &Value) -> bool {
+/// Whether a top-level section is empty (null, or arrays and objects of nothing else); exports
+/// leave such sections out.
+pub fn is_empty_section(v: &Value) -> bool {
     match v {
         Value::Null => true,
         Value::Array(a) => a.is_empty(),

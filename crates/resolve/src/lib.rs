@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod stages;
+pub mod suggest;
 pub use rasura_resolved::{inconsistency, query_tags, types};
 
 pub use inconsistency::{Inconsistency, ObjectRef};

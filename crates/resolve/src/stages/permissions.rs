@@ -49,44 +49,46 @@ pub(super) fn resolve_permissions(
         let has_field = |c: &str| {
             table.info.column(c).is_some() || table.computed_fields.iter().any(|f| f.name == c)
         };
-        let mut check =
-            |kind: &str, role: &str, columns: Option<&Columns>, definition: serde_json::Value| {
-                let missing = match columns {
-                    Some(Columns::List(cols)) => cols
-                        .iter()
-                        .find(|c| !has_field(c))
-                        .map(|c| format!("no such column exists: \"{c}\"")),
-                    _ => None,
-                };
-                let why = missing.or_else(|| {
-                    broken
-                        .iter()
-                        .find(|(t, k, r, _)| *t == i && *k == kind && r == role)
-                        .map(|(_, _, _, e)| format!("in the permission's row rule: {e}"))
-                });
-                match why {
-                    None => true,
-                    Some(why) => {
-                        report.push(Inconsistency::new(
-                            &format!("{kind}_permission"),
-                            in_table(
-                                &format!("permission {role}"),
-                                kind,
-                                &table.name,
-                                &source.name,
-                            ),
-                            definition,
-                            why,
-                            ObjectRef::Permission(
-                                table.name.clone(),
-                                kind.to_string(),
-                                role.to_string(),
-                            ),
-                        ));
-                        false
-                    }
-                }
+        let mut check = |kind: &str,
+                         role: &str,
+                         columns: Option<&Columns>,
+                         definition: &dyn Fn() -> serde_json::Value| {
+            let missing = match columns {
+                Some(Columns::List(cols)) => cols
+                    .iter()
+                    .find(|c| !has_field(c))
+                    .map(|c| format!("no such column exists: \"{c}\"")),
+                _ => None,
             };
+            let why = missing.or_else(|| {
+                broken
+                    .iter()
+                    .find(|(t, k, r, _)| *t == i && *k == kind && r == role)
+                    .map(|(_, _, _, e)| format!("in the permission's row rule: {e}"))
+            });
+            match why {
+                None => true,
+                Some(why) => {
+                    report.push(Inconsistency::new(
+                        &format!("{kind}_permission"),
+                        in_table(
+                            &format!("permission {role}"),
+                            kind,
+                            &table.name,
+                            &source.name,
+                        ),
+                        definition(),
+                        why,
+                        ObjectRef::Permission(
+                            table.name.clone(),
+                            kind.to_string(),
+                            role.to_string(),
+                        ),
+                    ));
+                    false
+                }
+            }
+        };
         fn def<P: Serialize>(
             p: &PermissionEntry<P>,
             table: &rasura_metadata::QualifiedName,
@@ -94,43 +96,34 @@ pub(super) fn resolve_permissions(
             serde_json::json!({"role": p.role, "permission": p.permission, "table": table, "source": "default"})
         }
         for p in &entry.select_permissions {
-            if check(
-                "select",
-                &p.role,
-                Some(&p.permission.columns),
-                def(p, &table.name),
-            ) {
+            if check("select", &p.role, Some(&p.permission.columns), &|| {
+                def(p, &table.name)
+            }) {
                 table
                     .select_permissions
                     .insert(p.role.clone(), p.permission.clone());
             }
         }
         for p in &entry.insert_permissions {
-            if check(
-                "insert",
-                &p.role,
-                Some(&p.permission.columns),
-                def(p, &table.name),
-            ) {
+            if check("insert", &p.role, Some(&p.permission.columns), &|| {
+                def(p, &table.name)
+            }) {
                 table
                     .insert_permissions
                     .insert(p.role.clone(), p.permission.clone());
             }
         }
         for p in &entry.update_permissions {
-            if check(
-                "update",
-                &p.role,
-                Some(&p.permission.columns),
-                def(p, &table.name),
-            ) {
+            if check("update", &p.role, Some(&p.permission.columns), &|| {
+                def(p, &table.name)
+            }) {
                 table
                     .update_permissions
                     .insert(p.role.clone(), p.permission.clone());
             }
         }
         for p in &entry.delete_permissions {
-            if check("delete", &p.role, None, def(p, &table.name)) {
+            if check("delete", &p.role, None, &|| def(p, &table.name)) {
                 table
                     .delete_permissions
                     .insert(p.role.clone(), p.permission.clone());

@@ -130,7 +130,13 @@ async fn run(
     // What the request commits is built first: a schema it breaks (two root fields of one
     // name, say) fails the request, as in Hasura, and nothing is committed.
     let build = |c: rasura_control::Committed| {
-        let next = engine.build_next(c.metadata, c.resource_version, c.catalog, &c.remotes);
+        let next = engine.build_next(
+            c.metadata,
+            c.resource_version,
+            c.catalog,
+            &c.remotes,
+            c.resolved,
+        );
         match &next.schema_error {
             Some(e) if next.schema_error != old_error => Err(ApiError::new(
                 axum::http::StatusCode::INTERNAL_SERVER_ERROR,
