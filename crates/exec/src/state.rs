@@ -230,7 +230,7 @@ impl Engine {
         {
             return Ok(false);
         }
-        let catalog = source_catalog(&metadata).await;
+        let catalog = rasura_multi_source::catalogs::served(&metadata).await;
         let remotes = if metadata.extra.get("remote_schemas")
             == current.metadata.extra.get("remote_schemas")
         {
@@ -257,14 +257,32 @@ async fn load_engine(
     let t0 = std::time::Instant::now();
     let mut client = meta.get().await?;
     hdb_catalog::ensure(&mut client).await?;
-    let (mut metadata, version) = hdb_catalog::load_metadata(&**client).await?;
+    let (text, version) = hdb_catalog::load_metadata_text(&**client).await?;
+    drop(client);
+    // The served source's catalog (a second at 10,000 tables) is read while the document is
+    // parsed: its connection is known from the sources alone, read first.
+    let early = (text.as_deref())
+        .and_then(hdb_catalog::sources_only)
+        .and_then(|head| rasura_multi_source::catalogs::served_url(&head))
+        .map(|url| {
+            let read = tokio::spawn({
+                let url = url.clone();
+                async move { rasura_pg::source_catalog::read(&url, &[]).await }
+            });
+            (url, read)
+        });
+    let mut metadata = match text {
+        Some(text) => tokio::task::spawn_blocking(move || hdb_catalog::parse_metadata(&text))
+            .await
+            .map_err(|e| PgError::BadMetadata(e.to_string()))??,
+        None => Metadata::empty(),
+    };
     if version == 0 && !layout.database_url {
         // Nothing stored and no database given: no source until one is added.
         metadata.sources.clear();
     }
-    drop(client);
     let t1 = std::time::Instant::now();
-    let catalog = source_catalog(&metadata).await;
+    let catalog = rasura_multi_source::catalogs::served_with(&metadata, early).await;
     let t2 = std::time::Instant::now();
     let fetched = rasura_remote::introspect::introspect_all(&metadata).await;
     *remotes.write().expect("remotes lock") = fetched.clone();
@@ -290,19 +308,4 @@ async fn load_engine(
         }
     }
     Ok(engine)
-}
-
-/// The catalog of the source `metadata` serves; empty when there is none (or its URL cannot
-/// be made: resolution reports that), marked unreachable when it cannot be read.
-/// The other sources' catalogs are in its `sources`.
-async fn source_catalog(metadata: &Metadata) -> Catalog {
-    use rasura_resolve::stages::sources;
-    let mut catalog = match metadata.served_source().map(sources::resolve) {
-        Some(Ok(source)) => {
-            rasura_pg::source_catalog::read(&source.url, &metadata.enum_tables()).await
-        }
-        _ => Catalog::default(),
-    };
-    catalog.sources = rasura_multi_source::catalogs::read_others(metadata).await;
-    catalog
 }

@@ -1,4 +1,5 @@
-//! The catalogs of the sources served besides the first, read from their databases.
+//! The catalogs of the sources, read from their databases: the one served first, with the
+//! others in its `sources`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -43,4 +44,48 @@ pub async fn read_others(md: &Metadata) -> BTreeMap<String, Arc<Catalog>> {
         out.insert(source.name.clone(), read_one(source).await);
     }
     out
+}
+
+/// The catalog of the source `metadata` serves; empty when there is none (or its URL cannot
+/// be made: resolution reports that), marked unreachable when it cannot be read.
+/// The other sources' catalogs are in its `sources`.
+pub async fn served(metadata: &Metadata) -> Catalog {
+    served_with(metadata, None).await
+}
+
+/// [`served`], taking the served source's catalog from `early` (being read, without
+/// enum rows, from the URL it names) when `metadata` serves that URL.
+pub async fn served_with(
+    metadata: &Metadata,
+    early: Option<(String, tokio::task::JoinHandle<Catalog>)>,
+) -> Catalog {
+    let enums = metadata.enum_tables();
+    let mut catalog = match (served_url(metadata), early) {
+        (Some(url), Some((early_url, read))) if url == early_url => match read.await {
+            Ok(mut catalog) => {
+                rasura_pg::source_catalog::add_enum_rows(&url, &mut catalog, &enums).await;
+                catalog
+            }
+            Err(_) => rasura_pg::source_catalog::read(&url, &enums).await,
+        },
+        (url, early) => {
+            if let Some((_, read)) = early {
+                read.abort();
+            }
+            match url {
+                Some(url) => rasura_pg::source_catalog::read(&url, &enums).await,
+                None => Catalog::default(),
+            }
+        }
+    };
+    catalog.sources = read_others(metadata).await;
+    catalog
+}
+
+/// The URL of the source `metadata` serves (none: no source, or its URL cannot be made).
+pub fn served_url(metadata: &Metadata) -> Option<String> {
+    let source = metadata.served_source()?;
+    rasura_resolve::stages::sources::resolve(source)
+        .ok()
+        .map(|s| s.url)
 }

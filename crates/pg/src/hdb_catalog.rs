@@ -110,6 +110,18 @@ async fn installed(client: &impl GenericClient) -> bool {
 
 /// The stored metadata and its resource version (empty metadata and 0 when nothing is stored).
 pub async fn load_metadata(client: &impl GenericClient) -> Result<(Metadata, i64), PgError> {
+    let (text, version) = load_metadata_text(client).await?;
+    match text {
+        Some(text) => Ok((parse_metadata(&text)?, version)),
+        None => Ok((Metadata::empty(), 0)),
+    }
+}
+
+/// The stored metadata document as text, and its resource version (none and 0 when nothing is
+/// stored).
+pub async fn load_metadata_text(
+    client: &impl GenericClient,
+) -> Result<(Option<String>, i64), PgError> {
     let row = client
         .query_typed_opt(
             "SELECT metadata::text, resource_version::int8 FROM hdb_catalog.hdb_metadata WHERE id = $1",
@@ -117,14 +129,64 @@ pub async fn load_metadata(client: &impl GenericClient) -> Result<(Metadata, i64
         )
         .await
         .map_err(|e| PgError::from_db(e, None))?;
-    let Some(row) = row else {
-        return Ok((Metadata::empty(), 0));
-    };
-    let text: String = row.get(0);
+    Ok(match row {
+        Some(row) => (Some(row.get(0)), row.get(1)),
+        None => (None, 0),
+    })
+}
+
+/// A stored metadata document read: a version 3 document (what is stored) straight into the
+/// metadata, without a JSON value in between (less work, and no garbage left between the
+/// allocations that stay); anything else through `Metadata::from_json`, which upgrades older
+/// versions and words the errors.
+pub fn parse_metadata(text: &str) -> Result<Metadata, PgError> {
+    if let Ok(md) = serde_json::from_str::<Metadata>(text) {
+        if md.version >= 3 {
+            return Ok(md);
+        }
+    }
     let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| PgError::BadMetadata(e.to_string()))?;
-    let md = Metadata::from_json(value).map_err(|e| PgError::BadMetadata(e.to_string()))?;
-    Ok((md, row.get(1)))
+        serde_json::from_str(text).map_err(|e| PgError::BadMetadata(e.to_string()))?;
+    Metadata::from_json(value).map_err(|e| PgError::BadMetadata(e.to_string()))
+}
+
+/// The sources of a stored version 3 document with their connections but without their
+/// tables and functions: enough to know which database the metadata serves, read in a small
+/// part of the time the whole document takes (none for another version or bad JSON).
+pub fn sources_only(text: &str) -> Option<Metadata> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        version: u32,
+        #[serde(default)]
+        sources: Vec<HeadSource>,
+    }
+    #[derive(serde::Deserialize)]
+    struct HeadSource {
+        name: String,
+        #[serde(default = "postgres")]
+        kind: String,
+        #[serde(default)]
+        configuration: serde_json::Value,
+    }
+    fn postgres() -> String {
+        "postgres".into()
+    }
+    let head: Head = serde_json::from_str(text).ok()?;
+    let sources = (head.sources.into_iter())
+        .map(|s| rasura_metadata::document::Source {
+            name: s.name,
+            kind: s.kind,
+            tables: vec![],
+            functions: vec![],
+            configuration: s.configuration,
+            extra: Default::default(),
+        })
+        .collect();
+    (head.version == 3).then_some(Metadata {
+        version: 3,
+        sources,
+        extra: Default::default(),
+    })
 }
 
 /// Stores `md` if the stored resource version is still `expected`; returns the new version.
@@ -319,5 +381,43 @@ mod tests {
         .expect("metadata");
         assert_eq!(stored_text(&md), md.to_json().to_string());
         assert!(!stored_text(&md).contains("remote_schemas"));
+    }
+
+    #[test]
+    fn sources_only_reads_the_connections_without_the_tables() {
+        let text = r#"{"version": 3, "sources": [{"name": "default", "tables": [{"table": {"schema": "public", "name": "a"}}],
+            "configuration": {"connection_info": {"database_url": "postgres://x/y"}}}], "actions": []}"#;
+        let head = sources_only(text).expect("a version 3 document");
+        let full = parse_metadata(text).expect("metadata");
+        assert_eq!(head.sources.len(), 1);
+        assert!(head.sources[0].tables.is_empty());
+        assert_eq!(head.sources[0].kind, full.sources[0].kind);
+        assert_eq!(head.sources[0].configuration, full.sources[0].configuration);
+        assert_eq!(
+            head.served_source().map(|s| &s.name),
+            full.served_source().map(|s| &s.name)
+        );
+        // Older versions (top-level tables) are read in full only.
+        assert!(sources_only(r#"{"version": 2, "tables": []}"#).is_none());
+        assert!(sources_only("not json").is_none());
+    }
+
+    #[test]
+    fn a_stored_document_reads_as_its_json_value_does() {
+        let text = r#"{"version": 3, "sources": [{"name": "default", "kind": "postgres",
+            "tables": [{"table": {"schema": "public", "name": "a"}, "is_enum": false,
+                "select_permissions": [{"role": "r", "permission": {"columns": "*", "filter": {"n": {"_gt": 1.5}}, "limit": 10}}],
+                "some_future_key": {"kept": [1, -2, 3.25]}}],
+            "configuration": {"connection_info": {"database_url": {"from_env": "X"}}}, "customization": {"x": 1}}],
+            "actions": [{"name": "go", "definition": {"handler": "http://h"}}]}"#;
+        let direct = parse_metadata(text).expect("metadata");
+        let value = serde_json::from_str(text).expect("json");
+        assert_eq!(direct, Metadata::from_json(value).expect("metadata"));
+        // An older version is upgraded (its tables become the default source's).
+        let old = parse_metadata(
+            r#"{"version": 2, "tables": [{"table": {"schema": "public", "name": "a"}}]}"#,
+        )
+        .expect("version 2");
+        assert_eq!((old.version, old.sources[0].tables.len()), (3, 1));
     }
 }

@@ -30,3 +30,16 @@ pub async fn read(url: &str, enum_tables: &[(String, String)]) -> Catalog {
         }
     }
 }
+
+/// Adds the rows of `enum_tables` to a catalog [`read`] without them (nothing when it could
+/// not be read).
+pub async fn add_enum_rows(url: &str, catalog: &mut Catalog, enum_tables: &[(String, String)]) {
+    if enum_tables.is_empty() || catalog.unreachable.is_some() {
+        return;
+    }
+    let client = async { Ok::<_, PgError>(lazy_pool(url, &PoolOptions::default())?.get().await?) };
+    match client.await {
+        Ok(client) => rasura_catalog::load_enum_rows(&**client, catalog, enum_tables).await,
+        Err(e) => tracing::warn!("cannot read the enum tables' rows: {e}"),
+    }
+}
