@@ -5,6 +5,12 @@
 use rasura_pg::hdb_catalog;
 use rasura_test_support::TestCluster;
 
+/// Whether the boolean expression `condition` is true in the database.
+async fn holds(client: &deadpool_postgres::Object, condition: &str) -> bool {
+    let row = (client.query_one(&format!("SELECT {condition}"), &[]).await).expect("lookup");
+    row.get(0)
+}
+
 async fn comment(client: &deadpool_postgres::Object) -> Option<String> {
     let row = client
         .query_one(
@@ -39,41 +45,23 @@ async fn ensure_leaves_a_current_catalog_alone_and_repairs_the_rest() {
     let after = rasura_catalog::version(&**client).await.expect("version");
     assert_eq!(before, after, "ensure on a current catalog ran DDL");
 
-    // A function dropped by hand comes back.
-    client
-        .batch_execute("DROP FUNCTION hdb_catalog.check_violation(text)")
-        .await
-        .expect("drop");
-    hdb_catalog::ensure(&mut client)
-        .await
-        .expect("ensure again");
-    let back: bool = client
-        .query_one(
-            "SELECT to_regprocedure('hdb_catalog.check_violation(text)') IS NOT NULL",
-            &[],
-        )
-        .await
-        .expect("lookup")
-        .get(0);
-    assert!(back, "the dropped function was not created again");
-
-    // A table dropped by hand comes back too.
-    client
-        .batch_execute("DROP TABLE hdb_catalog.hdb_action_log")
-        .await
-        .expect("drop table");
-    hdb_catalog::ensure(&mut client)
-        .await
-        .expect("ensure again");
-    let back: bool = client
-        .query_one(
-            "SELECT to_regclass('hdb_catalog.hdb_action_log') IS NOT NULL",
-            &[],
-        )
-        .await
-        .expect("lookup")
-        .get(0);
-    assert!(back, "the dropped table was not created again");
+    // A function or a table dropped by hand comes back.
+    for (drop, present) in [
+        (
+            "DROP FUNCTION hdb_catalog.check_violation(text)",
+            "to_regprocedure('hdb_catalog.check_violation(text)') IS NOT NULL",
+        ),
+        (
+            "DROP TABLE hdb_catalog.hdb_action_log",
+            "to_regclass('hdb_catalog.hdb_action_log') IS NOT NULL",
+        ),
+    ] {
+        client.batch_execute(drop).await.expect("drop");
+        hdb_catalog::ensure(&mut client)
+            .await
+            .expect("ensure again");
+        assert!(holds(&client, present).await, "not made again: {drop}");
+    }
 
     // Another build's DDL (another mark) runs again and leaves this build's mark.
     client
