@@ -15,12 +15,14 @@ pub fn relationships(
     wanted: Option<&[QualifiedName]>,
     omit_tracked: bool,
 ) -> Vec<Value> {
-    let tracked = |schema: &str, name: &str| {
-        resolved
-            .tables
-            .iter()
-            .find(|t| t.name.schema == schema && t.name.name == name)
-    };
+    // By name, the first of a name as a scan would find it (a scan per key is quadratic).
+    let mut by_name = std::collections::HashMap::new();
+    for t in &resolved.tables {
+        by_name
+            .entry((t.name.schema.as_str(), t.name.name.as_str()))
+            .or_insert(t);
+    }
+    let tracked = |schema: &str, name: &str| by_name.get(&(schema, name)).copied();
     let chosen = |schema: &str, name: &str| {
         wanted.is_none_or(|w| w.iter().any(|t| t.schema == schema && t.name == name))
     };
