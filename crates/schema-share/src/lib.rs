@@ -355,6 +355,17 @@ impl SharedTypes {
 /// duplicate at the same time: with 1,000 tables, a hundred megabytes that the allocator then
 /// cannot fully give back, as the definitions that stay are scattered through it.
 pub fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Schema>, String> {
+    parse_shared_then(sdl, shared, |schema| schema)
+}
+
+/// [`parse_shared`], then `finish` on the schema: it runs while a helper thread validates a
+/// copy (validating a large schema is a tenth of its build), and its result is returned once
+/// the copy is found valid.
+pub fn parse_shared_then(
+    sdl: &str,
+    shared: &SharedTypes,
+    finish: impl FnOnce(Valid<Schema>) -> Valid<Schema>,
+) -> Result<Valid<Schema>, String> {
     let mut builder = Some(Schema::builder());
     let parse = |part: &str| {
         let mut doc = parse_part(part, &shared.by_apollo)?;
@@ -369,19 +380,49 @@ pub fn parse_shared(sdl: &str, shared: &SharedTypes) -> Result<Valid<Schema>, St
     let builder = builder.expect("the builder is put back after each part");
     let mut schema = builder.build().map_err(|e| e.errors.to_string())?;
     sort_by_name(&mut schema);
+    std::thread::scope(|scope| {
+        let copy = schema.clone();
+        let check = std::thread::Builder::new()
+            .name("rasura-schema-check".into())
+            .stack_size(16 << 20)
+            .spawn_scoped(scope, move || check_valid(copy))
+            .map_err(|e| e.to_string())?;
+        let finished = finish(Valid::assume_valid(schema));
+        match check.join() {
+            Ok(checked) => checked.map(|checked| with_built_ins_of(finished, &checked)),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// Validates `schema` and gives it back as validation leaves it. An object type without
+/// fields (a select permission with `columns: []`) is served as Hasura serves it: only
+/// `__typename` can be asked of it.
+fn check_valid(schema: Schema) -> Result<Schema, String> {
     match schema.validate() {
-        Ok(schema) => Ok(schema),
-        // An object type without fields (a select permission with `columns: []`) is served as
-        // Hasura serves it: only `__typename` can be asked of it.
+        Ok(schema) => Ok(schema.into_inner()),
         Err(e)
             if e.errors
                 .iter()
                 .all(|d| d.error.to_string().ends_with("has no fields")) =>
         {
-            Ok(apollo_compiler::validation::Valid::assume_valid(e.partial))
+            Ok(e.partial)
         }
         Err(e) => Err(e.errors.to_string()),
     }
+}
+
+/// `schema` with the built-in types as validation left them in `checked`, the rest being the
+/// same: validation drops the built-in scalars nothing uses and adds the used ones missing.
+fn with_built_ins_of(schema: Valid<Schema>, checked: &Schema) -> Valid<Schema> {
+    let mut schema = schema.into_inner();
+    (schema.types).retain(|name, ty| !ty.is_built_in() || checked.types.contains_key(name));
+    for (name, ty) in checked.types.iter().filter(|(_, ty)| ty.is_built_in()) {
+        if !schema.types.contains_key(name) {
+            schema.types.insert(name.clone(), ty.clone());
+        }
+    }
+    Valid::assume_valid(schema)
 }
 
 /// One part of the generated SDL, parsed, checked and with its arguments in order (on either

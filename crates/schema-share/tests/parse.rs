@@ -76,3 +76,22 @@ fn a_part_in_error_fails_the_whole_schema() {
     let err = parse_shared(&text, &SharedTypes::default()).expect_err("refused");
     assert!(err.contains("Broken") || err.contains("expected"), "{err}");
 }
+
+#[test]
+fn an_invalid_schema_is_refused_though_it_is_validated_beside_the_sharing() {
+    let mut text = sdl(200);
+    text.push_str("type Dangling {\n  a: NoSuchType\n}\n");
+    let shared = SharedTypes::default();
+    let mut finished = false;
+    let err = rasura_schema_share::parse_shared_then(&text, &shared, |s| {
+        finished = true;
+        s
+    })
+    .expect_err("refused");
+    assert!(err.contains("NoSuchType"), "{err}");
+    assert!(finished, "the sharing ran beside the validation");
+    // A type without fields is served (only `__typename` can be asked of it).
+    let mut text = sdl(10);
+    text.push_str("type Empty\n");
+    parse_shared(&text, &SharedTypes::default()).expect("a type without fields is kept");
+}

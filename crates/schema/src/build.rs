@@ -392,8 +392,9 @@ fn build(
     }
     let sdl = w.finish();
     let schema = shared.schema_for_sdl(&sdl, |sdl| {
-        let schema = rasura_schema_share::parse_shared(sdl, shared)?;
-        Ok(shared.share(crate::subscription::share_query_fields(schema)))
+        rasura_schema_share::parse_shared_then(sdl, shared, |schema| {
+            shared.share(crate::subscription::share_query_fields(schema))
+        })
     })?;
     drop(sdl);
     let implementers = schema.implementers_map();
