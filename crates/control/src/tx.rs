@@ -57,10 +57,10 @@ pub struct ControlTx<'a> {
     pub(crate) checked: Option<Checked>,
 }
 
-/// A resolution of the working metadata and what it was made from.
+/// A resolution of the working metadata (its catalog included) and the remote introspections
+/// it was made with.
 pub(crate) struct Checked {
     resolved: ResolvedMetadata,
-    catalog: Arc<Catalog>,
     remotes: rasura_resolve::RemoteIntrospections,
     /// What it resolved, to assert in tests that nothing changed it unannounced.
     #[cfg(debug_assertions)]
@@ -264,7 +264,6 @@ impl<'a> ControlTx<'a> {
             return Err(ApiError::bad_request(code, message).with_internal(json!(fresh)));
         }
         self.checked = Some(Checked {
-            catalog: resolved.catalog.clone(),
             resolved,
             remotes: self.remotes.clone(),
             #[cfg(debug_assertions)]
@@ -278,7 +277,7 @@ impl<'a> ControlTx<'a> {
     /// takes a good part of a second).
     pub(crate) fn take_checked(&mut self, catalog: &Arc<Catalog>) -> Option<ResolvedMetadata> {
         let checked = self.checked.take()?;
-        if !Arc::ptr_eq(&checked.catalog, catalog) || checked.remotes != self.remotes {
+        if !Arc::ptr_eq(&checked.resolved.catalog, catalog) || checked.remotes != self.remotes {
             return None;
         }
         #[cfg(debug_assertions)]

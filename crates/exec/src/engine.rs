@@ -107,7 +107,9 @@ impl EngineState {
             Self::build_here(
                 metadata,
                 resource_version,
-                (catalog, remotes, resolved),
+                catalog,
+                remotes,
+                resolved,
                 shared_types,
                 kept,
             )
@@ -117,11 +119,9 @@ impl EngineState {
     fn build_here(
         metadata: Metadata,
         resource_version: i64,
-        (catalog, remotes, resolved): (
-            Arc<Catalog>,
-            RemoteIntrospections,
-            Option<ResolvedMetadata>,
-        ),
+        catalog: Arc<Catalog>,
+        remotes: RemoteIntrospections,
+        resolved: Option<ResolvedMetadata>,
         shared_types: Arc<rasura_schema::SharedTypes>,
         kept: Option<Kept>,
     ) -> EngineState {

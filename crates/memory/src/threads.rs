@@ -31,9 +31,14 @@ fn dedicated_thread(name: &str) -> mpsc::Sender<Job> {
     tx
 }
 
+/// The schema thread, started on first use.
+fn schema_thread() -> &'static mpsc::Sender<Job> {
+    SCHEMA_THREAD.get_or_init(|| dedicated_thread("rasura-schema"))
+}
+
 /// Runs `f` on the schema thread and waits for its result (a panic in `f` is re-raised here).
 pub fn on_schema_thread<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
-    let sender = SCHEMA_THREAD.get_or_init(|| dedicated_thread("rasura-schema"));
+    let sender = schema_thread();
     let (done, result) = mpsc::sync_channel(1);
     let job: Job = Box::new(move || {
         let _ = done.send(catch_unwind(AssertUnwindSafe(f)));
@@ -48,9 +53,8 @@ pub fn on_schema_thread<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'stati
 /// Frees `value` on the schema thread, which then returns free memory to the system: freeing a
 /// whole engine state takes a while, and the caller (a metadata request) need not wait for it.
 pub fn free_later<T: Send + 'static>(value: T) {
-    let sender = SCHEMA_THREAD.get_or_init(|| dedicated_thread("rasura-schema"));
     // Should the thread be gone, the job (and `value`) is freed here instead.
-    let _ = sender.send(Box::new(move || drop(value)));
+    let _ = schema_thread().send(Box::new(move || drop(value)));
 }
 
 static HEAVY_THREAD: OnceLock<mpsc::Sender<Job>> = OnceLock::new();

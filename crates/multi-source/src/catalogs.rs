@@ -60,23 +60,26 @@ pub async fn served_with(
     early: Option<(String, tokio::task::JoinHandle<Catalog>)>,
 ) -> Catalog {
     let enums = metadata.enum_tables();
-    let mut catalog = match (served_url(metadata), early) {
-        (Some(url), Some((early_url, read))) if url == early_url => match read.await {
+    let url = served_url(metadata);
+    // A read begun for another URL is of no use.
+    let early = match early {
+        Some((early_url, read)) if Some(&early_url) == url.as_ref() => Some(read),
+        Some((_, read)) => {
+            read.abort();
+            None
+        }
+        None => None,
+    };
+    let mut catalog = match (url, early) {
+        (Some(url), Some(read)) => match read.await {
             Ok(mut catalog) => {
                 rasura_pg::source_catalog::add_enum_rows(&url, &mut catalog, &enums).await;
                 catalog
             }
             Err(_) => rasura_pg::source_catalog::read(&url, &enums).await,
         },
-        (url, early) => {
-            if let Some((_, read)) = early {
-                read.abort();
-            }
-            match url {
-                Some(url) => rasura_pg::source_catalog::read(&url, &enums).await,
-                None => Catalog::default(),
-            }
-        }
+        (Some(url), None) => rasura_pg::source_catalog::read(&url, &enums).await,
+        (None, _) => Catalog::default(),
     };
     catalog.sources = read_others(metadata).await;
     catalog
