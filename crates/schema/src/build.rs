@@ -72,7 +72,25 @@ pub fn build_schema_shared(
     backend: bool,
     shared: &SharedTypes,
 ) -> Result<RoleSchema, String> {
-    build(resolved, role, backend, shared, false)
+    build(resolved, role, backend, shared, false, SPLIT_TABLES)
+}
+
+/// As [`build_schema_for`], with every table written on this thread (from `SPLIT_TABLES` on they
+/// are written on two, `SdlWriter::tables`): the tests compare the two.
+#[doc(hidden)]
+pub fn build_schema_on_one_thread(
+    resolved: &ResolvedMetadata,
+    role: &str,
+    backend: bool,
+) -> Result<RoleSchema, String> {
+    build(
+        resolved,
+        role,
+        backend,
+        &SharedTypes::default(),
+        false,
+        usize::MAX,
+    )
 }
 
 /// The Relay schema `role` sees at `/v1beta1/relay` (`relay.rs`).
@@ -81,7 +99,7 @@ pub fn build_relay_schema(
     role: &str,
     shared: &SharedTypes,
 ) -> Result<RoleSchema, String> {
-    build(resolved, role, false, shared, true)
+    build(resolved, role, false, shared, true, SPLIT_TABLES)
 }
 
 fn build(
@@ -90,6 +108,7 @@ fn build(
     backend: bool,
     shared: &SharedTypes,
     relay: bool,
+    split: usize,
 ) -> Result<RoleSchema, String> {
     let naming = resolved.naming.clone();
     // The enum tables' types: `<table's GraphQL name>_enum`, with the tables' rows as values.
@@ -272,21 +291,11 @@ fn build(
             .collect(),
         ..SdlWriter::default()
     };
-    let mut query_roots = HashMap::new();
-    let mut mutation_roots = HashMap::new();
-    for t in &resolved.tables {
-        let Some(&idx) = table_index.get(&t.name) else {
-            continue;
-        };
-        if !tables[idx].visible && !crate::perms::writes_only(&tables[idx]) {
-            continue;
-        }
-        if tables[idx].native.is_some() {
-            w.native(t, &tables, idx, &mut query_roots);
-        } else {
-            w.table(t, &tables, idx, &mut query_roots, &mut mutation_roots);
-        }
-    }
+    let shown: Vec<(&ResolvedTable, usize)> = (resolved.tables.iter())
+        .filter_map(|t| Some((t, *table_index.get(&t.name)?)))
+        .filter(|&(_, i)| tables[i].visible || crate::perms::writes_only(&tables[i]))
+        .collect();
+    let (mut query_roots, mut mutation_roots) = w.tables(&shown, &tables, split);
     // A namespace puts the source's root fields (tables', then functions') under one field.
     let namespaced = !relay && !naming.namespace.is_empty();
     let mut db = crate::namespace::DbFields::default();
@@ -514,7 +523,62 @@ fn table_info(
     }
 }
 
+/// The root fields the tables' definitions put on the query (and subscription) root, and on the
+/// mutation root.
+type TableRoots = (HashMap<String, RootField>, HashMap<String, MutationRoot>);
+
+/// From this many tables on, their definitions are written on two threads.
+const SPLIT_TABLES: usize = 256;
+
 impl SdlWriter {
+    /// Writes the definitions and root fields of `shown` (tables and logical models, in order).
+    /// From `split` tables on, the list is written in two halves, the second on a helper thread,
+    /// and the halves are joined in order: the same text as one thread writes. It is written on
+    /// one thread when a logical model is among them (it looks at the types written before it)
+    /// and again when the halves' root fields meet (a later one gives way to an earlier one).
+    fn tables(
+        &mut self,
+        shown: &[(&ResolvedTable, usize)],
+        tables: &[TableInfo],
+        split: usize,
+    ) -> TableRoots {
+        let write = |w: &mut SdlWriter, part: &[(&ResolvedTable, usize)]| {
+            let mut roots = TableRoots::default();
+            for &(t, idx) in part {
+                match tables[idx].native.is_some() {
+                    true => w.native(t, tables, idx, &mut roots.0),
+                    false => w.table(t, tables, idx, &mut roots.0, &mut roots.1),
+                }
+            }
+            roots
+        };
+        if shown.len() < split || shown.iter().any(|&(_, i)| tables[i].native.is_some()) {
+            return write(self, shown);
+        }
+        let (first, second) = shown.split_at(shown.len() / 2);
+        let (mut a, mut b) = (self.fresh(), self.fresh());
+        let (mut roots, later) = std::thread::scope(|scope| {
+            let helper = scope.spawn(|| write(&mut b, second));
+            let roots = write(&mut a, first);
+            (
+                roots,
+                helper
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            )
+        });
+        let meet = (later.0.keys()).any(|k| roots.0.contains_key(k))
+            || (later.1.keys()).any(|k| roots.1.contains_key(k));
+        if meet {
+            return write(self, shown);
+        }
+        self.append(a);
+        self.append(b);
+        roots.0.extend(later.0);
+        roots.1.extend(later.1);
+        roots
+    }
+
     /// The type names of table `t` under this schema's naming.
     pub(crate) fn names(&self, t: &TableInfo) -> TypeNames {
         let mut names = TypeNames::new(&self.naming, &t.ident);
@@ -799,7 +863,7 @@ impl SdlWriter {
         );
         for c in &cols {
             let jsonb = scalars::is_jsonb(catalog_col(&c.name));
-            self.comparison_types.insert(c.scalar.clone(), jsonb);
+            *self.comparison_types.entry(c.scalar.clone()).or_default() |= jsonb;
             if jsonb {
                 self.needs_jsonb_cast = true;
             }
@@ -883,8 +947,6 @@ impl SdlWriter {
             let _ = writeln!(self.types, "  _PLACEHOLDER: {order_by}");
         }
         self.types.push_str("}\n");
-        // Roles without aggregations get no aggregate types (nothing could refer to them).
-
         // Without aggregations nothing can refer to the aggregate types: leave them out.
         if info.allow_aggregations {
             self.aggregate_types(&names, &qualified, &cols, &catalog_col);

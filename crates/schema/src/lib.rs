@@ -15,13 +15,16 @@ pub mod perms;
 mod relay;
 mod remote;
 mod remote_db;
-pub mod remote_perms;
 pub use rasura_naming::scalars;
+pub use rasura_remote_perms as remote_perms;
 mod subscription;
 pub mod types;
 mod writer;
 
-pub use build::{build_relay_schema, build_schema, build_schema_for, build_schema_shared};
+pub use build::{
+    build_relay_schema, build_schema, build_schema_for, build_schema_on_one_thread,
+    build_schema_shared,
+};
 pub use perms::RolePerms;
 pub use rasura_schema_share::SharedTypes;
 pub use types::{

@@ -41,6 +41,32 @@ pub(crate) fn select_args(t: &TypeNames) -> String {
 }
 
 impl SdlWriter {
+    /// An empty writer with this one's settings (for another thread's share of the tables).
+    pub(crate) fn fresh(&self) -> SdlWriter {
+        SdlWriter {
+            relay: self.relay,
+            naming: self.naming.clone(),
+            enum_types: self.enum_types.clone(),
+            ..SdlWriter::default()
+        }
+    }
+
+    /// What `later` wrote, appended as if this writer had gone on to write it.
+    pub(crate) fn append(&mut self, later: SdlWriter) {
+        self.types.push_str(&later.types);
+        self.query_fields.push_str(&later.query_fields);
+        self.subscription_fields
+            .push_str(&later.subscription_fields);
+        self.mutation_fields.push_str(&later.mutation_fields);
+        self.scalars.extend(later.scalars);
+        for (scalar, jsonb) in later.comparison_types {
+            *self.comparison_types.entry(scalar).or_default() |= jsonb;
+        }
+        self.needs_jsonb_cast |= later.needs_jsonb_cast;
+        self.used_enums.extend(later.used_enums);
+        self.extra_inputs.extend(later.extra_inputs);
+    }
+
     /// Whether the generated schema already defines type `name` (a table type or a scalar).
     pub(crate) fn defines_type(&self, name: &str) -> bool {
         scalars::is_builtin(name)
