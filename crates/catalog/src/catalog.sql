@@ -1,5 +1,6 @@
 -- The database catalog in one query: every user schema's tables, views, columns, keys,
 -- foreign keys, enums and functions, as one JSON document. See NOTES.md for the quirks.
+-- {{part}} and {{parts}} are replaced by numbers before it is sent (`catalog_sql`).
 WITH
   nsp AS (
     SELECT n.oid, n.nspname
@@ -8,7 +9,7 @@ WITH
        AND n.nspname NOT LIKE 'pg\_toast%'
        AND n.nspname NOT LIKE 'pg\_temp\_%'
   ),
-  rels AS (
+  all_rels AS (
     SELECT c.oid, nsp.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
            d.description
       FROM pg_catalog.pg_class c
@@ -16,6 +17,14 @@ WITH
       LEFT JOIN pg_catalog.pg_description d
         ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
      WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p')
+  ),
+  -- The tables of this part of the document: those whose oid's hash leaves {{part}} when
+  -- divided by {{parts}} (the whole catalog is read as one part, or as several at once; the
+  -- oids themselves would not do, as every table takes the same number of them).
+  rels AS (
+    SELECT *
+      FROM all_rels
+     WHERE (pg_catalog.hashoid(all_rels.oid) & 2147483647) % {{parts}} = {{part}}
   ),
   cols AS (
     SELECT a.attrelid, a.attnum, a.attname,
@@ -52,7 +61,7 @@ WITH
            con.confkey, fr.schema AS ref_schema, fr.name AS ref_name
       FROM pg_catalog.pg_constraint con
       JOIN rels r ON r.oid = con.conrelid
-      LEFT JOIN rels fr ON fr.oid = con.confrelid
+      LEFT JOIN all_rels fr ON fr.oid = con.confrelid
      WHERE con.contype IN ('p', 'u', 'f')
   ),
   -- The key's and the referenced key's column names, in the key's order (joined once for
@@ -121,7 +130,7 @@ WITH
            ) AS doc
       FROM pg_catalog.pg_type t
       JOIN nsp ON nsp.oid = t.typnamespace
-     WHERE t.typtype = 'e'
+     WHERE t.typtype = 'e' AND {{part}} = 0
   ),
   functions AS (
     SELECT json_build_object(
@@ -144,7 +153,7 @@ WITH
       JOIN nsp ON nsp.oid = p.pronamespace
       JOIN pg_catalog.pg_type rt ON rt.oid = p.prorettype
       JOIN pg_catalog.pg_namespace rtn ON rtn.oid = rt.typnamespace
-     WHERE p.prokind = 'f'
+     WHERE p.prokind = 'f' AND {{part}} = 0
        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
   )
 SELECT json_build_object(

@@ -1,5 +1,6 @@
-//! Reading a source database's catalog, with `hdb_catalog` prepared there, on a connection of
-//! its own: what metadata is resolved against, or an empty catalog marked unreachable.
+//! Reading a source database's catalog, with `hdb_catalog` prepared there, on connections of
+//! its own (two halves at once): what metadata is resolved against, or an empty catalog marked
+//! unreachable.
 
 use rasura_catalog::Catalog;
 
@@ -11,9 +12,9 @@ use crate::pool::{lazy_pool, PoolOptions};
 pub async fn read(url: &str, enum_tables: &[(String, String)]) -> Catalog {
     let read = async {
         let pool = lazy_pool(url, &PoolOptions::default())?;
-        let mut client = pool.get().await?;
+        let (mut client, other) = tokio::try_join!(pool.get(), pool.get())?;
         crate::hdb_catalog::ensure(&mut client).await?;
-        let mut catalog = rasura_catalog::load(&**client)
+        let mut catalog = rasura_catalog::load_in_halves(&**client, &**other)
             .await
             .map_err(|e| PgError::Connection(e.to_string()))?;
         rasura_catalog::load_enum_rows(&**client, &mut catalog, enum_tables).await;
