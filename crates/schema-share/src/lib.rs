@@ -62,6 +62,10 @@ struct Known {
     types_refs: HashSet<Node<Type>>,
     descriptions: HashSet<Node<str>>,
     names: HashSet<Name>,
+    /// The whole types of the first schema shared, not yet in `types`: with nothing to share
+    /// them with, they are recorded when the next schema is shared or seeded (a start serves
+    /// its first schema sooner).
+    unrecorded: Vec<ExtendedType>,
 }
 
 /// An equal item from `set` in place of `item`, or `item` recorded as the one to share.
@@ -168,6 +172,13 @@ impl Known {
             variants.push(ty.clone());
         }
         same
+    }
+
+    /// Records the whole types `SharedTypes::share` left for later.
+    fn catch_up(&mut self) {
+        for ty in std::mem::take(&mut self.unrecorded) {
+            self.same_type(&ty);
+        }
     }
 
     /// Records a built type and its parts as known.
@@ -309,6 +320,7 @@ impl SharedTypes {
     /// (instead of allocating it all again between the old state's pages).
     pub fn seed(&self, schema: &Schema) {
         let mut known = self.inner.lock().expect("shared types lock");
+        known.catch_up();
         for ty in schema.types.values() {
             known.record(ty);
         }
@@ -332,9 +344,14 @@ impl SharedTypes {
         let mut schema = schema.into_inner();
         schema.sources = Default::default();
         let mut known = self.inner.lock().expect("shared types lock");
-        for ty in schema.types.values_mut() {
-            if let Some(same) = known.same_type(ty) {
-                *ty = same;
+        if known.types.is_empty() && known.unrecorded.is_empty() {
+            known.unrecorded = schema.types.values().cloned().collect();
+        } else {
+            known.catch_up();
+            for ty in schema.types.values_mut() {
+                if let Some(same) = known.same_type(ty) {
+                    *ty = same;
+                }
             }
         }
         // Rebuilt with the shared definitions' own names as keys, so that nothing of this parse
@@ -379,7 +396,7 @@ pub fn parse_shared_then(
     })?;
     let builder = builder.expect("the builder is put back after each part");
     let mut schema = builder.build().map_err(|e| e.errors.to_string())?;
-    sort_by_name(&mut schema);
+    sort_members(&mut schema);
     std::thread::scope(|scope| {
         let copy = schema.clone();
         let check = std::thread::Builder::new()
@@ -387,6 +404,9 @@ pub fn parse_shared_then(
             .stack_size(16 << 20)
             .spawn_scoped(scope, move || check_valid(copy))
             .map_err(|e| e.to_string())?;
+        // The types in name order while the copy is checked (the order changes nothing in what
+        // is valid; their fields were sorted before the copy, whose nodes they share).
+        schema.types.sort_keys();
         let finished = finish(Valid::assume_valid(schema));
         match check.join() {
             Ok(checked) => checked.map(|checked| with_built_ins_of(finished, &checked)),
@@ -417,10 +437,16 @@ fn check_valid(schema: Schema) -> Result<Schema, String> {
 fn with_built_ins_of(schema: Valid<Schema>, checked: &Schema) -> Valid<Schema> {
     let mut schema = schema.into_inner();
     (schema.types).retain(|name, ty| !ty.is_built_in() || checked.types.contains_key(name));
+    let mut added = false;
     for (name, ty) in checked.types.iter().filter(|(_, ty)| ty.is_built_in()) {
         if !schema.types.contains_key(name) {
             schema.types.insert(name.clone(), ty.clone());
+            added = true;
         }
+    }
+    // In name order like the rest (the copy was checked before the sorting).
+    if added {
+        schema.types.sort_keys();
     }
     Valid::assume_valid(schema)
 }
@@ -469,7 +495,8 @@ fn refuse_duplicate_fields(doc: &Document) -> Result<(), String> {
 /// Hasura introspects everything in order of name: types, fields, arguments, input fields,
 /// enum values (`__TypeKind`'s too), interfaces and possible types; apollo-compiler keeps the
 /// order of definition. Arguments are sorted in the parsed parts, before their fields are
-/// shared; the rest in the built schema, whose type nodes are still its own.
+/// shared; each type's members in the built schema, whose type nodes are still its own
+/// (`sort_members`); the types themselves last (`parse_shared_then`).
 fn sort_arguments(doc: &mut Document) {
     let sort = |fields: &mut Vec<Node<apollo_compiler::ast::FieldDefinition>>| {
         for f in fields {
@@ -486,7 +513,7 @@ fn sort_arguments(doc: &mut Document) {
     }
 }
 
-fn sort_by_name(schema: &mut Schema) {
+fn sort_members(schema: &mut Schema) {
     use apollo_compiler::schema::ExtendedType;
     for ty in schema.types.values_mut() {
         match ty {
@@ -502,7 +529,6 @@ fn sort_by_name(schema: &mut Schema) {
             ExtendedType::Scalar(_) => {}
         }
     }
-    schema.types.sort_keys();
 }
 
 #[cfg(test)]
