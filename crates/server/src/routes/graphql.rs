@@ -153,33 +153,52 @@ fn batch_response(
     first: Option<Vec<u8>>,
     rest: std::collections::VecDeque<GqlRequest>,
 ) -> Response {
-    use futures_util::stream::{self, StreamExt};
-    type Chunk = Result<Bytes, std::convert::Infallible>;
-    let head = stream::once(async move {
-        let mut b = Vec::with_capacity(first.as_ref().map_or(1, |f| f.len() + 1));
-        b.push(b'[');
-        b.extend(first.unwrap_or_default());
-        Chunk::Ok(Bytes::from(b))
+    let chunks = batch_chunks(first, rest, move |req| {
+        let (state, headers) = (state.clone(), headers.clone());
+        async move { answer(run(&state, &headers, peer, req, &mut vec![]).await) }
     });
-    let tail = stream::unfold(
-        (state, headers, rest),
-        move |(state, headers, mut rest)| async move {
-            let req = rest.pop_front()?;
-            let mut out = vec![b','];
-            out.extend(answer(run(&state, &headers, peer, req, &mut vec![]).await));
-            Some((Chunk::Ok(Bytes::from(out)), (state, headers, rest)))
-        },
-    );
-    let end = stream::once(async { Chunk::Ok(Bytes::from_static(b"]")) });
     (
         StatusCode::OK,
         [(
             axum::http::header::CONTENT_TYPE,
             "application/json; charset=utf-8",
         )],
-        axum::body::Body::from_stream(head.chain(tail).chain(end)),
+        axum::body::Body::from_stream(chunks),
     )
         .into_response()
+}
+
+type Chunk = Result<Bytes, std::convert::Infallible>;
+
+/// A batch's answer in chunks: `[` with the first answer, `,` with each later one (`answer`
+/// runs it when the chunk is asked for), then `]`. Before each later answer the other tasks of
+/// the serving thread (a new connection, say) get their turn: a batch of large answers kept its
+/// thread to itself for the whole batch, 20-60 ms, before.
+fn batch_chunks<R, F, A>(
+    first: Option<Vec<u8>>,
+    rest: std::collections::VecDeque<R>,
+    answer: F,
+) -> impl futures_util::Stream<Item = Chunk>
+where
+    F: FnMut(R) -> A,
+    A: std::future::Future<Output = Vec<u8>>,
+{
+    use futures_util::stream::{self, StreamExt};
+    let head = stream::once(async move {
+        let mut b = Vec::with_capacity(first.as_ref().map_or(1, |f| f.len() + 1));
+        b.push(b'[');
+        b.extend(first.unwrap_or_default());
+        Chunk::Ok(Bytes::from(b))
+    });
+    let tail = stream::unfold((answer, rest), |(mut answer, mut rest)| async move {
+        let req = rest.pop_front()?;
+        tokio::task::yield_now().await;
+        let mut out = vec![b','];
+        out.extend(answer(req).await);
+        Some((Chunk::Ok(Bytes::from(out)), (answer, rest)))
+    });
+    let end = stream::once(async { Chunk::Ok(Bytes::from_static(b"]")) });
+    head.chain(tail).chain(end)
 }
 
 /// One GraphQL request through the whole pipeline; returns the response body.
@@ -210,4 +229,37 @@ pub(super) async fn run(
     )
     .await
     .map(|ran| ran.body)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::pin;
+    use std::task::{Context, Poll};
+
+    use futures_util::Stream;
+
+    use super::batch_chunks;
+
+    #[test]
+    fn a_batch_gives_its_thread_back_between_answers() {
+        let answers = std::collections::VecDeque::from(vec![2, 3]);
+        let mut chunks = pin!(batch_chunks(
+            Some(b"1".to_vec()),
+            answers,
+            |n: u8| async move { n.to_string().into_bytes() }
+        ));
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut next = || match chunks.as_mut().poll_next(&mut cx) {
+            Poll::Ready(Some(Ok(bytes))) => Some(String::from_utf8(bytes.to_vec()).unwrap()),
+            Poll::Ready(other) => panic!("{other:?}"),
+            Poll::Pending => None,
+        };
+        assert_eq!(next().as_deref(), Some("[1"));
+        // Each later answer, though ready at once, comes only after a turn given away.
+        assert_eq!(next(), None);
+        assert_eq!(next().as_deref(), Some(",2"));
+        assert_eq!(next(), None);
+        assert_eq!(next().as_deref(), Some(",3"));
+        assert_eq!(next().as_deref(), Some("]"));
+    }
 }
