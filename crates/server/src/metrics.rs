@@ -35,9 +35,25 @@ pub fn install() {
                 .set_buckets_for_metric(Matcher::Full(name.to_string()), buckets)
                 .expect("buckets are not empty");
         }
-        builder.install_recorder().ok()
+        let handle = builder.install_recorder().ok()?;
+        let upkeep = handle.clone();
+        let started = std::thread::Builder::new()
+            .name("rasura-metrics".into())
+            .spawn(move || loop {
+                std::thread::sleep(UPKEEP);
+                upkeep.run_upkeep();
+            });
+        if let Err(e) = started {
+            tracing::warn!("no upkeep thread for the metrics: {e}");
+        }
+        Some(handle)
     });
 }
+
+/// How often the histograms' new samples are folded into their buckets. The recorder keeps
+/// every sample until then (a scrape does it too): without it, an engine nobody scrapes grew
+/// by about 16 bytes a request (40 MB over the benchmark's 2.5 million requests).
+const UPKEEP: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// `GET /v1/metrics`: the text exposition format.
 pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
