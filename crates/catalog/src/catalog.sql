@@ -1,6 +1,6 @@
 -- The database catalog in one query: every user schema's tables, views, columns, keys,
 -- foreign keys, enums and functions, as one JSON document. See NOTES.md for the quirks.
--- {{part}} and {{parts}} are replaced by numbers before it is sent (`catalog_sql`).
+-- {{part}} and {{parts}} are replaced by numbers before it is sent (`document` in lib.rs).
 WITH
   nsp AS (
     SELECT n.oid, n.nspname

@@ -11,7 +11,7 @@ pub use enum_rows::{keep_enum_rows, load_enum_rows, EnumRows};
 
 /// The introspection query: one JSON document describing the database, or part of it
 /// (`{{part}}` and `{{parts}}` are replaced before it is sent).
-pub const CATALOG_SQL: &str = include_str!("catalog.sql");
+const CATALOG_SQL: &str = include_str!("catalog.sql");
 
 /// Failure to read the catalog.
 #[derive(Debug, Error)]
